@@ -1,1 +1,17 @@
+//! The Cyrius runner and test harness (host side).
+//!
+//! Role: know where the built images are (`paths`), turn options into a QEMU
+//! command line (`qemu`), check that the machine has what booting needs
+//! (`prereq`), and drive a booted Cyrius over its serial console for the
+//! integration tests (`machine`).
+//! Invariants: QEMU always runs under TCG with isa-debug-exit at 0xf4, so the
+//! kernel's power-off (status 33) and panic (status 35) reach the caller.
 
+pub mod datadisk;
+pub mod machine;
+pub mod paths;
+pub mod prereq;
+pub mod qemu;
+
+pub use machine::Machine;
+pub use qemu::{ExitKind, QemuConfig};

@@ -1,0 +1,102 @@
+//! The QEMU command line for booting Cyrius, and what QEMU's exit status means.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::paths;
+use crate::prereq::QEMU;
+
+/// How to boot.
+#[derive(Clone, Debug)]
+pub struct QemuConfig {
+    /// Guest memory in MiB.
+    pub memory_mib: u64,
+    /// The FAT32 data disk (first virtio-blk device), if any.
+    pub data_disk: Option<PathBuf>,
+    /// Open the data disk read-only for the guest's writes to vanish at exit
+    /// (tests use this so they can share one disk image).
+    pub data_disk_snapshot: bool,
+    /// Further raw disks, each another virtio-blk device.
+    pub extra_disks: Vec<PathBuf>,
+    /// Host TCP port -> guest TCP port forwards on the user network.
+    pub publish: Vec<(u16, u16)>,
+    /// A terminal user: QEMU's monitor on Ctrl-A, Ctrl-C passed to the guest.
+    pub interactive: bool,
+}
+
+impl Default for QemuConfig {
+    fn default() -> Self {
+        QemuConfig {
+            memory_mib: 512,
+            data_disk: None,
+            data_disk_snapshot: true,
+            extra_disks: Vec::new(),
+            publish: Vec::new(),
+            interactive: false,
+        }
+    }
+}
+
+/// How the machine ended, from QEMU's exit status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitKind {
+    /// The kernel powered off (isa-debug-exit 0x10 -> 33), or the user quit QEMU (0).
+    PowerOff,
+    /// The kernel panicked (isa-debug-exit 0x11 -> 35).
+    Panic,
+    /// Anything else: QEMU failed or was killed.
+    Other(Option<i32>),
+}
+
+impl ExitKind {
+    pub fn from_status(code: Option<i32>) -> ExitKind {
+        match code {
+            Some(0) | Some(33) => ExitKind::PowerOff,
+            Some(35) => ExitKind::Panic,
+            other => ExitKind::Other(other),
+        }
+    }
+}
+
+impl QemuConfig {
+    /// What the integration tests boot: the default machine with the test data
+    /// disk (see `datadisk::test_disk`) attached in snapshot mode.
+    pub fn for_tests() -> QemuConfig {
+        QemuConfig { data_disk: Some(crate::datadisk::test_disk()), ..QemuConfig::default() }
+    }
+
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(QEMU);
+        cmd.args(["-machine", "pc", "-cpu", "qemu64,+rdrand", "-accel", "tcg"]);
+        cmd.args(["-m", &format!("{}M", self.memory_mib)]);
+        // The BIOS stages probe VESA modes: without a VGA device they hang.
+        cmd.args(["-display", "none", "-vga", "std", "-no-user-config", "-nodefaults"]);
+        cmd.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
+        cmd.arg("-drive").arg(format!(
+            "if=ide,index=0,format=raw,snapshot=on,file={}",
+            paths::bios_image().display()
+        ));
+        let disks = self.data_disk.iter().map(|d| (d, self.data_disk_snapshot));
+        let extra = self.extra_disks.iter().map(|d| (d, false));
+        for (i, (disk, snapshot)) in disks.chain(extra).enumerate() {
+            cmd.arg("-drive").arg(format!(
+                "if=none,id=disk{i},format=raw,file={}{}",
+                disk.display(),
+                if snapshot { ",snapshot=on" } else { "" }
+            ));
+            cmd.args(["-device", &format!("virtio-blk-pci,drive=disk{i}")]);
+        }
+        let mut netdev = String::from("user,id=net0");
+        for (host, guest) in &self.publish {
+            netdev.push_str(&format!(",hostfwd=tcp::{host}-:{guest}"));
+        }
+        cmd.args(["-netdev", &netdev, "-device", "virtio-net-pci,netdev=net0"]);
+        if self.interactive {
+            // Ctrl-A X quits, Ctrl-A C is the monitor; Ctrl-C goes to the guest.
+            cmd.args(["-chardev", "stdio,id=con0,mux=on,signal=off", "-serial", "chardev:con0", "-mon", "chardev=con0"]);
+        } else {
+            cmd.args(["-chardev", "stdio,id=con0,signal=off", "-serial", "chardev:con0"]);
+        }
+        cmd
+    }
+}

@@ -1,0 +1,42 @@
+//! Kernel faults and panics are reported with their details and end the
+//! machine with the failure status, so nothing hangs silently.
+
+use cyrius::machine::{COMMAND_TIMEOUT, PANIC_MARKER};
+use cyrius::{ExitKind, Machine, QemuConfig};
+
+fn crash(kind: &str, expected: &[&str]) {
+    let mut m = Machine::boot(&QemuConfig::for_tests());
+    m.send(format!("crash {kind}\r").as_bytes());
+    m.wait_for(PANIC_MARKER, COMMAND_TIMEOUT);
+    let exit = m.wait_exit(COMMAND_TIMEOUT);
+    let t = m.transcript();
+    m.assert(exit == ExitKind::Panic, &format!("crash {kind}: machine ended as {exit:?}, not Panic"));
+    for e in expected {
+        m.assert(t.contains(e), &format!("crash {kind}: report lacks {e:?}"));
+    }
+}
+
+#[test]
+fn panic_prints_message_location_and_exits_with_failure() {
+    crash("panic", &["KERNEL PANIC: crash requested from the shell", "commands.rs:", "stack trace"]);
+}
+
+#[test]
+fn page_fault_reports_vector_rip_error_code_cr2_and_trace() {
+    crash("pagefault", &["#PF page fault (vector 14)", "RIP 0x", "error code 0x", "CR2 0xdeadbeef000", "stack trace", "#1 "]);
+}
+
+#[test]
+fn general_protection_fault_is_reported() {
+    crash("gpf", &["#GP general protection fault (vector 13)", "error code 0x0"]);
+}
+
+#[test]
+fn reboot_comes_back_to_the_prompt() {
+    let mut m = Machine::boot(&QemuConfig::for_tests());
+    m.send(b"reboot\r");
+    m.wait_for("rebooting", COMMAND_TIMEOUT);
+    m.wait_for(cyrius::machine::PROMPT, cyrius::machine::BOOT_TIMEOUT);
+    m.run_expect("echo back", &["back"]);
+    m.poweroff();
+}

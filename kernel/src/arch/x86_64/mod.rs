@@ -1,0 +1,22 @@
+//! x86_64 support: GDT/TSS, IDT, legacy PIC + PIT timer, port I/O, CPU helpers.
+
+pub mod backtrace;
+pub mod cpu;
+pub mod gdt;
+pub mod idt;
+pub mod pic;
+pub mod port;
+
+/// Early CPU setup: descriptor tables and exception handlers. Interrupts stay
+/// disabled until [`enable_interrupts`].
+pub fn init() {
+    gdt::init();
+    idt::init();
+}
+
+/// Programs the interrupt controller and the timer (`hz` ticks per second).
+pub fn init_interrupt_controller(hz: u32) {
+    pic::init(hz);
+}
+
+pub use cpu::{enable_interrupts, halt_forever};

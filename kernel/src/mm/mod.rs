@@ -1,0 +1,41 @@
+//! Memory management: physical frames, the kernel's page tables, the heap.
+//!
+//! Role: turn the boot memory map into a frame allocator, map memory on
+//! demand (the heap grows by mapping fresh frames), and give other layers a
+//! window onto physical memory (`phys_to_virt`) for DMA and page tables.
+//! Invariants: lock order is heap -> page tables -> frames; the frame
+//! allocator and the mapper never allocate from the heap.
+//! May call: `arch` only.
+
+pub mod frame;
+pub mod heap;
+pub mod paging;
+
+use bootloader_api::info::MemoryRegions;
+use x86_64::{PhysAddr, VirtAddr};
+
+/// Sets up frames, paging and the heap. Must run before anything allocates.
+pub fn init(regions: &'static MemoryRegions, phys_offset: u64) {
+    paging::init(phys_offset);
+    frame::init(regions, phys_offset);
+    heap::init();
+}
+
+/// The kernel-virtual address of a physical address (the physical-memory window).
+pub fn phys_to_virt(phys: PhysAddr) -> VirtAddr {
+    paging::phys_to_virt(phys)
+}
+
+/// Frame and heap figures for the `mem` command.
+pub struct MemStats {
+    pub total_frames: usize,
+    pub free_frames: usize,
+    pub heap_size: usize,
+    pub heap_used: usize,
+}
+
+pub fn stats() -> MemStats {
+    let (total_frames, free_frames) = frame::counts();
+    let (heap_size, heap_used) = heap::usage();
+    MemStats { total_frames, free_frames, heap_size, heap_used }
+}
