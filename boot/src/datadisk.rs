@@ -1,30 +1,99 @@
-//! The data disk `cargo run` attaches: a FAT32 image built from `images/`.
+//! Data disks: the FAT32 image `cargo run` attaches, and the one the tests use.
+//!
+//! Both are made with the independent FAT tools (`mkfs.fat` + mtools' `mcopy`),
+//! so what the kernel reads is checked against an implementation that is not
+//! ours.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// Size of a fresh data disk.
-pub const DEFAULT_SIZE: u64 = 256 * 1024 * 1024;
+pub const DEFAULT_SIZE_MIB: u64 = 256;
+/// Size of the test data disk.
+pub const TEST_SIZE_MIB: u64 = 64;
 
-/// Makes sure `path` exists, creating an empty disk of `DEFAULT_SIZE` if not.
+fn run(cmd: &mut Command) -> Result<(), String> {
+    let shown = format!("{cmd:?}");
+    let out = cmd.output().map_err(|e| format!("cannot run {shown}: {e} (run `scripts/setup`)"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed: {}", String::from_utf8_lossy(&out.stderr).trim()))
+    }
+}
+
+/// Makes a FAT32 image of `size_mib` at `image` holding the contents of `dir`.
+pub fn build_fat32(image: &Path, size_mib: u64, label: &str, dir: Option<&Path>) -> Result<(), String> {
+    if let Some(parent) = image.parent() {
+        fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+    }
+    let tmp = image.with_extension("img.part");
+    let _ = fs::remove_file(&tmp);
+    let file = fs::File::create(&tmp).map_err(|e| e.to_string())?;
+    file.set_len(size_mib * 1024 * 1024).map_err(|e| e.to_string())?;
+    drop(file);
+    // 1 sector per cluster keeps >= 65525 clusters (FAT32) on small disks.
+    let spc = if size_mib < 260 { "1" } else { "8" };
+    run(Command::new("mkfs.fat").args(["-F", "32", "-s", spc, "-n", label]).arg(&tmp))?;
+    if let Some(dir) = dir {
+        let entries: Vec<PathBuf> = fs::read_dir(dir)
+            .map_err(|e| format!("{}: {e}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        if !entries.is_empty() {
+            run(Command::new("mcopy").arg("-s").arg("-Q").arg("-i").arg(&tmp).args(&entries).arg("::/"))?;
+        }
+    }
+    fs::rename(&tmp, image).map_err(|e| e.to_string())
+}
+
+/// Makes sure the `cargo run` data disk exists: FAT32 with `images/` copied in.
 pub fn ensure(path: &Path) -> Result<(), String> {
     if path.exists() {
         return Ok(());
     }
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    }
-    let file = fs::File::create(path).map_err(|e| e.to_string())?;
-    file.set_len(DEFAULT_SIZE).map_err(|e| e.to_string())?;
-    Ok(())
+    let images = crate::paths::repo_root().join("images");
+    eprintln!("cyrius: making the data disk {} from {}", path.display(), images.display());
+    build_fat32(path, DEFAULT_SIZE_MIB, "CYRIUS", Some(&images))
 }
 
-/// The data disk the integration tests attach (read-only to them: QEMU opens
-/// it in snapshot mode). Made once per build directory.
-pub fn test_disk() -> std::path::PathBuf {
-    let path = crate::paths::build_dir().join("test-data.img");
-    if let Err(e) = ensure(&path) {
-        panic!("cannot make the test data disk {}: {e}", path.display());
+/// The files the test data disk holds (path, contents).
+pub fn test_files() -> Vec<(&'static str, Vec<u8>)> {
+    let big: Vec<u8> = (0..100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    vec![
+        ("hello.txt", b"hello from the data disk\n".to_vec()),
+        ("A long file name.txt", b"long names work\n".to_vec()),
+        ("docs/nested/deep.txt", b"three levels down\n".to_vec()),
+        ("docs/empty.txt", Vec::new()),
+        ("big.bin", big),
+    ]
+}
+
+/// The test data disk (the tests open it in snapshot mode, so it stays as made).
+pub fn test_disk() -> PathBuf {
+    static DISK: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DISK.get_or_init(make_test_disk).clone()
+}
+
+fn make_test_disk() -> PathBuf {
+    // The name carries a version: bump it when `test_files` changes.
+    let image = crate::paths::build_dir().join("test-data-v2.img");
+    if image.exists() {
+        return image;
     }
-    path
+    let dir = crate::paths::build_dir().join(format!("test-data.{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    for (path, data) in test_files() {
+        let p = dir.join(path);
+        fs::create_dir_all(p.parent().unwrap_or(&dir)).expect("make test-data dirs");
+        fs::write(&p, data).expect("write test-data file");
+    }
+    // Parallel test binaries may race to make it: build privately, then rename.
+    let private = image.with_extension(format!("{}.img", std::process::id()));
+    if let Err(e) = build_fat32(&private, TEST_SIZE_MIB, "CYRTEST", Some(&dir)).and_then(|_| fs::rename(&private, &image).map_err(|e| e.to_string())) {
+        panic!("cannot make the test data disk: {e}");
+    }
+    let _ = fs::remove_dir_all(&dir);
+    image
 }

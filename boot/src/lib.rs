@@ -12,6 +12,7 @@ pub mod machine;
 pub mod paths;
 pub mod prereq;
 pub mod qemu;
+pub mod script;
 
 pub use machine::Machine;
 pub use qemu::{ExitKind, QemuConfig};

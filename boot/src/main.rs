@@ -1,6 +1,7 @@
 //! `cargo run`: build Cyrius (done by boot/build.rs), prepare the data disk,
 //! and boot it in QEMU with the serial console on this terminal.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -97,7 +98,12 @@ fn main() -> ExitCode {
         }
         config.data_disk = Some(disk);
     }
-    let status = match config.command().status() {
+    let started = if std::io::stdin().is_terminal() {
+        config.command().status()
+    } else {
+        cyrius::script::run_scripted(config.command())
+    };
+    let status = match started {
         Ok(s) => s,
         Err(e) => {
             eprintln!("cyrius: cannot start {}: {e}", prereq::QEMU);

@@ -92,8 +92,9 @@ impl QemuConfig {
         }
         cmd.args(["-netdev", &netdev, "-device", "virtio-net-pci,netdev=net0"]);
         if self.interactive {
+            // Serial and monitor multiplexed on stdio, focus on the serial:
             // Ctrl-A X quits, Ctrl-A C is the monitor; Ctrl-C goes to the guest.
-            cmd.args(["-chardev", "stdio,id=con0,mux=on,signal=off", "-serial", "chardev:con0", "-mon", "chardev=con0"]);
+            cmd.args(["-serial", "mon:stdio"]);
         } else {
             cmd.args(["-chardev", "stdio,id=con0,signal=off", "-serial", "chardev:con0"]);
         }

@@ -18,7 +18,7 @@ fn crash(kind: &str, expected: &[&str]) {
 
 #[test]
 fn panic_prints_message_location_and_exits_with_failure() {
-    crash("panic", &["KERNEL PANIC: crash requested from the shell", "commands.rs:", "stack trace"]);
+    crash("panic", &["KERNEL PANIC: crash requested from the shell", "system.rs:", "stack trace"]);
 }
 
 #[test]

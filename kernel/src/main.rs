@@ -2,7 +2,7 @@
 //!
 //! This crate is thin glue over the host-testable crates in `kernel/crates/`.
 //! Layers, each a folder whose doc names what it may call (arrows point down):
-//! `shell` -> `dev`, `mm`, `console`, `time`, `power` -> `arch`.
+//! `shell` -> `fs` -> `dev`, `mm`, `console`, `time`, `power` -> `arch`.
 //! `unsafe` is confined to `arch` (CPU, ports, descriptor tables), `mm`
 //! (frames, page tables, the heap) and the console's emergency path.
 
@@ -15,6 +15,7 @@ extern crate alloc;
 mod arch;
 mod console;
 mod dev;
+mod fs;
 mod mm;
 mod panic;
 mod power;
@@ -70,6 +71,8 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
     console::enable_input_interrupts();
     arch::enable_interrupts();
     dev::pci::init();
+    dev::virtio::blk::probe();
+    fs::init();
 
     log::info!(
         "Cyrius {VERSION} up: kernel at {:#x}, {} Mcycles since entry",

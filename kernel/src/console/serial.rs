@@ -15,6 +15,11 @@ pub fn init() {
     // SAFETY: 0x3f8 is COM1 on every PC-compatible machine QEMU emulates, and
     // nothing else in the kernel drives it.
     let Ok(mut uart) = (unsafe { Uart16550::new_port(COM1) }) else { return };
+    // Keys typed before now wait in the UART; `init` resets its FIFOs, so
+    // save them first.
+    while crate::arch::port::inb(COM1 + 5) & 1 != 0 {
+        super::input::push(crate::arch::port::inb(COM1));
+    }
     let config = Config { baud_rate: BaudRate::Baud115200, ..Config::DEFAULT };
     if uart.init(config).is_ok() {
         *UART.lock() = Some(uart);

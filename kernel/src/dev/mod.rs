@@ -4,3 +4,4 @@
 //! May call: `arch` (port I/O, IRQs), `mm` (DMA memory).
 
 pub mod pci;
+pub mod virtio;

@@ -36,6 +36,27 @@ impl Bitmap {
         }
     }
 
+    fn is_free(&self, frame: usize) -> bool {
+        frame < self.total && self.words.get(frame / 64).is_some_and(|w| w & (1 << (frame % 64)) == 0)
+    }
+
+    /// `count` physically contiguous frames (first fit from the hint).
+    fn alloc_run(&mut self, count: usize) -> Option<usize> {
+        let mut start = 0;
+        while start + count <= self.total {
+            match (start..start + count).find(|&f| !self.is_free(f)) {
+                Some(used) => start = used + 1,
+                None => {
+                    for f in start..start + count {
+                        self.set(f, true);
+                    }
+                    return Some(start);
+                }
+            }
+        }
+        None
+    }
+
     fn alloc(&mut self) -> Option<usize> {
         let n = self.words.len();
         for i in 0..n {
@@ -122,6 +143,27 @@ pub fn alloc_zeroed() -> Option<PhysFrame> {
     // the physical-memory window maps all 4096 bytes of it.
     unsafe { core::ptr::write_bytes(virt.as_mut_ptr::<u8>(), 0, FRAME as usize) };
     Some(frame)
+}
+
+/// Allocates `count` physically contiguous zeroed frames (for DMA).
+pub fn alloc_contiguous(count: usize) -> Option<PhysAddr> {
+    let first = FRAMES.lock().as_mut()?.alloc_run(count)?;
+    let phys = PhysAddr::new(first as u64 * FRAME);
+    let virt = super::phys_to_virt(phys);
+    // SAFETY: the frames were just allocated, so nothing else references them,
+    // and the physical-memory window maps them contiguously.
+    unsafe { core::ptr::write_bytes(virt.as_mut_ptr::<u8>(), 0, count * FRAME as usize) };
+    Some(phys)
+}
+
+/// Frees `count` contiguous frames starting at `phys`.
+pub fn free_contiguous(phys: PhysAddr, count: usize) {
+    if let Some(b) = FRAMES.lock().as_mut() {
+        let first = (phys.as_u64() / FRAME) as usize;
+        for f in first..first + count {
+            b.set(f, false);
+        }
+    }
 }
 
 pub fn free(frame: PhysFrame) {

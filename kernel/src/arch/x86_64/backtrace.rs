@@ -21,11 +21,13 @@ fn on_known_stack(addr: u64) -> bool {
     (addr >= lo && addr + 16 <= hi) || (addr >= dlo && addr + 16 <= dhi)
 }
 
-/// Prints `rip` and the return addresses found from the frame pointer `rbp`.
+/// Prints `rip` (unless 0: not known) and the return addresses found from the frame pointer `rbp`.
 pub fn print_from(rip: u64, mut rbp: u64) {
     let base = crate::kernel_base();
     crate::console::emergency_print(format_args!("stack trace (kernel loaded at {base:#x}; addr2line -e <kernel> <addr - base>):\n"));
-    crate::console::emergency_print(format_args!("  #0  {rip:#018x}\n"));
+    if rip != 0 {
+        crate::console::emergency_print(format_args!("  #0  {rip:#018x}\n"));
+    }
     for n in 1..MAX_FRAMES {
         if rbp % 8 != 0 || !on_known_stack(rbp) {
             break;

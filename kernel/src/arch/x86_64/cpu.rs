@@ -68,3 +68,19 @@ pub fn trigger(fault: Fault) {
         Fault::Breakpoint => x86_64::instructions::interrupts::int3(),
     }
 }
+
+/// A hardware random number from RDRAND, when the CPU has it.
+pub fn rdrand64() -> Option<u64> {
+    let has_rdrand = core::arch::x86_64::__cpuid(1).ecx & (1 << 30) != 0;
+    if !has_rdrand {
+        return None;
+    }
+    for _ in 0..10 {
+        let mut v: u64 = 0;
+        // SAFETY: the CPU reported RDRAND support above.
+        if unsafe { core::arch::x86_64::_rdrand64_step(&mut v) } == 1 {
+            return Some(v);
+        }
+    }
+    None
+}

@@ -6,6 +6,7 @@ pub mod gdt;
 pub mod idt;
 pub mod pic;
 pub mod port;
+pub mod rtc;
 
 /// Early CPU setup: descriptor tables and exception handlers. Interrupts stay
 /// disabled until [`enable_interrupts`].

@@ -21,6 +21,10 @@ static PICS: Mutex<ChainedPics> =
 /// Handler table, one slot per line; 0 means none.
 static HANDLERS: [AtomicUsize; 16] = [const { AtomicUsize::new(0) }; 16];
 static MASK: Mutex<u16> = Mutex::new(0xffff);
+/// Lines whose devices are serviced outside the interrupt handler: the handler
+/// masks the line and records it; the driver acks its device and unmasks.
+static DEFERRED: AtomicUsize = AtomicUsize::new(0);
+static PENDING: AtomicUsize = AtomicUsize::new(0);
 
 pub const TIMER_IRQ: u8 = 0;
 pub const COM1_IRQ: u8 = 4;
@@ -52,7 +56,30 @@ pub fn register(line: u8, handler: IrqHandler) {
     }
 }
 
-fn unmask(line: u8) {
+/// Marks `line` as serviced by a driver outside interrupt context (virtio:
+/// acknowledging the device needs the driver's lock). Unmasks it.
+pub fn register_deferred(line: u8) {
+    if line < 16 {
+        DEFERRED.fetch_or(1 << line, Ordering::AcqRel);
+        unmask(line);
+    }
+}
+
+/// True (and cleared) if `line` fired since the last call. The caller then acks
+/// its device and calls [`unmask`].
+pub fn take_pending(line: u8) -> bool {
+    line < 16 && PENDING.fetch_and(!(1 << line), Ordering::AcqRel) & (1 << line) != 0
+}
+
+fn mask(line: u8) {
+    let mut mask = MASK.lock();
+    *mask |= 1u16 << line;
+    let mut pics = PICS.lock();
+    // SAFETY: writing the interrupt masks only changes which lines are delivered.
+    unsafe { pics.write_masks(*mask as u8, (*mask >> 8) as u8) };
+}
+
+pub fn unmask(line: u8) {
     let mut mask = MASK.lock();
     *mask &= !(1u16 << line);
     let mut pics = PICS.lock();
@@ -72,6 +99,10 @@ pub fn dispatch(line: u8) {
             }
             return;
         }
+    }
+    if DEFERRED.load(Ordering::Acquire) & (1 << line) != 0 {
+        mask(line);
+        PENDING.fetch_or(1 << line, Ordering::AcqRel);
     }
     let raw = HANDLERS.get(line as usize).map_or(0, |s| s.load(Ordering::Acquire));
     if raw != 0 {

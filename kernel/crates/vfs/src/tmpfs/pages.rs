@@ -1,0 +1,193 @@
+//! File contents as sparse 4 KiB pages: holes read as zeros and cost nothing.
+//!
+//! Invariant: every byte at or past `size` in an allocated page is zero, so
+//! growing the file (by truncate or a write past the end) exposes zeros.
+
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::vec;
+
+use errno::{Errno, KResult};
+
+use crate::types::MAX_FILE_SIZE;
+
+/// Page size of file data.
+pub const PAGE_SIZE: usize = 4096;
+const PAGE: u64 = PAGE_SIZE as u64;
+
+type Page = Box<[u8; PAGE_SIZE]>;
+
+/// Sparse file data.
+#[derive(Default)]
+pub struct PagedData {
+    pages: BTreeMap<u64, Page>,
+    size: u64,
+}
+
+impl PagedData {
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Pages allocated.
+    pub fn page_count(&self) -> u64 {
+        self.pages.len() as u64
+    }
+
+    /// Copies bytes at `offset` into `buf`; returns how many (0 at the end).
+    pub fn read(&self, offset: u64, buf: &mut [u8]) -> usize {
+        let Some(available) = self.size.checked_sub(offset) else { return 0 };
+        let total = usize::try_from(available).map_or(buf.len(), |a| a.min(buf.len()));
+        // Slices below stay in bounds: `chunk <= PAGE_SIZE - in_page` and
+        // `done + chunk <= total <= buf.len()`.
+        let mut done = 0;
+        while done < total {
+            // `offset + done` stays below `size`, so no overflow.
+            let pos = offset + done as u64;
+            let in_page = (pos % PAGE) as usize;
+            let chunk = (PAGE_SIZE - in_page).min(total - done);
+            let dst = &mut buf[done..done + chunk];
+            match self.pages.get(&(pos / PAGE)) {
+                Some(page) => dst.copy_from_slice(&page[in_page..in_page + chunk]),
+                None => dst.fill(0),
+            }
+            done += chunk;
+        }
+        total
+    }
+
+    /// Writes `data` at `offset`. `reserve_page` is asked before each new
+    /// page is allocated and returns false when the space limit is reached;
+    /// the write then stops short. `EFBIG` past the maximum file size,
+    /// `ENOSPC` if nothing could be written.
+    pub fn write(&mut self, offset: u64, data: &[u8], mut reserve_page: impl FnMut() -> bool) -> KResult<usize> {
+        if data.is_empty() {
+            return Ok(0);
+        }
+        if offset >= MAX_FILE_SIZE {
+            return Err(Errno::EFBIG);
+        }
+        let room = MAX_FILE_SIZE - offset;
+        let total = usize::try_from(room).map_or(data.len(), |r| r.min(data.len()));
+        // As in `read`: slices stay in bounds and `offset + done < MAX_FILE_SIZE`.
+        let mut done = 0;
+        while done < total {
+            let pos = offset + done as u64;
+            let index = pos / PAGE;
+            let in_page = (pos % PAGE) as usize;
+            let chunk = (PAGE_SIZE - in_page).min(total - done);
+            if !self.pages.contains_key(&index) {
+                if !reserve_page() {
+                    break;
+                }
+                self.pages.insert(index, new_page()?);
+            }
+            if let Some(page) = self.pages.get_mut(&index) {
+                page[in_page..in_page + chunk].copy_from_slice(&data[done..done + chunk]);
+            }
+            done += chunk;
+        }
+        if done == 0 {
+            return Err(Errno::ENOSPC);
+        }
+        self.size = self.size.max(offset + done as u64);
+        Ok(done)
+    }
+
+    /// Sets the size (at most `MAX_FILE_SIZE`, else `EFBIG`); returns how
+    /// many pages were freed.
+    pub fn truncate(&mut self, len: u64) -> KResult<u64> {
+        if len > MAX_FILE_SIZE {
+            return Err(Errno::EFBIG);
+        }
+        let mut freed = 0;
+        if len < self.size {
+            let keep = len.div_ceil(PAGE);
+            let dropped = self.pages.split_off(&keep);
+            freed = dropped.len() as u64;
+            let tail = (len % PAGE) as usize;
+            if tail != 0 {
+                if let Some(page) = self.pages.get_mut(&(len / PAGE)) {
+                    page[tail..].fill(0);
+                }
+            }
+        }
+        self.size = len;
+        Ok(freed)
+    }
+}
+
+fn new_page() -> KResult<Page> {
+    Page::try_from(vec![0u8; PAGE_SIZE].into_boxed_slice()).map_err(|_| Errno::ENOMEM)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    fn read_all(data: &PagedData) -> Vec<u8> {
+        let mut buf = vec![0xAA; data.size() as usize];
+        assert_eq!(data.read(0, &mut buf), buf.len());
+        buf
+    }
+
+    #[test]
+    fn write_read_across_pages() {
+        let mut d = PagedData::default();
+        let bytes: Vec<u8> = (0..10_000u32).map(|i| i as u8).collect();
+        assert_eq!(d.write(100, &bytes, || true), Ok(bytes.len()));
+        assert_eq!(d.size(), 10_100);
+        let all = read_all(&d);
+        assert!(all[..100].iter().all(|&b| b == 0));
+        assert_eq!(&all[100..], &bytes[..]);
+        let mut buf = [0u8; 10];
+        assert_eq!(d.read(10_095, &mut buf), 5);
+        assert_eq!(d.read(20_000, &mut buf), 0);
+    }
+
+    #[test]
+    fn sparse_offsets_allocate_only_touched_pages() {
+        let mut d = PagedData::default();
+        assert_eq!(d.write(1 << 40, b"x", || true), Ok(1));
+        assert_eq!(d.page_count(), 1);
+        let mut buf = [1u8; 8];
+        assert_eq!(d.read(4096 * 7, &mut buf), 8);
+        assert_eq!(buf, [0; 8]);
+    }
+
+    #[test]
+    fn shrink_then_grow_exposes_zeros() {
+        let mut d = PagedData::default();
+        d.write(0, &[7u8; 5000], || true).unwrap();
+        assert_eq!(d.truncate(10), Ok(1));
+        assert_eq!(d.truncate(5000), Ok(0));
+        let all = read_all(&d);
+        assert_eq!(&all[..10], &[7u8; 10]);
+        assert!(all[10..].iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn reservation_failure_gives_short_write_then_enospc() {
+        let mut d = PagedData::default();
+        let mut budget = 1;
+        let mut reserve = || {
+            if budget == 0 {
+                return false;
+            }
+            budget -= 1;
+            true
+        };
+        assert_eq!(d.write(0, &[1u8; 3 * PAGE_SIZE], &mut reserve), Ok(PAGE_SIZE));
+        assert_eq!(d.write(PAGE, b"more", &mut reserve), Err(Errno::ENOSPC));
+        assert_eq!(d.write(5, b"in place", &mut reserve), Ok(8));
+    }
+
+    #[test]
+    fn file_size_limit() {
+        let mut d = PagedData::default();
+        assert_eq!(d.write(MAX_FILE_SIZE, b"x", || true), Err(Errno::EFBIG));
+        assert_eq!(d.write(MAX_FILE_SIZE - 1, b"xy", || true), Ok(1));
+        assert_eq!(d.truncate(MAX_FILE_SIZE + 1), Err(Errno::EFBIG));
+    }
+}

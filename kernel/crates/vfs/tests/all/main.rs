@@ -1,0 +1,14 @@
+//! Behaviour tests of the VFS, tmpfs and devfs through the public API.
+
+mod common;
+
+mod concurrency;
+mod confinement;
+mod devfs;
+mod fuzz;
+mod limits;
+mod mounts;
+mod perms;
+mod rename;
+mod tmpfs;
+mod walk;

@@ -1,0 +1,102 @@
+//! virtio devices through `virtio-drivers` on the PCI transport.
+//!
+//! Role: the glue `virtio-drivers` needs: a [`Hal`] (DMA memory from the frame
+//! allocator, bounce buffers for sharing, MMIO through the physical-memory
+//! window) and PCI configuration access over ports 0xCF8/0xCFC.
+//! Invariants: every buffer shared with a device is a bounce buffer in
+//! contiguous DMA frames, so heap memory (virtually but not physically
+//! contiguous) is never handed to a device directly.
+
+pub mod blk;
+
+use core::ptr::NonNull;
+use virtio_drivers::transport::pci::bus::{ConfigurationAccess, DeviceFunction, PciRoot};
+use virtio_drivers::transport::pci::PciTransport;
+use virtio_drivers::{BufferDirection, Hal, PhysAddr as VPhys, PAGE_SIZE};
+use x86_64::PhysAddr;
+
+use crate::dev::pci;
+use crate::mm::{self, frame};
+
+pub struct KernelHal;
+
+fn pages_for(len: usize) -> usize {
+    len.div_ceil(PAGE_SIZE).max(1)
+}
+
+// SAFETY: `dma_alloc` returns zeroed, physically contiguous frames owned by the
+// caller until `dma_dealloc`; `share` returns the physical address of a bounce
+// buffer that holds the data for the device; `mmio_phys_to_virt` maps through
+// the physical-memory window, which covers all MMIO below 4 GiB.
+unsafe impl Hal for KernelHal {
+    fn dma_alloc(pages: usize, _direction: BufferDirection) -> (VPhys, NonNull<u8>) {
+        let phys = frame::alloc_contiguous(pages).expect("out of memory for virtio DMA");
+        let virt = mm::phys_to_virt(phys);
+        (phys.as_u64() as VPhys, NonNull::new(virt.as_mut_ptr()).expect("window addresses are non-null"))
+    }
+
+    unsafe fn dma_dealloc(paddr: VPhys, _vaddr: NonNull<u8>, pages: usize) -> i32 {
+        frame::free_contiguous(PhysAddr::new(paddr as u64), pages);
+        0
+    }
+
+    unsafe fn mmio_phys_to_virt(paddr: VPhys, _size: usize) -> NonNull<u8> {
+        NonNull::new(mm::phys_to_virt(PhysAddr::new(paddr as u64)).as_mut_ptr()).expect("non-null")
+    }
+
+    unsafe fn share(buffer: NonNull<[u8]>, direction: BufferDirection) -> VPhys {
+        let len = buffer.len();
+        let phys = frame::alloc_contiguous(pages_for(len)).expect("out of memory for a virtio bounce buffer");
+        if direction != BufferDirection::DeviceToDriver {
+            let dst = mm::phys_to_virt(phys).as_mut_ptr::<u8>();
+            // SAFETY: the caller guarantees `buffer` is valid for `len` bytes; the
+            // bounce buffer was just allocated with at least `len` bytes.
+            unsafe { core::ptr::copy_nonoverlapping(buffer.as_ptr() as *const u8, dst, len) };
+        }
+        phys.as_u64() as VPhys
+    }
+
+    unsafe fn unshare(paddr: VPhys, buffer: NonNull<[u8]>, direction: BufferDirection) {
+        let len = buffer.len();
+        let phys = PhysAddr::new(paddr as u64);
+        if direction != BufferDirection::DriverToDevice {
+            let src = mm::phys_to_virt(phys).as_ptr::<u8>();
+            // SAFETY: `paddr` is the bounce buffer `share` made for this same
+            // buffer, and the caller guarantees `buffer` is valid for `len` bytes.
+            unsafe { core::ptr::copy_nonoverlapping(src, buffer.as_ptr() as *mut u8, len) };
+        }
+        frame::free_contiguous(phys, pages_for(len));
+    }
+}
+
+/// PCI configuration mechanism #1, as `virtio-drivers` wants it.
+pub struct PortCam;
+
+impl ConfigurationAccess for PortCam {
+    fn read_word(&self, df: DeviceFunction, offset: u8) -> u32 {
+        pci::read_config(pci::Address { bus: df.bus, device: df.device, function: df.function }, offset)
+    }
+
+    fn write_word(&mut self, df: DeviceFunction, offset: u8, data: u32) {
+        pci::write_config(pci::Address { bus: df.bus, device: df.device, function: df.function }, offset, data)
+    }
+
+    unsafe fn unsafe_clone(&self) -> Self {
+        PortCam
+    }
+}
+
+/// Enables memory decoding and bus mastering, then builds the transport.
+pub fn transport(dev: &pci::Device) -> Option<PciTransport> {
+    let cmd = pci::read_config(dev.addr, 0x04);
+    pci::write_config(dev.addr, 0x04, cmd | 0b110);
+    let mut root = PciRoot::new(PortCam);
+    let df = DeviceFunction { bus: dev.addr.bus, device: dev.addr.device, function: dev.addr.function };
+    match PciTransport::new::<KernelHal, PortCam>(&mut root, df) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            log::warn!("virtio at {:02x}:{:02x}.{}: {e:?}", dev.addr.bus, dev.addr.device, dev.addr.function);
+            None
+        }
+    }
+}

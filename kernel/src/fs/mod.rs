@@ -1,0 +1,68 @@
+//! Files for the host world: the host's VFS instance and the kernel-side
+//! services the VFS crates need (clock, entropy, the console device).
+//!
+//! Role: build the host namespace at boot — a tmpfs root with `/dev` (devfs),
+//! `/tmp` (tmpfs) and `/mnt` (the FAT32 data disk, through `fatvfs` over the
+//! block cache over virtio-blk).
+//! Invariants: the host namespace is separate from every container's; a data
+//! disk that is missing or not FAT32 leaves `/mnt` empty with a warning.
+//! May call: `dev` (disks, console), `time`, `arch` (RDRAND).
+
+mod disk;
+mod services;
+
+use alloc::sync::Arc;
+use spin::Once;
+use vfs::{Cred, DevFs, MountOptions, TmpFs, TmpFsOptions, Vfs};
+
+pub use disk::{cache_stats as disk_cache_stats, mount_data_disk};
+pub use services::{ConsoleDevice, HwEntropy, KernelClock};
+
+static HOST: Once<Vfs> = Once::new();
+
+/// The host world's namespace (after [`init`]).
+pub fn host() -> &'static Vfs {
+    HOST.get().expect("fs::init runs at boot")
+}
+
+/// The root user of the host world.
+pub fn root_cred() -> Cred {
+    Cred { uid: 0, gid: 0, groups: alloc::vec::Vec::new() }
+}
+
+pub fn init() {
+    let clock: Arc<dyn vfs::Clock> = Arc::new(KernelClock);
+    let root = TmpFs::new(clock.clone(), TmpFsOptions { root_perm: 0o755, ..TmpFsOptions::default() });
+    let vfs = HOST.call_once(|| Vfs::new(root));
+    let cred = root_cred();
+    let top = vfs.root();
+    for dir in ["/dev", "/tmp", "/mnt", "/proc"] {
+        if let Err(e) = vfs.mkdir(&cred, &top, dir, 0o755) {
+            log::error!("host fs: mkdir {dir}: {e}");
+        }
+    }
+    match DevFs::new(clock.clone(), Arc::new(HwEntropy)) {
+        Ok(devfs) => {
+            let console: Arc<dyn vfs::CharDevice> = Arc::new(ConsoleDevice);
+            for (name, minor, major) in [("console", 1, 5), ("tty", 0, 5), ("ttyS0", 64, 4)] {
+                if let Err(e) = devfs.register(name, major, minor, console.clone()) {
+                    log::error!("devfs: {name}: {e}");
+                }
+            }
+            if let Err(e) = vfs.mount("/dev", devfs, MountOptions::new("devfs")) {
+                log::error!("host fs: mount /dev: {e}");
+            }
+        }
+        Err(e) => log::error!("devfs: {e}"),
+    }
+    let tmp = TmpFs::new(clock, TmpFsOptions::default());
+    if let Err(e) = vfs.mount("/tmp", tmp, MountOptions::new("tmpfs")) {
+        log::error!("host fs: mount /tmp: {e}");
+    }
+    mount_data_disk(vfs);
+}
+
+/// Makes every completed write durable before power-off or reboot.
+pub fn sync_all() {
+    disk::flush();
+}

@@ -1,0 +1,64 @@
+//! The host shell's commands: one table, one function each. Errors are
+//! worded as the GNU tools word them, with glibc's errno messages.
+
+mod files;
+mod system;
+
+use alloc::string::String;
+use errno::Errno;
+
+use super::{Out, Session};
+
+pub type CmdResult = Result<(), String>;
+
+pub struct Command {
+    pub name: &'static str,
+    pub usage: &'static str,
+    pub help: &'static str,
+    pub run: fn(&mut Session, &[String], &mut Out) -> CmdResult,
+}
+
+macro_rules! cmd {
+    ($name:literal, $usage:literal, $help:literal, $run:path) => {
+        Command { name: $name, usage: $usage, help: $help, run: $run }
+    };
+}
+
+pub static COMMANDS: &[Command] = &[
+    cmd!("help", "help [command]", "list commands, or show one command's usage", system::help),
+    cmd!("echo", "echo [text...]", "print the arguments", system::echo),
+    cmd!("uptime", "uptime", "time since boot", system::uptime),
+    cmd!("date", "date", "the current time (UTC)", system::date),
+    cmd!("mem", "mem", "physical frames, kernel heap and disk cache", system::mem),
+    cmd!("lspci", "lspci", "list PCI devices", system::lspci),
+    cmd!("lsblk", "lsblk", "list block devices", system::lsblk),
+    cmd!("log", "log [off|error|warn|info|debug|trace]", "show or set the kernel log level", system::log_level),
+    cmd!("poweroff", "poweroff", "power the machine off", system::poweroff),
+    cmd!("reboot", "reboot", "reset the machine", system::reboot),
+    cmd!("crash", "crash <panic|pagefault|gpf|ud|int3>", "raise a kernel fault on purpose (tests the fault paths)", system::crash),
+    cmd!("pwd", "pwd", "print the working directory", files::pwd),
+    cmd!("cd", "cd [dir]", "change the working directory (default /)", files::cd),
+    cmd!("ls", "ls [-l] [-a] [path...]", "list directory contents", files::ls),
+    cmd!("cat", "cat <file...>", "print files", files::cat),
+    cmd!("stat", "stat <path...>", "show file status", files::stat),
+    cmd!("touch", "touch <file...>", "create files or update their times", files::touch),
+    cmd!("mkdir", "mkdir [-p] <dir...>", "make directories", files::mkdir),
+    cmd!("rmdir", "rmdir <dir...>", "remove empty directories", files::rmdir),
+    cmd!("rm", "rm [-r] [-f] <path...>", "remove files (and directories with -r)", files::rm),
+    cmd!("cp", "cp [-r] <src...> <dst>", "copy files (and directories with -r)", files::cp),
+    cmd!("mv", "mv <src...> <dst>", "move or rename", files::mv),
+    cmd!("ln", "ln [-s] <target> <link>", "make a hard or symbolic link", files::ln),
+    cmd!("hexdump", "hexdump [-C] <file>", "show a file in hex and ASCII", files::hexdump),
+    cmd!("mount", "mount [-t tmpfs none <dir>]", "list mounts, or mount a tmpfs", files::mount),
+    cmd!("umount", "umount <dir>", "unmount a filesystem", files::umount),
+    cmd!("df", "df", "disk space of mounted filesystems", files::df),
+];
+
+pub fn find(name: &str) -> Option<&'static Command> {
+    COMMANDS.iter().find(|c| c.name == name)
+}
+
+/// `'path': message`, the way coreutils quotes a failing operand.
+pub fn quoted(path: &str, e: Errno) -> String {
+    alloc::format!("'{path}': {e}")
+}
