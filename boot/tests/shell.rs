@@ -23,6 +23,8 @@ fn shell_commands_answer_like_a_user_expects() {
     m.run_expect("uptime extra", &["uptime: unexpected argument 'extra'"]);
     m.run_expect("echo 'unterminated", &["sh:"]);
     m.run_expect("crash int3", &["breakpoint at"]);
+    m.run_expect("time echo timed", &["timed", "real 0."]);
+    m.run_expect("date", &["UTC"]);
     m.run_expect("echo still alive", &["still alive"]);
     m.poweroff();
 }

@@ -30,23 +30,23 @@ pub struct Device {
 
 static DEVICES: Once<Vec<Device>> = Once::new();
 
-pub fn read_config(addr: Address, offset: u8) -> u32 {
+/// Selects the dword at `offset` of `addr`'s configuration space.
+fn select(addr: Address, offset: u8) {
     let address = 0x8000_0000
         | (addr.bus as u32) << 16
         | (addr.device as u32) << 11
         | (addr.function as u32) << 8
         | (offset as u32 & 0xfc);
     outl(0xcf8, address);
+}
+
+pub fn read_config(addr: Address, offset: u8) -> u32 {
+    select(addr, offset);
     inl(0xcfc)
 }
 
 pub fn write_config(addr: Address, offset: u8, value: u32) {
-    let address = 0x8000_0000
-        | (addr.bus as u32) << 16
-        | (addr.device as u32) << 11
-        | (addr.function as u32) << 8
-        | (offset as u32 & 0xfc);
-    outl(0xcf8, address);
+    select(addr, offset);
     outl(0xcfc, value);
 }
 

@@ -1,7 +1,7 @@
 //! The built-in host shell on the serial console.
 //!
 //! Role: read lines with the `shell` crate's editor (history, cursor keys),
-//! split them into words, apply `>`/`>>` redirection, and run a command from
+//! split them into words, apply `>`/`>>` redirection and a `time` prefix, and run a command from
 //! the table in `commands` against a [`Session`] (cwd and credentials in the
 //! host namespace).
 //! Invariants: a bad command or argument prints one line and the shell goes
@@ -86,6 +86,11 @@ fn execute(session: &mut Session, line: &str) {
             return;
         }
     };
+    let timed = words.first().is_some_and(|w| w == "time");
+    if timed {
+        words.remove(0);
+    }
+    let started = crate::time::uptime_ms();
     let Some((name, args)) = words.split_first() else { return };
     let Some(cmd) = commands::find(name) else {
         crate::println!("{name}: command not found (try `help`)");
@@ -99,5 +104,9 @@ fn execute(session: &mut Session, line: &str) {
         if let Err(e) = output::write_to_file(session, &r.path, &data, r.append) {
             crate::println!("sh: {}: {e}", r.path);
         }
+    }
+    if timed {
+        let ms = crate::time::uptime_ms() - started;
+        crate::println!("real {}.{:03}s", ms / 1000, ms % 1000);
     }
 }

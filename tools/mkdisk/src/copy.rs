@@ -1,7 +1,7 @@
 //! Copying a scanned [`Tree`] into a mounted volume, with modification times, merging
 //! directories that several inputs share, and progress lines for large inputs.
 
-use std::fs::File;
+use std::fs::{File, Metadata};
 use std::io::Read;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -52,7 +52,12 @@ impl Progress {
 }
 
 /// Copies `items` into directory `dir`.
-pub fn copy_items<D: BlockDevice>(fs: &FatFs<D>, dir: NodeId, items: &[Item], progress: &mut Progress) -> Result<(), Error> {
+pub fn copy_items<D: BlockDevice>(
+    fs: &FatFs<D>,
+    dir: NodeId,
+    items: &[Item],
+    progress: &mut Progress,
+) -> Result<(), Error> {
     for item in items {
         match item {
             Item::File { name, source, meta } => {
@@ -90,7 +95,12 @@ fn make_dir<D: BlockDevice>(fs: &FatFs<D>, dir: NodeId, name: &str) -> Result<No
     }
 }
 
-fn copy_file<D: BlockDevice>(fs: &FatFs<D>, node: NodeId, source: &Path, progress: &mut Progress) -> Result<(), Error> {
+fn copy_file<D: BlockDevice>(
+    fs: &FatFs<D>,
+    node: NodeId,
+    source: &Path,
+    progress: &mut Progress,
+) -> Result<(), Error> {
     let mut file = File::open(source).map_err(Error::io(source))?;
     let mut buf = vec![0u8; CHUNK];
     let mut offset = 0u64;
@@ -109,7 +119,9 @@ fn copy_file<D: BlockDevice>(fs: &FatFs<D>, node: NodeId, source: &Path, progres
     }
 }
 
-fn set_times<D: BlockDevice>(fs: &FatFs<D>, node: NodeId, meta: &std::fs::Metadata) -> Result<(), Errno> {
-    let unix = |t: std::io::Result<SystemTime>| t.ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map(|d| d.as_secs() as i64);
+fn set_times<D: BlockDevice>(fs: &FatFs<D>, node: NodeId, meta: &Metadata) -> Result<(), Errno> {
+    let unix = |t: std::io::Result<SystemTime>| {
+        t.ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map(|d| d.as_secs() as i64)
+    };
     fs.set_times(node, unix(meta.accessed()), unix(meta.modified()))
 }

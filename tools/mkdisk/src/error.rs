@@ -46,8 +46,12 @@ impl fmt::Display for Error {
             Error::NotADirectory { path } => write!(f, "{}: not a directory", path.display()),
             Error::Fat { path, errno } => {
                 let reason = match *errno {
-                    Errno::EINVAL => "name not allowed on FAT (control characters, \"*/:<>?\\| or a trailing space)",
-                    Errno::EEXIST => "name already used in this directory of the image (FAT names ignore case)",
+                    Errno::EINVAL => {
+                        "name not allowed on FAT (control characters, \"*/:<>?\\| or a trailing space)"
+                    }
+                    Errno::EEXIST => {
+                        "name already used in this directory of the image (FAT names ignore case)"
+                    }
                     Errno::ENAMETOOLONG => "name longer than FAT's 255 characters",
                     Errno::ENOSPC => "no space left on the disk",
                     other => other.message(),
@@ -55,7 +59,8 @@ impl fmt::Display for Error {
                 write!(f, "{}: {reason}", path.display())
             }
             Error::FileTooLarge { path, size } => {
-                write!(f, "{}: {} is larger than FAT32's 4 GiB - 1 file limit", path.display(), mib(*size))
+                let size = mib(*size);
+                write!(f, "{}: {size} is larger than FAT32's 4 GiB - 1 file limit", path.display())
             }
             Error::NoSpace { output, disk, needed, free, suggested } => write!(
                 f,
@@ -74,7 +79,9 @@ impl fmt::Display for Error {
                 mib(*min_bytes)
             ),
             Error::Format { output, source, .. } => write!(f, "{}: {source}", output.display()),
-            Error::Mount { output, source } => write!(f, "{}: fresh image does not mount: {source}", output.display()),
+            Error::Mount { output, source } => {
+                write!(f, "{}: fresh image does not mount: {source}", output.display())
+            }
         }
     }
 }

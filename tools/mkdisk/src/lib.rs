@@ -85,7 +85,8 @@ fn write_image(path: &Path, opts: &Options, tree: &tree::Tree) -> Result<Stats, 
     let dev = FileDevice::create(path, opts.size).map_err(Error::io(path))?;
     fat32::format(&dev, &opts.label)
         .map_err(|source| Error::Format { output: opts.output.clone(), size: opts.size, source })?;
-    let fs = FatFs::mount(dev, now).map_err(|source| Error::Mount { output: opts.output.clone(), source })?;
+    let fs = FatFs::mount(dev, now)
+        .map_err(|source| Error::Mount { output: opts.output.clone(), source })?;
     let st = fs.statfs();
     let cluster = u64::from(st.cluster_size);
     let free = u64::from(st.free_clusters) * cluster;

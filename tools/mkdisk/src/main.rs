@@ -46,7 +46,13 @@ fn main() -> ExitCode {
 
 /// The options, or `None` for `--help`.
 fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
-    let mut opts = Options { size: 0, output: PathBuf::new(), label: "CYRIUS".into(), inputs: Vec::new(), quiet: false };
+    let mut opts = Options {
+        size: 0,
+        output: PathBuf::new(),
+        label: "CYRIUS".into(),
+        inputs: Vec::new(),
+        quiet: false,
+    };
     let (mut size, mut output) = (None, None);
     let mut args = args;
     while let Some(arg) = args.next() {
@@ -54,7 +60,8 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<Options>, Str
             Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
             _ => (arg.clone(), None),
         };
-        let mut value = |name: &str| inline.clone().or_else(|| args.next()).ok_or(format!("{name} needs a value"));
+        let mut value =
+            |name: &str| inline.clone().or_else(|| args.next()).ok_or(format!("{name} needs a value"));
         match flag.as_str() {
             "-h" | "--help" => return Ok(None),
             "--quiet" | "-q" => opts.quiet = true,

@@ -33,7 +33,8 @@ fn items_clusters(items: &[Item], cs: u64) -> u64 {
 
 /// Clusters of a directory holding `items` plus `fixed` other entries (`.`/`..`, label).
 fn dir_clusters(items: &[Item], fixed: u64, cs: u64) -> u64 {
-    let slots: u64 = fixed + items.iter().map(|i| 1 + (i.name().encode_utf16().count() as u64).div_ceil(LONG_NAME_UNITS)).sum::<u64>();
+    let entries = |item: &Item| 1 + (item.name().encode_utf16().count() as u64).div_ceil(LONG_NAME_UNITS);
+    let slots: u64 = fixed + items.iter().map(entries).sum::<u64>();
     (slots * ENTRY).div_ceil(cs).max(1)
 }
 

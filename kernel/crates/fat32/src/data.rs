@@ -42,7 +42,12 @@ impl<D: BlockDevice> NodeData<'_, D> {
 
     /// Calls `f(disk_offset, start, n)` for each disk-contiguous piece `start..start + n` of
     /// the `len` bytes at position `offset`.
-    fn each_span(&self, offset: u64, len: u64, mut f: impl FnMut(u64, u64, u64) -> KResult<()>) -> KResult<()> {
+    fn each_span(
+        &self,
+        offset: u64,
+        len: u64,
+        mut f: impl FnMut(u64, u64, u64) -> KResult<()>,
+    ) -> KResult<()> {
         let cs = u64::from(self.geo.cluster_size);
         let mut done = 0u64;
         while done < len {

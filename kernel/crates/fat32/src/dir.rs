@@ -163,12 +163,17 @@ impl<'a, D: BlockDevice> DirView<'a, D> {
     }
 
     fn slots(&self, from: u32) -> Slots<'_, 'a, D> {
-        Slots { view: self, next: from, end: self.slot_count(), buf: Vec::new(), buf_first: 0, done: false }
+        let end = self.slot_count();
+        Slots { view: self, next: from, end, buf: Vec::new(), buf_first: 0, done: false }
     }
 }
 
 /// The `..` entry's cluster of the directory starting at `dir_cluster` (0 means the root).
-pub(crate) fn parent_cluster<D: BlockDevice>(disk: &Disk<D>, geo: &Geometry, dir_cluster: u32) -> KResult<u32> {
+pub(crate) fn parent_cluster<D: BlockDevice>(
+    disk: &Disk<D>,
+    geo: &Geometry,
+    dir_cluster: u32,
+) -> KResult<u32> {
     if !geo.is_cluster(dir_cluster) {
         return Err(Errno::EIO);
     }

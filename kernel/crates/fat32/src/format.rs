@@ -52,7 +52,9 @@ impl From<FormatError> for Errno {
         match e {
             FormatError::Io(e) => e,
             FormatError::TooSmall { .. } => Errno::ENOSPC,
-            FormatError::TooLarge | FormatError::BadLabel | FormatError::BadClusterSize(_) => Errno::EINVAL,
+            FormatError::TooLarge | FormatError::BadLabel | FormatError::BadClusterSize(_) => {
+                Errno::EINVAL
+            }
         }
     }
 }
@@ -76,7 +78,9 @@ impl fmt::Display for FormatError {
                 write!(f, "too small for FAT32: needs at least {min_bytes} bytes")
             }
             FormatError::TooLarge => f.write_str("too many clusters for FAT32 at this cluster size"),
-            FormatError::BadLabel => f.write_str("bad volume label (up to 11 of A-Z 0-9 space and !#$%&'()-@^_`{}~)"),
+            FormatError::BadLabel => {
+                f.write_str("bad volume label (up to 11 of A-Z 0-9 space and !#$%&'()-@^_`{}~)")
+            }
             FormatError::BadClusterSize(n) => write!(f, "bad sectors per cluster {n}"),
             FormatError::Io(e) => write!(f, "{}", e.message()),
         }
@@ -144,7 +148,11 @@ pub fn format_with<D: BlockDevice>(dev: &D, options: &FormatOptions<'_>) -> Resu
 }
 
 /// The boot sectors, FSInfo sectors and their backups, in a zeroed reserved region.
-fn write_reserved<D: BlockDevice>(disk: &Disk<D>, boot: &BootSector, clusters: u32) -> Result<(), FormatError> {
+fn write_reserved<D: BlockDevice>(
+    disk: &Disk<D>,
+    boot: &BootSector,
+    clusters: u32,
+) -> Result<(), FormatError> {
     disk.zero(0, u64::from(RESERVED_SECTORS) * SECTOR)?;
     let mut fsinfo = [0u8; BLOCK_SIZE];
     FsInfo { free_count: clusters - 1, next_free: ROOT_CLUSTER }.encode_into(&mut fsinfo);

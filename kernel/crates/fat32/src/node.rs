@@ -127,7 +127,8 @@ impl NodeTable {
 
     /// Removes and returns every unlinked node (at unmount, when all are forgotten).
     pub fn take_unlinked(&mut self) -> Vec<Node> {
-        let ids: Vec<NodeId> = self.nodes.iter().filter(|(_, n)| n.place == Place::Unlinked).map(|(&id, _)| id).collect();
+        let ids: Vec<NodeId> =
+            self.nodes.iter().filter(|(_, n)| n.place == Place::Unlinked).map(|(&id, _)| id).collect();
         ids.iter().filter_map(|id| self.nodes.remove(id)).collect()
     }
 

@@ -22,7 +22,8 @@ impl FatTime {
         let (days, secs) = (t.div_euclid(DAY), t.rem_euclid(DAY));
         let (year, month, day) = civil_from_days(days);
         let date = ((year - 1980) as u16) << 9 | (month as u16) << 5 | day as u16;
-        let time = ((secs / 3600) as u16) << 11 | ((secs / 60 % 60) as u16) << 5 | (secs % 60 / 2) as u16;
+        let (hours, minutes, halves) = (secs / 3600, secs / 60 % 60, secs % 60 / 2);
+        let time = (hours as u16) << 11 | (minutes as u16) << 5 | halves as u16;
         FatTime { date, time }
     }
 

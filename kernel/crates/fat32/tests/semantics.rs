@@ -216,6 +216,7 @@ fn readdir_pages_with_offsets() {
     }
     assert_eq!(paged, all);
     assert_eq!(fs.readdir(root, 7, 3), Err(Errno::EINVAL));
+    assert_eq!(fs.readdir(root, 0, 0), Err(Errno::EINVAL));
     // An item's ino is the node id a lookup gives.
     let item = &all[5];
     assert_eq!(fs.lookup(root, &item.name).unwrap().0, item.ino);

@@ -151,8 +151,9 @@ impl<D: BlockDevice> FatFs<D> {
         self.volume.lock().metadata(node)
     }
 
-    /// Up to `max` entries of directory `dir` from `offset` (0 to start; then an entry's
-    /// `next_offset`). `.` and `..` are not listed. Empty at the end.
+    /// Up to `max` (>= 1) entries of directory `dir` from `offset` (0 to start; then an
+    /// entry's `next_offset`). `.` and `..` are not listed. Empty at the end. Offsets stay
+    /// valid while entries are added or removed (entries never move).
     pub fn readdir(&self, dir: NodeId, offset: u64, max: usize) -> KResult<Vec<DirItem>> {
         self.volume.lock().readdir(dir, offset, max)
     }
@@ -198,7 +199,13 @@ impl<D: BlockDevice> FatFs<D> {
     /// Moves `src_name` in `src_dir` to `dst_name` in `dst_dir`, replacing a file there (or
     /// an empty directory, when moving a directory) like `rename(2)`. A replaced entry keeps
     /// the spelling of its existing name, as on Linux vfat.
-    pub fn rename(&self, src_dir: NodeId, src_name: &str, dst_dir: NodeId, dst_name: &str) -> KResult<()> {
+    pub fn rename(
+        &self,
+        src_dir: NodeId,
+        src_name: &str,
+        dst_dir: NodeId,
+        dst_name: &str,
+    ) -> KResult<()> {
         self.change(|v| v.rename(src_dir, src_name, dst_dir, dst_name))
     }
 

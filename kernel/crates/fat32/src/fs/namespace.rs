@@ -65,7 +65,7 @@ impl<D: BlockDevice> Volume<D> {
 
     pub fn readdir(&mut self, dir: NodeId, offset: u64, max: usize) -> KResult<Vec<DirItem>> {
         self.open_dir(dir)?;
-        if offset % ENTRY_SIZE as u64 != 0 {
+        if offset % ENTRY_SIZE as u64 != 0 || max == 0 {
             return Err(Errno::EINVAL);
         }
         let Ok(from) = u32::try_from(offset / ENTRY_SIZE as u64) else { return Ok(Vec::new()) };
@@ -140,7 +140,13 @@ impl<D: BlockDevice> Volume<D> {
         self.remove(dir, &record, location)
     }
 
-    pub fn rename(&mut self, src_dir: NodeId, src_name: &str, dst_dir: NodeId, dst_name: &str) -> KResult<()> {
+    pub fn rename(
+        &mut self,
+        src_dir: NodeId,
+        src_name: &str,
+        dst_dir: NodeId,
+        dst_name: &str,
+    ) -> KResult<()> {
         self.open_dir(src_dir)?;
         self.open_live_dir(dst_dir)?;
         if is_dot_name(src_name) || is_dot_name(dst_name) {
@@ -172,7 +178,8 @@ impl<D: BlockDevice> Volume<D> {
             dir::parent_cluster(&self.disk, &self.geo, moved)?;
         }
         // The node's copy of the entry is authoritative (and equal to the disk's).
-        let entry = self.nodes.at(src_location).and_then(|id| self.nodes.get(id).ok()).map_or(src.entry, |n| n.entry);
+        let node = self.nodes.at(src_location).and_then(|id| self.nodes.get(id).ok());
+        let entry = node.map_or(src.entry, |n| n.entry);
         let (new_location, stored) = match dst {
             // Like Linux, a replaced entry's slots are reused: the target keeps its name
             // entries and its short name, and takes over the source's data. This needs no

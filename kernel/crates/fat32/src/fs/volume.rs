@@ -127,7 +127,12 @@ impl<D: BlockDevice> Volume<D> {
     /// Adds an entry set for `name` (checked, not present) holding `entry` to the loaded
     /// directory `dir`, growing it if needed. Returns the short entry's disk offset and the
     /// entry as stored (with its short name).
-    pub fn insert(&mut self, dir: NodeId, name: &str, mut entry: ShortEntry) -> KResult<(u64, ShortEntry)> {
+    pub fn insert(
+        &mut self,
+        dir: NodeId,
+        name: &str,
+        mut entry: ShortEntry,
+    ) -> KResult<(u64, ShortEntry)> {
         let form = name::form(name);
         let units: Vec<u16> = name.encode_utf16().collect();
         let needed = match form {
@@ -142,7 +147,9 @@ impl<D: BlockDevice> Volume<D> {
             self.extend_dir(dir)?;
         };
         let (short, case, mut raw) = match form {
-            NameForm::Short { name: short, case } if !plan.taken.contains(&short) => (short, case, Vec::new()),
+            NameForm::Short { name: short, case } if !plan.taken.contains(&short) => {
+                (short, case, Vec::new())
+            }
             NameForm::Short { .. } => return Err(Errno::EEXIST),
             NameForm::Long(basis) => {
                 let short = basis.pick(|c| plan.taken.contains(c))?;

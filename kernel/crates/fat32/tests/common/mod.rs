@@ -65,11 +65,25 @@ pub fn run(tool: &str, args: &[&str]) -> String {
     stdout
 }
 
-/// Runs a tool with raw stdout bytes (for `mtype` of binary files).
-pub fn run_bytes(tool: &str, args: &[&str]) -> Vec<u8> {
-    let out = Command::new(tool).args(args).env("MTOOLS_SKIP_CHECK", "1").env("TZ", "UTC").output().unwrap();
-    assert!(out.status.success(), "{tool} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    out.stdout
+/// Every file of the image, as mtools reads it: path (from the root) -> contents. Copies
+/// the whole tree out with one `mcopy -s`.
+pub fn files_via_mtools(image: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let out = TempDir::new("extract");
+    run("mcopy", &["-s", "-n", "-i", image.to_str().unwrap(), "::/*", &format!("{}/", out.path().display())]);
+    let mut files = std::collections::BTreeMap::new();
+    let mut stack = vec![out.path().to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(out.path()).unwrap().to_str().unwrap().to_string();
+                files.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
 }
 
 /// `fsck.fat -n` must exit 0 and print nothing but its banner and the summary line.
@@ -91,9 +105,17 @@ pub fn assert_fsck_clean(image: &Path) {
 
 /// A sparse image file of `mib` MiB formatted by `mkfs.fat -F 32` with 512-byte clusters.
 pub fn mkfs_image(dir: &TempDir, mib: u64) -> PathBuf {
+    mkfs_image_with(dir, mib, &["-s", "1"])
+}
+
+/// A sparse image file of `mib` MiB formatted by `mkfs.fat -F 32` with extra options.
+pub fn mkfs_image_with(dir: &TempDir, mib: u64, options: &[&str]) -> PathBuf {
     let path = dir.path().join("mkfs.img");
     std::fs::File::create(&path).unwrap().set_len(mib << 20).unwrap();
-    run("mkfs.fat", &["-F", "32", "-s", "1", "-n", "TESTVOL", path.to_str().unwrap()]);
+    let mut args = vec!["-F", "32", "-n", "TESTVOL"];
+    args.extend_from_slice(options);
+    args.push(path.to_str().unwrap());
+    run("mkfs.fat", &args);
     path
 }
 
