@@ -1,8 +1,7 @@
-//! Data disks: the FAT32 image `cargo run` attaches, and the one the tests use.
-//!
-//! Both are made with the independent FAT tools (`mkfs.fat` + mtools' `mcopy`),
-//! so what the kernel reads is checked against an implementation that is not
-//! ours.
+//! Data disks: the FAT32 image `cargo run` attaches (made by our `mkdisk`
+//! tool), and the one the tests use, made with the independent FAT tools
+//! (`mkfs.fat` + mtools' `mcopy`) so that what the kernel reads is checked
+//! against an implementation that is not ours.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -55,7 +54,14 @@ pub fn ensure(path: &Path) -> Result<(), String> {
     }
     let images = crate::paths::repo_root().join("images");
     eprintln!("cyrius: making the data disk {} from {}", path.display(), images.display());
-    build_fat32(path, DEFAULT_SIZE_MIB, "CYRIUS", Some(&images))
+    let options = mkdisk::Options {
+        size: DEFAULT_SIZE_MIB * 1024 * 1024,
+        output: path.to_path_buf(),
+        label: String::from("CYRIUS"),
+        inputs: vec![images],
+        quiet: false,
+    };
+    mkdisk::build(&options).map(|_| ()).map_err(|e| e.to_string())
 }
 
 /// The files the test data disk holds (path, contents).

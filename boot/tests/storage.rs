@@ -32,7 +32,11 @@ fn reads_a_disk_made_by_mkfs_fat_and_mtools() {
     let want: Vec<String> = expected[off..].iter().map(|b| format!("{b:02x}")).collect();
     let got: Vec<&str> = last.split_whitespace().skip(1).take(want.len()).collect();
     m.assert(last.starts_with(&format!("{off:08x}")) && got == want, &format!("hexdump tail {last:?}, expected bytes {want:?}"));
-    m.run_expect("df", &["/mnt", "/tmp"]);
+    let df = m.run_expect("df", &["/mnt", "/tmp"]);
+    let mnt = df.lines().find(|l| l.ends_with(" /mnt")).unwrap_or("").to_string();
+    let total: u64 = mnt.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or(0);
+    // A 64 MiB disk: the FAT32 data area is a little less than 64 MiB.
+    m.assert((60_000..65_536).contains(&total), &format!("df /mnt total {total} KiB: {mnt:?}"));
     m.poweroff();
 }
 
@@ -113,8 +117,32 @@ fn writes_survive_power_off_and_pass_fsck() {
 }
 
 fn tempdir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("cyrius-test-{}-{}", std::process::id(), line!()));
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("cyrius-test-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
+}
+
+#[test]
+fn a_corrupt_data_disk_is_refused_and_the_kernel_carries_on() {
+    let dir = tempdir();
+    let image = dir.join("garbage.img");
+    // A FAT32 boot sector with its fields scrambled, then noise.
+    let mut bytes = std::fs::read(datadisk::test_disk()).expect("read test disk");
+    bytes.truncate(40 * 1024 * 1024);
+    for (i, b) in bytes.iter_mut().enumerate().take(4096).skip(11) {
+        *b = (i as u8).wrapping_mul(37) ^ 0x5a;
+    }
+    std::fs::write(&image, &bytes).expect("write corrupt disk");
+    let config = QemuConfig { data_disk: Some(image), data_disk_snapshot: true, ..QemuConfig::default() };
+    let mut m = Machine::boot(&config);
+    let boot_log = m.transcript();
+    m.assert(boot_log.contains("vda: no FAT32 filesystem"), "the boot log does not say why /mnt is empty");
+    m.run_expect("ls /mnt", &[]);
+    m.run_expect("echo still fine > /tmp/x", &[]);
+    m.run_expect("cat /tmp/x", &["still fine"]);
+    m.poweroff();
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -562,8 +562,8 @@ pub fn df(s: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
     let _ = writeln!(out, "{:<12} {:>10} {:>10} {:>10} {:>4} Mounted on", "Filesystem", "1K-blocks", "Used", "Available", "Use%");
     for m in vfs().mounts() {
         let Ok(st) = vfs().statfs(&s.cred, &s.cwd, &m.target) else { continue };
-        let k = st.block_size / 1024;
-        let (total, free, avail) = (st.blocks * k, st.blocks_free * k, st.blocks_avail * k);
+        let kib = |blocks: u64| blocks.saturating_mul(st.block_size) / 1024;
+        let (total, free, avail) = (kib(st.blocks), kib(st.blocks_free), kib(st.blocks_avail));
         let used = total.saturating_sub(free);
         let pct = if total == 0 { String::from("-") } else { format!("{}%", (used * 100).div_ceil(used + avail).min(100)) };
         let _ = writeln!(out, "{:<12} {:>10} {:>10} {:>10} {:>4} {}", m.source, total, used, avail, pct, m.target);
