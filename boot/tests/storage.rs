@@ -67,6 +67,8 @@ fn linux_style_errors_and_tmpfs() {
     m.run_expect("pwd", &["/tmp/a/b"]);
     m.run_expect("ls ..", &["b", "hard"]);
     m.run("cd /");
+    m.run("cp -r /mnt/docs /tmp/a/docs");
+    m.run_expect("cat /tmp/a/docs/nested/deep.txt", &["three levels down"]);
     m.run_expect("rm -r /tmp/a", &[]);
     m.run_expect("ls /tmp", &[]);
     // devfs

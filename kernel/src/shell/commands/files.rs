@@ -340,16 +340,27 @@ pub fn rmdir(s: &mut Session, args: &[String], _: &mut Out) -> CmdResult {
     fail.finish()
 }
 
+/// How deep `rm -r` and `cp -r` go: a corrupt filesystem whose directories
+/// loop must not recurse forever.
+const MAX_TREE_DEPTH: usize = 128;
+
 fn remove_tree(s: &Session, path: &str) -> Result<(), Errno> {
+    remove_tree_at(s, path, 0)
+}
+
+fn remove_tree_at(s: &Session, path: &str, depth: usize) -> Result<(), Errno> {
     let meta = vfs().lstat(&s.cred, &s.cwd, path)?.meta;
     if !meta.is_dir() {
         return vfs().unlink(&s.cred, &s.cwd, path);
+    }
+    if depth >= MAX_TREE_DEPTH {
+        return Err(Errno::ELOOP);
     }
     for e in vfs().open_dir_entries(&s.cred, &s.cwd, path)? {
         if e.name == "." || e.name == ".." {
             continue;
         }
-        remove_tree(s, &format!("{}/{}", path.trim_end_matches('/'), e.name))?;
+        remove_tree_at(s, &format!("{}/{}", path.trim_end_matches('/'), e.name), depth + 1)?;
     }
     vfs().rmdir(&s.cred, &s.cwd, path)
 }
@@ -416,9 +427,16 @@ fn copy_file(s: &Session, src: &str, dst: &str, perm: u32) -> Result<(), Errno> 
 }
 
 fn copy_tree(s: &Session, src: &str, dst: &str) -> Result<(), Errno> {
+    copy_tree_at(s, src, dst, 0)
+}
+
+fn copy_tree_at(s: &Session, src: &str, dst: &str, depth: usize) -> Result<(), Errno> {
     let meta = vfs().stat(&s.cred, &s.cwd, src)?.meta;
     if !meta.is_dir() {
         return copy_file(s, src, dst, meta.perm & 0o777);
+    }
+    if depth >= MAX_TREE_DEPTH {
+        return Err(Errno::ELOOP);
     }
     match vfs().mkdir(&s.cred, &s.cwd, dst, meta.perm & 0o777) {
         Ok(_) | Err(Errno::EEXIST) => {}
@@ -426,7 +444,8 @@ fn copy_tree(s: &Session, src: &str, dst: &str) -> Result<(), Errno> {
     }
     for e in vfs().open_dir_entries(&s.cred, &s.cwd, src)? {
         if e.name != "." && e.name != ".." {
-            copy_tree(s, &format!("{}/{}", src.trim_end_matches('/'), e.name), &format!("{}/{}", dst.trim_end_matches('/'), e.name))?;
+            let (from, to) = (format!("{}/{}", src.trim_end_matches('/'), e.name), format!("{}/{}", dst.trim_end_matches('/'), e.name));
+            copy_tree_at(s, &from, &to, depth + 1)?;
         }
     }
     Ok(())
