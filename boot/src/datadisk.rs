@@ -64,6 +64,49 @@ pub fn ensure(path: &Path) -> Result<(), String> {
     mkdisk::build(&options).map(|_| ()).map_err(|e| e.to_string())
 }
 
+/// Builds the C programs of `userland/linux-tests` as static musl binaries.
+fn linux_test_programs() -> Vec<(String, Vec<u8>)> {
+    let src = crate::paths::repo_root().join("userland").join("linux-tests");
+    let out_dir = crate::paths::build_dir().join("linux-tests");
+    fs::create_dir_all(&out_dir).expect("make build/linux-tests");
+    let mut programs = Vec::new();
+    let mut sources: Vec<PathBuf> = fs::read_dir(&src)
+        .expect("userland/linux-tests exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "c"))
+        .collect();
+    sources.sort();
+    for c in sources {
+        let name = c.file_stem().and_then(|s| s.to_str()).unwrap_or("prog").to_string();
+        let bin = out_dir.join(&name);
+        if let Err(e) = run(Command::new("musl-gcc").args(["-static", "-O1", "-o"]).arg(&bin).arg(&c)) {
+            panic!("building {}: {e}", c.display());
+        }
+        programs.push((format!("bin/{name}"), fs::read(&bin).expect("read built program")));
+    }
+    programs
+}
+
+/// FNV-1a over the names and contents of `userland/linux-tests`.
+fn sources_hash() -> u64 {
+    let src = crate::paths::repo_root().join("userland").join("linux-tests");
+    let mut paths: Vec<PathBuf> = fs::read_dir(&src).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
+    paths.sort();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in paths {
+        let bytes = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default().into_bytes();
+        for b in bytes.iter().chain(fs::read(&p).unwrap_or_default().iter()) {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// Path of a built Linux test program on the host (for differential runs).
+pub fn linux_test_program(name: &str) -> PathBuf {
+    crate::paths::build_dir().join("linux-tests").join(name)
+}
+
 /// The files the test data disk holds (path, contents).
 pub fn test_files() -> Vec<(&'static str, Vec<u8>)> {
     let big: Vec<u8> = (0..100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
@@ -83,14 +126,18 @@ pub fn test_disk() -> PathBuf {
 }
 
 fn make_test_disk() -> PathBuf {
-    // The name carries a version: bump it when `test_files` changes.
-    let image = crate::paths::build_dir().join("test-data-v2.img");
-    if image.exists() {
+    // The name carries a version (bump it when `test_files` changes) and a
+    // hash of the test programs' sources, so editing one makes a new disk.
+    let image = crate::paths::build_dir().join(format!("test-data-v3-{:016x}.img", sources_hash()));
+    if image.exists() && linux_test_program("badptr").exists() {
         return image;
     }
     let dir = crate::paths::build_dir().join(format!("test-data.{}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
-    for (path, data) in test_files() {
+    let busybox = fs::read("/bin/busybox").unwrap_or_else(|e| panic!("/bin/busybox: {e} (run `scripts/setup`)"));
+    let extra = linux_test_programs().into_iter().chain([(String::from("bin/busybox"), busybox)]);
+    let files = test_files().into_iter().map(|(p, d)| (p.to_string(), d)).chain(extra);
+    for (path, data) in files {
         let p = dir.join(path);
         fs::create_dir_all(p.parent().unwrap_or(&dir)).expect("make test-data dirs");
         fs::write(&p, data).expect("write test-data file");

@@ -12,6 +12,7 @@
 
 extern crate alloc;
 
+mod abi;
 mod arch;
 mod console;
 mod dev;
@@ -21,6 +22,7 @@ mod panic;
 mod power;
 mod shell;
 mod sync;
+mod task;
 mod time;
 
 use bootloader_api::config::{BootloaderConfig, Mapping};
@@ -73,6 +75,7 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
     dev::pci::init();
     dev::virtio::blk::probe();
     fs::init();
+    task::init();
 
     log::info!(
         "Cyrius {VERSION} up: kernel at {:#x}, {} Mcycles since entry",

@@ -10,6 +10,7 @@
 pub mod frame;
 pub mod heap;
 pub mod paging;
+pub mod user;
 
 use bootloader_api::info::MemoryRegions;
 use x86_64::{PhysAddr, VirtAddr};

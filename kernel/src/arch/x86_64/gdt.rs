@@ -21,7 +21,6 @@ struct IstStack([u8; IST_STACK_SIZE]);
 
 static mut DOUBLE_FAULT_STACK: IstStack = IstStack([0; IST_STACK_SIZE]);
 
-#[allow(dead_code)] // user selectors: for entering user mode
 pub struct Selectors {
     pub kernel_code: SegmentSelector,
     pub kernel_data: SegmentSelector,
@@ -30,11 +29,11 @@ pub struct Selectors {
     pub tss: SegmentSelector,
 }
 
-static TSS: Once<TaskStateSegment> = Once::new();
+static mut TSS: TaskStateSegment = TaskStateSegment::new();
+static TSS_READY: Once<()> = Once::new();
 static GDT: Once<(GlobalDescriptorTable, Selectors)> = Once::new();
 
 /// The selectors, valid after [`init`].
-#[allow(dead_code)]
 pub fn selectors() -> &'static Selectors {
     &GDT.get().expect("gdt::init runs first").1
 }
@@ -45,13 +44,22 @@ pub fn double_fault_stack() -> (u64, u64) {
     (start, start + IST_STACK_SIZE as u64)
 }
 
+/// The stack the CPU switches to on an interrupt from user mode.
+pub fn set_rsp0(top: u64) {
+    // SAFETY: see `init`: a single aligned 64-bit store into the static TSS.
+    unsafe { (*(&raw mut TSS)).privilege_stack_table[0] = VirtAddr::new(top) };
+}
+
 pub fn init() {
-    let tss = TSS.call_once(|| {
-        let mut tss = TaskStateSegment::new();
+    TSS_READY.call_once(|| {
         let (_, top) = double_fault_stack();
-        tss.interrupt_stack_table[DOUBLE_FAULT_IST_INDEX as usize] = VirtAddr::new(top);
-        tss
+        // SAFETY: runs once, before the TSS is loaded; nothing else references it yet.
+        unsafe { (*(&raw mut TSS)).interrupt_stack_table[DOUBLE_FAULT_IST_INDEX as usize] = VirtAddr::new(top) };
     });
+    // SAFETY: the TSS is a static that lives forever; after this only
+    // `set_rsp0` writes it (one CPU, with the CPU reading it only on a
+    // privilege change, which cannot happen during that write).
+    let tss: &'static TaskStateSegment = unsafe { &*(&raw const TSS) };
     let (gdt, sel) = GDT.call_once(|| {
         let mut gdt = GlobalDescriptorTable::new();
         let kernel_code = gdt.append(Descriptor::kernel_code_segment());

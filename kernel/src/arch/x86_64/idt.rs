@@ -49,6 +49,9 @@ impl fmt::Display for Fault<'_> {
 }
 
 fn fatal(fault: Fault<'_>) -> ! {
+    if fault.frame.code_segment.rpl() == x86_64::PrivilegeLevel::Ring3 {
+        crate::task::fault_in_user(fault.vector, fault.frame.instruction_pointer.as_u64(), fault.cr2);
+    }
     crate::console::emergency_print(format_args!("\n{fault}\n"));
     backtrace::print_from(
         fault.frame.instruction_pointer.as_u64(),

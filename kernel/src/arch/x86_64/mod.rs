@@ -7,12 +7,14 @@ pub mod idt;
 pub mod pic;
 pub mod port;
 pub mod rtc;
+pub mod usermode;
 
 /// Early CPU setup: descriptor tables and exception handlers. Interrupts stay
 /// disabled until [`enable_interrupts`].
 pub fn init() {
     gdt::init();
     idt::init();
+    usermode::init();
 }
 
 /// Programs the interrupt controller and the timer (`hz` ticks per second).

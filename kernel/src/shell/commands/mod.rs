@@ -2,6 +2,7 @@
 //! worded as the GNU tools word them, with glibc's errno messages.
 
 mod files;
+mod programs;
 mod system;
 
 use alloc::string::String;
@@ -52,6 +53,7 @@ pub static COMMANDS: &[Command] = &[
     cmd!("mount", "mount [-t tmpfs none <dir>]", "list mounts, or mount a tmpfs", files::mount),
     cmd!("umount", "umount <dir>", "unmount a filesystem", files::umount),
     cmd!("df", "df", "disk space of mounted filesystems", files::df),
+    cmd!("run", "run <linux-program> [args...]", "run a static Linux x86_64 program in user mode", programs::run),
 ];
 
 pub fn find(name: &str) -> Option<&'static Command> {

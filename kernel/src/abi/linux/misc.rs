@@ -1,0 +1,132 @@
+//! Identity, time, randomness, limits and thread-setup calls.
+
+use errno::Errno;
+
+use super::SysResult;
+use crate::task::Process;
+
+pub fn uname(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let mut u = [0u8; 6 * 65];
+    let fields: [&[u8]; 6] = [b"Linux", b"cyrius", b"6.1.0-cyrius", b"#1 Cyrius", b"x86_64", b"(none)"];
+    for (i, f) in fields.iter().enumerate() {
+        u[i * 65..i * 65 + f.len()].copy_from_slice(f);
+    }
+    p.space.copy_out(a[0], &u)?;
+    Ok(0)
+}
+
+fn timespec(sec: i64, nsec: u32) -> [u8; 16] {
+    let mut t = [0u8; 16];
+    t[..8].copy_from_slice(&sec.to_le_bytes());
+    t[8..].copy_from_slice(&(nsec as i64).to_le_bytes());
+    t
+}
+
+pub fn clock_gettime(p: &mut Process, a: [u64; 6]) -> SysResult {
+    const REALTIME: u64 = 0;
+    const MONOTONIC: u64 = 1;
+    const PROCESS_CPUTIME: u64 = 2;
+    const THREAD_CPUTIME: u64 = 3;
+    const MONOTONIC_RAW: u64 = 4;
+    const REALTIME_COARSE: u64 = 5;
+    const MONOTONIC_COARSE: u64 = 6;
+    const BOOTTIME: u64 = 7;
+    let (sec, nsec) = match a[0] {
+        REALTIME | REALTIME_COARSE => crate::time::now(),
+        MONOTONIC | MONOTONIC_RAW | MONOTONIC_COARSE | BOOTTIME | PROCESS_CPUTIME | THREAD_CPUTIME => {
+            let ms = crate::time::uptime_ms();
+            ((ms / 1000) as i64, ((ms % 1000) * 1_000_000) as u32)
+        }
+        _ => return Err(Errno::EINVAL),
+    };
+    p.space.copy_out(a[1], &timespec(sec, nsec))?;
+    Ok(0)
+}
+
+pub fn gettimeofday(p: &mut Process, a: [u64; 6]) -> SysResult {
+    if a[0] != 0 {
+        let (sec, nsec) = crate::time::now();
+        p.space.copy_out(a[0], &timespec(sec, nsec / 1000))?;
+    }
+    Ok(0)
+}
+
+pub fn time(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let sec = crate::time::now().0;
+    if a[0] != 0 {
+        p.space.copy_out(a[0], &sec.to_le_bytes())?;
+    }
+    Ok(sec as usize)
+}
+
+pub fn getrandom(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let len = (a[1] as usize).min(256 * 1024);
+    let mut buf = alloc::vec![0u8; len];
+    vfs::EntropySource::fill(&crate::fs::HwEntropy, &mut buf);
+    p.space.copy_out(a[0], &buf)?;
+    Ok(len)
+}
+
+pub fn arch_prctl(p: &mut Process, a: [u64; 6]) -> SysResult {
+    const ARCH_SET_FS: u64 = 0x1002;
+    const ARCH_GET_FS: u64 = 0x1003;
+    match a[0] {
+        ARCH_SET_FS => {
+            if a[1] >= crate::mm::user::USER_END {
+                return Err(Errno::EPERM);
+            }
+            p.fs_base = a[1];
+            crate::arch::usermode::set_fs_base(a[1]);
+            Ok(0)
+        }
+        ARCH_GET_FS => {
+            p.space.copy_out(a[1], &p.fs_base.to_le_bytes())?;
+            Ok(0)
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+pub fn set_tid_address(p: &mut Process, a: [u64; 6]) -> SysResult {
+    p.clear_child_tid = a[0];
+    Ok(p.pid as usize)
+}
+
+pub fn set_robust_list(p: &mut Process, a: [u64; 6]) -> SysResult {
+    // The head is recorded; walking it on exit arrives with threads (issue 5).
+    if a[1] != 24 {
+        return Err(Errno::EINVAL);
+    }
+    p.robust_list = a[0];
+    Ok(0)
+}
+
+pub fn prlimit64(p: &mut Process, a: [u64; 6]) -> SysResult {
+    const RLIMIT_STACK: u64 = 3;
+    const RLIMIT_NOFILE: u64 = 7;
+    const INFINITY: u64 = u64::MAX;
+    if a[0] != 0 && a[0] != p.pid as u64 {
+        return Err(Errno::ESRCH);
+    }
+    if a[2] != 0 {
+        return Err(Errno::EPERM); // changing limits arrives with issue 7
+    }
+    if a[3] != 0 {
+        let (cur, max) = match a[1] {
+            RLIMIT_STACK => (crate::task::STACK_SIZE, INFINITY),
+            RLIMIT_NOFILE => (1024, 4096),
+            r if r < 16 => (INFINITY, INFINITY),
+            _ => return Err(Errno::EINVAL),
+        };
+        let mut out = [0u8; 16];
+        out[..8].copy_from_slice(&cur.to_le_bytes());
+        out[8..].copy_from_slice(&max.to_le_bytes());
+        p.space.copy_out(a[3], &out)?;
+    }
+    Ok(0)
+}
+
+pub fn readlink(_: &mut Process, _nr: u64, _a: [u64; 6]) -> SysResult {
+    // No /proc yet (issue 5): /proc/self/exe and friends do not exist.
+    Err(Errno::ENOENT)
+}

@@ -1,0 +1,275 @@
+//! User address spaces: the lower half of a private level-4 table, with the
+//! kernel's upper half shared. Also the only way the kernel touches user
+//! memory: [`AddressSpace::copy_in`] / [`AddressSpace::copy_out`] check every
+//! page (present, user, writable for writes) first, so a bad pointer is
+//! `EFAULT`, never a kernel page fault.
+
+use alloc::vec::Vec;
+use errno::{Errno, KResult};
+use x86_64::registers::control::{Cr3, Cr3Flags};
+use x86_64::structures::paging::mapper::{MappedFrame, Translate, TranslateResult};
+use x86_64::structures::paging::{
+    FrameAllocator, Mapper, OffsetPageTable, Page, PageTable, PageTableFlags, PhysFrame, Size4KiB,
+};
+use x86_64::{PhysAddr, VirtAddr};
+
+use super::frame::{self, GlobalFrames};
+
+/// First address above user space (as Linux: the last page below 2^47 is a guard).
+pub const USER_END: u64 = 0x0000_7fff_ffff_f000;
+const PAGE: u64 = 4096;
+
+/// Access a mapping allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Prot {
+    pub write: bool,
+    pub exec: bool,
+}
+
+impl Prot {
+    fn flags(self) -> PageTableFlags {
+        let mut f = PageTableFlags::PRESENT | PageTableFlags::USER_ACCESSIBLE;
+        if self.write {
+            f |= PageTableFlags::WRITABLE;
+        }
+        if !self.exec {
+            f |= PageTableFlags::NO_EXECUTE;
+        }
+        f
+    }
+}
+
+pub struct AddressSpace {
+    l4: PhysFrame,
+    /// Every user page mapped (to free them, and their frames, on drop).
+    pages: Vec<Page>,
+}
+
+fn table(frame: PhysFrame) -> OffsetPageTable<'static> {
+    let virt = super::phys_to_virt(frame.start_address());
+    let offset = super::phys_to_virt(PhysAddr::new(0));
+    // SAFETY: `frame` is a level-4 table owned by an AddressSpace (or the
+    // active one), reached through the physical-memory window; the returned
+    // mapper lives only as long as the caller's short borrow.
+    unsafe { OffsetPageTable::new(&mut *virt.as_mut_ptr::<PageTable>(), offset) }
+}
+
+impl AddressSpace {
+    /// A new space: empty lower half, the kernel's upper half.
+    pub fn new() -> KResult<AddressSpace> {
+        let l4 = frame::alloc_zeroed().ok_or(Errno::ENOMEM)?;
+        let (current, _) = Cr3::read();
+        let src = super::phys_to_virt(current.start_address()).as_ptr::<PageTable>();
+        let dst = super::phys_to_virt(l4.start_address()).as_mut_ptr::<PageTable>();
+        // SAFETY: both are level-4 tables mapped by the physical-memory window;
+        // `dst` was just allocated, so no one else references it.
+        unsafe {
+            for i in 256..512 {
+                (&mut (*dst))[i] = (&(*src))[i].clone();
+            }
+        }
+        Ok(AddressSpace { l4, pages: Vec::new() })
+    }
+
+    /// Makes this the active address space.
+    pub fn activate(&self) {
+        // SAFETY: the table maps the kernel's upper half exactly as the current
+        // one does, so the kernel keeps running after the switch.
+        unsafe { Cr3::write(self.l4, Cr3Flags::empty()) };
+    }
+
+    /// Maps fresh zeroed pages over `[start, start+len)` (page-aligned outward).
+    /// Pages already mapped keep their contents and get `prot` added.
+    pub fn map_zeroed(&mut self, start: u64, len: u64, prot: Prot) -> KResult<()> {
+        let first = start & !(PAGE - 1);
+        let end = start.checked_add(len).ok_or(Errno::ENOMEM)?.next_multiple_of(PAGE);
+        if end > USER_END || first >= end {
+            return Err(Errno::ENOMEM);
+        }
+        let mut mapper = table(self.l4);
+        let parents = PageTableFlags::PRESENT | PageTableFlags::WRITABLE | PageTableFlags::USER_ACCESSIBLE;
+        for addr in (first..end).step_by(PAGE as usize) {
+            let page = Page::<Size4KiB>::containing_address(VirtAddr::new(addr));
+            if let TranslateResult::Mapped { flags, .. } = mapper.translate(page.start_address()) {
+                let merged = flags | prot.flags();
+                let merged = if prot.exec { merged - PageTableFlags::NO_EXECUTE } else { merged };
+                // SAFETY: only this space's user page changes its flags.
+                if let Ok(flush) = unsafe { mapper.update_flags(page, merged) } {
+                    flush.flush();
+                }
+                continue;
+            }
+            let frame = GlobalFrames.allocate_frame().ok_or(Errno::ENOMEM)?;
+            // SAFETY: the page is in this space's lower half and unmapped (checked
+            // above); the frame is fresh and zeroed.
+            match unsafe { mapper.map_to_with_table_flags(page, frame, prot.flags(), parents, &mut GlobalFrames) } {
+                Ok(flush) => flush.ignore(),
+                Err(_) => {
+                    frame::free(frame);
+                    return Err(Errno::ENOMEM);
+                }
+            }
+            self.pages.push(page);
+        }
+        Ok(())
+    }
+
+    /// Changes the protection of the mapped pages in `[start, start+len)`;
+    /// `ENOMEM` if part of the range is not mapped (as Linux).
+    pub fn protect(&mut self, start: u64, len: u64, prot: Prot) -> KResult<()> {
+        let end = start.checked_add(len).ok_or(Errno::ENOMEM)?.next_multiple_of(PAGE);
+        if start % PAGE != 0 || end > USER_END {
+            return Err(Errno::EINVAL);
+        }
+        let mut mapper = table(self.l4);
+        for addr in (start..end).step_by(PAGE as usize) {
+            let page = Page::<Size4KiB>::containing_address(VirtAddr::new(addr));
+            // SAFETY: only this space's user page changes its flags.
+            match unsafe { mapper.update_flags(page, prot.flags()) } {
+                Ok(flush) => flush.flush(),
+                Err(_) => return Err(Errno::ENOMEM),
+            }
+        }
+        Ok(())
+    }
+
+    /// Unmaps `[start, start+len)` and frees its frames.
+    pub fn unmap(&mut self, start: u64, len: u64) -> KResult<()> {
+        let first = start & !(PAGE - 1);
+        let end = start.checked_add(len).ok_or(Errno::EINVAL)?.next_multiple_of(PAGE).min(USER_END);
+        let mut mapper = table(self.l4);
+        let mut freed = Vec::new();
+        for addr in (first..end).step_by(PAGE as usize) {
+            let page = Page::<Size4KiB>::containing_address(VirtAddr::new(addr));
+            if let Ok((frame, flush)) = mapper.unmap(page) {
+                flush.flush();
+                frame::free(frame);
+                freed.push(page);
+            }
+        }
+        self.pages.retain(|p| !freed.contains(p));
+        Ok(())
+    }
+
+    /// The kernel address of user address `addr` if the page allows `write`.
+    fn resolve(&self, addr: u64, write: bool) -> KResult<VirtAddr> {
+        if addr >= USER_END {
+            return Err(Errno::EFAULT);
+        }
+        match table(self.l4).translate(VirtAddr::new(addr)) {
+            TranslateResult::Mapped { frame: MappedFrame::Size4KiB(f), offset, flags } => {
+                if !flags.contains(PageTableFlags::USER_ACCESSIBLE) || (write && !flags.contains(PageTableFlags::WRITABLE)) {
+                    return Err(Errno::EFAULT);
+                }
+                Ok(super::phys_to_virt(f.start_address() + offset))
+            }
+            _ => Err(Errno::EFAULT),
+        }
+    }
+
+    /// Copies `data` to user address `addr` (the space need not be active).
+    /// `force` writes even read-only pages (for the ELF loader).
+    fn write_at(&self, addr: u64, data: &[u8], force: bool) -> KResult<()> {
+        let mut done = 0usize;
+        while done < data.len() {
+            let at = addr.checked_add(done as u64).ok_or(Errno::EFAULT)?;
+            let room = (PAGE - at % PAGE) as usize;
+            let n = room.min(data.len() - done);
+            let dst = self.resolve(at, !force)?;
+            // SAFETY: `dst` maps `n` bytes of one user page (n stays within the
+            // page) through the physical-memory window.
+            unsafe { core::ptr::copy_nonoverlapping(data[done..].as_ptr(), dst.as_mut_ptr::<u8>(), n) };
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Copies kernel data into user memory that the process may write.
+    pub fn copy_out(&self, addr: u64, data: &[u8]) -> KResult<()> {
+        self.write_at(addr, data, false)
+    }
+
+    /// Loader's write: ignores the page's write permission.
+    pub fn load(&self, addr: u64, data: &[u8]) -> KResult<()> {
+        self.write_at(addr, data, true)
+    }
+
+    /// Copies user memory into `buf`.
+    pub fn copy_in(&self, addr: u64, buf: &mut [u8]) -> KResult<()> {
+        let mut done = 0usize;
+        while done < buf.len() {
+            let at = addr.checked_add(done as u64).ok_or(Errno::EFAULT)?;
+            let room = (PAGE - at % PAGE) as usize;
+            let n = room.min(buf.len() - done);
+            let src = self.resolve(at, false)?;
+            // SAFETY: as in `write_at`, reading instead of writing.
+            unsafe { core::ptr::copy_nonoverlapping(src.as_ptr::<u8>(), buf[done..].as_mut_ptr(), n) };
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Reads a NUL-terminated string of at most `max` bytes.
+    pub fn copy_in_str(&self, addr: u64, max: usize) -> KResult<alloc::string::String> {
+        let mut out = Vec::new();
+        let mut at = addr;
+        loop {
+            let mut b = [0u8; 1];
+            self.copy_in(at, &mut b)?;
+            if b[0] == 0 {
+                break;
+            }
+            if out.len() >= max {
+                return Err(Errno::ENAMETOOLONG);
+            }
+            out.push(b[0]);
+            at = at.checked_add(1).ok_or(Errno::EFAULT)?;
+        }
+        alloc::string::String::from_utf8(out).map_err(|_| Errno::EINVAL)
+    }
+}
+
+impl Drop for AddressSpace {
+    fn drop(&mut self) {
+        let pages = core::mem::take(&mut self.pages);
+        let mut mapper = table(self.l4);
+        for page in pages {
+            if let Ok((frame, flush)) = mapper.unmap(page) {
+                flush.ignore();
+                frame::free(frame);
+            }
+        }
+        // Free the lower half's page tables (levels 3..1), then the level-4 table.
+        let l4 = super::phys_to_virt(self.l4.start_address()).as_mut_ptr::<PageTable>();
+        // SAFETY: this space owns its lower-half tables; it is not active (the
+        // caller switched back to the kernel's table before dropping it).
+        unsafe { free_tables(&mut *l4, 4) };
+        frame::free(self.l4);
+    }
+}
+
+/// Frees the page-table frames below `table` (lower half only at level 4).
+///
+/// # Safety
+/// The tables must be owned by one address space that is no longer in use.
+unsafe fn free_tables(table: &mut PageTable, level: u8) {
+    let range = if level == 4 { 0..256 } else { 0..512 };
+    for i in range {
+        let entry = &mut table[i];
+        if entry.is_unused() || level == 1 || entry.flags().contains(PageTableFlags::HUGE_PAGE) {
+            continue;
+        }
+        let frame = PhysFrame::containing_address(entry.addr());
+        let child = super::phys_to_virt(frame.start_address()).as_mut_ptr::<PageTable>();
+        // SAFETY: guaranteed by the caller, recursively.
+        unsafe { free_tables(&mut *child, level - 1) };
+        frame::free(frame);
+        entry.set_unused();
+    }
+}
+
+/// Switches back to the kernel's own table (the boot one).
+pub fn activate_kernel(kernel_l4: PhysFrame) {
+    // SAFETY: the boot table maps the kernel.
+    unsafe { Cr3::write(kernel_l4, Cr3Flags::empty()) };
+}
