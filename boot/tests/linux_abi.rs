@@ -73,3 +73,41 @@ fn bad_user_pointers_give_efault_as_on_linux() {
     m.assert(out.contains("exit status 3"), &format!("exit status missing: {out:?}"));
     m.poweroff();
 }
+
+#[test]
+fn busybox_file_tools_match_linux_on_the_same_files() {
+    test_disk();
+    // The same files on the host, in a directory laid out like the data disk.
+    let dir = std::env::temp_dir().join(format!("cyrius-diff-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (path, data) in cyrius::datadisk::test_files() {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, data).expect("write");
+    }
+    let mut m = Machine::boot(&QemuConfig::for_tests());
+    m.run("log error");
+    m.run("cd /mnt");
+    let cases: &[&[&str]] = &[
+        &["cat", "hello.txt", "A long file name.txt"],
+        &["wc", "-c", "big.bin"],
+        &["md5sum", "big.bin", "hello.txt"],
+        &["sha256sum", "docs/nested/deep.txt"],
+        &["ls", "-1", "docs"], // -1: stdout is a terminal in Cyrius, a pipe on the host
+        &["head", "-c", "12", "hello.txt"],
+        &["od", "-A", "x", "-t", "x1", "-N", "32", "big.bin"],
+        &["grep", "-c", "long", "A long file name.txt"],
+        &["cat", "missing.txt"],
+    ];
+    for args in cases {
+        let out = Command::new("/bin/busybox").args(*args).current_dir(&dir).output().expect("host busybox");
+        let expected = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+        let got = m.run(&format!("run /mnt/bin/busybox {}", quote(args)));
+        let got: String = got.lines().filter(|l| !l.starts_with("run: ")).map(|l| format!("{l}\n")).collect();
+        // The prompt follows output at once, so a missing final newline is invisible.
+        let (got, expected) = (got.trim_end_matches('\n'), expected.trim_end_matches('\n'));
+        m.assert(got == expected, &format!("busybox {args:?}: Cyrius printed {got:?}, Linux printed {expected:?}"));
+    }
+    m.poweroff();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -17,8 +17,8 @@ const STACK_MAPPED: u64 = 256 * 1024;
 /// mmap allocations grow down from here.
 const MMAP_TOP: u64 = 0x7fff_0000_0000;
 
-/// Reads `path` from the host namespace and prepares a process running it.
-pub fn exec(path: &str, argv: &[String], envp: &[String]) -> KResult<Process> {
+/// Reads `path` from the host namespace and prepares a process running it in `cwd`.
+pub fn exec(path: &str, argv: &[String], envp: &[String], cwd: vfs::Location) -> KResult<Process> {
     let vfs = crate::fs::host();
     let cred = crate::fs::root_cred();
     let image = vfs.read_file(&cred, &vfs.root(), path)?;
@@ -75,6 +75,10 @@ pub fn exec(path: &str, argv: &[String], envp: &[String]) -> KResult<Process> {
         fs_base: 0,
         clear_child_tid: 0,
         robust_list: 0,
+        files: super::files::FdTable::with_console(),
+        cwd,
+        cred,
+        umask: 0o022,
         kstack: alloc::vec![0u8; KERNEL_STACK].into_boxed_slice(),
         entry: plan.entry,
         user_rsp: stack.rsp,

@@ -9,6 +9,7 @@
 //! May call: `mm`, `arch`, `fs` (exec reads the binary).
 
 mod exec;
+pub mod files;
 
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -42,6 +43,10 @@ pub struct Process {
     pub fs_base: u64,
     pub clear_child_tid: u64,
     pub robust_list: u64,
+    pub files: files::FdTable,
+    pub cwd: vfs::Location,
+    pub cred: vfs::Cred,
+    pub umask: u32,
     kstack: Box<[u8]>,
     entry: u64,
     user_rsp: u64,

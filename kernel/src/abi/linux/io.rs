@@ -1,113 +1,195 @@
-//! read/write on the console, stat, terminal ioctls. (File descriptors beyond
-//! 0..2 arrive with the fd table in issue 5.)
+//! Data through descriptors: read/write and friends, lseek, terminal ioctls, fcntl.
 
+use alloc::sync::Arc;
 use alloc::vec;
 use errno::Errno;
 
 use super::SysResult;
+use crate::task::files::{Node, OpenFile};
 use crate::task::Process;
 
-const CHUNK: usize = 4096;
+const CHUNK: usize = 64 * 1024;
+const O_APPEND: u32 = 0o2000;
 
-fn console_fd(fd: u64) -> Result<(), Errno> {
-    if fd <= 2 {
-        Ok(())
-    } else {
-        Err(Errno::EBADF)
+/// Reads up to `buf.len()` bytes from `file` at `offset` (None: the file's own).
+fn read_file(file: &OpenFile, buf: &mut [u8], offset: Option<u64>) -> Result<usize, Errno> {
+    if !file.readable {
+        return Err(Errno::EBADF);
+    }
+    match &file.node {
+        Node::Console => {
+            let Some(first) = buf.first_mut() else { return Ok(0) };
+            *first = crate::console::input::read_blocking();
+            let mut n = 1;
+            while n < buf.len() {
+                match crate::console::input::try_read() {
+                    Some(b) => {
+                        buf[n] = b;
+                        n += 1;
+                    }
+                    None => break,
+                }
+            }
+            Ok(n)
+        }
+        Node::Path(loc) => {
+            if loc.metadata()?.is_dir() {
+                return Err(Errno::EISDIR);
+            }
+            let dev = loc.inode().device();
+            let mut pos = file.offset.lock();
+            let at = offset.unwrap_or(*pos);
+            let n = match dev {
+                Some(d) => d.read(at, buf)?,
+                None => loc.inode().read_at(at, buf)?,
+            };
+            if offset.is_none() {
+                *pos = at + n as u64;
+            }
+            Ok(n)
+        }
     }
 }
 
-pub fn write(p: &mut Process, a: [u64; 6]) -> SysResult {
-    console_fd(a[0])?;
-    let (addr, len) = (a[1], a[2] as usize);
+fn write_file(file: &OpenFile, data: &[u8], offset: Option<u64>) -> Result<usize, Errno> {
+    if !file.writable {
+        return Err(Errno::EBADF);
+    }
+    match &file.node {
+        Node::Console => {
+            crate::console::write_bytes(data);
+            Ok(data.len())
+        }
+        Node::Path(loc) => {
+            let dev = loc.inode().device();
+            let mut pos = file.offset.lock();
+            let at = match offset {
+                Some(o) => o,
+                None if *file.status.lock() & O_APPEND != 0 => loc.metadata()?.size,
+                None => *pos,
+            };
+            let n = match dev {
+                Some(d) => d.write(at, data)?,
+                None => loc.inode().write_at(at, data)?,
+            };
+            if offset.is_none() {
+                *pos = at + n as u64;
+            }
+            Ok(n)
+        }
+    }
+}
+
+fn do_read(p: &mut Process, fd: u64, addr: u64, len: u64, offset: Option<u64>) -> SysResult {
+    let file = p.files.get(fd as i64)?;
+    let mut buf = vec![0u8; (len as usize).min(CHUNK)];
+    let n = read_file(&file, &mut buf, offset)?;
+    p.space.copy_out(addr, &buf[..n])?;
+    Ok(n)
+}
+
+fn do_write(p: &mut Process, file: &Arc<OpenFile>, addr: u64, len: u64, offset: Option<u64>) -> SysResult {
+    let len = len as usize;
     let mut buf = vec![0u8; len.min(CHUNK)];
-    let mut done = 0;
+    let mut done = 0usize;
     while done < len {
         let n = (len - done).min(CHUNK);
         p.space.copy_in(addr + done as u64, &mut buf[..n])?;
-        crate::console::write_bytes(&buf[..n]);
-        done += n;
+        let wrote = write_file(file, &buf[..n], offset.map(|o| o + done as u64))?;
+        done += wrote;
+        if wrote < n {
+            break;
+        }
     }
-    Ok(len)
+    Ok(done)
 }
 
-pub fn writev(p: &mut Process, a: [u64; 6]) -> SysResult {
-    console_fd(a[0])?;
-    let (iov, count) = (a[1], a[2] as usize);
+pub fn read(p: &mut Process, a: [u64; 6]) -> SysResult {
+    do_read(p, a[0], a[1], a[2], None)
+}
+
+pub fn pread64(p: &mut Process, a: [u64; 6]) -> SysResult {
+    do_read(p, a[0], a[1], a[2], Some(i64::try_from(a[3]).map_err(|_| Errno::EINVAL)? as u64))
+}
+
+pub fn write(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let file = p.files.get(a[0] as i64)?;
+    do_write(p, &file, a[1], a[2], None)
+}
+
+pub fn pwrite64(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let file = p.files.get(a[0] as i64)?;
+    do_write(p, &file, a[1], a[2], Some(i64::try_from(a[3]).map_err(|_| Errno::EINVAL)? as u64))
+}
+
+/// The (base, len) pairs of a user iovec array.
+fn iovecs(p: &Process, iov: u64, count: u64) -> Result<alloc::vec::Vec<(u64, u64)>, Errno> {
     if count > 1024 {
         return Err(Errno::EINVAL);
     }
-    let mut total = 0usize;
+    let mut out = alloc::vec::Vec::with_capacity(count as usize);
     for i in 0..count {
         let mut raw = [0u8; 16];
-        p.space.copy_in(iov + 16 * i as u64, &mut raw)?;
-        let base = u64::from_le_bytes(raw[..8].try_into().map_err(|_| Errno::EFAULT)?);
-        let len = u64::from_le_bytes(raw[8..].try_into().map_err(|_| Errno::EFAULT)?);
-        total += write(p, [a[0], base, len, 0, 0, 0])?;
+        p.space.copy_in(iov + 16 * i, &mut raw)?;
+        let [b0, b1, b2, b3, b4, b5, b6, b7, l0, l1, l2, l3, l4, l5, l6, l7] = raw;
+        out.push((u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]), u64::from_le_bytes([l0, l1, l2, l3, l4, l5, l6, l7])));
+    }
+    Ok(out)
+}
+
+pub fn writev(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let file = p.files.get(a[0] as i64)?;
+    let mut total = 0;
+    for (base, len) in iovecs(p, a[1], a[2])? {
+        let n = do_write(p, &file, base, len, None)?;
+        total += n;
+        if (n as u64) < len {
+            break;
+        }
     }
     Ok(total)
 }
 
-pub fn read(p: &mut Process, a: [u64; 6]) -> SysResult {
-    console_fd(a[0])?;
-    let len = (a[2] as usize).min(CHUNK);
-    if len == 0 {
-        return Ok(0);
-    }
-    let mut buf = vec![0u8; len];
-    buf[0] = crate::console::input::read_blocking();
-    let mut n = 1;
-    while n < len {
-        match crate::console::input::try_read() {
-            Some(b) => {
-                buf[n] = b;
-                n += 1;
-            }
-            None => break,
+pub fn readv(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let mut total = 0;
+    for (base, len) in iovecs(p, a[1], a[2])? {
+        let n = do_read(p, a[0], base, len, None)?;
+        total += n;
+        if (n as u64) < len {
+            break;
         }
     }
-    p.space.copy_out(a[1], &buf[..n])?;
-    Ok(n)
+    Ok(total)
 }
 
-/// `struct stat` (x86_64, 144 bytes) for the console: a character device.
-fn console_stat() -> [u8; 144] {
-    let mut st = [0u8; 144];
-    st[0..8].copy_from_slice(&6u64.to_le_bytes()); // st_dev
-    st[8..16].copy_from_slice(&1u64.to_le_bytes()); // st_ino
-    st[16..24].copy_from_slice(&1u64.to_le_bytes()); // st_nlink
-    st[24..28].copy_from_slice(&(0o020000u32 | 0o620).to_le_bytes()); // S_IFCHR | rw--w----
-    st[40..48].copy_from_slice(&((5u64 << 8) | 1).to_le_bytes()); // st_rdev 5:1
-    st[56..64].copy_from_slice(&1024u64.to_le_bytes()); // st_blksize
-    st
-}
-
-/// fstat(5), stat(4), lstat(6), newfstatat(262): the console only, for now.
-pub fn stat_family(p: &mut Process, nr: u64, a: [u64; 6]) -> SysResult {
-    const AT_EMPTY_PATH: u64 = 0x1000;
-    let buf = match nr {
-        5 => {
-            console_fd(a[0])?;
-            a[1]
-        }
-        262 if a[3] & AT_EMPTY_PATH != 0 && p.space.copy_in_str(a[1], 4096)?.is_empty() => {
-            console_fd(a[0])?;
-            a[2]
-        }
-        // Paths need the process's own namespace (issue 4); until then, none.
-        _ => return Err(Errno::ENOENT),
+pub fn lseek(p: &mut Process, a: [u64; 6]) -> SysResult {
+    const SEEK_SET: u64 = 0;
+    const SEEK_CUR: u64 = 1;
+    const SEEK_END: u64 = 2;
+    let file = p.files.get(a[0] as i64)?;
+    let Node::Path(loc) = &file.node else { return Err(Errno::ESPIPE) };
+    let mut pos = file.offset.lock();
+    let base = match a[2] {
+        SEEK_SET => 0i64,
+        SEEK_CUR => *pos as i64,
+        SEEK_END => loc.metadata()?.size as i64,
+        _ => return Err(Errno::EINVAL),
     };
-    p.space.copy_out(buf, &console_stat())?;
-    Ok(0)
+    let new = base.checked_add(a[1] as i64).filter(|n| *n >= 0).ok_or(Errno::EINVAL)?;
+    *pos = new as u64;
+    Ok(new as usize)
 }
 
 pub fn ioctl(p: &mut Process, a: [u64; 6]) -> SysResult {
     const TCGETS: u64 = 0x5401;
     const TIOCGWINSZ: u64 = 0x5413;
-    console_fd(a[0])?;
+    let file = p.files.get(a[0] as i64)?;
+    if !matches!(file.node, Node::Console) {
+        return Err(Errno::ENOTTY);
+    }
     match a[1] {
         TCGETS => {
-            // The console's current settings: a cooked terminal (kernel `struct termios`).
+            // The console's settings: a cooked terminal (kernel `struct termios`).
             let mut t = [0u8; 36];
             t[0..4].copy_from_slice(&0o2400u32.to_le_bytes()); // ICRNL | IXON
             t[4..8].copy_from_slice(&0o5u32.to_le_bytes()); // OPOST | ONLCR
@@ -129,16 +211,41 @@ pub fn ioctl(p: &mut Process, a: [u64; 6]) -> SysResult {
     }
 }
 
-/// fcntl on the console descriptors: the query commands. Changing descriptor
-/// flags needs the fd table (issue 5) and is refused until then.
-pub fn fcntl(_: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn fcntl(p: &mut Process, a: [u64; 6]) -> SysResult {
+    const F_DUPFD: u64 = 0;
     const F_GETFD: u64 = 1;
+    const F_SETFD: u64 = 2;
     const F_GETFL: u64 = 3;
-    const O_RDWR: usize = 2;
-    console_fd(a[0])?;
+    const F_SETFL: u64 = 4;
+    const F_DUPFD_CLOEXEC: u64 = 1030;
+    const FD_CLOEXEC: u64 = 1;
+    /// The status flags F_SETFL may change (as Linux: O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME).
+    const SETTABLE: u32 = 0o2000 | 0o4000 | 0o20000 | 0o40000 | 0o1000000;
+    let fd = a[0] as i64;
+    let file = p.files.get(fd)?;
     match a[1] {
-        F_GETFD => Ok(0),
-        F_GETFL => Ok(O_RDWR),
+        F_DUPFD | F_DUPFD_CLOEXEC => {
+            let min = usize::try_from(a[2]).map_err(|_| Errno::EINVAL)?;
+            if min >= crate::task::files::MAX_FDS {
+                return Err(Errno::EINVAL);
+            }
+            p.files.insert(file, a[1] == F_DUPFD_CLOEXEC, min)
+        }
+        F_GETFD => Ok(usize::from(p.files.cloexec(fd)?)),
+        F_SETFD => p.files.set_cloexec(fd, a[2] & FD_CLOEXEC != 0).map(|_| 0),
+        F_GETFL => {
+            let access = match (file.readable, file.writable) {
+                (true, true) => 2,
+                (false, true) => 1,
+                _ => 0,
+            };
+            Ok((*file.status.lock() & !3 | access) as usize)
+        }
+        F_SETFL => {
+            let mut status = file.status.lock();
+            *status = (*status & !SETTABLE) | (a[2] as u32 & SETTABLE);
+            Ok(0)
+        }
         _ => Err(Errno::EINVAL),
     }
 }

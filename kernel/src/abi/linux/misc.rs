@@ -125,8 +125,3 @@ pub fn prlimit64(p: &mut Process, a: [u64; 6]) -> SysResult {
     }
     Ok(0)
 }
-
-pub fn readlink(_: &mut Process, _nr: u64, _a: [u64; 6]) -> SysResult {
-    // No /proc yet (issue 5): /proc/self/exe and friends do not exist.
-    Err(Errno::ENOENT)
-}

@@ -2,6 +2,7 @@
 //! current process and the six argument registers and returns
 //! `Result<usize, Errno>`.
 
+mod fs;
 mod io;
 mod memory;
 mod misc;
@@ -15,13 +16,47 @@ use crate::task::Process;
 
 pub type SysResult = Result<usize, Errno>;
 
+/// `AT_FDCWD` as the register holds it.
+const AT_FDCWD: u64 = -100i64 as u64;
+
 pub fn dispatch(p: &mut Process, frame: &SyscallFrame) -> Outcome {
     let a = frame.args();
     let nr = frame.nr();
     let result = match nr {
         0 => io::read(p, a),
         1 => io::write(p, a),
-        4 | 5 | 6 | 262 => io::stat_family(p, nr, a),
+        2 => fs::open(p, a),
+        3 => fs::close(p, a),
+        4 => fs::stat(p, a),
+        5 => fs::fstat(p, a),
+        6 => fs::lstat(p, a),
+        8 => io::lseek(p, a),
+        17 => io::pread64(p, a),
+        18 => io::pwrite64(p, a),
+        19 => io::readv(p, a),
+        21 => fs::faccessat(p, AT_FDCWD, a[0], a[1]),
+        32 => fs::dup(p, a),
+        33 => fs::dup2(p, a),
+        77 => fs::ftruncate(p, a),
+        79 => fs::getcwd(p, a),
+        80 => fs::chdir(p, a),
+        81 => fs::fchdir(p, a),
+        82 => fs::renameat2(p, AT_FDCWD, a[0], AT_FDCWD, a[1], 0),
+        83 => fs::mkdirat(p, AT_FDCWD, a[0], a[1]),
+        84 => fs::unlinkat(p, AT_FDCWD, a[0], 0x200),
+        87 => fs::unlinkat(p, AT_FDCWD, a[0], 0),
+        89 => fs::readlinkat(p, AT_FDCWD, a[0], a[1], a[2]),
+        95 => fs::umask(p, a),
+        217 => fs::getdents64(p, a),
+        257 => fs::openat(p, a[0], a[1], a[2], a[3]),
+        258 => fs::mkdirat(p, a[0], a[1], a[2]),
+        262 => fs::newfstatat(p, a[0], a[1], a[2], a[3]),
+        263 => fs::unlinkat(p, a[0], a[1], a[2]),
+        264 => fs::renameat2(p, a[0], a[1], a[2], a[3], 0),
+        267 => fs::readlinkat(p, a[0], a[1], a[2], a[3]),
+        269 | 439 => fs::faccessat(p, a[0], a[1], a[2]),
+        292 => fs::dup3(p, a[0], a[1], a[2]),
+        316 => fs::renameat2(p, a[0], a[1], a[2], a[3], a[4]),
         9 => memory::mmap(p, a),
         10 => memory::mprotect(p, a),
         11 => memory::munmap(p, a),
@@ -34,7 +69,6 @@ pub fn dispatch(p: &mut Process, frame: &SyscallFrame) -> Outcome {
         102 | 104 | 107 | 108 => Ok(0), // uid, gid, euid, egid: root
         60 | 231 => return Outcome::Exit((a[0] & 0xff) as i32),
         63 => misc::uname(p, a),
-        89 | 267 => misc::readlink(p, nr, a),
         96 => misc::gettimeofday(p, a),
         158 => misc::arch_prctl(p, a),
         201 => misc::time(p, a),
