@@ -56,7 +56,7 @@ fn exit_status_signals_and_bad_binaries() {
     m.run("run /mnt/bin/busybox true");
     m.run("run /mnt/bin/busybox true");
     let t = m.transcript();
-    let reports = t.matches("unimplemented Linux syscall 334").count();
+    let reports = t.matches("unimplemented Linux syscall 334 (rseq)").count();
     m.assert(reports == 1, &format!("rseq ENOSYS reported {reports} times"));
     m.poweroff();
 }

@@ -90,7 +90,8 @@ fn unimplemented(nr: u64) -> Errno {
     let (word, bit) = ((nr / 64) as usize, nr % 64);
     let first = REPORTED.get(word).is_none_or(|w| w.fetch_or(1 << bit, Ordering::Relaxed) & (1 << bit) == 0);
     if first {
-        log::warn!("unimplemented Linux syscall {nr}: returning ENOSYS");
+        let name = usize::try_from(nr).ok().and_then(linux_abi::sysno::name).unwrap_or("unknown");
+        log::warn!("unimplemented Linux syscall {nr} ({name}): returning ENOSYS");
     }
     Errno::ENOSYS
 }

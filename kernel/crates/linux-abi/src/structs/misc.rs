@@ -1,0 +1,120 @@
+//! Small fixed structs of the system-information syscalls: `utsname`,
+//! `sysinfo`, `rlimit`, `iovec`.
+
+use errno::KResult;
+
+use crate::user::UserSlice;
+
+/// Length of each `utsname` field, NUL included.
+pub const UTS_FIELD_LEN: usize = 65;
+
+/// `struct new_utsname` (uname(2)).
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Utsname {
+    pub sysname: [u8; UTS_FIELD_LEN],
+    pub nodename: [u8; UTS_FIELD_LEN],
+    pub release: [u8; UTS_FIELD_LEN],
+    pub version: [u8; UTS_FIELD_LEN],
+    pub machine: [u8; UTS_FIELD_LEN],
+    pub domainname: [u8; UTS_FIELD_LEN],
+}
+abi_struct!(Utsname, 390 { sysname, nodename, release, version, machine, domainname });
+
+impl Utsname {
+    /// Fills each field from a string, cut to 64 bytes and NUL-terminated.
+    pub fn new(sysname: &str, nodename: &str, release: &str, version: &str, machine: &str, domainname: &str) -> Self {
+        Utsname {
+            sysname: uts_field(sysname),
+            nodename: uts_field(nodename),
+            release: uts_field(release),
+            version: uts_field(version),
+            machine: uts_field(machine),
+            domainname: uts_field(domainname),
+        }
+    }
+}
+
+/// A NUL-padded `utsname` field holding at most 64 bytes of `text`.
+pub fn uts_field(text: &str) -> [u8; UTS_FIELD_LEN] {
+    let mut field = [0u8; UTS_FIELD_LEN];
+    for (dst, src) in field.iter_mut().take(UTS_FIELD_LEN - 1).zip(text.bytes()) {
+        *dst = src;
+    }
+    field
+}
+
+/// `struct sysinfo` (sysinfo(2)); `_f` is empty on 64-bit.
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Sysinfo {
+    pub uptime: i64,
+    /// 1, 5 and 15 minute load averages scaled by `1 << SI_LOAD_SHIFT`.
+    pub loads: [u64; 3],
+    pub totalram: u64,
+    pub freeram: u64,
+    pub sharedram: u64,
+    pub bufferram: u64,
+    pub totalswap: u64,
+    pub freeswap: u64,
+    pub procs: u16,
+    pub pad: u16,
+    pub totalhigh: u64,
+    pub freehigh: u64,
+    pub mem_unit: u32,
+}
+abi_struct!(Sysinfo, 112 {
+    uptime, loads, totalram, freeram, sharedram, bufferram, totalswap, freeswap,
+    procs, pad, totalhigh, freehigh, mem_unit,
+});
+
+pub const SI_LOAD_SHIFT: u32 = 16;
+
+/// `struct rlimit` (getrlimit/setrlimit/prlimit64).
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Rlimit {
+    pub rlim_cur: u64,
+    pub rlim_max: u64,
+}
+abi_struct!(Rlimit, 16 { rlim_cur, rlim_max });
+
+pub const RLIM_INFINITY: u64 = u64::MAX;
+pub const RLIMIT_CPU: u32 = 0;
+pub const RLIMIT_FSIZE: u32 = 1;
+pub const RLIMIT_DATA: u32 = 2;
+pub const RLIMIT_STACK: u32 = 3;
+pub const RLIMIT_CORE: u32 = 4;
+pub const RLIMIT_RSS: u32 = 5;
+pub const RLIMIT_NPROC: u32 = 6;
+pub const RLIMIT_NOFILE: u32 = 7;
+pub const RLIMIT_MEMLOCK: u32 = 8;
+pub const RLIMIT_AS: u32 = 9;
+pub const RLIMIT_LOCKS: u32 = 10;
+pub const RLIMIT_SIGPENDING: u32 = 11;
+pub const RLIMIT_MSGQUEUE: u32 = 12;
+pub const RLIMIT_NICE: u32 = 13;
+pub const RLIMIT_RTPRIO: u32 = 14;
+pub const RLIMIT_RTTIME: u32 = 15;
+/// Number of resources; a larger `resource` argument is EINVAL.
+pub const RLIM_NLIMITS: u32 = 16;
+
+/// `struct iovec` (readv/writev).
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Iovec {
+    pub iov_base: u64,
+    pub iov_len: u64,
+}
+abi_struct!(Iovec, 16 { iov_base, iov_len });
+
+/// Most iovecs readv/writev accept (EINVAL beyond).
+pub const UIO_MAXIOV: usize = 1024;
+
+impl Iovec {
+    /// The user range it describes, checked (EFAULT beyond user space).
+    pub fn user_slice(&self) -> KResult<UserSlice> {
+        let len = usize::try_from(self.iov_len).map_err(|_| errno::Errno::EINVAL)?;
+        UserSlice::checked(self.iov_base, len)
+    }
+}

@@ -1,0 +1,350 @@
+//! Sizes, offsets and constants checked against the C headers: each group
+//! becomes a small C program compiled with the host `gcc`, whose printed
+//! values must equal the Rust ones. Skipped (with a note) when gcc is absent.
+
+use std::mem::{offset_of, size_of};
+use std::path::PathBuf;
+use std::process::Command;
+
+use linux_abi::flags::*;
+use linux_abi::structs::*;
+
+/// (Rust value, C expression) pairs.
+type Checks = Vec<(i128, &'static str)>;
+
+/// Compiles `prelude` + one printf per expression and returns the values.
+fn c_values(name: &str, prelude: &str, checks: &Checks) -> Option<Vec<i128>> {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("c_layout_{name}"));
+    std::fs::create_dir_all(&dir).ok()?;
+    let mut source = String::from(prelude);
+    source.push_str("\n#include <stdio.h>\n#include <stddef.h>\nint main(void) {\n");
+    for (_, expr) in checks {
+        source.push_str(&format!("    printf(\"%lld\\n\", (long long)({expr}));\n"));
+    }
+    source.push_str("    return 0;\n}\n");
+    let c_file = dir.join("probe.c");
+    let exe = dir.join("probe");
+    std::fs::write(&c_file, source).ok()?;
+    let compiled = Command::new("gcc").arg("-o").arg(&exe).arg(&c_file).output().ok()?;
+    assert!(compiled.status.success(), "{name}: {}", String::from_utf8_lossy(&compiled.stderr));
+    let run = Command::new(&exe).output().expect("probe runs");
+    let text = String::from_utf8(run.stdout).expect("utf-8");
+    Some(text.lines().map(|line| line.parse::<i128>().expect("number")).collect())
+}
+
+fn compare(name: &str, prelude: &str, checks: Checks) {
+    let Some(values) = c_values(name, prelude, &checks) else {
+        eprintln!("{name}: gcc not available, skipped");
+        return;
+    };
+    assert_eq!(values.len(), checks.len());
+    let mut bad = Vec::new();
+    for ((rust, expr), c) in checks.iter().zip(&values) {
+        // C prints through `long long`: compare modulo 2^64.
+        if (*rust as i64) != (*c as i64) {
+            bad.push(format!("{expr}: Rust {rust:#x}, C {c:#x}"));
+        }
+    }
+    assert!(bad.is_empty(), "{name} mismatches:\n{}", bad.join("\n"));
+}
+
+macro_rules! layout {
+    ($checks:ident, $rust:ty, $c:literal { $($field:ident $(= $cfield:literal)?),* $(,)? }) => {
+        $checks.push((size_of::<$rust>() as i128, concat!("sizeof(", $c, ")")));
+        $(
+            $checks.push((
+                offset_of!($rust, $field) as i128,
+                concat!("offsetof(", $c, ", ", layout!(@c $field $($cfield)?), ")"),
+            ));
+        )*
+    };
+    (@c $field:ident) => { stringify!($field) };
+    (@c $field:ident $cfield:literal) => { $cfield };
+}
+
+macro_rules! consts {
+    ($checks:ident, $($value:expr => $c:literal),* $(,)?) => {
+        $( $checks.push((($value) as i128, $c)); )*
+    };
+}
+
+#[test]
+fn glibc_struct_layouts() {
+    let mut c = Checks::new();
+    layout!(c, Stat, "struct stat" {
+        st_dev, st_ino, st_nlink, st_mode, st_uid, st_gid, st_rdev, st_size, st_blksize,
+        st_blocks, st_atim, st_mtim, st_ctim,
+    });
+    layout!(c, Statx, "struct statx" {
+        stx_mask, stx_blksize, stx_attributes, stx_nlink, stx_uid, stx_gid, stx_mode, stx_ino,
+        stx_size, stx_blocks, stx_attributes_mask, stx_atime, stx_btime, stx_ctime, stx_mtime,
+        stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor,
+    });
+    layout!(c, StatxTimestamp, "struct statx_timestamp" { tv_sec, tv_nsec });
+    layout!(c, Timespec, "struct timespec" { tv_sec, tv_nsec });
+    layout!(c, Timeval, "struct timeval" { tv_sec, tv_usec });
+    layout!(c, Utsname, "struct utsname" { sysname, nodename, release, version, machine, domainname });
+    layout!(c, Sysinfo, "struct sysinfo" {
+        uptime, loads, totalram, freeram, sharedram, bufferram, totalswap, freeswap, procs,
+        totalhigh, freehigh, mem_unit,
+    });
+    layout!(c, Rlimit, "struct rlimit" { rlim_cur, rlim_max });
+    layout!(c, Iovec, "struct iovec" { iov_base, iov_len });
+    layout!(c, Winsize, "struct winsize" { ws_row, ws_col, ws_xpixel, ws_ypixel });
+    layout!(c, Pollfd, "struct pollfd" { fd, events, revents });
+    layout!(c, EpollEvent, "struct epoll_event" { events, data });
+    layout!(c, SockaddrIn, "struct sockaddr_in" { sin_family, sin_port, sin_addr, sin_zero });
+    layout!(c, StackT, "stack_t" { ss_sp, ss_flags, ss_size });
+    layout!(c, Siginfo, "siginfo_t" { si_signo, si_errno, si_code, fields = "_sifields" });
+    // siginfo union members reached through the accessors' offsets.
+    let info = Siginfo::child(CLD_EXITED, 0x1111, 0x2222, 0x3333, 0x4444, 0x5555);
+    let bytes = info.to_bytes();
+    let at = |off: usize| i128::from(u32::from_le_bytes(bytes[off..off + 4].try_into().unwrap()));
+    consts!(c,
+        16 => "offsetof(siginfo_t, si_pid)",
+        20 => "offsetof(siginfo_t, si_uid)",
+        24 => "offsetof(siginfo_t, si_status)",
+        32 => "offsetof(siginfo_t, si_utime)",
+        40 => "offsetof(siginfo_t, si_stime)",
+        16 => "offsetof(siginfo_t, si_addr)",
+        24 => "offsetof(siginfo_t, si_value)",
+        at(16) => "0x1111", at(20) => "0x2222", at(24) => "0x3333",
+        at(32) => "0x4444", at(40) => "0x5555",
+    );
+    // glibc's dirent64 carries a 256-byte name; only the offsets are shared.
+    consts!(c,
+        offset_of!(LinuxDirent64, d_ino) => "offsetof(struct dirent64, d_ino)",
+        offset_of!(LinuxDirent64, d_off) => "offsetof(struct dirent64, d_off)",
+        offset_of!(LinuxDirent64, d_reclen) => "offsetof(struct dirent64, d_reclen)",
+        offset_of!(LinuxDirent64, d_type) => "offsetof(struct dirent64, d_type)",
+        DIRENT64_NAME_OFFSET => "offsetof(struct dirent64, d_name)",
+        DT_UNKNOWN => "DT_UNKNOWN", DT_FIFO => "DT_FIFO", DT_CHR => "DT_CHR", DT_DIR => "DT_DIR",
+        DT_BLK => "DT_BLK", DT_REG => "DT_REG", DT_LNK => "DT_LNK", DT_SOCK => "DT_SOCK",
+        DT_WHT => "DT_WHT",
+    );
+    compare(
+        "glibc",
+        "#define _GNU_SOURCE\n#include <sys/stat.h>\n#include <time.h>\n#include <sys/time.h>\n\
+         #include <sys/utsname.h>\n#include <sys/sysinfo.h>\n#include <sys/resource.h>\n\
+         #include <sys/uio.h>\n#include <sys/ioctl.h>\n#include <poll.h>\n#include <sys/epoll.h>\n\
+         #include <netinet/in.h>\n#include <signal.h>\n#include <dirent.h>\n",
+        c,
+    );
+}
+
+#[test]
+fn kernel_uapi_struct_layouts() {
+    let mut c = Checks::new();
+    layout!(c, Termios, "struct termios" { c_iflag, c_oflag, c_cflag, c_lflag, c_line, c_cc });
+    consts!(c, NCCS => "NCCS");
+    layout!(c, KernelSigaction, "struct sigaction" { sa_handler, sa_flags, sa_restorer, sa_mask });
+    layout!(c, Sigcontext, "struct sigcontext" {
+        r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip,
+        eflags, cs, gs, fs, ss, err, trapno, oldmask, cr2, fpstate, reserved1,
+    });
+    layout!(c, Ucontext, "struct ucontext" { uc_flags, uc_link, uc_stack, uc_mcontext, uc_sigmask });
+    layout!(c, RtSigframe, "struct rt_sigframe" { pretcode, uc, info });
+    consts!(c,
+        UC_FP_XSTATE => "UC_FP_XSTATE",
+        UC_SIGCONTEXT_SS => "UC_SIGCONTEXT_SS",
+        UC_STRICT_RESTORE_SS => "UC_STRICT_RESTORE_SS",
+    );
+    compare(
+        "uapi_structs",
+        "#include <linux/types.h>\n#include <asm/termbits.h>\n#include <asm/signal.h>\n\
+         #include <asm/siginfo.h>\n#include <asm/sigcontext.h>\n#include <asm/ucontext.h>\n\
+         /* arch/x86/include/asm/sigframe.h */\n\
+         struct rt_sigframe { char *pretcode; struct ucontext uc; struct siginfo info; };\n",
+        c,
+    );
+}
+
+#[test]
+fn kernel_uapi_constants() {
+    let mut c = Checks::new();
+    for (name, value) in [
+        ("O_WRONLY", OpenFlags::O_WRONLY), ("O_RDWR", OpenFlags::O_RDWR),
+        ("O_ACCMODE", OpenFlags::O_ACCMODE), ("O_CREAT", OpenFlags::O_CREAT),
+        ("O_EXCL", OpenFlags::O_EXCL), ("O_NOCTTY", OpenFlags::O_NOCTTY),
+        ("O_TRUNC", OpenFlags::O_TRUNC), ("O_APPEND", OpenFlags::O_APPEND),
+        ("O_NONBLOCK", OpenFlags::O_NONBLOCK), ("O_DSYNC", OpenFlags::O_DSYNC),
+        ("FASYNC", OpenFlags::FASYNC), ("O_DIRECT", OpenFlags::O_DIRECT),
+        ("O_LARGEFILE", OpenFlags::O_LARGEFILE), ("O_DIRECTORY", OpenFlags::O_DIRECTORY),
+        ("O_NOFOLLOW", OpenFlags::O_NOFOLLOW), ("O_NOATIME", OpenFlags::O_NOATIME),
+        ("O_CLOEXEC", OpenFlags::O_CLOEXEC), ("O_SYNC", OpenFlags::O_SYNC),
+        ("O_PATH", OpenFlags::O_PATH), ("O_TMPFILE", OpenFlags::O_TMPFILE),
+        ("O_NDELAY", OpenFlags::O_NDELAY),
+    ] {
+        c.push((i128::from(value.bits()), name));
+    }
+    for (name, value) in [
+        ("AT_SYMLINK_NOFOLLOW", AtFlags::AT_SYMLINK_NOFOLLOW), ("AT_REMOVEDIR", AtFlags::AT_REMOVEDIR),
+        ("AT_SYMLINK_FOLLOW", AtFlags::AT_SYMLINK_FOLLOW), ("AT_NO_AUTOMOUNT", AtFlags::AT_NO_AUTOMOUNT),
+        ("AT_EMPTY_PATH", AtFlags::AT_EMPTY_PATH), ("AT_STATX_FORCE_SYNC", AtFlags::AT_STATX_FORCE_SYNC),
+        ("AT_STATX_DONT_SYNC", AtFlags::AT_STATX_DONT_SYNC), ("AT_RECURSIVE", AtFlags::AT_RECURSIVE),
+        ("AT_EACCESS", AtFlags::AT_EACCESS), ("AT_STATX_SYNC_TYPE", AtFlags::AT_STATX_SYNC_TYPE),
+    ] {
+        c.push((i128::from(value.bits()), name));
+    }
+    consts!(c, AT_FDCWD => "AT_FDCWD");
+    for (name, value) in [
+        ("PROT_READ", ProtFlags::PROT_READ), ("PROT_WRITE", ProtFlags::PROT_WRITE),
+        ("PROT_EXEC", ProtFlags::PROT_EXEC), ("PROT_SEM", ProtFlags::PROT_SEM),
+        ("PROT_GROWSDOWN", ProtFlags::PROT_GROWSDOWN), ("PROT_GROWSUP", ProtFlags::PROT_GROWSUP),
+    ] {
+        c.push((i128::from(value.bits()), name));
+    }
+    for (name, value) in [
+        ("MAP_SHARED", MapFlags::MAP_SHARED), ("MAP_PRIVATE", MapFlags::MAP_PRIVATE),
+        ("MAP_SHARED_VALIDATE", MapFlags::MAP_SHARED_VALIDATE), ("MAP_TYPE", MapFlags::MAP_TYPE),
+        ("MAP_FIXED", MapFlags::MAP_FIXED), ("MAP_ANONYMOUS", MapFlags::MAP_ANONYMOUS),
+        ("MAP_32BIT", MapFlags::MAP_32BIT), ("MAP_GROWSDOWN", MapFlags::MAP_GROWSDOWN),
+        ("MAP_DENYWRITE", MapFlags::MAP_DENYWRITE), ("MAP_EXECUTABLE", MapFlags::MAP_EXECUTABLE),
+        ("MAP_LOCKED", MapFlags::MAP_LOCKED), ("MAP_NORESERVE", MapFlags::MAP_NORESERVE),
+        ("MAP_POPULATE", MapFlags::MAP_POPULATE), ("MAP_NONBLOCK", MapFlags::MAP_NONBLOCK),
+        ("MAP_STACK", MapFlags::MAP_STACK), ("MAP_HUGETLB", MapFlags::MAP_HUGETLB),
+        ("MAP_SYNC", MapFlags::MAP_SYNC), ("MAP_FIXED_NOREPLACE", MapFlags::MAP_FIXED_NOREPLACE),
+        ("MAP_UNINITIALIZED", MapFlags::MAP_UNINITIALIZED),
+    ] {
+        c.push((i128::from(value.bits()), name));
+    }
+    consts!(c,
+        MADV_DONTNEED => "MADV_DONTNEED", MADV_FREE => "MADV_FREE", MADV_PAGEOUT => "MADV_PAGEOUT",
+        MADV_WIPEONFORK => "MADV_WIPEONFORK", MREMAP_MAYMOVE => "MREMAP_MAYMOVE",
+        MREMAP_FIXED => "MREMAP_FIXED", MREMAP_DONTUNMAP => "MREMAP_DONTUNMAP",
+    );
+    for (name, value) in [
+        ("CSIGNAL", CloneFlags::CSIGNAL), ("CLONE_NEWTIME", CloneFlags::CLONE_NEWTIME),
+        ("CLONE_VM", CloneFlags::CLONE_VM), ("CLONE_FS", CloneFlags::CLONE_FS),
+        ("CLONE_FILES", CloneFlags::CLONE_FILES), ("CLONE_SIGHAND", CloneFlags::CLONE_SIGHAND),
+        ("CLONE_PIDFD", CloneFlags::CLONE_PIDFD), ("CLONE_PTRACE", CloneFlags::CLONE_PTRACE),
+        ("CLONE_VFORK", CloneFlags::CLONE_VFORK), ("CLONE_PARENT", CloneFlags::CLONE_PARENT),
+        ("CLONE_THREAD", CloneFlags::CLONE_THREAD), ("CLONE_NEWNS", CloneFlags::CLONE_NEWNS),
+        ("CLONE_SYSVSEM", CloneFlags::CLONE_SYSVSEM), ("CLONE_SETTLS", CloneFlags::CLONE_SETTLS),
+        ("CLONE_PARENT_SETTID", CloneFlags::CLONE_PARENT_SETTID),
+        ("CLONE_CHILD_CLEARTID", CloneFlags::CLONE_CHILD_CLEARTID),
+        ("CLONE_DETACHED", CloneFlags::CLONE_DETACHED), ("CLONE_UNTRACED", CloneFlags::CLONE_UNTRACED),
+        ("CLONE_CHILD_SETTID", CloneFlags::CLONE_CHILD_SETTID),
+        ("CLONE_NEWCGROUP", CloneFlags::CLONE_NEWCGROUP), ("CLONE_NEWUTS", CloneFlags::CLONE_NEWUTS),
+        ("CLONE_NEWIPC", CloneFlags::CLONE_NEWIPC), ("CLONE_NEWUSER", CloneFlags::CLONE_NEWUSER),
+        ("CLONE_NEWPID", CloneFlags::CLONE_NEWPID), ("CLONE_NEWNET", CloneFlags::CLONE_NEWNET),
+        ("CLONE_IO", CloneFlags::CLONE_IO), ("CLONE_CLEAR_SIGHAND", CloneFlags::CLONE_CLEAR_SIGHAND),
+        ("CLONE_INTO_CGROUP", CloneFlags::CLONE_INTO_CGROUP),
+    ] {
+        c.push((i128::from(value.bits()), name));
+    }
+    for (name, value) in [
+        ("WNOHANG", WaitOptions::WNOHANG), ("WUNTRACED", WaitOptions::WUNTRACED),
+        ("WSTOPPED", WaitOptions::WSTOPPED), ("WEXITED", WaitOptions::WEXITED),
+        ("WCONTINUED", WaitOptions::WCONTINUED), ("WNOWAIT", WaitOptions::WNOWAIT),
+        ("__WNOTHREAD", WaitOptions::__WNOTHREAD), ("__WALL", WaitOptions::__WALL),
+        ("__WCLONE", WaitOptions::__WCLONE),
+    ] {
+        c.push((i128::from(value.bits()), name));
+    }
+    consts!(c, P_ALL => "P_ALL", P_PID => "P_PID", P_PGID => "P_PGID", P_PIDFD => "P_PIDFD");
+    for (name, value) in [
+        ("SA_NOCLDSTOP", SaFlags::SA_NOCLDSTOP), ("SA_NOCLDWAIT", SaFlags::SA_NOCLDWAIT),
+        ("SA_SIGINFO", SaFlags::SA_SIGINFO), ("SA_UNSUPPORTED", SaFlags::SA_UNSUPPORTED),
+        ("SA_EXPOSE_TAGBITS", SaFlags::SA_EXPOSE_TAGBITS), ("SA_RESTORER", SaFlags::SA_RESTORER),
+        ("SA_ONSTACK", SaFlags::SA_ONSTACK), ("SA_RESTART", SaFlags::SA_RESTART),
+        ("SA_NODEFER", SaFlags::SA_NODEFER), ("SA_RESETHAND", SaFlags::SA_RESETHAND),
+    ] {
+        c.push((i128::from(value.bits()), name));
+    }
+    consts!(c,
+        SIG_BLOCK => "SIG_BLOCK", SIG_UNBLOCK => "SIG_UNBLOCK", SIG_SETMASK => "SIG_SETMASK",
+        SS_ONSTACK => "SS_ONSTACK", SS_DISABLE => "SS_DISABLE", SS_AUTODISARM => "SS_AUTODISARM",
+        MINSIGSTKSZ => "MINSIGSTKSZ", SIGSTKSZ => "SIGSTKSZ", SIGRTMIN => "SIGRTMIN",
+        SI_USER => "SI_USER", SI_KERNEL => "SI_KERNEL", SI_QUEUE => "SI_QUEUE",
+        SI_TIMER => "SI_TIMER", SI_MESGQ => "SI_MESGQ", SI_ASYNCIO => "SI_ASYNCIO",
+        SI_SIGIO => "SI_SIGIO", SI_TKILL => "SI_TKILL", CLD_EXITED => "CLD_EXITED",
+        CLD_KILLED => "CLD_KILLED", CLD_DUMPED => "CLD_DUMPED", CLD_TRAPPED => "CLD_TRAPPED",
+        CLD_STOPPED => "CLD_STOPPED", CLD_CONTINUED => "CLD_CONTINUED",
+        SEGV_MAPERR => "SEGV_MAPERR", SEGV_ACCERR => "SEGV_ACCERR", BUS_ADRALN => "BUS_ADRALN",
+        BUS_ADRERR => "BUS_ADRERR", ILL_ILLOPC => "ILL_ILLOPC", FPE_INTDIV => "FPE_INTDIV",
+        TRAP_BRKPT => "TRAP_BRKPT",
+    );
+    for number in 1..=31 {
+        let signal = Signal::new(number).unwrap();
+        let name: &'static str = signal.name();
+        c.push((i128::from(signal.number()), name));
+    }
+    consts!(c, Signal::SIGIOT.number() => "SIGIOT", Signal::SIGPOLL.number() => "SIGPOLL");
+    for (name, value) in fcntl_names() {
+        c.push((i128::from(value), name));
+    }
+    consts!(c, FD_CLOEXEC => "FD_CLOEXEC", F_RDLCK => "F_RDLCK", F_WRLCK => "F_WRLCK", F_UNLCK => "F_UNLCK");
+    for (name, value) in ioctl_names() {
+        c.push((i128::from(value), name));
+    }
+    consts!(c, TIOCINQ => "TIOCINQ", TCIFLUSH => "TCIFLUSH", TCOFLUSH => "TCOFLUSH", TCIOFLUSH => "TCIOFLUSH");
+    for (name, value) in [
+        ("POLLIN", PollEvents::POLLIN), ("POLLPRI", PollEvents::POLLPRI), ("POLLOUT", PollEvents::POLLOUT),
+        ("POLLERR", PollEvents::POLLERR), ("POLLHUP", PollEvents::POLLHUP), ("POLLNVAL", PollEvents::POLLNVAL),
+        ("POLLRDNORM", PollEvents::POLLRDNORM), ("POLLRDBAND", PollEvents::POLLRDBAND),
+        ("POLLWRNORM", PollEvents::POLLWRNORM), ("POLLWRBAND", PollEvents::POLLWRBAND),
+        ("POLLMSG", PollEvents::POLLMSG), ("POLLREMOVE", PollEvents::POLLREMOVE),
+        ("POLLRDHUP", PollEvents::POLLRDHUP),
+    ] {
+        c.push((i128::from(value.bits()), name));
+    }
+    for (name, value) in [
+        ("EPOLLIN", EpollEvents::EPOLLIN), ("EPOLLOUT", EpollEvents::EPOLLOUT),
+        ("EPOLLRDHUP", EpollEvents::EPOLLRDHUP), ("EPOLLEXCLUSIVE", EpollEvents::EPOLLEXCLUSIVE),
+        ("EPOLLWAKEUP", EpollEvents::EPOLLWAKEUP), ("EPOLLONESHOT", EpollEvents::EPOLLONESHOT),
+        ("EPOLLET", EpollEvents::EPOLLET),
+    ] {
+        c.push((i128::from(value.bits()), name));
+    }
+    consts!(c,
+        EPOLL_CTL_ADD => "EPOLL_CTL_ADD", EPOLL_CTL_DEL => "EPOLL_CTL_DEL",
+        EPOLL_CTL_MOD => "EPOLL_CTL_MOD", EPOLL_CLOEXEC => "EPOLL_CLOEXEC",
+    );
+    consts!(c,
+        STATX_BASIC_STATS => "STATX_BASIC_STATS", STATX_BTIME => "STATX_BTIME",
+        STATX_MNT_ID => "STATX_MNT_ID", STATX__RESERVED => "STATX__RESERVED",
+        S_IFMT => "S_IFMT", S_IFSOCK => "S_IFSOCK", S_IFLNK => "S_IFLNK", S_IFREG => "S_IFREG",
+        S_IFBLK => "S_IFBLK", S_IFDIR => "S_IFDIR", S_IFCHR => "S_IFCHR", S_IFIFO => "S_IFIFO",
+        UTIME_NOW => "UTIME_NOW", UTIME_OMIT => "UTIME_OMIT",
+        RLIMIT_NOFILE => "RLIMIT_NOFILE", RLIMIT_STACK => "RLIMIT_STACK", RLIMIT_AS => "RLIMIT_AS",
+        RLIMIT_RTTIME => "RLIMIT_RTTIME", RLIM_NLIMITS => "RLIM_NLIMITS",
+        VINTR => "VINTR", VEOF => "VEOF", VMIN => "VMIN", VSUSP => "VSUSP", VEOL2 => "VEOL2",
+        ICRNL => "ICRNL", IXON => "IXON", IUTF8 => "IUTF8", OPOST => "OPOST", ONLCR => "ONLCR",
+        B38400 => "B38400", CBAUD => "CBAUD", CS8 => "CS8", CREAD => "CREAD", HUPCL => "HUPCL",
+        CLOCAL => "CLOCAL", ISIG => "ISIG", ICANON => "ICANON", ECHO => "ECHO", ECHOCTL => "ECHOCTL",
+        ECHOKE => "ECHOKE", IEXTEN => "IEXTEN", TOSTOP => "TOSTOP",
+    );
+    compare(
+        "uapi_consts",
+        "#include <linux/types.h>\n#include <linux/fcntl.h>\n#include <linux/mman.h>\n\
+         #include <linux/sched.h>\n#include <linux/wait.h>\n#include <linux/signal.h>\n\
+         #include <asm/siginfo.h>\n#include <asm/ioctls.h>\n#include <asm/termbits.h>\n\
+         #include <linux/poll.h>\n#include <linux/eventpoll.h>\n#include <linux/stat.h>\n\
+         #include <linux/resource.h>\n#include <linux/time.h>\n\
+         #ifndef UTIME_NOW\n#define UTIME_NOW ((1l << 30) - 1l)\n#define UTIME_OMIT ((1l << 30) - 2l)\n#endif\n",
+        c,
+    );
+}
+
+/// Every name of the `fcntl_name` table, for checking against C.
+fn fcntl_names() -> Vec<(&'static str, u32)> {
+    (0..2048).filter_map(|v| fcntl_name(v).map(|n| (n, v))).collect()
+}
+
+/// Every name of the `ioctl_name` table (scanning the ranges they live in).
+fn ioctl_names() -> Vec<(&'static str, u32)> {
+    let mut names = Vec::new();
+    for base in [0u32, 0x8000_0000, 0x4000_0000] {
+        for size in [0u32, 4, 0x2c] {
+            for nr in 0x5400..0x5480 {
+                let value = base | (size << 16) | nr;
+                if let Some(name) = ioctl_name(value) {
+                    names.push((name, value));
+                }
+            }
+        }
+    }
+    assert!(names.len() > 50);
+    names
+}
