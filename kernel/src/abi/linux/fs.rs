@@ -5,6 +5,7 @@
 use alloc::string::String;
 use alloc::vec;
 use errno::Errno;
+use linux_abi::structs;
 use vfs::{Access, FileKind, Location, OpenFlags, Stat};
 
 use super::SysResult;
@@ -59,42 +60,43 @@ pub fn close(p: &mut Process, a: [u64; 6]) -> SysResult {
     p.files.close(a[0] as i32 as i64).map(|_| 0)
 }
 
-fn makedev(major: u32, minor: u32) -> u64 {
-    let (ma, mi) = (u64::from(major), u64::from(minor));
-    ((ma & 0xffff_f000) << 32) | ((ma & 0xfff) << 8) | ((mi & 0xffff_ff00) << 12) | (mi & 0xff)
+fn timespec(t: vfs::Timespec) -> structs::Timespec {
+    structs::Timespec { tv_sec: t.sec, tv_nsec: i64::from(t.nsec) }
 }
 
-/// `struct stat` as x86_64 Linux lays it out (144 bytes).
+/// `struct stat` for a VFS node.
 fn encode_stat(st: &Stat) -> [u8; 144] {
     let m = &st.meta;
-    let mut b = [0u8; 144];
-    let mut put = |off: usize, bytes: &[u8]| b[off..off + bytes.len()].copy_from_slice(bytes);
-    put(0, &st.dev.to_le_bytes());
-    put(8, &m.ino.to_le_bytes());
-    put(16, &m.nlink.to_le_bytes());
-    put(24, &m.mode().to_le_bytes());
-    put(28, &m.uid.to_le_bytes());
-    put(32, &m.gid.to_le_bytes());
-    put(40, &makedev(m.rdev.major, m.rdev.minor).to_le_bytes());
-    put(48, &m.size.to_le_bytes());
-    put(56, &u64::from(m.block_size).to_le_bytes());
-    put(64, &m.blocks.to_le_bytes());
-    for (off, t) in [(72, m.atime), (88, m.mtime), (104, m.ctime)] {
-        put(off, &t.sec.to_le_bytes());
-        put(off + 8, &u64::from(t.nsec).to_le_bytes());
+    structs::Stat {
+        st_dev: st.dev,
+        st_ino: m.ino,
+        st_nlink: m.nlink,
+        st_mode: m.mode(),
+        st_uid: m.uid,
+        st_gid: m.gid,
+        st_rdev: structs::encode_dev(m.rdev.major, m.rdev.minor),
+        st_size: m.size as i64,
+        st_blksize: i64::from(m.block_size),
+        st_blocks: m.blocks as i64,
+        st_atim: timespec(m.atime),
+        st_mtim: timespec(m.mtime),
+        st_ctim: timespec(m.ctime),
+        ..structs::Stat::default()
     }
-    b
+    .to_bytes()
 }
 
 /// The console as `stat` sees it: a character device 5:1.
 fn console_stat() -> [u8; 144] {
-    let mut b = [0u8; 144];
-    b[8..16].copy_from_slice(&1u64.to_le_bytes());
-    b[16..24].copy_from_slice(&1u64.to_le_bytes());
-    b[24..28].copy_from_slice(&(0o020000u32 | 0o620).to_le_bytes());
-    b[40..48].copy_from_slice(&makedev(5, 1).to_le_bytes());
-    b[56..64].copy_from_slice(&1024u64.to_le_bytes());
-    b
+    structs::Stat {
+        st_ino: 1,
+        st_nlink: 1,
+        st_mode: 0o020000 | 0o620,
+        st_rdev: structs::encode_dev(5, 1),
+        st_blksize: 1024,
+        ..structs::Stat::default()
+    }
+    .to_bytes()
 }
 
 fn stat_fd(p: &Process, fd: i64) -> Result<[u8; 144], Errno> {
@@ -158,21 +160,12 @@ pub fn getdents64(p: &mut Process, a: [u64; 6]) -> SysResult {
     let mut used = 0usize;
     let mut cookie = file.offset.lock();
     while let Some((entry, next)) = loc.readdir(*cookie)? {
-        let name = entry.name.as_bytes();
-        let reclen = (19 + name.len() + 1).next_multiple_of(8);
-        if used + reclen > cap {
-            if used == 0 {
-                return Err(Errno::EINVAL);
-            }
-            break;
+        let rec = structs::push_dirent64(&mut out[used..], entry.ino, next as i64, dirent_type(entry.kind), entry.name.as_bytes());
+        match rec {
+            Some(len) => used += len,
+            None if used == 0 => return Err(Errno::EINVAL),
+            None => break,
         }
-        let rec = &mut out[used..used + reclen];
-        rec[0..8].copy_from_slice(&entry.ino.to_le_bytes());
-        rec[8..16].copy_from_slice(&next.to_le_bytes());
-        rec[16..18].copy_from_slice(&(reclen as u16).to_le_bytes());
-        rec[18] = dirent_type(entry.kind);
-        rec[19..19 + name.len()].copy_from_slice(name);
-        used += reclen;
         *cookie = next;
     }
     p.space.copy_out(a[1], &out[..used])?;

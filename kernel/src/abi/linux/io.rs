@@ -3,6 +3,7 @@
 use alloc::sync::Arc;
 use alloc::vec;
 use errno::Errno;
+use linux_abi::structs;
 
 use super::SysResult;
 use crate::task::files::{Node, OpenFile};
@@ -189,22 +190,13 @@ pub fn ioctl(p: &mut Process, a: [u64; 6]) -> SysResult {
     }
     match a[1] {
         TCGETS => {
-            // The console's settings: a cooked terminal (kernel `struct termios`).
-            let mut t = [0u8; 36];
-            t[0..4].copy_from_slice(&0o2400u32.to_le_bytes()); // ICRNL | IXON
-            t[4..8].copy_from_slice(&0o5u32.to_le_bytes()); // OPOST | ONLCR
-            t[8..12].copy_from_slice(&0o277u32.to_le_bytes()); // B38400 | CS8 | CREAD
-            t[12..16].copy_from_slice(&0o105073u32.to_le_bytes()); // ISIG ICANON ECHO ECHOE ECHOK ECHOCTL ECHOKE IEXTEN
-            let cc: [u8; 19] = [3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0, 0, 0];
-            t[17..36].copy_from_slice(&cc);
-            p.space.copy_out(a[2], &t)?;
+            // The console's settings: a fresh Linux terminal (cooked, echo).
+            p.space.copy_out(a[2], &structs::Termios::linux_default().to_bytes())?;
             Ok(0)
         }
         TIOCGWINSZ => {
-            let mut w = [0u8; 8];
-            w[0..2].copy_from_slice(&24u16.to_le_bytes());
-            w[2..4].copy_from_slice(&80u16.to_le_bytes());
-            p.space.copy_out(a[2], &w)?;
+            let size = structs::Winsize { ws_row: 24, ws_col: 80, ws_xpixel: 0, ws_ypixel: 0 };
+            p.space.copy_out(a[2], &size.to_bytes())?;
             Ok(0)
         }
         _ => Err(Errno::ENOTTY),

@@ -1,25 +1,19 @@
 //! Identity, time, randomness, limits and thread-setup calls.
 
 use errno::Errno;
+use linux_abi::structs;
 
 use super::SysResult;
 use crate::task::Process;
 
 pub fn uname(p: &mut Process, a: [u64; 6]) -> SysResult {
-    let mut u = [0u8; 6 * 65];
-    let fields: [&[u8]; 6] = [b"Linux", b"cyrius", b"6.1.0-cyrius", b"#1 Cyrius", b"x86_64", b"(none)"];
-    for (i, f) in fields.iter().enumerate() {
-        u[i * 65..i * 65 + f.len()].copy_from_slice(f);
-    }
-    p.space.copy_out(a[0], &u)?;
+    let u = structs::Utsname::new("Linux", "cyrius", "6.1.0-cyrius", "#1 Cyrius", "x86_64", "(none)");
+    p.space.copy_out(a[0], &u.to_bytes())?;
     Ok(0)
 }
 
 fn timespec(sec: i64, nsec: u32) -> [u8; 16] {
-    let mut t = [0u8; 16];
-    t[..8].copy_from_slice(&sec.to_le_bytes());
-    t[8..].copy_from_slice(&(nsec as i64).to_le_bytes());
-    t
+    structs::Timespec { tv_sec: sec, tv_nsec: i64::from(nsec) }.to_bytes()
 }
 
 pub fn clock_gettime(p: &mut Process, a: [u64; 6]) -> SysResult {
