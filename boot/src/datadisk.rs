@@ -47,18 +47,38 @@ pub fn build_fat32(image: &Path, size_mib: u64, label: &str, dir: Option<&Path>)
     fs::rename(&tmp, image).map_err(|e| e.to_string())
 }
 
-/// Makes sure the `cargo run` data disk exists: FAT32 with `images/` copied in.
+/// Builds the OCI image layouts of `images/` (each `images/NAME/build.sh`)
+/// into `<root>/images/NAME`, the tree the data disk is made from.
+pub fn build_images(root: &Path) -> Result<(), String> {
+    let sources = crate::paths::repo_root().join("images");
+    let mut names: Vec<PathBuf> = fs::read_dir(&sources)
+        .map_err(|e| format!("{}: {e}", sources.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("build.sh").is_file())
+        .collect();
+    names.sort();
+    for dir in names {
+        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let out = root.join("images").join(&name);
+        run(Command::new("bash").arg(dir.join("build.sh")).arg(&out))?;
+    }
+    Ok(())
+}
+
+/// Makes sure the `cargo run` data disk exists: FAT32 holding the OCI images
+/// built from `images/` under `/images/NAME`.
 pub fn ensure(path: &Path) -> Result<(), String> {
     if path.exists() {
         return Ok(());
     }
-    let images = crate::paths::repo_root().join("images");
-    eprintln!("cyrius: making the data disk {} from {}", path.display(), images.display());
+    let root = crate::paths::build_dir().join("disk-root");
+    build_images(&root)?;
+    eprintln!("cyrius: making the data disk {} from {}", path.display(), root.display());
     let options = mkdisk::Options {
         size: DEFAULT_SIZE_MIB * 1024 * 1024,
         output: path.to_path_buf(),
         label: String::from("CYRIUS"),
-        inputs: vec![images],
+        inputs: vec![root],
         quiet: false,
     };
     mkdisk::build(&options).map(|_| ()).map_err(|e| e.to_string())
@@ -85,6 +105,42 @@ fn linux_test_programs() -> Vec<(String, Vec<u8>)> {
         programs.push((format!("bin/{name}"), fs::read(&bin).expect("read built program")));
     }
     programs
+}
+
+/// A copy of an image layout whose config blob no longer matches its digest.
+fn tamper_copy(src: &Path, dst: &Path) {
+    let copy = Command::new("cp").arg("-r").arg(src).arg(dst).status();
+    assert!(copy.is_ok_and(|s| s.success()), "copying {} failed", src.display());
+    let index: serde_json_lite::Index = serde_json_lite::read_index(&dst.join("index.json"));
+    let manifest = fs::read_to_string(dst.join("blobs/sha256").join(&index.manifest)).expect("manifest");
+    let config = serde_json_lite::config_digest(&manifest);
+    let path = dst.join("blobs/sha256").join(config);
+    let mut bytes = fs::read(&path).expect("config blob");
+    bytes.extend_from_slice(b" ");
+    fs::write(&path, bytes).expect("tamper");
+}
+
+/// Just enough JSON digging for `tamper_copy` (no JSON dependency in the runner).
+mod serde_json_lite {
+    pub struct Index {
+        pub manifest: String,
+    }
+
+    fn digest_after(text: &str, key: &str) -> String {
+        let at = text.find(key).unwrap_or_else(|| panic!("{key} not found"));
+        let rest = &text[at..];
+        let start = rest.find("sha256:").expect("a sha256 digest") + 7;
+        rest[start..start + 64].to_string()
+    }
+
+    pub fn read_index(path: &std::path::Path) -> Index {
+        let text = std::fs::read_to_string(path).expect("index.json");
+        Index { manifest: digest_after(&text, "\"manifests\"") }
+    }
+
+    pub fn config_digest(manifest: &str) -> String {
+        digest_after(manifest, "\"config\"")
+    }
 }
 
 /// FNV-1a over the names and contents of `userland/linux-tests`.
@@ -128,7 +184,7 @@ pub fn test_disk() -> PathBuf {
 fn make_test_disk() -> PathBuf {
     // The name carries a version (bump it when `test_files` changes) and a
     // hash of the test programs' sources, so editing one makes a new disk.
-    let image = crate::paths::build_dir().join(format!("test-data-v3-{:016x}.img", sources_hash()));
+    let image = crate::paths::build_dir().join(format!("test-data-v4-{:016x}.img", sources_hash()));
     if image.exists() && linux_test_program("badptr").exists() {
         return image;
     }
@@ -142,6 +198,10 @@ fn make_test_disk() -> PathBuf {
         fs::create_dir_all(p.parent().unwrap_or(&dir)).expect("make test-data dirs");
         fs::write(&p, data).expect("write test-data file");
     }
+    if let Err(e) = build_images(&dir) {
+        panic!("building the OCI images for the test disk: {e}");
+    }
+    tamper_copy(&dir.join("images/busybox"), &dir.join("images/tampered"));
     // Parallel test binaries may race to make it: build privately, then rename.
     let private = image.with_extension(format!("{}.img", std::process::id()));
     if let Err(e) = build_fat32(&private, TEST_SIZE_MIB, "CYRTEST", Some(&dir)).and_then(|_| fs::rename(&private, &image).map_err(|e| e.to_string())) {

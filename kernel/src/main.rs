@@ -15,6 +15,7 @@ extern crate alloc;
 mod abi;
 mod arch;
 mod console;
+mod container;
 mod dev;
 mod fs;
 mod mm;

@@ -1,6 +1,7 @@
 //! The host shell's commands: one table, one function each. Errors are
 //! worded as the GNU tools word them, with glibc's errno messages.
 
+mod containers;
 mod files;
 mod programs;
 mod system;
@@ -53,6 +54,7 @@ pub static COMMANDS: &[Command] = &[
     cmd!("mount", "mount [-t tmpfs none <dir>]", "list mounts, or mount a tmpfs", files::mount),
     cmd!("umount", "umount <dir>", "unmount a filesystem", files::umount),
     cmd!("df", "df", "disk space of mounted filesystems", files::df),
+    cmd!("images", "images", "list the OCI images on the data disk (digests verified)", containers::images),
     cmd!("run", "run <linux-program> [args...]", "run a static Linux x86_64 program in user mode", programs::run),
 ];
 
