@@ -7,6 +7,7 @@
 //! Invariants: QEMU always runs under TCG with isa-debug-exit at 0xf4, so the
 //! kernel's power-off (status 33) and panic (status 35) reach the caller.
 
+pub mod bench;
 pub mod datadisk;
 pub mod machine;
 pub mod paths;

@@ -32,3 +32,64 @@ fn images_are_listed_and_a_tampered_one_is_refused_alone() {
     m.assert(tampered.contains("error: blob sha256:"), &format!("tampered image not refused: {tampered:?}"));
     m.poweroff();
 }
+
+#[test]
+fn oci_runtime_lifecycle_and_errors() {
+    test_disk();
+    let mut m = Machine::boot(&QemuConfig::for_tests());
+    m.run("log error");
+    let long = std::time::Duration::from_secs(60);
+    let out = m.run_with_timeout("oci-runtime run --image busybox c1 echo hello from a container", long);
+    m.assert(out.trim() == "hello from a container", &format!("run printed {out:?}"));
+    m.run_expect("oci-runtime list", &["c1", "stopped", "busybox"]);
+    m.run_expect("oci-runtime state c1", &["\"id\": \"c1\"", "\"status\": \"stopped\"", "\"pid\": 0"]);
+    // runc's rules, each a one-line error, nothing half-made.
+    m.run_expect("oci-runtime start c1", &["cannot start a container that is stopped"]);
+    m.run_expect("oci-runtime create --image busybox c1", &["container 'c1' already exists"]);
+    m.run_expect("oci-runtime create --image nosuch c2", &["image 'nosuch'"]);
+    m.run_expect("oci-runtime create --image tampered c3", &["image 'tampered'", "sha256"]);
+    m.run_expect("oci-runtime create --image busybox ../evil", &["invalid container id"]);
+    m.run_expect("oci-runtime create --bundle /x c4", &["--bundle: runtime bundles are not supported yet"]);
+    m.run_expect("oci-runtime run --image busybox c5 nosuchcmd", &["executable file not found in $PATH"]);
+    let list = m.run("oci-runtime list");
+    m.assert(!list.contains("c2") && !list.contains("c3") && !list.contains("c4"), &format!("failed creates left containers: {list}"));
+    m.run_expect("oci-runtime run --image busybox c6 false", &["container 'c6' exited with status 1"]);
+    m.run_expect("oci-runtime delete c1", &[]);
+    m.run_expect("oci-runtime state c1", &["container 'c1' does not exist"]);
+    m.run_expect("echo host shell fine", &["host shell fine"]);
+    m.poweroff();
+}
+
+#[test]
+fn containers_see_only_their_own_files() {
+    test_disk();
+    let mut m = Machine::boot(&QemuConfig::for_tests());
+    m.run("log error");
+    let long = std::time::Duration::from_secs(60);
+    // The image's default command is an interactive busybox sh.
+    m.send(b"oci-runtime run --image busybox a\r");
+    m.wait_for("/ # ", long);
+    m.send(b"echo /*\r");
+    let root = m.wait_for("/ # ", long);
+    m.assert(root.contains("/bin") && root.contains("/etc") && !root.contains("/mnt"), &format!("container root: {root:?}"));
+    m.send(b"cd /mnt\r");
+    m.wait_for("can't cd to /mnt", long);
+    m.wait_for("/ # ", long);
+    m.send(b"cd ../../..; echo $PWD\r");
+    let up = m.wait_for("/ # ", long);
+    m.assert(up.lines().any(|l| l.trim() == "/"), &format!("`..` escaped the root: {up:?}"));
+    m.send(b"echo secret > /tmp/a-only\r");
+    m.wait_for("/ # ", long);
+    m.send(b"exit 0\r");
+    m.wait_for(cyrius::machine::PROMPT, long);
+    m.send(b"oci-runtime run --image busybox b\r");
+    m.wait_for("/ # ", long);
+    m.send(b"echo /tmp/*\r");
+    let tmp = m.wait_for("/ # ", long);
+    m.assert(!tmp.contains("a-only"), &format!("container b sees a's file: {tmp:?}"));
+    m.send(b"exit 4\r");
+    m.wait_for("container 'b' exited with status 4", long);
+    m.wait_for(cyrius::machine::PROMPT, long);
+    m.run_expect("ls /tmp", &[]);
+    m.poweroff();
+}

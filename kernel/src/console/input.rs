@@ -27,6 +27,11 @@ pub fn push(byte: u8) {
     ring.len += 1;
 }
 
+/// True if a byte is waiting.
+pub fn has_input() -> bool {
+    RING.lock().len > 0
+}
+
 pub fn try_read() -> Option<u8> {
     let mut ring = RING.lock();
     if ring.len == 0 {

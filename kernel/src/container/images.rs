@@ -10,8 +10,15 @@ use oci::{open_layout, BlobStore, Image};
 pub const IMAGES_DIR: &str = "/mnt/images";
 
 /// Reads blobs of one layout directory through the host namespace.
-struct VfsStore {
+pub struct VfsStore {
     dir: String,
+}
+
+impl VfsStore {
+    /// The store of image `name` under [`IMAGES_DIR`].
+    pub fn for_image(name: &str) -> VfsStore {
+        VfsStore { dir: format!("{IMAGES_DIR}/{name}") }
+    }
 }
 
 impl BlobStore for VfsStore {
@@ -41,7 +48,7 @@ pub fn list() -> Result<Vec<Found>, Errno> {
     Ok(names
         .into_iter()
         .map(|name| {
-            let store = VfsStore { dir: format!("{IMAGES_DIR}/{name}") };
+            let store = VfsStore::for_image(&name);
             let image = open_layout(&store, None).map_err(|e| format!("{e}"));
             Found { name, image }
         })

@@ -1,5 +1,6 @@
-//! Containers as kernel objects (issue 4). So far: the OCI images on the data
-//! disk, found and verified by the kernel itself.
+//! Containers as kernel objects (issue 4): the OCI images on the data disk,
+//! found and verified by the kernel itself, and containers made from them, each
+//! with its own namespace (`runtime`).
 //!
 //! Role: read OCI image layouts (index -> manifest -> config -> layers) from
 //! the host namespace with the `oci` crate, checking every blob's sha256.
@@ -8,3 +9,4 @@
 //! May call: `fs`.
 
 pub mod images;
+pub mod runtime;

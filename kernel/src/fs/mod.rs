@@ -18,10 +18,10 @@ use vfs::{Cred, DevFs, MountOptions, TmpFs, TmpFsOptions, Vfs};
 pub use disk::{cache_stats as disk_cache_stats, mount_data_disk};
 pub use services::{ConsoleDevice, HwEntropy, KernelClock};
 
-static HOST: Once<Vfs> = Once::new();
+static HOST: Once<Arc<Vfs>> = Once::new();
 
 /// The host world's namespace (after [`init`]).
-pub fn host() -> &'static Vfs {
+pub fn host() -> &'static Arc<Vfs> {
     HOST.get().expect("fs::init runs at boot")
 }
 
@@ -33,7 +33,7 @@ pub fn root_cred() -> Cred {
 pub fn init() {
     let clock: Arc<dyn vfs::Clock> = Arc::new(KernelClock);
     let root = TmpFs::new(clock.clone(), TmpFsOptions { root_perm: 0o755, ..TmpFsOptions::default() });
-    let vfs = HOST.call_once(|| Vfs::new(root));
+    let vfs = HOST.call_once(|| Arc::new(Vfs::new(root)));
     let cred = root_cred();
     let top = vfs.root();
     for dir in ["/dev", "/tmp", "/mnt", "/proc"] {

@@ -1,6 +1,8 @@
 //! Loading a Linux executable into a fresh address space (execve's work).
 
 use alloc::string::String;
+use alloc::sync::Arc;
+use vfs::Vfs;
 use elf::{build_auxv, AuxvParams, ElfFile, ElfKind, StackLayout};
 use errno::{Errno, KResult};
 
@@ -17,11 +19,10 @@ const STACK_MAPPED: u64 = 256 * 1024;
 /// mmap allocations grow down from here.
 const MMAP_TOP: u64 = 0x7fff_0000_0000;
 
-/// Reads `path` from the host namespace and prepares a process running it in `cwd`.
-pub fn exec(path: &str, argv: &[String], envp: &[String], cwd: vfs::Location) -> KResult<Process> {
-    let vfs = crate::fs::host();
+/// Reads `path` from namespace `vfs` and prepares a process running it there, in `cwd`.
+pub fn exec(path: &str, argv: &[String], envp: &[String], vfs: Arc<Vfs>, cwd: vfs::Location) -> KResult<Process> {
     let cred = crate::fs::root_cred();
-    let image = vfs.read_file(&cred, &vfs.root(), path)?;
+    let image = vfs.read_file(&cred, &cwd, path)?;
     let file = ElfFile::parse(&image).map_err(|_| Errno::ENOEXEC)?;
     if file.interpreter().is_some() {
         // Dynamic executables need ld.so from the container's rootfs (issue 5).
@@ -77,6 +78,7 @@ pub fn exec(path: &str, argv: &[String], envp: &[String], cwd: vfs::Location) ->
         robust_list: 0,
         files: super::files::FdTable::with_console(),
         cwd,
+        vfs,
         cred,
         umask: 0o022,
         kstack: alloc::vec![0u8; KERNEL_STACK].into_boxed_slice(),

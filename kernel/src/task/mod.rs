@@ -45,6 +45,8 @@ pub struct Process {
     pub robust_list: u64,
     pub files: files::FdTable,
     pub cwd: vfs::Location,
+    /// The namespace the process's paths resolve in (its container's, or the host's).
+    pub vfs: alloc::sync::Arc<vfs::Vfs>,
     pub cred: vfs::Cred,
     pub umask: u32,
     kstack: Box<[u8]>,

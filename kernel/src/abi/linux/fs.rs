@@ -37,17 +37,13 @@ fn base(p: &Process, dirfd: u64) -> Result<Location, Errno> {
     }
 }
 
-fn vfs() -> &'static vfs::Vfs {
-    crate::fs::host()
-}
-
 pub fn openat(p: &mut Process, dirfd: u64, path_addr: u64, flags: u64, mode: u64) -> SysResult {
     let path = user_path(p, path_addr)?;
     let flags = flags as u32;
     let of = OpenFlags::from_linux(flags);
     let start = base(p, dirfd)?;
     let perm = (mode as u32) & 0o7777 & !p.umask;
-    let loc = vfs().open(&p.cred, &start, &path, of, perm)?;
+    let loc = p.vfs.open(&p.cred, &start, &path, of, perm)?;
     let file = OpenFile::new(Node::Path(loc), of.read && !of.path_only, of.write && !of.path_only, flags & !OPEN_ONLY);
     p.files.insert(file, flags & O_CLOEXEC != 0, 0)
 }
@@ -116,9 +112,9 @@ pub fn newfstatat(p: &mut Process, dirfd: u64, path_addr: u64, buf: u64, flags: 
     } else {
         let start = base(p, dirfd)?;
         let st = if flags & AT_SYMLINK_NOFOLLOW != 0 {
-            vfs().lstat(&p.cred, &start, &path)?
+            p.vfs.lstat(&p.cred, &start, &path)?
         } else {
-            vfs().stat(&p.cred, &start, &path)?
+            p.vfs.stat(&p.cred, &start, &path)?
         };
         encode_stat(&st)
     };
@@ -193,7 +189,7 @@ fn set_cwd(p: &mut Process, loc: Location) -> SysResult {
 
 pub fn chdir(p: &mut Process, a: [u64; 6]) -> SysResult {
     let path = user_path(p, a[0])?;
-    let loc = vfs().resolve_as(&p.cred, &p.cwd, &path, true)?;
+    let loc = p.vfs.resolve_as(&p.cred, &p.cwd, &path, true)?;
     set_cwd(p, loc)
 }
 
@@ -236,14 +232,14 @@ pub fn faccessat(p: &mut Process, dirfd: u64, path_addr: u64, mode: u64) -> SysR
     }
     let path = user_path(p, path_addr)?;
     let start = base(p, dirfd)?;
-    vfs().access(&p.cred, &start, &path, Access::from_bits(mode as u32))?;
+    p.vfs.access(&p.cred, &start, &path, Access::from_bits(mode as u32))?;
     Ok(0)
 }
 
 pub fn mkdirat(p: &mut Process, dirfd: u64, path_addr: u64, mode: u64) -> SysResult {
     let path = user_path(p, path_addr)?;
     let start = base(p, dirfd)?;
-    vfs().mkdir(&p.cred, &start, &path, (mode as u32) & 0o7777 & !p.umask)?;
+    p.vfs.mkdir(&p.cred, &start, &path, (mode as u32) & 0o7777 & !p.umask)?;
     Ok(0)
 }
 
@@ -254,9 +250,9 @@ pub fn unlinkat(p: &mut Process, dirfd: u64, path_addr: u64, flags: u64) -> SysR
     let path = user_path(p, path_addr)?;
     let start = base(p, dirfd)?;
     if flags & AT_REMOVEDIR != 0 {
-        vfs().rmdir(&p.cred, &start, &path)?;
+        p.vfs.rmdir(&p.cred, &start, &path)?;
     } else {
-        vfs().unlink(&p.cred, &start, &path)?;
+        p.vfs.unlink(&p.cred, &start, &path)?;
     }
     Ok(0)
 }
@@ -267,7 +263,7 @@ pub fn readlinkat(p: &mut Process, dirfd: u64, path_addr: u64, buf: u64, size: u
     }
     let path = user_path(p, path_addr)?;
     let start = base(p, dirfd)?;
-    let target = vfs().readlink(&p.cred, &start, &path)?;
+    let target = p.vfs.readlink(&p.cred, &start, &path)?;
     let n = target.len().min(size as usize);
     p.space.copy_out(buf, &target.as_bytes()[..n])?;
     Ok(n)
@@ -279,7 +275,7 @@ pub fn renameat2(p: &mut Process, olddir: u64, old: u64, newdir: u64, new: u64, 
     }
     let (old, new) = (user_path(p, old)?, user_path(p, new)?);
     let (ob, nb) = (base(p, olddir)?, base(p, newdir)?);
-    vfs().rename_at(&p.cred, &ob, &old, &nb, &new)?;
+    p.vfs.rename_at(&p.cred, &ob, &old, &nb, &new)?;
     Ok(0)
 }
 

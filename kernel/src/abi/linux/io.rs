@@ -241,3 +241,65 @@ pub fn fcntl(p: &mut Process, a: [u64; 6]) -> SysResult {
         _ => Err(Errno::EINVAL),
     }
 }
+
+/// poll(7) and ppoll(271) over descriptors. The console is readable when a
+/// key is waiting; files are always ready. Waiting halts until input or the
+/// timeout (one process runs at a time, so nothing else needs the CPU).
+pub fn poll(p: &mut Process, fds_addr: u64, nfds: u64, timeout_ms: Option<u64>) -> SysResult {
+    const POLLIN: u16 = 0x1;
+    const POLLOUT: u16 = 0x4;
+    const POLLNVAL: u16 = 0x20;
+    if nfds > crate::task::files::MAX_FDS as u64 {
+        return Err(Errno::EINVAL);
+    }
+    let mut raw = vec![0u8; nfds as usize * 8];
+    p.space.copy_in(fds_addr, &mut raw)?;
+    let deadline = timeout_ms.map(|t| crate::time::uptime_ms().saturating_add(t));
+    loop {
+        let mut ready = 0;
+        for entry in raw.chunks_mut(8) {
+            let fd = i32::from_le_bytes([entry[0], entry[1], entry[2], entry[3]]);
+            let events = u16::from_le_bytes([entry[4], entry[5]]);
+            let revents = if fd < 0 {
+                0
+            } else {
+                match p.files.get(i64::from(fd)) {
+                    Err(_) => POLLNVAL,
+                    Ok(file) => match file.node {
+                        Node::Console => (events & POLLOUT) | if crate::console::input::has_input() { events & POLLIN } else { 0 },
+                        Node::Path(_) => events & (POLLIN | POLLOUT),
+                    },
+                }
+            };
+            entry[6..8].copy_from_slice(&revents.to_le_bytes());
+            if revents != 0 {
+                ready += 1;
+            }
+        }
+        if ready > 0 || deadline.is_some_and(|d| crate::time::uptime_ms() >= d) {
+            p.space.copy_out(fds_addr, &raw)?;
+            return Ok(ready);
+        }
+        crate::arch::cpu::enable_and_halt();
+    }
+}
+
+fn timeout_from_timespec(p: &Process, addr: u64) -> Result<Option<u64>, Errno> {
+    if addr == 0 {
+        return Ok(None);
+    }
+    let mut raw = [0u8; 16];
+    p.space.copy_in(addr, &mut raw)?;
+    let ts = structs::Timespec::from_bytes(&raw)?.validate()?;
+    Ok(Some((ts.tv_sec as u64).saturating_mul(1000).saturating_add(ts.tv_nsec as u64 / 1_000_000)))
+}
+
+pub fn poll_ms(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let timeout = if (a[2] as i32) < 0 { None } else { Some(u64::from(a[2] as u32)) };
+    poll(p, a[0], a[1], timeout)
+}
+
+pub fn ppoll(p: &mut Process, a: [u64; 6]) -> SysResult {
+    let timeout = timeout_from_timespec(p, a[2])?;
+    poll(p, a[0], a[1], timeout)
+}

@@ -55,6 +55,7 @@ pub static COMMANDS: &[Command] = &[
     cmd!("umount", "umount <dir>", "unmount a filesystem", files::umount),
     cmd!("df", "df", "disk space of mounted filesystems", files::df),
     cmd!("images", "images", "list the OCI images on the data disk (digests verified)", containers::images),
+    cmd!("oci-runtime", "oci-runtime create|start|run|state|delete|list ...", "containers: create --image NAME ID, start ID, run --image NAME ID, state ID, delete [--force] ID, list", containers::oci_runtime),
     cmd!("run", "run <linux-program> [args...]", "run a static Linux x86_64 program in user mode", programs::run),
 ];
 

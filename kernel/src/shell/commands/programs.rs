@@ -22,7 +22,7 @@ pub fn run(s: &mut Session, args: &[String], _: &mut Out) -> CmdResult {
     let Some(path) = args.first() else { return Err(String::from("usage: run <linux-program> [args...]")) };
     let absolute = if path.starts_with('/') { path.clone() } else { format!("{}/{}", s.cwd.path().trim_end_matches('/'), path) };
     let env: Vec<String> = ["PATH=/bin:/usr/bin", "HOME=/", "TERM=vt100"].iter().map(|e| String::from(*e)).collect();
-    let process = task::exec(&absolute, args, &env, s.cwd.clone()).map_err(|e| format!("{path}: {e}"))?;
+    let process = task::exec(&absolute, args, &env, crate::fs::host().clone(), s.cwd.clone()).map_err(|e| format!("{path}: {e}"))?;
     match task::run(process) {
         ExitStatus::Exited(0) => Ok(()),
         ExitStatus::Exited(code) => Err(format!("{path}: exit status {code}")),

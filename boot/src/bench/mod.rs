@@ -1,0 +1,121 @@
+//! The benchmark harness: Cyrius against Linux + runc in the same QEMU.
+//!
+//! Role: boot each system N times with the same QEMU flags (`QemuConfig`, 512 MiB,
+//! TCG, the same FAT32 data disk as the first virtio-blk device), run the same
+//! workloads in each boot, and report the median and min..max per workload and
+//! system as a table, `bench.csv` and a hand-written SVG chart.
+//! Invariants: every workload cell is either samples, an explicit "n/a" with its
+//! reason (a feature Cyrius lacks yet, or no Linux guest), or an error; a failing
+//! boot never aborts the others. Timings come from inside the guest (Cyrius' shell
+//! `time`, the Linux guest's `benchtool`) except the boot metrics, which count from
+//! QEMU's start.
+//! Depends on: `machine` (serial console driver), `qemu`, `datadisk`, and
+//! `scripts/linux-guest` (which builds the Linux kernel + initramfs from .debs).
+//!
+//! Modules: `options` (what to run), `guest` (booting a system, typing commands),
+//! `linux` (building the Linux guest), `workloads` (one small function each; add
+//! a row by adding a `Workload`), `stats` (median/min/max), `report` (table, CSV,
+//! SVG). Entry points: `run` (the whole harness) and `Report::write_files`.
+
+pub mod guest;
+pub mod linux;
+pub mod options;
+pub mod report;
+pub mod stats;
+pub mod workloads;
+
+pub use guest::{Guest, System};
+pub use options::Options;
+pub use report::{Cell, Report, Row};
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::datadisk;
+
+/// Name of the 16 MiB file on the bench data disk.
+pub const BIG_FILE: &str = "file16m";
+const BIG_FILE_BYTES: usize = 16 * 1024 * 1024;
+const DISK_MIB: u64 = 64;
+
+/// The bench data disk (FAT32, 64 MiB, holding `BIG_FILE` and the OCI images), made once with the
+/// independent FAT tools; both systems open it in snapshot mode.
+pub fn data_disk() -> Result<PathBuf, String> {
+    // The name carries a version: bump it when the contents change.
+    let image = crate::paths::build_dir().join("bench-data-v2.img");
+    if image.exists() {
+        return Ok(image);
+    }
+    let dir = crate::paths::build_dir().join(format!("bench-data.{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    // Deterministic, incompressible-looking bytes.
+    let data: Vec<u8> = (0..BIG_FILE_BYTES as u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    std::fs::write(dir.join(BIG_FILE), data).map_err(|e| e.to_string())?;
+    // The OCI images, for the container workloads.
+    datadisk::build_images(&dir)?;
+    let private = image.with_extension(format!("{}.img", std::process::id()));
+    let made = datadisk::build_fat32(&private, DISK_MIB, "CYRBENCH", Some(&dir))
+        .and_then(|_| std::fs::rename(&private, &image).map_err(|e| e.to_string()));
+    let _ = std::fs::remove_dir_all(&dir);
+    made.map(|_| image)
+}
+
+/// Runs every workload `options.runs` times on each system and collects the report.
+/// `log` receives one progress line per boot.
+pub fn run(options: &Options, log: &mut dyn FnMut(&str)) -> Result<Report, String> {
+    crate::prereq::check_qemu()?;
+    let disk = data_disk()?;
+    let linux = match linux::prepare() {
+        Ok(images) => Ok(images),
+        Err(e) => {
+            log(&format!("bench: no Linux guest ({e}); its column is n/a"));
+            Err(e)
+        }
+    };
+    let list = workloads::all();
+    let mut samples: BTreeMap<(System, usize), Result<Vec<f64>, String>> = BTreeMap::new();
+    for run in 1..=options.runs {
+        for system in [System::Cyrius, System::Linux] {
+            if system == System::Linux && linux.is_err() {
+                continue;
+            }
+            log(&format!("bench: {system} boot {run}/{}", options.runs));
+            let images = linux.as_ref().ok();
+            let results = guest::with_booted(system, &disk, images, |g| {
+                list.iter().map(|w| w.on(system).ok().map(|measure| measure(g, options))).collect::<Vec<_>>()
+            });
+            for (i, w) in list.iter().enumerate() {
+                if w.on(system).is_err() {
+                    continue;
+                }
+                let entry = samples.entry((system, i)).or_insert_with(|| Ok(Vec::new()));
+                let outcome = match &results {
+                    Ok(per_workload) => per_workload.get(i).cloned().flatten().unwrap_or_else(|| Err("not run".into())),
+                    Err(boot_error) => Err(boot_error.clone()),
+                };
+                match (entry, outcome) {
+                    (Ok(v), Ok(x)) => v.push(x),
+                    (entry @ Ok(_), Err(e)) => *entry = Err(e),
+                    (Err(_), _) => {}
+                }
+            }
+        }
+    }
+    let rows = list
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let cell = |system: System| match (w.on(system), system, &linux) {
+                (Err(reason), _, _) => Cell::NotApplicable(reason.to_string()),
+                (Ok(_), System::Linux, Err(e)) => Cell::NotApplicable(format!("no Linux guest: {e}")),
+                (Ok(_), _, _) => match samples.get(&(system, i)) {
+                    Some(Ok(v)) if !v.is_empty() => Cell::Samples(v.clone()),
+                    Some(Err(e)) => Cell::Failed(e.clone()),
+                    _ => Cell::Failed("no samples".into()),
+                },
+            };
+            Row { workload: w.name.to_string(), unit: w.unit, cyrius: cell(System::Cyrius), linux: cell(System::Linux) }
+        })
+        .collect();
+    Ok(Report { runs: options.runs, rows })
+}
