@@ -20,7 +20,7 @@ pub const PANIC_MARKER: &str = "KERNEL PANIC";
 /// How long booting to the prompt may take (TCG on a busy 2-core machine).
 pub const BOOT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default wait for a command's output.
-pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 /// How much of the transcript a failure shows.
 const TRANSCRIPT_TAIL: usize = 6000;
 

@@ -38,11 +38,11 @@ pub const BIG_FILE: &str = "file16m";
 const BIG_FILE_BYTES: usize = 16 * 1024 * 1024;
 const DISK_MIB: u64 = 64;
 
-/// The bench data disk (FAT32, 64 MiB, holding `BIG_FILE` and the OCI images), made once with the
+/// The bench data disk (FAT32, 64 MiB, holding `BIG_FILE`, the OCI images and `benchtool`), made once with the
 /// independent FAT tools; both systems open it in snapshot mode.
 pub fn data_disk() -> Result<PathBuf, String> {
     // The name carries a version: bump it when the contents change.
-    let image = crate::paths::build_dir().join("bench-data-v2.img");
+    let image = crate::paths::build_dir().join("bench-data-v3.img");
     if image.exists() {
         return Ok(image);
     }
@@ -53,6 +53,17 @@ pub fn data_disk() -> Result<PathBuf, String> {
     std::fs::write(dir.join(BIG_FILE), data).map_err(|e| e.to_string())?;
     // The OCI images, for the container workloads.
     datadisk::build_images(&dir)?;
+    // The Linux guest's static benchtool, so both systems run the same binary.
+    let tool = crate::paths::repo_root().join("scripts/linux-guest-benchtool.c");
+    let built = std::process::Command::new("cc")
+        .args(["-static", "-O2", "-o"])
+        .arg(dir.join("benchtool"))
+        .arg(&tool)
+        .status()
+        .map_err(|e| format!("cc: {e}"))?;
+    if !built.success() {
+        return Err(format!("building {} failed", tool.display()));
+    }
     let private = image.with_extension(format!("{}.img", std::process::id()));
     let made = datadisk::build_fat32(&private, DISK_MIB, "CYRBENCH", Some(&dir))
         .and_then(|_| std::fs::rename(&private, &image).map_err(|e| e.to_string()));
