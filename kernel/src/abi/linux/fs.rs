@@ -6,7 +6,7 @@ use alloc::string::String;
 use alloc::vec;
 use errno::Errno;
 use linux_abi::structs;
-use vfs::{Access, FileKind, Location, OpenFlags, Stat};
+use vfs::{Access, Location, OpenFlags, Stat};
 
 use super::SysResult;
 use crate::task::files::{Node, OpenFile};
@@ -136,18 +136,6 @@ pub fn fstat(p: &mut Process, a: [u64; 6]) -> SysResult {
     Ok(0)
 }
 
-fn dirent_type(kind: FileKind) -> u8 {
-    match kind {
-        FileKind::Fifo => 1,
-        FileKind::CharDevice => 2,
-        FileKind::Directory => 4,
-        FileKind::BlockDevice => 6,
-        FileKind::Regular => 8,
-        FileKind::Symlink => 10,
-        FileKind::Socket => 12,
-    }
-}
-
 pub fn getdents64(p: &mut Process, a: [u64; 6]) -> SysResult {
     let file = p.files.get(a[0] as i32 as i64)?;
     let Node::Path(loc) = &file.node else { return Err(Errno::ENOTDIR) };
@@ -156,7 +144,7 @@ pub fn getdents64(p: &mut Process, a: [u64; 6]) -> SysResult {
     let mut used = 0usize;
     let mut cookie = file.offset.lock();
     while let Some((entry, next)) = loc.readdir(*cookie)? {
-        let rec = structs::push_dirent64(&mut out[used..], entry.ino, next as i64, dirent_type(entry.kind), entry.name.as_bytes());
+        let rec = structs::push_dirent64(&mut out[used..], entry.ino, next as i64, entry.kind.dirent_type(), entry.name.as_bytes());
         match rec {
             Some(len) => used += len,
             None if used == 0 => return Err(Errno::EINVAL),

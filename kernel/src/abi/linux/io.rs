@@ -18,21 +18,7 @@ fn read_file(file: &OpenFile, buf: &mut [u8], offset: Option<u64>) -> Result<usi
         return Err(Errno::EBADF);
     }
     match &file.node {
-        Node::Console => {
-            let Some(first) = buf.first_mut() else { return Ok(0) };
-            *first = crate::console::input::read_blocking();
-            let mut n = 1;
-            while n < buf.len() {
-                match crate::console::input::try_read() {
-                    Some(b) => {
-                        buf[n] = b;
-                        n += 1;
-                    }
-                    None => break,
-                }
-            }
-            Ok(n)
-        }
+        Node::Console => vfs::CharDevice::read(&crate::fs::ConsoleDevice, 0, buf),
         Node::Path(loc) => {
             if loc.metadata()?.is_dir() {
                 return Err(Errno::EISDIR);
