@@ -21,6 +21,7 @@ mod fs;
 mod mm;
 mod panic;
 mod power;
+mod sched;
 mod shell;
 mod sync;
 mod task;
@@ -68,6 +69,7 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
         .into_option()
         .expect("the bootloader maps physical memory (BOOT_CONFIG asks for it)");
     mm::init(&boot_info.memory_regions, phys_offset);
+    task::init();
 
     arch::init_interrupt_controller(time::HZ);
     time::init();
@@ -76,7 +78,6 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
     dev::pci::init();
     dev::virtio::blk::probe();
     fs::init();
-    task::init();
 
     log::info!(
         "Cyrius {VERSION} up: kernel at {:#x}, {} Mcycles since entry",

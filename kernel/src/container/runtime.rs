@@ -130,13 +130,23 @@ pub fn start(id: &str) -> Result<ExitStatus, String> {
     let prog = args.first().ok_or_else(|| String::from("process.args is empty"))?;
     let path = lookup_program(&ns, &env, prog)?;
     let cwd_loc = ns.resolve(&ns.root(), &cwd, true).map_err(|e| format!("process.cwd {cwd}: {e}"))?;
-    let process = task::exec(&path, &args, &env, ns.clone(), cwd_loc).map_err(|e| format!("exec {path}: {e}"))?;
+    let process = task::spawn(task::Spawn {
+        path: &path,
+        argv: &args,
+        envp: &env,
+        vfs: ns.clone(),
+        cwd: cwd_loc,
+        ns: task::PidNs::new_container(),
+        container: Some(id.to_string()),
+        files: task::files::FdTable::with_console(),
+    })
+    .map_err(|e| format!("exec {path}: {e}"))?;
     let pid = process.pid;
     if let Some(c) = CONTAINERS.lock().get_mut(id) {
         c.status = Status::Running;
         c.pid = pid;
     }
-    let status = task::run(process);
+    let status = task::wait_exit(&process);
     if let Some(c) = CONTAINERS.lock().get_mut(id) {
         c.status = Status::Stopped;
         c.exit = Some(status);

@@ -72,7 +72,7 @@ fn report_exit(id: &str, status: crate::task::ExitStatus) -> CmdResult {
     match status {
         crate::task::ExitStatus::Exited(0) => Ok(()),
         crate::task::ExitStatus::Exited(code) => Err(alloc::format!("container '{id}' exited with status {code}")),
-        crate::task::ExitStatus::Signaled(sig) => Err(alloc::format!("container '{id}' was killed by signal {sig}")),
+        crate::task::ExitStatus::Signaled(sig, _) => Err(alloc::format!("container '{id}' was killed by signal {sig}")),
     }
 }
 
