@@ -324,3 +324,16 @@ pub fn fault_in_user(vector: u8, rip: u64, addr: Option<u64>) -> ! {
     }
     exit::exit_group(ExitStatus::Signaled(sig as u8, true))
 }
+
+/// The `ps` state letter: R running, S sleeping, T stopped, Z zombie.
+pub fn state_letter(p: &Process) -> char {
+    if p.is_zombie() {
+        'Z'
+    } else if p.stopped.load(Ordering::Acquire) {
+        'T'
+    } else if p.live_threads().iter().any(|t| !t.is_blocked()) {
+        'R'
+    } else {
+        'S'
+    }
+}
