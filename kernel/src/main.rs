@@ -78,6 +78,9 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
     dev::pci::init();
     dev::virtio::blk::probe();
     fs::init();
+    if let Err(e) = task::procfs::mount(fs::host(), &task::pidns::host()) {
+        log::error!("host fs: mount /proc: {e}");
+    }
 
     log::info!(
         "Cyrius {VERSION} up: kernel at {:#x}, {} Mcycles since entry",

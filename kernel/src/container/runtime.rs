@@ -103,6 +103,8 @@ pub fn create(id: &str, image_name: &str, command: Vec<String>) -> Result<(), St
     if !command.is_empty() {
         spec.process.args = command;
     }
+    let pidns = task::PidNs::new_container();
+    task::procfs::mount(&ns, &pidns).map_err(|e| format!("mount /proc: {e}"))?;
     let (sec, nsec) = crate::time::now();
     let container = Container {
         id: id.to_string(),
@@ -113,7 +115,7 @@ pub fn create(id: &str, image_name: &str, command: Vec<String>) -> Result<(), St
         pid: 0,
         created: Timestamp::new(sec, nsec),
         exit: None,
-        pidns: task::PidNs::new_container(),
+        pidns,
         init: None,
     };
     let mut table = CONTAINERS.lock();

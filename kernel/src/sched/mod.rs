@@ -144,6 +144,17 @@ static SCHED: IrqMutex<Sched> =
 static CURRENT: AtomicPtr<Thread> = AtomicPtr::new(core::ptr::null_mut());
 static NEED_RESCHED: AtomicBool = AtomicBool::new(false);
 static IDLE_TICKS: AtomicU64 = AtomicU64::new(0);
+static SWITCHES: AtomicU64 = AtomicU64::new(0);
+
+/// Context switches so far.
+pub fn switches() -> u64 {
+    SWITCHES.load(Ordering::Relaxed)
+}
+
+/// Threads waiting to run, plus the running one.
+pub fn runnable() -> usize {
+    SCHED.lock().run.len() + 1
+}
 
 /// Makes the boot flow of control thread 0 ("kernel", running the shell).
 pub fn init() {
@@ -399,6 +410,7 @@ fn schedule() {
         s.current = Some(next.clone());
     }
     CURRENT.store(Arc::as_ptr(&next) as *mut Thread, Ordering::Release);
+    SWITCHES.fetch_add(1, Ordering::Relaxed);
     drop(next);
     drop(prev);
     // SAFETY: interrupts are off; `to` was saved by `switch` or prepared by

@@ -155,6 +155,7 @@ pub fn execve(t: &mut Task, frame: &mut TrapFrame, path: &str, argv: &[String], 
     *p.mm.lock() = Arc::downgrade(&t.space);
     if Arc::strong_count(&t.files) > 1 {
         t.files = Arc::new(t.files.duplicate());
+        *p.files.lock() = Arc::downgrade(&t.files);
     }
     t.files.close_on_exec();
     p.signals.lock().reset_for_exec();

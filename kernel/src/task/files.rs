@@ -190,3 +190,21 @@ pub fn readiness_changed() {
         READINESS.wake_all();
     }
 }
+
+impl Files {
+    /// (descriptor, open file) pairs, for /proc/<pid>/fd.
+    pub fn entries(&self) -> Vec<(usize, Arc<OpenFile>)> {
+        self.table.lock().slots.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|s| (i, s.file.clone()))).collect()
+    }
+}
+
+impl OpenFile {
+    /// What /proc/<pid>/fd/N names for this file.
+    pub fn describe(&self) -> alloc::string::String {
+        match &self.node {
+            Node::Console => alloc::string::String::from("/dev/console"),
+            Node::Path(loc) => loc.path(),
+            Node::Pipe(end) => alloc::format!("pipe:[{}]", (Arc::as_ptr(&end.pipe) as u64 >> 4) & 0xffff_ffff),
+        }
+    }
+}

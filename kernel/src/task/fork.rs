@@ -63,6 +63,8 @@ pub fn clone(t: &mut Task, frame: &TrapFrame, a: CloneArgs) -> KResult<usize> {
         *child.cmdline.lock() = me.cmdline.lock().clone();
         *child.exe.lock() = me.exe.lock().clone();
         *child.mm.lock() = Arc::downgrade(&space);
+        *child.files.lock() = Arc::downgrade(&files);
+        *child.cwd.lock() = me.cwd.lock().clone();
         let tid = child.vpid;
         (child, tid)
     };

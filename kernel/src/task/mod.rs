@@ -19,6 +19,7 @@ pub mod futex;
 pub mod mm;
 pub mod pidns;
 pub mod pipe;
+pub mod procfs;
 pub mod signal;
 pub mod sigframe;
 
@@ -95,6 +96,9 @@ pub struct Process {
     pub child_ticks: AtomicU64,
     /// CPU ticks of its threads that already ended.
     pub dead_ticks: AtomicU64,
+    /// The main thread's descriptors and working directory, for /proc.
+    pub files: Mutex<Weak<files::Files>>,
+    pub cwd: Mutex<String>,
 }
 
 impl Process {
@@ -219,6 +223,8 @@ fn new_process(
         mm: Mutex::new(Weak::new()),
         child_ticks: AtomicU64::new(0),
         dead_ticks: AtomicU64::new(0),
+        files: Mutex::new(Weak::new()),
+        cwd: Mutex::new(String::from("/")),
     });
     ns.insert(vpid, &p);
     PROCS.lock().insert(pid, Arc::downgrade(&p));
@@ -251,11 +257,14 @@ pub fn spawn(s: Spawn<'_>) -> Result<Arc<Process>, errno::Errno> {
     *proc.exe.lock() = String::from(s.path);
     let space = Arc::new(mm::Mm::new(image.space, image.brk));
     *proc.mm.lock() = Arc::downgrade(&space);
+    let files = Arc::new(files::Files::new(s.files));
+    *proc.files.lock() = Arc::downgrade(&files);
+    *proc.cwd.lock() = s.cwd.path();
     let task = Task {
         proc: proc.clone(),
         tid: proc.vpid,
         space,
-        files: Arc::new(files::Files::new(s.files)),
+        files,
         cwd: s.cwd,
         vfs: s.vfs,
         cred,

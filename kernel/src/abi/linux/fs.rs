@@ -185,6 +185,7 @@ fn set_cwd(p: &mut Task, loc: Location) -> SysResult {
         return Err(Errno::ENOTDIR);
     }
     vfs::check_access(&loc.metadata()?, &p.cred, Access::EXEC)?;
+    *p.proc.cwd.lock() = loc.path();
     p.cwd = loc;
     Ok(0)
 }
