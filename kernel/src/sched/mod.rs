@@ -11,11 +11,13 @@
 //! A dead thread's stack is freed by the next thread, after the switch.
 //! May call: `arch`, `mm`, `time`.
 
+pub mod group;
 pub mod wait;
 
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::string::String;
+use alloc::vec::Vec;
 use alloc::sync::Arc;
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, Ordering};
@@ -137,10 +139,82 @@ struct Sched {
     sleepers: BTreeMap<(u64, u32), Arc<Thread>>,
     /// Every live thread (for `ps`, `top` and killing).
     all: BTreeMap<u32, Arc<Thread>>,
+    /// CPU groups by id (0, the host, is implicit and unlimited).
+    groups: BTreeMap<u32, group::Group>,
+    next_group: u32,
 }
 
-static SCHED: IrqMutex<Sched> =
-    IrqMutex::new(Sched { run: VecDeque::new(), current: None, dead: None, sleepers: BTreeMap::new(), all: BTreeMap::new() });
+static SCHED: IrqMutex<Sched> = IrqMutex::new(Sched {
+    run: VecDeque::new(),
+    current: None,
+    dead: None,
+    sleepers: BTreeMap::new(),
+    all: BTreeMap::new(),
+    groups: BTreeMap::new(),
+    next_group: 1,
+});
+
+impl Sched {
+    fn throttled(&self, t: &Thread) -> bool {
+        let g = t.group.load(Ordering::Relaxed);
+        g != 0 && self.groups.get(&g).is_some_and(|g| g.throttled)
+    }
+
+    /// Puts a runnable thread aside until its group's next period.
+    fn park(&mut self, t: Arc<Thread>) {
+        let g = t.group.load(Ordering::Relaxed);
+        match self.groups.get_mut(&g) {
+            Some(group) => group.parked.push(t),
+            None => self.run.push_back(t),
+        }
+    }
+}
+
+/// A new CPU group (a container's), unlimited until [`set_cpu_limits`].
+pub fn new_group() -> u32 {
+    let mut s = SCHED.lock();
+    let id = s.next_group;
+    s.next_group += 1;
+    let now = crate::time::ticks();
+    s.groups.insert(id, group::Group::new(now));
+    id
+}
+
+/// Sets a group's bandwidth cap (quota/period in microseconds; None = no
+/// cap) and weight (shares, default 1024).
+pub fn set_cpu_limits(id: u32, quota_us: Option<u64>, period_us: Option<u64>, shares: Option<u64>) {
+    let tick_us = 1_000_000 / u64::from(crate::time::HZ);
+    let mut s = SCHED.lock();
+    let mut release = Vec::new();
+    if let Some(g) = s.groups.get_mut(&id) {
+        if let Some(p) = period_us {
+            g.period = (p / tick_us).max(1);
+        }
+        if let Some(q) = quota_us {
+            g.quota = if q == 0 { 0 } else { (q / tick_us).max(1) };
+        }
+        if let Some(sh) = shares {
+            g.shares = sh.clamp(2, 262_144);
+        }
+        if g.quota == 0 && g.throttled {
+            g.throttled = false;
+            release = core::mem::take(&mut g.parked);
+        }
+    }
+    s.run.extend(release);
+}
+
+/// (quota ticks, period ticks, shares, CPU ticks used in total) of a group.
+pub fn group_stats(id: u32) -> Option<(u64, u64, u64, u64)> {
+    SCHED.lock().groups.get(&id).map(|g| (g.quota, g.period, g.shares, g.total))
+}
+
+/// Forgets a group (its threads are gone).
+pub fn remove_group(id: u32) {
+    let parked = SCHED.lock().groups.remove(&id).map(|g| g.parked).unwrap_or_default();
+    let mut s = SCHED.lock();
+    s.run.extend(parked);
+}
 static CURRENT: AtomicPtr<Thread> = AtomicPtr::new(core::ptr::null_mut());
 static NEED_RESCHED: AtomicBool = AtomicBool::new(false);
 static IDLE_TICKS: AtomicU64 = AtomicU64::new(0);
@@ -335,10 +409,24 @@ pub fn on_tick(now: u64) {
             }
         }
     }
-    match s.current.as_ref() {
+    let mut released = Vec::new();
+    for g in s.groups.values_mut() {
+        released.extend(g.roll(now));
+    }
+    s.run.extend(released);
+    let cur = s.current.clone();
+    match cur {
         Some(cur) if cur.state.load(Ordering::Acquire) == RUNNING => {
             cur.ticks.fetch_add(1, Ordering::Relaxed);
-            if !s.run.is_empty() && now.saturating_sub(cur.slice_start.load(Ordering::Relaxed)) >= SLICE_TICKS {
+            let gid = cur.group.load(Ordering::Relaxed);
+            let mut slice = SLICE_TICKS;
+            if let Some(g) = s.groups.get_mut(&gid) {
+                if g.charge() {
+                    NEED_RESCHED.store(true, Ordering::Release);
+                }
+                slice = g.slice(SLICE_TICKS);
+            }
+            if !s.run.is_empty() && now.saturating_sub(cur.slice_start.load(Ordering::Relaxed)) >= slice {
                 NEED_RESCHED.store(true, Ordering::Release);
             }
         }
@@ -359,19 +447,34 @@ pub fn idle_ticks() -> u64 {
 fn schedule() {
     NEED_RESCHED.store(false, Ordering::Release);
     let prev = current();
+    {
+        // A yield: the running thread goes to the back of the queue, or aside
+        // if its group has used up its CPU quota.
+        let mut s = SCHED.lock();
+        if prev.state.compare_exchange(RUNNING, RUNNABLE, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+            if s.throttled(&prev) {
+                s.park(prev.clone());
+            } else {
+                s.run.push_back(prev.clone());
+            }
+        }
+    }
     let next = loop {
         let mut s = SCHED.lock();
-        if let Some(t) = s.run.pop_front() {
+        let mut found = None;
+        while let Some(t) = s.run.pop_front() {
             if t.is_dead() {
                 continue;
             }
-            if prev.state.load(Ordering::Acquire) == RUNNING && !Arc::ptr_eq(&t, &prev) {
-                s.run.push_back(prev.clone());
+            if s.throttled(&t) {
+                s.park(t);
+                continue;
             }
-            break t;
+            found = Some(t);
+            break;
         }
-        if prev.state.load(Ordering::Acquire) == RUNNING {
-            break prev.clone();
+        if let Some(t) = found {
+            break t;
         }
         drop(s);
         // Nothing to run: sleep until an interrupt makes something runnable.
