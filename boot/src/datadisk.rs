@@ -143,6 +143,93 @@ mod serde_json_lite {
     }
 }
 
+/// `config.json` of the test bundle directory `/bundles/busybox`: a read-only
+/// root, a tmpfs on /scratch, proc (skipped by Cyrius for now), resources.
+pub const BUNDLE_DIR_CONFIG: &str = r#"{
+  "ociVersion": "1.0.2",
+  "process": {
+    "terminal": false,
+    "user": { "uid": 0, "gid": 0 },
+    "args": ["/bin/busybox", "sh", "-c", "echo \"$GREETING in $PWD\"; echo x > /x; echo ok > /scratch/f; read v < /scratch/f; echo scratch $v"],
+    "env": ["PATH=/bin", "GREETING=hello from a bundle"],
+    "cwd": "/home"
+  },
+  "root": { "path": "rootfs", "readonly": true },
+  "hostname": "bundled",
+  "mounts": [
+    { "destination": "/proc", "type": "proc", "source": "proc" },
+    { "destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "mode=755", "size=65536k"] },
+    { "destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["nodev", "mode=1777", "size=1m"] }
+  ],
+  "linux": { "resources": { "memory": { "limit": 67108864 }, "pids": { "limit": 32 } } }
+}
+"#;
+
+/// `config.json` of the test bundle tar `/bundles/busybox.tar` (the busybox
+/// image's layer under `rootfs/`, plus a symlink and a uid-1000 0600 file).
+pub const BUNDLE_TAR_CONFIG: &str = r#"{
+  "ociVersion": "1.0.2",
+  "process": {
+    "user": { "uid": 1000, "gid": 1000 },
+    "args": ["sh", "-c", "echo tar bundle; read s < /etc/secret; echo secret: $s; echo x > /etc/new; exec stat -c '%N %a %h %u' /bin/sh /etc/secret /bin/shell"],
+    "env": ["PATH=/bin:/usr/bin"],
+    "cwd": "/"
+  },
+  "root": { "path": "rootfs" },
+  "mounts": [{ "destination": "/proc", "type": "proc", "source": "proc" }]
+}
+"#;
+
+/// Re-packs the busybox image's layer as a runtime-bundle tar.
+const BUNDLE_TAR_SCRIPT: &str = r#"
+import json, sys, tarfile, io
+layout, out, config = sys.argv[1], sys.argv[2], sys.argv[3].encode()
+index = json.load(open(layout + "/index.json"))
+manifest = json.load(open(layout + "/blobs/sha256/" + index["manifests"][0]["digest"][7:]))
+layer = layout + "/blobs/sha256/" + manifest["layers"][0]["digest"][7:]
+def entry(name, kind=tarfile.REGTYPE, mode=0o644, uid=0, data=b"", link=""):
+    info = tarfile.TarInfo(name)
+    info.type, info.mode, info.uid, info.gid, info.size, info.linkname = kind, mode, uid, uid, len(data), link
+    return info, io.BytesIO(data)
+with tarfile.open(out, "w", format=tarfile.GNU_FORMAT) as t:
+    t.addfile(*entry("config.json", data=config))
+    t.addfile(*entry("rootfs", tarfile.DIRTYPE, 0o755))
+    with tarfile.open(layer, "r:gz") as src:
+        for m in src.getmembers():
+            data = src.extractfile(m) if m.isfile() else None
+            m.name = "rootfs/" + m.name.removeprefix("./")
+            if m.islnk():
+                m.linkname = "rootfs/" + m.linkname.removeprefix("./")
+            t.addfile(m, data)
+    t.addfile(*entry("rootfs/etc/secret", mode=0o600, uid=1000, data=b"top secret\n"))
+    t.addfile(*entry("rootfs/bin/shell", tarfile.SYMTYPE, 0o777, link="busybox"))
+"#;
+
+/// The runtime bundles of the test disk under `/bundles`: `busybox/` (a
+/// directory: FAT32 keeps no modes or links, so it holds just the busybox
+/// binary), `busybox.tar` (the image's rootfs with its links and modes), and
+/// broken ones for the error cases.
+fn make_bundles(dir: &Path, layout: &Path, busybox: &Path) {
+    let write = |path: &str, data: &[u8]| {
+        let p = dir.join(path);
+        fs::create_dir_all(p.parent().unwrap_or(dir)).expect("make bundle dirs");
+        fs::write(&p, data).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    };
+    let binary = fs::read(busybox).unwrap_or_else(|e| panic!("{}: {e}", busybox.display()));
+    write("busybox/config.json", BUNDLE_DIR_CONFIG.as_bytes());
+    write("busybox/rootfs/bin/busybox", &binary);
+    write("busybox/rootfs/etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n");
+    write("busybox/rootfs/home/.keep", b"");
+    write("noconfig/rootfs/etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n");
+    write("badjson/config.json", BUNDLE_DIR_CONFIG.replace(r#""args": ["#, r#""args": "sh", "x": ["#).as_bytes());
+    write("badjson/rootfs/etc/passwd", b"");
+    write("norootfs/config.json", BUNDLE_DIR_CONFIG.as_bytes());
+    write("broken.tar", &[0x42; 1536]);
+    let tar = dir.join("busybox.tar");
+    let made = Command::new("python3").arg("-c").arg(BUNDLE_TAR_SCRIPT).arg(layout).arg(&tar).arg(BUNDLE_TAR_CONFIG).status();
+    assert!(made.is_ok_and(|s| s.success()), "making {} failed", tar.display());
+}
+
 /// FNV-1a over the names and contents of `userland/linux-tests`.
 fn sources_hash() -> u64 {
     let src = crate::paths::repo_root().join("userland").join("linux-tests");
@@ -184,7 +271,7 @@ pub fn test_disk() -> PathBuf {
 fn make_test_disk() -> PathBuf {
     // The name carries a version (bump it when `test_files` changes) and a
     // hash of the test programs' sources, so editing one makes a new disk.
-    let image = crate::paths::build_dir().join(format!("test-data-v4-{:016x}.img", sources_hash()));
+    let image = crate::paths::build_dir().join(format!("test-data-v5-{:016x}.img", sources_hash()));
     if image.exists() && linux_test_program("badptr").exists() {
         return image;
     }
@@ -202,6 +289,7 @@ fn make_test_disk() -> PathBuf {
         panic!("building the OCI images for the test disk: {e}");
     }
     tamper_copy(&dir.join("images/busybox"), &dir.join("images/tampered"));
+    make_bundles(&dir.join("bundles"), &dir.join("images/busybox"), Path::new("/bin/busybox"));
     // Parallel test binaries may race to make it: build privately, then rename.
     let private = image.with_extension(format!("{}.img", std::process::id()));
     if let Err(e) = build_fat32(&private, TEST_SIZE_MIB, "CYRTEST", Some(&dir)).and_then(|_| fs::rename(&private, &image).map_err(|e| e.to_string())) {

@@ -1,4 +1,6 @@
-//! OCI images on the data disk, read and verified by the kernel.
+//! OCI images on the data disk, read and verified by the kernel; containers
+//! made from them (sharing the image's data copy-on-write) and from runtime
+//! bundles.
 
 use cyrius::datadisk::test_disk;
 use cyrius::{Machine, QemuConfig};
@@ -49,7 +51,7 @@ fn oci_runtime_lifecycle_and_errors() {
     m.run_expect("oci-runtime create --image nosuch c2", &["image 'nosuch'"]);
     m.run_expect("oci-runtime create --image tampered c3", &["image 'tampered'", "sha256"]);
     m.run_expect("oci-runtime create --image busybox ../evil", &["invalid container id"]);
-    m.run_expect("oci-runtime create --bundle /x c4", &["--bundle: runtime bundles are not supported yet"]);
+    m.run_expect("oci-runtime create --bundle /x c4", &["bundle /x: No such file or directory"]);
     m.run_expect("oci-runtime run --image busybox c5 nosuchcmd", &["executable file not found in $PATH"]);
     let list = m.run("oci-runtime list");
     m.assert(!list.contains("c2") && !list.contains("c3") && !list.contains("c4"), &format!("failed creates left containers: {list}"));
@@ -135,5 +137,113 @@ fn running_containers_side_by_side_kill_exec_ps() {
     m.assert(!list.contains("s1") && !list.contains("s2"), &format!("list after delete: {list:?}"));
     let after = m.run("ps");
     m.assert(!after.contains("sleep"), &format!("processes left behind: {after:?}"));
+    m.poweroff();
+}
+
+/// `oci-runtime start ID` of a container without a terminal returns at once;
+/// this waits until it stopped and returns what the console showed meanwhile.
+fn start_until_stopped(m: &mut Machine, id: &str) -> String {
+    let before = m.transcript().len();
+    m.run(&format!("oci-runtime start {id}"));
+    for _ in 0..300 {
+        if m.run(&format!("oci-runtime state {id}")).contains("\"status\": \"stopped\"") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    m.transcript()[before..].to_string()
+}
+
+/// `real 0.123s` (the shell's `time` prefix) in seconds.
+fn real_seconds(out: &str) -> f64 {
+    let line = out.lines().find_map(|l| l.trim().strip_prefix("real ")).unwrap_or_else(|| panic!("no time in {out:?}"));
+    line.trim_end_matches('s').parse().unwrap_or_else(|_| panic!("bad time {line:?}"))
+}
+
+#[test]
+fn containers_of_one_image_share_its_data_copy_on_write() {
+    test_disk();
+    let size = std::fs::metadata("/bin/busybox").expect("/bin/busybox").len();
+    let mut m = Machine::boot(&QemuConfig::for_tests());
+    m.run("log error");
+    let long = std::time::Duration::from_secs(60);
+    // The first create unpacks the image into the cache; later ones snapshot it.
+    let first = m.run_with_timeout("time oci-runtime run --image busybox t1 echo hi", long);
+    let second = m.run_with_timeout("time oci-runtime run --image busybox t2 echo hi", long);
+    let (t1, t2) = (real_seconds(&first), real_seconds(&second));
+    eprintln!("oci-runtime run echo: first (unpacks the image) {t1:.3} s, second (cached, snapshot) {t2:.3} s");
+    m.assert(first.contains("hi") && second.contains("hi"), &format!("runs printed {first:?} / {second:?}"));
+    m.assert(t2 < t1, &format!("the cached run ({t2} s) is not faster than the first ({t1} s)"));
+    m.run_expect("images", &["busybox", "yes"]);
+
+    // Two containers of the same image: writes into /bin in one stay there.
+    // Shell builtins only (no fork or execve yet): the container's one process.
+    // `1<>` overwrites in place, in pages w1 shares with the image and w2:
+    // the ELF header of busybox (through its link /bin/cat) and /etc/passwd.
+    let create = "oci-runtime create --image busybox w1 sh -c 'echo new > /bin/newfile; echo XXXX 1<>/bin/cat; \
+                  echo hacked 1<>/etc/passwd; read v < /etc/passwd; echo w1 reads $v'";
+    let out = m.run(create);
+    m.assert(out.trim().is_empty(), &format!("`{create}` printed {out:?}"));
+    let out = m.run("oci-runtime create --image busybox w2 cat /etc/passwd /bin/newfile");
+    m.assert(out.trim().is_empty(), &format!("create w2 printed {out:?}"));
+    let w1 = start_until_stopped(&mut m, "w1");
+    m.assert(w1.contains("w1 reads hacked"), &format!("w1's writes failed: {w1:?}"));
+    // w2 runs the same busybox inode's data: it only starts if w1's write stayed in w1.
+    let w2 = start_until_stopped(&mut m, "w2");
+    m.assert(w2.contains("root:x:0:0:root:/root:/bin/sh"), &format!("w2 sees w1's write to /etc/passwd: {w2:?}"));
+    m.assert(w2.contains("can't open '/bin/newfile': No such file or directory"), &format!("w2 sees w1's new file: {w2:?}"));
+    let w3 = m.run_with_timeout("oci-runtime run --image busybox w3 wc -c /bin/busybox", long);
+    m.assert(w3.contains(&format!("{size} /bin/busybox")), &format!("the image's template changed: {w3:?}"));
+    m.poweroff();
+}
+
+#[test]
+fn runtime_bundles_directory_and_tar() {
+    test_disk();
+    let mut m = Machine::boot(&QemuConfig::for_tests());
+    let long = std::time::Duration::from_secs(60);
+    // A bundle directory on the FAT32 disk: read-only root, a tmpfs mount, /proc.
+    m.run("log error");
+    let created = m.run_with_timeout("oci-runtime create b1 --bundle /mnt/bundles/busybox", long);
+    m.assert(created.trim().is_empty(), &format!("create b1 printed {created:?}"));
+    m.run_expect("oci-runtime state b1", &["\"status\": \"created\"", "\"bundle\": \"/mnt/bundles/busybox\""]);
+    m.run_expect("oci-runtime list", &["b1", "created", "/mnt/bundles/busybox"]);
+    let out = start_until_stopped(&mut m, "b1");
+    for want in ["hello from a bundle in /home", "can't create /x: Read-only file system", "scratch ok"] {
+        m.assert(out.contains(want), &format!("bundle run lacks {want:?}: {out:?}"));
+    }
+
+    // A tar of a bundle keeps modes, owners, hard links and symlinks; process.user applies.
+    let out = m.run_with_timeout("oci-runtime run -b /mnt/bundles/busybox.tar b2", long);
+    let sh = out.lines().find(|l| l.starts_with("/bin/sh ")).unwrap_or("").to_string();
+    let links: u32 = sh.split(' ').nth(2).and_then(|n| n.parse().ok()).unwrap_or(0);
+    m.assert(sh.starts_with("/bin/sh 755 ") && links > 100, &format!("/bin/sh is not the image's hard-linked busybox: {out:?}"));
+    for want in [
+        "tar bundle",
+        "secret: top secret",
+        "can't create /etc/new: Permission denied",
+        "/etc/secret 600 1 1000",
+        "'/bin/shell' -> 'busybox' 777 1 0",
+    ] {
+        m.assert(out.contains(want), &format!("tar bundle run lacks {want:?}: {out:?}"));
+    }
+
+    // Errors: one line each, and the id stays free.
+    m.run_expect("oci-runtime create e1 --bundle /mnt/bundles/noconfig", &["bundle /mnt/bundles/noconfig: no config.json in the bundle"]);
+    m.run_expect("oci-runtime create e1 --bundle /mnt/bundles/badjson", &["bundle /mnt/bundles/badjson: config.json: process.args: expected an array of strings"]);
+    m.run_expect("oci-runtime create e1 --bundle /mnt/bundles/norootfs", &["root.path \"rootfs\"", "No such file or directory"]);
+    m.run_expect("oci-runtime create e1 --bundle /mnt/bundles/broken.tar", &["bundle /mnt/bundles/broken.tar: tar:"]);
+    m.run_expect("oci-runtime create e1 --bundle /mnt/bundles/busybox --image busybox", &["give one of --image NAME or --bundle PATH"]);
+    m.run_expect("oci-runtime create e1 --bundle", &["--bundle needs a value"]);
+    let list = m.run("oci-runtime list");
+    m.assert(!list.contains("e1"), &format!("a failed create left a container: {list}"));
+    let out = m.run("oci-runtime create e1 --bundle /mnt/bundles/busybox");
+    m.assert(out.trim().is_empty(), &format!("the id did not stay free: {out:?}"));
+    m.run_expect("oci-runtime list", &["e1", "created"]);
+    // A relative bundle path is taken from the shell's working directory.
+    m.run("cd /mnt/bundles");
+    let out = m.run("oci-runtime create rel --bundle busybox.tar");
+    m.assert(out.trim().is_empty(), &format!("relative bundle: {out:?}"));
+    m.run_expect("oci-runtime state rel", &["\"bundle\": \"/mnt/bundles/busybox.tar\""]);
     m.poweroff();
 }

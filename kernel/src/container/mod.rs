@@ -1,12 +1,18 @@
 //! Containers as kernel objects (issue 4): the OCI images on the data disk,
-//! found and verified by the kernel itself, and containers made from them, each
-//! with its own namespace (`runtime`).
+//! found and verified by the kernel itself, runtime bundles, and containers
+//! made from either, each with its own namespace.
 //!
-//! Role: read OCI image layouts (index -> manifest -> config -> layers) from
-//! the host namespace with the `oci` crate, checking every blob's sha256.
+//! Modules: `images` (layouts under /mnt/images, read with the `oci` crate,
+//! every blob's sha256 checked), `cache` (each image unpacked once into a
+//! template; containers get copy-on-write snapshots of it), `bundle`
+//! (`--bundle` directories and tars), `namespace` (a container's mounts),
+//! `runtime` (the Container object and the OCI verbs).
 //! Invariants: nothing from an image is trusted before its digest matched;
-//! a bad image is reported by name and harms no other.
-//! May call: `fs`.
+//! a bad image or bundle is reported by name and harms no other.
+//! May call: `fs`, `task` (runtime's start only).
 
+pub mod bundle;
+pub mod cache;
 pub mod images;
+pub mod namespace;
 pub mod runtime;

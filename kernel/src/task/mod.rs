@@ -244,12 +244,14 @@ pub struct Spawn<'a> {
     pub ns: Arc<PidNs>,
     pub container: Option<String>,
     pub files: files::FdTable,
+    pub cred: vfs::Cred,
+    pub umask: u32,
 }
 
 /// Starts a program as a new kernel-owned process (the shell's `run`, a
 /// container's init). The caller collects it with [`wait_exit`].
 pub fn spawn(s: Spawn<'_>) -> Result<Arc<Process>, errno::Errno> {
-    let cred = crate::fs::root_cred();
+    let cred = s.cred.clone();
     let image = exec::load(s.path, s.argv, s.envp, &s.vfs, &s.cwd, &cred)?;
     let name = exec::comm_of(s.path);
     let proc = new_process(&s.ns, s.container.clone(), &name, None, None, signal::Dispositions::default())?;
@@ -268,7 +270,7 @@ pub fn spawn(s: Spawn<'_>) -> Result<Arc<Process>, errno::Errno> {
         cwd: s.cwd,
         vfs: s.vfs,
         cred,
-        umask: 0o022,
+        umask: s.umask,
         fs_base: 0,
         clear_child_tid: 0,
         robust_list: 0,

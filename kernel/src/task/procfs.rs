@@ -143,6 +143,9 @@ impl ProcSource for NsSource {
 
 /// Mounts a /proc for namespace `ns` at `/proc` of `vfs`.
 pub fn mount(vfs: &Arc<Vfs>, ns: &Arc<PidNs>) -> Result<(), errno::Errno> {
+    if vfs.resolve(&vfs.root(), "/proc", true).is_err() {
+        vfs.mkdir(&vfs::Cred::root(), &vfs.root(), "/proc", 0o555)?;
+    }
     let source = Arc::new(NsSource { ns: ns.clone(), vfs: Arc::downgrade(vfs) });
     vfs.mount("/proc", procfs::ProcFs::new(source), MountOptions::new("proc"))
 }

@@ -11,6 +11,8 @@
 //!   expected an array of strings`, `config.json: missing field root.path`), then
 //!   [`Spec::validate`]. [`Spec::default_for`] = `runc spec`; [`Spec::to_json`] writes it
 //!   as runc does.
+//! - [`bundle`]: runtime bundles; [`open_bundle_tar`] finds and parses a bundle tar's
+//!   `config.json` and checks its `root.path`; [`bundle::root_dir`] for a directory bundle.
 //! - [`State`] + [`State::to_json`]: byte-for-byte `runc state` output; [`parse_state`].
 //! - [`image`]: [`ImageIndex`], [`Manifest`], [`Descriptor`], [`ImageConfig`] (OCI and
 //!   Docker media types); [`Digest`] accepts only `sha256:<64 lowercase hex>`.
@@ -32,6 +34,7 @@
 
 extern crate alloc;
 
+pub mod bundle;
 pub mod convert;
 mod digest;
 pub mod docker;
@@ -45,6 +48,7 @@ pub mod state;
 mod time;
 pub mod users;
 
+pub use bundle::{open_bundle_tar, BundleError, TarBundle};
 pub use convert::{spec_from_image, ConvertError, ConvertOptions};
 pub use digest::{Digest, DigestError};
 pub use docker::{open_docker_archive, ArchiveStore};

@@ -37,7 +37,9 @@
 //! - `Location`: `inode()`, `stat()`, `statfs()`, `path()` (getcwd),
 //!   `readdir(cookie)` (getdents64 with `.`/`..`), `set_mode`, `set_owner`,
 //!   `set_times`, `truncate` (the `f*` calls), `mount_flags()`, `is_unlinked()`.
-//! - `TmpFs::new(clock, TmpFsOptions)`, `DevFs::new(clock, entropy)` +
+//! - `TmpFs::new(clock, TmpFsOptions)`, `TmpFs::snapshot()` (copy-on-write
+//!   clone of a whole tree: pages shared, copied per page on first write),
+//!   `DevFs::new(clock, entropy)` +
 //!   `DevFs::register(name, major, minor, driver)`.
 //!
 //! Integration notes: the caller applies the umask before passing a mode;

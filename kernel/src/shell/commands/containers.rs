@@ -1,11 +1,13 @@
-//! Container commands: `images` now; `oci-runtime` with issue 4.
+//! Container commands: `images` (with whether each is in the image cache) and
+//! `oci-runtime` (issue 4; containers from images or runtime bundles).
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt::Write;
 
 use super::CmdResult;
-use crate::container::images;
+use crate::container::runtime::Source;
+use crate::container::{cache, images};
 use crate::shell::{Out, Session};
 
 pub fn images(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
@@ -13,7 +15,7 @@ pub fn images(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
         return Err(alloc::format!("unexpected argument '{a}'"));
     }
     let found = images::list().map_err(|e| alloc::format!("{}: {e}", images::IMAGES_DIR))?;
-    let _ = writeln!(out, "{:<16} {:<14} {:<8} {:>6} {:>10}", "NAME", "IMAGE ID", "ARCH", "LAYERS", "SIZE");
+    let _ = writeln!(out, "{:<16} {:<14} {:<8} {:>6} {:>10} CACHED", "NAME", "IMAGE ID", "ARCH", "LAYERS", "SIZE");
     for f in found {
         match f.image {
             Ok(img) => {
@@ -22,12 +24,13 @@ pub fn images(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
                 let size: u64 = img.layers.iter().map(|l| l.blob.map_or(0, |(_, s)| s)).sum();
                 let _ = writeln!(
                     out,
-                    "{:<16} {:<14} {:<8} {:>6} {:>7} KiB",
+                    "{:<16} {:<14} {:<8} {:>6} {:>7} KiB {}",
                     f.name,
                     short,
                     img.config.architecture,
                     img.layers.len(),
-                    size / 1024
+                    size / 1024,
+                    if cache::contains(&img) { "yes" } else { "no" }
                 );
             }
             Err(e) => {
@@ -40,24 +43,43 @@ pub fn images(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
 
 const USAGE: &str = "usage: oci-runtime <create|start|run|state|kill|exec|ps|delete|list> ... (see `help oci-runtime`)";
 
-/// `[--image NAME] ID [COMMAND...]` of create/run: the id, the image, and a
-/// command replacing the image's (as `docker run IMAGE COMMAND` does).
-/// runc's `--bundle` is not supported yet.
-fn id_and_image(cmd: &str, args: &[String]) -> Result<(String, String, Vec<String>), String> {
-    let mut image = None;
+/// `[--image NAME | --bundle PATH] ID [--image NAME | --bundle PATH] [COMMAND...]`
+/// of create/run: the id, where the container comes from, and a command
+/// replacing the image's or bundle's (as `docker run IMAGE COMMAND` does).
+/// The options may stand before or right after the id (runc's order, or
+/// `create ID --bundle DIR`).
+fn parse_create(cmd: &str, args: &[String]) -> Result<(String, Source, Vec<String>), String> {
+    let mut source = None;
+    let mut id: Option<String> = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        match a.as_str() {
-            "--image" => image = Some(it.next().ok_or_else(|| alloc::format!("{cmd}: --image needs a name"))?.clone()),
-            "--bundle" | "-b" => return Err(alloc::format!("{cmd}: --bundle: runtime bundles are not supported yet; use --image NAME")),
-            flag if flag.starts_with('-') => return Err(alloc::format!("{cmd}: unknown option '{flag}'")),
-            id => {
-                let image = image.ok_or_else(|| alloc::format!("{cmd}: --image NAME is required before the id (see `images`)"))?;
-                return Ok((id.to_string(), image, it.cloned().collect()));
+        let kind = match a.as_str() {
+            "--image" => "--image",
+            "--bundle" | "-b" => "--bundle",
+            flag if flag.starts_with('-') && id.is_none() => return Err(alloc::format!("{cmd}: unknown option '{flag}'")),
+            word if id.is_none() => {
+                id = Some(word.to_string());
+                continue;
             }
+            _ => {
+                // The command starts here; put the word back.
+                let rest: Vec<String> = core::iter::once(a.clone()).chain(it.cloned()).collect();
+                return finish(cmd, id, source, rest);
+            }
+        };
+        let value = it.next().ok_or_else(|| alloc::format!("{cmd}: {kind} needs a value"))?.clone();
+        if source.is_some() {
+            return Err(alloc::format!("{cmd}: give one of --image NAME or --bundle PATH"));
         }
+        source = Some(if kind == "--image" { Source::Image(value) } else { Source::Bundle(value) });
     }
-    Err(alloc::format!("{cmd}: missing container id"))
+    finish(cmd, id, source, Vec::new())
+}
+
+fn finish(cmd: &str, id: Option<String>, source: Option<Source>, command: Vec<String>) -> Result<(String, Source, Vec<String>), String> {
+    let id = id.ok_or_else(|| alloc::format!("{cmd}: missing container id"))?;
+    let source = source.ok_or_else(|| alloc::format!("{cmd}: --image NAME or --bundle PATH is required (see `images`)"))?;
+    Ok((id, source, command))
 }
 
 fn one_id<'a>(cmd: &str, args: &'a [String]) -> Result<&'a str, String> {
@@ -76,13 +98,24 @@ fn report_exit(id: &str, status: crate::task::ExitStatus) -> CmdResult {
     }
 }
 
-pub fn oci_runtime(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
+/// A relative `--bundle` path is taken from the shell's working directory, as runc does.
+fn absolute(session: &Session, source: Source) -> Source {
+    match source {
+        Source::Bundle(p) if !p.starts_with('/') => {
+            let cwd = session.cwd.path();
+            Source::Bundle(alloc::format!("{}/{p}", cwd.trim_end_matches('/')))
+        }
+        other => other,
+    }
+}
+
+pub fn oci_runtime(session: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
     use crate::container::runtime;
     let Some((verb, rest)) = args.split_first() else { return Err(String::from(USAGE)) };
     match verb.as_str() {
         "create" => {
-            let (id, image, command) = id_and_image("create", rest)?;
-            runtime::create(&id, &image, command)
+            let (id, source, command) = parse_create("create", rest)?;
+            runtime::create(&id, absolute(session, source), command)
         }
         "start" => {
             // Without a terminal the container runs on its own (runc start);
@@ -97,8 +130,8 @@ pub fn oci_runtime(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult
         "run" => {
             let detach = rest.first().is_some_and(|a| a == "-d" || a == "--detach");
             let rest = if detach { &rest[1..] } else { rest };
-            let (id, image, command) = id_and_image("run", rest)?;
-            runtime::create(&id, &image, command)?;
+            let (id, source, command) = parse_create("run", rest)?;
+            runtime::create(&id, absolute(session, source), command)?;
             let attach = if detach { runtime::Attach::Background } else { runtime::Attach::Foreground };
             match runtime::start(&id, attach)? {
                 Some(status) => report_exit(&id, status),

@@ -56,7 +56,7 @@ pub static COMMANDS: &[Command] = &[
     cmd!("umount", "umount <dir>", "unmount a filesystem", files::umount),
     cmd!("df", "df", "disk space of mounted filesystems", files::df),
     cmd!("images", "images", "list the OCI images on the data disk (digests verified)", containers::images),
-    cmd!("oci-runtime", "oci-runtime create|start|run|state|kill|exec|ps|delete|list ...", "containers: create --image NAME ID [CMD...], start ID, run [-d] --image NAME ID [CMD...], state ID, kill [--all] ID [SIGNAL], exec ID CMD..., ps ID, delete [--force] ID, list", containers::oci_runtime),
+    cmd!("oci-runtime", "oci-runtime create|start|run|state|kill|exec|ps|delete|list ...", "containers: create (--image NAME | --bundle DIR|TAR) ID [CMD...], start ID, run [-d] (--image NAME | --bundle DIR|TAR) ID [CMD...], state ID, kill [--all] ID [SIGNAL], exec ID CMD..., ps ID, delete [--force] ID, list", containers::oci_runtime),
     cmd!("run", "run <linux-program> [args...]", "run a Linux x86_64 program in user mode", programs::run),
     cmd!("ps", "ps", "list processes (containers included)", processes::ps),
     cmd!("kill", "kill [-SIGNAL] <pid...>", "send a signal to processes (default TERM)", processes::kill),

@@ -34,6 +34,8 @@ pub fn run(s: &mut Session, args: &[String], _: &mut Out) -> CmdResult {
         ns: task::pidns::host(),
         container: None,
         files: task::files::FdTable::with_console(),
+        cred: crate::fs::root_cred(),
+        umask: 0o022,
     })
     .map_err(|e| format!("{path}: {e}"))?;
     match task::wait_exit(&process) {

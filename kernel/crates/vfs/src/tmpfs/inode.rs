@@ -43,6 +43,7 @@ struct State {
     content: Content,
 }
 
+#[derive(Clone)]
 struct Attrs {
     perm: u32,
     uid: u32,
@@ -160,6 +161,67 @@ impl TmpInode {
     /// The inode number.
     pub fn ino(&self) -> u64 {
         self.ino
+    }
+
+    /// A copy of this inode for the snapshot instance `shared`: the same
+    /// number, attributes and content, with file pages shared rather than
+    /// copied; a directory comes out empty (the snapshot walk fills it with
+    /// [`TmpInode::fill_dir`]). Charged to `shared`'s page and inode counts.
+    pub(super) fn snapshot_copy(&self, shared: &Arc<Shared>, parent: Weak<TmpInode>) -> Arc<TmpInode> {
+        let state = self.state.read();
+        let content = match &state.content {
+            Content::File(data) => {
+                shared.pages_used.fetch_add(data.page_count(), core::sync::atomic::Ordering::Relaxed);
+                Content::File(data.share())
+            }
+            Content::Dir(_) => dir_content(),
+            Content::Symlink(target) => Content::Symlink(target.clone()),
+            Content::Special => Content::Special,
+        };
+        shared.inodes_used.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        let attrs = state.attrs.clone();
+        Arc::new_cyclic(|me| TmpInode {
+            ino: self.ino,
+            kind: self.kind,
+            shared: shared.clone(),
+            me: me.clone(),
+            parent: Mutex::new(parent),
+            state: RwLock::new(State { attrs, content }),
+        })
+    }
+
+    /// The entries of this directory in readdir order (empty for anything else).
+    pub(super) fn dir_entries(&self) -> Vec<(String, Arc<TmpInode>)> {
+        let state = self.state.read();
+        let Ok(dir) = state.dir() else { return Vec::new() };
+        let mut out = Vec::with_capacity(dir.entries.len());
+        let mut cookie = 0;
+        while let Some((name, node, next)) = dir.entries.entry_at(cookie) {
+            out.push((String::from(name), node.clone()));
+            cookie = next;
+        }
+        out
+    }
+
+    /// Gives a directory made by [`TmpInode::snapshot_copy`] its entries.
+    pub(super) fn fill_dir(&self, entries: DirData<TmpInode>) {
+        if let Content::Dir(dir) = &mut self.state.write().content {
+            dir.entries = entries;
+        }
+    }
+
+    /// The link count.
+    pub(super) fn nlink(&self) -> u64 {
+        self.state.read().attrs.nlink
+    }
+
+    /// The file data, for tests comparing snapshots.
+    #[cfg(test)]
+    pub(super) fn with_pages<R>(&self, f: impl FnOnce(&PagedData) -> R) -> Option<R> {
+        match &self.state.read().content {
+            Content::File(data) => Some(f(data)),
+            _ => None,
+        }
     }
 
     /// Creates `name` in this directory from `init`.
@@ -444,7 +506,7 @@ impl Inode for TmpInode {
                 let mut state = self.state.write();
                 let Content::File(pages) = &mut state.content else { return Err(Errno::EINVAL) };
                 let shared = &self.shared;
-                let written = pages.write(offset, data, || shared.reserve_page())?;
+                let written = pages.write(offset, data, || shared.reserve_page(), || shared.page_copied())?;
                 if written > 0 {
                     state.attrs.modified(shared.now());
                 }
@@ -461,7 +523,8 @@ impl Inode for TmpInode {
             FileKind::Regular => {
                 let mut state = self.state.write();
                 let Content::File(pages) = &mut state.content else { return Err(Errno::EINVAL) };
-                let freed = pages.truncate(len)?;
+                let shared = &self.shared;
+                let freed = pages.truncate(len, || shared.page_copied())?;
                 self.shared.release_pages(freed);
                 state.attrs.modified(self.shared.now());
                 Ok(())

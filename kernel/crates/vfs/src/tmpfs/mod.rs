@@ -4,6 +4,12 @@
 //! the last reference to a file goes away (an unlinked file held open still
 //! counts, as on Linux).
 //!
+//! [`TmpFs::snapshot`] makes a copy-on-write clone of a whole instance: the
+//! tree and metadata are copied, file pages are shared and copied one page at
+//! a time on first write (see `pages`). Each instance charges the pages its
+//! files reference, shared or not, so its limits read as if it owned a full
+//! copy; the memory actually used is lower.
+//!
 //! Locking: each inode has one `RwLock`. Operations lock a directory before
 //! any child; a cross-directory rename first takes the per-instance rename
 //! lock, then both directories in inode-number order. Parent links of
@@ -13,6 +19,7 @@
 mod dir;
 mod inode;
 mod pages;
+mod snapshot;
 
 use alloc::sync::{Arc, Weak};
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -79,6 +86,8 @@ pub(crate) struct Shared {
     inode_limit: Option<u64>,
     inodes_used: AtomicU64,
     next_ino: AtomicU64,
+    /// Shared pages copied on write (a measure of what snapshots saved).
+    page_copies: AtomicU64,
     /// Serializes cross-directory renames (Linux's `s_vfs_rename_mutex`).
     rename_lock: Mutex<()>,
     devices: Option<Arc<DeviceRegistry>>,
@@ -98,6 +107,7 @@ impl TmpFs {
                 inode_limit: options.max_inodes,
                 inodes_used: AtomicU64::new(0),
                 next_ino: AtomicU64::new(1),
+                page_copies: AtomicU64::new(0),
                 rename_lock: Mutex::new(()),
                 devices: options.devices.clone(),
                 fs: fs.clone(),
@@ -107,9 +117,44 @@ impl TmpFs {
         })
     }
 
-    /// Bytes of file data currently allocated.
+    /// Bytes of file data its files reference (pages shared with a snapshot
+    /// count in both instances).
     pub fn bytes_used(&self) -> u64 {
         self.shared.pages_used.load(Ordering::Relaxed) * PAGE_SIZE as u64
+    }
+
+    /// How many shared pages a write or truncate in this instance copied.
+    pub fn page_copies(&self) -> u64 {
+        self.shared.page_copies.load(Ordering::Relaxed)
+    }
+
+    /// A copy-on-write clone of the whole tree as a new instance (its own
+    /// `st_dev`, same options and inode numbers): directories, attributes,
+    /// symlinks, device nodes and hard links (link counts and identity) are
+    /// copied; file data is shared page by page until either side writes it,
+    /// so no change in one instance shows in the other. Costs one inode copy
+    /// per node and no page copies. The tree is walked without recursion.
+    /// Not atomic against concurrent changes to `self` (snapshot an instance
+    /// nobody writes, such as an image template).
+    pub fn snapshot(&self) -> Arc<TmpFs> {
+        Arc::new_cyclic(|fs| {
+            let shared = Arc::new(Shared {
+                id: alloc_fs_id(),
+                fs_type: self.shared.fs_type,
+                clock: self.shared.clock.clone(),
+                page_limit: self.shared.page_limit,
+                pages_used: AtomicU64::new(0),
+                inode_limit: self.shared.inode_limit,
+                inodes_used: AtomicU64::new(0),
+                next_ino: AtomicU64::new(self.shared.next_ino.load(Ordering::Relaxed)),
+                page_copies: AtomicU64::new(0),
+                rename_lock: Mutex::new(()),
+                devices: self.shared.devices.clone(),
+                fs: fs.clone(),
+            });
+            let root = snapshot::copy_tree(&self.root, &shared);
+            TmpFs { shared, root }
+        })
     }
 }
 
@@ -154,6 +199,10 @@ impl Shared {
     /// Charges one data page; false when the size limit is reached.
     fn reserve_page(&self) -> bool {
         charge(&self.pages_used, self.page_limit.unwrap_or(u64::MAX))
+    }
+
+    fn page_copied(&self) {
+        self.page_copies.fetch_add(1, Ordering::Relaxed);
     }
 
     fn release_pages(&self, count: u64) {

@@ -1,11 +1,16 @@
 //! File contents as sparse 4 KiB pages: holes read as zeros and cost nothing.
+//! Pages are reference-counted so a [`PagedData::share`] copy (a tmpfs
+//! snapshot) costs no page copies; a page is copied on its first write while
+//! shared (per-page copy-on-write), so writing one byte of a shared 2 MB file
+//! copies 4 KiB.
 //!
-//! Invariant: every byte at or past `size` in an allocated page is zero, so
-//! growing the file (by truncate or a write past the end) exposes zeros.
+//! Invariants: every page is exactly `PAGE_SIZE` bytes; every byte at or past
+//! `size` in an allocated page is zero, so growing the file (by truncate or a
+//! write past the end) exposes zeros; a page is only ever modified through a
+//! unique reference.
 
-use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
-use alloc::vec;
+use alloc::sync::Arc;
 
 use errno::{Errno, KResult};
 
@@ -15,7 +20,10 @@ use crate::types::MAX_FILE_SIZE;
 pub const PAGE_SIZE: usize = 4096;
 const PAGE: u64 = PAGE_SIZE as u64;
 
-type Page = Box<[u8; PAGE_SIZE]>;
+/// One page of data; shared between snapshots until written.
+type Page = Arc<[u8]>;
+
+static ZERO_PAGE: [u8; PAGE_SIZE] = [0; PAGE_SIZE];
 
 /// Sparse file data.
 #[derive(Default)]
@@ -25,6 +33,17 @@ pub struct PagedData {
 }
 
 impl PagedData {
+    /// A copy sharing every page with `self` (no data is copied).
+    pub fn share(&self) -> PagedData {
+        PagedData { pages: self.pages.clone(), size: self.size }
+    }
+
+    /// How many pages `self` and `other` share (the same memory).
+    #[cfg(test)]
+    pub fn pages_shared_with(&self, other: &PagedData) -> u64 {
+        self.pages.iter().filter(|(i, p)| other.pages.get(i).is_some_and(|q| Arc::ptr_eq(p, q))).count() as u64
+    }
+
     pub fn size(&self) -> u64 {
         self.size
     }
@@ -58,9 +77,16 @@ impl PagedData {
 
     /// Writes `data` at `offset`. `reserve_page` is asked before each new
     /// page is allocated and returns false when the space limit is reached;
-    /// the write then stops short. `EFBIG` past the maximum file size,
-    /// `ENOSPC` if nothing could be written.
-    pub fn write(&mut self, offset: u64, data: &[u8], mut reserve_page: impl FnMut() -> bool) -> KResult<usize> {
+    /// the write then stops short. A shared page is copied first (no new
+    /// charge: the file's page count does not change) and `copied` is told.
+    /// `EFBIG` past the maximum file size, `ENOSPC` if nothing could be written.
+    pub fn write(
+        &mut self,
+        offset: u64,
+        data: &[u8],
+        mut reserve_page: impl FnMut() -> bool,
+        mut copied: impl FnMut(),
+    ) -> KResult<usize> {
         if data.is_empty() {
             return Ok(0);
         }
@@ -80,10 +106,10 @@ impl PagedData {
                 if !reserve_page() {
                     break;
                 }
-                self.pages.insert(index, new_page()?);
+                self.pages.insert(index, Arc::from(&ZERO_PAGE[..]));
             }
             if let Some(page) = self.pages.get_mut(&index) {
-                page[in_page..in_page + chunk].copy_from_slice(&data[done..done + chunk]);
+                unique(page, &mut copied)[in_page..in_page + chunk].copy_from_slice(&data[done..done + chunk]);
             }
             done += chunk;
         }
@@ -95,8 +121,9 @@ impl PagedData {
     }
 
     /// Sets the size (at most `MAX_FILE_SIZE`, else `EFBIG`); returns how
-    /// many pages were freed.
-    pub fn truncate(&mut self, len: u64) -> KResult<u64> {
+    /// many pages were dropped. A shared last page that must be zeroed past
+    /// the new end is copied first, and `copied` is told.
+    pub fn truncate(&mut self, len: u64, mut copied: impl FnMut()) -> KResult<u64> {
         if len > MAX_FILE_SIZE {
             return Err(Errno::EFBIG);
         }
@@ -108,7 +135,7 @@ impl PagedData {
             let tail = (len % PAGE) as usize;
             if tail != 0 {
                 if let Some(page) = self.pages.get_mut(&(len / PAGE)) {
-                    page[tail..].fill(0);
+                    unique(page, &mut copied)[tail..].fill(0);
                 }
             }
         }
@@ -117,13 +144,18 @@ impl PagedData {
     }
 }
 
-fn new_page() -> KResult<Page> {
-    Page::try_from(vec![0u8; PAGE_SIZE].into_boxed_slice()).map_err(|_| Errno::ENOMEM)
+/// The page, writable: copied first if another file (a snapshot) shares it.
+fn unique<'p>(page: &'p mut Page, copied: &mut impl FnMut()) -> &'p mut [u8] {
+    if Arc::get_mut(page).is_none() {
+        copied();
+    }
+    Arc::make_mut(page)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec;
     use alloc::vec::Vec;
 
     fn read_all(data: &PagedData) -> Vec<u8> {
@@ -136,7 +168,7 @@ mod tests {
     fn write_read_across_pages() {
         let mut d = PagedData::default();
         let bytes: Vec<u8> = (0..10_000u32).map(|i| i as u8).collect();
-        assert_eq!(d.write(100, &bytes, || true), Ok(bytes.len()));
+        assert_eq!(d.write(100, &bytes, || true, || {}), Ok(bytes.len()));
         assert_eq!(d.size(), 10_100);
         let all = read_all(&d);
         assert!(all[..100].iter().all(|&b| b == 0));
@@ -149,7 +181,7 @@ mod tests {
     #[test]
     fn sparse_offsets_allocate_only_touched_pages() {
         let mut d = PagedData::default();
-        assert_eq!(d.write(1 << 40, b"x", || true), Ok(1));
+        assert_eq!(d.write(1 << 40, b"x", || true, || {}), Ok(1));
         assert_eq!(d.page_count(), 1);
         let mut buf = [1u8; 8];
         assert_eq!(d.read(4096 * 7, &mut buf), 8);
@@ -159,9 +191,9 @@ mod tests {
     #[test]
     fn shrink_then_grow_exposes_zeros() {
         let mut d = PagedData::default();
-        d.write(0, &[7u8; 5000], || true).unwrap();
-        assert_eq!(d.truncate(10), Ok(1));
-        assert_eq!(d.truncate(5000), Ok(0));
+        d.write(0, &[7u8; 5000], || true, || {}).unwrap();
+        assert_eq!(d.truncate(10, || {}), Ok(1));
+        assert_eq!(d.truncate(5000, || {}), Ok(0));
         let all = read_all(&d);
         assert_eq!(&all[..10], &[7u8; 10]);
         assert!(all[10..].iter().all(|&b| b == 0));
@@ -178,16 +210,16 @@ mod tests {
             budget -= 1;
             true
         };
-        assert_eq!(d.write(0, &[1u8; 3 * PAGE_SIZE], &mut reserve), Ok(PAGE_SIZE));
-        assert_eq!(d.write(PAGE, b"more", &mut reserve), Err(Errno::ENOSPC));
-        assert_eq!(d.write(5, b"in place", &mut reserve), Ok(8));
+        assert_eq!(d.write(0, &[1u8; 3 * PAGE_SIZE], &mut reserve, || {}), Ok(PAGE_SIZE));
+        assert_eq!(d.write(PAGE, b"more", &mut reserve, || {}), Err(Errno::ENOSPC));
+        assert_eq!(d.write(5, b"in place", &mut reserve, || {}), Ok(8));
     }
 
     #[test]
     fn file_size_limit() {
         let mut d = PagedData::default();
-        assert_eq!(d.write(MAX_FILE_SIZE, b"x", || true), Err(Errno::EFBIG));
-        assert_eq!(d.write(MAX_FILE_SIZE - 1, b"xy", || true), Ok(1));
-        assert_eq!(d.truncate(MAX_FILE_SIZE + 1), Err(Errno::EFBIG));
+        assert_eq!(d.write(MAX_FILE_SIZE, b"x", || true, || {}), Err(Errno::EFBIG));
+        assert_eq!(d.write(MAX_FILE_SIZE - 1, b"xy", || true, || {}), Ok(1));
+        assert_eq!(d.truncate(MAX_FILE_SIZE + 1, || {}), Err(Errno::EFBIG));
     }
 }

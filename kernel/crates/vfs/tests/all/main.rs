@@ -10,5 +10,6 @@ mod limits;
 mod mounts;
 mod perms;
 mod rename;
+mod snapshot;
 mod tmpfs;
 mod walk;

@@ -1,0 +1,189 @@
+//! A container's mount namespace: its root filesystem (read-only if
+//! `root.readonly`), a devfs on `/dev`, and the spec's `mounts` that this kernel
+//! has filesystems for.
+//!
+//! Mounts: `tmpfs` (options `size=`, `mode=`, `ro`, `nosuid`, `nodev`, `noexec`)
+//! and bind mounts (`bind`/`rbind`, the source a host path, relative to the
+//! bundle directory) are made; a `tmpfs` on `/dev` is the devfs. `proc`,
+//! `sysfs`, `devpts`, `mqueue` and `cgroup` have no filesystem here yet: they
+//! are skipped and said so in one log line. Any other type is an error.
+//! Missing mount points are created (in the root filesystem even if it is to
+//! be read-only, as runc does before it remounts).
+//! Invariants: nothing of the host is reachable except what a bind mount names.
+//! May call: `fs`.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use errno::Errno;
+use oci::runtime::Mount;
+use oci::Spec;
+use vfs::{Cred, DevFs, FileKind, FileSystem, MountOptions, TmpFs, TmpFsOptions, Vfs};
+
+/// Filesystem types accepted but not mounted yet.
+const NOT_YET: [&str; 5] = ["sysfs", "devpts", "mqueue", "cgroup", "cgroup2"];
+
+/// How a namespace is put together.
+pub struct Plan<'a> {
+    pub id: &'a str,
+    pub spec: &'a Spec,
+    /// Where relative bind sources are (the bundle directory), if anywhere.
+    pub bundle_dir: Option<&'a str>,
+    /// Also mount a fresh tmpfs on `/tmp` (image containers, as before bundles).
+    pub tmp: bool,
+    /// Level of the skipped-mounts note (info for a user's bundle, debug for
+    /// the default mounts of an image's generated spec).
+    pub note_level: log::Level,
+}
+
+/// The namespace over `rootfs` described by `plan`.
+pub fn build(rootfs: Arc<TmpFs>, plan: &Plan<'_>) -> Result<Arc<Vfs>, String> {
+    // A writable view of the root filesystem, for making mount points.
+    let rw = Vfs::new(rootfs.clone());
+    let mut options = MountOptions::new(rootfs.fs_type());
+    options.flags.read_only = plan.spec.root.readonly;
+    let ns = Arc::new(Vfs::with_root_options(rootfs, options));
+    let clock: Arc<dyn vfs::Clock> = Arc::new(crate::fs::KernelClock);
+
+    ensure(&ns, &rw, "/dev", FileKind::Directory)?;
+    let devfs = DevFs::new(clock.clone(), Arc::new(crate::fs::HwEntropy)).map_err(|e| format!("devfs: {e}"))?;
+    let console: Arc<dyn vfs::CharDevice> = Arc::new(crate::fs::ConsoleDevice);
+    for (dev, major, minor) in [("console", 5, 1), ("tty", 5, 0)] {
+        devfs.register(dev, major, minor, console.clone()).map_err(|e| format!("devfs {dev}: {e}"))?;
+    }
+    ns.mount("/dev", devfs, MountOptions::new("devfs")).map_err(|e| format!("mount /dev: {e}"))?;
+    if plan.tmp {
+        ensure(&ns, &rw, "/tmp", FileKind::Directory)?;
+        ns.mount("/tmp", TmpFs::new(clock.clone(), TmpFsOptions::default()), MountOptions::new("tmpfs"))
+            .map_err(|e| format!("mount /tmp: {e}"))?;
+    }
+
+    let mut skipped: Vec<String> = Vec::new();
+    for (i, m) in plan.spec.mounts.iter().enumerate() {
+        let fail = |e: &dyn core::fmt::Display| format!("mounts[{i}] ({}): {e}", m.destination);
+        let bind = m.kind == "bind" || m.options.iter().any(|o| o == "bind" || o == "rbind");
+        if bind {
+            mount_bind(&ns, &rw, m, plan.bundle_dir).map_err(|e| fail(&e))?;
+        } else if m.kind == "tmpfs" && m.destination.trim_end_matches('/') == "/dev" {
+            // The devfs above is this container's /dev.
+        } else if m.kind == "tmpfs" {
+            ensure(&ns, &rw, &m.destination, FileKind::Directory).map_err(|e| fail(&e))?;
+            let (fs_options, mount_options) = tmpfs_options(m).map_err(|e| fail(&e))?;
+            let fs = TmpFs::new(clock.clone(), fs_options);
+            ns.mount(&m.destination, fs, mount_options).map_err(|e| fail(&e))?;
+        } else if m.kind == "proc" {
+            // Mounted by the runtime once the container's PID namespace
+            // exists (`task::procfs::mount`); here only its mount point.
+            ensure(&ns, &rw, &m.destination, FileKind::Directory).map_err(|e| fail(&e))?;
+        } else if NOT_YET.contains(&m.kind.as_str()) {
+            skipped.push(format!("{} ({})", m.destination, m.kind));
+        } else {
+            return Err(fail(&format!("filesystem type {:?} is not supported", m.kind)));
+        }
+    }
+    if !skipped.is_empty() {
+        log::log!(plan.note_level, "container {}: not mounted, no such filesystem yet: {}", plan.id, skipped.join(", "));
+    }
+    Ok(ns)
+}
+
+/// Makes sure `path` exists in `ns` as a `kind` (directory or file), creating
+/// what is missing: through `ns`, or through the writable view `rw` where `ns`
+/// has the read-only root.
+fn ensure(ns: &Vfs, rw: &Vfs, path: &str, kind: FileKind) -> Result<(), String> {
+    let cred = Cred::root();
+    let mut prefix = String::new();
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    for (i, part) in parts.iter().enumerate() {
+        prefix.push('/');
+        prefix.push_str(part);
+        let last = i + 1 == parts.len();
+        match ns.stat(&cred, &ns.root(), &prefix) {
+            Ok(st) if last && st.meta.kind != kind => return Err(format!("{prefix}: exists and is not a {}", kind_name(kind))),
+            Ok(_) => continue,
+            Err(Errno::ENOENT) => {}
+            Err(e) => return Err(format!("{prefix}: {e}")),
+        }
+        let make = |vfs: &Vfs| {
+            if last && kind == FileKind::Regular {
+                vfs.create(&cred, &vfs.root(), &prefix, 0o644).map(|_| ())
+            } else {
+                vfs.mkdir(&cred, &vfs.root(), &prefix, 0o755).map(|_| ())
+            }
+        };
+        match make(ns) {
+            Ok(()) => {}
+            Err(Errno::EROFS) => make(rw).map_err(|e| format!("{prefix}: {e}"))?,
+            Err(e) => return Err(format!("{prefix}: {e}")),
+        }
+    }
+    Ok(())
+}
+
+fn kind_name(kind: FileKind) -> &'static str {
+    if kind == FileKind::Directory { "directory" } else { "file" }
+}
+
+/// A bind mount of a host path (absolute, or relative to the bundle directory).
+fn mount_bind(ns: &Vfs, rw: &Vfs, m: &Mount, bundle_dir: Option<&str>) -> Result<(), String> {
+    let host = crate::fs::host();
+    let cred = crate::fs::root_cred();
+    let source = match (m.source.starts_with('/'), bundle_dir) {
+        (true, _) => m.source.clone(),
+        (false, Some(dir)) => format!("{dir}/{}", m.source),
+        (false, None) => return Err(format!("bind source {:?} must be absolute here", m.source)),
+    };
+    let from = host.resolve_as(&cred, &host.root(), &source, true).map_err(|e| format!("bind source {source}: {e}"))?;
+    let kind = if from.kind() == Ok(FileKind::Directory) { FileKind::Directory } else { FileKind::Regular };
+    ensure(ns, rw, &m.destination, kind)?;
+    let to = ns.resolve(&ns.root(), &m.destination, true).map_err(|e| format!("{e}"))?;
+    let mut options = MountOptions::new(&source);
+    apply_flags(&mut options, &m.options);
+    ns.bind(&from, &to, options).map_err(|e| format!("{e}"))
+}
+
+fn apply_flags(options: &mut MountOptions, list: &[String]) {
+    for o in list {
+        match o.as_str() {
+            "ro" => options.flags.read_only = true,
+            "rw" => options.flags.read_only = false,
+            "nosuid" => options.flags.nosuid = true,
+            "nodev" => options.flags.nodev = true,
+            "noexec" => options.flags.noexec = true,
+            _ => {}
+        }
+    }
+}
+
+/// A tmpfs mount's `size=`/`mode=` (other data options are ignored, as
+/// `strictatime` and friends change nothing here) and flags.
+fn tmpfs_options(m: &Mount) -> Result<(TmpFsOptions, MountOptions), String> {
+    let mut fs = TmpFsOptions::default();
+    let mut mount = MountOptions::new(if m.source.is_empty() { "tmpfs" } else { &m.source });
+    apply_flags(&mut mount, &m.options);
+    let mut data = Vec::new();
+    for o in &m.options {
+        if let Some(v) = o.strip_prefix("mode=") {
+            fs.root_perm = u32::from_str_radix(v, 8).ok().filter(|p| *p <= 0o7777).ok_or_else(|| format!("bad option {o:?}"))?;
+            data.push(o.clone());
+        } else if let Some(v) = o.strip_prefix("size=") {
+            fs.size_limit = Some(parse_size(v).ok_or_else(|| format!("bad option {o:?}"))?);
+            data.push(o.clone());
+        }
+    }
+    mount.data = data.join(",");
+    Ok((fs, mount))
+}
+
+/// `65536k`, `64m`, `1g` or bytes.
+fn parse_size(v: &str) -> Option<u64> {
+    let (digits, shift) = match v.as_bytes().last()? {
+        b'k' | b'K' => (&v[..v.len() - 1], 10),
+        b'm' | b'M' => (&v[..v.len() - 1], 20),
+        b'g' | b'G' => (&v[..v.len() - 1], 30),
+        _ => (v, 0),
+    };
+    digits.parse::<u64>().ok()?.checked_mul(1 << shift)
+}
