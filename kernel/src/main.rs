@@ -19,6 +19,7 @@ mod container;
 mod dev;
 mod fs;
 mod mm;
+mod net;
 mod panic;
 mod power;
 mod shell;
@@ -75,8 +76,10 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
     arch::enable_interrupts();
     dev::pci::init();
     dev::virtio::blk::probe();
+    dev::virtio::net::probe();
     fs::init();
     task::init();
+    net::init();
 
     log::info!(
         "Cyrius {VERSION} up: kernel at {:#x}, {} Mcycles since entry",

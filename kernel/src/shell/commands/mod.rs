@@ -3,6 +3,7 @@
 
 mod containers;
 mod files;
+mod net;
 mod programs;
 mod system;
 
@@ -56,6 +57,9 @@ pub static COMMANDS: &[Command] = &[
     cmd!("df", "df", "disk space of mounted filesystems", files::df),
     cmd!("images", "images", "list the OCI images on the data disk (digests verified)", containers::images),
     cmd!("oci-runtime", "oci-runtime create|start|run|state|delete|list ...", "containers: create --image NAME ID, start ID, run --image NAME ID, state ID, delete [--force] ID, list", containers::oci_runtime),
+    cmd!("ifconfig", "ifconfig [eth0]", "network interface: addresses (from DHCP) and counters", net::ifconfig),
+    cmd!("ping", "ping [-c COUNT] HOST", "send ICMP echo requests (QEMU's gateway 10.0.2.2 answers)", net::ping),
+    cmd!("httpget", "httpget HOST[:PORT] [PATH]", "HTTP/1.0 GET over the kernel's TCP; prints the body", net::httpget),
     cmd!("run", "run <linux-program> [args...]", "run a static Linux x86_64 program in user mode", programs::run),
 ];
 
