@@ -93,3 +93,47 @@ fn containers_see_only_their_own_files() {
     m.run_expect("ls /tmp", &[]);
     m.poweroff();
 }
+
+#[test]
+fn running_containers_side_by_side_kill_exec_ps() {
+    test_disk();
+    let mut m = Machine::boot(&QemuConfig::for_tests());
+    m.run("log error");
+    let long = std::time::Duration::from_secs(60);
+    // create + start: the container runs on its own; the shell answers at once.
+    m.run_with_timeout("oci-runtime create --image busybox s1 sleep 100", long);
+    m.run_expect("oci-runtime start s1", &[]);
+    m.run_expect("oci-runtime state s1", &["\"status\": \"running\""]);
+    m.run_with_timeout("oci-runtime run -d --image busybox s2 sh -c 'sleep 50 & sleep 60'", long);
+    // Each sees only its own processes; its init is PID 1 inside.
+    let ps1 = m.run("oci-runtime ps s1");
+    m.assert(ps1.lines().any(|l| l.contains(" 1 ") && l.ends_with("sleep 100")), &format!("ps s1: {ps1:?}"));
+    m.assert(!ps1.contains("sleep 60"), &format!("s1 sees s2's process: {ps1:?}"));
+    let mut ps2 = String::new();
+    for _ in 0..50 {
+        ps2 = m.run("oci-runtime ps s2");
+        if ps2.contains("sleep 50") {
+            break;
+        }
+    }
+    m.assert(ps2.contains("sleep 50") && ps2.contains("sleep 60") && !ps2.contains("sleep 100"), &format!("ps s2: {ps2:?}"));
+    // exec runs another process inside, in the foreground, with its exit status.
+    m.run_expect("oci-runtime exec s1 echo hi from exec", &["hi from exec"]);
+    m.run_expect("oci-runtime exec s1 sh -c 'exit 4'", &["exit status 4"]);
+    let host_ps = m.run("ps");
+    m.assert(host_ps.contains("s1") && host_ps.contains("s2") && host_ps.contains("sleep 100"), &format!("host ps: {host_ps:?}"));
+    // SIGTERM to an init without a handler is ignored (Linux's rule for PID 1); SIGKILL is not.
+    m.run_expect("oci-runtime kill s1", &[]);
+    m.run_expect("oci-runtime state s1", &["\"status\": \"running\""]);
+    m.run_expect("oci-runtime kill s1 KILL", &[]);
+    m.run_expect("oci-runtime state s1", &["\"status\": \"stopped\""]);
+    m.run_expect("oci-runtime kill s1 KILL", &["cannot kill a container that is stopped"]);
+    m.run_expect("oci-runtime delete s2", &["not stopped: running"]);
+    m.run_expect("oci-runtime delete --force s2", &[]);
+    m.run_expect("oci-runtime delete s1", &[]);
+    let list = m.run("oci-runtime list");
+    m.assert(!list.contains("s1") && !list.contains("s2"), &format!("list after delete: {list:?}"));
+    let after = m.run("ps");
+    m.assert(!after.contains("sleep"), &format!("processes left behind: {after:?}"));
+    m.poweroff();
+}

@@ -22,6 +22,7 @@ mod mm;
 mod net;
 mod panic;
 mod power;
+mod sched;
 mod shell;
 mod sync;
 mod task;
@@ -69,6 +70,7 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
         .into_option()
         .expect("the bootloader maps physical memory (BOOT_CONFIG asks for it)");
     mm::init(&boot_info.memory_regions, phys_offset);
+    task::init();
 
     arch::init_interrupt_controller(time::HZ);
     time::init();
@@ -78,7 +80,9 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
     dev::virtio::blk::probe();
     dev::virtio::net::probe();
     fs::init();
-    task::init();
+    if let Err(e) = task::procfs::mount(fs::host(), &task::pidns::host()) {
+        log::error!("host fs: mount /proc: {e}");
+    }
     net::init();
 
     log::info!(

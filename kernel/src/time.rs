@@ -12,7 +12,8 @@ static BOOT_EPOCH: AtomicI64 = AtomicI64::new(0);
 
 /// IRQ 0 handler.
 pub fn on_tick() {
-    TICKS.fetch_add(1, Ordering::Relaxed);
+    let now = TICKS.fetch_add(1, Ordering::Relaxed) + 1;
+    crate::sched::on_tick(now);
 }
 
 pub fn ticks() -> u64 {

@@ -5,29 +5,41 @@
 //!
 //! Invariants: every handler returns `Result<usize, Errno>`; an unknown
 //! number is `-ENOSYS`, logged once with its number; nothing fakes success.
-//! May call: `task`, `mm`, `fs`, `console`, `time`.
+//! Handlers run inside `sched::with_task` and so must not end the thread
+//! themselves: they return an [`Outcome`] and the entry acts on it after.
+//! May call: `task`, `sched`, `mm`, `fs`, `console`, `time`.
 
 mod linux;
 
-use crate::arch::usermode::SyscallFrame;
-use crate::task::{self, Abi};
+use crate::arch::usermode::TrapFrame;
+use crate::task::{self, exit, Abi};
 
 /// What a handler asks of the entry code.
 pub enum Outcome {
     Return(Result<usize, errno::Errno>),
-    Exit(i32),
+    /// The handler rewrote the whole frame (execve, rt_sigreturn).
+    Replaced,
+    /// exit: this thread ends.
+    ExitThread(i32),
+    /// exit_group: the process ends.
+    ExitGroup(i32),
+    /// The process dies by this signal (a corrupt signal frame).
+    ExitGroupSignal(u32),
 }
 
 /// Called by the syscall entry with the saved user registers.
-pub fn syscall(frame: &mut SyscallFrame) {
+pub fn syscall(frame: &mut TrapFrame) {
     crate::arch::enable_interrupts();
-    let outcome = task::with_current(|p| match p.abi {
-        Abi::Linux => linux::dispatch(p, frame),
+    let outcome = crate::sched::with_task(|t| match t.proc.abi {
+        Abi::Linux => linux::dispatch(t, frame),
     });
     match outcome {
         Some(Outcome::Return(Ok(v))) => frame.rax = v as u64,
         Some(Outcome::Return(Err(e))) => frame.rax = e.as_syscall_ret() as u64,
-        Some(Outcome::Exit(code)) => task::exit_current(code),
-        None => task::exit_current(127),
+        Some(Outcome::Replaced) => {}
+        Some(Outcome::ExitThread(code)) => exit::exit_thread(Some(code)),
+        Some(Outcome::ExitGroup(code)) => exit::exit_group(task::ExitStatus::Exited(code)),
+        Some(Outcome::ExitGroupSignal(sig)) => exit::exit_group(task::ExitStatus::Signaled(sig as u8, true)),
+        None => exit::exit_thread(Some(127)),
     }
 }

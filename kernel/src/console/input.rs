@@ -1,8 +1,14 @@
-//! Bytes typed on the console: filled by the COM1 IRQ, drained by the shell.
-//! A fixed ring (no allocation in the interrupt handler); when full, new bytes
-//! are dropped and counted.
+//! Bytes typed on the console: filled by the COM1 IRQ, drained by the shell
+//! or a program reading the console. A fixed ring; when full, new bytes are
+//! dropped and counted. Readers sleep on [`INPUT`] (woken by the IRQ).
 
+use errno::{Errno, KResult};
+
+use crate::sched::WaitQueue;
 use crate::sync::IrqMutex;
+
+/// Woken when a byte arrives.
+pub static INPUT: WaitQueue = WaitQueue::new();
 
 const CAPACITY: usize = 4096;
 
@@ -25,6 +31,9 @@ pub fn push(byte: u8) {
     let tail = (ring.head + ring.len) % CAPACITY;
     ring.buf[tail] = byte;
     ring.len += 1;
+    drop(ring);
+    INPUT.wake_all();
+    crate::task::files::readiness_changed();
 }
 
 /// True if a byte is waiting.
@@ -43,16 +52,32 @@ pub fn try_read() -> Option<u8> {
     Some(byte)
 }
 
-/// Blocks (halting the CPU, not spinning) until a byte arrives.
+/// Sleeps until a byte arrives (the CPU runs other threads or halts).
 pub fn read_blocking() -> u8 {
-    loop {
-        // Check and sleep with interrupts off in between, so a byte that
-        // arrives after the check wakes the `hlt`.
-        x86_64::instructions::interrupts::disable();
-        if let Some(b) = try_read() {
-            x86_64::instructions::interrupts::enable();
-            return b;
-        }
-        crate::arch::cpu::enable_and_halt();
+    INPUT.wait_for(try_read)
+}
+
+/// A program's read of the console: what is waiting (at least one byte),
+/// EAGAIN if nonblocking and empty, EINTR if a signal comes first.
+pub fn read_user(buf: &mut [u8], nonblock: bool) -> KResult<usize> {
+    if buf.is_empty() {
+        return Ok(0);
     }
+    let first = if nonblock {
+        try_read().ok_or(Errno::EAGAIN)?
+    } else {
+        INPUT.wait_interruptible(try_read, None).map_err(|_| Errno::EINTR)?
+    };
+    buf[0] = first;
+    let mut n = 1;
+    while n < buf.len() {
+        match try_read() {
+            Some(b) => {
+                buf[n] = b;
+                n += 1;
+            }
+            None => break,
+        }
+    }
+    Ok(n)
 }

@@ -26,9 +26,29 @@ pub struct Container {
     pub image: String,
     pub spec: Spec,
     pub vfs: Arc<Vfs>,
+    /// Kernel pid of the init process (0 before start).
     pub pid: u32,
     pub created: Timestamp,
     pub exit: Option<ExitStatus>,
+    /// The container's PID namespace (its init is PID 1 there).
+    pub pidns: Arc<task::PidNs>,
+    pub init: Option<Arc<task::Process>>,
+}
+
+impl Container {
+    /// Notices that the init ended (the runtime-spec "stopped" state).
+    fn refresh(&mut self) {
+        if self.status != Status::Running {
+            return;
+        }
+        if let Some(status) = self.init.as_ref().and_then(|p| p.exit_status()) {
+            self.status = Status::Stopped;
+            self.exit = Some(status);
+            if let Some(init) = self.init.take() {
+                task::exit::reap(&init);
+            }
+        }
+    }
 }
 
 static CONTAINERS: Mutex<BTreeMap<String, Container>> = Mutex::new(BTreeMap::new());
@@ -83,6 +103,8 @@ pub fn create(id: &str, image_name: &str, command: Vec<String>) -> Result<(), St
     if !command.is_empty() {
         spec.process.args = command;
     }
+    let pidns = task::PidNs::new_container();
+    task::procfs::mount(&ns, &pidns).map_err(|e| format!("mount /proc: {e}"))?;
     let (sec, nsec) = crate::time::now();
     let container = Container {
         id: id.to_string(),
@@ -93,6 +115,8 @@ pub fn create(id: &str, image_name: &str, command: Vec<String>) -> Result<(), St
         pid: 0,
         created: Timestamp::new(sec, nsec),
         exit: None,
+        pidns,
+        init: None,
     };
     let mut table = CONTAINERS.lock();
     if table.contains_key(id) {
@@ -115,39 +139,156 @@ fn lookup_program(ns: &Vfs, env: &[String], prog: &str) -> Result<String, String
         .ok_or_else(|| format!("exec: \"{prog}\": executable file not found in $PATH"))
 }
 
-/// `start ID`: runs the container's process to completion (one process at a
-/// time for now) and returns how it ended.
-pub fn start(id: &str) -> Result<ExitStatus, String> {
-    let (ns, args, env, cwd) = {
+/// How a started process talks to the world.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Attach {
+    /// Console on stdin, stdout and stderr; the caller waits for the end.
+    Foreground,
+    /// stdin from /dev/null, output to the console; runs on its own.
+    Background,
+}
+
+fn stdio(ns: &Arc<Vfs>, attach: Attach) -> Result<task::files::FdTable, String> {
+    let mut files = task::files::FdTable::with_console();
+    if attach == Attach::Background {
+        let null = ns
+            .open(&Cred::root(), &ns.root(), "/dev/null", vfs::OpenFlags::read_only(), 0)
+            .map_err(|e| format!("/dev/null: {e}"))?;
+        let file = task::files::OpenFile::new(task::files::Node::Path(null), true, false, 0);
+        files.put(0, file, false).map_err(|e| format!("stdin: {e}"))?;
+    }
+    Ok(files)
+}
+
+/// Starts `args` inside the container's namespaces (init or exec'd process).
+fn spawn_in(c: &Container, args: &[String], env: &[String], cwd: &str, attach: Attach) -> Result<Arc<task::Process>, String> {
+    let prog = args.first().ok_or_else(|| String::from("process.args is empty"))?;
+    let path = lookup_program(&c.vfs, env, prog)?;
+    let cwd_loc = c.vfs.resolve(&c.vfs.root(), cwd, true).map_err(|e| format!("process.cwd {cwd}: {e}"))?;
+    task::spawn(task::Spawn {
+        path: &path,
+        argv: args,
+        envp: env,
+        vfs: c.vfs.clone(),
+        cwd: cwd_loc,
+        ns: c.pidns.clone(),
+        container: Some(c.id.clone()),
+        files: stdio(&c.vfs, attach)?,
+    })
+    .map_err(|e| format!("exec {path}: {e}"))
+}
+
+/// `start ID`: starts the container's init. Foreground: waits for it to
+/// end and returns how it ended; background: returns at once.
+pub fn start(id: &str, attach: Attach) -> Result<Option<ExitStatus>, String> {
+    let init = {
         let mut table = CONTAINERS.lock();
         let c = table.get_mut(id).ok_or_else(|| format!("container '{id}' does not exist"))?;
         if c.status != Status::Created {
             return Err(format!("cannot start a container that is {}", c.status));
         }
         let p = &c.spec.process;
-        (c.vfs.clone(), p.args.clone(), p.env.clone(), p.cwd.clone())
-    };
-    let prog = args.first().ok_or_else(|| String::from("process.args is empty"))?;
-    let path = lookup_program(&ns, &env, prog)?;
-    let cwd_loc = ns.resolve(&ns.root(), &cwd, true).map_err(|e| format!("process.cwd {cwd}: {e}"))?;
-    let process = task::exec(&path, &args, &env, ns.clone(), cwd_loc).map_err(|e| format!("exec {path}: {e}"))?;
-    let pid = process.pid;
-    if let Some(c) = CONTAINERS.lock().get_mut(id) {
+        let (args, env, cwd) = (p.args.clone(), p.env.clone(), p.cwd.clone());
+        let init = spawn_in(c, &args, &env, &cwd, attach)?;
         c.status = Status::Running;
-        c.pid = pid;
+        c.pid = init.pid;
+        c.init = Some(init.clone());
+        init
+    };
+    if attach == Attach::Background {
+        return Ok(None);
     }
-    let status = task::run(process);
+    let status = task::wait_exit(&init);
     if let Some(c) = CONTAINERS.lock().get_mut(id) {
         c.status = Status::Stopped;
         c.exit = Some(status);
+        c.init = None;
     }
-    Ok(status)
+    Ok(Some(status))
+}
+
+/// True if the container's config asks for a terminal (process.terminal).
+pub fn wants_terminal(id: &str) -> Result<bool, String> {
+    let table = CONTAINERS.lock();
+    let c = table.get(id).ok_or_else(|| format!("container '{id}' does not exist"))?;
+    Ok(c.spec.process.terminal)
+}
+
+/// `exec ID CMD...`: runs another process in a running container, in the
+/// foreground, and returns how it ended.
+pub fn exec(id: &str, args: &[String]) -> Result<ExitStatus, String> {
+    let p = {
+        let mut table = CONTAINERS.lock();
+        let c = table.get_mut(id).ok_or_else(|| format!("container '{id}' does not exist"))?;
+        c.refresh();
+        if c.status != Status::Running {
+            return Err(format!("cannot exec in a container that is {}", c.status));
+        }
+        let sp = &c.spec.process;
+        let (env, cwd) = (sp.env.clone(), sp.cwd.clone());
+        spawn_in(c, args, &env, &cwd, Attach::Foreground)?
+    };
+    Ok(task::wait_exit(&p))
+}
+
+/// A signal by name (`KILL`, `SIGKILL`) or number.
+pub fn parse_signal(s: &str) -> Option<u32> {
+    const NAMES: [&str; 31] = [
+        "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2", "PIPE", "ALRM", "TERM",
+        "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO",
+        "PWR", "SYS",
+    ];
+    if let Ok(n) = s.parse::<u32>() {
+        return (n <= 64).then_some(n);
+    }
+    let name = s.strip_prefix("SIG").unwrap_or(s);
+    NAMES.iter().position(|n| n.eq_ignore_ascii_case(name)).map(|i| i as u32 + 1)
+}
+
+/// `kill ID [SIGNAL]` (default SIGTERM): to the init, or to every process
+/// with `all`. As on Linux, a namespace's init only receives signals it
+/// handles (SIGKILL and SIGSTOP always).
+pub fn kill(id: &str, sig: u32, all: bool) -> Result<(), String> {
+    let mut table = CONTAINERS.lock();
+    let c = table.get_mut(id).ok_or_else(|| format!("container '{id}' does not exist"))?;
+    c.refresh();
+    if c.status != Status::Running {
+        return Err(format!("cannot kill a container that is {}", c.status));
+    }
+    let targets = if all { c.pidns.processes() } else { c.init.iter().cloned().collect() };
+    for p in targets {
+        let handled = p.signals.lock().get(sig).handler > task::signal::SIG_IGN;
+        if p.vpid == 1 && sig != task::signal::SIGKILL && sig != task::signal::SIGSTOP && !handled {
+            continue;
+        }
+        task::signal::send_to_process(&p, sig);
+    }
+    drop(table);
+    // Let the targets act on it before the shell reads the next command.
+    crate::sched::yield_now();
+    Ok(())
+}
+
+/// `ps ID`: (kernel pid, pid inside, state, CPU ms, command) of its processes.
+pub fn ps(id: &str) -> Result<Vec<(u32, u32, char, u64, String)>, String> {
+    let mut table = CONTAINERS.lock();
+    let c = table.get_mut(id).ok_or_else(|| format!("container '{id}' does not exist"))?;
+    c.refresh();
+    let mut out: Vec<_> = c
+        .pidns
+        .processes()
+        .into_iter()
+        .map(|p| (p.pid, p.vpid, task::state_letter(&p), p.cpu_ticks(), p.cmdline.lock().join(" ")))
+        .collect();
+    out.sort_by_key(|r| r.1);
+    Ok(out)
 }
 
 /// `state ID`: the runtime-spec state JSON.
 pub fn state(id: &str) -> Result<String, String> {
-    let table = CONTAINERS.lock();
-    let c = table.get(id).ok_or_else(|| format!("container '{id}' does not exist"))?;
+    let mut table = CONTAINERS.lock();
+    let c = table.get_mut(id).ok_or_else(|| format!("container '{id}' does not exist"))?;
+    c.refresh();
     let state = State {
         oci_version: c.spec.oci_version.clone(),
         id: c.id.clone(),
@@ -164,16 +305,27 @@ pub fn state(id: &str) -> Result<String, String> {
 
 /// `delete [--force] ID`.
 pub fn delete(id: &str, force: bool) -> Result<(), String> {
-    let mut table = CONTAINERS.lock();
-    let c = table.get(id).ok_or_else(|| format!("container '{id}' does not exist"))?;
-    if c.status == Status::Running && !force {
-        return Err(format!("cannot delete container '{id}' that is not stopped: running"));
+    let init = {
+        let mut table = CONTAINERS.lock();
+        let c = table.get_mut(id).ok_or_else(|| format!("container '{id}' does not exist"))?;
+        c.refresh();
+        if c.status == Status::Running && !force {
+            return Err(format!("cannot delete container '{id}' that is not stopped: running"));
+        }
+        c.init.clone()
+    };
+    if let Some(init) = init {
+        // --force: SIGKILL the init; the rest of its namespace dies with it.
+        task::signal::send_to_process(&init, task::signal::SIGKILL);
+        task::wait_exit(&init);
     }
-    table.remove(id);
+    CONTAINERS.lock().remove(id);
     Ok(())
 }
 
 /// `list`: (id, pid, status, image) of every container.
 pub fn list() -> Vec<(String, u32, Status, String)> {
-    CONTAINERS.lock().values().map(|c| (c.id.clone(), c.pid, c.status, c.image.clone())).collect()
+    let mut table = CONTAINERS.lock();
+    table.values_mut().for_each(Container::refresh);
+    table.values().map(|c| (c.id.clone(), c.pid, c.status, c.image.clone())).collect()
 }

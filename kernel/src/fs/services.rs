@@ -42,19 +42,7 @@ pub struct ConsoleDevice;
 
 impl CharDevice for ConsoleDevice {
     fn read(&self, _offset: u64, buf: &mut [u8]) -> KResult<usize> {
-        let Some(first) = buf.first_mut() else { return Ok(0) };
-        *first = crate::console::input::read_blocking();
-        let mut n = 1;
-        while n < buf.len() {
-            match crate::console::input::try_read() {
-                Some(b) => {
-                    buf[n] = b;
-                    n += 1;
-                }
-                None => break,
-            }
-        }
-        Ok(n)
+        crate::console::input::read_user(buf, false)
     }
 
     fn write(&self, _offset: u64, data: &[u8]) -> KResult<usize> {

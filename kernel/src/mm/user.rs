@@ -3,8 +3,16 @@
 //! memory: [`AddressSpace::copy_in`] / [`AddressSpace::copy_out`] check every
 //! page (present, user, writable for writes) first, so a bad pointer is
 //! `EFAULT`, never a kernel page fault.
+//!
+//! Copy-on-write: [`AddressSpace::fork`] shares every frame with the child;
+//! pages that were writable become read-only with the [`COW`] bit, and the
+//! first write (a user page fault, or a kernel `copy_out`) gives the writer a
+//! private copy ([`AddressSpace::resolve_cow`]). A frame's sharers are counted
+//! in `SHARED` (absent = one owner).
 
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
+use crate::sync::IrqMutex;
 use errno::{Errno, KResult};
 use x86_64::registers::control::{Cr3, Cr3Flags};
 use x86_64::structures::paging::mapper::{MappedFrame, Translate, TranslateResult};
@@ -39,10 +47,47 @@ impl Prot {
     }
 }
 
+/// Page-table bit (OS-available) marking a logically writable page whose
+/// frame is shared copy-on-write.
+const COW: PageTableFlags = PageTableFlags::BIT_9;
+
+/// Owners of shared frames (physical address -> count >= 2).
+static SHARED: IrqMutex<BTreeMap<u64, u32>> = IrqMutex::new(BTreeMap::new());
+
+fn share_frame(f: PhysFrame) {
+    let mut shared = SHARED.lock();
+    *shared.entry(f.start_address().as_u64()).or_insert(1) += 1;
+}
+
+fn is_shared(f: PhysFrame) -> bool {
+    SHARED.lock().contains_key(&f.start_address().as_u64())
+}
+
+/// Drops one owner of `f`; frees it when it was the last.
+fn release_frame(f: PhysFrame) {
+    let key = f.start_address().as_u64();
+    {
+        let mut shared = SHARED.lock();
+        if let Some(n) = shared.get_mut(&key) {
+            *n -= 1;
+            if *n <= 1 {
+                shared.remove(&key);
+            }
+            return;
+        }
+    }
+    frame::free(f);
+}
+
+/// Frames shared copy-on-write right now (for `mem`).
+pub fn shared_frames() -> usize {
+    SHARED.lock().len()
+}
+
 pub struct AddressSpace {
     l4: PhysFrame,
     /// Every user page mapped (to free them, and their frames, on drop).
-    pages: Vec<Page>,
+    pages: BTreeSet<u64>,
 }
 
 fn table(frame: PhysFrame) -> OffsetPageTable<'static> {
@@ -68,7 +113,7 @@ impl AddressSpace {
                 (&mut (*dst))[i] = (&(*src))[i].clone();
             }
         }
-        Ok(AddressSpace { l4, pages: Vec::new() })
+        Ok(AddressSpace { l4, pages: BTreeSet::new() })
     }
 
     /// Makes this the active address space.
@@ -90,9 +135,10 @@ impl AddressSpace {
         let parents = PageTableFlags::PRESENT | PageTableFlags::WRITABLE | PageTableFlags::USER_ACCESSIBLE;
         for addr in (first..end).step_by(PAGE as usize) {
             let page = Page::<Size4KiB>::containing_address(VirtAddr::new(addr));
-            if let TranslateResult::Mapped { flags, .. } = mapper.translate(page.start_address()) {
+            if let TranslateResult::Mapped { flags, frame, .. } = mapper.translate(page.start_address()) {
                 let merged = flags | prot.flags();
                 let merged = if prot.exec { merged - PageTableFlags::NO_EXECUTE } else { merged };
+                let merged = cow_adjust(merged, frame.start_address());
                 // SAFETY: only this space's user page changes its flags.
                 if let Ok(flush) = unsafe { mapper.update_flags(page, merged) } {
                     flush.flush();
@@ -109,7 +155,7 @@ impl AddressSpace {
                     return Err(Errno::ENOMEM);
                 }
             }
-            self.pages.push(page);
+            self.pages.insert(addr);
         }
         Ok(())
     }
@@ -124,8 +170,12 @@ impl AddressSpace {
         let mut mapper = table(self.l4);
         for addr in (start..end).step_by(PAGE as usize) {
             let page = Page::<Size4KiB>::containing_address(VirtAddr::new(addr));
+            let flags = match mapper.translate(page.start_address()) {
+                TranslateResult::Mapped { frame, .. } => cow_adjust(prot.flags(), frame.start_address()),
+                _ => return Err(Errno::ENOMEM),
+            };
             // SAFETY: only this space's user page changes its flags.
-            match unsafe { mapper.update_flags(page, prot.flags()) } {
+            match unsafe { mapper.update_flags(page, flags) } {
                 Ok(flush) => flush.flush(),
                 Err(_) => return Err(Errno::ENOMEM),
             }
@@ -138,17 +188,115 @@ impl AddressSpace {
         let first = start & !(PAGE - 1);
         let end = start.checked_add(len).ok_or(Errno::EINVAL)?.next_multiple_of(PAGE).min(USER_END);
         let mut mapper = table(self.l4);
-        let mut freed = Vec::new();
-        for addr in (first..end).step_by(PAGE as usize) {
+        let mapped: Vec<u64> = self.pages.range(first..end).copied().collect();
+        for addr in mapped {
             let page = Page::<Size4KiB>::containing_address(VirtAddr::new(addr));
             if let Ok((frame, flush)) = mapper.unmap(page) {
                 flush.flush();
-                frame::free(frame);
-                freed.push(page);
+                release_frame(frame);
+            }
+            self.pages.remove(&addr);
+        }
+        Ok(())
+    }
+
+    /// A copy-on-write duplicate of this space (fork): every frame is shared,
+    /// and writable pages become read-only + COW in both spaces.
+    pub fn fork(&self) -> KResult<AddressSpace> {
+        let mut child = AddressSpace::new()?;
+        let mut parent_map = table(self.l4);
+        let mut child_map = table(child.l4);
+        let parents = PageTableFlags::PRESENT | PageTableFlags::WRITABLE | PageTableFlags::USER_ACCESSIBLE;
+        for &addr in &self.pages {
+            let page = Page::<Size4KiB>::containing_address(VirtAddr::new(addr));
+            let TranslateResult::Mapped { frame: MappedFrame::Size4KiB(frame), flags, .. } =
+                parent_map.translate(page.start_address())
+            else {
+                continue;
+            };
+            let flags = if flags.intersects(PageTableFlags::WRITABLE | COW) {
+                (flags - PageTableFlags::WRITABLE) | COW
+            } else {
+                flags
+            };
+            // SAFETY: only this space's user page changes its flags.
+            if let Ok(flush) = unsafe { parent_map.update_flags(page, flags) } {
+                flush.ignore();
+            }
+            share_frame(frame);
+            // SAFETY: the child's page is unmapped (a fresh space); the frame
+            // stays alive because its share count was raised just above.
+            match unsafe { child_map.map_to_with_table_flags(page, frame, flags, parents, &mut GlobalFrames) } {
+                Ok(flush) => flush.ignore(),
+                Err(_) => {
+                    release_frame(frame);
+                    return Err(Errno::ENOMEM);
+                }
+            }
+            child.pages.insert(addr);
+        }
+        // The parent's writable pages just became read-only: drop stale TLB entries.
+        if Cr3::read().0 == self.l4 {
+            x86_64::instructions::tlb::flush_all();
+        }
+        Ok(child)
+    }
+
+    /// Resolves a write to a COW page at `addr`: the page gets a private
+    /// frame (or keeps its frame if no one else shares it any more) and
+    /// becomes writable. False if `addr` is not a COW page.
+    pub fn resolve_cow(&self, addr: u64) -> bool {
+        if addr >= USER_END {
+            return false;
+        }
+        let page = Page::<Size4KiB>::containing_address(VirtAddr::new(addr));
+        let mut mapper = table(self.l4);
+        let TranslateResult::Mapped { frame: MappedFrame::Size4KiB(old), flags, .. } = mapper.translate(page.start_address())
+        else {
+            return false;
+        };
+        if !flags.contains(COW) {
+            return false;
+        }
+        let writable = (flags | PageTableFlags::WRITABLE) - COW;
+        if !is_shared(old) {
+            // SAFETY: only this space's user page changes its flags.
+            if let Ok(flush) = unsafe { mapper.update_flags(page, writable) } {
+                flush.flush();
+            }
+            return true;
+        }
+        let Some(new) = frame::alloc() else { return false };
+        let (src, dst) = (super::phys_to_virt(old.start_address()), super::phys_to_virt(new.start_address()));
+        // SAFETY: both frames are whole 4 KiB frames mapped by the physical
+        // window; `new` is fresh, so the two do not overlap.
+        unsafe { core::ptr::copy_nonoverlapping(src.as_ptr::<u8>(), dst.as_mut_ptr::<u8>(), PAGE as usize) };
+        let Ok((_, flush)) = mapper.unmap(page) else {
+            frame::free(new);
+            return false;
+        };
+        flush.flush();
+        let parents = PageTableFlags::PRESENT | PageTableFlags::WRITABLE | PageTableFlags::USER_ACCESSIBLE;
+        // SAFETY: the page was unmapped just above; `new` is a private frame.
+        match unsafe { mapper.map_to_with_table_flags(page, new, writable, parents, &mut GlobalFrames) } {
+            Ok(flush) => flush.flush(),
+            Err(_) => {
+                frame::free(new);
+                return false;
             }
         }
-        self.pages.retain(|p| !freed.contains(p));
-        Ok(())
+        release_frame(old);
+        true
+    }
+
+    /// Number of pages mapped (resident: every mapped page has a frame).
+    pub fn resident_pages(&self) -> usize {
+        self.pages.len()
+    }
+
+    /// True if this is the active address space.
+    pub fn is_active(&self) -> bool {
+        Cr3::read().0 == self.l4
     }
 
     /// The kernel address of user address `addr` if the page allows `write`.
@@ -175,7 +323,10 @@ impl AddressSpace {
             let at = addr.checked_add(done as u64).ok_or(Errno::EFAULT)?;
             let room = (PAGE - at % PAGE) as usize;
             let n = room.min(data.len() - done);
-            let dst = self.resolve(at, !force)?;
+            let dst = match self.resolve(at, !force) {
+                Err(Errno::EFAULT) if !force && self.resolve_cow(at) => self.resolve(at, true)?,
+                other => other?,
+            };
             // SAFETY: `dst` maps `n` bytes of one user page (n stays within the
             // page) through the physical-memory window.
             unsafe { core::ptr::copy_nonoverlapping(data[done..].as_ptr(), dst.as_mut_ptr::<u8>(), n) };
@@ -231,18 +382,23 @@ impl AddressSpace {
 
 impl Drop for AddressSpace {
     fn drop(&mut self) {
+        if Cr3::read().0 == self.l4 {
+            // Never free the tables the CPU is using: fall back to the kernel's.
+            activate_kernel(kernel_l4());
+        }
         let pages = core::mem::take(&mut self.pages);
         let mut mapper = table(self.l4);
-        for page in pages {
+        for addr in pages {
+            let page = Page::<Size4KiB>::containing_address(VirtAddr::new(addr));
             if let Ok((frame, flush)) = mapper.unmap(page) {
                 flush.ignore();
-                frame::free(frame);
+                release_frame(frame);
             }
         }
         // Free the lower half's page tables (levels 3..1), then the level-4 table.
         let l4 = super::phys_to_virt(self.l4.start_address()).as_mut_ptr::<PageTable>();
-        // SAFETY: this space owns its lower-half tables; it is not active (the
-        // caller switched back to the kernel's table before dropping it).
+        // SAFETY: this space owns its lower-half tables; it is not active
+        // (checked above).
         unsafe { free_tables(&mut *l4, 4) };
         frame::free(self.l4);
     }
@@ -268,8 +424,39 @@ unsafe fn free_tables(table: &mut PageTable, level: u8) {
     }
 }
 
+static KERNEL_L4: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// Records the boot page table (the kernel's own) as the one to fall back to.
+pub fn init() {
+    KERNEL_L4.store(Cr3::read().0.start_address().as_u64(), core::sync::atomic::Ordering::Relaxed);
+}
+
+fn kernel_l4() -> PhysFrame {
+    PhysFrame::containing_address(PhysAddr::new(KERNEL_L4.load(core::sync::atomic::Ordering::Relaxed)))
+}
+
 /// Switches back to the kernel's own table (the boot one).
 pub fn activate_kernel(kernel_l4: PhysFrame) {
     // SAFETY: the boot table maps the kernel.
     unsafe { Cr3::write(kernel_l4, Cr3Flags::empty()) };
+}
+
+/// Switches to the kernel's own table (a thread without a user space).
+pub fn activate_kernel_table() {
+    if Cr3::read().0 != kernel_l4() {
+        activate_kernel(kernel_l4());
+    }
+}
+
+/// Writable pages whose frame is shared become read-only + COW.
+fn cow_adjust(flags: PageTableFlags, frame: PhysAddr) -> PageTableFlags {
+    let logically_writable = flags.intersects(PageTableFlags::WRITABLE | COW);
+    if !logically_writable {
+        return flags - COW;
+    }
+    if is_shared(PhysFrame::containing_address(frame)) {
+        (flags - PageTableFlags::WRITABLE) | COW
+    } else {
+        (flags | PageTableFlags::WRITABLE) - COW
+    }
 }

@@ -1,26 +1,28 @@
 //! Networking glue: the one TCP/IP stack (`netstack` over the virtio-net
-//! card) behind a lock, kept running by polls, and the kernel socket handles
-//! the Linux socket syscalls wrap.
+//! card) behind a lock, kept running by a kernel thread, and the kernel
+//! socket handles the Linux socket syscalls wrap.
 //!
-//! Role: [`init`] builds the stack over the probed card; DHCP then runs in
-//! the background (QEMU's user network: 10.0.2.15/24, gateway 10.0.2.2, DNS
-//! 10.0.2.3) and smoltcp answers ICMP echo. [`sockets`] has the handles
-//! ([`Tcp`], [`Udp`], [`Query`], [`Pinger`]): every call returns at once
-//! (`EAGAIN`/`EINPROGRESS`/`EALREADY` mean "not yet") and dropping a handle
-//! closes its socket. Blocking belongs to the caller.
-//! Progress: the stack runs only when polled, in process context, never in
-//! an interrupt handler (a poll takes the stack lock and allocates bounce
-//! buffers). The card's IRQ is deferred: the handler masks the line and
-//! records it. [`poll_due`] is the cheap check for idle loops (IRQ recorded,
-//! or smoltcp's next timer due; at least once a second); they then call
-//! [`poll`]. The shell's input wait does; the scheduler's idle loop should.
-//! Every socket call also polls, so its effect goes out at once.
+//! Role: [`init`] builds the stack over the probed card and starts the `net`
+//! thread; DHCP then runs in the background (QEMU's user network:
+//! 10.0.2.15/24, gateway 10.0.2.2, DNS 10.0.2.3) and smoltcp answers ICMP
+//! echo. [`sockets`] has the handles ([`Tcp`], [`Udp`], [`Query`],
+//! [`Pinger`]): every call returns at once (`EAGAIN`/`EINPROGRESS`/`EALREADY`
+//! mean "not yet") and dropping a handle closes its socket. Callers block on
+//! [`ACTIVITY`] and re-check.
+//! Progress: the stack runs only in thread context, never in an interrupt
+//! handler (a poll takes the stack lock and allocates bounce buffers). The
+//! card's IRQ line is deferred (the handler masks it and records it) and its
+//! handler here only wakes the `net` thread, which polls when [`poll_due`]
+//! (IRQ recorded, or smoltcp's next timer due; at least once a second) and
+//! otherwise sleeps until then. Every socket call also polls, so its effect
+//! goes out at once.
 //! Waking: after a poll that may have changed a socket's state, [`generation`]
-//! advances and the function given to [`set_waker`] runs (stack unlocked):
-//! the hook for wait queues.
-//! Invariants: the stack lives in one `IrqMutex`, so neither an interrupt
-//! nor preemption sees it half-changed; nothing here runs in IRQ context.
-//! May call: `dev::virtio::net`, `time`, `arch` (random seed, IRQ state).
+//! advances, [`ACTIVITY`] is woken, and so is poll/select
+//! (`task::files::readiness_changed`).
+//! Invariants: the stack lives in one `IrqMutex`, so neither an interrupt nor
+//! another thread sees it half-changed.
+//! May call: `dev::virtio::net`, `sched` (thread, wait queues), `time`,
+//! `arch` (random seed, IRQ lines), `task::files` (the readiness wake-up).
 
 pub mod sockets;
 
@@ -29,7 +31,9 @@ use errno::Errno;
 
 use crate::arch::pic;
 use crate::dev::virtio::net::{Stats, VirtioNet};
+use crate::sched::WaitQueue;
 use crate::sync::IrqMutex;
+use alloc::boxed::Box;
 
 #[allow(unused_imports)] // Readiness, Shutdown, Udp: for the socket syscalls
 pub use netstack::{Ipv4Config, Readiness, Shutdown};
@@ -53,7 +57,11 @@ static NEXT_POLL_MS: AtomicU64 = AtomicU64::new(u64::MAX);
 /// The card's IRQ line (0xff: none).
 static IRQ: AtomicU8 = AtomicU8::new(0xff);
 static GENERATION: AtomicU64 = AtomicU64::new(0);
-static WAKER: IrqMutex<Option<fn()>> = IrqMutex::new(None);
+/// Woken by the card's IRQ: the `net` thread sleeps here.
+static EVENT: WaitQueue = WaitQueue::new();
+/// Woken after every poll that may have changed some socket's state: socket
+/// waiters sleep here and re-check (compare [`generation`]).
+pub static ACTIVITY: WaitQueue = WaitQueue::new();
 
 /// Builds the stack over the probed card, if any. Nothing waits for the
 /// network: DHCP starts with the first poll.
@@ -69,6 +77,26 @@ pub fn init() {
     *STACK.lock() = Some(netstack::Stack::new(nic, options));
     IRQ.store(irq, Ordering::Relaxed);
     NEXT_POLL_MS.store(0, Ordering::Release);
+    pic::register(irq, on_irq);
+    crate::sched::spawn_kernel("net", Box::new(service));
+}
+
+/// The card's interrupt (also any other device's on a shared line): the
+/// line is already masked and recorded; wake the `net` thread.
+fn on_irq() {
+    EVENT.wake_all();
+}
+
+/// The `net` thread: polls when there is work, sleeps until the next timer
+/// or interrupt otherwise.
+fn service() {
+    loop {
+        if poll_due() {
+            poll();
+        }
+        let deadline = NEXT_POLL_MS.load(Ordering::Acquire).saturating_mul(u64::from(crate::time::HZ)) / 1000;
+        let _ = EVENT.wait_interruptible(|| poll_due().then_some(()), Some(deadline));
+    }
 }
 
 /// True if the stack has work: the card interrupted, or a timer is due.
@@ -77,7 +105,7 @@ pub fn poll_due() -> bool {
     (irq != 0xff && pic::is_pending(irq)) || crate::time::uptime_ms() >= NEXT_POLL_MS.load(Ordering::Acquire)
 }
 
-/// Runs the stack: frames in and out, timers, DHCP. Process context only.
+/// Runs the stack: frames in and out, timers, DHCP. Thread context only.
 pub fn poll() {
     let _ = with(|_| ());
 }
@@ -86,13 +114,6 @@ pub fn poll() {
 /// it, checks its socket, and sleeps only while it is unchanged.
 pub fn generation() -> u64 {
     GENERATION.load(Ordering::Acquire)
-}
-
-/// Sets the function called (process context, stack unlocked) after socket
-/// state may have changed.
-#[allow(dead_code)] // for the scheduler's wait queues
-pub fn set_waker(waker: fn()) {
-    *WAKER.lock() = Some(waker);
 }
 
 /// The interface's addresses and counters (`None` without a card).
@@ -116,10 +137,8 @@ fn with<R>(f: impl FnOnce(&mut Stack) -> R) -> Result<R, Errno> {
     };
     if changed {
         GENERATION.fetch_add(1, Ordering::AcqRel);
-        let waker = *WAKER.lock();
-        if let Some(w) = waker {
-            w();
-        }
+        ACTIVITY.wake_all();
+        crate::task::files::readiness_changed();
     }
     Ok(result)
 }

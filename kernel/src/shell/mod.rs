@@ -34,7 +34,7 @@ pub fn run() -> ! {
     editor.redraw(&mut echo);
     flush(&mut echo);
     loop {
-        let byte = read_byte();
+        let byte = crate::console::input::read_blocking();
         let event = editor.feed(byte, &mut echo);
         flush(&mut echo);
         match event {
@@ -44,26 +44,6 @@ pub fn run() -> ! {
         }
         editor.redraw(&mut echo);
         flush(&mut echo);
-    }
-}
-
-/// The next typed byte. While waiting, the CPU halts between interrupts and
-/// the network stack runs when it has work (DHCP, TCP timers, arriving frames).
-fn read_byte() -> u8 {
-    loop {
-        // Check and sleep with interrupts off in between, so a byte that
-        // arrives after the check wakes the `hlt`.
-        x86_64::instructions::interrupts::disable();
-        if let Some(b) = crate::console::input::try_read() {
-            x86_64::instructions::interrupts::enable();
-            return b;
-        }
-        if crate::net::poll_due() {
-            x86_64::instructions::interrupts::enable();
-            crate::net::poll();
-            continue;
-        }
-        crate::arch::cpu::enable_and_halt();
     }
 }
 

@@ -1,40 +1,52 @@
-//! Loading a Linux executable into a fresh address space (execve's work).
+//! Loading a Linux executable into a fresh address space, and execve.
+//!
+//! Static, static-PIE and dynamic executables (the interpreter named by
+//! PT_INTERP is read from the process's own namespace, so a container's
+//! ld.so comes from its rootfs) and `#!` scripts (one level of interpreter,
+//! as binfmt_script, up to 4 nested).
 
 use alloc::string::String;
 use alloc::sync::Arc;
-use vfs::Vfs;
-use elf::{build_auxv, AuxvParams, ElfFile, ElfKind, StackLayout};
+use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
+use elf::{build_auxv, AuxvParams, ElfFile, ElfKind, LoadPlan, StackLayout};
 use errno::{Errno, KResult};
+use vfs::Vfs;
 
-use super::{next_pid, Abi, Process, KERNEL_STACK};
+use super::Task;
+use crate::arch::usermode::{FpuState, TrapFrame};
 use crate::mm::user::{AddressSpace, Prot};
 
 /// Where a position-independent executable is placed (as Linux's ELF_ET_DYN_BASE).
 const PIE_BASE: u64 = 0x5555_5555_4000;
+/// Where the ELF interpreter (ld.so) is placed.
+const INTERP_BASE: u64 = 0x7fff_0000_0000;
 /// Top of the initial stack and how much of it is mapped up front.
 const STACK_TOP: u64 = 0x7fff_ffff_e000;
 /// RLIMIT_STACK as reported to the process.
 pub const STACK_SIZE: u64 = 8 * 1024 * 1024;
 const STACK_MAPPED: u64 = 256 * 1024;
-/// mmap allocations grow down from here.
-const MMAP_TOP: u64 = 0x7fff_0000_0000;
+const MAX_SCRIPT_DEPTH: usize = 4;
+/// AT_HWCAP: the CPUID.1 EDX bits Linux reports.
+fn hwcap() -> u64 {
+    u64::from(core::arch::x86_64::__cpuid(1).edx)
+}
 
-/// Reads `path` from namespace `vfs` and prepares a process running it there, in `cwd`.
-pub fn exec(path: &str, argv: &[String], envp: &[String], vfs: Arc<Vfs>, cwd: vfs::Location) -> KResult<Process> {
-    let cred = crate::fs::root_cred();
-    let image = vfs.read_file(&cred, &cwd, path)?;
-    let file = ElfFile::parse(&image).map_err(|_| Errno::ENOEXEC)?;
-    if file.interpreter().is_some() {
-        // Dynamic executables need ld.so from the container's rootfs (issue 5).
-        log::warn!("{path}: dynamic executables are not supported yet");
-        return Err(Errno::ENOEXEC);
-    }
-    let bias = match file.kind() {
-        ElfKind::Executable => 0,
-        ElfKind::Dynamic => PIE_BASE.next_multiple_of(file.load_align().max(4096)),
-    };
-    let plan = file.load_plan(bias).map_err(|_| Errno::ENOEXEC)?;
-    let mut space = AddressSpace::new()?;
+/// A loaded program, ready to enter.
+pub struct Image {
+    pub space: AddressSpace,
+    pub entry: u64,
+    pub rsp: u64,
+    pub brk: u64,
+}
+
+/// The process name Linux derives from a path (basename, at most 15 bytes).
+pub fn comm_of(path: &str) -> String {
+    let base = path.rsplit('/').next().unwrap_or(path);
+    base.chars().take(15).collect()
+}
+
+fn map_plan(space: &mut AddressSpace, plan: &LoadPlan, image: &[u8]) -> KResult<()> {
     for seg in &plan.segments {
         let prot = Prot { write: seg.perms.write, exec: seg.perms.execute };
         space.map_zeroed(seg.mem.start, seg.mem.end - seg.mem.start, prot)?;
@@ -48,15 +60,64 @@ pub fn exec(path: &str, argv: &[String], envp: &[String], vfs: Arc<Vfs>, cwd: vf
             space.load(seg.zero.start, &alloc::vec![0u8; zero_len.min(4096)])?;
         }
     }
+    Ok(())
+}
+
+fn bias_for(file: &ElfFile, base: u64) -> u64 {
+    match file.kind() {
+        ElfKind::Executable => 0,
+        ElfKind::Dynamic => base.next_multiple_of(file.load_align().max(4096)),
+    }
+}
+
+/// Reads `path` (following `#!`) from `vfs` and builds its address space and
+/// initial stack with `argv` and `envp`.
+pub fn load(path: &str, argv: &[String], envp: &[String], vfs: &Arc<Vfs>, cwd: &vfs::Location, cred: &vfs::Cred) -> KResult<Image> {
+    let mut path = String::from(path);
+    let mut argv: Vec<String> = argv.to_vec();
+    let mut data = read_executable(vfs, cwd, cred, &path)?;
+    for depth in 0..=MAX_SCRIPT_DEPTH {
+        let Some((interp, arg)) = elf::parse_shebang(&data) else { break };
+        if depth == MAX_SCRIPT_DEPTH {
+            return Err(Errno::ELOOP);
+        }
+        // argv becomes: interpreter [arg] script-path original-argv[1..]
+        let mut new_argv = alloc::vec![interp.clone()];
+        new_argv.extend(arg);
+        new_argv.push(path.clone());
+        new_argv.extend(argv.iter().skip(1).cloned());
+        argv = new_argv;
+        path = interp;
+        data = read_executable(vfs, cwd, cred, &path)?;
+    }
+    let file = ElfFile::parse(&data).map_err(|_| Errno::ENOEXEC)?;
+    let plan = file.load_plan(bias_for(&file, PIE_BASE)).map_err(|_| Errno::ENOEXEC)?;
+    let mut space = AddressSpace::new()?;
+    map_plan(&mut space, &plan, &data)?;
+    let mut entry = plan.entry;
+    let mut interp_base = 0;
+    if let Some(interp_path) = file.interpreter() {
+        let interp_data = read_executable(vfs, cwd, cred, interp_path).map_err(|e| {
+            log::warn!("{path}: interpreter {interp_path}: {e}");
+            if e == Errno::ENOENT { Errno::ENOENT } else { Errno::ELIBBAD }
+        })?;
+        let interp = ElfFile::parse(&interp_data).map_err(|_| Errno::ELIBBAD)?;
+        let interp_plan = interp.load_plan(bias_for(&interp, INTERP_BASE)).map_err(|_| Errno::ELIBBAD)?;
+        map_plan(&mut space, &interp_plan, &interp_data)?;
+        entry = interp_plan.entry;
+        interp_base = bias_for(&interp, INTERP_BASE);
+    }
     space.map_zeroed(STACK_TOP - STACK_MAPPED, STACK_MAPPED, Prot { write: true, exec: false })?;
     let mut random = [0u8; 16];
     vfs::EntropySource::fill(&crate::fs::HwEntropy, &mut random);
-    let layout = StackLayout::new(STACK_TOP, argv, envp, path.as_bytes(), Some(b"x86_64"), random)
+    let layout = StackLayout::new(STACK_TOP, &argv, envp, path.as_bytes(), Some(b"x86_64"), random)
         .map_err(|_| Errno::E2BIG)?;
     let params = AuxvParams {
         random: layout.random_address(),
         execfn: layout.execfn_address(),
         platform: layout.platform_address(),
+        interp_base,
+        hwcap: hwcap(),
         ..AuxvParams::default()
     };
     let stack = layout.finish(&build_auxv(&plan, &params)).map_err(|_| Errno::E2BIG)?;
@@ -64,25 +125,53 @@ pub fn exec(path: &str, argv: &[String], envp: &[String], vfs: Arc<Vfs>, cwd: vf
         return Err(Errno::E2BIG);
     }
     space.load(stack.rsp, &stack.bytes)?;
-    let name = path.rsplit('/').next().unwrap_or(path);
-    Ok(Process {
-        pid: next_pid(),
-        abi: Abi::Linux,
-        name: String::from(name),
-        space,
-        brk_base: plan.brk,
-        brk: plan.brk,
-        mmap_top: MMAP_TOP,
-        fs_base: 0,
-        clear_child_tid: 0,
-        robust_list: 0,
-        files: super::files::FdTable::with_console(),
-        cwd,
-        vfs,
-        cred,
-        umask: 0o022,
-        kstack: alloc::vec![0u8; KERNEL_STACK].into_boxed_slice(),
-        entry: plan.entry,
-        user_rsp: stack.rsp,
-    })
+    Ok(Image { space, entry, rsp: stack.rsp, brk: plan.brk })
+}
+
+fn read_executable(vfs: &Arc<Vfs>, cwd: &vfs::Location, cred: &vfs::Cred, path: &str) -> KResult<Vec<u8>> {
+    let loc = vfs.resolve_as(cred, cwd, path, true)?;
+    let meta = loc.metadata()?;
+    if meta.kind != vfs::FileKind::Regular || meta.perm & 0o111 == 0 {
+        return Err(Errno::EACCES);
+    }
+    vfs.read_file(cred, cwd, path)
+}
+
+/// execve: replaces the running program of `t` (frame included).
+pub fn execve(t: &mut Task, frame: &mut TrapFrame, path: &str, argv: &[String], envp: &[String]) -> KResult<()> {
+    let image = load(path, argv, envp, &t.vfs, &t.cwd, &t.cred)?;
+    // Past the point of no return: other threads end, the old memory goes.
+    let p = t.proc.clone();
+    let me = crate::sched::current_id();
+    for other in p.live_threads() {
+        if other.id != me {
+            other.killed.store(true, Ordering::Release);
+            crate::sched::wake(&other);
+        }
+    }
+    let space = Arc::new(super::mm::Mm::new(image.space, image.brk));
+    space.activate();
+    t.space = space;
+    *p.mm.lock() = Arc::downgrade(&t.space);
+    if Arc::strong_count(&t.files) > 1 {
+        t.files = Arc::new(t.files.duplicate());
+        *p.files.lock() = Arc::downgrade(&t.files);
+    }
+    t.files.close_on_exec();
+    p.signals.lock().reset_for_exec();
+    t.altstack = Default::default();
+    t.fs_base = 0;
+    t.clear_child_tid = 0;
+    crate::arch::usermode::set_fs_base(0);
+    FpuState::initial().restore();
+    let name = comm_of(path);
+    *p.name.lock() = name.clone();
+    *crate::sched::current().name.lock() = name;
+    *p.cmdline.lock() = argv.to_vec();
+    *p.exe.lock() = String::from(path);
+    *frame = TrapFrame::user(image.entry, image.rsp);
+    if p.vfork_pending.swap(false, Ordering::AcqRel) {
+        p.state_event.wake_all();
+    }
+    Ok(())
 }

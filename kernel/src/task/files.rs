@@ -17,6 +17,8 @@ pub enum Node {
     Console,
     /// A file, directory or device node in the process's namespace.
     Path(Location),
+    /// One end of a pipe.
+    Pipe(super::pipe::PipeEnd),
 }
 
 pub struct OpenFile {
@@ -36,13 +38,80 @@ impl OpenFile {
 }
 
 #[derive(Clone)]
-struct Slot {
+pub struct Slot {
     file: Arc<OpenFile>,
     cloexec: bool,
 }
 
+#[derive(Clone, Default)]
 pub struct FdTable {
     slots: Vec<Option<Slot>>,
+}
+
+/// A descriptor table shared by the threads of a process (CLONE_FILES).
+/// Each method locks for its own duration; files are handed out as `Arc`s,
+/// so no lock is held while a read or write blocks.
+pub struct Files {
+    table: Mutex<FdTable>,
+}
+
+impl Files {
+    pub fn new(table: FdTable) -> Files {
+        Files { table: Mutex::new(table) }
+    }
+
+    /// A copy for a forked child (same open files, own numbering).
+    pub fn duplicate(&self) -> Files {
+        Files::new(self.table.lock().clone())
+    }
+
+    pub fn get(&self, fd: i64) -> KResult<Arc<OpenFile>> {
+        self.table.lock().get(fd)
+    }
+
+    pub fn insert(&self, file: Arc<OpenFile>, cloexec: bool, min: usize) -> KResult<usize> {
+        self.table.lock().insert(file, cloexec, min)
+    }
+
+    pub fn put(&self, fd: usize, file: Arc<OpenFile>, cloexec: bool) -> KResult<()> {
+        let old = self.table.lock().replace(fd, file, cloexec)?;
+        drop(old); // closing the old file may wake others: outside the lock
+        Ok(())
+    }
+
+    pub fn close(&self, fd: i64) -> KResult<()> {
+        let old = self.table.lock().take(fd)?;
+        drop(old);
+        Ok(())
+    }
+
+    pub fn cloexec(&self, fd: i64) -> KResult<bool> {
+        self.table.lock().cloexec(fd)
+    }
+
+    pub fn set_cloexec(&self, fd: i64, on: bool) -> KResult<()> {
+        self.table.lock().set_cloexec(fd, on)
+    }
+
+    /// Closes every close-on-exec descriptor (execve).
+    pub fn close_on_exec(&self) {
+        let closed: Vec<Slot> = {
+            let mut t = self.table.lock();
+            let mut out = Vec::new();
+            for slot in t.slots.iter_mut() {
+                if slot.as_ref().is_some_and(|s| s.cloexec) {
+                    out.extend(slot.take());
+                }
+            }
+            out
+        };
+        drop(closed);
+    }
+
+    /// Open descriptor numbers (for /proc/<pid>/fd).
+    pub fn open_fds(&self) -> Vec<usize> {
+        self.table.lock().slots.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(i, _)| i).collect()
+    }
 }
 
 impl FdTable {
@@ -78,15 +147,21 @@ impl FdTable {
         Ok(())
     }
 
-    pub fn close(&mut self, fd: i64) -> KResult<()> {
+    /// Removes `fd` and returns what it held (dropped by the caller).
+    pub fn take(&mut self, fd: i64) -> KResult<Slot> {
         let i = usize::try_from(fd).map_err(|_| Errno::EBADF)?;
-        match self.slots.get_mut(i) {
-            Some(slot @ Some(_)) => {
-                *slot = None;
-                Ok(())
-            }
-            _ => Err(Errno::EBADF),
+        self.slots.get_mut(i).and_then(Option::take).ok_or(Errno::EBADF)
+    }
+
+    /// Installs `file` at `fd` and returns what was there.
+    pub fn replace(&mut self, fd: usize, file: Arc<OpenFile>, cloexec: bool) -> KResult<Option<Slot>> {
+        if fd >= MAX_FDS {
+            return Err(Errno::EBADF);
         }
+        if self.slots.len() <= fd {
+            self.slots.resize(fd + 1, None);
+        }
+        Ok(self.slots[fd].replace(Slot { file, cloexec }))
     }
 
     pub fn cloexec(&self, fd: i64) -> KResult<bool> {
@@ -102,6 +177,34 @@ impl FdTable {
                 Ok(())
             }
             None => Err(Errno::EBADF),
+        }
+    }
+}
+
+/// Woken whenever some descriptor may have become ready (pipe data or room,
+/// an end closed, console input): poll/select re-check their sets.
+pub static READINESS: crate::sched::WaitQueue = crate::sched::WaitQueue::new();
+
+pub fn readiness_changed() {
+    if READINESS.has_waiters() {
+        READINESS.wake_all();
+    }
+}
+
+impl Files {
+    /// (descriptor, open file) pairs, for /proc/<pid>/fd.
+    pub fn entries(&self) -> Vec<(usize, Arc<OpenFile>)> {
+        self.table.lock().slots.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|s| (i, s.file.clone()))).collect()
+    }
+}
+
+impl OpenFile {
+    /// What /proc/<pid>/fd/N names for this file.
+    pub fn describe(&self) -> alloc::string::String {
+        match &self.node {
+            Node::Console => alloc::string::String::from("/dev/console"),
+            Node::Path(loc) => loc.path(),
+            Node::Pipe(end) => alloc::format!("pipe:[{}]", (Arc::as_ptr(&end.pipe) as u64 >> 4) & 0xffff_ffff),
         }
     }
 }

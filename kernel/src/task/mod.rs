@@ -1,27 +1,40 @@
-//! Processes: a user address space, its break and mmap area, a kernel stack,
-//! and the ABI whose syscall table serves it.
+//! Processes and the user context of threads.
 //!
-//! Role: run one process at a time from the shell until it exits (threads,
-//! a scheduler and fork arrive with issues 5 and 7).
-//! Invariants: the current process is reachable only through [`with_current`];
-//! a process is dropped only after the kernel's own page table is active
-//! again and its kernel stack is no longer in use.
-//! May call: `mm`, `arch`, `fs` (exec reads the binary).
+//! Role: a [`Process`] is the shared identity (pids, parent and children,
+//! process group and session, signal dispositions, exit status); a [`Task`]
+//! is what one user thread owns (its memory and descriptor table, shared with
+//! other threads through `Arc`s, plus cwd, credentials, TLS base, signal
+//! mask). Processes live in PID namespaces ([`pidns`]): a container's
+//! processes see only each other, its init is PID 1.
+//! Invariants: a Task is touched only by its own thread (`sched::with_task`);
+//! everything other threads may reach is behind a lock or atomic in
+//! `Process`. Locks are never held across a block.
+//! May call: `sched`, `mm`, `fs`, `arch`, `console`, `time`.
 
 mod exec;
+pub mod exit;
 pub mod files;
+pub mod fork;
+pub mod futex;
+pub mod mm;
+pub mod pidns;
+pub mod pipe;
+pub mod procfs;
+pub mod signal;
+pub mod sigframe;
 
-use alloc::boxed::Box;
 use alloc::string::String;
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use spin::Mutex;
-use x86_64::registers::control::Cr3;
-use x86_64::structures::paging::PhysFrame;
-use x86_64::PhysAddr;
 
-use crate::mm::user::AddressSpace;
+use crate::arch::usermode::TrapFrame;
+use crate::sched::{self, Thread, WaitQueue};
 
-pub use exec::{exec, STACK_SIZE};
+pub use exec::{execve, STACK_SIZE};
+pub use exit::ExitStatus;
+pub use pidns::PidNs;
 
 /// Which syscall table serves a process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,98 +42,307 @@ pub enum Abi {
     Linux,
 }
 
-const KERNEL_STACK: usize = 64 * 1024;
+/// Life of a process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProcState {
+    Alive,
+    /// Exited, status not yet collected by the parent.
+    Zombie(ExitStatus),
+}
 
 pub struct Process {
+    /// Kernel-wide id.
     pub pid: u32,
+    /// The id inside its namespace (what getpid returns).
+    pub vpid: u32,
+    pub ns: Arc<PidNs>,
     pub abi: Abi,
-    pub name: String,
-    pub space: AddressSpace,
-    pub brk_base: u64,
-    pub brk: u64,
-    /// Next free address for mmap, growing down.
-    pub mmap_top: u64,
-    pub fs_base: u64,
-    pub clear_child_tid: u64,
-    pub robust_list: u64,
-    pub files: files::FdTable,
-    pub cwd: vfs::Location,
-    /// The namespace the process's paths resolve in (its container's, or the host's).
-    pub vfs: alloc::sync::Arc<vfs::Vfs>,
-    pub cred: vfs::Cred,
-    pub umask: u32,
-    kstack: Box<[u8]>,
-    entry: u64,
-    user_rsp: u64,
+    /// The container this process belongs to (None: the host).
+    pub container: Option<String>,
+    pub name: Mutex<String>,
+    pub cmdline: Mutex<Vec<String>>,
+    pub exe: Mutex<String>,
+    /// None: owned by the kernel (started by the shell or a container verb),
+    /// which collects its status.
+    pub parent: Mutex<Option<Weak<Process>>>,
+    pub children: Mutex<Vec<Arc<Process>>>,
+    /// Process group and session, as vpids in `ns`.
+    pub pgid: AtomicU32,
+    pub sid: AtomicU32,
+    /// Live threads: (vtid, thread).
+    pub threads: Mutex<Vec<(u32, Weak<Thread>)>>,
+    pub state: Mutex<ProcState>,
+    /// Set once by the first thread that starts the process's exit.
+    pub exiting: AtomicBool,
+    exit_status: Mutex<Option<ExitStatus>>,
+    /// Woken when a child changes state (wait4).
+    pub child_event: WaitQueue,
+    /// Woken when this process becomes a zombie, execs after vfork, stops or continues.
+    pub state_event: WaitQueue,
+    /// Signals sent to the process as a whole.
+    pub sig_pending: AtomicU64,
+    pub signals: Mutex<signal::Dispositions>,
+    /// Job control: stopped by a signal; and a stop/continue not yet reported to wait4.
+    pub stopped: AtomicBool,
+    pub report: Mutex<Option<exit::Report>>,
+    /// A vfork child that has not yet exec'd or exited.
+    pub vfork_pending: AtomicBool,
+    /// Reap automatically when it exits (nobody will wait for it).
+    pub autoreap: AtomicBool,
+    pub start_ticks: u64,
+    /// The memory of the main thread, for /proc and accounting.
+    pub mm: Mutex<Weak<mm::Mm>>,
+    /// Child CPU ticks collected by wait4 (for times/rusage).
+    pub child_ticks: AtomicU64,
+    /// CPU ticks of its threads that already ended.
+    pub dead_ticks: AtomicU64,
+    /// The main thread's descriptors and working directory, for /proc.
+    pub files: Mutex<Weak<files::Files>>,
+    pub cwd: Mutex<String>,
 }
 
 impl Process {
-    fn kstack_top(&self) -> u64 {
-        (self.kstack.as_ptr() as u64 + self.kstack.len() as u64) & !0xf
+    pub fn is_zombie(&self) -> bool {
+        matches!(*self.state.lock(), ProcState::Zombie(_))
+    }
+
+    pub fn exit_status(&self) -> Option<ExitStatus> {
+        match *self.state.lock() {
+            ProcState::Zombie(s) => Some(s),
+            ProcState::Alive => None,
+        }
+    }
+
+    pub fn parent(&self) -> Option<Arc<Process>> {
+        self.parent.lock().as_ref().and_then(Weak::upgrade)
+    }
+
+    /// The parent's vpid as this process sees it (0 if outside its namespace).
+    pub fn ppid(&self) -> u32 {
+        match self.parent() {
+            Some(p) if Arc::ptr_eq(&p.ns, &self.ns) => p.vpid,
+            _ => 0,
+        }
+    }
+
+    /// Live threads of the process.
+    pub fn live_threads(&self) -> Vec<Arc<Thread>> {
+        self.threads.lock().iter().filter_map(|(_, t)| t.upgrade()).filter(|t| !t.is_dead()).collect()
+    }
+
+    /// CPU ticks of all its threads.
+    pub fn cpu_ticks(&self) -> u64 {
+        self.live_threads().iter().map(|t| t.ticks.load(Ordering::Relaxed)).sum::<u64>()
+            + self.dead_ticks.load(Ordering::Relaxed)
     }
 }
 
-/// How a process ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExitStatus {
-    Exited(i32),
-    Signaled(u8),
+/// The user context one thread owns.
+pub struct Task {
+    pub proc: Arc<Process>,
+    /// Thread id inside the namespace (== proc.vpid for the main thread).
+    pub tid: u32,
+    pub space: Arc<mm::Mm>,
+    pub files: Arc<files::Files>,
+    pub cwd: vfs::Location,
+    /// The namespace the process's paths resolve in (its container's, or the host's).
+    pub vfs: Arc<vfs::Vfs>,
+    pub cred: vfs::Cred,
+    pub umask: u32,
+    pub fs_base: u64,
+    pub clear_child_tid: u64,
+    pub robust_list: u64,
+    pub altstack: signal::AltStack,
 }
 
-static CURRENT: Mutex<Option<Process>> = Mutex::new(None);
-static KERNEL_L4: AtomicU64 = AtomicU64::new(0);
+impl Task {
+    /// Loads this task's address space and TLS base into the CPU.
+    pub fn activate(&self) {
+        self.space.activate();
+        crate::arch::usermode::set_fs_base(self.fs_base);
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.proc.vpid
+    }
+}
+
+static PROCS: Mutex<alloc::collections::BTreeMap<u32, Weak<Process>>> = Mutex::new(alloc::collections::BTreeMap::new());
 static NEXT_PID: AtomicU32 = AtomicU32::new(1);
 
 pub fn init() {
-    KERNEL_L4.store(Cr3::read().0.start_address().as_u64(), Ordering::Relaxed);
+    crate::mm::user::init();
+    sched::init();
+    pidns::init();
 }
 
-/// Runs `f` on the current process (None if no process runs).
-pub fn with_current<R>(f: impl FnOnce(&mut Process) -> R) -> Option<R> {
-    CURRENT.lock().as_mut().map(f)
+/// Every live or zombie process (kernel-wide).
+pub fn all_processes() -> Vec<Arc<Process>> {
+    PROCS.lock().values().filter_map(Weak::upgrade).collect()
 }
 
-/// Runs `p` until it ends.
-pub fn run(p: Process) -> ExitStatus {
-    let (entry, rsp, top) = (p.entry, p.user_rsp, p.kstack_top());
-    p.space.activate();
-    crate::arch::usermode::set_fs_base(0);
-    *CURRENT.lock() = Some(p);
-    crate::arch::usermode::set_kernel_stack(top);
-    let raw = crate::arch::usermode::run_user(entry, rsp);
-    crate::mm::user::activate_kernel(PhysFrame::containing_address(PhysAddr::new(KERNEL_L4.load(Ordering::Relaxed))));
-    drop(CURRENT.lock().take());
-    if raw & (1 << 32) != 0 {
-        ExitStatus::Signaled(raw as u8)
-    } else {
-        ExitStatus::Exited(raw as u32 as i32)
+/// Creates a process record in `ns` (not yet running).
+#[allow(clippy::too_many_arguments)]
+fn new_process(
+    ns: &Arc<PidNs>,
+    container: Option<String>,
+    name: &str,
+    parent: Option<&Arc<Process>>,
+    pgid_sid: Option<(u32, u32)>,
+    signals: signal::Dispositions,
+) -> Result<Arc<Process>, errno::Errno> {
+    let pid = NEXT_PID.fetch_add(1, Ordering::Relaxed);
+    let vpid = ns.alloc(pid)?;
+    let (pgid, sid) = pgid_sid.unwrap_or((vpid, vpid));
+    let p = Arc::new(Process {
+        pid,
+        vpid,
+        ns: ns.clone(),
+        abi: Abi::Linux,
+        container,
+        name: Mutex::new(String::from(name)),
+        cmdline: Mutex::new(Vec::new()),
+        exe: Mutex::new(String::new()),
+        parent: Mutex::new(parent.map(Arc::downgrade)),
+        children: Mutex::new(Vec::new()),
+        pgid: AtomicU32::new(pgid),
+        sid: AtomicU32::new(sid),
+        threads: Mutex::new(Vec::new()),
+        state: Mutex::new(ProcState::Alive),
+        exiting: AtomicBool::new(false),
+        exit_status: Mutex::new(None),
+        child_event: WaitQueue::new(),
+        state_event: WaitQueue::new(),
+        sig_pending: AtomicU64::new(0),
+        signals: Mutex::new(signals),
+        stopped: AtomicBool::new(false),
+        report: Mutex::new(None),
+        vfork_pending: AtomicBool::new(false),
+        autoreap: AtomicBool::new(false),
+        start_ticks: crate::time::ticks(),
+        mm: Mutex::new(Weak::new()),
+        child_ticks: AtomicU64::new(0),
+        dead_ticks: AtomicU64::new(0),
+        files: Mutex::new(Weak::new()),
+        cwd: Mutex::new(String::from("/")),
+    });
+    ns.insert(vpid, &p);
+    PROCS.lock().insert(pid, Arc::downgrade(&p));
+    if let Some(parent) = parent {
+        parent.children.lock().push(p.clone());
     }
+    Ok(p)
 }
 
-/// Ends the current process from inside its syscall (exit/exit_group).
-pub fn exit_current(code: i32) -> ! {
-    // SAFETY: called from a syscall of the running process, on its kernel stack.
-    unsafe { crate::arch::usermode::leave_user(code as u32 as u64, false) }
+/// What a new program needs: path, arguments, environment, where it runs.
+pub struct Spawn<'a> {
+    pub path: &'a str,
+    pub argv: &'a [String],
+    pub envp: &'a [String],
+    pub vfs: Arc<vfs::Vfs>,
+    pub cwd: vfs::Location,
+    pub ns: Arc<PidNs>,
+    pub container: Option<String>,
+    pub files: files::FdTable,
+}
+
+/// Starts a program as a new kernel-owned process (the shell's `run`, a
+/// container's init). The caller collects it with [`wait_exit`].
+pub fn spawn(s: Spawn<'_>) -> Result<Arc<Process>, errno::Errno> {
+    let cred = crate::fs::root_cred();
+    let image = exec::load(s.path, s.argv, s.envp, &s.vfs, &s.cwd, &cred)?;
+    let name = exec::comm_of(s.path);
+    let proc = new_process(&s.ns, s.container.clone(), &name, None, None, signal::Dispositions::default())?;
+    *proc.cmdline.lock() = s.argv.to_vec();
+    *proc.exe.lock() = String::from(s.path);
+    let space = Arc::new(mm::Mm::new(image.space, image.brk));
+    *proc.mm.lock() = Arc::downgrade(&space);
+    let files = Arc::new(files::Files::new(s.files));
+    *proc.files.lock() = Arc::downgrade(&files);
+    *proc.cwd.lock() = s.cwd.path();
+    let task = Task {
+        proc: proc.clone(),
+        tid: proc.vpid,
+        space,
+        files,
+        cwd: s.cwd,
+        vfs: s.vfs,
+        cred,
+        umask: 0o022,
+        fs_base: 0,
+        clear_child_tid: 0,
+        robust_list: 0,
+        altstack: signal::AltStack::default(),
+    };
+    let frame = TrapFrame::user(image.entry, image.rsp);
+    let thread = sched::spawn_user(&name, &frame, task, None, Some(proc.clone()));
+    proc.threads.lock().push((proc.vpid, Arc::downgrade(&thread)));
+    Ok(proc)
+}
+
+/// Waits until a kernel-owned process ends, collects it and returns how it ended.
+pub fn wait_exit(p: &Arc<Process>) -> ExitStatus {
+    let status = p.state_event.wait_for(|| p.exit_status());
+    exit::reap(p);
+    status
+}
+
+/// The process of the running thread.
+pub fn current_process() -> Option<Arc<Process>> {
+    sched::current().process.clone()
+}
+
+/// True if the running thread has a signal to handle (or is being killed):
+/// interruptible waits end early.
+pub fn signal_pending() -> bool {
+    signal::pending_for_current()
+}
+
+/// Work on the way back to user mode: give up the CPU if the slice is over,
+/// die if killed, deliver pending signals.
+pub fn return_to_user(frame: &mut TrapFrame) {
+    loop {
+        if sched::should_yield() {
+            sched::yield_now();
+        }
+        if !signal::handle_pending(frame) {
+            break;
+        }
+    }
+    signal::restore_saved_mask();
+}
+
+/// A user write fault: resolve copy-on-write. False if it was not COW.
+pub fn resolve_write_fault(addr: u64) -> bool {
+    sched::with_task(|t| t.space.resolve_cow(addr)).unwrap_or(false)
 }
 
 /// An exception in user mode: the process dies by the matching signal.
 pub fn fault_in_user(vector: u8, rip: u64, addr: Option<u64>) -> ! {
-    let (signal, name) = match vector {
-        0 | 16 | 19 => (8, "SIGFPE"),
-        6 => (4, "SIGILL"),
-        3 | 1 => (5, "SIGTRAP"),
-        _ => (11, "SIGSEGV"),
+    let (sig, name) = match vector {
+        0 | 16 | 19 => (signal::SIGFPE, "SIGFPE"),
+        6 => (signal::SIGILL, "SIGILL"),
+        3 | 1 => (signal::SIGTRAP, "SIGTRAP"),
+        13 => (signal::SIGSEGV, "SIGSEGV"),
+        _ => (signal::SIGSEGV, "SIGSEGV"),
     };
-    let name_of = with_current(|p| p.name.clone()).unwrap_or_default();
+    let name_of = current_process().map(|p| p.name.lock().clone()).unwrap_or_default();
     match addr {
         Some(a) => log::warn!("{name_of}: {name} at rip {rip:#x}, address {a:#x}"),
         None => log::warn!("{name_of}: {name} at rip {rip:#x}"),
     }
-    // SAFETY: the exception came from ring 3, so we are on the process's
-    // kernel stack (TSS.rsp0) with the user's GS loaded.
-    unsafe { crate::arch::usermode::leave_user((1 << 32) | signal, true) }
+    exit::exit_group(ExitStatus::Signaled(sig as u8, true))
 }
 
-fn next_pid() -> u32 {
-    NEXT_PID.fetch_add(1, Ordering::Relaxed)
+/// The `ps` state letter: R running, S sleeping, T stopped, Z zombie.
+pub fn state_letter(p: &Process) -> char {
+    if p.is_zombie() {
+        'Z'
+    } else if p.stopped.load(Ordering::Acquire) {
+        'T'
+    } else if p.live_threads().iter().any(|t| !t.is_blocked()) {
+        'R'
+    } else {
+        'S'
+    }
 }

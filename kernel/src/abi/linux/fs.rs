@@ -10,7 +10,7 @@ use vfs::{Access, Location, OpenFlags, Stat};
 
 use super::SysResult;
 use crate::task::files::{Node, OpenFile};
-use crate::task::Process;
+use crate::task::Task;
 
 const AT_FDCWD: i64 = -100;
 const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
@@ -21,23 +21,23 @@ const O_CLOEXEC: u32 = 0o2000000;
 const OPEN_ONLY: u32 = 0o100 | 0o200 | 0o400 | 0o1000 | O_CLOEXEC;
 const PATH_MAX: usize = 4096;
 
-fn user_path(p: &Process, addr: u64) -> Result<String, Errno> {
+fn user_path(p: &Task, addr: u64) -> Result<String, Errno> {
     p.space.copy_in_str(addr, PATH_MAX)
 }
 
 /// The directory a `*at` call starts from.
-fn base(p: &Process, dirfd: u64) -> Result<Location, Errno> {
+fn base(p: &Task, dirfd: u64) -> Result<Location, Errno> {
     let dirfd = dirfd as i32 as i64;
     if dirfd == AT_FDCWD {
         return Ok(p.cwd.clone());
     }
     match &p.files.get(dirfd)?.node {
         Node::Path(loc) if loc.metadata()?.is_dir() => Ok(loc.clone()),
-        Node::Path(_) | Node::Console => Err(Errno::ENOTDIR),
+        Node::Path(_) | Node::Console | Node::Pipe(_) => Err(Errno::ENOTDIR),
     }
 }
 
-pub fn openat(p: &mut Process, dirfd: u64, path_addr: u64, flags: u64, mode: u64) -> SysResult {
+pub fn openat(p: &mut Task, dirfd: u64, path_addr: u64, flags: u64, mode: u64) -> SysResult {
     let path = user_path(p, path_addr)?;
     let flags = flags as u32;
     let of = OpenFlags::from_linux(flags);
@@ -48,11 +48,11 @@ pub fn openat(p: &mut Process, dirfd: u64, path_addr: u64, flags: u64, mode: u64
     p.files.insert(file, flags & O_CLOEXEC != 0, 0)
 }
 
-pub fn open(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn open(p: &mut Task, a: [u64; 6]) -> SysResult {
     openat(p, AT_FDCWD as u64, a[0], a[1], a[2])
 }
 
-pub fn close(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn close(p: &mut Task, a: [u64; 6]) -> SysResult {
     p.files.close(a[0] as i32 as i64).map(|_| 0)
 }
 
@@ -95,14 +95,28 @@ fn console_stat() -> [u8; 144] {
     .to_bytes()
 }
 
-fn stat_fd(p: &Process, fd: i64) -> Result<[u8; 144], Errno> {
+/// A pipe as `fstat` sees it: a FIFO on the pipe filesystem.
+fn pipe_stat(end: &crate::task::pipe::PipeEnd) -> [u8; 144] {
+    structs::Stat {
+        st_dev: 0xc,
+        st_ino: (alloc::sync::Arc::as_ptr(&end.pipe) as u64 >> 4) & 0xffff_ffff,
+        st_nlink: 1,
+        st_mode: 0o010000 | 0o600,
+        st_blksize: 4096,
+        ..structs::Stat::default()
+    }
+    .to_bytes()
+}
+
+fn stat_fd(p: &Task, fd: i64) -> Result<[u8; 144], Errno> {
     match &p.files.get(fd)?.node {
         Node::Console => Ok(console_stat()),
         Node::Path(loc) => Ok(encode_stat(&loc.stat()?)),
+        Node::Pipe(end) => Ok(pipe_stat(end)),
     }
 }
 
-pub fn newfstatat(p: &mut Process, dirfd: u64, path_addr: u64, buf: u64, flags: u64) -> SysResult {
+pub fn newfstatat(p: &mut Task, dirfd: u64, path_addr: u64, buf: u64, flags: u64) -> SysResult {
     let path = user_path(p, path_addr)?;
     let bytes = if path.is_empty() {
         if flags & AT_EMPTY_PATH == 0 {
@@ -122,21 +136,21 @@ pub fn newfstatat(p: &mut Process, dirfd: u64, path_addr: u64, buf: u64, flags: 
     Ok(0)
 }
 
-pub fn stat(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn stat(p: &mut Task, a: [u64; 6]) -> SysResult {
     newfstatat(p, AT_FDCWD as u64, a[0], a[1], 0)
 }
 
-pub fn lstat(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn lstat(p: &mut Task, a: [u64; 6]) -> SysResult {
     newfstatat(p, AT_FDCWD as u64, a[0], a[1], AT_SYMLINK_NOFOLLOW)
 }
 
-pub fn fstat(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn fstat(p: &mut Task, a: [u64; 6]) -> SysResult {
     let bytes = stat_fd(p, a[0] as i32 as i64)?;
     p.space.copy_out(a[1], &bytes)?;
     Ok(0)
 }
 
-pub fn getdents64(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn getdents64(p: &mut Task, a: [u64; 6]) -> SysResult {
     let file = p.files.get(a[0] as i32 as i64)?;
     let Node::Path(loc) = &file.node else { return Err(Errno::ENOTDIR) };
     let cap = (a[2] as usize).min(64 * 1024);
@@ -156,7 +170,7 @@ pub fn getdents64(p: &mut Process, a: [u64; 6]) -> SysResult {
     Ok(used)
 }
 
-pub fn getcwd(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn getcwd(p: &mut Task, a: [u64; 6]) -> SysResult {
     let mut path = p.cwd.path().into_bytes();
     path.push(0);
     if path.len() > a[1] as usize {
@@ -166,37 +180,38 @@ pub fn getcwd(p: &mut Process, a: [u64; 6]) -> SysResult {
     Ok(path.len())
 }
 
-fn set_cwd(p: &mut Process, loc: Location) -> SysResult {
+fn set_cwd(p: &mut Task, loc: Location) -> SysResult {
     if !loc.metadata()?.is_dir() {
         return Err(Errno::ENOTDIR);
     }
     vfs::check_access(&loc.metadata()?, &p.cred, Access::EXEC)?;
+    *p.proc.cwd.lock() = loc.path();
     p.cwd = loc;
     Ok(0)
 }
 
-pub fn chdir(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn chdir(p: &mut Task, a: [u64; 6]) -> SysResult {
     let path = user_path(p, a[0])?;
     let loc = p.vfs.resolve_as(&p.cred, &p.cwd, &path, true)?;
     set_cwd(p, loc)
 }
 
-pub fn fchdir(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn fchdir(p: &mut Task, a: [u64; 6]) -> SysResult {
     match &p.files.get(a[0] as i32 as i64)?.node {
         Node::Path(loc) => {
             let loc = loc.clone();
             set_cwd(p, loc)
         }
-        Node::Console => Err(Errno::ENOTDIR),
+        Node::Console | Node::Pipe(_) => Err(Errno::ENOTDIR),
     }
 }
 
-pub fn dup(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn dup(p: &mut Task, a: [u64; 6]) -> SysResult {
     let file = p.files.get(a[0] as i32 as i64)?;
     p.files.insert(file, false, 0)
 }
 
-pub fn dup3(p: &mut Process, old: u64, new: u64, flags: u64) -> SysResult {
+pub fn dup3(p: &mut Task, old: u64, new: u64, flags: u64) -> SysResult {
     if flags & !(O_CLOEXEC as u64) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -206,7 +221,7 @@ pub fn dup3(p: &mut Process, old: u64, new: u64, flags: u64) -> SysResult {
     Ok(new)
 }
 
-pub fn dup2(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn dup2(p: &mut Task, a: [u64; 6]) -> SysResult {
     if a[0] as i32 == a[1] as i32 {
         p.files.get(a[0] as i32 as i64)?;
         return Ok(a[1] as i32 as usize);
@@ -214,7 +229,7 @@ pub fn dup2(p: &mut Process, a: [u64; 6]) -> SysResult {
     dup3(p, a[0], a[1], 0)
 }
 
-pub fn faccessat(p: &mut Process, dirfd: u64, path_addr: u64, mode: u64) -> SysResult {
+pub fn faccessat(p: &mut Task, dirfd: u64, path_addr: u64, mode: u64) -> SysResult {
     if mode & !7 != 0 {
         return Err(Errno::EINVAL);
     }
@@ -224,14 +239,14 @@ pub fn faccessat(p: &mut Process, dirfd: u64, path_addr: u64, mode: u64) -> SysR
     Ok(0)
 }
 
-pub fn mkdirat(p: &mut Process, dirfd: u64, path_addr: u64, mode: u64) -> SysResult {
+pub fn mkdirat(p: &mut Task, dirfd: u64, path_addr: u64, mode: u64) -> SysResult {
     let path = user_path(p, path_addr)?;
     let start = base(p, dirfd)?;
     p.vfs.mkdir(&p.cred, &start, &path, (mode as u32) & 0o7777 & !p.umask)?;
     Ok(0)
 }
 
-pub fn unlinkat(p: &mut Process, dirfd: u64, path_addr: u64, flags: u64) -> SysResult {
+pub fn unlinkat(p: &mut Task, dirfd: u64, path_addr: u64, flags: u64) -> SysResult {
     if flags & !AT_REMOVEDIR != 0 {
         return Err(Errno::EINVAL);
     }
@@ -245,7 +260,7 @@ pub fn unlinkat(p: &mut Process, dirfd: u64, path_addr: u64, flags: u64) -> SysR
     Ok(0)
 }
 
-pub fn readlinkat(p: &mut Process, dirfd: u64, path_addr: u64, buf: u64, size: u64) -> SysResult {
+pub fn readlinkat(p: &mut Task, dirfd: u64, path_addr: u64, buf: u64, size: u64) -> SysResult {
     if size as i64 <= 0 {
         return Err(Errno::EINVAL);
     }
@@ -257,7 +272,7 @@ pub fn readlinkat(p: &mut Process, dirfd: u64, path_addr: u64, buf: u64, size: u
     Ok(n)
 }
 
-pub fn renameat2(p: &mut Process, olddir: u64, old: u64, newdir: u64, new: u64, flags: u64) -> SysResult {
+pub fn renameat2(p: &mut Task, olddir: u64, old: u64, newdir: u64, new: u64, flags: u64) -> SysResult {
     if flags != 0 {
         return Err(Errno::EINVAL); // RENAME_NOREPLACE/EXCHANGE/WHITEOUT: not supported
     }
@@ -267,18 +282,18 @@ pub fn renameat2(p: &mut Process, olddir: u64, old: u64, newdir: u64, new: u64, 
     Ok(0)
 }
 
-pub fn ftruncate(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn ftruncate(p: &mut Task, a: [u64; 6]) -> SysResult {
     let file = p.files.get(a[0] as i32 as i64)?;
     if !file.writable {
         return Err(Errno::EINVAL);
     }
     match &file.node {
         Node::Path(loc) => loc.truncate(i64::try_from(a[1]).map_err(|_| Errno::EINVAL)? as u64).map(|_| 0),
-        Node::Console => Err(Errno::EINVAL),
+        Node::Console | Node::Pipe(_) => Err(Errno::EINVAL),
     }
 }
 
-pub fn umask(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn umask(p: &mut Task, a: [u64; 6]) -> SysResult {
     let old = p.umask;
     p.umask = (a[0] as u32) & 0o777;
     Ok(old as usize)

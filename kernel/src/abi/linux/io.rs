@@ -7,10 +7,15 @@ use linux_abi::structs;
 
 use super::SysResult;
 use crate::task::files::{Node, OpenFile};
-use crate::task::Process;
+use crate::task::Task;
 
 const CHUNK: usize = 64 * 1024;
 const O_APPEND: u32 = 0o2000;
+const O_NONBLOCK: u32 = 0o4000;
+
+fn nonblocking(file: &OpenFile) -> bool {
+    *file.status.lock() & O_NONBLOCK != 0
+}
 
 /// Reads up to `buf.len()` bytes from `file` at `offset` (None: the file's own).
 fn read_file(file: &OpenFile, buf: &mut [u8], offset: Option<u64>) -> Result<usize, Errno> {
@@ -18,7 +23,8 @@ fn read_file(file: &OpenFile, buf: &mut [u8], offset: Option<u64>) -> Result<usi
         return Err(Errno::EBADF);
     }
     match &file.node {
-        Node::Console => vfs::CharDevice::read(&crate::fs::ConsoleDevice, 0, buf),
+        Node::Console => crate::console::input::read_user(buf, nonblocking(file)),
+        Node::Pipe(end) => end.pipe.read(buf, nonblocking(file)),
         Node::Path(loc) => {
             if loc.metadata()?.is_dir() {
                 return Err(Errno::EISDIR);
@@ -47,6 +53,7 @@ fn write_file(file: &OpenFile, data: &[u8], offset: Option<u64>) -> Result<usize
             crate::console::write_bytes(data);
             Ok(data.len())
         }
+        Node::Pipe(end) => end.pipe.write(data, nonblocking(file)),
         Node::Path(loc) => {
             let dev = loc.inode().device();
             let mut pos = file.offset.lock();
@@ -67,7 +74,7 @@ fn write_file(file: &OpenFile, data: &[u8], offset: Option<u64>) -> Result<usize
     }
 }
 
-fn do_read(p: &mut Process, fd: u64, addr: u64, len: u64, offset: Option<u64>) -> SysResult {
+fn do_read(p: &mut Task, fd: u64, addr: u64, len: u64, offset: Option<u64>) -> SysResult {
     let file = p.files.get(fd as i64)?;
     let mut buf = vec![0u8; (len as usize).min(CHUNK)];
     let n = read_file(&file, &mut buf, offset)?;
@@ -75,7 +82,7 @@ fn do_read(p: &mut Process, fd: u64, addr: u64, len: u64, offset: Option<u64>) -
     Ok(n)
 }
 
-fn do_write(p: &mut Process, file: &Arc<OpenFile>, addr: u64, len: u64, offset: Option<u64>) -> SysResult {
+fn do_write(p: &mut Task, file: &Arc<OpenFile>, addr: u64, len: u64, offset: Option<u64>) -> SysResult {
     let len = len as usize;
     let mut buf = vec![0u8; len.min(CHUNK)];
     let mut done = 0usize;
@@ -91,26 +98,26 @@ fn do_write(p: &mut Process, file: &Arc<OpenFile>, addr: u64, len: u64, offset: 
     Ok(done)
 }
 
-pub fn read(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn read(p: &mut Task, a: [u64; 6]) -> SysResult {
     do_read(p, a[0], a[1], a[2], None)
 }
 
-pub fn pread64(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn pread64(p: &mut Task, a: [u64; 6]) -> SysResult {
     do_read(p, a[0], a[1], a[2], Some(i64::try_from(a[3]).map_err(|_| Errno::EINVAL)? as u64))
 }
 
-pub fn write(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn write(p: &mut Task, a: [u64; 6]) -> SysResult {
     let file = p.files.get(a[0] as i64)?;
     do_write(p, &file, a[1], a[2], None)
 }
 
-pub fn pwrite64(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn pwrite64(p: &mut Task, a: [u64; 6]) -> SysResult {
     let file = p.files.get(a[0] as i64)?;
     do_write(p, &file, a[1], a[2], Some(i64::try_from(a[3]).map_err(|_| Errno::EINVAL)? as u64))
 }
 
 /// The (base, len) pairs of a user iovec array.
-fn iovecs(p: &Process, iov: u64, count: u64) -> Result<alloc::vec::Vec<(u64, u64)>, Errno> {
+fn iovecs(p: &Task, iov: u64, count: u64) -> Result<alloc::vec::Vec<(u64, u64)>, Errno> {
     if count > 1024 {
         return Err(Errno::EINVAL);
     }
@@ -124,7 +131,7 @@ fn iovecs(p: &Process, iov: u64, count: u64) -> Result<alloc::vec::Vec<(u64, u64
     Ok(out)
 }
 
-pub fn writev(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn writev(p: &mut Task, a: [u64; 6]) -> SysResult {
     let file = p.files.get(a[0] as i64)?;
     let mut total = 0;
     for (base, len) in iovecs(p, a[1], a[2])? {
@@ -137,7 +144,7 @@ pub fn writev(p: &mut Process, a: [u64; 6]) -> SysResult {
     Ok(total)
 }
 
-pub fn readv(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn readv(p: &mut Task, a: [u64; 6]) -> SysResult {
     let mut total = 0;
     for (base, len) in iovecs(p, a[1], a[2])? {
         let n = do_read(p, a[0], base, len, None)?;
@@ -149,7 +156,7 @@ pub fn readv(p: &mut Process, a: [u64; 6]) -> SysResult {
     Ok(total)
 }
 
-pub fn lseek(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn lseek(p: &mut Task, a: [u64; 6]) -> SysResult {
     const SEEK_SET: u64 = 0;
     const SEEK_CUR: u64 = 1;
     const SEEK_END: u64 = 2;
@@ -167,7 +174,7 @@ pub fn lseek(p: &mut Process, a: [u64; 6]) -> SysResult {
     Ok(new as usize)
 }
 
-pub fn ioctl(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn ioctl(p: &mut Task, a: [u64; 6]) -> SysResult {
     const TCGETS: u64 = 0x5401;
     const TIOCGWINSZ: u64 = 0x5413;
     let file = p.files.get(a[0] as i64)?;
@@ -189,7 +196,7 @@ pub fn ioctl(p: &mut Process, a: [u64; 6]) -> SysResult {
     }
 }
 
-pub fn fcntl(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn fcntl(p: &mut Task, a: [u64; 6]) -> SysResult {
     const F_DUPFD: u64 = 0;
     const F_GETFD: u64 = 1;
     const F_SETFD: u64 = 2;
@@ -228,10 +235,37 @@ pub fn fcntl(p: &mut Process, a: [u64; 6]) -> SysResult {
     }
 }
 
-/// poll(7) and ppoll(271) over descriptors. The console is readable when a
-/// key is waiting; files are always ready. Waiting halts until input or the
-/// timeout (one process runs at a time, so nothing else needs the CPU).
-pub fn poll(p: &mut Process, fds_addr: u64, nfds: u64, timeout_ms: Option<u64>) -> SysResult {
+/// Ready events of one descriptor for poll/select.
+pub fn ready_events(file: &OpenFile, events: u16) -> u16 {
+    const POLLIN: u16 = 0x1;
+    const POLLOUT: u16 = 0x4;
+    const POLLERR: u16 = 0x8;
+    const POLLHUP: u16 = 0x10;
+    match &file.node {
+        Node::Console => (events & POLLOUT) | if crate::console::input::has_input() { events & POLLIN } else { 0 },
+        Node::Path(_) => events & (POLLIN | POLLOUT),
+        Node::Pipe(end) => {
+            let (r, w, hup) = end.pipe.poll(end.write);
+            let mut out = 0;
+            if r {
+                out |= events & POLLIN;
+            }
+            if w {
+                out |= events & POLLOUT;
+            }
+            if hup {
+                out |= if end.write { POLLERR } else { POLLHUP };
+            }
+            out
+        }
+    }
+}
+
+/// poll(7) and ppoll(271) over descriptors. Files are always ready; pipes
+/// and the console by their state. Waiting sleeps on the readiness queue
+/// (woken by any pipe or console change) until something is ready, a
+/// signal arrives or the timeout passes.
+pub fn poll(p: &mut Task, fds_addr: u64, nfds: u64, timeout_ms: Option<u64>) -> SysResult {
     const POLLIN: u16 = 0x1;
     const POLLOUT: u16 = 0x4;
     const POLLNVAL: u16 = 0x20;
@@ -240,8 +274,10 @@ pub fn poll(p: &mut Process, fds_addr: u64, nfds: u64, timeout_ms: Option<u64>) 
     }
     let mut raw = vec![0u8; nfds as usize * 8];
     p.space.copy_in(fds_addr, &mut raw)?;
-    let deadline = timeout_ms.map(|t| crate::time::uptime_ms().saturating_add(t));
-    loop {
+    let _ = (POLLIN, POLLOUT);
+    let deadline = timeout_ms.map(|t| crate::time::ticks().saturating_add(t * u64::from(crate::time::HZ) / 1000));
+    let files = p.files.clone();
+    let scan = |raw: &mut [u8]| -> usize {
         let mut ready = 0;
         for entry in raw.chunks_mut(8) {
             let fd = i32::from_le_bytes([entry[0], entry[1], entry[2], entry[3]]);
@@ -249,12 +285,9 @@ pub fn poll(p: &mut Process, fds_addr: u64, nfds: u64, timeout_ms: Option<u64>) 
             let revents = if fd < 0 {
                 0
             } else {
-                match p.files.get(i64::from(fd)) {
+                match files.get(i64::from(fd)) {
                     Err(_) => POLLNVAL,
-                    Ok(file) => match file.node {
-                        Node::Console => (events & POLLOUT) | if crate::console::input::has_input() { events & POLLIN } else { 0 },
-                        Node::Path(_) => events & (POLLIN | POLLOUT),
-                    },
+                    Ok(file) => ready_events(&file, events),
                 }
             };
             entry[6..8].copy_from_slice(&revents.to_le_bytes());
@@ -262,15 +295,25 @@ pub fn poll(p: &mut Process, fds_addr: u64, nfds: u64, timeout_ms: Option<u64>) 
                 ready += 1;
             }
         }
-        if ready > 0 || deadline.is_some_and(|d| crate::time::uptime_ms() >= d) {
-            p.space.copy_out(fds_addr, &raw)?;
-            return Ok(ready);
-        }
-        crate::arch::cpu::enable_and_halt();
-    }
+        ready
+    };
+    let result = crate::task::files::READINESS.wait_interruptible(
+        || {
+            let n = scan(&mut raw);
+            (n > 0 || timeout_ms == Some(0)).then_some(n)
+        },
+        deadline,
+    );
+    let n = match result {
+        Ok(n) => n,
+        Err(crate::sched::wait::Interrupted::TimedOut) => 0,
+        Err(crate::sched::wait::Interrupted::Signal) => return Err(Errno::EINTR),
+    };
+    p.space.copy_out(fds_addr, &raw)?;
+    Ok(n)
 }
 
-fn timeout_from_timespec(p: &Process, addr: u64) -> Result<Option<u64>, Errno> {
+fn timeout_from_timespec(p: &Task, addr: u64) -> Result<Option<u64>, Errno> {
     if addr == 0 {
         return Ok(None);
     }
@@ -280,12 +323,12 @@ fn timeout_from_timespec(p: &Process, addr: u64) -> Result<Option<u64>, Errno> {
     Ok(Some((ts.tv_sec as u64).saturating_mul(1000).saturating_add(ts.tv_nsec as u64 / 1_000_000)))
 }
 
-pub fn poll_ms(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn poll_ms(p: &mut Task, a: [u64; 6]) -> SysResult {
     let timeout = if (a[2] as i32) < 0 { None } else { Some(u64::from(a[2] as u32)) };
     poll(p, a[0], a[1], timeout)
 }
 
-pub fn ppoll(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn ppoll(p: &mut Task, a: [u64; 6]) -> SysResult {
     let timeout = timeout_from_timespec(p, a[2])?;
     poll(p, a[0], a[1], timeout)
 }

@@ -4,9 +4,9 @@ use errno::Errno;
 use linux_abi::structs;
 
 use super::SysResult;
-use crate::task::Process;
+use crate::task::Task;
 
-pub fn uname(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn uname(p: &mut Task, a: [u64; 6]) -> SysResult {
     let u = structs::Utsname::new("Linux", "cyrius", "6.1.0-cyrius", "#1 Cyrius", "x86_64", "(none)");
     p.space.copy_out(a[0], &u.to_bytes())?;
     Ok(0)
@@ -16,7 +16,7 @@ fn timespec(sec: i64, nsec: u32) -> [u8; 16] {
     structs::Timespec { tv_sec: sec, tv_nsec: i64::from(nsec) }.to_bytes()
 }
 
-pub fn clock_gettime(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn clock_gettime(p: &mut Task, a: [u64; 6]) -> SysResult {
     const REALTIME: u64 = 0;
     const MONOTONIC: u64 = 1;
     const PROCESS_CPUTIME: u64 = 2;
@@ -37,7 +37,7 @@ pub fn clock_gettime(p: &mut Process, a: [u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub fn gettimeofday(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn gettimeofday(p: &mut Task, a: [u64; 6]) -> SysResult {
     if a[0] != 0 {
         let (sec, nsec) = crate::time::now();
         p.space.copy_out(a[0], &timespec(sec, nsec / 1000))?;
@@ -45,7 +45,7 @@ pub fn gettimeofday(p: &mut Process, a: [u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub fn time(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn time(p: &mut Task, a: [u64; 6]) -> SysResult {
     let sec = crate::time::now().0;
     if a[0] != 0 {
         p.space.copy_out(a[0], &sec.to_le_bytes())?;
@@ -53,7 +53,7 @@ pub fn time(p: &mut Process, a: [u64; 6]) -> SysResult {
     Ok(sec as usize)
 }
 
-pub fn getrandom(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn getrandom(p: &mut Task, a: [u64; 6]) -> SysResult {
     let len = (a[1] as usize).min(256 * 1024);
     let mut buf = alloc::vec![0u8; len];
     vfs::EntropySource::fill(&crate::fs::HwEntropy, &mut buf);
@@ -61,7 +61,7 @@ pub fn getrandom(p: &mut Process, a: [u64; 6]) -> SysResult {
     Ok(len)
 }
 
-pub fn arch_prctl(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn arch_prctl(p: &mut Task, a: [u64; 6]) -> SysResult {
     const ARCH_SET_FS: u64 = 0x1002;
     const ARCH_GET_FS: u64 = 0x1003;
     match a[0] {
@@ -81,12 +81,12 @@ pub fn arch_prctl(p: &mut Process, a: [u64; 6]) -> SysResult {
     }
 }
 
-pub fn set_tid_address(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn set_tid_address(p: &mut Task, a: [u64; 6]) -> SysResult {
     p.clear_child_tid = a[0];
-    Ok(p.pid as usize)
+    Ok(p.tid as usize)
 }
 
-pub fn set_robust_list(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn set_robust_list(p: &mut Task, a: [u64; 6]) -> SysResult {
     // The head is recorded; walking it on exit arrives with threads (issue 5).
     if a[1] != 24 {
         return Err(Errno::EINVAL);
@@ -95,11 +95,11 @@ pub fn set_robust_list(p: &mut Process, a: [u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub fn prlimit64(p: &mut Process, a: [u64; 6]) -> SysResult {
+pub fn prlimit64(p: &mut Task, a: [u64; 6]) -> SysResult {
     const RLIMIT_STACK: u64 = 3;
     const RLIMIT_NOFILE: u64 = 7;
     const INFINITY: u64 = u64::MAX;
-    if a[0] != 0 && a[0] != p.pid as u64 {
+    if a[0] != 0 && a[0] != u64::from(p.pid()) {
         return Err(Errno::ESRCH);
     }
     if a[2] != 0 {

@@ -6,20 +6,21 @@ mod fs;
 mod io;
 mod memory;
 mod misc;
+mod process;
 
 use core::sync::atomic::{AtomicU64, Ordering};
 use errno::Errno;
 
 use super::Outcome;
-use crate::arch::usermode::SyscallFrame;
-use crate::task::Process;
+use crate::arch::usermode::TrapFrame;
+use crate::task::Task;
 
 pub type SysResult = Result<usize, Errno>;
 
 /// `AT_FDCWD` as the register holds it.
 const AT_FDCWD: u64 = -100i64 as u64;
 
-pub fn dispatch(p: &mut Process, frame: &SyscallFrame) -> Outcome {
+pub fn dispatch(p: &mut Task, frame: &mut TrapFrame) -> Outcome {
     let a = frame.args();
     let nr = frame.nr();
     let result = match nr {
@@ -32,12 +33,37 @@ pub fn dispatch(p: &mut Process, frame: &SyscallFrame) -> Outcome {
         6 => fs::lstat(p, a),
         7 => io::poll_ms(p, a),
         8 => io::lseek(p, a),
+        9 => memory::mmap(p, a),
+        10 => memory::mprotect(p, a),
+        11 => memory::munmap(p, a),
+        12 => memory::brk(p, a),
+        13 => process::rt_sigaction(p, a),
+        14 => process::rt_sigprocmask(p, a),
+        15 => return process::rt_sigreturn(p, frame),
+        16 => io::ioctl(p, a),
         17 => io::pread64(p, a),
         18 => io::pwrite64(p, a),
         19 => io::readv(p, a),
+        20 => io::writev(p, a),
         21 => fs::faccessat(p, AT_FDCWD, a[0], a[1]),
+        22 => process::pipe2(p, [a[0], 0, 0, 0, 0, 0]),
+        24 => process::sched_yield(p),
+        25 => memory::mremap(p, a),
+        28 => memory::madvise(p, a),
         32 => fs::dup(p, a),
         33 => fs::dup2(p, a),
+        34 => process::pause(p),
+        35 => process::nanosleep(p, a),
+        39 => Ok(p.pid() as usize),
+        56 => process::clone(p, frame, a),
+        57 => process::fork(p, frame),
+        58 => process::vfork(p, frame),
+        59 => return process::execve(p, frame, a),
+        60 => return Outcome::ExitThread((a[0] & 0xff) as i32),
+        61 => process::wait4(p, a),
+        62 => process::kill(p, a),
+        63 => misc::uname(p, a),
+        72 => io::fcntl(p, a),
         77 => fs::ftruncate(p, a),
         79 => fs::getcwd(p, a),
         80 => fs::chdir(p, a),
@@ -48,40 +74,62 @@ pub fn dispatch(p: &mut Process, frame: &SyscallFrame) -> Outcome {
         87 => fs::unlinkat(p, AT_FDCWD, a[0], 0),
         89 => fs::readlinkat(p, AT_FDCWD, a[0], a[1], a[2]),
         95 => fs::umask(p, a),
+        96 => misc::gettimeofday(p, a),
+        98 => process::getrusage(p, a),
+        100 => process::times(p, a),
+        102 | 104 | 107 | 108 => Ok(0), // uid, gid, euid, egid: root
+        109 => process::setpgid(p, a),
+        110 => process::getppid(p),
+        111 => process::getpgid(p, 0),
+        112 => process::setsid(p),
+        121 => process::getpgid(p, a[0]),
+        124 => process::getsid(p, a[0]),
+        127 => process::rt_sigpending(p, a),
+        130 => process::rt_sigsuspend(p, a),
+        131 => process::sigaltstack(p, a),
+        157 => process::prctl(p, a),
+        158 => misc::arch_prctl(p, a),
+        186 => Ok(p.tid as usize),
+        200 => process::tgkill(p, None, a[0] as u32, a[1]),
+        201 => misc::time(p, a),
+        202 => process::futex(p, a),
         217 => fs::getdents64(p, a),
+        218 => misc::set_tid_address(p, a),
+        228 => misc::clock_gettime(p, a),
+        230 => process::clock_nanosleep(p, a),
+        231 => return Outcome::ExitGroup((a[0] & 0xff) as i32),
+        234 => process::tgkill(p, Some(a[0] as u32), a[1] as u32, a[2]),
+        247 => process::waitid(p, a),
         257 => fs::openat(p, a[0], a[1], a[2], a[3]),
         258 => fs::mkdirat(p, a[0], a[1], a[2]),
         262 => fs::newfstatat(p, a[0], a[1], a[2], a[3]),
         263 => fs::unlinkat(p, a[0], a[1], a[2]),
         264 => fs::renameat2(p, a[0], a[1], a[2], a[3], 0),
-        271 => io::ppoll(p, a),
         267 => fs::readlinkat(p, a[0], a[1], a[2], a[3]),
         269 | 439 => fs::faccessat(p, a[0], a[1], a[2]),
-        292 => fs::dup3(p, a[0], a[1], a[2]),
-        316 => fs::renameat2(p, a[0], a[1], a[2], a[3], a[4]),
-        9 => memory::mmap(p, a),
-        10 => memory::mprotect(p, a),
-        11 => memory::munmap(p, a),
-        12 => memory::brk(p, a),
-        16 => io::ioctl(p, a),
-        20 => io::writev(p, a),
-        72 => io::fcntl(p, a),
-        39 | 186 => Ok(p.pid as usize),
-        110 => Ok(0), // the parent is outside this process's view
-        102 | 104 | 107 | 108 => Ok(0), // uid, gid, euid, egid: root
-        60 | 231 => return Outcome::Exit((a[0] & 0xff) as i32),
-        63 => misc::uname(p, a),
-        96 => misc::gettimeofday(p, a),
-        158 => misc::arch_prctl(p, a),
-        201 => misc::time(p, a),
-        218 => misc::set_tid_address(p, a),
-        228 => misc::clock_gettime(p, a),
+        271 => io::ppoll(p, a),
         273 => misc::set_robust_list(p, a),
+        292 => fs::dup3(p, a[0], a[1], a[2]),
+        293 => process::pipe2(p, a),
         302 => misc::prlimit64(p, a),
+        316 => fs::renameat2(p, a[0], a[1], a[2], a[3], a[4]),
         318 => misc::getrandom(p, a),
+        435 => process::clone3(p, frame, a),
         _ => Err(unimplemented(nr)),
     };
     Outcome::Return(result)
+}
+
+/// Bit per (syscall, operation) pair already reported, by a small hash.
+static REPORTED_OPS: AtomicU64 = AtomicU64::new(0);
+
+/// `ENOSYS` for an operation of a syscall we do not offer, logged once.
+fn unimplemented_op(name: &str, op: u64) -> Errno {
+    let bit = (name.len() as u64 * 31 + op) % 64;
+    if REPORTED_OPS.fetch_or(1 << bit, Ordering::Relaxed) & (1 << bit) == 0 {
+        log::warn!("unimplemented {name} operation {op}: returning ENOSYS");
+    }
+    Errno::ENOSYS
 }
 
 /// Bit per syscall number already reported.

@@ -99,6 +99,10 @@ extern "x86-interrupt" fn breakpoint(frame: InterruptStackFrame) {
 
 extern "x86-interrupt" fn page_fault(frame: InterruptStackFrame, code: PageFaultErrorCode) {
     let cr2 = Cr2::read_raw();
+    let user = frame.code_segment.rpl() == x86_64::PrivilegeLevel::Ring3;
+    if user && code.contains(PageFaultErrorCode::CAUSED_BY_WRITE) && crate::task::resolve_write_fault(cr2) {
+        return; // a copy-on-write page, now private and writable
+    }
     fatal(Fault { name: "#PF page fault", vector: 14, frame: &frame, error_code: Some(code.bits()), cr2: Some(cr2) });
 }
 
@@ -158,6 +162,11 @@ pub fn init() {
         idt.security_exception.set_handler_fn(security);
         for (line, handler) in IRQ_ENTRIES.iter().enumerate() {
             idt[IRQ_BASE + line as u8].set_handler_fn(*handler);
+        }
+        // SAFETY: the timer stub saves a complete TrapFrame and returns with
+        // iretq (see usermode.rs); it is an interrupt gate like the others.
+        unsafe {
+            idt[IRQ_BASE + pic::TIMER_IRQ].set_handler_addr(super::usermode::timer_entry());
         }
         idt
     });

@@ -1,85 +1,117 @@
-//! Ring 3: entering user mode, the `syscall` instruction's entry point, and the
-//! way back to the kernel when a process ends.
+//! Ring 3: the `syscall` instruction's entry point, the timer's trap entry,
+//! and the one way back to user mode ([`TrapFrame`] + `iretq`, or `sysretq`
+//! when the frame allows it).
 //!
-//! Conventions: in the kernel GS_BASE points at the per-CPU block; in user mode
-//! it is the user's and KERNEL_GS_BASE holds ours (`swapgs` on every crossing).
-//! The per-CPU block holds the current thread's kernel stack top (used by
-//! `syscall`; interrupts use TSS.rsp0, set to the same value).
-//! Invariants: a syscall runs on the process's kernel stack with a complete
-//! [`SyscallFrame`] below it; the handler returns through `sysretq` only to a
-//! canonical user address (anything else ends the process).
+//! Conventions: one CPU. The entry code finds the running thread's kernel
+//! stack top in [`KERNEL_RSP`] (also TSS.rsp0, set by [`set_kernel_stack`] on
+//! every thread switch); GS is never touched, so the user's GS stays the
+//! user's. An entry from ring 3 (syscall or interrupt) leaves a complete
+//! [`TrapFrame`] at the top of the thread's kernel stack: `fork` copies it,
+//! `execve` and signal delivery rewrite it.
+//! Invariants: `sysretq` is used only when RCX/R11 in the frame equal RIP/RFLAGS
+//! and RIP is a canonical user address; anything else returns with `iretq`.
 
 use core::arch::global_asm;
 use x86_64::registers::control::{Cr0, Cr0Flags, Cr4, Cr4Flags};
-use x86_64::registers::model_specific::{Efer, EferFlags, FsBase, GsBase, KernelGsBase, LStar, SFMask, Star};
+use x86_64::registers::model_specific::{Efer, EferFlags, FsBase, LStar, SFMask, Star};
 use x86_64::registers::rflags::RFlags;
 use x86_64::VirtAddr;
 
 use super::gdt;
 
-/// The per-CPU block `swapgs` exposes to the entry code (one CPU for now).
-#[repr(C)]
-struct PerCpu {
-    /// Offset 0: kernel stack top for the running thread.
-    kernel_rsp: u64,
-    /// Offset 8: scratch for the user RSP during entry.
-    user_rsp: u64,
-}
+/// User code and data selectors (GDT layout, see `gdt`).
+pub const USER_CS: u64 = 0x23;
+pub const USER_SS: u64 = 0x1b;
 
-static mut PER_CPU: PerCpu = PerCpu { kernel_rsp: 0, user_rsp: 0 };
-
-/// Registers as the syscall entry saved them (lowest address first).
+/// Registers of a user context as the entry code saved them (lowest address
+/// first); the last five are the `iretq` frame.
 #[repr(C)]
 #[derive(Debug, Default, Clone)]
-pub struct SyscallFrame {
+pub struct TrapFrame {
     pub r15: u64,
     pub r14: u64,
     pub r13: u64,
     pub r12: u64,
     pub rbp: u64,
     pub rbx: u64,
+    pub r11: u64,
+    pub r10: u64,
     pub r9: u64,
     pub r8: u64,
-    pub r10: u64,
+    pub rcx: u64,
     pub rdx: u64,
     pub rsi: u64,
     pub rdi: u64,
-    /// The syscall number on entry; the return value on exit.
+    /// The syscall's return value on the way out.
     pub rax: u64,
-    /// User RIP (from RCX).
+    /// The syscall number (-1 for an interrupt), kept for restarts.
+    pub orig_rax: u64,
     pub rip: u64,
-    /// User RFLAGS (from R11).
+    pub cs: u64,
     pub rflags: u64,
     pub rsp: u64,
+    pub ss: u64,
 }
 
-impl SyscallFrame {
+/// Size of [`TrapFrame`]: it sits at `kernel stack top - TRAP_FRAME_SIZE`.
+pub const TRAP_FRAME_SIZE: u64 = core::mem::size_of::<TrapFrame>() as u64;
+
+impl TrapFrame {
+    /// A fresh user context entering at `rip` with stack `rsp`.
+    pub fn user(rip: u64, rsp: u64) -> TrapFrame {
+        TrapFrame { rip, rsp, cs: USER_CS, ss: USER_SS, rflags: 0x202, orig_rax: u64::MAX, ..TrapFrame::default() }
+    }
+
     pub fn nr(&self) -> u64 {
-        self.rax
+        self.orig_rax
     }
 
     pub fn args(&self) -> [u64; 6] {
         [self.rdi, self.rsi, self.rdx, self.r10, self.r8, self.r9]
     }
+
+    pub fn from_user(&self) -> bool {
+        self.cs & 3 == 3
+    }
+
+    /// True if `sysretq` restores this frame exactly.
+    fn sysret_ok(&self) -> bool {
+        self.rcx == self.rip
+            && self.r11 == self.rflags
+            && self.rip < crate::mm::user::USER_END
+            && self.cs == USER_CS
+            && self.ss == USER_SS
+    }
 }
+
+/// Kernel stack top of the running thread (read by the syscall entry).
+#[unsafe(no_mangle)]
+static mut CYRIUS_KERNEL_RSP: u64 = 0;
+/// The user RSP during the first instructions of the syscall entry.
+#[unsafe(no_mangle)]
+static mut CYRIUS_USER_RSP: u64 = 0;
 
 global_asm!(
     r#"
     .global cyrius_syscall_entry
     cyrius_syscall_entry:
-        swapgs
-        mov gs:[8], rsp
-        mov rsp, gs:[0]
-        push qword ptr gs:[8]
+        mov [rip + CYRIUS_USER_RSP], rsp
+        mov rsp, [rip + CYRIUS_KERNEL_RSP]
+        push {user_ss}
+        push qword ptr [rip + CYRIUS_USER_RSP]
         push r11
+        push {user_cs}
         push rcx
+        push rax
         push rax
         push rdi
         push rsi
         push rdx
-        push r10
+        push rcx
         push r8
         push r9
+        push r10
+        push r11
         push rbx
         push rbp
         push r12
@@ -87,91 +119,135 @@ global_asm!(
         push r14
         push r15
         mov rdi, rsp
-        call {handler}
+        sub rsp, 8
+        call {syscall}
+        add rsp, 8
+        test rax, rax
+        jnz cyrius_ret_to_user
         pop r15
         pop r14
         pop r13
         pop r12
         pop rbp
         pop rbx
+        pop r11
+        pop r10
         pop r9
         pop r8
-        pop r10
+        pop rcx
         pop rdx
         pop rsi
         pop rdi
         pop rax
-        pop rcx
-        pop r11
-        pop rsp
-        swapgs
+        add rsp, 8
+        mov rcx, [rsp]
+        mov r11, [rsp + 16]
+        mov rsp, [rsp + 24]
         sysretq
 
-    .global cyrius_run_user
-    // fn(save_rsp: *mut u64, entry: u64, user_rsp: u64) -> u64
-    cyrius_run_user:
-        push rbp
-        push rbx
-        push r12
-        push r13
-        push r14
-        push r15
-        mov [rdi], rsp
-        push {user_ss}
-        push rdx
-        push 0x202
-        push {user_cs}
-        push rsi
-        xor eax, eax
-        xor ebx, ebx
-        xor ecx, ecx
-        xor edx, edx
-        xor esi, esi
-        xor edi, edi
-        xor ebp, ebp
-        xor r8d, r8d
-        xor r9d, r9d
-        xor r10d, r10d
-        xor r11d, r11d
-        xor r12d, r12d
-        xor r13d, r13d
-        xor r14d, r14d
-        xor r15d, r15d
-        swapgs
-        iretq
-
-    .global cyrius_resume_kernel
-    // fn(saved_rsp: u64, value: u64) -> !
-    cyrius_resume_kernel:
-        mov rsp, rdi
-        mov rax, rsi
+    .global cyrius_ret_to_user
+    cyrius_ret_to_user:
         pop r15
         pop r14
         pop r13
         pop r12
-        pop rbx
         pop rbp
-        ret
+        pop rbx
+        pop r11
+        pop r10
+        pop r9
+        pop r8
+        pop rcx
+        pop rdx
+        pop rsi
+        pop rdi
+        pop rax
+        add rsp, 8
+        iretq
+
+    .global cyrius_timer_entry
+    cyrius_timer_entry:
+        push -1
+        push rax
+        push rdi
+        push rsi
+        push rdx
+        push rcx
+        push r8
+        push r9
+        push r10
+        push r11
+        push rbx
+        push rbp
+        push r12
+        push r13
+        push r14
+        push r15
+        cld
+        mov rdi, rsp
+        mov rbx, rsp
+        and rsp, -16
+        call {timer}
+        mov rsp, rbx
+        jmp cyrius_ret_to_user
+
+    .global cyrius_user_thread_start
+    cyrius_user_thread_start:
+        mov rdi, rsp
+        sub rsp, 8
+        call {first}
+        add rsp, 8
+        jmp cyrius_ret_to_user
     "#,
-    handler = sym syscall_trampoline,
-    user_ss = const 0x1b,
-    user_cs = const 0x23,
+    syscall = sym syscall_trampoline,
+    timer = sym timer_trampoline,
+    first = sym first_entry_trampoline,
+    user_ss = const USER_SS,
+    user_cs = const USER_CS,
 );
 
 unsafe extern "C" {
     fn cyrius_syscall_entry();
-    fn cyrius_run_user(save_rsp: *mut u64, entry: u64, user_rsp: u64) -> u64;
-    fn cyrius_resume_kernel(saved_rsp: u64, value: u64) -> !;
+    fn cyrius_timer_entry();
+    fn cyrius_user_thread_start();
 }
 
-extern "C" fn syscall_trampoline(frame: &mut SyscallFrame) {
+/// Returns nonzero if the frame must be restored with `iretq`.
+extern "C" fn syscall_trampoline(frame: &mut TrapFrame) -> u64 {
     crate::abi::syscall(frame);
-    // Back to user mode with interrupts off until sysretq restores RFLAGS.
+    crate::task::return_to_user(frame);
+    x86_64::instructions::interrupts::disable();
+    u64::from(!frame.sysret_ok())
+}
+
+extern "C" fn timer_trampoline(frame: &mut TrapFrame) {
+    super::pic::dispatch(super::pic::TIMER_IRQ);
+    if frame.from_user() {
+        crate::task::return_to_user(frame);
+        x86_64::instructions::interrupts::disable();
+    }
+}
+
+extern "C" fn first_entry_trampoline(frame: &mut TrapFrame) {
+    crate::sched::finish_switch();
+    crate::task::return_to_user(frame);
     x86_64::instructions::interrupts::disable();
 }
 
+/// The address a new user thread's kernel stack "returns" to on its first
+/// switch: it pops the [`TrapFrame`] above it into user mode.
+pub fn user_thread_start() -> u64 {
+    cyrius_user_thread_start as *const () as u64
+}
+
+/// The timer's IDT entry (a full-frame stub, so preemption and signals can
+/// rewrite the interrupted user context).
+pub fn timer_entry() -> VirtAddr {
+    VirtAddr::new(cyrius_timer_entry as *const () as u64)
+}
+
 /// Turns on SSE for user code (the kernel itself is soft-float) and sets up
-/// the `syscall` MSRs and the per-CPU block.
+/// the `syscall` MSRs.
 pub fn init() {
     // SAFETY: clearing EM and setting MP/OSFXSR/OSXMMEXCPT only enables SSE
     // instructions, which the kernel never executes (soft-float target).
@@ -191,45 +267,125 @@ pub fn init() {
     Star::write(sel.user_code, sel.user_data, sel.kernel_code, sel.kernel_data).expect("GDT layout fits SYSRET");
     LStar::write(VirtAddr::new(cyrius_syscall_entry as *const () as u64));
     SFMask::write(RFlags::INTERRUPT_FLAG | RFlags::DIRECTION_FLAG | RFlags::TRAP_FLAG | RFlags::ALIGNMENT_CHECK);
-    GsBase::write(VirtAddr::from_ptr(&raw const PER_CPU));
-    KernelGsBase::write(VirtAddr::zero());
 }
 
 /// Sets the kernel stack used by syscalls and by interrupts from user mode.
 pub fn set_kernel_stack(top: u64) {
-    // SAFETY: one CPU; the entry code reads this field only while this thread
-    // runs in user mode, never concurrently with this write.
-    unsafe { (*(&raw mut PER_CPU)).kernel_rsp = top };
+    // SAFETY: one CPU; the entry code reads this only when entering from user
+    // mode, which cannot happen while the scheduler (interrupts off) writes it.
+    unsafe { *(&raw mut CYRIUS_KERNEL_RSP) = top };
     gdt::set_rsp0(top);
-}
-
-/// The kernel context `run_user` saved (its stack pointer), for `leave_user`.
-static mut RETURN_RSP: u64 = 0;
-
-/// Enters user mode at `entry` with stack `user_rsp` in the active address
-/// space; returns the value passed to [`leave_user`] when the process ends.
-pub fn run_user(entry: u64, user_rsp: u64) -> u64 {
-    // SAFETY: one CPU runs one user process at a time, so RETURN_RSP is ours;
-    // the kernel context stays live on this stack until `leave_user` resumes it.
-    unsafe { cyrius_run_user(&raw mut RETURN_RSP, entry, user_rsp) }
-}
-
-/// Abandons the running user context and returns `value` from `run_user`.
-///
-/// # Safety
-/// Must be called on the process's kernel stack (in a syscall, or an
-/// exception from user mode, then with `from_user_exception` true), while the
-/// `run_user` that entered this process is live.
-pub unsafe fn leave_user(value: u64, from_user_exception: bool) -> ! {
-    if from_user_exception {
-        // An exception from ring 3 does not swapgs; restore the kernel's GS.
-        // SAFETY: GS currently holds the user's base (see module doc).
-        unsafe { core::arch::asm!("swapgs") };
-    }
-    // SAFETY: guaranteed by the caller; RETURN_RSP was set by that `run_user`.
-    unsafe { cyrius_resume_kernel(RETURN_RSP, value) }
 }
 
 pub fn set_fs_base(addr: u64) {
     FsBase::write(VirtAddr::new_truncate(addr));
+}
+
+/// The FPU/SSE register file as `fxsave` stores it.
+#[repr(C, align(16))]
+#[derive(Clone)]
+pub struct FpuState(pub [u8; 512]);
+
+impl FpuState {
+    /// The state after `fninit` with SSE exceptions masked (what exec gives).
+    pub fn initial() -> FpuState {
+        let mut s = [0u8; 512];
+        s[0..2].copy_from_slice(&0x037fu16.to_le_bytes()); // FCW
+        s[24..28].copy_from_slice(&0x1f80u32.to_le_bytes()); // MXCSR
+        s[28..32].copy_from_slice(&0xffffu32.to_le_bytes()); // MXCSR_MASK
+        FpuState(s)
+    }
+
+    /// Saves the CPU's FPU/SSE state into `self`.
+    pub fn save(&mut self) {
+        // SAFETY: `self` is a 512-byte, 16-byte aligned area; SSE is enabled.
+        unsafe { core::arch::asm!("fxsave64 [{}]", in(reg) self.0.as_mut_ptr(), options(nostack)) };
+    }
+
+    /// Loads `self` into the CPU. MXCSR's reserved bits are cleared first
+    /// (a user-supplied image with them set would fault in the kernel).
+    pub fn restore(&mut self) {
+        let mxcsr = u32::from_le_bytes([self.0[24], self.0[25], self.0[26], self.0[27]]) & 0xffbf;
+        self.0[24..28].copy_from_slice(&mxcsr.to_le_bytes());
+        // SAFETY: as in `save`; the image's MXCSR is sanitized above.
+        unsafe { core::arch::asm!("fxrstor64 [{}]", in(reg) self.0.as_ptr(), options(nostack)) };
+    }
+}
+
+global_asm!(
+    r#"
+    .global cyrius_switch
+    // fn(save_rsp: *mut u64, next_rsp: u64)
+    cyrius_switch:
+        push rbp
+        push rbx
+        push r12
+        push r13
+        push r14
+        push r15
+        mov [rdi], rsp
+        mov rsp, rsi
+        pop r15
+        pop r14
+        pop r13
+        pop r12
+        pop rbx
+        pop rbp
+        ret
+
+    .global cyrius_kthread_start
+    cyrius_kthread_start:
+        mov rdi, r12
+        call {kthread}
+        ud2
+    "#,
+    kthread = sym kthread_trampoline,
+);
+
+unsafe extern "C" {
+    fn cyrius_switch(save_rsp: *mut u64, next_rsp: u64);
+    fn cyrius_kthread_start();
+}
+
+extern "C" fn kthread_trampoline(arg: u64) -> ! {
+    crate::sched::kthread_main(arg)
+}
+
+/// Saves the running kernel context's stack pointer into `save` and resumes
+/// the context saved at `next`.
+///
+/// # Safety
+/// Interrupts are off; `next` is a stack pointer saved by this function (or
+/// prepared by [`prepare_stack`]) whose stack is still alive; `save` stays
+/// valid until the saved context is resumed.
+pub unsafe fn switch(save: *mut u64, next: u64) {
+    // SAFETY: guaranteed by the caller.
+    unsafe { cyrius_switch(save, next) }
+}
+
+/// How a new thread's first switch enters it.
+pub enum Start {
+    /// Pop the [`TrapFrame`] at the top of the stack into user mode.
+    User,
+    /// Call `sched::kthread_main(arg)`.
+    Kernel(u64),
+}
+
+/// Writes the initial switch frame for a new thread whose kernel stack ends
+/// at `top` (16-aligned) and returns the stack pointer to switch to. For
+/// [`Start::User`], the caller has put the TrapFrame at `top - TRAP_FRAME_SIZE`.
+pub fn prepare_stack(stack: &mut [u8], top: u64, start: Start) -> u64 {
+    let base = stack.as_ptr() as u64;
+    let (ret, r12, below) = match start {
+        Start::User => (user_thread_start(), 0, top - TRAP_FRAME_SIZE),
+        Start::Kernel(arg) => (cyrius_kthread_start as *const () as u64, arg, top - 16),
+    };
+    // Six callee-saved registers, then the return address.
+    let words: [u64; 7] = [0, 0, 0, r12, 0, 0, ret];
+    let rsp = below - 8 * words.len() as u64;
+    for (i, w) in words.iter().enumerate() {
+        let off = (rsp - base) as usize + 8 * i;
+        stack[off..off + 8].copy_from_slice(&w.to_le_bytes());
+    }
+    rsp
 }

@@ -9,7 +9,8 @@
 //! allocation happen in interrupt context. [`VirtioNet::service_irq`],
 //! called first by every poll of the stack, acknowledges the device and
 //! unmasks the line before the rings are read, so a frame arriving during a
-//! poll raises a fresh interrupt.
+//! poll raises a fresh interrupt. On a line shared with virtio-blk, the
+//! disks' interrupt status is acknowledged as well (see `service_irq`).
 //! Buffers: `QUEUE_SIZE` receive buffers stay posted and are re-posted after
 //! smoltcp consumed them; transmit buffers come from a pool refilled as the
 //! device completes them. Tokens (the head descriptor index) index both.
@@ -129,10 +130,13 @@ impl VirtioNet {
         self.stats
     }
 
-    /// Acknowledges an interrupt the IRQ handler deferred to us.
+    /// Acknowledges an interrupt the IRQ handler deferred to us. The line may
+    /// be shared with disks (QEMU puts both on IRQ 11): their interrupts are
+    /// acknowledged too, or a disk's would re-raise the line at once forever.
     pub fn service_irq(&mut self) {
         if pic::take_pending(self.irq) {
             self.raw.ack_interrupt();
+            super::blk::ack_line(self.irq);
             pic::unmask(self.irq);
         }
     }

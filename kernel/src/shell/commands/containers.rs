@@ -38,7 +38,7 @@ pub fn images(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
     Ok(())
 }
 
-const USAGE: &str = "usage: oci-runtime <create|start|run|state|delete|list> ... (see `help oci-runtime`)";
+const USAGE: &str = "usage: oci-runtime <create|start|run|state|kill|exec|ps|delete|list> ... (see `help oci-runtime`)";
 
 /// `[--image NAME] ID [COMMAND...]` of create/run: the id, the image, and a
 /// command replacing the image's (as `docker run IMAGE COMMAND` does).
@@ -72,7 +72,7 @@ fn report_exit(id: &str, status: crate::task::ExitStatus) -> CmdResult {
     match status {
         crate::task::ExitStatus::Exited(0) => Ok(()),
         crate::task::ExitStatus::Exited(code) => Err(alloc::format!("container '{id}' exited with status {code}")),
-        crate::task::ExitStatus::Signaled(sig) => Err(alloc::format!("container '{id}' was killed by signal {sig}")),
+        crate::task::ExitStatus::Signaled(sig, _) => Err(alloc::format!("container '{id}' was killed by signal {sig}")),
     }
 }
 
@@ -85,15 +85,56 @@ pub fn oci_runtime(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult
             runtime::create(&id, &image, command)
         }
         "start" => {
+            // Without a terminal the container runs on its own (runc start);
+            // with process.terminal it owns the console until its init exits.
             let id = one_id("start", rest)?;
-            let status = runtime::start(id)?;
-            report_exit(id, status)
+            let attach = if runtime::wants_terminal(id)? { runtime::Attach::Foreground } else { runtime::Attach::Background };
+            match runtime::start(id, attach)? {
+                Some(status) => report_exit(id, status),
+                None => Ok(()),
+            }
         }
         "run" => {
+            let detach = rest.first().is_some_and(|a| a == "-d" || a == "--detach");
+            let rest = if detach { &rest[1..] } else { rest };
             let (id, image, command) = id_and_image("run", rest)?;
             runtime::create(&id, &image, command)?;
-            let status = runtime::start(&id)?;
-            report_exit(&id, status)
+            let attach = if detach { runtime::Attach::Background } else { runtime::Attach::Foreground };
+            match runtime::start(&id, attach)? {
+                Some(status) => report_exit(&id, status),
+                None => Ok(()),
+            }
+        }
+        "kill" => {
+            let all = rest.first().is_some_and(|a| a == "--all" || a == "-a");
+            let rest = if all { &rest[1..] } else { rest };
+            let (id, sig) = match rest {
+                [id] => (id, "TERM"),
+                [id, sig] => (id, sig.as_str()),
+                [] => return Err(String::from("kill: missing container id")),
+                _ => return Err(String::from("kill: usage: kill [--all] <id> [SIGNAL]")),
+            };
+            let signo = runtime::parse_signal(sig).ok_or_else(|| alloc::format!("kill: unknown signal '{sig}'"))?;
+            runtime::kill(id, signo, all)
+        }
+        "exec" => {
+            let [id, cmd @ ..] = rest else { return Err(String::from("exec: missing container id")) };
+            if cmd.is_empty() {
+                return Err(String::from("exec: missing command"));
+            }
+            let status = runtime::exec(id, cmd)?;
+            match status {
+                crate::task::ExitStatus::Exited(0) => Ok(()),
+                s => Err(alloc::format!("exec failed: exit status {}", s.shell_code())),
+            }
+        }
+        "ps" => {
+            let id = one_id("ps", rest)?;
+            let _ = writeln!(out, "{:>6} {:>6} {} {:>8} CMD", "PID", "NSPID", "S", "TIME");
+            for (pid, vpid, state, ticks, cmd) in runtime::ps(id)? {
+                let _ = writeln!(out, "{pid:>6} {vpid:>6} {state} {:>8} {cmd}", crate::shell::commands::processes::cpu_time(ticks));
+            }
+            Ok(())
         }
         "state" => {
             let id = one_id("state", rest)?;
@@ -112,9 +153,6 @@ pub fn oci_runtime(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult
             }
             Ok(())
         }
-        "kill" | "exec" | "ps" => Err(alloc::format!(
-            "{verb}: not yet: a container's process runs in the foreground until it exits (threads and a scheduler come next)"
-        )),
         other => Err(alloc::format!("unknown verb '{other}'; {USAGE}")),
     }
 }

@@ -4,6 +4,7 @@
 mod containers;
 mod files;
 mod net;
+pub mod processes;
 mod programs;
 mod system;
 
@@ -56,11 +57,13 @@ pub static COMMANDS: &[Command] = &[
     cmd!("umount", "umount <dir>", "unmount a filesystem", files::umount),
     cmd!("df", "df", "disk space of mounted filesystems", files::df),
     cmd!("images", "images", "list the OCI images on the data disk (digests verified)", containers::images),
-    cmd!("oci-runtime", "oci-runtime create|start|run|state|delete|list ...", "containers: create --image NAME ID, start ID, run --image NAME ID, state ID, delete [--force] ID, list", containers::oci_runtime),
+    cmd!("oci-runtime", "oci-runtime create|start|run|state|kill|exec|ps|delete|list ...", "containers: create --image NAME ID [CMD...], start ID, run [-d] --image NAME ID [CMD...], state ID, kill [--all] ID [SIGNAL], exec ID CMD..., ps ID, delete [--force] ID, list", containers::oci_runtime),
+    cmd!("run", "run <linux-program> [args...]", "run a Linux x86_64 program in user mode", programs::run),
+    cmd!("ps", "ps", "list processes (containers included)", processes::ps),
+    cmd!("kill", "kill [-SIGNAL] <pid...>", "send a signal to processes (default TERM)", processes::kill),
     cmd!("ifconfig", "ifconfig [eth0]", "network interface: addresses (from DHCP) and counters", net::ifconfig),
     cmd!("ping", "ping [-c COUNT] HOST", "send ICMP echo requests (QEMU's gateway 10.0.2.2 answers)", net::ping),
     cmd!("httpget", "httpget HOST[:PORT] [PATH]", "HTTP/1.0 GET over the kernel's TCP; prints the body", net::httpget),
-    cmd!("run", "run <linux-program> [args...]", "run a static Linux x86_64 program in user mode", programs::run),
 ];
 
 pub fn find(name: &str) -> Option<&'static Command> {

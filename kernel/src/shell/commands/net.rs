@@ -1,8 +1,7 @@
 //! Network commands: `ifconfig` (eth0's addresses and counters), `ping`
 //! (ICMP echo), `httpget` (an HTTP/1.0 GET over the kernel's TCP, printing
-//! the body). They use the non-blocking kernel socket API and wait the way a
-//! kernel loop may: halting between interrupts, polling the stack when it
-//! has work; Ctrl-C gives up.
+//! the body). They use the non-blocking kernel socket API and sleep on the
+//! stack's activity queue between tries; Ctrl-C gives up.
 
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -20,17 +19,6 @@ use crate::time;
 /// How long `httpget` waits for each step (resolve, connect, each read).
 const HTTP_TIMEOUT_MS: u64 = 30_000;
 
-/// Halts until the next interrupt, running the stack first if it has work.
-fn idle() {
-    x86_64::instructions::interrupts::disable();
-    if net::poll_due() {
-        x86_64::instructions::interrupts::enable();
-        net::poll();
-    } else {
-        crate::arch::cpu::enable_and_halt();
-    }
-}
-
 /// True if Ctrl-C was typed (other typed bytes are dropped while a command runs).
 fn interrupted() -> bool {
     while let Some(b) = crate::console::input::try_read() {
@@ -41,8 +29,9 @@ fn interrupted() -> bool {
     false
 }
 
-/// Retries `op` while it says "not yet", sleeping until the stack reports
-/// progress; `ETIMEDOUT` at `deadline` (uptime ms), `EINTR` on Ctrl-C.
+/// Retries `op` while it says "not yet", sleeping on the stack's activity
+/// queue in between; `ETIMEDOUT` at `deadline` (uptime ms), `EINTR` on Ctrl-C
+/// (checked every 100 ms).
 fn wait<T>(deadline: u64, mut op: impl FnMut() -> Result<T, Errno>) -> Result<T, Errno> {
     loop {
         let seen = net::generation();
@@ -54,10 +43,12 @@ fn wait<T>(deadline: u64, mut op: impl FnMut() -> Result<T, Errno>) -> Result<T,
             if interrupted() {
                 return Err(Errno::EINTR);
             }
-            if time::uptime_ms() >= deadline {
+            let now = time::uptime_ms();
+            if now >= deadline {
                 return Err(Errno::ETIMEDOUT);
             }
-            idle();
+            let until = (now + 100).min(deadline) * u64::from(time::HZ) / 1000;
+            let _ = net::ACTIVITY.wait_interruptible(|| (net::generation() != seen).then_some(()), Some(until));
         }
     }
 }

@@ -1,0 +1,445 @@
+//! Threads and the scheduler: kernel stacks, context switches, a round-robin
+//! run queue, blocking waits and timed sleeps.
+//!
+//! Role: every flow of control (the shell, kernel service threads, user
+//! threads) is a [`Thread`]. User threads are preempted when their slice ends
+//! (on return to user mode from the timer or a syscall); kernel code runs
+//! until it blocks or yields. With nothing to run, the CPU halts (`hlt`) until
+//! an interrupt makes a thread runnable.
+//! Invariants: one CPU. The scheduler's state is changed only with interrupts
+//! off; [`schedule`] is entered with interrupts off and returns with them off.
+//! A dead thread's stack is freed by the next thread, after the switch.
+//! May call: `arch`, `mm`, `time`.
+
+pub mod wait;
+
+use alloc::boxed::Box;
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::string::String;
+use alloc::sync::Arc;
+use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, Ordering};
+
+use crate::arch::usermode::{self, FpuState, Start, TrapFrame, TRAP_FRAME_SIZE};
+use crate::sync::IrqMutex;
+
+pub use wait::WaitQueue;
+
+const KERNEL_STACK: usize = 64 * 1024;
+/// Time slice of a user thread, in ticks (ms).
+const SLICE_TICKS: u64 = 10;
+
+const RUNNING: u8 = 0;
+const RUNNABLE: u8 = 1;
+const BLOCKED: u8 = 2;
+const DEAD: u8 = 3;
+
+/// A schedulable flow of control with its own kernel stack.
+pub struct Thread {
+    pub id: u32,
+    pub name: IrqMutex<String>,
+    state: AtomicU8,
+    /// Saved kernel stack pointer while not running.
+    ctx: UnsafeCell<u64>,
+    kstack: Option<Box<[u8]>>,
+    fpu: UnsafeCell<FpuState>,
+    /// The user context (None for kernel threads); see [`Thread::task`].
+    task: UnsafeCell<Option<crate::task::Task>>,
+    /// Set by another thread to make this one end at its next chance.
+    pub killed: AtomicBool,
+    /// Signals sent to this thread only (tgkill).
+    pub sig_pending: AtomicU64,
+    /// Blocked signals.
+    pub sig_mask: AtomicU64,
+    /// The mask to restore after a handler (rt_sigsuspend); u64::MAX = none.
+    pub saved_mask: AtomicU64,
+    /// Ticks this thread ran (CPU time).
+    pub ticks: AtomicU64,
+    slice_start: AtomicU64,
+    /// Accounting group (a container's CPU share), 0 = host.
+    pub group: AtomicU32,
+    /// The process a user thread belongs to (fixed for its life).
+    pub process: Option<Arc<crate::task::Process>>,
+}
+
+// SAFETY: the UnsafeCells are touched only by the thread itself (`task`,
+// `fpu` while running) or by the scheduler with interrupts off on the one
+// CPU (`ctx`, `fpu` across a switch).
+unsafe impl Sync for Thread {}
+// SAFETY: as above; a Thread moves between queues only as an Arc.
+unsafe impl Send for Thread {}
+
+impl Thread {
+    fn new(
+        name: &str,
+        kstack: Option<Box<[u8]>>,
+        task: Option<crate::task::Task>,
+        process: Option<Arc<crate::task::Process>>,
+    ) -> Thread {
+        Thread {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            name: IrqMutex::new(String::from(name)),
+            state: AtomicU8::new(RUNNABLE),
+            ctx: UnsafeCell::new(0),
+            kstack,
+            fpu: UnsafeCell::new(FpuState::initial()),
+            task: UnsafeCell::new(task),
+            killed: AtomicBool::new(false),
+            sig_pending: AtomicU64::new(0),
+            sig_mask: AtomicU64::new(0),
+            saved_mask: AtomicU64::new(u64::MAX),
+            ticks: AtomicU64::new(0),
+            slice_start: AtomicU64::new(0),
+            group: AtomicU32::new(0),
+            process,
+        }
+    }
+
+    fn kstack_top(&self) -> u64 {
+        self.kstack.as_ref().map_or(0, |s| (s.as_ptr() as u64 + s.len() as u64) & !0xf)
+    }
+
+    pub fn is_dead(&self) -> bool {
+        self.state.load(Ordering::Acquire) == DEAD
+    }
+
+    /// True if the thread is blocked in a wait.
+    pub fn is_blocked(&self) -> bool {
+        self.state.load(Ordering::Acquire) == BLOCKED
+    }
+
+    /// The user context of the *running* thread.
+    ///
+    /// Only the thread itself may call this (through [`with_task`]); others
+    /// reach a process through its shared `Arc` parts.
+    #[allow(clippy::mut_from_ref)]
+    fn task_mut(&self) -> Option<&mut crate::task::Task> {
+        // SAFETY: called only for the current thread, by itself (see above);
+        // no second reference is live because `with_task` is not re-entered
+        // (the syscall path takes it once).
+        unsafe { (*self.task.get()).as_mut() }
+    }
+
+    /// Takes the user context out (at thread exit).
+    fn take_task(&self) -> Option<crate::task::Task> {
+        // SAFETY: as in `task_mut`: only the running thread itself calls this.
+        unsafe { (*self.task.get()).take() }
+    }
+}
+
+static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+
+struct Sched {
+    run: VecDeque<Arc<Thread>>,
+    current: Option<Arc<Thread>>,
+    /// The thread that just died; freed after the switch away from it.
+    dead: Option<Arc<Thread>>,
+    sleepers: BTreeMap<(u64, u32), Arc<Thread>>,
+    /// Every live thread (for `ps`, `top` and killing).
+    all: BTreeMap<u32, Arc<Thread>>,
+}
+
+static SCHED: IrqMutex<Sched> =
+    IrqMutex::new(Sched { run: VecDeque::new(), current: None, dead: None, sleepers: BTreeMap::new(), all: BTreeMap::new() });
+static CURRENT: AtomicPtr<Thread> = AtomicPtr::new(core::ptr::null_mut());
+static NEED_RESCHED: AtomicBool = AtomicBool::new(false);
+static IDLE_TICKS: AtomicU64 = AtomicU64::new(0);
+static SWITCHES: AtomicU64 = AtomicU64::new(0);
+
+/// Context switches so far.
+pub fn switches() -> u64 {
+    SWITCHES.load(Ordering::Relaxed)
+}
+
+/// Threads waiting to run, plus the running one.
+pub fn runnable() -> usize {
+    SCHED.lock().run.len() + 1
+}
+
+/// Makes the boot flow of control thread 0 ("kernel", running the shell).
+pub fn init() {
+    let boot = Arc::new(Thread::new("kernel", None, None, None));
+    boot.state.store(RUNNING, Ordering::Release);
+    CURRENT.store(Arc::as_ptr(&boot) as *mut Thread, Ordering::Release);
+    let mut s = SCHED.lock();
+    s.all.insert(boot.id, boot.clone());
+    s.current = Some(boot);
+}
+
+/// The running thread.
+pub fn current() -> Arc<Thread> {
+    SCHED.lock().current.clone().expect("sched::init ran")
+}
+
+/// Runs `f` on the running thread's user context (None in a kernel thread).
+pub fn with_task<R>(f: impl FnOnce(&mut crate::task::Task) -> R) -> Option<R> {
+    let ptr = CURRENT.load(Ordering::Acquire);
+    // SAFETY: CURRENT points at the running thread, kept alive by
+    // `Sched::current` while it runs.
+    let thread = unsafe { ptr.as_ref() }?;
+    thread.task_mut().map(f)
+}
+
+/// Takes the running thread's user context (thread exit).
+pub fn take_task() -> Option<crate::task::Task> {
+    let ptr = CURRENT.load(Ordering::Acquire);
+    // SAFETY: as in `with_task`.
+    let thread = unsafe { ptr.as_ref() }?;
+    thread.take_task()
+}
+
+/// Id of the running thread.
+pub fn current_id() -> u32 {
+    let ptr = CURRENT.load(Ordering::Acquire);
+    // SAFETY: as in `with_task`.
+    unsafe { ptr.as_ref() }.map_or(0, |t| t.id)
+}
+
+/// Creates a user thread that starts by returning to user mode with `frame`,
+/// owning `task`. It is runnable at once.
+pub fn spawn_user(
+    name: &str,
+    frame: &TrapFrame,
+    task: crate::task::Task,
+    fpu: Option<&FpuState>,
+    process: Option<Arc<crate::task::Process>>,
+) -> Arc<Thread> {
+    let mut stack = alloc::vec![0u8; KERNEL_STACK].into_boxed_slice();
+    let top = (stack.as_ptr() as u64 + stack.len() as u64) & !0xf;
+    let base = stack.as_ptr() as u64;
+    let at = (top - TRAP_FRAME_SIZE - base) as usize;
+    // SAFETY: TrapFrame is repr(C) plain u64s; `at..at+size` lies inside the
+    // stack (the stack is far larger than a frame); unaligned write is allowed.
+    unsafe { core::ptr::write_unaligned(stack.as_mut_ptr().add(at) as *mut TrapFrame, frame.clone()) };
+    let rsp = usermode::prepare_stack(&mut stack, top, Start::User);
+    let thread = Thread::new(name, Some(stack), Some(task), process);
+    // SAFETY: the thread is not running; nothing else references it yet.
+    unsafe { *thread.ctx.get() = rsp };
+    if let Some(f) = fpu {
+        // SAFETY: as above.
+        unsafe { *thread.fpu.get() = f.clone() };
+    }
+    let thread = Arc::new(thread);
+    let mut s = SCHED.lock();
+    s.all.insert(thread.id, thread.clone());
+    s.run.push_back(thread.clone());
+    thread
+}
+
+/// Starts a kernel thread running `f`.
+pub fn spawn_kernel(name: &str, f: Box<dyn FnOnce() + Send>) -> Arc<Thread> {
+    let mut stack = alloc::vec![0u8; KERNEL_STACK].into_boxed_slice();
+    let top = (stack.as_ptr() as u64 + stack.len() as u64) & !0xf;
+    let arg = Box::into_raw(Box::new(f)) as u64;
+    let rsp = usermode::prepare_stack(&mut stack, top, Start::Kernel(arg));
+    let thread = Thread::new(name, Some(stack), None, None);
+    // SAFETY: the thread is not running; nothing else references it yet.
+    unsafe { *thread.ctx.get() = rsp };
+    let thread = Arc::new(thread);
+    let mut s = SCHED.lock();
+    s.all.insert(thread.id, thread.clone());
+    s.run.push_back(thread.clone());
+    thread
+}
+
+/// First code of a kernel thread (called from the switch stub).
+pub fn kthread_main(arg: u64) -> ! {
+    finish_switch();
+    // SAFETY: `arg` is the pointer `spawn_kernel` leaked for exactly this call.
+    let f = unsafe { Box::from_raw(arg as *mut Box<dyn FnOnce() + Send>) };
+    crate::arch::enable_interrupts();
+    f();
+    exit_current()
+}
+
+/// Makes `t` runnable if it is blocked. Safe from interrupt handlers.
+pub fn wake(t: &Arc<Thread>) {
+    if t.state.compare_exchange(BLOCKED, RUNNABLE, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+        SCHED.lock().run.push_back(t.clone());
+    }
+}
+
+/// Blocks the running thread until [`wake`]. The caller has registered it
+/// somewhere a waker will find it, with interrupts off since its last check.
+pub fn block() {
+    let were = x86_64::instructions::interrupts::are_enabled();
+    x86_64::instructions::interrupts::disable();
+    let ptr = CURRENT.load(Ordering::Acquire);
+    // SAFETY: as in `with_task`.
+    if let Some(t) = unsafe { ptr.as_ref() } {
+        t.state.store(BLOCKED, Ordering::Release);
+    }
+    schedule();
+    if were {
+        x86_64::instructions::interrupts::enable();
+    }
+}
+
+/// Blocks the running thread until `deadline` (in ticks) or an earlier wake.
+pub fn block_until(deadline: u64) {
+    let were = x86_64::instructions::interrupts::are_enabled();
+    x86_64::instructions::interrupts::disable();
+    if crate::time::ticks() < deadline {
+        let me = current();
+        me.state.store(BLOCKED, Ordering::Release);
+        SCHED.lock().sleepers.insert((deadline, me.id), me.clone());
+        drop(me);
+        schedule();
+        let id = current_id();
+        SCHED.lock().sleepers.remove(&(deadline, id));
+    }
+    if were {
+        x86_64::instructions::interrupts::enable();
+    }
+}
+
+/// Gives the CPU to another runnable thread, if any.
+pub fn yield_now() {
+    let were = x86_64::instructions::interrupts::are_enabled();
+    x86_64::instructions::interrupts::disable();
+    schedule();
+    if were {
+        x86_64::instructions::interrupts::enable();
+    }
+}
+
+/// Ends the running thread for good.
+pub fn exit_current() -> ! {
+    x86_64::instructions::interrupts::disable();
+    let ptr = CURRENT.load(Ordering::Acquire);
+    // SAFETY: as in `with_task`.
+    if let Some(t) = unsafe { ptr.as_ref() } {
+        t.state.store(DEAD, Ordering::Release);
+    }
+    schedule();
+    unreachable!("a dead thread was scheduled again");
+}
+
+/// True if the running user thread should give up the CPU (its slice ended
+/// and someone else is waiting).
+pub fn should_yield() -> bool {
+    NEED_RESCHED.load(Ordering::Acquire)
+}
+
+/// The timer's work (IRQ 0, interrupts off): wake due sleepers, account the
+/// tick, and ask for a switch when the running thread's slice is over.
+pub fn on_tick(now: u64) {
+    let mut s = SCHED.lock();
+    while let Some((&(deadline, _), _)) = s.sleepers.first_key_value() {
+        if deadline > now {
+            break;
+        }
+        if let Some((_, t)) = s.sleepers.pop_first() {
+            if t.state.compare_exchange(BLOCKED, RUNNABLE, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+                s.run.push_back(t);
+            }
+        }
+    }
+    match s.current.as_ref() {
+        Some(cur) if cur.state.load(Ordering::Acquire) == RUNNING => {
+            cur.ticks.fetch_add(1, Ordering::Relaxed);
+            if !s.run.is_empty() && now.saturating_sub(cur.slice_start.load(Ordering::Relaxed)) >= SLICE_TICKS {
+                NEED_RESCHED.store(true, Ordering::Release);
+            }
+        }
+        _ => {
+            IDLE_TICKS.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Ticks the CPU spent halted.
+pub fn idle_ticks() -> u64 {
+    IDLE_TICKS.load(Ordering::Relaxed)
+}
+
+/// Switches to the next runnable thread (or halts until there is one).
+/// The running thread is requeued if it is still RUNNING (a yield).
+/// Interrupts must be off; they are off again on return.
+fn schedule() {
+    NEED_RESCHED.store(false, Ordering::Release);
+    let prev = current();
+    let next = loop {
+        let mut s = SCHED.lock();
+        if let Some(t) = s.run.pop_front() {
+            if t.is_dead() {
+                continue;
+            }
+            if prev.state.load(Ordering::Acquire) == RUNNING && !Arc::ptr_eq(&t, &prev) {
+                s.run.push_back(prev.clone());
+            }
+            break t;
+        }
+        if prev.state.load(Ordering::Acquire) == RUNNING {
+            break prev.clone();
+        }
+        drop(s);
+        // Nothing to run: sleep until an interrupt makes something runnable.
+        crate::arch::cpu::enable_and_halt();
+        x86_64::instructions::interrupts::disable();
+    };
+    next.state.store(RUNNING, Ordering::Release);
+    next.slice_start.store(crate::time::ticks(), Ordering::Relaxed);
+    if Arc::ptr_eq(&next, &prev) {
+        return;
+    }
+    // Save the outgoing user state; install the incoming one.
+    // SAFETY: interrupts are off on the one CPU: neither thread's FPU area
+    // is touched by anyone else during the switch.
+    unsafe {
+        if (*prev.task.get()).is_some() {
+            (*prev.fpu.get()).save();
+        }
+        if let Some(task) = (*next.task.get()).as_ref() {
+            task.activate();
+            (*next.fpu.get()).restore();
+        }
+    }
+    if next.kstack.is_some() {
+        usermode::set_kernel_stack(next.kstack_top());
+    }
+    let save = prev.ctx.get();
+    // SAFETY: `next` is not running, so its saved context is stable.
+    let to = unsafe { *next.ctx.get() };
+    {
+        let mut s = SCHED.lock();
+        if prev.is_dead() {
+            s.all.remove(&prev.id);
+            s.dead = Some(prev.clone());
+        }
+        s.current = Some(next.clone());
+    }
+    CURRENT.store(Arc::as_ptr(&next) as *mut Thread, Ordering::Release);
+    SWITCHES.fetch_add(1, Ordering::Relaxed);
+    drop(next);
+    drop(prev);
+    // SAFETY: interrupts are off; `to` was saved by `switch` or prepared by
+    // `prepare_stack` for a stack that `Sched::all`/`current` keep alive; the
+    // outgoing thread is kept alive by `all` or `dead` until `finish_switch`.
+    unsafe { usermode::switch(save, to) };
+    finish_switch();
+}
+
+/// Bookkeeping right after a switch, on the incoming thread: free the stack
+/// of a thread that just died.
+pub fn finish_switch() {
+    let dead = SCHED.lock().dead.take();
+    drop(dead);
+}
+
+/// (id, name, state letter, ticks) of every thread, for `ps`-like commands.
+pub fn threads() -> alloc::vec::Vec<(u32, String, char, u64)> {
+    let s = SCHED.lock();
+    s.all
+        .values()
+        .map(|t| {
+            let state = match t.state.load(Ordering::Acquire) {
+                RUNNING => 'R',
+                RUNNABLE => 'R',
+                BLOCKED => 'S',
+                _ => 'Z',
+            };
+            (t.id, t.name.lock().clone(), state, t.ticks.load(Ordering::Relaxed))
+        })
+        .collect()
+}

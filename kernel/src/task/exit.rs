@@ -1,0 +1,284 @@
+//! Ending threads and processes, job-control stops, and collecting children
+//! (wait4/waitid).
+//!
+//! A process ends when its last thread ends. Its status is fixed by the first
+//! cause (exit_group code or killing signal). Then its children go to the
+//! namespace's init (or to the kernel, which reaps them), it becomes a zombie,
+//! and its parent gets SIGCHLD and a wake-up; a kernel-owned process wakes
+//! whoever waits in [`super::wait_exit`]. A container's init ending kills the
+//! rest of its namespace, as on Linux.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
+use errno::{Errno, KResult};
+
+use super::signal::{self, SIGCHLD, SIGKILL};
+use super::{ProcState, Process};
+use crate::sched::{self, wait::Interrupted};
+
+/// How a process ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    Exited(i32),
+    /// Killed by a signal (and whether it dumped core).
+    Signaled(u8, bool),
+}
+
+impl ExitStatus {
+    /// The wait status word (as wait4 stores it).
+    pub fn wait_status(self) -> u32 {
+        match self {
+            ExitStatus::Exited(code) => ((code as u32) & 0xff) << 8,
+            ExitStatus::Signaled(sig, core) => u32::from(sig) | if core { 0x80 } else { 0 },
+        }
+    }
+
+    /// The shell's `$?` for it.
+    pub fn shell_code(self) -> i32 {
+        match self {
+            ExitStatus::Exited(code) => code & 0xff,
+            ExitStatus::Signaled(sig, _) => 128 + i32::from(sig),
+        }
+    }
+}
+
+/// A stop or continue a parent has not collected yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Report {
+    Stopped(u32),
+    Continued,
+}
+
+/// Records `status` as the process's end if it is the first cause.
+pub fn begin_exit(p: &Process, status: ExitStatus) {
+    if !p.exiting.swap(true, Ordering::AcqRel) {
+        *p.exit_status.lock() = Some(status);
+    }
+}
+
+/// exit_group / a fatal signal: every thread of the running process ends.
+pub fn exit_group(status: ExitStatus) -> ! {
+    if let Some(p) = super::current_process() {
+        begin_exit(&p, status);
+        let me = sched::current_id();
+        for t in p.live_threads() {
+            if t.id != me {
+                t.killed.store(true, Ordering::Release);
+                sched::wake(&t);
+            }
+        }
+    }
+    exit_thread(None)
+}
+
+/// Ends the running thread (`exit`). The last thread ends the process, with
+/// `code` if nothing else decided its status.
+pub fn exit_thread(code: Option<i32>) -> ! {
+    let thread = sched::current();
+    let task = sched::take_task();
+    let Some(task) = task else {
+        drop(thread);
+        sched::exit_current()
+    };
+    let p = task.proc.clone();
+    if task.clear_child_tid != 0 {
+        // CLONE_CHILD_CLEARTID: zero the tid word and wake a joiner.
+        if task.space.write_u32(task.clear_child_tid, 0).is_ok() {
+            super::futex::wake(&task.space, task.clear_child_tid, 1);
+        }
+    }
+    p.dead_ticks.fetch_add(thread.ticks.load(Ordering::Relaxed), Ordering::Relaxed);
+    let last = {
+        let mut threads = p.threads.lock();
+        threads.retain(|(_, t)| t.upgrade().is_some_and(|t| t.id != thread.id && !t.is_dead()));
+        threads.is_empty()
+    };
+    if last {
+        begin_exit(&p, super::ExitStatus::Exited(code.unwrap_or(0)));
+    } else if !p.exiting.load(Ordering::Acquire) {
+        // A lone thread's exit leaves the process running; its vtid is freed.
+        if task.tid != p.vpid {
+            p.ns.remove(task.tid);
+        }
+    }
+    drop(thread);
+    crate::mm::user::activate_kernel_table();
+    drop(task); // memory and descriptors (pipe ends wake their peers)
+    if last {
+        finish(&p);
+    }
+    drop(p);
+    sched::exit_current()
+}
+
+/// The process's last thread is gone: hand over children, become a zombie,
+/// tell the parent.
+fn finish(p: &Arc<Process>) {
+    let status = p.exit_status.lock().unwrap_or(ExitStatus::Exited(0));
+    let children: Vec<Arc<Process>> = core::mem::take(&mut *p.children.lock());
+    let is_ns_init = p.vpid == 1 && !p.ns.is_host();
+    if is_ns_init {
+        // PID 1 of a namespace gone: everyone else in it dies (Linux does the same).
+        for other in p.ns.processes() {
+            if !Arc::ptr_eq(&other, p) {
+                signal::send_to_process(&other, SIGKILL);
+            }
+        }
+    }
+    let reaper = if is_ns_init { None } else { p.ns.get(1).filter(|r| !r.is_zombie() && !p.ns.is_host()) };
+    for child in children {
+        match &reaper {
+            Some(r) => {
+                *child.parent.lock() = Some(Arc::downgrade(r));
+                let zombie = child.is_zombie();
+                r.children.lock().push(child);
+                if zombie {
+                    r.child_event.wake_all();
+                }
+            }
+            None => {
+                *child.parent.lock() = None;
+                child.autoreap.store(true, Ordering::Release);
+                if child.is_zombie() {
+                    reap(&child);
+                }
+            }
+        }
+    }
+    *p.state.lock() = ProcState::Zombie(status);
+    p.state_event.wake_all();
+    match p.parent() {
+        Some(parent) => {
+            let action = parent.signals.lock().get(SIGCHLD);
+            let no_wait = action.handler == signal::SIG_IGN || action.flags & signal::SA_NOCLDWAIT != 0;
+            if no_wait {
+                reap(p);
+            } else {
+                signal::send_to_process(&parent, SIGCHLD);
+            }
+            parent.child_event.wake_all();
+        }
+        None => {
+            if p.autoreap.load(Ordering::Acquire) {
+                reap(p);
+            }
+        }
+    }
+}
+
+/// Removes a zombie from every table (its status has been collected).
+pub fn reap(p: &Arc<Process>) {
+    p.ns.remove(p.vpid);
+    super::PROCS.lock().remove(&p.pid);
+    if let Some(parent) = p.parent() {
+        parent.children.lock().retain(|c| !Arc::ptr_eq(c, p));
+        parent.child_ticks.fetch_add(p.cpu_ticks(), Ordering::Relaxed);
+    }
+}
+
+/// Stops the process (SIGSTOP/SIGTSTP default action) and reports to the parent.
+pub fn stop_process(p: &Arc<Process>, sig: u32) {
+    if p.stopped.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    *p.report.lock() = Some(Report::Stopped(sig));
+    if let Some(parent) = p.parent() {
+        let action = parent.signals.lock().get(SIGCHLD);
+        if action.flags & signal::SA_NOCLDSTOP == 0 {
+            signal::send_to_process(&parent, SIGCHLD);
+        }
+        parent.child_event.wake_all();
+    }
+    p.state_event.wake_all();
+    for t in p.live_threads() {
+        sched::wake(&t);
+    }
+}
+
+/// SIGCONT: a stopped process runs again.
+pub fn continue_process(p: &Arc<Process>) {
+    if !p.stopped.swap(false, Ordering::AcqRel) {
+        return;
+    }
+    *p.report.lock() = Some(Report::Continued);
+    if let Some(parent) = p.parent() {
+        parent.child_event.wake_all();
+    }
+    p.state_event.wake_all();
+}
+
+/// The running thread of a stopped process waits until it continues or dies.
+pub fn stop_current(p: &Arc<Process>) {
+    let t = sched::current();
+    p.state_event.wait_for(|| {
+        (!p.stopped.load(Ordering::Acquire) || t.killed.load(Ordering::Acquire)).then_some(())
+    });
+}
+
+pub const WNOHANG: u32 = 1;
+pub const WUNTRACED: u32 = 2;
+pub const WCONTINUED: u32 = 8;
+pub const WNOWAIT: u32 = 0x0100_0000;
+
+/// Which children a wait accepts (wait4's pid argument).
+#[derive(Clone, Copy)]
+pub enum Which {
+    Any,
+    Pid(u32),
+    Group(u32),
+}
+
+/// What wait4 found: (vpid, wait status word, CPU ticks).
+pub type Found = (u32, u32, u64);
+
+/// Waits for a child of `me` to change state.
+pub fn wait_child(me: &Arc<Process>, which: Which, options: u32) -> KResult<Option<Found>> {
+    let result = me.child_event.wait_interruptible(
+        || {
+            let children = me.children.lock().clone();
+            let matching: Vec<&Arc<Process>> = children
+                .iter()
+                .filter(|c| match which {
+                    Which::Any => true,
+                    Which::Pid(v) => c.vpid == v,
+                    Which::Group(g) => c.pgid.load(Ordering::Acquire) == g,
+                })
+                .collect();
+            if matching.is_empty() {
+                return Some(Err(Errno::ECHILD));
+            }
+            for c in &matching {
+                if let Some(status) = c.exit_status() {
+                    let ticks = c.cpu_ticks();
+                    if options & WNOWAIT == 0 {
+                        reap(c);
+                    }
+                    return Some(Ok(Some((c.vpid, status.wait_status(), ticks))));
+                }
+                let mut report = c.report.lock();
+                match *report {
+                    Some(Report::Stopped(sig)) if options & WUNTRACED != 0 => {
+                        *report = None;
+                        return Some(Ok(Some((c.vpid, 0x7f | (sig << 8), 0))));
+                    }
+                    Some(Report::Continued) if options & WCONTINUED != 0 => {
+                        *report = None;
+                        return Some(Ok(Some((c.vpid, 0xffff, 0))));
+                    }
+                    _ => {}
+                }
+            }
+            if options & WNOHANG != 0 {
+                return Some(Ok(None));
+            }
+            None
+        },
+        None,
+    );
+    match result {
+        Ok(r) => r,
+        Err(Interrupted::Signal) => Err(Errno::EINTR),
+        Err(Interrupted::TimedOut) => Err(Errno::EAGAIN),
+    }
+}
