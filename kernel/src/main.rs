@@ -19,6 +19,7 @@ mod container;
 mod dev;
 mod fs;
 mod mm;
+mod net;
 mod panic;
 mod power;
 mod sched;
@@ -77,10 +78,12 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
     arch::enable_interrupts();
     dev::pci::init();
     dev::virtio::blk::probe();
+    dev::virtio::net::probe();
     fs::init();
     if let Err(e) = task::procfs::mount(fs::host(), &task::pidns::host()) {
         log::error!("host fs: mount /proc: {e}");
     }
+    net::init();
 
     log::info!(
         "Cyrius {VERSION} up: kernel at {:#x}, {} Mcycles since entry",

@@ -71,6 +71,11 @@ pub fn take_pending(line: u8) -> bool {
     line < 16 && PENDING.fetch_and(!(1 << line), Ordering::AcqRel) & (1 << line) != 0
 }
 
+/// True if `line` fired and its driver has not taken it yet (does not clear it).
+pub fn is_pending(line: u8) -> bool {
+    line < 16 && PENDING.load(Ordering::Acquire) & (1 << line) != 0
+}
+
 fn mask(line: u8) {
     let mut mask = MASK.lock();
     *mask |= 1u16 << line;

@@ -56,6 +56,19 @@ pub fn probe() {
     }
 }
 
+/// Acknowledges the device interrupt of every disk on `line`. Another driver
+/// that took a shared line's deferred IRQ calls this before unmasking, so a
+/// disk's unacknowledged interrupt cannot keep re-raising the line. Harmless
+/// to a waiting request: `wait` watches the used ring, not the interrupt.
+pub fn ack_line(line: u8) {
+    let Some(disks) = DISKS.try_lock() else { return };
+    for disk in disks.iter().filter(|d| d.irq == line) {
+        if let Some(mut dev) = disk.dev.try_lock() {
+            dev.ack_interrupt();
+        }
+    }
+}
+
 pub fn disks() -> Vec<Arc<VirtioBlk>> {
     DISKS.lock().clone()
 }

@@ -8,6 +8,7 @@
 //! contiguous) is never handed to a device directly.
 
 pub mod blk;
+pub mod net;
 
 use core::ptr::NonNull;
 use virtio_drivers::transport::pci::bus::{ConfigurationAccess, DeviceFunction, PciRoot};

@@ -3,6 +3,7 @@
 
 mod containers;
 mod files;
+mod net;
 pub mod processes;
 mod programs;
 mod system;
@@ -60,6 +61,9 @@ pub static COMMANDS: &[Command] = &[
     cmd!("run", "run <linux-program> [args...]", "run a Linux x86_64 program in user mode", programs::run),
     cmd!("ps", "ps", "list processes (containers included)", processes::ps),
     cmd!("kill", "kill [-SIGNAL] <pid...>", "send a signal to processes (default TERM)", processes::kill),
+    cmd!("ifconfig", "ifconfig [eth0]", "network interface: addresses (from DHCP) and counters", net::ifconfig),
+    cmd!("ping", "ping [-c COUNT] HOST", "send ICMP echo requests (QEMU's gateway 10.0.2.2 answers)", net::ping),
+    cmd!("httpget", "httpget HOST[:PORT] [PATH]", "HTTP/1.0 GET over the kernel's TCP; prints the body", net::httpget),
 ];
 
 pub fn find(name: &str) -> Option<&'static Command> {

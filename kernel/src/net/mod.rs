@@ -1,0 +1,144 @@
+//! Networking glue: the one TCP/IP stack (`netstack` over the virtio-net
+//! card) behind a lock, kept running by a kernel thread, and the kernel
+//! socket handles the Linux socket syscalls wrap.
+//!
+//! Role: [`init`] builds the stack over the probed card and starts the `net`
+//! thread; DHCP then runs in the background (QEMU's user network:
+//! 10.0.2.15/24, gateway 10.0.2.2, DNS 10.0.2.3) and smoltcp answers ICMP
+//! echo. [`sockets`] has the handles ([`Tcp`], [`Udp`], [`Query`],
+//! [`Pinger`]): every call returns at once (`EAGAIN`/`EINPROGRESS`/`EALREADY`
+//! mean "not yet") and dropping a handle closes its socket. Callers block on
+//! [`ACTIVITY`] and re-check.
+//! Progress: the stack runs only in thread context, never in an interrupt
+//! handler (a poll takes the stack lock and allocates bounce buffers). The
+//! card's IRQ line is deferred (the handler masks it and records it) and its
+//! handler here only wakes the `net` thread, which polls when [`poll_due`]
+//! (IRQ recorded, or smoltcp's next timer due; at least once a second) and
+//! otherwise sleeps until then. Every socket call also polls, so its effect
+//! goes out at once.
+//! Waking: after a poll that may have changed a socket's state, [`generation`]
+//! advances, [`ACTIVITY`] is woken, and so is poll/select
+//! (`task::files::readiness_changed`).
+//! Invariants: the stack lives in one `IrqMutex`, so neither an interrupt nor
+//! another thread sees it half-changed.
+//! May call: `dev::virtio::net`, `sched` (thread, wait queues), `time`,
+//! `arch` (random seed, IRQ lines), `task::files` (the readiness wake-up).
+
+pub mod sockets;
+
+use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use errno::Errno;
+
+use crate::arch::pic;
+use crate::dev::virtio::net::{Stats, VirtioNet};
+use crate::sched::WaitQueue;
+use crate::sync::IrqMutex;
+use alloc::boxed::Box;
+
+#[allow(unused_imports)] // Readiness, Shutdown, Udp: for the socket syscalls
+pub use netstack::{Ipv4Config, Readiness, Shutdown};
+#[allow(unused_imports)]
+pub use sockets::{Pinger, Query, Tcp, Udp};
+
+type Stack = netstack::Stack<VirtioNet>;
+
+/// What `ifconfig` shows.
+#[derive(Clone, Copy, Debug)]
+pub struct Info {
+    pub mac: [u8; 6],
+    pub mtu: usize,
+    pub config: Option<Ipv4Config>,
+    pub stats: Stats,
+}
+
+static STACK: IrqMutex<Option<Stack>> = IrqMutex::new(None);
+/// Uptime (ms) by which the stack wants a poll; `u64::MAX` without a card.
+static NEXT_POLL_MS: AtomicU64 = AtomicU64::new(u64::MAX);
+/// The card's IRQ line (0xff: none).
+static IRQ: AtomicU8 = AtomicU8::new(0xff);
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+/// Woken by the card's IRQ: the `net` thread sleeps here.
+static EVENT: WaitQueue = WaitQueue::new();
+/// Woken after every poll that may have changed some socket's state: socket
+/// waiters sleep here and re-check (compare [`generation`]).
+pub static ACTIVITY: WaitQueue = WaitQueue::new();
+
+/// Builds the stack over the probed card, if any. Nothing waits for the
+/// network: DHCP starts with the first poll.
+pub fn init() {
+    let Some(nic) = crate::dev::virtio::net::take() else { return };
+    let irq = nic.irq();
+    let options = netstack::Options {
+        mac: nic.mac(),
+        random_seed: crate::arch::cpu::rdrand64().unwrap_or_else(crate::arch::cpu::rdtsc),
+        clock: crate::time::uptime_ms,
+        static_config: None,
+    };
+    *STACK.lock() = Some(netstack::Stack::new(nic, options));
+    IRQ.store(irq, Ordering::Relaxed);
+    NEXT_POLL_MS.store(0, Ordering::Release);
+    pic::register(irq, on_irq);
+    crate::sched::spawn_kernel("net", Box::new(service));
+}
+
+/// The card's interrupt (also any other device's on a shared line): the
+/// line is already masked and recorded; wake the `net` thread.
+fn on_irq() {
+    EVENT.wake_all();
+}
+
+/// The `net` thread: polls when there is work, sleeps until the next timer
+/// or interrupt otherwise.
+fn service() {
+    loop {
+        if poll_due() {
+            poll();
+        }
+        let deadline = NEXT_POLL_MS.load(Ordering::Acquire).saturating_mul(u64::from(crate::time::HZ)) / 1000;
+        let _ = EVENT.wait_interruptible(|| poll_due().then_some(()), Some(deadline));
+    }
+}
+
+/// True if the stack has work: the card interrupted, or a timer is due.
+pub fn poll_due() -> bool {
+    let irq = IRQ.load(Ordering::Relaxed);
+    (irq != 0xff && pic::is_pending(irq)) || crate::time::uptime_ms() >= NEXT_POLL_MS.load(Ordering::Acquire)
+}
+
+/// Runs the stack: frames in and out, timers, DHCP. Thread context only.
+pub fn poll() {
+    let _ = with(|_| ());
+}
+
+/// Counts polls that may have changed some socket's state: a waiter reads
+/// it, checks its socket, and sleeps only while it is unchanged.
+pub fn generation() -> u64 {
+    GENERATION.load(Ordering::Acquire)
+}
+
+/// The interface's addresses and counters (`None` without a card).
+pub fn info() -> Option<Info> {
+    let guard = STACK.lock();
+    let s = guard.as_ref()?;
+    Some(Info { mac: s.device().mac(), mtu: 1500, config: s.config(), stats: s.device().stats() })
+}
+
+/// Runs `f` on the stack, then polls it so the effects go out at once;
+/// `ENETDOWN` without a card.
+fn with<R>(f: impl FnOnce(&mut Stack) -> R) -> Result<R, Errno> {
+    let (result, changed) = {
+        let mut guard = STACK.lock();
+        let stack = guard.as_mut().ok_or(Errno::ENETDOWN)?;
+        let result = f(stack);
+        stack.device_mut().service_irq();
+        let changed = stack.poll();
+        NEXT_POLL_MS.store(stack.next_poll_ms(), Ordering::Release);
+        (result, changed)
+    };
+    if changed {
+        GENERATION.fetch_add(1, Ordering::AcqRel);
+        ACTIVITY.wake_all();
+        crate::task::files::readiness_changed();
+    }
+    Ok(result)
+}

@@ -1,0 +1,176 @@
+//! Kernel socket handles: thin, owning wrappers over `netstack` ids. Each
+//! call locks the stack, does one non-blocking operation, and polls; dropping
+//! a handle closes the socket (a TCP connection finishes its goodbye in the
+//! background). The Linux socket syscalls keep these in their file objects.
+
+#![allow(dead_code)] // the Linux socket syscalls are the main users, still to come
+
+use core::net::{Ipv4Addr, SocketAddrV4};
+use errno::Errno;
+use netstack::{PingId, Readiness, Reply, Shutdown, TcpId, UdpId};
+
+use super::with;
+
+/// A TCP socket (`socket(AF_INET, SOCK_STREAM)`); see `netstack::tcp`.
+#[derive(Debug)]
+pub struct Tcp(TcpId);
+
+impl Tcp {
+    pub fn new() -> Result<Tcp, Errno> {
+        with(|s| s.tcp_open()).map(Tcp)
+    }
+
+    pub fn bind(&self, addr: SocketAddrV4) -> Result<(), Errno> {
+        with(|s| s.tcp_bind(self.0, addr))?
+    }
+
+    /// Starts listening; `backlog` is capped at `netstack::tcp::MAX_BACKLOG`.
+    pub fn listen(&self, backlog: usize) -> Result<(), Errno> {
+        with(|s| s.tcp_listen(self.0, backlog))?
+    }
+
+    /// An established connection and its peer, or `EAGAIN`.
+    pub fn accept(&self) -> Result<(Tcp, SocketAddrV4), Errno> {
+        let (id, peer) = with(|s| s.tcp_accept(self.0))??;
+        Ok((Tcp(id), peer))
+    }
+
+    /// `EINPROGRESS`, then `EALREADY` while connecting, then `Ok` (or the error).
+    pub fn connect(&self, addr: SocketAddrV4) -> Result<(), Errno> {
+        with(|s| s.tcp_connect(self.0, addr))?
+    }
+
+    pub fn send(&self, data: &[u8]) -> Result<usize, Errno> {
+        with(|s| s.tcp_send(self.0, data))?
+    }
+
+    /// `Ok(0)` at end of stream; `peek` leaves the bytes queued.
+    pub fn recv(&self, buf: &mut [u8], peek: bool) -> Result<usize, Errno> {
+        with(|s| s.tcp_recv(self.0, buf, peek))?
+    }
+
+    pub fn shutdown(&self, how: Shutdown) -> Result<(), Errno> {
+        with(|s| s.tcp_shutdown(self.0, how))?
+    }
+
+    pub fn readiness(&self) -> Readiness {
+        with(|s| s.tcp_readiness(self.0)).unwrap_or(Readiness { hangup: true, error: true, ..Readiness::default() })
+    }
+
+    /// `SO_ERROR`.
+    pub fn take_error(&self) -> Option<Errno> {
+        with(|s| s.tcp_take_error(self.0)).ok().flatten()
+    }
+
+    pub fn local_addr(&self) -> Result<SocketAddrV4, Errno> {
+        with(|s| s.tcp_local_addr(self.0))?
+    }
+
+    pub fn peer_addr(&self) -> Result<SocketAddrV4, Errno> {
+        with(|s| s.tcp_peer_addr(self.0))?
+    }
+
+    pub fn set_nodelay(&self, nodelay: bool) -> Result<(), Errno> {
+        with(|s| s.tcp_set_nodelay(self.0, nodelay))?
+    }
+}
+
+impl Drop for Tcp {
+    fn drop(&mut self) {
+        let _ = with(|s| s.tcp_close(self.0));
+    }
+}
+
+/// A UDP socket (`socket(AF_INET, SOCK_DGRAM)`); see `netstack::udp`.
+#[derive(Debug)]
+pub struct Udp(UdpId);
+
+impl Udp {
+    pub fn new() -> Result<Udp, Errno> {
+        with(|s| s.udp_open()).map(Udp)
+    }
+
+    pub fn bind(&self, addr: SocketAddrV4) -> Result<(), Errno> {
+        with(|s| s.udp_bind(self.0, addr))?
+    }
+
+    pub fn connect(&self, peer: SocketAddrV4) -> Result<(), Errno> {
+        with(|s| s.udp_connect(self.0, peer))?
+    }
+
+    /// `to == None` sends to the connected peer.
+    pub fn send_to(&self, data: &[u8], to: Option<SocketAddrV4>) -> Result<usize, Errno> {
+        with(|s| s.udp_send_to(self.0, data, to))?
+    }
+
+    pub fn recv_from(&self, buf: &mut [u8]) -> Result<(usize, SocketAddrV4), Errno> {
+        with(|s| s.udp_recv_from(self.0, buf))?
+    }
+
+    pub fn readiness(&self) -> Readiness {
+        with(|s| s.udp_readiness(self.0)).unwrap_or(Readiness { hangup: true, error: true, ..Readiness::default() })
+    }
+
+    pub fn local_addr(&self) -> Result<SocketAddrV4, Errno> {
+        with(|s| s.udp_local_addr(self.0))?
+    }
+
+    pub fn peer_addr(&self) -> Result<SocketAddrV4, Errno> {
+        with(|s| s.udp_peer_addr(self.0))?
+    }
+}
+
+impl Drop for Udp {
+    fn drop(&mut self) {
+        let _ = with(|s| s.udp_close(self.0));
+    }
+}
+
+/// A DNS lookup (A record) in flight; dropping it cancels it.
+pub struct Query(Option<netstack::Query>);
+
+impl Query {
+    /// Dotted addresses resolve at once; names ask the DHCP-given server.
+    pub fn start(name: &str) -> Result<Query, Errno> {
+        with(|s| s.dns_start(name))?.map(|q| Query(Some(q)))
+    }
+
+    /// The address, `EAGAIN` while waiting, `EHOSTUNREACH` if it does not resolve.
+    pub fn poll(&mut self) -> Result<Ipv4Addr, Errno> {
+        let q = self.0.as_mut().ok_or(Errno::EINVAL)?;
+        with(|s| s.dns_result(q))?
+    }
+}
+
+impl Drop for Query {
+    fn drop(&mut self) {
+        if let Some(q) = self.0.take() {
+            let _ = with(|s| s.dns_cancel(q));
+        }
+    }
+}
+
+/// ICMP echo requests and their replies (`ping`).
+pub struct Pinger(PingId);
+
+impl Pinger {
+    pub fn new() -> Result<Pinger, Errno> {
+        let hint = crate::arch::cpu::rdtsc() as u16;
+        with(|s| s.icmp_open(hint))?.map(Pinger)
+    }
+
+    pub fn send(&self, to: Ipv4Addr, seq: u16) -> Result<(), Errno> {
+        with(|s| s.icmp_send_echo(self.0, to, seq))?
+    }
+
+    /// The next reply, or `EAGAIN`.
+    pub fn recv(&self) -> Result<Reply, Errno> {
+        with(|s| s.icmp_recv_echo(self.0))?
+    }
+}
+
+impl Drop for Pinger {
+    fn drop(&mut self) {
+        let _ = with(|s| s.icmp_close(self.0));
+    }
+}
