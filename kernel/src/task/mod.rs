@@ -315,8 +315,18 @@ pub fn return_to_user(frame: &mut TrapFrame) {
 }
 
 /// A user write fault: resolve copy-on-write. False if it was not COW.
+/// A COW page that cannot get a frame (the container's memory limit) ends
+/// the process with SIGKILL, as Linux's OOM killer would.
 pub fn resolve_write_fault(addr: u64) -> bool {
-    sched::with_task(|t| t.space.resolve_cow(addr)).unwrap_or(false)
+    match sched::with_task(|t| t.space.resolve_cow(addr)) {
+        Some(Ok(resolved)) => resolved,
+        Some(Err(_)) => {
+            let name = current_process().map(|p| p.name.lock().clone()).unwrap_or_default();
+            log::warn!("{name}: out of memory (container limit): killed");
+            exit::exit_group(ExitStatus::Signaled(signal::SIGKILL as u8, false))
+        }
+        None => false,
+    }
 }
 
 /// An exception in user mode: the process dies by the matching signal.
