@@ -46,7 +46,8 @@ impl Error {
 }
 
 impl Kind {
-    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> Kind {
+    /// Maps an I/O error on `path`.
+    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> Kind {
         let path = path.into();
         move |error| Kind::Io { path, error }
     }

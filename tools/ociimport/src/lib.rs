@@ -114,7 +114,7 @@ pub fn import(source: &Path, images_dir: &Path, name: Option<&str>) -> Result<Im
     };
     let picked = picked.map_err(fail)?;
     drop(store);
-    writer.finish(&picked.media_type, picked.manifest, &picked.tag, picked.full_ref.as_deref()).map_err(fail)?;
+    writer.finish(&picked.media_type, picked.manifest, Some(&picked.tag), picked.full_ref.as_deref()).map_err(fail)?;
     check(&layout).map_err(fail)?;
 
     let final_name = match name {

@@ -109,11 +109,13 @@ impl LayoutWriter {
         self.blobs.join(digest.hex()).is_file()
     }
 
-    /// Writes `index.json` naming the one manifest: `ref_name` (a tag such as `latest`)
-    /// and, when known, the full reference the image came from.
-    pub fn finish(self, manifest_media_type: &str, manifest: BlobRef, ref_name: &str, full_ref: Option<&str>) -> Result<PathBuf, Kind> {
+    /// Writes `index.json` naming the one manifest with, when known, `ref_name` (a tag such
+    /// as `latest`) and the full reference the image came from.
+    pub fn finish(self, manifest_media_type: &str, manifest: BlobRef, ref_name: Option<&str>, full_ref: Option<&str>) -> Result<PathBuf, Kind> {
         let mut annotations = serde_json::Map::new();
-        annotations.insert(REF_NAME.into(), ref_name.into());
+        if let Some(tag) = ref_name {
+            annotations.insert(REF_NAME.into(), tag.into());
+        }
         if let Some(full) = full_ref {
             annotations.insert(CONTAINERD_IMAGE_NAME.into(), full.into());
         }
