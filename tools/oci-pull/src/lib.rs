@@ -13,10 +13,13 @@
 //! Plain HTTP is used for loopback registries and with `insecure`, HTTPS otherwise.
 //! Invariant: a failed pull removes what it wrote.
 //!
+//! [`local_registry`] starts Debian's `docker-registry` on loopback for tests.
+//!
 //! Depends on `ureq` (blocking HTTP, rustls), the kernel's `oci` crate (documents,
 //! digests), `ociimport` (the layout writer).
 
 pub mod challenge;
+pub mod local_registry;
 pub mod reference;
 mod registry;
 

@@ -7,63 +7,20 @@
 //! installs it.
 
 use std::fs;
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use oci::Digest;
+use oci_pull::local_registry::{self, LocalRegistry};
 use oci_pull::{pull, Options, PullError, Reference};
 
-const REGISTRY: &str = "docker-registry";
-
-/// The registry process, killed when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn start_registry(dir: &Path) -> Option<Server> {
-    if Command::new(REGISTRY).arg("--version").output().is_err() {
-        eprintln!("SKIPPED: {REGISTRY} is not installed (scripts/setup installs the Debian package docker-registry)");
+/// The registry, or `None` (with the reason printed) when it is not installed.
+fn start_registry(dir: &Path) -> Option<LocalRegistry> {
+    if !LocalRegistry::available() {
+        eprintln!("SKIPPED: {} is not installed (scripts/setup installs the Debian package docker-registry)", local_registry::BINARY);
         return None;
     }
-    let port = free_port();
-    let config = dir.join("config.yml");
-    let storage = dir.join("storage");
-    fs::write(
-        &config,
-        format!(
-            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
-            storage.display()
-        ),
-    )
-    .unwrap();
-    let child = Command::new(REGISTRY)
-        .arg("serve")
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start docker-registry");
-    let server = Server { child, port };
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(20), "docker-registry did not listen on {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Some(server)
+    Some(LocalRegistry::start(dir).unwrap())
 }
 
 fn run(cmd: &mut Command) -> String {
