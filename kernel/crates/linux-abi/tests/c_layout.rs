@@ -314,6 +314,14 @@ fn kernel_uapi_constants() {
         B38400 => "B38400", CBAUD => "CBAUD", CS8 => "CS8", CREAD => "CREAD", HUPCL => "HUPCL",
         CLOCAL => "CLOCAL", ISIG => "ISIG", ICANON => "ICANON", ECHO => "ECHO", ECHOCTL => "ECHOCTL",
         ECHOKE => "ECHOKE", IEXTEN => "IEXTEN", TOSTOP => "TOSTOP",
+        OFILL => "OFILL", OFDEL => "OFDEL", TABDLY => "TABDLY", XTABS => "XTABS",
+        XCASE => "XCASE", FLUSHO => "FLUSHO", PENDIN => "PENDIN", EXTPROC => "EXTPROC",
+        ECHONL => "ECHONL", NOFLSH => "NOFLSH", ECHOPRT => "ECHOPRT", ECHOE => "ECHOE",
+        ECHOK => "ECHOK", INLCR => "INLCR", IGNCR => "IGNCR", ISTRIP => "ISTRIP", IUCLC => "IUCLC",
+        IXANY => "IXANY", OLCUC => "OLCUC", OCRNL => "OCRNL", ONOCR => "ONOCR", ONLRET => "ONLRET",
+        VQUIT => "VQUIT", VERASE => "VERASE", VKILL => "VKILL", VTIME => "VTIME",
+        VSTART => "VSTART", VSTOP => "VSTOP", VEOL => "VEOL", VREPRINT => "VREPRINT",
+        VWERASE => "VWERASE", VLNEXT => "VLNEXT",
     );
     compare(
         "uapi_consts",
