@@ -1,8 +1,9 @@
 //! Paths and descriptors: open, stat, getdents/getdents64, cwd, dup,
 //! access, and the calls that change the tree (mkdir, mknod, link,
 //! symlink, unlink, rename). Shared helpers for the other path families
-//! (`attr`, `fsinfo`): user paths, `*at` bases, descriptor locations. Paths resolve in the process's namespace through
-//! `vfs` (confinement and Linux path rules live there).
+//! (`attr`, `fsinfo`): user paths, `*at` bases, descriptor locations.
+//! Paths resolve in the process's namespace through `vfs` (confinement
+//! and Linux path rules live there).
 
 use alloc::string::String;
 use alloc::vec;
@@ -83,8 +84,29 @@ pub fn openat(p: &mut Task, dirfd: u64, path_addr: u64, flags: u64, mode: u64) -
     let start = base(p, dirfd)?;
     let perm = (mode as u32) & 0o7777 & !p.umask;
     let loc = p.vfs.open(&p.cred, &start, &path, of, perm)?;
+    if !of.path_only {
+        check_openable(&loc)?;
+    }
     let file = OpenFile::new(Node::Path(loc), of.read && !of.path_only, of.write && !of.path_only, flags & !OPEN_ONLY);
     p.files.insert(file, flags & O_CLOEXEC != 0, 0)
+}
+
+/// Nodes `open` cannot give data access to: a socket node (`ENXIO`, as on
+/// Linux) and a FIFO. Named pipes are not attached to pipe buffers yet, so
+/// a FIFO is refused with `ENXIO` (logged once) instead of opening as a
+/// file that fails every read.
+fn check_openable(loc: &Location) -> Result<(), Errno> {
+    static FIFO_REPORTED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+    match loc.kind()? {
+        vfs::FileKind::Socket => Err(Errno::ENXIO),
+        vfs::FileKind::Fifo => {
+            if !FIFO_REPORTED.swap(true, core::sync::atomic::Ordering::Relaxed) {
+                log::warn!("opening a FIFO: named pipes are not supported yet, returning ENXIO");
+            }
+            Err(Errno::ENXIO)
+        }
+        _ => Ok(()),
+    }
 }
 
 pub fn open(p: &mut Task, a: [u64; 6]) -> SysResult {
