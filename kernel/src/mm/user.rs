@@ -124,7 +124,7 @@ impl MemLimit {
     }
 
     fn uncharge(&self) {
-        let _ = self.used.fetch_update(core::sync::atomic::Ordering::Relaxed, core::sync::atomic::Ordering::Relaxed, |u| Some(u.saturating_sub(1)));
+        let _ = self.used.try_update(core::sync::atomic::Ordering::Relaxed, core::sync::atomic::Ordering::Relaxed, |u| Some(u.saturating_sub(1)));
     }
 }
 
