@@ -340,3 +340,42 @@ fn resource_limits_cpu_quota_memory_and_pids() {
     m.assert(after.lines().count() <= 1, &format!("processes left: {after:?}"));
     m.poweroff();
 }
+
+#[test]
+fn interactive_busybox_shell_job_control_and_ctrl_c() {
+    test_disk();
+    let mut m = Machine::boot(&QemuConfig::for_tests());
+    m.run("log error");
+    let long = std::time::Duration::from_secs(60);
+    m.send(b"oci-runtime run --image busybox i1\r");
+    m.wait_for("/ # ", long);
+    // ^C stops the foreground job, not the shell.
+    m.send(b"sleep 100\r");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let t = std::time::Instant::now();
+    m.send(b"\x03");
+    m.wait_for("/ # ", long);
+    m.assert(t.elapsed() < std::time::Duration::from_secs(5), "^C did not end sleep 100 promptly");
+    m.send(b"echo after ^C $?\r");
+    m.wait_for("after ^C 130", long);
+    m.wait_for("/ # ", long);
+    // Pipelines, background jobs, wait, exit status.
+    m.send(b"ls / | wc -l; yes | head -n 3\r");
+    let out = m.wait_for("/ # ", long);
+    m.assert(out.matches("y\n").count() >= 3, &format!("yes | head: {out:?}"));
+    m.send(b"sleep 1 & jobs; wait; echo waited\r");
+    let out = m.wait_for("waited", long);
+    m.assert(out.contains("sleep 1"), &format!("jobs: {out:?}"));
+    m.wait_for("/ # ", long);
+    m.send(b"sh -c 'exit 3'; echo status=$?\r");
+    m.wait_for("status=3", long);
+    m.wait_for("/ # ", long);
+    // ps inside shows only this container, with sh as PID 1.
+    m.send(b"ps\r");
+    let ps = m.wait_for("/ # ", long);
+    m.assert(ps.lines().any(|l| l.trim_start().starts_with("1 ") && l.contains("sh")), &format!("ps: {ps:?}"));
+    m.send(b"exit\r");
+    m.wait_for(cyrius::machine::PROMPT, long);
+    m.run_expect("echo back in the host shell", &["back in the host shell"]);
+    m.poweroff();
+}

@@ -2,8 +2,6 @@
 //! or a program reading the console. A fixed ring; when full, new bytes are
 //! dropped and counted. Readers sleep on [`INPUT`] (woken by the IRQ).
 
-use errno::{Errno, KResult};
-
 use crate::sched::WaitQueue;
 use crate::sync::IrqMutex;
 
@@ -41,6 +39,12 @@ pub fn has_input() -> bool {
     RING.lock().len > 0
 }
 
+/// True if a waiting byte satisfies `f` (the bytes stay).
+pub fn contains(f: impl Fn(u8) -> bool) -> bool {
+    let ring = RING.lock();
+    (0..ring.len).any(|i| f(ring.buf[(ring.head + i) % CAPACITY]))
+}
+
 pub fn try_read() -> Option<u8> {
     let mut ring = RING.lock();
     if ring.len == 0 {
@@ -55,29 +59,4 @@ pub fn try_read() -> Option<u8> {
 /// Sleeps until a byte arrives (the CPU runs other threads or halts).
 pub fn read_blocking() -> u8 {
     INPUT.wait_for(try_read)
-}
-
-/// A program's read of the console: what is waiting (at least one byte),
-/// EAGAIN if nonblocking and empty, EINTR if a signal comes first.
-pub fn read_user(buf: &mut [u8], nonblock: bool) -> KResult<usize> {
-    if buf.is_empty() {
-        return Ok(0);
-    }
-    let first = if nonblock {
-        try_read().ok_or(Errno::EAGAIN)?
-    } else {
-        INPUT.wait_interruptible(try_read, None).map_err(|_| Errno::EINTR)?
-    };
-    buf[0] = first;
-    let mut n = 1;
-    while n < buf.len() {
-        match try_read() {
-            Some(b) => {
-                buf[n] = b;
-                n += 1;
-            }
-            None => break,
-        }
-    }
-    Ok(n)
 }

@@ -233,7 +233,7 @@ pub fn start(id: &str, attach: Attach) -> Result<Option<ExitStatus>, String> {
     if attach == Attach::Background {
         return Ok(None);
     }
-    let status = task::wait_exit(&init);
+    let status = crate::console::terminal::foreground(&init, || task::wait_exit(&init));
     if let Some(c) = CONTAINERS.lock().get_mut(id) {
         c.status = Status::Stopped;
         c.exit = Some(status);
@@ -263,7 +263,7 @@ pub fn exec(id: &str, args: &[String]) -> Result<ExitStatus, String> {
         let (env, cwd) = (sp.env.clone(), sp.cwd.clone());
         spawn_in(c, args, &env, &cwd, Attach::Foreground)?
     };
-    Ok(task::wait_exit(&p))
+    Ok(crate::console::terminal::foreground(&p, || task::wait_exit(&p)))
 }
 
 /// A signal by name (`KILL`, `SIGKILL`) or number.

@@ -42,11 +42,10 @@ pub struct ConsoleDevice;
 
 impl CharDevice for ConsoleDevice {
     fn read(&self, _offset: u64, buf: &mut [u8]) -> KResult<usize> {
-        crate::console::input::read_user(buf, false)
+        crate::console::terminal::read(buf, false)
     }
 
     fn write(&self, _offset: u64, data: &[u8]) -> KResult<usize> {
-        crate::console::write_bytes(data);
-        Ok(data.len())
+        Ok(crate::console::terminal::write(data))
     }
 }

@@ -53,6 +53,8 @@ pub struct Thread {
     pub sig_pending: AtomicU64,
     /// Blocked signals.
     pub sig_mask: AtomicU64,
+    /// siginfo of the thread-directed pending signals.
+    pub sig_info: crate::task::signal::PendingInfo,
     /// The mask to restore after a handler (rt_sigsuspend); u64::MAX = none.
     pub saved_mask: AtomicU64,
     /// Ticks this thread ran (CPU time).
@@ -89,6 +91,7 @@ impl Thread {
             killed: AtomicBool::new(false),
             sig_pending: AtomicU64::new(0),
             sig_mask: AtomicU64::new(0),
+            sig_info: crate::task::signal::PendingInfo::default(),
             saved_mask: AtomicU64::new(u64::MAX),
             ticks: AtomicU64::new(0),
             slice_start: AtomicU64::new(0),

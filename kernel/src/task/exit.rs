@@ -155,7 +155,13 @@ fn finish(p: &Arc<Process>) {
             if no_wait {
                 reap(p);
             } else {
-                signal::send_to_process(&parent, SIGCHLD);
+                let (code, st) = match status {
+                    ExitStatus::Exited(c) => (signal::CLD_EXITED, c),
+                    ExitStatus::Signaled(s, true) => (signal::CLD_DUMPED, i32::from(s)),
+                    ExitStatus::Signaled(s, false) => (signal::CLD_KILLED, i32::from(s)),
+                };
+                let info = signal::Info { code, pid: p.vpid, uid: 0, status: st };
+                signal::send_to_process_info(&parent, SIGCHLD, info);
             }
             parent.child_event.wake_all();
         }
@@ -186,7 +192,8 @@ pub fn stop_process(p: &Arc<Process>, sig: u32) {
     if let Some(parent) = p.parent() {
         let action = parent.signals.lock().get(SIGCHLD);
         if action.flags & signal::SA_NOCLDSTOP == 0 {
-            signal::send_to_process(&parent, SIGCHLD);
+            let info = signal::Info { code: signal::CLD_STOPPED, pid: p.vpid, uid: 0, status: sig as i32 };
+            signal::send_to_process_info(&parent, SIGCHLD, info);
         }
         parent.child_event.wake_all();
     }

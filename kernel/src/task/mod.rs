@@ -79,8 +79,9 @@ pub struct Process {
     pub child_event: WaitQueue,
     /// Woken when this process becomes a zombie, execs after vfork, stops or continues.
     pub state_event: WaitQueue,
-    /// Signals sent to the process as a whole.
+    /// Signals sent to the process as a whole, and their siginfo.
     pub sig_pending: AtomicU64,
+    pub sig_info: signal::PendingInfo,
     pub signals: Mutex<signal::Dispositions>,
     /// Job control: stopped by a signal; and a stop/continue not yet reported to wait4.
     pub stopped: AtomicBool,
@@ -214,6 +215,7 @@ fn new_process(
         child_event: WaitQueue::new(),
         state_event: WaitQueue::new(),
         sig_pending: AtomicU64::new(0),
+        sig_info: signal::PendingInfo::default(),
         signals: Mutex::new(signals),
         stopped: AtomicBool::new(false),
         report: Mutex::new(None),

@@ -39,7 +39,7 @@ fn gregs(f: &TrapFrame) -> [u64; 18] {
 }
 
 /// Builds the frame for `sig` and points `frame` at the handler.
-pub fn push(task: &mut Task, sig: u32, action: &Action, frame: &mut TrapFrame, old_mask: u64) -> Result<(), ()> {
+pub fn push(task: &mut Task, sig: u32, si: &super::signal::Info, action: &Action, frame: &mut TrapFrame, old_mask: u64) -> Result<(), ()> {
     if action.flags & SA_RESTORER == 0 {
         return Err(()); // every x86_64 libc sets a restorer; Linux kills without one
     }
@@ -76,7 +76,12 @@ pub fn push(task: &mut Task, sig: u32, action: &Action, frame: &mut TrapFrame, o
     put(&mut buf, uc + SIGMASK, old_mask);
     let info = 8 + UC_SIZE as usize;
     buf[info..info + 4].copy_from_slice(&(sig as i32).to_le_bytes());
-    // si_code SI_USER (0); sender pid/uid stay 0 (the kernel or root).
+    buf[info + 8..info + 12].copy_from_slice(&si.code.to_le_bytes());
+    buf[info + 16..info + 20].copy_from_slice(&si.pid.to_le_bytes());
+    buf[info + 20..info + 24].copy_from_slice(&si.uid.to_le_bytes());
+    if sig == super::signal::SIGCHLD {
+        buf[info + 24..info + 28].copy_from_slice(&si.status.to_le_bytes());
+    }
 
     task.space.copy_out(fp_addr, &fpu.0).map_err(|_| ())?;
     task.space.copy_out(sp, &buf).map_err(|_| ())?;

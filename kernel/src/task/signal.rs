@@ -124,6 +124,54 @@ impl Dispositions {
     }
 }
 
+/// What a handler with SA_SIGINFO learns about a signal (the parts of
+/// `siginfo_t` we fill): si_code, the sender (or child) pid and uid, and for
+/// SIGCHLD the child's status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Info {
+    pub code: i32,
+    pub pid: u32,
+    pub uid: u32,
+    pub status: i32,
+}
+
+pub const SI_USER: i32 = 0;
+pub const SI_KERNEL: i32 = 0x80;
+pub const SI_TKILL: i32 = -6;
+pub const CLD_EXITED: i32 = 1;
+pub const CLD_KILLED: i32 = 2;
+pub const CLD_DUMPED: i32 = 3;
+pub const CLD_STOPPED: i32 = 5;
+pub const CLD_CONTINUED: i32 = 6;
+
+impl Info {
+    pub const fn kernel() -> Info {
+        Info { code: SI_KERNEL, pid: 0, uid: 0, status: 0 }
+    }
+}
+
+/// Per-signal info of pending signals (the last one sent wins: standard
+/// signals do not queue).
+pub struct PendingInfo {
+    infos: spin::Mutex<[Info; NSIG as usize]>,
+}
+
+impl core::default::Default for PendingInfo {
+    fn default() -> Self {
+        PendingInfo { infos: spin::Mutex::new([Info::default(); NSIG as usize]) }
+    }
+}
+
+impl PendingInfo {
+    pub fn set(&self, sig: u32, info: Info) {
+        self.infos.lock()[(sig - 1) as usize] = info;
+    }
+
+    pub fn get(&self, sig: u32) -> Info {
+        self.infos.lock()[(sig - 1) as usize]
+    }
+}
+
 /// sigaltstack state of a thread.
 #[derive(Clone, Copy, Debug, core::default::Default)]
 pub struct AltStack {
@@ -139,11 +187,17 @@ pub const fn bit(sig: u32) -> u64 {
 /// Signals that can never be blocked.
 pub const UNBLOCKABLE: u64 = bit(SIGKILL) | bit(SIGSTOP);
 
-/// Sends `sig` to process `p` (kill). 0 only checks existence.
+/// Sends `sig` to process `p` from the kernel (SI_KERNEL). 0 does nothing.
 pub fn send_to_process(p: &Arc<Process>, sig: u32) {
+    send_to_process_info(p, sig, Info::kernel());
+}
+
+/// Sends `sig` with `info` to process `p` (kill, SIGCHLD).
+pub fn send_to_process_info(p: &Arc<Process>, sig: u32, info: Info) {
     if sig == 0 || sig > NSIG || p.is_zombie() {
         return;
     }
+    p.sig_info.set(sig, info);
     if sig == SIGKILL {
         kill_process(p, ExitStatus::Signaled(SIGKILL as u8, false));
         return;
@@ -168,24 +222,27 @@ pub fn send_to_process(p: &Arc<Process>, sig: u32) {
     }
 }
 
-/// Sends `sig` to one thread (tgkill).
-pub fn send_to_thread(t: &Arc<Thread>, sig: u32) {
+/// Sends `sig` to one thread (tgkill: SI_TKILL from `sender`).
+pub fn send_to_thread(t: &Arc<Thread>, sig: u32, info: Info) {
     let Some(p) = t.process.clone() else { return };
     if sig == 0 || sig > NSIG {
         return;
     }
     if sig == SIGKILL || sig == SIGCONT || p.signals.lock().ignores(sig) {
-        send_to_process(&p, sig);
+        send_to_process_info(&p, sig, info);
         return;
     }
+    t.sig_info.set(sig, info);
     t.sig_pending.fetch_or(bit(sig), Ordering::AcqRel);
     sched::wake(t);
 }
 
-/// A signal the kernel raises against the running thread (SIGPIPE, ...).
+/// A signal the kernel raises against the running thread (SIGPIPE, ...):
+/// SI_USER from the thread's own process, as Linux's send_sig does.
 pub fn send_to_current(sig: u32) {
     let t = sched::current();
-    send_to_thread(&t, sig);
+    let pid = t.process.as_ref().map_or(0, |p| p.vpid);
+    send_to_thread(&t, sig, Info { code: SI_USER, pid, uid: 0, status: 0 });
 }
 
 /// SIGKILL semantics: every thread dies at its next chance, now-blocked ones
@@ -218,17 +275,65 @@ pub fn pending_for_current() -> bool {
     }
 }
 
-/// Takes the lowest deliverable signal off the pending sets.
-fn dequeue(t: &Thread, p: &Process) -> Option<u32> {
-    let ready = deliverable(t, p);
+/// Takes the lowest signal of `ready` off the pending sets, with its info.
+fn take(t: &Thread, p: &Process, ready: u64) -> Option<(u32, Info)> {
     if ready == 0 {
         return None;
     }
     let sig = ready.trailing_zeros() + 1;
-    if t.sig_pending.fetch_and(!bit(sig), Ordering::AcqRel) & bit(sig) == 0 {
-        p.sig_pending.fetch_and(!bit(sig), Ordering::AcqRel);
+    if t.sig_pending.fetch_and(!bit(sig), Ordering::AcqRel) & bit(sig) != 0 {
+        return Some((sig, t.sig_info.get(sig)));
     }
-    Some(sig)
+    p.sig_pending.fetch_and(!bit(sig), Ordering::AcqRel);
+    Some((sig, p.sig_info.get(sig)))
+}
+
+/// Takes the lowest deliverable signal off the pending sets.
+fn dequeue(t: &Thread, p: &Process) -> Option<(u32, Info)> {
+    take(t, p, deliverable(t, p))
+}
+
+/// Takes a pending signal of `set` (blocked or not) for rt_sigtimedwait.
+pub fn take_from_set(set: u64) -> Option<(u32, Info)> {
+    let t = sched::current();
+    let p = t.process.clone()?;
+    let pending = (t.sig_pending.load(Ordering::Acquire) | p.sig_pending.load(Ordering::Acquire)) & set;
+    take(&t, &p, pending)
+}
+
+/// Drops a pending `sig` everywhere in `p` (its disposition became "ignore").
+pub fn discard(p: &Process, sig: u32) {
+    p.sig_pending.fetch_and(!bit(sig), Ordering::AcqRel);
+    for t in p.live_threads() {
+        t.sig_pending.fetch_and(!bit(sig), Ordering::AcqRel);
+    }
+}
+
+/// Syscalls that are never restarted after a handler ran (Linux's
+/// ERESTARTNOHAND and friends): the sleeps and the waits for events.
+fn never_restarted(nr: u64) -> bool {
+    matches!(nr, 7 | 23 | 34 | 35 | 130 | 230 | 232 | 270 | 271 | 281 | 128)
+}
+
+/// After an interrupted syscall: restart it (rewind to the `syscall`
+/// instruction) if no handler ran, or the handler asked for SA_RESTART.
+fn maybe_restart(frame: &mut TrapFrame, handler: Option<&Action>) {
+    let eintr = errno::Errno::EINTR.as_syscall_ret() as u64;
+    if frame.orig_rax == u64::MAX || frame.rax != eintr {
+        return;
+    }
+    // No handler ran (a stop and continue, an ignored signal): the call
+    // goes on as if nothing happened. After a handler: only with SA_RESTART,
+    // and never the sleeps and event waits.
+    let restart = match handler {
+        None => true,
+        Some(a) => a.flags & SA_RESTART != 0 && !never_restarted(frame.orig_rax),
+    };
+    if restart {
+        frame.rax = frame.orig_rax;
+        frame.rip -= 2;
+        frame.orig_rax = u64::MAX;
+    }
 }
 
 /// Handles what is pending for the running thread before it returns to
@@ -246,7 +351,10 @@ pub fn handle_pending(frame: &mut TrapFrame) -> bool {
         exit::stop_current(&p);
         return true;
     }
-    let Some(sig) = dequeue(&t, &p) else { return false };
+    let Some((sig, info)) = dequeue(&t, &p) else {
+        maybe_restart(frame, None);
+        return false;
+    };
     let action = p.signals.lock().get(sig);
     match action.handler {
         SIG_IGN => true,
@@ -267,7 +375,8 @@ pub fn handle_pending(frame: &mut TrapFrame) -> bool {
         },
         _ => {
             drop(t);
-            if let Err(()) = deliver_to_handler(sig, &action, frame) {
+            maybe_restart(frame, Some(&action));
+            if let Err(()) = deliver_to_handler(sig, info, &action, frame) {
                 // The frame could not be written (bad stack): as Linux, SIGSEGV.
                 exit::exit_group(ExitStatus::Signaled(SIGSEGV as u8, true));
             }
@@ -294,11 +403,11 @@ pub fn restore_saved_mask() {
 }
 
 /// Rewrites `frame` to run the handler for `sig` on the user stack.
-fn deliver_to_handler(sig: u32, action: &Action, frame: &mut TrapFrame) -> Result<(), ()> {
+fn deliver_to_handler(sig: u32, info: Info, action: &Action, frame: &mut TrapFrame) -> Result<(), ()> {
     let t = sched::current();
     let saved = t.saved_mask.swap(u64::MAX, Ordering::AcqRel);
     let old_mask = if saved != u64::MAX { saved } else { t.sig_mask.load(Ordering::Acquire) };
-    let frame_result = sched::with_task(|task| super::sigframe::push(task, sig, action, frame, old_mask)).ok_or(())?;
+    let frame_result = sched::with_task(|task| super::sigframe::push(task, sig, &info, action, frame, old_mask)).ok_or(())?;
     frame_result?;
     let mut mask = old_mask | action.mask;
     if action.flags & SA_NODEFER == 0 {

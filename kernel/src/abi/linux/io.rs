@@ -23,7 +23,7 @@ pub(super) fn read_file(file: &OpenFile, buf: &mut [u8], offset: Option<u64>) ->
         return Err(Errno::EBADF);
     }
     match &file.node {
-        Node::Console => crate::console::input::read_user(buf, nonblocking(file)),
+        Node::Console => crate::console::terminal::read(buf, nonblocking(file)),
         Node::Pipe(end) => end.pipe.read(buf, nonblocking(file)),
         Node::Path(loc) => {
             if loc.metadata()?.is_dir() {
@@ -49,10 +49,7 @@ pub(super) fn write_file(file: &OpenFile, data: &[u8], offset: Option<u64>) -> R
         return Err(Errno::EBADF);
     }
     match &file.node {
-        Node::Console => {
-            crate::console::write_bytes(data);
-            Ok(data.len())
-        }
+        Node::Console => Ok(crate::console::terminal::write(data)),
         Node::Pipe(end) => end.pipe.write(data, nonblocking(file)),
         Node::Path(loc) => {
             let dev = loc.inode().device();
@@ -174,26 +171,43 @@ pub fn lseek(p: &mut Task, a: [u64; 6]) -> SysResult {
     Ok(new as usize)
 }
 
+/// True if `file` is the console (the descriptor the shell handed over, or
+/// /dev/console, /dev/tty, /dev/ttyS0 opened by path).
+fn is_console(file: &OpenFile) -> bool {
+    match &file.node {
+        Node::Console => true,
+        Node::Path(loc) => loc.metadata().is_ok_and(|m| {
+            m.kind == vfs::FileKind::CharDevice && matches!((m.rdev.major, m.rdev.minor), (5, 0) | (5, 1) | (4, 64))
+        }),
+        _ => false,
+    }
+}
+
 pub fn ioctl(p: &mut Task, a: [u64; 6]) -> SysResult {
-    const TCGETS: u64 = 0x5401;
-    const TIOCGWINSZ: u64 = 0x5413;
-    let file = p.files.get(a[0] as i64)?;
-    if !matches!(file.node, Node::Console) {
+    const FIONBIO: u64 = 0x5421;
+    const FIOCLEX: u64 = 0x5451;
+    const FIONCLEX: u64 = 0x5450;
+    let fd = a[0] as i32 as i64;
+    let file = p.files.get(fd)?;
+    match a[1] {
+        FIONBIO => {
+            let mut on = [0u8; 4];
+            p.space.copy_in(a[2], &mut on)?;
+            let mut status = file.status.lock();
+            if u32::from_le_bytes(on) != 0 {
+                *status |= O_NONBLOCK;
+            } else {
+                *status &= !O_NONBLOCK;
+            }
+            return Ok(0);
+        }
+        FIOCLEX | FIONCLEX => return p.files.set_cloexec(fd, a[1] == FIOCLEX).map(|_| 0),
+        _ => {}
+    }
+    if !is_console(&file) {
         return Err(Errno::ENOTTY);
     }
-    match a[1] {
-        TCGETS => {
-            // The console's settings: a fresh Linux terminal (cooked, echo).
-            p.space.copy_out(a[2], &structs::Termios::linux_default().to_bytes())?;
-            Ok(0)
-        }
-        TIOCGWINSZ => {
-            let size = structs::Winsize { ws_row: 24, ws_col: 80, ws_xpixel: 0, ws_ypixel: 0 };
-            p.space.copy_out(a[2], &size.to_bytes())?;
-            Ok(0)
-        }
-        _ => Err(Errno::ENOTTY),
-    }
+    crate::console::terminal::ioctl(&p.proc, &p.space, a[1], a[2])
 }
 
 pub fn fcntl(p: &mut Task, a: [u64; 6]) -> SysResult {
@@ -242,7 +256,7 @@ pub fn ready_events(file: &OpenFile, events: u16) -> u16 {
     const POLLERR: u16 = 0x8;
     const POLLHUP: u16 = 0x10;
     match &file.node {
-        Node::Console => (events & POLLOUT) | if crate::console::input::has_input() { events & POLLIN } else { 0 },
+        Node::Console => (events & POLLOUT) | if crate::console::terminal::readable() { events & POLLIN } else { 0 },
         Node::Path(_) => events & (POLLIN | POLLOUT),
         Node::Pipe(end) => {
             let (r, w, hup) = end.pipe.poll(end.write);

@@ -167,10 +167,10 @@ pub fn kill(p: &mut Task, a: [u64; 6]) -> SysResult {
             ns.processes().into_iter().filter(|t| t.pgid.load(Ordering::Acquire) == g).collect()
         }
     };
-    let targets: alloc::vec::Vec<_> = targets.into_iter().filter(|t| !t.is_zombie() || sig == 0).collect();
     if targets.is_empty() {
         return Err(Errno::ESRCH);
     }
+    let info = signal::Info { code: signal::SI_USER, pid: p.proc.vpid, uid: p.cred.uid, status: 0 };
     for t in &targets {
         // A namespace's init only gets signals it handles (Linux's rule), SIGKILL aside from outside.
         if t.vpid == 1 && !ns.is_host() && sig != 0 {
@@ -179,7 +179,7 @@ pub fn kill(p: &mut Task, a: [u64; 6]) -> SysResult {
                 continue;
             }
         }
-        signal::send_to_process(t, sig);
+        signal::send_to_process_info(t, sig, info);
     }
     Ok(0)
 }
@@ -193,7 +193,8 @@ pub fn tgkill(p: &mut Task, tgid: Option<u32>, tid: u32, sig: u64) -> SysResult 
     }
     let thread = proc.threads.lock().iter().find(|(v, _)| *v == tid).and_then(|(_, t)| t.upgrade()).ok_or(Errno::ESRCH)?;
     if sig != 0 {
-        signal::send_to_thread(&thread, sig);
+        let info = signal::Info { code: signal::SI_TKILL, pid: p.proc.vpid, uid: p.cred.uid, status: 0 };
+        signal::send_to_thread(&thread, sig, info);
     }
     Ok(0)
 }
@@ -227,7 +228,7 @@ pub fn rt_sigaction(p: &mut Task, a: [u64; 6]) -> SysResult {
         || (n.handler == signal::SIG_DFL && signal::default_action(sig) == signal::Default::Ignore))
     {
         // Setting "ignore" discards what is pending (POSIX).
-        p.proc.sig_pending.fetch_and(!signal::bit(sig), Ordering::AcqRel);
+        signal::discard(&p.proc, sig);
     }
     if old != 0 {
         p.space.copy_out(old, &previous.to_bytes())?;

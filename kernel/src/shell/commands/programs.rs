@@ -40,7 +40,7 @@ pub fn run(s: &mut Session, args: &[String], _: &mut Out) -> CmdResult {
         mem: None,
     })
     .map_err(|e| format!("{path}: {e}"))?;
-    match task::wait_exit(&process) {
+    match crate::console::terminal::foreground(&process, || task::wait_exit(&process)) {
         ExitStatus::Exited(0) => Ok(()),
         ExitStatus::Exited(code) => Err(format!("{path}: exit status {code}")),
         ExitStatus::Signaled(sig, _) => Err(format!("{path}: {}", signal_name(sig))),

@@ -1,0 +1,314 @@
+//! The console as a Linux terminal for programs: the N_TTY line discipline
+//! (`tty` crate) between the serial port and the program in the foreground,
+//! with its termios, window size, foreground process group and session.
+//!
+//! Ownership of the keyboard: while the host shell reads a command line it
+//! takes raw bytes itself; while it runs a program in the foreground
+//! ([`foreground`]) the bytes go through the line discipline instead (echo,
+//! line editing, ^C/^\/^Z as signals to the foreground process group).
+//! Bytes move from the raw ring into the line discipline when the program
+//! reads or polls the terminal; a kernel thread ("tty") moves them at once
+//! when a signal character arrives, so a program that spins without reading
+//! still gets its ^C. Bytes typed ahead that the program never asked for
+//! stay in the ring for the shell (as a shared tty queue behaves on Linux);
+//! they are echoed when read.
+//! Invariants: the line discipline is only touched under its lock, never in
+//! interrupt context; terminal stop signals to an orphaned process group are
+//! discarded, as on Linux (so a program started by the kernel shell cannot
+//! be stopped into a state nobody can continue).
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, Ordering};
+use errno::{Errno, KResult};
+use spin::Mutex;
+use tty::{LineDiscipline, ReadCall, ReadResult, Termios, Wait, Winsize};
+
+use crate::sched::wait::Interrupted;
+use crate::task::{signal, PidNs, Process};
+
+struct Group {
+    ns: Arc<PidNs>,
+    pgid: u32,
+    sid: u32,
+}
+
+static LD: Mutex<Option<LineDiscipline>> = Mutex::new(None);
+static FG: Mutex<Option<Group>> = Mutex::new(None);
+/// True while a program owns the keyboard (the tty thread feeds it).
+static PROGRAM_OWNS_INPUT: AtomicBool = AtomicBool::new(false);
+
+fn with_ld<R>(f: impl FnOnce(&mut LineDiscipline) -> R) -> R {
+    let mut g = LD.lock();
+    f(g.get_or_insert_with(LineDiscipline::new))
+}
+
+/// Starts the thread that feeds typed bytes to the line discipline.
+pub fn init() {
+    crate::sched::spawn_kernel("tty", alloc::boxed::Box::new(pump));
+}
+
+/// The bytes that raise signals now (ISIG on): VINTR, VQUIT, VSUSP.
+fn signal_chars() -> [Option<u8>; 3] {
+    use tty::termios::{ISIG, VINTR, VQUIT, VSUSP};
+    with_ld(|ld| {
+        let t = ld.termios();
+        let on = |i: usize| (t.c_lflag & ISIG != 0 && t.c_cc[i] != 0).then_some(t.c_cc[i]);
+        [on(VINTR), on(VQUIT), on(VSUSP)]
+    })
+}
+
+fn pump() {
+    loop {
+        super::input::INPUT.wait_for(|| {
+            if !PROGRAM_OWNS_INPUT.load(Ordering::Acquire) {
+                return None;
+            }
+            let sigs = signal_chars();
+            super::input::contains(|b| sigs.contains(&Some(b))).then_some(())
+        });
+        pull();
+    }
+}
+
+/// Moves what was typed into the line discipline (echo, signals, wake-ups).
+fn pull() {
+    if !PROGRAM_OWNS_INPUT.load(Ordering::Acquire) {
+        return;
+    }
+    loop {
+        let mut bytes = Vec::new();
+        while let Some(b) = super::input::try_read() {
+            bytes.push(b);
+            if bytes.len() >= 256 {
+                break;
+            }
+        }
+        if bytes.is_empty() {
+            return;
+        }
+        let ev = with_ld(|ld| ld.receive(&bytes));
+        if !ev.echo.is_empty() {
+            super::write_bytes(&ev.echo);
+        }
+        for sig in &ev.signals {
+            signal_foreground(u32::from(sig.number()));
+        }
+        if ev.wake_readers || !ev.signals.is_empty() {
+            super::input::INPUT.wake_all();
+            crate::task::files::readiness_changed();
+        }
+    }
+}
+
+/// A signal from the keyboard to the foreground process group.
+fn signal_foreground(sig: u32) {
+    let Some((ns, pgid)) = FG.lock().as_ref().map(|g| (g.ns.clone(), g.pgid)) else { return };
+    let members: Vec<Arc<Process>> =
+        ns.processes().into_iter().filter(|p| p.pgid.load(Ordering::Acquire) == pgid && !p.is_zombie()).collect();
+    let stop = matches!(sig, signal::SIGTSTP | signal::SIGTTIN | signal::SIGTTOU);
+    if stop && orphaned(&members, pgid) {
+        return;
+    }
+    for p in &members {
+        signal::send_to_process(p, sig);
+    }
+}
+
+/// POSIX: a group is orphaned if no member has a parent in another group
+/// of the same session (nobody could continue it).
+fn orphaned(members: &[Arc<Process>], pgid: u32) -> bool {
+    !members.iter().any(|p| {
+        p.parent().is_some_and(|q| {
+            q.pgid.load(Ordering::Acquire) != pgid && q.sid.load(Ordering::Acquire) == p.sid.load(Ordering::Acquire)
+        })
+    })
+}
+
+/// Runs `wait` while `p` is the terminal's foreground program (its session
+/// and group get the keyboard); the host shell gets it back afterwards, and
+/// the terminal settings return to their defaults.
+pub fn foreground<R>(p: &Arc<Process>, wait: impl FnOnce() -> R) -> R {
+    with_ld(|ld| *ld = LineDiscipline::new());
+    *FG.lock() = Some(Group { ns: p.ns.clone(), pgid: p.pgid.load(Ordering::Acquire), sid: p.sid.load(Ordering::Acquire) });
+    PROGRAM_OWNS_INPUT.store(true, Ordering::Release);
+    super::input::INPUT.wake_all();
+    let r = wait();
+    PROGRAM_OWNS_INPUT.store(false, Ordering::Release);
+    *FG.lock() = None;
+    with_ld(|ld| *ld = LineDiscipline::new());
+    r
+}
+
+fn interrupted(i: Interrupted) -> Errno {
+    match i {
+        Interrupted::Signal => Errno::EINTR,
+        Interrupted::TimedOut => Errno::EAGAIN,
+    }
+}
+
+/// read(2) on the console.
+pub fn read(buf: &mut [u8], nonblock: bool) -> KResult<usize> {
+    let mut call = ReadCall::new();
+    let mut timer: Option<u64> = None;
+    loop {
+        pull();
+        match with_ld(|ld| ld.read(&mut call, buf)) {
+            ReadResult::Ready(n) => return Ok(n),
+            ReadResult::Eof => return Ok(0),
+            ReadResult::WouldBlock(wait) => {
+                if nonblock {
+                    return if call.copied() > 0 { Ok(call.copied()) } else { Err(Errno::EAGAIN) };
+                }
+                let deadline = match wait {
+                    Wait::Input => None,
+                    Wait::InputOrTimeout { deciseconds, restart_on_input } => {
+                        let ticks = u64::from(deciseconds) * u64::from(crate::time::HZ) / 10;
+                        if restart_on_input || timer.is_none() {
+                            timer = Some(crate::time::ticks() + ticks);
+                        }
+                        timer
+                    }
+                };
+                let before = with_ld(|ld| ld.available());
+                // New raw bytes, or the line discipline changed (tty thread, TCSETS).
+                let woke = || {
+                    (super::input::has_input() || with_ld(|ld| ld.available()) != before || with_ld(|ld| ld.readable())).then_some(())
+                };
+                match super::input::INPUT.wait_interruptible(woke, deadline) {
+                    Ok(()) => {}
+                    Err(Interrupted::TimedOut) => call.time_out(),
+                    Err(i) => return if call.copied() > 0 { Ok(call.copied()) } else { Err(interrupted(i)) },
+                }
+            }
+        }
+    }
+}
+
+/// write(2) on the console: output processing (ONLCR) then the serial port.
+pub fn write(data: &[u8]) -> usize {
+    let out = with_ld(|ld| ld.write_output(data));
+    super::write_bytes(&out);
+    data.len()
+}
+
+/// True if a read would not block (poll).
+pub fn readable() -> bool {
+    pull();
+    with_ld(|ld| ld.readable())
+}
+
+const TCGETS: u64 = 0x5401;
+const TCSETS: u64 = 0x5402;
+const TCSETSW: u64 = 0x5403;
+const TCSETSF: u64 = 0x5404;
+const TCFLSH: u64 = 0x540b;
+const TIOCSCTTY: u64 = 0x540e;
+const TIOCGPGRP: u64 = 0x540f;
+const TIOCSPGRP: u64 = 0x5410;
+const TIOCOUTQ: u64 = 0x5411;
+const TIOCGWINSZ: u64 = 0x5413;
+const TIOCSWINSZ: u64 = 0x5414;
+const FIONREAD: u64 = 0x541b;
+const TIOCNOTTY: u64 = 0x5422;
+const TIOCGSID: u64 = 0x5429;
+
+/// The terminal ioctls for process `p` (user memory through `space`).
+pub fn ioctl(p: &Arc<Process>, space: &crate::task::mm::Mm, cmd: u64, arg: u64) -> KResult<usize> {
+    match cmd {
+        TCGETS => {
+            let t = with_ld(|ld| ld.termios().clone());
+            space.copy_out(arg, &t.to_bytes())?;
+            Ok(0)
+        }
+        TCSETS | TCSETSW | TCSETSF => {
+            let mut raw = [0u8; 36];
+            space.copy_in(arg, &mut raw)?;
+            let t = Termios::from_bytes(&raw).map_err(|_| Errno::EINVAL)?;
+            let ev = with_ld(|ld| {
+                if cmd == TCSETSF {
+                    ld.flush_input();
+                }
+                ld.set_termios(t)
+            });
+            if !ev.echo.is_empty() {
+                super::write_bytes(&ev.echo);
+            }
+            super::input::INPUT.wake_all();
+            Ok(0)
+        }
+        TCFLSH => {
+            if arg == 0 || arg == 2 {
+                with_ld(|ld| ld.flush_input());
+            }
+            Ok(0)
+        }
+        TIOCGWINSZ => {
+            let w = with_ld(|ld| ld.winsize());
+            space.copy_out(arg, &w.to_bytes())?;
+            Ok(0)
+        }
+        TIOCSWINSZ => {
+            let mut raw = [0u8; 8];
+            space.copy_in(arg, &mut raw)?;
+            let w = Winsize::from_bytes(&raw).map_err(|_| Errno::EINVAL)?;
+            if let Some(sig) = with_ld(|ld| ld.set_winsize(w)) {
+                signal_foreground(u32::from(sig.number()));
+            }
+            Ok(0)
+        }
+        FIONREAD => {
+            let n = with_ld(|ld| ld.available()) as u32;
+            space.copy_out(arg, &n.to_le_bytes())?;
+            Ok(0)
+        }
+        TIOCOUTQ => {
+            space.copy_out(arg, &0u32.to_le_bytes())?;
+            Ok(0)
+        }
+        TIOCGPGRP => {
+            let fg = FG.lock().as_ref().filter(|g| Arc::ptr_eq(&g.ns, &p.ns)).map(|g| g.pgid);
+            // No foreground group visible from here: Linux reports a pgid no process has.
+            space.copy_out(arg, &fg.unwrap_or(0x7fff_ffff).to_le_bytes())?;
+            Ok(0)
+        }
+        TIOCSPGRP => {
+            let mut raw = [0u8; 4];
+            space.copy_in(arg, &mut raw)?;
+            let pgid = i32::from_le_bytes(raw);
+            if pgid < 0 {
+                return Err(Errno::EINVAL);
+            }
+            let mut fg = FG.lock();
+            let Some(g) = fg.as_mut() else { return Err(Errno::ENOTTY) };
+            if !Arc::ptr_eq(&g.ns, &p.ns) || g.sid != p.sid.load(Ordering::Acquire) {
+                return Err(Errno::ENOTTY);
+            }
+            let exists = p.ns.processes().iter().any(|q| q.pgid.load(Ordering::Acquire) == pgid as u32 && q.sid.load(Ordering::Acquire) == g.sid);
+            if !exists {
+                return Err(Errno::EPERM);
+            }
+            g.pgid = pgid as u32;
+            Ok(0)
+        }
+        TIOCGSID => {
+            let sid = FG.lock().as_ref().filter(|g| Arc::ptr_eq(&g.ns, &p.ns)).map(|g| g.sid).ok_or(Errno::ENOTTY)?;
+            space.copy_out(arg, &sid.to_le_bytes())?;
+            Ok(0)
+        }
+        TIOCSCTTY => {
+            // The console already is the controlling terminal of the foreground session.
+            let mut fg = FG.lock();
+            match fg.as_mut() {
+                Some(g) if Arc::ptr_eq(&g.ns, &p.ns) => {
+                    g.sid = p.sid.load(Ordering::Acquire);
+                    g.pgid = p.pgid.load(Ordering::Acquire);
+                    Ok(0)
+                }
+                _ => Err(Errno::EPERM),
+            }
+        }
+        TIOCNOTTY => Ok(0),
+        _ => Err(Errno::ENOTTY),
+    }
+}
