@@ -24,6 +24,8 @@
 //! May call: `dev::virtio::net`, `sched` (thread, wait queues), `time`,
 //! `arch` (random seed, IRQ lines), `task::files` (the readiness wake-up).
 
+pub mod local;
+pub mod socket;
 pub mod sockets;
 
 use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
@@ -114,6 +116,22 @@ pub fn poll() {
 /// it, checks its socket, and sleeps only while it is unchanged.
 pub fn generation() -> u64 {
     GENERATION.load(Ordering::Acquire)
+}
+
+/// Advances [`generation`] (the in-kernel transports changed something).
+pub fn bump_generation() {
+    GENERATION.fetch_add(1, Ordering::AcqRel);
+}
+
+/// True for addresses the kernel's loopback path serves: 127/8 and the
+/// interface's own address.
+pub fn is_local_ip(ip: core::net::Ipv4Addr) -> bool {
+    ip.is_loopback() || STACK.lock().as_ref().is_some_and(|s| s.is_own_address(ip))
+}
+
+/// The DNS server DHCP named (QEMU: 10.0.2.3), if any yet.
+pub fn dns_server() -> Option<core::net::Ipv4Addr> {
+    STACK.lock().as_ref().and_then(|s| s.config()).and_then(|c| c.dns)
 }
 
 /// The interface's addresses and counters (`None` without a card).

@@ -3,8 +3,6 @@
 //! a handle closes the socket (a TCP connection finishes its goodbye in the
 //! background). The Linux socket syscalls keep these in their file objects.
 
-#![allow(dead_code)] // the Linux socket syscalls are the main users, still to come
-
 use core::net::{Ipv4Addr, SocketAddrV4};
 use errno::Errno;
 use netstack::{PingId, Readiness, Reply, Shutdown, TcpId, UdpId};
@@ -57,6 +55,11 @@ impl Tcp {
         with(|s| s.tcp_readiness(self.0)).unwrap_or(Readiness { hangup: true, error: true, ..Readiness::default() })
     }
 
+    /// Neither listening nor connected.
+    pub fn is_fresh(&self) -> bool {
+        with(|s| s.tcp_is_fresh(self.0)).unwrap_or(false)
+    }
+
     /// `SO_ERROR`.
     pub fn take_error(&self) -> Option<Errno> {
         with(|s| s.tcp_take_error(self.0)).ok().flatten()
@@ -98,6 +101,10 @@ impl Udp {
         with(|s| s.udp_connect(self.0, peer))?
     }
 
+    pub fn disconnect(&self) -> Result<(), Errno> {
+        with(|s| s.udp_disconnect(self.0))?
+    }
+
     /// `to == None` sends to the connected peer.
     pub fn send_to(&self, data: &[u8], to: Option<SocketAddrV4>) -> Result<usize, Errno> {
         with(|s| s.udp_send_to(self.0, data, to))?
@@ -113,10 +120,6 @@ impl Udp {
 
     pub fn local_addr(&self) -> Result<SocketAddrV4, Errno> {
         with(|s| s.udp_local_addr(self.0))?
-    }
-
-    pub fn peer_addr(&self) -> Result<SocketAddrV4, Errno> {
-        with(|s| s.udp_peer_addr(self.0))?
     }
 }
 

@@ -440,6 +440,11 @@ impl<D: Device> Stack<D> {
         }
     }
 
+    /// True for a socket that neither listens nor connected (fresh or bound).
+    pub fn tcp_is_fresh(&mut self, id: TcpId) -> bool {
+        self.tcp.get(id).is_ok_and(|ep| matches!(ep.kind, Kind::Fresh))
+    }
+
     /// `SO_ERROR`: the pending error, cleared.
     pub fn tcp_take_error(&mut self, id: TcpId) -> Option<Errno> {
         self.tcp.get(id).ok()?.error.take()

@@ -99,6 +99,13 @@ impl<D: Device> Stack<D> {
         Ok(())
     }
 
+    /// `connect(AF_UNSPEC)`: forgets the default peer (the port stays bound).
+    pub fn udp_disconnect(&mut self, id: UdpId) -> Result<(), Errno> {
+        let ep = self.udp.endpoints.get_mut(&id.0).ok_or(Errno::EBADF)?;
+        ep.peer = None;
+        Ok(())
+    }
+
     /// `sendto` (or `send` with `to == None` on a connected socket): the whole
     /// datagram is queued, or `EAGAIN` if it does not fit now.
     pub fn udp_send_to(&mut self, id: UdpId, data: &[u8], to: Option<SocketAddrV4>) -> Result<usize, Errno> {

@@ -33,7 +33,7 @@ fn base(p: &Task, dirfd: u64) -> Result<Location, Errno> {
     }
     match &p.files.get(dirfd)?.node {
         Node::Path(loc) if loc.metadata()?.is_dir() => Ok(loc.clone()),
-        Node::Path(_) | Node::Console | Node::Pipe(_) => Err(Errno::ENOTDIR),
+        Node::Path(_) | Node::Console | Node::Pipe(_) | Node::Socket(_) | Node::Epoll(_) => Err(Errno::ENOTDIR),
     }
 }
 
@@ -113,6 +113,7 @@ fn stat_fd(p: &Task, fd: i64) -> Result<[u8; 144], Errno> {
         Node::Console => Ok(console_stat()),
         Node::Path(loc) => Ok(encode_stat(&loc.stat()?)),
         Node::Pipe(end) => Ok(pipe_stat(end)),
+        node @ (Node::Socket(_) | Node::Epoll(_)) => Ok(super::socket::anon_stat(node)),
     }
 }
 
@@ -202,7 +203,7 @@ pub fn fchdir(p: &mut Task, a: [u64; 6]) -> SysResult {
             let loc = loc.clone();
             set_cwd(p, loc)
         }
-        Node::Console | Node::Pipe(_) => Err(Errno::ENOTDIR),
+        Node::Console | Node::Pipe(_) | Node::Socket(_) | Node::Epoll(_) => Err(Errno::ENOTDIR),
     }
 }
 
@@ -289,7 +290,7 @@ pub fn ftruncate(p: &mut Task, a: [u64; 6]) -> SysResult {
     }
     match &file.node {
         Node::Path(loc) => loc.truncate(i64::try_from(a[1]).map_err(|_| Errno::EINVAL)? as u64).map(|_| 0),
-        Node::Console | Node::Pipe(_) => Err(Errno::EINVAL),
+        Node::Console | Node::Pipe(_) | Node::Socket(_) | Node::Epoll(_) => Err(Errno::EINVAL),
     }
 }
 

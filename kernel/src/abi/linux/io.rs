@@ -25,6 +25,8 @@ fn read_file(file: &OpenFile, buf: &mut [u8], offset: Option<u64>) -> Result<usi
     match &file.node {
         Node::Console => crate::console::input::read_user(buf, nonblocking(file)),
         Node::Pipe(end) => end.pipe.read(buf, nonblocking(file)),
+        Node::Socket(s) => super::socket::read(s, buf, nonblocking(file)),
+        Node::Epoll(_) => Err(Errno::EINVAL),
         Node::Path(loc) => {
             if loc.metadata()?.is_dir() {
                 return Err(Errno::EISDIR);
@@ -54,6 +56,8 @@ fn write_file(file: &OpenFile, data: &[u8], offset: Option<u64>) -> Result<usize
             Ok(data.len())
         }
         Node::Pipe(end) => end.pipe.write(data, nonblocking(file)),
+        Node::Socket(s) => super::socket::write(s, data, nonblocking(file)),
+        Node::Epoll(_) => Err(Errno::EINVAL),
         Node::Path(loc) => {
             let dev = loc.inode().device();
             let mut pos = file.offset.lock();
@@ -178,6 +182,9 @@ pub fn ioctl(p: &mut Task, a: [u64; 6]) -> SysResult {
     const TCGETS: u64 = 0x5401;
     const TIOCGWINSZ: u64 = 0x5413;
     let file = p.files.get(a[0] as i64)?;
+    if let Node::Socket(s) = &file.node {
+        return super::socket::ioctl(p, &file, s, a);
+    }
     if !matches!(file.node, Node::Console) {
         return Err(Errno::ENOTTY);
     }
@@ -244,6 +251,8 @@ pub fn ready_events(file: &OpenFile, events: u16) -> u16 {
     match &file.node {
         Node::Console => (events & POLLOUT) | if crate::console::input::has_input() { events & POLLIN } else { 0 },
         Node::Path(_) => events & (POLLIN | POLLOUT),
+        Node::Socket(s) => super::socket::poll_events(s, events),
+        Node::Epoll(ep) => ep.poll_events(events),
         Node::Pipe(end) => {
             let (r, w, hup) = end.pipe.poll(end.write);
             let mut out = 0;
