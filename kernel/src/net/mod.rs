@@ -18,7 +18,9 @@
 //! goes out at once.
 //! Waking: after a poll that may have changed a socket's state, [`generation`]
 //! advances, [`ACTIVITY`] is woken, and so is poll/select
-//! (`task::files::readiness_changed`).
+//! (`task::files::readiness_changed`). Looking at a socket (readiness,
+//! addresses) never polls; an operation that polls may consume an event, so
+//! a waiter retries while [`generation`] moved during its attempt.
 //! Invariants: the stack lives in one `IrqMutex`, so neither an interrupt nor
 //! another thread sees it half-changed.
 //! May call: `dev::virtio::net`, `sched` (thread, wait queues), `time`,
@@ -139,6 +141,15 @@ pub fn info() -> Option<Info> {
     let guard = STACK.lock();
     let s = guard.as_ref()?;
     Some(Info { mac: s.device().mac(), mtu: 1500, config: s.config(), stats: s.device().stats() })
+}
+
+/// Runs `f` on the stack without polling it: for looking at state
+/// (readiness, addresses). A look must not poll, or it could consume an
+/// event whose wake-up a waiter checking that state would then miss.
+fn peek<R>(f: impl FnOnce(&mut Stack) -> R) -> Result<R, Errno> {
+    let mut guard = STACK.lock();
+    let stack = guard.as_mut().ok_or(Errno::ENETDOWN)?;
+    Ok(f(stack))
 }
 
 /// Runs `f` on the stack, then polls it so the effects go out at once;

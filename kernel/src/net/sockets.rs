@@ -7,7 +7,7 @@ use core::net::{Ipv4Addr, SocketAddrV4};
 use errno::Errno;
 use netstack::{PingId, Readiness, Reply, Shutdown, TcpId, UdpId};
 
-use super::with;
+use super::{peek, with};
 
 /// A TCP socket (`socket(AF_INET, SOCK_STREAM)`); see `netstack::tcp`.
 #[derive(Debug)]
@@ -52,12 +52,17 @@ impl Tcp {
     }
 
     pub fn readiness(&self) -> Readiness {
-        with(|s| s.tcp_readiness(self.0)).unwrap_or(Readiness { hangup: true, error: true, ..Readiness::default() })
+        peek(|s| s.tcp_readiness(self.0)).unwrap_or(Readiness { hangup: true, error: true, ..Readiness::default() })
+    }
+
+    /// Bytes waiting to be read (FIONREAD).
+    pub fn available(&self) -> usize {
+        peek(|s| s.tcp_available(self.0)).unwrap_or(0)
     }
 
     /// Neither listening nor connected.
     pub fn is_fresh(&self) -> bool {
-        with(|s| s.tcp_is_fresh(self.0)).unwrap_or(false)
+        peek(|s| s.tcp_is_fresh(self.0)).unwrap_or(false)
     }
 
     /// `SO_ERROR`.
@@ -66,11 +71,11 @@ impl Tcp {
     }
 
     pub fn local_addr(&self) -> Result<SocketAddrV4, Errno> {
-        with(|s| s.tcp_local_addr(self.0))?
+        peek(|s| s.tcp_local_addr(self.0))?
     }
 
     pub fn peer_addr(&self) -> Result<SocketAddrV4, Errno> {
-        with(|s| s.tcp_peer_addr(self.0))?
+        peek(|s| s.tcp_peer_addr(self.0))?
     }
 
     pub fn set_nodelay(&self, nodelay: bool) -> Result<(), Errno> {
@@ -114,12 +119,17 @@ impl Udp {
         with(|s| s.udp_recv_from(self.0, buf))?
     }
 
+    /// Length of the next datagram (FIONREAD).
+    pub fn next_len(&self) -> usize {
+        peek(|s| s.udp_next_len(self.0)).unwrap_or(0)
+    }
+
     pub fn readiness(&self) -> Readiness {
-        with(|s| s.udp_readiness(self.0)).unwrap_or(Readiness { hangup: true, error: true, ..Readiness::default() })
+        peek(|s| s.udp_readiness(self.0)).unwrap_or(Readiness { hangup: true, error: true, ..Readiness::default() })
     }
 
     pub fn local_addr(&self) -> Result<SocketAddrV4, Errno> {
-        with(|s| s.udp_local_addr(self.0))?
+        peek(|s| s.udp_local_addr(self.0))?
     }
 }
 

@@ -149,6 +149,13 @@ impl<D: Device> Stack<D> {
         }
     }
 
+    /// Length of the next queued datagram (0 if none): FIONREAD.
+    pub fn udp_next_len(&mut self, id: UdpId) -> usize {
+        let Ok(ep) = self.udp_get(id) else { return 0 };
+        let handle = ep.handle;
+        self.sockets.get_mut::<Socket>(handle).peek().map_or(0, |(payload, _)| payload.len())
+    }
+
     pub fn udp_readiness(&self, id: UdpId) -> Readiness {
         let Ok(ep) = self.udp_get(id) else { return Readiness { hangup: true, error: true, ..Readiness::default() } };
         let socket = self.sockets.get::<Socket>(ep.handle);

@@ -387,11 +387,20 @@ impl Inet {
 
     pub fn available(&self) -> usize {
         match self {
-            Inet::Stream(s) => match &s.lock().lo {
-                Loop::Connected { end, .. } => end.available(),
-                _ => 0,
-            },
-            Inet::Dgram(d) => d.lock().queue.next_len(),
+            Inet::Stream(s) => {
+                let st = s.lock();
+                match &st.lo {
+                    Loop::Connected { end, .. } => end.available(),
+                    _ => st.tcp.as_ref().map_or(0, Tcp::available),
+                }
+            }
+            Inet::Dgram(d) => {
+                let d = d.lock();
+                match d.queue.next_len() {
+                    0 => d.udp.next_len(),
+                    n => n,
+                }
+            }
         }
     }
 

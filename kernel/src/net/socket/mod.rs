@@ -63,6 +63,16 @@ struct Options {
     keep_idle: i32,
     keep_intvl: i32,
     keep_cnt: i32,
+    /// IPPROTO_IP options: remembered for getsockopt, no effect on the
+    /// traffic (TOS, TTL, PKTINFO, MTU_DISCOVER, RECVERR, FREEBIND).
+    ip: [i32; IP_OPTIONS.len()],
+}
+
+/// The IPPROTO_IP option names kept in `Options::ip`, and their defaults.
+const IP_OPTIONS: [(i32, i32); 6] = [(1, 0), (2, 64), (8, 0), (10, 0), (11, 0), (15, 0)];
+
+fn ip_slot(name: i32) -> Option<usize> {
+    IP_OPTIONS.iter().position(|(n, _)| *n == name)
 }
 
 impl Default for Options {
@@ -84,6 +94,7 @@ impl Default for Options {
             keep_idle: 7200,
             keep_intvl: 75,
             keep_cnt: 9,
+            ip: IP_OPTIONS.map(|(_, v)| v),
         }
     }
 }
@@ -114,9 +125,15 @@ pub fn wait<R>(nonblock: bool, timeout_ms: u64, mut op: impl FnMut() -> Result<R
         .then(|| crate::time::ticks().saturating_add(timeout_ms.saturating_mul(u64::from(crate::time::HZ)) / 1000));
     super::ACTIVITY
         .wait_interruptible(
-            || match op() {
-                Err(Errno::EAGAIN) => None,
-                other => Some(other),
+            || loop {
+                // An attempt polls the stack and may consume the event that
+                // would have woken us: retry while anything moved meanwhile.
+                let before = super::generation();
+                match op() {
+                    Err(Errno::EAGAIN) if super::generation() != before => continue,
+                    Err(Errno::EAGAIN) => return None,
+                    other => return Some(other),
+                }
             },
             deadline,
         )
@@ -346,8 +363,11 @@ impl Socket {
             (abi::IPPROTO_TCP, abi::TCP_DEFER_ACCEPT | abi::TCP_QUICKACK | abi::TCP_MAXSEG) => {
                 int()?;
             }
-            // IP-level options (TOS, TTL, multicast...): accepted and ignored
-            // would be a lie; say so.
+            (abi::IPPROTO_IP, n) if self.domain == abi::AF_INET && ip_slot(n).is_some() => {
+                let v = if val.len() >= 4 { int()? } else { i32::from(*val.first().ok_or(Errno::EINVAL)?) };
+                o.ip[ip_slot(n).unwrap_or(0)] = v;
+            }
+            // Multicast, IPv6 and the rest: not offered.
             _ => return Err(Errno::ENOPROTOOPT),
         }
         Ok(())
@@ -391,6 +411,7 @@ impl Socket {
             (abi::IPPROTO_TCP, abi::TCP_KEEPIDLE) => int(o.keep_idle),
             (abi::IPPROTO_TCP, abi::TCP_KEEPINTVL) => int(o.keep_intvl),
             (abi::IPPROTO_TCP, abi::TCP_KEEPCNT) => int(o.keep_cnt),
+            (abi::IPPROTO_IP, n) if self.domain == abi::AF_INET => int(o.ip[ip_slot(n).ok_or(Errno::ENOPROTOOPT)?]),
             _ => Err(Errno::ENOPROTOOPT),
         }
     }
