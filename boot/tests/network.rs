@@ -196,7 +196,7 @@ fn containers_serve_and_fetch_over_sockets() {
     m.assert(out.contains("bind: Address already in use"), &format!("EADDRINUSE for a second httpd: {out:?}"));
 
     // Inside a container: loopback, and wget from the host's server.
-    let out = m.run_with_timeout("oci-runtime exec web wget -q -O- http://127.0.0.1:8080/index.html", long);
+    let out = m.run_with_timeout("oci-runtime exec web wget -q -O- http://localhost:8080/index.html", long);
     m.assert(out.contains("hello from busybox httpd"), &format!("wget over loopback: {out:?}"));
     let out = m.run_with_timeout(&format!("oci-runtime run --image busybox get wget -q -O- http://10.0.2.2:{host_port}/hello"), long);
     m.assert(out.contains("hello from the host"), &format!("wget to the host: {out:?}"));
@@ -236,4 +236,35 @@ fn containers_serve_and_fetch_over_sockets() {
     m.poweroff();
     let lines = server.join().expect("the host server thread");
     assert_eq!(lines, ["GET /hello HTTP/1.1", "GET /hello HTTP/1.0"], "wget, then nc");
+}
+
+/// The socket and epoll semantics of `userland/linux-tests/sockets.c`
+/// (AF_UNIX, loopback TCP/UDP, options, errors, epoll) match Linux's.
+#[test]
+fn socket_semantics_match_linux() {
+    cyrius::datadisk::test_disk();
+    let program = cyrius::datadisk::linux_test_program("sockets");
+    let dir = std::env::temp_dir().join(format!("cyrius-sockets-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = std::process::Command::new(&program).arg(&dir).output().expect("run on the host");
+    let _ = std::fs::remove_dir_all(&dir);
+    let expected = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(expected.contains("shutdown bad how"), "the host run finished: {expected}");
+
+    let mut m = Machine::boot(&QemuConfig::for_tests());
+    m.run("log error");
+    wait_for_dhcp(&mut m);
+    m.run("mkdir /tmp/s");
+    let got = m.run_with_timeout("run /mnt/bin/sockets /tmp/s", Duration::from_secs(60));
+    let got: String = got.lines().filter(|l| !l.starts_with("run:")).map(|l| format!("{l}\n")).collect();
+    let diff: Vec<String> = expected
+        .lines()
+        .zip(got.lines())
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| format!("linux: {a}\ncyrius: {b}"))
+        .collect();
+    m.assert(diff.is_empty() && expected.lines().count() == got.lines().count(), &format!("differences:\n{}\n\ncyrius printed:\n{got}", diff.join("\n")));
+    m.run_expect("echo still alive", &["still alive"]);
+    m.poweroff();
 }
