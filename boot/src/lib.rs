@@ -3,7 +3,7 @@
 //! Role: know where the built images are (`paths`), turn options into a QEMU
 //! command line (`qemu`), check that the machine has what booting needs
 //! (`prereq`), and drive a booted Cyrius over its serial console for the
-//! integration tests (`machine`).
+//! integration tests (`machine`); put the user's images on the data disk (`userimages`).
 //! Invariants: QEMU always runs under TCG with isa-debug-exit at 0xf4, so the
 //! kernel's power-off (status 33) and panic (status 35) reach the caller.
 
@@ -14,6 +14,7 @@ pub mod paths;
 pub mod prereq;
 pub mod qemu;
 pub mod script;
+pub mod userimages;
 
 pub use machine::Machine;
 pub use qemu::{ExitKind, QemuConfig};

@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use cyrius::userimages::{self, Source};
 use cyrius::{paths, prereq, ExitKind, QemuConfig};
 
 const HELP: &str = "\
@@ -18,6 +19,14 @@ options:
                            made from images/ when missing)
       --no-data-disk       boot without a data disk
       --disk PATH          attach another raw disk image as virtio-blk (repeatable)
+      --image [NAME=]PATH  put an image on the data disk (repeatable): an OCI image
+                           layout directory, a `docker save` tarball (legacy or
+                           Docker 25+) or an oci-archive tar; NAME (default: from the
+                           image's tag, else the file name) is what `images` lists and
+                           `oci-runtime run --image NAME` takes; replaces a same-named one
+      --pull REF           pull [HOST[:PORT]/]NAME[:TAG|@DIGEST] from a registry
+                           (linux/amd64) and add it like --image (repeatable)
+      --insecure           plain HTTP for --pull (loopback registries always use it)
   -p, --publish HOST:GUEST forward host TCP port HOST to guest port GUEST (repeatable)
   -h, --help               this text
 
@@ -44,14 +53,23 @@ fn parse_publish(s: &str) -> Result<(u16, u16), String> {
     Ok((h.parse().map_err(|_| bad())?, g.parse().map_err(|_| bad())?))
 }
 
+/// What to boot: the QEMU setup, the data disk, and images to add to it first.
+struct Boot {
+    config: QemuConfig,
+    data_disk: Option<PathBuf>,
+    images: Vec<Source>,
+    insecure: bool,
+}
+
 enum Action {
-    Boot(QemuConfig, Option<PathBuf>),
+    Boot(Boot),
     Help,
 }
 
 fn parse_args(args: &[String]) -> Result<Action, String> {
     let mut config = QemuConfig { interactive: true, data_disk_snapshot: false, ..QemuConfig::default() };
     let mut data_disk = Some(paths::build_dir().join("data.img"));
+    let (mut images, mut insecure) = (Vec::new(), false);
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
@@ -68,20 +86,26 @@ fn parse_args(args: &[String]) -> Result<Action, String> {
                 config.extra_disks.push(p);
             }
             "-p" | "--publish" => config.publish.push(parse_publish(&value(arg)?)?),
+            "--image" => images.push(userimages::parse_image_arg(&value(arg)?)?),
+            "--pull" => images.push(Source::Pull { reference: value(arg)? }),
+            "--insecure" => insecure = true,
             other => return Err(format!("unknown option '{other}' (see --help)")),
         }
     }
-    Ok(Action::Boot(config, data_disk))
+    if data_disk.is_none() && !images.is_empty() {
+        return Err("--image and --pull put images on the data disk: drop --no-data-disk".into());
+    }
+    Ok(Action::Boot(Boot { config, data_disk, images, insecure }))
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (mut config, data_disk) = match parse_args(&args) {
+    let Boot { mut config, data_disk, images, insecure } = match parse_args(&args) {
         Ok(Action::Help) => {
             println!("{HELP}");
             return ExitCode::SUCCESS;
         }
-        Ok(Action::Boot(c, d)) => (c, d),
+        Ok(Action::Boot(boot)) => boot,
         Err(msg) => {
             eprintln!("cyrius: {msg}");
             return ExitCode::from(2);
@@ -95,6 +119,15 @@ fn main() -> ExitCode {
         if let Err(msg) = cyrius::datadisk::ensure(&disk) {
             eprintln!("cyrius: data disk {}: {msg}", disk.display());
             return ExitCode::from(2);
+        }
+        if !images.is_empty() {
+            match userimages::add_to_disk(&disk, &images, insecure) {
+                Ok(lines) => lines.iter().for_each(|l| eprintln!("cyrius: {l}")),
+                Err(msg) => {
+                    eprintln!("cyrius: {msg}");
+                    return ExitCode::from(2);
+                }
+            }
         }
         config.data_disk = Some(disk);
     }

@@ -247,3 +247,96 @@ fn runtime_bundles_directory_and_tar() {
     m.run_expect("oci-runtime state rel", &["\"bundle\": \"/mnt/bundles/busybox.tar\""]);
     m.poweroff();
 }
+
+/// (CPU ns, memory bytes, memory failures, pids) from `oci-runtime events --stats`.
+fn stats(m: &mut Machine, id: &str) -> (u64, u64, u64, u64) {
+    let out = m.run(&format!("oci-runtime events --stats {id}"));
+    let num = |key: &str| -> u64 {
+        let at = out.find(key).unwrap_or_else(|| panic!("no {key} in {out:?}")) + key.len();
+        out[at..].chars().take_while(|c| c.is_ascii_digit()).collect::<String>().parse().unwrap_or(0)
+    };
+    (num("\"total\":"), num("\"usage\":{\"usage\":"), num("\"failcnt\":"), num("\"current\":"))
+}
+
+fn uptime_ms(m: &mut Machine) -> u64 {
+    let out = m.run("uptime");
+    let inner = out.split('(').nth(1).and_then(|s| s.split(' ').next()).unwrap_or("0");
+    inner.parse().unwrap_or_else(|_| panic!("bad uptime {out:?}"))
+}
+
+/// How long the host shell takes to answer while containers are busy.
+fn shell_latency(m: &mut Machine) -> std::time::Duration {
+    let t = std::time::Instant::now();
+    m.run_expect("echo still here", &["still here"]);
+    t.elapsed()
+}
+
+#[test]
+fn resource_limits_cpu_quota_memory_and_pids() {
+    test_disk();
+    let mut m = Machine::boot(&QemuConfig::for_tests());
+    m.run("log error");
+    let long = std::time::Duration::from_secs(60);
+    // Two spinning containers: one capped at 10% of a CPU, one unlimited.
+    m.run_with_timeout("oci-runtime create --image busybox capped sh -c 'while :; do :; done'", long);
+    m.run_expect("oci-runtime update --cpu-quota 10000 --cpu-period 100000 capped", &[]);
+    m.run_with_timeout("oci-runtime create --image busybox free sh -c 'while :; do :; done'", long);
+    m.run("oci-runtime start capped");
+    m.run("oci-runtime start free");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let (c0, f0, t0) = (stats(&mut m, "capped").0, stats(&mut m, "free").0, uptime_ms(&mut m));
+    let mut worst = std::time::Duration::ZERO;
+    for _ in 0..8 {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        worst = worst.max(shell_latency(&mut m));
+    }
+    let (c1, f1, t1) = (stats(&mut m, "capped").0, stats(&mut m, "free").0, uptime_ms(&mut m));
+    let elapsed_ns = (t1 - t0) as f64 * 1e6;
+    let (capped, free) = ((c1 - c0) as f64 * 100.0 / elapsed_ns, (f1 - f0) as f64 * 100.0 / elapsed_ns);
+    eprintln!("over {} ms: capped {capped:.1}% free {free:.1}%, worst shell answer {worst:?}", t1 - t0);
+    m.assert((8.0..=12.0).contains(&capped), &format!("capped container used {capped:.1}% of the CPU (want 10 ± 2)"));
+    m.assert(free > 60.0, &format!("the unlimited container got only {free:.1}%"));
+    m.assert(worst < std::time::Duration::from_secs(1), &format!("the shell took {worst:?} to answer"));
+    // Raising the cap of the running container takes effect at once.
+    m.run_expect("oci-runtime update --cpu-quota 50000 capped", &[]);
+    let top = m.run("top -n 1 -d 0.5");
+    m.assert(top.contains("capped") && top.contains("free") && top.contains("CPU%"), &format!("top: {top:?}"));
+    m.run("oci-runtime delete --force capped");
+    m.run("oci-runtime delete --force free");
+
+    // A memory hog is stopped at its limit; the kernel carries on.
+    m.run_with_timeout("oci-runtime create --image busybox hog sh -c 'x=0123456789abcdef; while :; do x=$x$x; done'", long);
+    m.run_expect("oci-runtime update --memory 16M hog", &[]);
+    m.run("oci-runtime start hog");
+    let mut stopped = false;
+    for _ in 0..100 {
+        if m.run("oci-runtime state hog").contains("\"stopped\"") {
+            stopped = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    m.assert(stopped, "the memory hog was not stopped");
+    let (_, used, failures, _) = stats(&mut m, "hog");
+    m.assert(failures > 0 && used <= 16 * 1024 * 1024, &format!("hog: used {used} bytes, {failures} refused allocations"));
+    m.run_expect("oci-runtime delete hog", &[]);
+
+    // A fork bomb is held at its pids limit; the shell still answers.
+    m.run_with_timeout("oci-runtime create --image busybox bomb sh -c 'f() { f | f & }; f; sleep 1000'", long);
+    m.run_expect("oci-runtime update --pids-limit 20 bomb", &[]);
+    m.run("oci-runtime start bomb");
+    let mut most = 0;
+    let mut worst = std::time::Duration::ZERO;
+    for _ in 0..10 {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        most = most.max(stats(&mut m, "bomb").3);
+        worst = worst.max(shell_latency(&mut m));
+    }
+    eprintln!("fork bomb: at most {most} processes, worst shell answer {worst:?}");
+    m.assert(most <= 20 && most >= 5, &format!("the bomb reached {most} processes (limit 20)"));
+    m.assert(worst < std::time::Duration::from_secs(1), &format!("the shell took {worst:?} to answer"));
+    m.run("oci-runtime delete --force bomb");
+    let after = m.run("ps");
+    m.assert(after.lines().count() <= 1, &format!("processes left: {after:?}"));
+    m.poweroff();
+}

@@ -6,13 +6,16 @@
 //! every blob's sha256 checked), `cache` (each image unpacked once into a
 //! template; containers get copy-on-write snapshots of it), `bundle`
 //! (`--bundle` directories and tars), `namespace` (a container's mounts),
-//! `runtime` (the Container object and the OCI verbs).
+//! `runtime` (the Container object and the OCI verbs), `limits` (its CPU,
+//! memory and pids limits: what cgroups give on Linux, enforced by the
+//! scheduler, the user-memory allocator and the PID namespace).
 //! Invariants: nothing from an image is trusted before its digest matched;
 //! a bad image or bundle is reported by name and harms no other.
-//! May call: `fs`, `task` (runtime's start only).
+//! May call: `fs`, `task`, `sched` (CPU groups), `mm` (memory limits).
 
 pub mod bundle;
 pub mod cache;
 pub mod images;
+pub mod limits;
 pub mod namespace;
 pub mod runtime;

@@ -44,6 +44,8 @@ pub struct Container {
     /// The container's PID namespace (its init is PID 1 there).
     pub pidns: Arc<task::PidNs>,
     pub init: Option<Arc<task::Process>>,
+    /// CPU, memory and pids limits, enforced by the kernel.
+    pub limits: super::limits::Limits,
 }
 
 impl Container {
@@ -128,7 +130,7 @@ pub fn create(id: &str, source: Source, command: Vec<String>) -> Result<(), Stri
         log::info!("container {id}: no /proc: {e}");
     }
     let (sec, nsec) = crate::time::now();
-    let container = Container {
+    let mut container = Container {
         id: id.to_string(),
         status: Status::Created,
         source: shown,
@@ -138,9 +140,13 @@ pub fn create(id: &str, source: Source, command: Vec<String>) -> Result<(), Stri
         pid: 0,
         created: Timestamp::new(sec, nsec),
         exit: None,
+        limits: super::limits::Limits::new(&pidns),
         pidns,
         init: None,
     };
+    if let Some(res) = container.spec.linux.as_ref().and_then(|l| l.resources.as_ref()) {
+        container.limits.apply(&super::limits::Update::from_resources(res), &container.pidns)?;
+    }
     let mut table = CONTAINERS.lock();
     if table.contains_key(id) {
         return Err(format!("container '{id}' already exists"));
@@ -201,6 +207,8 @@ fn spawn_in(c: &Container, args: &[String], env: &[String], cwd: &str, attach: A
         files: stdio(&c.vfs, attach)?,
         cred: Cred::new(user.uid, user.gid, user.additional_gids.clone()),
         umask: user.umask.map_or(0o022, |m| m & 0o777),
+        cpu_group: c.limits.cpu_group,
+        mem: Some(c.limits.mem.clone()),
     })
     .map_err(|e| format!("exec {path}: {e}"))
 }
@@ -346,8 +354,37 @@ pub fn delete(id: &str, force: bool) -> Result<(), String> {
         task::signal::send_to_process(&init, task::signal::SIGKILL);
         task::wait_exit(&init);
     }
-    CONTAINERS.lock().remove(id);
+    if let Some(c) = CONTAINERS.lock().remove(id) {
+        c.limits.release();
+    }
     Ok(())
+}
+
+/// `update ID`: new limits for a container, applied at once.
+pub fn update(id: &str, u: &super::limits::Update) -> Result<(), String> {
+    let mut table = CONTAINERS.lock();
+    let c = table.get_mut(id).ok_or_else(|| format!("container '{id}' does not exist"))?;
+    c.refresh();
+    if c.status == Status::Stopped {
+        return Err(format!("cannot update a container that is {}", c.status));
+    }
+    let ns = c.pidns.clone();
+    c.limits.apply(u, &ns)
+}
+
+/// `events --stats ID`: usage figures of a container.
+pub fn stats(id: &str) -> Result<super::limits::Stats, String> {
+    let mut table = CONTAINERS.lock();
+    let c = table.get_mut(id).ok_or_else(|| format!("container '{id}' does not exist"))?;
+    c.refresh();
+    Ok(c.limits.stats(&c.pidns))
+}
+
+/// Stats of every container (for `top`): (id, status, stats).
+pub fn all_stats() -> Vec<(String, Status, super::limits::Stats)> {
+    let mut table = CONTAINERS.lock();
+    table.values_mut().for_each(Container::refresh);
+    table.values().map(|c| (c.id.clone(), c.status, c.limits.stats(&c.pidns))).collect()
 }
 
 /// `list`: (id, pid, status, image or bundle) of every container.

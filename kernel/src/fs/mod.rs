@@ -27,7 +27,7 @@ pub fn host() -> &'static Arc<Vfs> {
 
 /// The root user of the host world.
 pub fn root_cred() -> Cred {
-    Cred { uid: 0, gid: 0, groups: alloc::vec::Vec::new() }
+    Cred::root()
 }
 
 pub fn init() {

@@ -63,8 +63,8 @@ fn is_shared(f: PhysFrame) -> bool {
     SHARED.lock().contains_key(&f.start_address().as_u64())
 }
 
-/// Drops one owner of `f`; frees it when it was the last.
-fn release_frame(f: PhysFrame) {
+/// Drops one owner of `f`; frees it when it was the last (true then).
+fn release_frame(f: PhysFrame) -> bool {
     let key = f.start_address().as_u64();
     {
         let mut shared = SHARED.lock();
@@ -73,10 +73,59 @@ fn release_frame(f: PhysFrame) {
             if *n <= 1 {
                 shared.remove(&key);
             }
-            return;
+            return false;
         }
     }
     frame::free(f);
+    true
+}
+
+/// A memory limit shared by the address spaces of one container (what the
+/// memory cgroup gives on Linux): user pages are charged when a frame is
+/// allocated for them and uncharged when it is freed; past the limit an
+/// allocation fails (ENOMEM, or SIGKILL for a fault that cannot fail).
+#[derive(Default)]
+pub struct MemLimit {
+    used: core::sync::atomic::AtomicU64,
+    /// In pages; 0 = unlimited.
+    limit: core::sync::atomic::AtomicU64,
+    /// Allocations refused for the limit (memory.failcnt).
+    pub failures: core::sync::atomic::AtomicU64,
+}
+
+impl MemLimit {
+    pub fn new() -> alloc::sync::Arc<MemLimit> {
+        alloc::sync::Arc::new(MemLimit::default())
+    }
+
+    /// Sets the limit in bytes (0: none).
+    pub fn set_limit(&self, bytes: u64) {
+        self.limit.store(bytes.div_ceil(PAGE), core::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn limit_bytes(&self) -> u64 {
+        self.limit.load(core::sync::atomic::Ordering::Relaxed) * PAGE
+    }
+
+    pub fn used_bytes(&self) -> u64 {
+        self.used.load(core::sync::atomic::Ordering::Relaxed) * PAGE
+    }
+
+    fn charge(&self) -> KResult<()> {
+        use core::sync::atomic::Ordering::Relaxed;
+        let limit = self.limit.load(Relaxed);
+        let used = self.used.fetch_add(1, Relaxed);
+        if limit != 0 && used + 1 > limit {
+            self.used.fetch_sub(1, Relaxed);
+            self.failures.fetch_add(1, Relaxed);
+            return Err(Errno::ENOMEM);
+        }
+        Ok(())
+    }
+
+    fn uncharge(&self) {
+        let _ = self.used.try_update(core::sync::atomic::Ordering::Relaxed, core::sync::atomic::Ordering::Relaxed, |u| Some(u.saturating_sub(1)));
+    }
 }
 
 /// Frames shared copy-on-write right now (for `mem`).
@@ -88,6 +137,8 @@ pub struct AddressSpace {
     l4: PhysFrame,
     /// Every user page mapped (to free them, and their frames, on drop).
     pages: BTreeSet<u64>,
+    /// The container's memory limit its frames are charged to.
+    charge: Option<alloc::sync::Arc<MemLimit>>,
 }
 
 fn table(frame: PhysFrame) -> OffsetPageTable<'static> {
@@ -113,7 +164,28 @@ impl AddressSpace {
                 (&mut (*dst))[i] = (&(*src))[i].clone();
             }
         }
-        Ok(AddressSpace { l4, pages: BTreeSet::new() })
+        Ok(AddressSpace { l4, pages: BTreeSet::new(), charge: None })
+    }
+
+    /// Charges this space's new frames to `limit` from now on.
+    pub fn set_charge(&mut self, limit: Option<alloc::sync::Arc<MemLimit>>) {
+        self.charge = limit;
+    }
+
+    pub fn charge(&self) -> Option<alloc::sync::Arc<MemLimit>> {
+        self.charge.clone()
+    }
+
+    fn charge_one(&self) -> KResult<()> {
+        self.charge.as_ref().map_or(Ok(()), |c| c.charge())
+    }
+
+    fn release(&self, f: PhysFrame) {
+        if release_frame(f) {
+            if let Some(c) = &self.charge {
+                c.uncharge();
+            }
+        }
     }
 
     /// Makes this the active address space.
@@ -145,13 +217,18 @@ impl AddressSpace {
                 }
                 continue;
             }
-            let frame = GlobalFrames.allocate_frame().ok_or(Errno::ENOMEM)?;
+            self.charge_one()?;
+            let Some(frame) = GlobalFrames.allocate_frame() else {
+                self.charge.as_ref().inspect(|c| c.uncharge());
+                return Err(Errno::ENOMEM);
+            };
             // SAFETY: the page is in this space's lower half and unmapped (checked
             // above); the frame is fresh and zeroed.
             match unsafe { mapper.map_to_with_table_flags(page, frame, prot.flags(), parents, &mut GlobalFrames) } {
                 Ok(flush) => flush.ignore(),
                 Err(_) => {
                     frame::free(frame);
+                    self.charge.as_ref().inspect(|c| c.uncharge());
                     return Err(Errno::ENOMEM);
                 }
             }
@@ -193,7 +270,7 @@ impl AddressSpace {
             let page = Page::<Size4KiB>::containing_address(VirtAddr::new(addr));
             if let Ok((frame, flush)) = mapper.unmap(page) {
                 flush.flush();
-                release_frame(frame);
+                self.release(frame);
             }
             self.pages.remove(&addr);
         }
@@ -204,6 +281,7 @@ impl AddressSpace {
     /// and writable pages become read-only + COW in both spaces.
     pub fn fork(&self) -> KResult<AddressSpace> {
         let mut child = AddressSpace::new()?;
+        child.charge = self.charge.clone();
         let mut parent_map = table(self.l4);
         let mut child_map = table(child.l4);
         let parents = PageTableFlags::PRESENT | PageTableFlags::WRITABLE | PageTableFlags::USER_ACCESSIBLE;
@@ -244,19 +322,20 @@ impl AddressSpace {
 
     /// Resolves a write to a COW page at `addr`: the page gets a private
     /// frame (or keeps its frame if no one else shares it any more) and
-    /// becomes writable. False if `addr` is not a COW page.
-    pub fn resolve_cow(&self, addr: u64) -> bool {
+    /// becomes writable. Ok(false) if `addr` is not a COW page; ENOMEM if
+    /// no frame may be had (the memory limit, or none left).
+    pub fn resolve_cow(&self, addr: u64) -> KResult<bool> {
         if addr >= USER_END {
-            return false;
+            return Ok(false);
         }
         let page = Page::<Size4KiB>::containing_address(VirtAddr::new(addr));
         let mut mapper = table(self.l4);
         let TranslateResult::Mapped { frame: MappedFrame::Size4KiB(old), flags, .. } = mapper.translate(page.start_address())
         else {
-            return false;
+            return Ok(false);
         };
         if !flags.contains(COW) {
-            return false;
+            return Ok(false);
         }
         let writable = (flags | PageTableFlags::WRITABLE) - COW;
         if !is_shared(old) {
@@ -264,16 +343,21 @@ impl AddressSpace {
             if let Ok(flush) = unsafe { mapper.update_flags(page, writable) } {
                 flush.flush();
             }
-            return true;
+            return Ok(true);
         }
-        let Some(new) = frame::alloc() else { return false };
+        self.charge_one()?;
+        let Some(new) = frame::alloc() else {
+            self.charge.as_ref().inspect(|c| c.uncharge());
+            return Err(Errno::ENOMEM);
+        };
         let (src, dst) = (super::phys_to_virt(old.start_address()), super::phys_to_virt(new.start_address()));
         // SAFETY: both frames are whole 4 KiB frames mapped by the physical
         // window; `new` is fresh, so the two do not overlap.
         unsafe { core::ptr::copy_nonoverlapping(src.as_ptr::<u8>(), dst.as_mut_ptr::<u8>(), PAGE as usize) };
         let Ok((_, flush)) = mapper.unmap(page) else {
             frame::free(new);
-            return false;
+            self.charge.as_ref().inspect(|c| c.uncharge());
+            return Ok(false);
         };
         flush.flush();
         let parents = PageTableFlags::PRESENT | PageTableFlags::WRITABLE | PageTableFlags::USER_ACCESSIBLE;
@@ -282,11 +366,14 @@ impl AddressSpace {
             Ok(flush) => flush.flush(),
             Err(_) => {
                 frame::free(new);
-                return false;
+                self.charge.as_ref().inspect(|c| c.uncharge());
+                return Err(Errno::ENOMEM);
             }
         }
-        release_frame(old);
-        true
+        if release_frame(old) {
+            self.charge.as_ref().inspect(|c| c.uncharge());
+        }
+        Ok(true)
     }
 
     /// Number of pages mapped (resident: every mapped page has a frame).
@@ -324,7 +411,7 @@ impl AddressSpace {
             let room = (PAGE - at % PAGE) as usize;
             let n = room.min(data.len() - done);
             let dst = match self.resolve(at, !force) {
-                Err(Errno::EFAULT) if !force && self.resolve_cow(at) => self.resolve(at, true)?,
+                Err(Errno::EFAULT) if !force && self.resolve_cow(at)? => self.resolve(at, true)?,
                 other => other?,
             };
             // SAFETY: `dst` maps `n` bytes of one user page (n stays within the
@@ -392,7 +479,7 @@ impl Drop for AddressSpace {
             let page = Page::<Size4KiB>::containing_address(VirtAddr::new(addr));
             if let Ok((frame, flush)) = mapper.unmap(page) {
                 flush.ignore();
-                release_frame(frame);
+                self.release(frame);
             }
         }
         // Free the lower half's page tables (levels 3..1), then the level-4 table.

@@ -72,7 +72,15 @@ fn bias_for(file: &ElfFile, base: u64) -> u64 {
 
 /// Reads `path` (following `#!`) from `vfs` and builds its address space and
 /// initial stack with `argv` and `envp`.
-pub fn load(path: &str, argv: &[String], envp: &[String], vfs: &Arc<Vfs>, cwd: &vfs::Location, cred: &vfs::Cred) -> KResult<Image> {
+pub fn load(
+    path: &str,
+    argv: &[String],
+    envp: &[String],
+    vfs: &Arc<Vfs>,
+    cwd: &vfs::Location,
+    cred: &vfs::Cred,
+    charge: Option<Arc<crate::mm::user::MemLimit>>,
+) -> KResult<Image> {
     let mut path = String::from(path);
     let mut argv: Vec<String> = argv.to_vec();
     let mut data = read_executable(vfs, cwd, cred, &path)?;
@@ -93,6 +101,7 @@ pub fn load(path: &str, argv: &[String], envp: &[String], vfs: &Arc<Vfs>, cwd: &
     let file = ElfFile::parse(&data).map_err(|_| Errno::ENOEXEC)?;
     let plan = file.load_plan(bias_for(&file, PIE_BASE)).map_err(|_| Errno::ENOEXEC)?;
     let mut space = AddressSpace::new()?;
+    space.set_charge(charge);
     map_plan(&mut space, &plan, &data)?;
     let mut entry = plan.entry;
     let mut interp_base = 0;
@@ -139,7 +148,8 @@ fn read_executable(vfs: &Arc<Vfs>, cwd: &vfs::Location, cred: &vfs::Cred, path: 
 
 /// execve: replaces the running program of `t` (frame included).
 pub fn execve(t: &mut Task, frame: &mut TrapFrame, path: &str, argv: &[String], envp: &[String]) -> KResult<()> {
-    let image = load(path, argv, envp, &t.vfs, &t.cwd, &t.cred)?;
+    let charge = t.space.lock().space.charge();
+    let image = load(path, argv, envp, &t.vfs, &t.cwd, &t.cred, charge)?;
     // Past the point of no return: other threads end, the old memory goes.
     let p = t.proc.clone();
     let me = crate::sched::current_id();

@@ -85,13 +85,13 @@ impl Mm {
         self.inner.lock().space.unmap(start, len)
     }
 
-    pub fn resolve_cow(&self, addr: u64) -> bool {
+    pub fn resolve_cow(&self, addr: u64) -> KResult<bool> {
         // A fault can interrupt nothing that holds this lock: the faulting
         // thread holds no locks in user mode, and kernel code never blocks
         // with it held; try_lock guards against the impossible anyway.
         match self.inner.try_lock() {
             Some(g) => g.space.resolve_cow(addr),
-            None => false,
+            None => Ok(false),
         }
     }
 

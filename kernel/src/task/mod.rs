@@ -246,13 +246,16 @@ pub struct Spawn<'a> {
     pub files: files::FdTable,
     pub cred: vfs::Cred,
     pub umask: u32,
+    /// CPU group (sched) and memory limit of its container.
+    pub cpu_group: u32,
+    pub mem: Option<Arc<crate::mm::user::MemLimit>>,
 }
 
 /// Starts a program as a new kernel-owned process (the shell's `run`, a
 /// container's init). The caller collects it with [`wait_exit`].
 pub fn spawn(s: Spawn<'_>) -> Result<Arc<Process>, errno::Errno> {
     let cred = s.cred.clone();
-    let image = exec::load(s.path, s.argv, s.envp, &s.vfs, &s.cwd, &cred)?;
+    let image = exec::load(s.path, s.argv, s.envp, &s.vfs, &s.cwd, &cred, s.mem.clone())?;
     let name = exec::comm_of(s.path);
     let proc = new_process(&s.ns, s.container.clone(), &name, None, None, signal::Dispositions::default())?;
     *proc.cmdline.lock() = s.argv.to_vec();
@@ -278,6 +281,7 @@ pub fn spawn(s: Spawn<'_>) -> Result<Arc<Process>, errno::Errno> {
     };
     let frame = TrapFrame::user(image.entry, image.rsp);
     let thread = sched::spawn_user(&name, &frame, task, None, Some(proc.clone()));
+    thread.group.store(s.cpu_group, Ordering::Relaxed);
     proc.threads.lock().push((proc.vpid, Arc::downgrade(&thread)));
     Ok(proc)
 }
@@ -315,8 +319,18 @@ pub fn return_to_user(frame: &mut TrapFrame) {
 }
 
 /// A user write fault: resolve copy-on-write. False if it was not COW.
+/// A COW page that cannot get a frame (the container's memory limit) ends
+/// the process with SIGKILL, as Linux's OOM killer would.
 pub fn resolve_write_fault(addr: u64) -> bool {
-    sched::with_task(|t| t.space.resolve_cow(addr)).unwrap_or(false)
+    match sched::with_task(|t| t.space.resolve_cow(addr)) {
+        Some(Ok(resolved)) => resolved,
+        Some(Err(_)) => {
+            let name = current_process().map(|p| p.name.lock().clone()).unwrap_or_default();
+            log::warn!("{name}: out of memory (container limit): killed");
+            exit::exit_group(ExitStatus::Signaled(signal::SIGKILL as u8, false))
+        }
+        None => false,
+    }
 }
 
 /// An exception in user mode: the process dies by the matching signal.

@@ -23,6 +23,10 @@ pub enum Error {
     NoSpace { output: PathBuf, disk: u64, needed: u64, free: u64, suggested: u64 },
     /// The image could not be formatted (size, label).
     Format { output: PathBuf, size: u64, source: FormatError },
+    /// An existing image (for [`crate::add`]) is not a FAT32 volume.
+    NotFat { image: PathBuf, source: MountError },
+    /// The inputs do not fit the free space of an existing image.
+    Full { image: PathBuf, needed: u64, free: u64 },
     /// The freshly formatted image did not mount (a bug).
     Mount { output: PathBuf, source: MountError },
 }
@@ -79,6 +83,14 @@ impl fmt::Display for Error {
                 mib(*min_bytes)
             ),
             Error::Format { output, source, .. } => write!(f, "{}: {source}", output.display()),
+            Error::NotFat { image, source } => write!(f, "{}: not a FAT32 image: {source}", image.display()),
+            Error::Full { image, needed, free } => write!(
+                f,
+                "{}: needs about {} but only {} is free (delete old images, or the disk to have it made again)",
+                image.display(),
+                mib(*needed),
+                mib(*free)
+            ),
             Error::Mount { output, source } => {
                 write!(f, "{}: fresh image does not mount: {source}", output.display())
             }

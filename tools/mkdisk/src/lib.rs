@@ -9,8 +9,12 @@
 //! (a line per tenth of the bytes for inputs of 16 MiB or more, and per file of 64 MiB or
 //! more) and warnings go to stderr unless `quiet`.
 //!
+//! [`add`] copies directories into a folder of an existing image instead (replacing entries of
+//! the same name there): how the runner puts `--image` imports on the data disk.
+//!
 //! Depends on `fat32` (feature `std`) and `errno`; host-only (std).
 
+mod add;
 mod copy;
 mod error;
 mod size;
@@ -23,6 +27,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use fat32::{FatFs, FileDevice};
 
+pub use add::add;
 pub use error::Error;
 pub use size::{mib, parse_size};
 

@@ -26,8 +26,12 @@
 //! - `structs::*`: `to_bytes() -> [u8; N]`, `from_bytes(&[u8]) -> KResult<Self>`
 //!   (exact length), trait `Abi` (`write_to`, `read_from`, `to_vec`, `decode`).
 //!   `push_dirent64(buf, ino, off, type, name) -> Option<usize>`.
-//! - Signal frames: build an `RtSigframe` at `align_sigframe(sp - 440)` after
-//!   skipping `RED_ZONE` and the FPU area; see `structs` signal docs.
+//! - [`signal`]: everything about signals in one module: the facts above
+//!   re-exported, `SigAction` (decode/encode, `disposition`, `handler_mask`,
+//!   `after_delivery`), `AltStack` (sigaltstack rules), `ChildStatus`
+//!   (wait status, CLD_* siginfo), and the x86_64 frame:
+//!   `build_rt_sigframe(&Delivery, &FrameConfig) -> SigFrame` and
+//!   `parse_rt_sigframe(bytes at rsp - 8, &FrameConfig) -> SigReturn`.
 #![no_std]
 #![forbid(unsafe_code)]
 
@@ -37,6 +41,7 @@ extern crate std;
 
 pub mod args;
 pub mod flags;
+pub mod signal;
 pub mod structs;
 pub mod sysno;
 pub mod user;

@@ -80,6 +80,10 @@ fn glibc_struct_layouts() {
         stx_size, stx_blocks, stx_attributes_mask, stx_atime, stx_btime, stx_ctime, stx_mtime,
         stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor,
     });
+    layout!(c, Statfs, "struct statfs" {
+        f_type, f_bsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree, f_fsid, f_namelen,
+        f_frsize, f_flags, f_spare,
+    });
     layout!(c, StatxTimestamp, "struct statx_timestamp" { tv_sec, tv_nsec });
     layout!(c, Timespec, "struct timespec" { tv_sec, tv_nsec });
     layout!(c, Timeval, "struct timeval" { tv_sec, tv_usec });
@@ -124,7 +128,7 @@ fn glibc_struct_layouts() {
     );
     compare(
         "glibc",
-        "#define _GNU_SOURCE\n#include <sys/stat.h>\n#include <time.h>\n#include <sys/time.h>\n\
+        "#define _GNU_SOURCE\n#include <sys/stat.h>\n#include <sys/statfs.h>\n#include <time.h>\n#include <sys/time.h>\n\
          #include <sys/utsname.h>\n#include <sys/sysinfo.h>\n#include <sys/resource.h>\n\
          #include <sys/uio.h>\n#include <sys/ioctl.h>\n#include <poll.h>\n#include <sys/epoll.h>\n\
          #include <netinet/in.h>\n#include <signal.h>\n#include <dirent.h>\n",
@@ -314,6 +318,14 @@ fn kernel_uapi_constants() {
         B38400 => "B38400", CBAUD => "CBAUD", CS8 => "CS8", CREAD => "CREAD", HUPCL => "HUPCL",
         CLOCAL => "CLOCAL", ISIG => "ISIG", ICANON => "ICANON", ECHO => "ECHO", ECHOCTL => "ECHOCTL",
         ECHOKE => "ECHOKE", IEXTEN => "IEXTEN", TOSTOP => "TOSTOP",
+        OFILL => "OFILL", OFDEL => "OFDEL", TABDLY => "TABDLY", XTABS => "XTABS",
+        XCASE => "XCASE", FLUSHO => "FLUSHO", PENDIN => "PENDIN", EXTPROC => "EXTPROC",
+        ECHONL => "ECHONL", NOFLSH => "NOFLSH", ECHOPRT => "ECHOPRT", ECHOE => "ECHOE",
+        ECHOK => "ECHOK", INLCR => "INLCR", IGNCR => "IGNCR", ISTRIP => "ISTRIP", IUCLC => "IUCLC",
+        IXANY => "IXANY", OLCUC => "OLCUC", OCRNL => "OCRNL", ONOCR => "ONOCR", ONLRET => "ONLRET",
+        VQUIT => "VQUIT", VERASE => "VERASE", VKILL => "VKILL", VTIME => "VTIME",
+        VSTART => "VSTART", VSTOP => "VSTOP", VEOL => "VEOL", VREPRINT => "VREPRINT",
+        VWERASE => "VWERASE", VLNEXT => "VLNEXT",
     );
     compare(
         "uapi_consts",

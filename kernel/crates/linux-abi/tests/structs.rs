@@ -112,6 +112,25 @@ fn dirent64_records() {
 }
 
 #[test]
+fn old_dirent_records_put_the_type_in_the_last_byte() {
+    let mut buf = [0xaau8; 64];
+    // 18 + 1 + 2 = 21, rounded up to 24.
+    let first = push_dirent(&mut buf, 7, 1, DT_DIR, b".").unwrap();
+    assert_eq!(first, 24);
+    assert_eq!(&buf[0..8], &7u64.to_le_bytes());
+    assert_eq!(&buf[8..16], &1i64.to_le_bytes());
+    assert_eq!(&buf[16..20], &[24, 0, b'.', 0]);
+    assert_eq!(buf[23], DT_DIR);
+    // 18 + 6 + 2 = 26 -> 32.
+    let second = push_dirent(&mut buf[first..], 9, 2, DT_REG, b"abcdef").unwrap();
+    assert_eq!(second, 32);
+    assert_eq!(buf[first + 31], DT_REG);
+    assert_eq!(push_dirent(&mut buf[..23], 1, 1, DT_DIR, b"."), None);
+    assert_eq!(push_dirent(&mut buf, 1, 1, DT_REG, b""), None);
+    assert_eq!(push_dirent(&mut [0u8; 512], 1, 1, DT_REG, &[b'a'; 256]), None);
+}
+
+#[test]
 fn flag_debug_names() {
     let flags = OpenFlags::O_WRONLY | OpenFlags::O_CREAT | OpenFlags::O_CLOEXEC;
     assert_eq!(format!("{flags:?}"), "O_WRONLY|O_CREAT|O_CLOEXEC");

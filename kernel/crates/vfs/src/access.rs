@@ -11,21 +11,35 @@ use crate::types::{Metadata, S_ISVTX};
 /// Who is asking: the filesystem uid/gid and supplementary groups of a
 /// process. uid 0 has the powers of `CAP_DAC_OVERRIDE`, `CAP_FOWNER`,
 /// `CAP_CHOWN` and `CAP_FSETID`.
+///
+/// `uid`/`gid` are the effective ids, which are also the filesystem ids
+/// every check here uses; `ruid`/`rgid` (real) and `suid`/`sgid` (saved
+/// set-ID) are only kept for the set*id family and `access(2)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cred {
     pub uid: u32,
     pub gid: u32,
     pub groups: Vec<u32>,
+    pub ruid: u32,
+    pub rgid: u32,
+    pub suid: u32,
+    pub sgid: u32,
 }
 
 impl Cred {
     /// uid 0, gid 0.
     pub fn root() -> Cred {
-        Cred { uid: 0, gid: 0, groups: Vec::new() }
+        Cred::new(0, 0, Vec::new())
     }
 
+    /// Real, effective and saved ids all `uid`/`gid`.
     pub fn new(uid: u32, gid: u32, groups: Vec<u32>) -> Cred {
-        Cred { uid, gid, groups }
+        Cred { uid, gid, groups, ruid: uid, rgid: gid, suid: uid, sgid: gid }
+    }
+
+    /// The same process judged by its real ids (`access(2)` without `AT_EACCESS`).
+    pub fn with_real_ids(&self) -> Cred {
+        Cred { uid: self.ruid, gid: self.rgid, ..self.clone() }
     }
 
     pub fn is_root(&self) -> bool {

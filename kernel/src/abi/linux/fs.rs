@@ -1,6 +1,9 @@
-//! Paths and descriptors: open, stat, getdents64, cwd, dup, and the calls
-//! that change the tree. Paths resolve in the process's namespace through
-//! `vfs` (confinement and Linux path rules live there).
+//! Paths and descriptors: open, stat, getdents/getdents64, cwd, dup,
+//! access, and the calls that change the tree (mkdir, mknod, link,
+//! symlink, unlink, rename). Shared helpers for the other path families
+//! (`attr`, `fsinfo`): user paths, `*at` bases, descriptor locations.
+//! Paths resolve in the process's namespace through `vfs` (confinement
+//! and Linux path rules live there).
 
 use alloc::string::String;
 use alloc::vec;
@@ -13,20 +16,23 @@ use crate::task::files::{Node, OpenFile};
 use crate::task::Task;
 
 const AT_FDCWD: i64 = -100;
-const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
+pub(super) const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
 const AT_REMOVEDIR: u64 = 0x200;
-const AT_EMPTY_PATH: u64 = 0x1000;
+const AT_EACCESS: u64 = 0x200;
+const AT_SYMLINK_FOLLOW: u64 = 0x400;
+pub(super) const AT_EMPTY_PATH: u64 = 0x1000;
 const O_CLOEXEC: u32 = 0o2000000;
+const O_PATH: u32 = 0o10000000;
 /// Flags that act at open time only (F_GETFL does not report them).
 const OPEN_ONLY: u32 = 0o100 | 0o200 | 0o400 | 0o1000 | O_CLOEXEC;
 const PATH_MAX: usize = 4096;
 
-fn user_path(p: &Task, addr: u64) -> Result<String, Errno> {
+pub(super) fn user_path(p: &Task, addr: u64) -> Result<String, Errno> {
     p.space.copy_in_str(addr, PATH_MAX)
 }
 
 /// The directory a `*at` call starts from.
-fn base(p: &Task, dirfd: u64) -> Result<Location, Errno> {
+pub(super) fn base(p: &Task, dirfd: u64) -> Result<Location, Errno> {
     let dirfd = dirfd as i32 as i64;
     if dirfd == AT_FDCWD {
         return Ok(p.cwd.clone());
@@ -37,6 +43,40 @@ fn base(p: &Task, dirfd: u64) -> Result<Location, Errno> {
     }
 }
 
+/// What a `*at` call names: `path` from `dirfd` (a final symlink followed
+/// unless `AT_SYMLINK_NOFOLLOW`), or with `AT_EMPTY_PATH` and an empty path
+/// the open file `dirfd` itself (`ENOENT` without the flag).
+pub(super) fn at_location(p: &Task, dirfd: u64, path: &str, flags: u64) -> Result<Location, Errno> {
+    if path.is_empty() {
+        if flags & AT_EMPTY_PATH == 0 {
+            return Err(Errno::ENOENT);
+        }
+        if dirfd as i32 as i64 == AT_FDCWD {
+            return Ok(p.cwd.clone());
+        }
+        return match &p.files.get(dirfd as i32 as i64)?.node {
+            Node::Path(loc) => Ok(loc.clone()),
+            Node::Console | Node::Pipe(_) | Node::Socket(_) | Node::Epoll(_) => Err(Errno::EPERM),
+        };
+    }
+    let start = base(p, dirfd)?;
+    p.vfs.resolve_as(&p.cred, &start, path, flags & AT_SYMLINK_NOFOLLOW == 0)
+}
+
+/// The file behind a descriptor for the `f*` attribute calls: `EBADF` for
+/// an `O_PATH` descriptor (as Linux), `EPERM` for the console and pipes,
+/// whose attributes cannot be changed here.
+pub(super) fn fd_location(p: &Task, fd: u64) -> Result<Location, Errno> {
+    let file = p.files.get(fd as i32 as i64)?;
+    if *file.status.lock() & O_PATH != 0 {
+        return Err(Errno::EBADF);
+    }
+    match &file.node {
+        Node::Path(loc) => Ok(loc.clone()),
+        Node::Console | Node::Pipe(_) | Node::Socket(_) | Node::Epoll(_) => Err(Errno::EPERM),
+    }
+}
+
 pub fn openat(p: &mut Task, dirfd: u64, path_addr: u64, flags: u64, mode: u64) -> SysResult {
     let path = user_path(p, path_addr)?;
     let flags = flags as u32;
@@ -44,8 +84,29 @@ pub fn openat(p: &mut Task, dirfd: u64, path_addr: u64, flags: u64, mode: u64) -
     let start = base(p, dirfd)?;
     let perm = (mode as u32) & 0o7777 & !p.umask;
     let loc = p.vfs.open(&p.cred, &start, &path, of, perm)?;
+    if !of.path_only {
+        check_openable(&loc)?;
+    }
     let file = OpenFile::new(Node::Path(loc), of.read && !of.path_only, of.write && !of.path_only, flags & !OPEN_ONLY);
     p.files.insert(file, flags & O_CLOEXEC != 0, 0)
+}
+
+/// Nodes `open` cannot give data access to: a socket node (`ENXIO`, as on
+/// Linux) and a FIFO. Named pipes are not attached to pipe buffers yet, so
+/// a FIFO is refused with `ENXIO` (logged once) instead of opening as a
+/// file that fails every read.
+fn check_openable(loc: &Location) -> Result<(), Errno> {
+    static FIFO_REPORTED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+    match loc.kind()? {
+        vfs::FileKind::Socket => Err(Errno::ENXIO),
+        vfs::FileKind::Fifo => {
+            if !FIFO_REPORTED.swap(true, core::sync::atomic::Ordering::Relaxed) {
+                log::warn!("opening a FIFO: named pipes are not supported yet, returning ENXIO");
+            }
+            Err(Errno::ENXIO)
+        }
+        _ => Ok(()),
+    }
 }
 
 pub fn open(p: &mut Task, a: [u64; 6]) -> SysResult {
@@ -61,7 +122,7 @@ fn timespec(t: vfs::Timespec) -> structs::Timespec {
 }
 
 /// `struct stat` for a VFS node.
-fn encode_stat(st: &Stat) -> [u8; 144] {
+pub(super) fn encode_stat(st: &Stat) -> structs::Stat {
     let m = &st.meta;
     structs::Stat {
         st_dev: st.dev,
@@ -79,11 +140,10 @@ fn encode_stat(st: &Stat) -> [u8; 144] {
         st_ctim: timespec(m.ctime),
         ..structs::Stat::default()
     }
-    .to_bytes()
 }
 
 /// The console as `stat` sees it: a character device 5:1.
-fn console_stat() -> [u8; 144] {
+fn console_stat() -> structs::Stat {
     structs::Stat {
         st_ino: 1,
         st_nlink: 1,
@@ -92,11 +152,10 @@ fn console_stat() -> [u8; 144] {
         st_blksize: 1024,
         ..structs::Stat::default()
     }
-    .to_bytes()
 }
 
 /// A pipe as `fstat` sees it: a FIFO on the pipe filesystem.
-fn pipe_stat(end: &crate::task::pipe::PipeEnd) -> [u8; 144] {
+fn pipe_stat(end: &crate::task::pipe::PipeEnd) -> structs::Stat {
     structs::Stat {
         st_dev: 0xc,
         st_ino: (alloc::sync::Arc::as_ptr(&end.pipe) as u64 >> 4) & 0xffff_ffff,
@@ -105,10 +164,10 @@ fn pipe_stat(end: &crate::task::pipe::PipeEnd) -> [u8; 144] {
         st_blksize: 4096,
         ..structs::Stat::default()
     }
-    .to_bytes()
 }
 
-fn stat_fd(p: &Task, fd: i64) -> Result<[u8; 144], Errno> {
+/// `struct stat` of whatever a descriptor holds.
+pub(super) fn stat_fd(p: &Task, fd: i64) -> Result<structs::Stat, Errno> {
     match &p.files.get(fd)?.node {
         Node::Console => Ok(console_stat()),
         Node::Path(loc) => Ok(encode_stat(&loc.stat()?)),
@@ -123,7 +182,7 @@ pub fn newfstatat(p: &mut Task, dirfd: u64, path_addr: u64, buf: u64, flags: u64
         if flags & AT_EMPTY_PATH == 0 {
             return Err(Errno::ENOENT);
         }
-        stat_fd(p, dirfd as i32 as i64)?
+        stat_fd(p, dirfd as i32 as i64)?.to_bytes()
     } else {
         let start = base(p, dirfd)?;
         let st = if flags & AT_SYMLINK_NOFOLLOW != 0 {
@@ -131,7 +190,7 @@ pub fn newfstatat(p: &mut Task, dirfd: u64, path_addr: u64, buf: u64, flags: u64
         } else {
             p.vfs.stat(&p.cred, &start, &path)?
         };
-        encode_stat(&st)
+        encode_stat(&st).to_bytes()
     };
     p.space.copy_out(buf, &bytes)?;
     Ok(0)
@@ -146,12 +205,16 @@ pub fn lstat(p: &mut Task, a: [u64; 6]) -> SysResult {
 }
 
 pub fn fstat(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let bytes = stat_fd(p, a[0] as i32 as i64)?;
+    let bytes = stat_fd(p, a[0] as i32 as i64)?.to_bytes();
     p.space.copy_out(a[1], &bytes)?;
     Ok(0)
 }
 
-pub fn getdents64(p: &mut Task, a: [u64; 6]) -> SysResult {
+/// One directory record writer: `(buf, ino, next cookie, d_type, name)`.
+type PushDirent = fn(&mut [u8], u64, i64, u8, &[u8]) -> Option<usize>;
+
+/// Fills the user buffer with records from the directory's cookie on.
+fn read_dir(p: &mut Task, a: [u64; 6], push: PushDirent) -> SysResult {
     let file = p.files.get(a[0] as i32 as i64)?;
     let Node::Path(loc) = &file.node else { return Err(Errno::ENOTDIR) };
     let cap = (a[2] as usize).min(64 * 1024);
@@ -159,7 +222,7 @@ pub fn getdents64(p: &mut Task, a: [u64; 6]) -> SysResult {
     let mut used = 0usize;
     let mut cookie = file.offset.lock();
     while let Some((entry, next)) = loc.readdir(*cookie)? {
-        let rec = structs::push_dirent64(&mut out[used..], entry.ino, next as i64, entry.kind.dirent_type(), entry.name.as_bytes());
+        let rec = push(&mut out[used..], entry.ino, next as i64, entry.kind.dirent_type(), entry.name.as_bytes());
         match rec {
             Some(len) => used += len,
             None if used == 0 => return Err(Errno::EINVAL),
@@ -169,6 +232,15 @@ pub fn getdents64(p: &mut Task, a: [u64; 6]) -> SysResult {
     }
     p.space.copy_out(a[1], &out[..used])?;
     Ok(used)
+}
+
+pub fn getdents64(p: &mut Task, a: [u64; 6]) -> SysResult {
+    read_dir(p, a, structs::push_dirent64)
+}
+
+/// getdents(78): the old record layout, `d_type` in the last byte.
+pub fn getdents(p: &mut Task, a: [u64; 6]) -> SysResult {
+    read_dir(p, a, structs::push_dirent)
 }
 
 pub fn getcwd(p: &mut Task, a: [u64; 6]) -> SysResult {
@@ -230,13 +302,24 @@ pub fn dup2(p: &mut Task, a: [u64; 6]) -> SysResult {
     dup3(p, a[0], a[1], 0)
 }
 
-pub fn faccessat(p: &mut Task, dirfd: u64, path_addr: u64, mode: u64) -> SysResult {
-    if mode & !7 != 0 {
+/// faccessat(2) (no flags: judged by the real ids) and faccessat2(2).
+pub fn faccessat(p: &mut Task, dirfd: u64, path_addr: u64, mode: u64, flags: u64) -> SysResult {
+    if mode & !7 != 0 || flags & !(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
     let path = user_path(p, path_addr)?;
-    let start = base(p, dirfd)?;
-    p.vfs.access(&p.cred, &start, &path, Access::from_bits(mode as u32))?;
+    let cred = if flags & AT_EACCESS != 0 { p.cred.clone() } else { p.cred.with_real_ids() };
+    if flags & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) == 0 {
+        let start = base(p, dirfd)?;
+        p.vfs.access(&cred, &start, &path, Access::from_bits(mode as u32))?;
+        return Ok(0);
+    }
+    let loc = at_location(p, dirfd, &path, flags)?;
+    let meta = loc.metadata()?;
+    if mode & 2 != 0 && matches!(meta.kind, vfs::FileKind::Regular | vfs::FileKind::Directory) && loc.mount_flags().read_only {
+        return Err(Errno::EROFS);
+    }
+    vfs::check_access(&meta, &cred, Access::from_bits(mode as u32))?;
     Ok(0)
 }
 
@@ -298,4 +381,50 @@ pub fn umask(p: &mut Task, a: [u64; 6]) -> SysResult {
     let old = p.umask;
     p.umask = (a[0] as u32) & 0o777;
     Ok(old as usize)
+}
+
+/// linkat(2): `AT_SYMLINK_FOLLOW` follows a final symlink of `old`.
+/// `AT_EMPTY_PATH` (linking an open file by descriptor) is not offered:
+/// an empty `old` is `ENOENT`, as Linux gives callers without
+/// `CAP_DAC_READ_SEARCH`.
+pub fn linkat(p: &mut Task, olddir: u64, old: u64, newdir: u64, new: u64, flags: u64) -> SysResult {
+    if flags & !(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let (old, new) = (user_path(p, old)?, user_path(p, new)?);
+    if old.is_empty() || new.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    let (ob, nb) = (base(p, olddir)?, base(p, newdir)?);
+    p.vfs.link_at(&p.cred, &ob, &old, &nb, &new, flags & AT_SYMLINK_FOLLOW != 0)?;
+    Ok(0)
+}
+
+pub fn symlinkat(p: &mut Task, target: u64, newdir: u64, path: u64) -> SysResult {
+    let target = user_path(p, target)?;
+    let path = user_path(p, path)?;
+    let start = base(p, newdir)?;
+    p.vfs.symlink(&p.cred, &start, &target, &path)?;
+    Ok(0)
+}
+
+/// mknodat(2): regular files, FIFOs, sockets and (root) device nodes.
+/// A directory type is `EPERM`, an unknown one `EINVAL`, as Linux.
+pub fn mknodat(p: &mut Task, dirfd: u64, path_addr: u64, mode: u64, dev: u64) -> SysResult {
+    let mode = mode as u32;
+    let kind = match mode & vfs::S_IFMT {
+        0 => vfs::FileKind::Regular,
+        bits => match vfs::FileKind::from_mode(bits) {
+            Some(vfs::FileKind::Directory) => return Err(Errno::EPERM),
+            Some(vfs::FileKind::Symlink) | None => return Err(Errno::EINVAL),
+            Some(kind) => kind,
+        },
+    };
+    // The 32-bit dev_t of the syscall (Linux's new_decode_dev).
+    let dev = dev as u32;
+    let rdev = vfs::DevId::new((dev & 0xfff00) >> 8, (dev & 0xff) | ((dev >> 12) & 0xfff00));
+    let path = user_path(p, path_addr)?;
+    let start = base(p, dirfd)?;
+    p.vfs.mknod(&p.cred, &start, &path, kind, mode & 0o7777 & !p.umask, rdev)?;
+    Ok(0)
 }

@@ -18,7 +18,7 @@ fn nonblocking(file: &OpenFile) -> bool {
 }
 
 /// Reads up to `buf.len()` bytes from `file` at `offset` (None: the file's own).
-fn read_file(file: &OpenFile, buf: &mut [u8], offset: Option<u64>) -> Result<usize, Errno> {
+pub(super) fn read_file(file: &OpenFile, buf: &mut [u8], offset: Option<u64>) -> Result<usize, Errno> {
     if !file.readable {
         return Err(Errno::EBADF);
     }
@@ -46,7 +46,7 @@ fn read_file(file: &OpenFile, buf: &mut [u8], offset: Option<u64>) -> Result<usi
     }
 }
 
-fn write_file(file: &OpenFile, data: &[u8], offset: Option<u64>) -> Result<usize, Errno> {
+pub(super) fn write_file(file: &OpenFile, data: &[u8], offset: Option<u64>) -> Result<usize, Errno> {
     if !file.writable {
         return Err(Errno::EBADF);
     }

@@ -1,4 +1,5 @@
-//! Identity, time, randomness, limits and thread-setup calls.
+//! Host identity (uname), system figures (sysinfo), time, randomness,
+//! limits and thread-setup calls. User and group ids are in `ids`.
 
 use errno::Errno;
 use linux_abi::structs;
@@ -117,5 +118,25 @@ pub fn prlimit64(p: &mut Task, a: [u64; 6]) -> SysResult {
         out[8..].copy_from_slice(&max.to_le_bytes());
         p.space.copy_out(a[3], &out)?;
     }
+    Ok(0)
+}
+
+/// sysinfo(2): uptime, memory from the frame allocator, the data disk's
+/// block cache as buffer memory, and the number of processes. There is no
+/// load average yet (reported as 0) and no swap.
+pub fn sysinfo(p: &mut Task, a: [u64; 6]) -> SysResult {
+    const FRAME: u64 = 4096;
+    let mem = crate::mm::stats();
+    let cached = crate::fs::disk_cache_stats().map_or(0, |s| s.cached_blocks as u64);
+    let info = structs::Sysinfo {
+        uptime: (crate::time::uptime_ms() / 1000) as i64,
+        totalram: mem.total_frames as u64 * FRAME,
+        freeram: mem.free_frames as u64 * FRAME,
+        bufferram: cached * FRAME,
+        procs: u16::try_from(crate::task::all_processes().len()).unwrap_or(u16::MAX),
+        mem_unit: 1,
+        ..structs::Sysinfo::default()
+    };
+    p.space.copy_out(a[0], &info.to_bytes())?;
     Ok(0)
 }

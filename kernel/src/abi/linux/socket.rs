@@ -523,10 +523,10 @@ pub(super) fn poll_events(s: &Socket, events: u16) -> u16 {
 }
 
 /// fstat of a socket or an epoll: an anonymous inode of the right type.
-pub(super) fn anon_stat(node: &Node) -> [u8; 144] {
+pub(super) fn anon_stat(node: &Node) -> abi::Stat {
     let (mode, ino) = match node {
         Node::Socket(s) => (0o140777, s.id()),
         _ => (0o600, 0),
     };
-    abi::Stat { st_dev: 0x8, st_ino: ino, st_nlink: 1, st_mode: mode, st_blksize: 4096, ..abi::Stat::default() }.to_bytes()
+    abi::Stat { st_dev: 0x8, st_ino: ino, st_nlink: 1, st_mode: mode, st_blksize: 4096, ..abi::Stat::default() }
 }

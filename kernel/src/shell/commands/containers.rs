@@ -82,6 +82,42 @@ fn finish(cmd: &str, id: Option<String>, source: Option<Source>, command: Vec<St
     Ok((id, source, command))
 }
 
+/// runc update's flags: `--cpu-quota N --cpu-period N --cpu-shares N
+/// --memory BYTES[k|m|g] --pids-limit N ID`.
+fn parse_update(args: &[String]) -> Result<(crate::container::limits::Update, String), String> {
+    let mut u = crate::container::limits::Update::default();
+    let mut id = None;
+    let mut it = args.iter();
+    let num = |flag: &str, v: Option<&String>| -> Result<i64, String> {
+        let v = v.ok_or_else(|| alloc::format!("update: {flag} needs a value"))?;
+        v.parse::<i64>().map_err(|_| alloc::format!("update: {flag}: invalid number '{v}'"))
+    };
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--cpu-quota" => u.cpu_quota = Some(num(a, it.next())?),
+            "--cpu-period" => u.cpu_period = Some(num(a, it.next())?.max(0) as u64),
+            "--cpu-shares" => u.cpu_shares = Some(num(a, it.next())?.max(0) as u64),
+            "--pids-limit" => u.pids = Some(num(a, it.next())?),
+            "--memory" | "-m" => {
+                let v = it.next().ok_or_else(|| String::from("update: --memory needs a value"))?;
+                u.memory = Some(if v == "-1" {
+                    -1
+                } else {
+                    shell::parse_size(v).map_err(|e| alloc::format!("update: --memory: {e:?}"))? as i64
+                });
+            }
+            flag if flag.starts_with('-') => return Err(alloc::format!("update: unknown option '{flag}'")),
+            other => {
+                if id.is_some() {
+                    return Err(String::from("update: expected one container id"));
+                }
+                id = Some(other.to_string());
+            }
+        }
+    }
+    Ok((u, id.ok_or_else(|| String::from("update: missing container id"))?))
+}
+
 fn one_id<'a>(cmd: &str, args: &'a [String]) -> Result<&'a str, String> {
     match args {
         [id] => Ok(id.as_str()),
@@ -160,6 +196,22 @@ pub fn oci_runtime(session: &mut Session, args: &[String], out: &mut Out) -> Cmd
                 crate::task::ExitStatus::Exited(0) => Ok(()),
                 s => Err(alloc::format!("exec failed: exit status {}", s.shell_code())),
             }
+        }
+        "update" => {
+            let (u, id) = parse_update(rest)?;
+            runtime::update(&id, &u)
+        }
+        "events" => {
+            let (stats, rest) = match rest.first() {
+                Some(a) if a == "--stats" => (true, &rest[1..]),
+                _ => (false, rest),
+            };
+            if !stats {
+                return Err(String::from("events: only --stats is supported (events stream needs --stats)"));
+            }
+            let id = one_id("events", rest)?;
+            let _ = writeln!(out, "{}", runtime::stats(id)?.to_json(id));
+            Ok(())
         }
         "ps" => {
             let id = one_id("ps", rest)?;

@@ -60,3 +60,70 @@ pub fn kill(_: &mut Session, args: &[String], _: &mut Out) -> CmdResult {
     crate::sched::yield_now();
     Ok(())
 }
+
+/// `top [-n N] [-d SECONDS]`: per-container CPU %, memory and process count,
+/// refreshed every interval until a key is pressed (or N times).
+pub fn top(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
+    let mut iterations: Option<u64> = None;
+    let mut delay_ms: u64 = 1000;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let v = || it.clone().next().cloned().ok_or_else(|| alloc::format!("top: {a} needs a value"));
+        match a.as_str() {
+            "-n" => iterations = Some(v()?.parse().map_err(|_| String::from("top: -n: not a number"))?),
+            "-d" => {
+                let secs: f64 = v()?.parse().map_err(|_| String::from("top: -d: not a number"))?;
+                delay_ms = ((secs * 1000.0) as u64).clamp(100, 60_000);
+            }
+            other => return Err(alloc::format!("top: unknown option '{other}'")),
+        }
+        it.next();
+    }
+    let sample = || -> (u64, alloc::vec::Vec<(String, crate::container::limits::Stats, oci::Status)>) {
+        let stats = crate::container::runtime::all_stats().into_iter().map(|(id, st, s)| (id, s, st)).collect();
+        (crate::time::ticks(), stats)
+    };
+    let mut prev = sample();
+    let mut n = 0u64;
+    loop {
+        let deadline = crate::time::ticks() + delay_ms * u64::from(crate::time::HZ) / 1000;
+        // Sleep the interval; without -n, a key press ends `top`.
+        let key = if iterations.is_some() {
+            crate::sched::block_until(deadline);
+            false
+        } else {
+            crate::console::input::INPUT.wait_interruptible(crate::console::input::try_read, Some(deadline)).is_ok()
+        };
+        let now = sample();
+        let elapsed_ns = (now.0 - prev.0).max(1) * 1_000_000_000 / u64::from(crate::time::HZ);
+        let idle = crate::sched::idle_ticks();
+        let _ = writeln!(out, "{:<16} {:<8} {:>6} {:>10} {:>10} {:>6}", "CONTAINER", "STATUS", "CPU%", "MEM", "LIMIT", "PIDS");
+        for (id, s, status) in &now.1 {
+            let before = prev.1.iter().find(|(pid, _, _)| pid == id).map_or(0, |(_, b, _)| b.cpu_ns);
+            let pct = (s.cpu_ns.saturating_sub(before)) as f64 * 100.0 / elapsed_ns as f64;
+            let limit = if s.mem_limit == 0 { String::from("-") } else { alloc::format!("{}K", s.mem_limit / 1024) };
+            let _ = writeln!(
+                out,
+                "{:<16} {:<8} {:>6.1} {:>9}K {:>10} {:>6}",
+                id,
+                status.as_str(),
+                pct,
+                s.mem_bytes / 1024,
+                limit,
+                s.pids
+            );
+        }
+        let _ = writeln!(out, "idle {:.1}%", {
+            let prev_idle = IDLE_BEFORE.swap(idle, core::sync::atomic::Ordering::Relaxed);
+            (idle.saturating_sub(prev_idle)) as f64 * 100.0 / (now.0 - prev.0).max(1) as f64
+        });
+
+        prev = now;
+        n += 1;
+        if key || iterations.is_some_and(|max| n >= max) {
+            return Ok(());
+        }
+    }
+}
+
+static IDLE_BEFORE: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);

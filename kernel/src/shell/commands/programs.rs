@@ -36,6 +36,8 @@ pub fn run(s: &mut Session, args: &[String], _: &mut Out) -> CmdResult {
         files: task::files::FdTable::with_console(),
         cred: crate::fs::root_cred(),
         umask: 0o022,
+        cpu_group: 0,
+        mem: None,
     })
     .map_err(|e| format!("{path}: {e}"))?;
     match task::wait_exit(&process) {

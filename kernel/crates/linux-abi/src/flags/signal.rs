@@ -162,6 +162,33 @@ impl SigSet {
         }
         Signal::new(self.0.trailing_zeros() as i32 + 1)
     }
+
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub const fn union(self, other: SigSet) -> SigSet {
+        SigSet(self.0 | other.0)
+    }
+
+    pub const fn intersection(self, other: SigSet) -> SigSet {
+        SigSet(self.0 & other.0)
+    }
+
+    /// Members of `self` not in `other` (e.g. pending minus blocked).
+    pub const fn difference(self, other: SigSet) -> SigSet {
+        SigSet(self.0 & !other.0)
+    }
+
+    /// The members in ascending order.
+    pub fn iter(self) -> impl Iterator<Item = Signal> {
+        let mut rest = self.0;
+        core::iter::from_fn(move || {
+            let signal = SigSet(rest).first()?;
+            rest &= !signal.mask();
+            Some(signal)
+        })
+    }
 }
 
 linux_flags! {
@@ -264,5 +291,11 @@ mod tests {
         assert_eq!(set.without(Signal::SIGINT).first(), Some(Signal::SIGKILL));
         assert_eq!(SigSet(1 << 63).first(), Signal::new(64));
         assert_eq!(SigSet::EMPTY.first(), None);
+        let other = SigSet::EMPTY.with(Signal::SIGINT).with(Signal::SIGTERM);
+        assert_eq!(set.union(other).iter().collect::<std::vec::Vec<_>>(), [Signal::SIGINT, Signal::SIGKILL, Signal::SIGTERM]);
+        assert_eq!(set.intersection(other), SigSet::EMPTY.with(Signal::SIGINT));
+        assert_eq!(set.difference(other), SigSet::EMPTY.with(Signal::SIGKILL));
+        assert!(SigSet::EMPTY.is_empty() && !set.is_empty());
+        assert_eq!(SigSet(u64::MAX).iter().count(), 64);
     }
 }

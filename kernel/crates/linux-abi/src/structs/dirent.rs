@@ -54,6 +54,27 @@ pub fn push_dirent64(buf: &mut [u8], ino: u64, off: i64, d_type: u8, name: &[u8]
     Some(reclen)
 }
 
+/// Where the name starts in the old `struct linux_dirent` (getdents(2)).
+pub const DIRENT_NAME_OFFSET: usize = 18;
+
+/// Appends one old-style `struct linux_dirent` record (`d_ino`, `d_off`,
+/// `d_reclen`, name, NUL, then `d_type` in the record's last byte) and
+/// returns its length; `None` as [`push_dirent64`].
+pub fn push_dirent(buf: &mut [u8], ino: u64, off: i64, d_type: u8, name: &[u8]) -> Option<usize> {
+    if name.is_empty() || name.len() > NAME_MAX || name.iter().any(|&b| b == 0 || b == b'/') {
+        return None;
+    }
+    let reclen = (DIRENT_NAME_OFFSET + name.len() + 2 + 7) & !7;
+    let record = buf.get_mut(..reclen)?;
+    record.fill(0);
+    record.get_mut(0..8)?.copy_from_slice(&ino.to_le_bytes());
+    record.get_mut(8..16)?.copy_from_slice(&off.to_le_bytes());
+    record.get_mut(16..18)?.copy_from_slice(&u16::try_from(reclen).ok()?.to_le_bytes());
+    record.get_mut(DIRENT_NAME_OFFSET..DIRENT_NAME_OFFSET + name.len())?.copy_from_slice(name);
+    *record.last_mut()? = d_type;
+    Some(reclen)
+}
+
 /// One decoded record.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Dirent64<'a> {

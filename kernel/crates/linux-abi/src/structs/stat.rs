@@ -99,3 +99,29 @@ pub const fn encode_dev(major: u32, minor: u32) -> u64 {
     let (major, minor) = (major as u64, minor as u64);
     (minor & 0xff) | ((major & 0xfff) << 8) | ((minor & !0xff) << 12) | ((major & !0xfff) << 32)
 }
+
+/// x86_64 `struct statfs` (statfs/fstatfs), as glibc's.
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Statfs {
+    pub f_type: i64,
+    pub f_bsize: i64,
+    pub f_blocks: u64,
+    pub f_bfree: u64,
+    pub f_bavail: u64,
+    pub f_files: u64,
+    pub f_ffree: u64,
+    pub f_fsid: [i32; 2],
+    pub f_namelen: i64,
+    pub f_frsize: i64,
+    pub f_flags: i64,
+    pub f_spare: [i64; 4],
+}
+abi_struct!(Statfs, 120 {
+    f_type, f_bsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree, f_fsid, f_namelen,
+    f_frsize, f_flags, f_spare,
+});
+
+/// `f_type` of the pipe filesystem and of the terminal's (devpts).
+pub const PIPEFS_MAGIC: i64 = 0x5049_5045;
+pub const DEVPTS_SUPER_MAGIC: i64 = 0x1cd1;

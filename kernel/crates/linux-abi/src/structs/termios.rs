@@ -71,6 +71,11 @@ pub const ONLCR: u32 = 0o4;
 pub const OCRNL: u32 = 0o10;
 pub const ONOCR: u32 = 0o20;
 pub const ONLRET: u32 = 0o40;
+pub const OFILL: u32 = 0o100;
+pub const OFDEL: u32 = 0o200;
+/// Horizontal tab delay mask; `XTABS` (= `TAB3`) expands tabs to spaces.
+pub const TABDLY: u32 = 0o14000;
+pub const XTABS: u32 = 0o14000;
 
 /// `c_cflag` bits.
 pub const CBAUD: u32 = 0o10017;
@@ -87,6 +92,7 @@ pub const CLOCAL: u32 = 0o4000;
 /// `c_lflag` bits.
 pub const ISIG: u32 = 0o1;
 pub const ICANON: u32 = 0o2;
+pub const XCASE: u32 = 0o4;
 pub const ECHO: u32 = 0o10;
 pub const ECHOE: u32 = 0o20;
 pub const ECHOK: u32 = 0o40;
@@ -96,7 +102,10 @@ pub const TOSTOP: u32 = 0o400;
 pub const ECHOCTL: u32 = 0o1000;
 pub const ECHOPRT: u32 = 0o2000;
 pub const ECHOKE: u32 = 0o4000;
+pub const FLUSHO: u32 = 0o10000;
+pub const PENDIN: u32 = 0o40000;
 pub const IEXTEN: u32 = 0o100000;
+pub const EXTPROC: u32 = 0o200000;
 
 impl Termios {
     /// A fresh terminal as Linux sets it up (`tty_std_termios`):

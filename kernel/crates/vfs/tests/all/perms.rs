@@ -1,7 +1,7 @@
 //! Permission checks for non-root callers.
 
 use errno::Errno;
-use vfs::{Access, OpenFlags, SetTime, Timespec};
+use vfs::{Access, Cred, OpenFlags, SetTime, Timespec};
 
 use crate::common::{env, user};
 
@@ -101,4 +101,19 @@ fn protected_hardlinks() {
     assert_eq!(e.vfs.link(&alice, &e.cwd(), "/rootfile", "/mine").unwrap_err(), Errno::EPERM);
     e.vfs.chmod(&e.root, &e.cwd(), "/rootfile", 0o666).unwrap();
     e.vfs.link(&alice, &e.cwd(), "/rootfile", "/mine").unwrap();
+}
+
+#[test]
+fn access_by_real_ids() {
+    let e = env();
+    e.write("/secret", b"x");
+    e.vfs.chmod(&e.root, &e.cwd(), "/secret", 0o600).unwrap();
+    // Effective root, real uid 1000 (after setresuid(1000, 0, 0)).
+    let mut cred = Cred::root();
+    cred.ruid = 1000;
+    cred.rgid = 1000;
+    assert_eq!(e.vfs.access(&cred, &e.cwd(), "/secret", Access::READ), Ok(()));
+    let real = cred.with_real_ids();
+    assert_eq!((real.uid, real.gid, real.ruid), (1000, 1000, 1000));
+    assert_eq!(e.vfs.access(&real, &e.cwd(), "/secret", Access::READ).unwrap_err(), Errno::EACCES);
 }

@@ -1,0 +1,119 @@
+//! flock(2): advisory whole-file locks, shared or exclusive, owned by the
+//! open file description (so `dup`ed and inherited descriptors share one
+//! lock, and it ends when the last of them is closed).
+//!
+//! The table maps a file identity (`st_dev`, `st_ino`) to its holders,
+//! each a weak reference to the open file: a holder whose file is gone no
+//! longer counts. Unlocking wakes waiters at once; a waiter also re-checks
+//! every few ticks, which is how it notices a holder that was closed
+//! (closing a file does not call back into this module).
+//! May call: the descriptor table, `sched` wait queues, `time`.
+
+use alloc::collections::BTreeMap;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use errno::Errno;
+use spin::Mutex;
+
+use super::SysResult;
+use crate::sched::wait::Interrupted;
+use crate::sched::WaitQueue;
+use crate::task::files::{Node, OpenFile};
+use crate::task::Task;
+
+const LOCK_SH: u64 = 1;
+const LOCK_EX: u64 = 2;
+const LOCK_NB: u64 = 4;
+const LOCK_UN: u64 = 8;
+const O_PATH: u32 = 0o10000000;
+/// How often a blocked flock re-checks for holders that were closed.
+const RECHECK_TICKS: u64 = 10;
+
+/// Which file a lock is on: (`st_dev`, `st_ino`), or a pipe by address.
+type Key = (u64, u64);
+
+struct Holder {
+    file: Weak<OpenFile>,
+    exclusive: bool,
+}
+
+static LOCKS: Mutex<BTreeMap<Key, Vec<Holder>>> = Mutex::new(BTreeMap::new());
+static RELEASED: WaitQueue = WaitQueue::new();
+
+fn key_of(file: &OpenFile) -> Result<Key, Errno> {
+    match &file.node {
+        Node::Path(loc) => {
+            let st = loc.stat()?;
+            Ok((st.dev, st.meta.ino))
+        }
+        Node::Pipe(end) => Ok((u64::MAX, Arc::as_ptr(&end.pipe) as u64)),
+        Node::Console => Ok((u64::MAX - 1, 0)),
+        Node::Socket(s) => Ok((u64::MAX - 2, s.id())),
+        Node::Epoll(ep) => Ok((u64::MAX - 3, ep as *const _ as u64)),
+    }
+}
+
+fn is(file: &Arc<OpenFile>, holder: &Holder) -> bool {
+    core::ptr::eq(holder.file.as_ptr(), Arc::as_ptr(file))
+}
+
+/// Takes the lock if nothing conflicts. A held lock of the other kind is
+/// dropped first (Linux converts by unlock + lock, not atomically).
+fn try_lock(key: Key, file: &Arc<OpenFile>, exclusive: bool) -> bool {
+    let mut table = LOCKS.lock();
+    table.retain(|_, holders| {
+        holders.retain(|h| h.file.strong_count() > 0);
+        !holders.is_empty()
+    });
+    let holders = table.entry(key).or_default();
+    if let Some(mine) = holders.iter_mut().find(|h| is(file, h)) {
+        if mine.exclusive == exclusive {
+            return true;
+        }
+        holders.retain(|h| !is(file, h));
+        RELEASED.wake_all();
+    }
+    let conflict = holders.iter().any(|h| h.exclusive || exclusive);
+    if !conflict {
+        holders.push(Holder { file: Arc::downgrade(file), exclusive });
+    }
+    !conflict
+}
+
+fn unlock(key: Key, file: &Arc<OpenFile>) {
+    if let Some(holders) = LOCKS.lock().get_mut(&key) {
+        holders.retain(|h| !is(file, h));
+    }
+    RELEASED.wake_all();
+}
+
+pub fn flock(p: &mut Task, a: [u64; 6]) -> SysResult {
+    let file = p.files.get(a[0] as i32 as i64)?;
+    if *file.status.lock() & O_PATH != 0 {
+        return Err(Errno::EBADF);
+    }
+    let exclusive = match a[1] & !LOCK_NB {
+        LOCK_SH => false,
+        LOCK_EX => true,
+        LOCK_UN => {
+            unlock(key_of(&file)?, &file);
+            return Ok(0);
+        }
+        _ => return Err(Errno::EINVAL),
+    };
+    let key = key_of(&file)?;
+    if try_lock(key, &file, exclusive) {
+        return Ok(0);
+    }
+    if a[1] & LOCK_NB != 0 {
+        return Err(Errno::EWOULDBLOCK);
+    }
+    loop {
+        let deadline = crate::time::ticks() + RECHECK_TICKS;
+        match RELEASED.wait_interruptible(|| try_lock(key, &file, exclusive).then_some(()), Some(deadline)) {
+            Ok(()) => return Ok(0),
+            Err(Interrupted::Signal) => return Err(Errno::EINTR),
+            Err(Interrupted::TimedOut) => {}
+        }
+    }
+}

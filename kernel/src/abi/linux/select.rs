@@ -1,0 +1,206 @@
+//! select(2) and pselect6(2) over the same readiness as poll (`io::ready_events`)
+//! and the same waiting (the `READINESS` queue, woken by any pipe or
+//! console change).
+//!
+//! Linux rules kept: `nfds` < 0 is `EINVAL` and is capped at the table
+//! size; a set bit on a closed descriptor is `EBADF`; "readable" also means
+//! hang-up or error, "writable" also error; the sets come back holding only
+//! ready descriptors (unchanged on `EINTR`); the timeout is written back
+//! with the time that was left. pselect6's signal mask is in force during
+//! the wait and, if a signal interrupts it, until that handler returns.
+//! May call: `io` (readiness), the descriptor table, `task::signal`, `sched`, `time`.
+
+use alloc::vec;
+use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
+use errno::Errno;
+use linux_abi::structs;
+
+use super::io::ready_events;
+use super::SysResult;
+use crate::sched::wait::Interrupted;
+use crate::task::files::{MAX_FDS, READINESS};
+use crate::task::Task;
+
+const POLLIN: u16 = 0x1;
+const POLLPRI: u16 = 0x2;
+const POLLOUT: u16 = 0x4;
+const POLLERR: u16 = 0x8;
+const POLLHUP: u16 = 0x10;
+
+/// The three fd sets as 64-bit words (an absent set is empty).
+type Sets = [Vec<u64>; 3];
+
+fn words(nfds: usize) -> usize {
+    nfds.div_ceil(64)
+}
+
+fn read_sets(p: &Task, addrs: [u64; 3], nfds: usize) -> Result<Sets, Errno> {
+    let mut sets: Sets = Default::default();
+    for (set, addr) in sets.iter_mut().zip(addrs) {
+        *set = vec![0u64; words(nfds)];
+        if addr == 0 {
+            continue;
+        }
+        let mut raw = vec![0u8; words(nfds) * 8];
+        p.space.copy_in(addr, &mut raw)?;
+        for (w, chunk) in set.iter_mut().zip(raw.chunks_exact(8)) {
+            *w = u64::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7]]);
+        }
+        // Bits at or past nfds are not looked at.
+        if nfds % 64 != 0 {
+            if let Some(last) = set.last_mut() {
+                *last &= (1u64 << (nfds % 64)) - 1;
+            }
+        }
+    }
+    Ok(sets)
+}
+
+fn write_sets(p: &Task, addrs: [u64; 3], sets: &Sets) -> Result<(), Errno> {
+    for (set, addr) in sets.iter().zip(addrs) {
+        if addr != 0 {
+            let raw: Vec<u8> = set.iter().flat_map(|w| w.to_le_bytes()).collect();
+            p.space.copy_out(addr, &raw)?;
+        }
+    }
+    Ok(())
+}
+
+fn is_set(set: &[u64], fd: usize) -> bool {
+    set.get(fd / 64).is_some_and(|w| w & (1 << (fd % 64)) != 0)
+}
+
+/// One pass: the ready subsets and how many bits they hold.
+fn scan(files: &crate::task::files::Files, want: &Sets, nfds: usize) -> Result<(Sets, usize), Errno> {
+    let mut out: Sets = Default::default();
+    for set in out.iter_mut() {
+        *set = vec![0u64; words(nfds)];
+    }
+    let mut count = 0;
+    for fd in 0..nfds {
+        let (r, w, e) = (is_set(&want[0], fd), is_set(&want[1], fd), is_set(&want[2], fd));
+        if !(r || w || e) {
+            continue;
+        }
+        let file = files.get(fd as i64)?;
+        let events = ready_events(&file, POLLIN | POLLOUT | POLLPRI);
+        let hits = [
+            r && events & (POLLIN | POLLHUP | POLLERR) != 0,
+            w && events & (POLLOUT | POLLERR) != 0,
+            e && events & POLLPRI != 0,
+        ];
+        for (set, hit) in out.iter_mut().zip(hits) {
+            if hit {
+                set[fd / 64] |= 1 << (fd % 64);
+                count += 1;
+            }
+        }
+    }
+    Ok((out, count))
+}
+
+/// Waits for readiness; `timeout_ms` None waits for ever. Returns the
+/// count and the milliseconds left of the timeout.
+fn do_select(p: &mut Task, nfds: u64, addrs: [u64; 3], timeout_ms: Option<u64>) -> Result<(usize, Option<u64>), Errno> {
+    let nfds = usize::try_from(nfds as i32).map_err(|_| Errno::EINVAL)?.min(MAX_FDS);
+    let want = read_sets(p, addrs, nfds)?;
+    let files = p.files.clone();
+    // A closed descriptor in a set fails the call before any waiting.
+    let (mut ready, mut count) = scan(&files, &want, nfds)?;
+    let hz = u64::from(crate::time::HZ);
+    let deadline = timeout_ms.map(|t| crate::time::ticks().saturating_add(t.saturating_mul(hz) / 1000));
+    if count == 0 && timeout_ms != Some(0) {
+        let result = READINESS.wait_interruptible(
+            || match scan(&files, &want, nfds) {
+                Ok((sets, n)) if n > 0 => Some(Ok((sets, n))),
+                Ok(_) => None,
+                Err(e) => Some(Err(e)), // closed meanwhile by another thread
+            },
+            deadline,
+        );
+        match result {
+            Ok(r) => (ready, count) = r?,
+            Err(Interrupted::TimedOut) => {}
+            Err(Interrupted::Signal) => return Err(Errno::EINTR),
+        }
+    }
+    write_sets(p, addrs, &ready)?;
+    let left = deadline.map(|d| d.saturating_sub(crate::time::ticks()) * 1000 / hz);
+    Ok((count, left))
+}
+
+/// select(nfds, readfds, writefds, exceptfds, struct timeval *timeout).
+pub fn select(p: &mut Task, a: [u64; 6]) -> SysResult {
+    let timeout = if a[4] == 0 {
+        None
+    } else {
+        let mut raw = [0u8; 16];
+        p.space.copy_in(a[4], &mut raw)?;
+        // Linux folds whole seconds out of tv_usec; only negatives are EINVAL.
+        let tv = structs::Timeval::from_bytes(&raw)?;
+        let sec = tv.tv_sec.checked_add(tv.tv_usec / 1_000_000).ok_or(Errno::EINVAL)?;
+        let usec = tv.tv_usec % 1_000_000;
+        if sec < 0 || usec < 0 {
+            return Err(Errno::EINVAL);
+        }
+        Some((sec as u64).saturating_mul(1000).saturating_add((usec as u64).div_ceil(1000)))
+    };
+    let (n, left) = do_select(p, a[0], [a[1], a[2], a[3]], timeout)?;
+    if let Some(ms) = left {
+        let tv = structs::Timeval { tv_sec: (ms / 1000) as i64, tv_usec: ((ms % 1000) * 1000) as i64 };
+        p.space.copy_out(a[4], &tv.to_bytes())?;
+    }
+    Ok(n)
+}
+
+/// pselect6(nfds, r, w, e, struct timespec *timeout, { sigset_t *ss; size_t len } *).
+pub fn pselect6(p: &mut Task, a: [u64; 6]) -> SysResult {
+    let timeout = if a[4] == 0 {
+        None
+    } else {
+        let mut raw = [0u8; 16];
+        p.space.copy_in(a[4], &mut raw)?;
+        let ts = structs::Timespec::from_bytes(&raw)?.validate()?;
+        Some((ts.tv_sec as u64).saturating_mul(1000).saturating_add((ts.tv_nsec as u64).div_ceil(1_000_000)))
+    };
+    let mask = sigmask_arg(p, a[5])?;
+    if let Some(mask) = mask {
+        let t = crate::sched::current();
+        let old = t.sig_mask.swap(mask & !crate::task::signal::UNBLOCKABLE, Ordering::AcqRel);
+        crate::task::signal::set_saved_mask(&t, old);
+    }
+    let result = do_select(p, a[0], [a[1], a[2], a[3]], timeout);
+    // Unless a signal ended the wait (its handler runs under the temporary
+    // mask, the old one comes back after it), the old mask returns now.
+    if mask.is_some() && !matches!(result, Err(Errno::EINTR)) {
+        crate::task::signal::restore_saved_mask();
+    }
+    let (n, left) = result?;
+    if let Some(ms) = left {
+        let ts = structs::Timespec { tv_sec: (ms / 1000) as i64, tv_nsec: ((ms % 1000) * 1_000_000) as i64 };
+        p.space.copy_out(a[4], &ts.to_bytes())?;
+    }
+    Ok(n)
+}
+
+/// pselect6's sixth argument: the temporary signal mask, if one is given
+/// (`EINVAL` unless its size is 8 bytes).
+fn sigmask_arg(p: &Task, addr: u64) -> Result<Option<u64>, Errno> {
+    if addr == 0 {
+        return Ok(None);
+    }
+    let mut raw = [0u8; 16];
+    p.space.copy_in(addr, &mut raw)?;
+    let [s0, s1, s2, s3, s4, s5, s6, s7, l0, l1, l2, l3, l4, l5, l6, l7] = raw;
+    let (set, len) = (u64::from_le_bytes([s0, s1, s2, s3, s4, s5, s6, s7]), u64::from_le_bytes([l0, l1, l2, l3, l4, l5, l6, l7]));
+    if set == 0 {
+        return Ok(None);
+    }
+    if len != 8 {
+        return Err(Errno::EINVAL);
+    }
+    let mut mask = [0u8; 8];
+    p.space.copy_in(set, &mut mask)?;
+    Ok(Some(u64::from_le_bytes(mask)))
+}

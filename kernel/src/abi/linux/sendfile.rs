@@ -1,0 +1,91 @@
+//! sendfile(2): copies between descriptors inside the kernel, through the
+//! same read and write paths as read(2)/write(2) (`io::read_file`,
+//! `io::write_file`), one chunk at a time. busybox `cat` uses it.
+//! May call: `io.rs` data paths, the descriptor table, user memory.
+
+use alloc::vec;
+use errno::Errno;
+
+use super::io::{read_file, write_file};
+use super::SysResult;
+use crate::task::files::Node;
+use crate::task::Task;
+
+const CHUNK: usize = 64 * 1024;
+/// Linux's `MAX_RW_COUNT`: larger counts are cut to this.
+const MAX_RW_COUNT: u64 = 0x7fff_f000;
+const O_APPEND: u32 = 0o2000;
+
+/// sendfile(out_fd, in_fd, offset*, count). With `offset` the input is
+/// read from `*offset` (updated after) and its file offset stays; without,
+/// the input's offset advances by what was written. A failure after some
+/// bytes moved returns that count, as Linux.
+pub fn sendfile(p: &mut Task, a: [u64; 6]) -> SysResult {
+    let out = p.files.get(a[0] as i32 as i64)?;
+    let input = p.files.get(a[1] as i32 as i64)?;
+    if !input.readable || !out.writable {
+        return Err(Errno::EBADF);
+    }
+    if matches!(input.node, Node::Pipe(_)) || *out.status.lock() & O_APPEND != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let explicit = if a[2] == 0 {
+        None
+    } else {
+        let mut raw = [0u8; 8];
+        p.space.copy_in(a[2], &mut raw)?;
+        Some(u64::try_from(i64::from_le_bytes(raw)).map_err(|_| Errno::EINVAL)?)
+    };
+    let seekable = matches!(input.node, Node::Path(_));
+    let start = explicit.unwrap_or_else(|| *input.offset.lock());
+    let count = a[3].min(MAX_RW_COUNT) as usize;
+    let mut buf = vec![0u8; count.min(CHUNK)];
+    let mut done = 0usize;
+    let mut failure = None;
+    while done < count {
+        let want = (count - done).min(CHUNK);
+        let at = seekable.then_some(start + done as u64);
+        let n = match read_file(&input, &mut buf[..want], at) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        };
+        let (written, err) = write_all(&out, &buf[..n]);
+        done += written;
+        if let Some(e) = err {
+            failure = Some(e);
+            break;
+        }
+        if written < n {
+            break;
+        }
+    }
+    if seekable {
+        let end = start + done as u64;
+        match explicit {
+            Some(_) => p.space.copy_out(a[2], &end.to_le_bytes())?,
+            None => *input.offset.lock() = end,
+        }
+    }
+    match failure {
+        Some(e) if done == 0 => Err(e),
+        _ => Ok(done),
+    }
+}
+
+/// Writes `data` until done, a short write (0) or an error; returns how
+/// much went out and the error, if one stopped it.
+fn write_all(out: &crate::task::files::OpenFile, data: &[u8]) -> (usize, Option<Errno>) {
+    let mut written = 0;
+    while written < data.len() {
+        match write_file(out, &data[written..], None) {
+            Ok(0) => break,
+            Ok(w) => written += w,
+            Err(e) => return (written, Some(e)),
+        }
+    }
+    (written, None)
+}
