@@ -119,3 +119,152 @@ fn dhcp_ping_and_tcp_to_the_host() {
     let lines = server.join().expect("the host server thread");
     assert_eq!(lines, ["GET /hello HTTP/1.0", "GET /big HTTP/1.0", "GET /missing HTTP/1.0"]);
 }
+
+/// A free TCP port on the host (bound, then released for QEMU to take).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// GET `path` from 127.0.0.1:`port` over HTTP/1.0: (status line, body).
+/// Retries the connection for a while: a published port accepts before the
+/// guest listens (QEMU's forwarder), and then closes at once.
+fn host_get(port: u16, path: &str) -> (String, Vec<u8>) {
+    let started = Instant::now();
+    loop {
+        if let Ok(mut conn) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            conn.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+            let _ = conn.write_all(format!("GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").as_bytes());
+            let mut raw = Vec::new();
+            let _ = conn.read_to_end(&mut raw);
+            if let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+                let status = head.lines().next().unwrap_or("").to_string();
+                return (status, raw[split + 4..].to_vec());
+            }
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "no HTTP answer on host port {port}");
+        thread::sleep(Duration::from_millis(300));
+    }
+}
+
+/// Containers as servers and clients over the Linux socket API: busybox
+/// httpd serves the host through a published port, wget in a container
+/// fetches from the host, nc talks both ways, ports are exclusive and freed
+/// on close, and a client dropping mid-transfer harms nothing.
+#[test]
+fn containers_serve_and_fetch_over_sockets() {
+    let (web, chat) = (free_port(), free_port());
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port on the host");
+    let host_port = listener.local_addr().unwrap().port();
+    let server = serve(listener, 2);
+    let mut config = QemuConfig::for_tests();
+    config.publish = vec![(web, 8080), (chat, 7000)];
+    let mut m = Machine::boot(&config);
+    m.run("log error");
+    wait_for_dhcp(&mut m);
+    let long = Duration::from_secs(90);
+
+    // A web server in a container, its files made by the container itself.
+    let page = "hello from busybox httpd\n";
+    m.run_with_timeout(
+        &format!(
+            "oci-runtime run -d --image busybox web sh -c 'mkdir -p /tmp/www && printf \"{}\" > /tmp/www/index.html && \
+             head -c 3000000 /dev/zero | tr \"\\0\" x > /tmp/www/big && exec httpd -f -p 8080 -h /tmp/www'",
+            page.replace('\n', "\\n")
+        ),
+        long,
+    );
+    let (status, body) = host_get(web, "/index.html");
+    assert_eq!((status.as_str(), body.as_slice()), ("HTTP/1.1 200 OK", page.as_bytes()), "httpd's page through --publish");
+    let (status, _) = host_get(web, "/missing");
+    assert!(status.contains("404"), "a missing page is a 404: {status:?}");
+
+    // A client that goes away mid-transfer leaves the server healthy.
+    for _ in 0..3 {
+        let mut conn = std::net::TcpStream::connect(("127.0.0.1", web)).unwrap();
+        conn.write_all(b"GET /big HTTP/1.0\r\n\r\n").unwrap();
+        let mut some = [0u8; 20_000];
+        conn.read_exact(&mut some).unwrap();
+        drop(conn);
+    }
+    let (status, body) = host_get(web, "/big");
+    assert_eq!((status.as_str(), body.len()), ("HTTP/1.1 200 OK", 3_000_000), "the whole big file after aborted fetches");
+    assert!(body.iter().all(|&b| b == b'x'));
+
+    // The port is taken: a second container's httpd cannot bind it.
+    let out = m.run_with_timeout("oci-runtime run --image busybox web2 httpd -f -p 8080", long);
+    m.assert(out.contains("bind: Address already in use"), &format!("EADDRINUSE for a second httpd: {out:?}"));
+
+    // Inside a container: loopback, and wget from the host's server.
+    let out = m.run_with_timeout("oci-runtime exec web wget -q -O- http://localhost:8080/index.html", long);
+    m.assert(out.contains("hello from busybox httpd"), &format!("wget over loopback: {out:?}"));
+    let out = m.run_with_timeout(&format!("oci-runtime run --image busybox get wget -q -O- http://10.0.2.2:{host_port}/hello"), long);
+    m.assert(out.contains("hello from the host"), &format!("wget to the host: {out:?}"));
+
+    // Closing the listener frees its port for the next one.
+    m.run_expect("oci-runtime kill web KILL", &[]);
+    m.run_with_timeout(
+        "oci-runtime run -d --image busybox web4 sh -c 'mkdir /tmp/w && echo second server > /tmp/w/index.html && exec httpd -f -p 8080 -h /tmp/w'",
+        long,
+    );
+    let (_, body) = host_get(web, "/");
+    assert_eq!(body, b"second server\n");
+
+    // nc both ways: the host talks to a listening nc in a container...
+    m.run_with_timeout("oci-runtime run -d --image busybox chat sh -c 'echo from-guest | nc -l -p 7000 > /tmp/heard; exec sleep 100'", long);
+    let started = Instant::now();
+    let greeting = loop {
+        let mut conn = std::net::TcpStream::connect(("127.0.0.1", chat)).unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut line = [0u8; 11];
+        if conn.read_exact(&mut line).is_ok() {
+            conn.write_all(b"from-host\n").unwrap();
+            thread::sleep(Duration::from_millis(500));
+            break line;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "nc never answered");
+        thread::sleep(Duration::from_millis(300));
+    };
+    assert_eq!(&greeting, b"from-guest\n");
+    let heard = m.run_with_timeout("oci-runtime exec chat cat /tmp/heard", long);
+    m.assert(heard.contains("from-host"), &format!("the container's nc heard the host: {heard:?}"));
+    // ...and a container's nc talks to the host's server.
+    let out = m.run_with_timeout(&format!("oci-runtime run --image busybox client sh -c 'printf \"GET /hello HTTP/1.0\\r\\n\\r\\n\" | nc 10.0.2.2 {host_port}'"), long);
+    m.assert(out.contains("hello from the host"), &format!("nc to the host: {out:?}"));
+
+    m.run_expect("echo still alive", &["still alive"]);
+    m.poweroff();
+    let lines = server.join().expect("the host server thread");
+    assert_eq!(lines, ["GET /hello HTTP/1.1", "GET /hello HTTP/1.0"], "wget, then nc");
+}
+
+/// The socket and epoll semantics of `userland/linux-tests/sockets.c`
+/// (AF_UNIX, loopback TCP/UDP, options, errors, epoll) match Linux's.
+#[test]
+fn socket_semantics_match_linux() {
+    cyrius::datadisk::test_disk();
+    let program = cyrius::datadisk::linux_test_program("sockets");
+    let dir = std::env::temp_dir().join(format!("cyrius-sockets-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = std::process::Command::new(&program).arg(&dir).output().expect("run on the host");
+    let _ = std::fs::remove_dir_all(&dir);
+    let expected = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(expected.contains("shutdown bad how"), "the host run finished: {expected}");
+
+    let mut m = Machine::boot(&QemuConfig::for_tests());
+    m.run("log error");
+    wait_for_dhcp(&mut m);
+    m.run("mkdir /tmp/s");
+    let got = m.run_with_timeout("run /mnt/bin/sockets /tmp/s", Duration::from_secs(60));
+    let got: String = got.lines().filter(|l| !l.starts_with("run:")).map(|l| format!("{l}\n")).collect();
+    let diff: Vec<String> = expected
+        .lines()
+        .zip(got.lines())
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| format!("linux: {a}\ncyrius: {b}"))
+        .collect();
+    m.assert(diff.is_empty() && expected.lines().count() == got.lines().count(), &format!("differences:\n{}\n\ncyrius printed:\n{got}", diff.join("\n")));
+    m.run_expect("echo still alive", &["still alive"]);
+    m.poweroff();
+}

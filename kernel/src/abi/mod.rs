@@ -11,6 +11,8 @@
 
 mod linux;
 
+pub use linux::Epoll;
+
 use crate::arch::usermode::TrapFrame;
 use crate::task::{self, exit, Abi};
 

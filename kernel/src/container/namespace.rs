@@ -1,6 +1,7 @@
 //! A container's mount namespace: its root filesystem (read-only if
 //! `root.readonly`), a devfs on `/dev`, and the spec's `mounts` that this kernel
-//! has filesystems for.
+//! has filesystems for, plus Docker's `/etc/resolv.conf` and `/etc/hosts`
+//! when the image lacks them.
 //!
 //! Mounts: `tmpfs` (options `size=`, `mode=`, `ro`, `nosuid`, `nodev`, `noexec`)
 //! and bind mounts (`bind`/`rbind`, the source a host path, relative to the
@@ -10,7 +11,7 @@
 //! Missing mount points are created (in the root filesystem even if it is to
 //! be read-only, as runc does before it remounts).
 //! Invariants: nothing of the host is reachable except what a bind mount names.
-//! May call: `fs`.
+//! May call: `fs`, `net` (the DNS server for resolv.conf).
 
 use alloc::format;
 use alloc::string::String;
@@ -60,6 +61,8 @@ pub fn build(rootfs: Arc<TmpFs>, plan: &Plan<'_>) -> Result<Arc<Vfs>, String> {
             .map_err(|e| format!("mount /tmp: {e}"))?;
     }
 
+    provide_resolver_files(&ns, &rw);
+
     let mut skipped: Vec<String> = Vec::new();
     for (i, m) in plan.spec.mounts.iter().enumerate() {
         let fail = |e: &dyn core::fmt::Display| format!("mounts[{i}] ({}): {e}", m.destination);
@@ -87,6 +90,33 @@ pub fn build(rootfs: Arc<TmpFs>, plan: &Plan<'_>) -> Result<Arc<Vfs>, String> {
         log::log!(plan.note_level, "container {}: not mounted, no such filesystem yet: {}", plan.id, skipped.join(", "));
     }
     Ok(ns)
+}
+
+/// As Docker does: `/etc/resolv.conf` naming the network's DNS server (QEMU's
+/// 10.0.2.3 unless DHCP said otherwise) and `/etc/hosts` with localhost,
+/// unless the image has them. Only where `/etc` exists; failures are logged.
+fn provide_resolver_files(ns: &Vfs, rw: &Vfs) {
+    let cred = Cred::root();
+    if ns.stat(&cred, &ns.root(), "/etc").is_err() {
+        return;
+    }
+    let dns = crate::net::dns_server().unwrap_or(core::net::Ipv4Addr::new(10, 0, 2, 3));
+    let files = [
+        ("/etc/resolv.conf", format!("nameserver {dns}\n")),
+        ("/etc/hosts", String::from("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n")),
+    ];
+    for (path, text) in files {
+        if ns.stat(&cred, &ns.root(), path).is_ok() {
+            continue;
+        }
+        let written = match ns.write_file(&cred, &ns.root(), path, text.as_bytes(), 0o644) {
+            Err(Errno::EROFS) => rw.write_file(&cred, &rw.root(), path, text.as_bytes(), 0o644),
+            other => other,
+        };
+        if let Err(e) = written {
+            log::warn!("container: cannot write {path}: {e}");
+        }
+    }
 }
 
 /// Makes sure `path` exists in `ns` as a `kind` (directory or file), creating

@@ -18,12 +18,16 @@
 //! goes out at once.
 //! Waking: after a poll that may have changed a socket's state, [`generation`]
 //! advances, [`ACTIVITY`] is woken, and so is poll/select
-//! (`task::files::readiness_changed`).
+//! (`task::files::readiness_changed`). Looking at a socket (readiness,
+//! addresses) never polls; an operation that polls may consume an event, so
+//! a waiter retries while [`generation`] moved during its attempt.
 //! Invariants: the stack lives in one `IrqMutex`, so neither an interrupt nor
 //! another thread sees it half-changed.
 //! May call: `dev::virtio::net`, `sched` (thread, wait queues), `time`,
 //! `arch` (random seed, IRQ lines), `task::files` (the readiness wake-up).
 
+pub mod local;
+pub mod socket;
 pub mod sockets;
 
 use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
@@ -116,11 +120,36 @@ pub fn generation() -> u64 {
     GENERATION.load(Ordering::Acquire)
 }
 
+/// Advances [`generation`] (the in-kernel transports changed something).
+pub fn bump_generation() {
+    GENERATION.fetch_add(1, Ordering::AcqRel);
+}
+
+/// True for addresses the kernel's loopback path serves: 127/8 and the
+/// interface's own address.
+pub fn is_local_ip(ip: core::net::Ipv4Addr) -> bool {
+    ip.is_loopback() || STACK.lock().as_ref().is_some_and(|s| s.is_own_address(ip))
+}
+
+/// The DNS server DHCP named (QEMU: 10.0.2.3), if any yet.
+pub fn dns_server() -> Option<core::net::Ipv4Addr> {
+    STACK.lock().as_ref().and_then(|s| s.config()).and_then(|c| c.dns)
+}
+
 /// The interface's addresses and counters (`None` without a card).
 pub fn info() -> Option<Info> {
     let guard = STACK.lock();
     let s = guard.as_ref()?;
     Some(Info { mac: s.device().mac(), mtu: 1500, config: s.config(), stats: s.device().stats() })
+}
+
+/// Runs `f` on the stack without polling it: for looking at state
+/// (readiness, addresses). A look must not poll, or it could consume an
+/// event whose wake-up a waiter checking that state would then miss.
+fn peek<R>(f: impl FnOnce(&mut Stack) -> R) -> Result<R, Errno> {
+    let mut guard = STACK.lock();
+    let stack = guard.as_mut().ok_or(Errno::ENETDOWN)?;
+    Ok(f(stack))
 }
 
 /// Runs `f` on the stack, then polls it so the effects go out at once;

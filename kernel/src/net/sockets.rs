@@ -3,13 +3,11 @@
 //! a handle closes the socket (a TCP connection finishes its goodbye in the
 //! background). The Linux socket syscalls keep these in their file objects.
 
-#![allow(dead_code)] // the Linux socket syscalls are the main users, still to come
-
 use core::net::{Ipv4Addr, SocketAddrV4};
 use errno::Errno;
 use netstack::{PingId, Readiness, Reply, Shutdown, TcpId, UdpId};
 
-use super::with;
+use super::{peek, with};
 
 /// A TCP socket (`socket(AF_INET, SOCK_STREAM)`); see `netstack::tcp`.
 #[derive(Debug)]
@@ -54,7 +52,17 @@ impl Tcp {
     }
 
     pub fn readiness(&self) -> Readiness {
-        with(|s| s.tcp_readiness(self.0)).unwrap_or(Readiness { hangup: true, error: true, ..Readiness::default() })
+        peek(|s| s.tcp_readiness(self.0)).unwrap_or(Readiness { hangup: true, error: true, ..Readiness::default() })
+    }
+
+    /// Bytes waiting to be read (FIONREAD).
+    pub fn available(&self) -> usize {
+        peek(|s| s.tcp_available(self.0)).unwrap_or(0)
+    }
+
+    /// Neither listening nor connected.
+    pub fn is_fresh(&self) -> bool {
+        peek(|s| s.tcp_is_fresh(self.0)).unwrap_or(false)
     }
 
     /// `SO_ERROR`.
@@ -63,11 +71,11 @@ impl Tcp {
     }
 
     pub fn local_addr(&self) -> Result<SocketAddrV4, Errno> {
-        with(|s| s.tcp_local_addr(self.0))?
+        peek(|s| s.tcp_local_addr(self.0))?
     }
 
     pub fn peer_addr(&self) -> Result<SocketAddrV4, Errno> {
-        with(|s| s.tcp_peer_addr(self.0))?
+        peek(|s| s.tcp_peer_addr(self.0))?
     }
 
     pub fn set_nodelay(&self, nodelay: bool) -> Result<(), Errno> {
@@ -98,6 +106,10 @@ impl Udp {
         with(|s| s.udp_connect(self.0, peer))?
     }
 
+    pub fn disconnect(&self) -> Result<(), Errno> {
+        with(|s| s.udp_disconnect(self.0))?
+    }
+
     /// `to == None` sends to the connected peer.
     pub fn send_to(&self, data: &[u8], to: Option<SocketAddrV4>) -> Result<usize, Errno> {
         with(|s| s.udp_send_to(self.0, data, to))?
@@ -107,16 +119,17 @@ impl Udp {
         with(|s| s.udp_recv_from(self.0, buf))?
     }
 
+    /// Length of the next datagram (FIONREAD).
+    pub fn next_len(&self) -> usize {
+        peek(|s| s.udp_next_len(self.0)).unwrap_or(0)
+    }
+
     pub fn readiness(&self) -> Readiness {
-        with(|s| s.udp_readiness(self.0)).unwrap_or(Readiness { hangup: true, error: true, ..Readiness::default() })
+        peek(|s| s.udp_readiness(self.0)).unwrap_or(Readiness { hangup: true, error: true, ..Readiness::default() })
     }
 
     pub fn local_addr(&self) -> Result<SocketAddrV4, Errno> {
-        with(|s| s.udp_local_addr(self.0))?
-    }
-
-    pub fn peer_addr(&self) -> Result<SocketAddrV4, Errno> {
-        with(|s| s.udp_peer_addr(self.0))?
+        peek(|s| s.udp_local_addr(self.0))?
     }
 }
 

@@ -19,6 +19,10 @@ pub enum Node {
     Path(Location),
     /// One end of a pipe.
     Pipe(super::pipe::PipeEnd),
+    /// A socket (`net::socket`).
+    Socket(crate::net::socket::Socket),
+    /// An epoll instance (`abi::linux::epoll`).
+    Epoll(crate::abi::Epoll),
 }
 
 pub struct OpenFile {
@@ -205,6 +209,8 @@ impl OpenFile {
             Node::Console => alloc::string::String::from("/dev/console"),
             Node::Path(loc) => loc.path(),
             Node::Pipe(end) => alloc::format!("pipe:[{}]", (Arc::as_ptr(&end.pipe) as u64 >> 4) & 0xffff_ffff),
+            Node::Socket(s) => alloc::format!("socket:[{}]", s.id()),
+            Node::Epoll(_) => alloc::string::String::from("anon_inode:[eventpoll]"),
         }
     }
 }

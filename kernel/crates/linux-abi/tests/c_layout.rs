@@ -360,3 +360,40 @@ fn ioctl_names() -> Vec<(&'static str, u32)> {
     assert!(names.len() > 50);
     names
 }
+
+#[test]
+fn socket_layouts_and_constants() {
+    let mut c = Checks::new();
+    layout!(c, SockaddrUn, "struct sockaddr_un" { sun_family, sun_path });
+    layout!(c, Msghdr, "struct msghdr" { msg_name, msg_namelen, msg_iov, msg_iovlen, msg_control, msg_controllen, msg_flags });
+    layout!(c, Mmsghdr, "struct mmsghdr" { msg_hdr, msg_len });
+    layout!(c, Cmsghdr, "struct cmsghdr" { cmsg_len, cmsg_level, cmsg_type });
+    layout!(c, Linger, "struct linger" { l_onoff, l_linger });
+    layout!(c, Ucred, "struct ucred" { pid, uid, gid });
+    consts!(c,
+        AF_UNIX => "AF_UNIX", AF_INET => "AF_INET", AF_INET6 => "AF_INET6", AF_NETLINK => "AF_NETLINK",
+        SOCK_STREAM => "SOCK_STREAM", SOCK_DGRAM => "SOCK_DGRAM", SOCK_RAW => "SOCK_RAW",
+        SOCK_SEQPACKET => "SOCK_SEQPACKET", SOCK_NONBLOCK => "SOCK_NONBLOCK", SOCK_CLOEXEC => "SOCK_CLOEXEC",
+        SOL_SOCKET => "SOL_SOCKET", IPPROTO_TCP => "IPPROTO_TCP", IPPROTO_UDP => "IPPROTO_UDP",
+        IPPROTO_IPV6 => "IPPROTO_IPV6",
+        SO_REUSEADDR => "SO_REUSEADDR", SO_TYPE => "SO_TYPE", SO_ERROR => "SO_ERROR",
+        SO_BROADCAST => "SO_BROADCAST", SO_SNDBUF => "SO_SNDBUF", SO_RCVBUF => "SO_RCVBUF",
+        SO_KEEPALIVE => "SO_KEEPALIVE", SO_LINGER => "SO_LINGER", SO_REUSEPORT => "SO_REUSEPORT",
+        SO_PASSCRED => "SO_PASSCRED", SO_PEERCRED => "SO_PEERCRED", SO_RCVTIMEO => "SO_RCVTIMEO",
+        SO_SNDTIMEO => "SO_SNDTIMEO", SO_ACCEPTCONN => "SO_ACCEPTCONN", SO_PROTOCOL => "SO_PROTOCOL",
+        SO_DOMAIN => "SO_DOMAIN", TCP_NODELAY => "TCP_NODELAY", TCP_MAXSEG => "TCP_MAXSEG",
+        TCP_CORK => "TCP_CORK", TCP_KEEPIDLE => "TCP_KEEPIDLE", TCP_KEEPINTVL => "TCP_KEEPINTVL",
+        TCP_KEEPCNT => "TCP_KEEPCNT", TCP_DEFER_ACCEPT => "TCP_DEFER_ACCEPT", TCP_QUICKACK => "TCP_QUICKACK",
+        MSG_OOB => "MSG_OOB", MSG_PEEK => "MSG_PEEK", MSG_CTRUNC => "MSG_CTRUNC", MSG_TRUNC => "MSG_TRUNC",
+        MSG_DONTWAIT => "MSG_DONTWAIT", MSG_EOR => "MSG_EOR", MSG_WAITALL => "MSG_WAITALL",
+        MSG_NOSIGNAL => "MSG_NOSIGNAL", MSG_MORE => "MSG_MORE", MSG_CMSG_CLOEXEC => "MSG_CMSG_CLOEXEC",
+        SHUT_RD => "SHUT_RD", SHUT_WR => "SHUT_WR", SHUT_RDWR => "SHUT_RDWR",
+        SCM_RIGHTS => "SCM_RIGHTS", SCM_CREDENTIALS => "SCM_CREDENTIALS", UNIX_PATH_MAX => "sizeof(((struct sockaddr_un *)0)->sun_path)",
+    );
+    compare(
+        "sockets",
+        "#define _GNU_SOURCE\n#include <sys/socket.h>\n#include <sys/un.h>\n#include <netinet/in.h>\n\
+         #include <netinet/tcp.h>\n",
+        c,
+    );
+}

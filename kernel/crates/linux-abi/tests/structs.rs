@@ -211,3 +211,48 @@ proptest! {
         let _ = args.buffer(i, (i + 1) % 8);
     }
 }
+
+#[test]
+fn socket_addresses_decode_like_linux() {
+    let sin = SockaddrIn::new([10, 0, 2, 2], 80).to_bytes();
+    assert_eq!(SocketAddress::decode(&sin), Ok(SocketAddress::Inet([10, 0, 2, 2], 80)));
+    // Short, overlong, unknown family.
+    assert_eq!(SocketAddress::decode(&sin[..15]), Err(Errno::EINVAL));
+    assert_eq!(SocketAddress::decode(&[0u8; 129]), Err(Errno::EINVAL));
+    assert_eq!(SocketAddress::decode(&[1]), Err(Errno::EINVAL));
+    assert_eq!(SocketAddress::decode(&[99, 0, 0, 0]), Err(Errno::EAFNOSUPPORT));
+    assert_eq!(SocketAddress::decode(&[10, 0, 0, 0]), Ok(SocketAddress::Inet6));
+    // AF_UNIX: path up to its NUL or the length, abstract, unnamed.
+    let mut un = vec![1u8, 0];
+    un.extend_from_slice(b"/dev/log\0garbage");
+    assert_eq!(SocketAddress::decode(&un), Ok(SocketAddress::Unix(UnixName::Path(b"/dev/log".to_vec()))));
+    assert_eq!(SocketAddress::decode(&un[..6]), Ok(SocketAddress::Unix(UnixName::Path(b"/dev".to_vec()))));
+    assert_eq!(SocketAddress::decode(&[1, 0, 0, b'x', b'y']), Ok(SocketAddress::Unix(UnixName::Abstract(b"xy".to_vec()))));
+    assert_eq!(SocketAddress::decode(&[1, 0]), Ok(SocketAddress::Unix(UnixName::Unnamed)));
+    let mut long = vec![b'x'; 111];
+    long[..2].copy_from_slice(&[1, 0]);
+    assert_eq!(SocketAddress::decode(&long), Err(Errno::EINVAL));
+}
+
+#[test]
+fn socket_addresses_encode_with_linux_lengths() {
+    assert_eq!(SocketAddress::Inet([127, 0, 0, 1], 8080).encode(), SockaddrIn::new([127, 0, 0, 1], 8080).to_bytes().to_vec());
+    assert_eq!(SocketAddress::Unix(UnixName::Unnamed).encode(), vec![1, 0]);
+    assert_eq!(SocketAddress::Unix(UnixName::Path(b"/s".to_vec())).encode(), vec![1, 0, b'/', b's', 0]);
+    assert_eq!(SocketAddress::Unix(UnixName::Abstract(b"a".to_vec())).encode(), vec![1, 0, 0, b'a']);
+    for addr in [SocketAddress::Inet([1, 2, 3, 4], 5), SocketAddress::Unix(UnixName::Path(b"/tmp/x".to_vec()))] {
+        assert_eq!(SocketAddress::decode(&addr.encode()), Ok(addr));
+    }
+}
+
+#[test]
+fn msghdr_layout() {
+    let m = Msghdr { msg_name: 1, msg_namelen: 2, msg_iov: 3, msg_iovlen: 4, msg_control: 5, msg_controllen: 6, msg_flags: 7 };
+    let b = m.to_bytes();
+    assert_eq!(&b[8..12], &2u32.to_le_bytes());
+    assert_eq!(&b[16..24], &3u64.to_le_bytes());
+    assert_eq!(&b[48..52], &7i32.to_le_bytes());
+    let mm = Mmsghdr { msg_hdr: m, msg_len: 9 };
+    assert_eq!(&mm.to_bytes()[56..60], &9u32.to_le_bytes());
+    assert_eq!(Mmsghdr::from_bytes(&mm.to_bytes()), Ok(mm));
+}

@@ -166,6 +166,12 @@ impl<D: Device> Stack<D> {
         (self.clock)()
     }
 
+    /// True for the interface's own address (traffic to it stays in the
+    /// host: the kernel's loopback path).
+    pub fn is_own_address(&self, ip: Ipv4Addr) -> bool {
+        self.config.map(|c| c.address) == Some(ip)
+    }
+
     /// One round: frames in and out, timers, DHCP, socket housekeeping. True
     /// if some socket's state may have changed (wake the waiters).
     pub fn poll(&mut self) -> bool {
@@ -225,9 +231,11 @@ impl<D: Device> Stack<D> {
         self.config = config;
     }
 
-    /// Checks a local address for `bind`: 0.0.0.0 or the interface's own.
+    /// Checks a local address for `bind`: 0.0.0.0, the interface's own, or
+    /// loopback (127/8: only the kernel's loopback path reaches it, but the
+    /// port is claimed here all the same).
     fn check_local(&self, ip: Ipv4Addr) -> Result<(), Errno> {
-        if ip.is_unspecified() || self.config.map(|c| c.address) == Some(ip) {
+        if ip.is_unspecified() || ip.is_loopback() || self.is_own_address(ip) {
             Ok(())
         } else {
             Err(Errno::EADDRNOTAVAIL)

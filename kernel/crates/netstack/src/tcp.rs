@@ -440,6 +440,19 @@ impl<D: Device> Stack<D> {
         }
     }
 
+    /// Bytes received and not yet read: FIONREAD.
+    pub fn tcp_available(&mut self, id: TcpId) -> usize {
+        match self.tcp.get(id).map(|ep| &ep.kind) {
+            Ok(Kind::Stream(st)) if !st.read_shut => self.sockets.get::<Socket>(st.handle).recv_queue(),
+            _ => 0,
+        }
+    }
+
+    /// True for a socket that neither listens nor connected (fresh or bound).
+    pub fn tcp_is_fresh(&mut self, id: TcpId) -> bool {
+        self.tcp.get(id).is_ok_and(|ep| matches!(ep.kind, Kind::Fresh))
+    }
+
     /// `SO_ERROR`: the pending error, cleared.
     pub fn tcp_take_error(&mut self, id: TcpId) -> Option<Errno> {
         self.tcp.get(id).ok()?.error.take()

@@ -99,6 +99,13 @@ impl<D: Device> Stack<D> {
         Ok(())
     }
 
+    /// `connect(AF_UNSPEC)`: forgets the default peer (the port stays bound).
+    pub fn udp_disconnect(&mut self, id: UdpId) -> Result<(), Errno> {
+        let ep = self.udp.endpoints.get_mut(&id.0).ok_or(Errno::EBADF)?;
+        ep.peer = None;
+        Ok(())
+    }
+
     /// `sendto` (or `send` with `to == None` on a connected socket): the whole
     /// datagram is queued, or `EAGAIN` if it does not fit now.
     pub fn udp_send_to(&mut self, id: UdpId, data: &[u8], to: Option<SocketAddrV4>) -> Result<usize, Errno> {
@@ -140,6 +147,13 @@ impl<D: Device> Stack<D> {
                 return Ok((n, from));
             }
         }
+    }
+
+    /// Length of the next queued datagram (0 if none): FIONREAD.
+    pub fn udp_next_len(&mut self, id: UdpId) -> usize {
+        let Ok(ep) = self.udp_get(id) else { return 0 };
+        let handle = ep.handle;
+        self.sockets.get_mut::<Socket>(handle).peek().map_or(0, |(payload, _)| payload.len())
     }
 
     pub fn udp_readiness(&self, id: UdpId) -> Readiness {

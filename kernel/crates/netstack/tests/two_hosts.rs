@@ -337,6 +337,28 @@ fn udp_datagrams_and_connected_filtering() {
     let (len, from) = n.client.udp_recv_from(c, &mut buf).unwrap();
     assert_eq!((&buf[..len], from), (&b"answer"[..], SocketAddrV4::new(SERVER, 53)));
     assert_eq!(n.client.udp_recv_from(c, &mut buf), Err(Errno::EAGAIN));
+
+    // connect(AF_UNSPEC) forgets the peer: strangers are heard again.
+    n.client.udp_disconnect(c).unwrap();
+    assert_eq!(n.client.udp_send_to(c, b"q", None), Err(Errno::EDESTADDRREQ));
+    n.server.udp_send_to(other, b"stranger", Some(SocketAddrV4::new(CLIENT, from_port))).unwrap();
+    n.run(10);
+    let (len, _) = n.client.udp_recv_from(c, &mut buf).unwrap();
+    assert_eq!(&buf[..len], b"stranger");
+}
+
+#[test]
+fn loopback_and_own_addresses_can_be_bound() {
+    let mut n = net();
+    let t = n.server.tcp_open();
+    n.server.tcp_bind(t, SocketAddrV4::new(Ipv4Addr::LOCALHOST, 8080)).unwrap();
+    assert_eq!(n.server.tcp_local_addr(t), Ok(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 8080)));
+    let u = n.server.udp_open();
+    n.server.udp_bind(u, SocketAddrV4::new(Ipv4Addr::new(127, 0, 0, 53), 53)).unwrap();
+    assert!(n.server.is_own_address(SERVER) && !n.server.is_own_address(CLIENT));
+    // The port is the same table: 0.0.0.0:8080 is taken.
+    let t2 = n.server.tcp_open();
+    assert_eq!(n.server.tcp_bind(t2, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 8080)), Err(Errno::EADDRINUSE));
 }
 
 #[test]

@@ -48,6 +48,8 @@ fn key_of(file: &OpenFile) -> Result<Key, Errno> {
         }
         Node::Pipe(end) => Ok((u64::MAX, Arc::as_ptr(&end.pipe) as u64)),
         Node::Console => Ok((u64::MAX - 1, 0)),
+        Node::Socket(s) => Ok((u64::MAX - 2, s.id())),
+        Node::Epoll(ep) => Ok((u64::MAX - 3, ep as *const _ as u64)),
     }
 }
 

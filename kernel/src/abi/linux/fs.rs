@@ -39,7 +39,7 @@ pub(super) fn base(p: &Task, dirfd: u64) -> Result<Location, Errno> {
     }
     match &p.files.get(dirfd)?.node {
         Node::Path(loc) if loc.metadata()?.is_dir() => Ok(loc.clone()),
-        Node::Path(_) | Node::Console | Node::Pipe(_) => Err(Errno::ENOTDIR),
+        Node::Path(_) | Node::Console | Node::Pipe(_) | Node::Socket(_) | Node::Epoll(_) => Err(Errno::ENOTDIR),
     }
 }
 
@@ -56,7 +56,7 @@ pub(super) fn at_location(p: &Task, dirfd: u64, path: &str, flags: u64) -> Resul
         }
         return match &p.files.get(dirfd as i32 as i64)?.node {
             Node::Path(loc) => Ok(loc.clone()),
-            Node::Console | Node::Pipe(_) => Err(Errno::EPERM),
+            Node::Console | Node::Pipe(_) | Node::Socket(_) | Node::Epoll(_) => Err(Errno::EPERM),
         };
     }
     let start = base(p, dirfd)?;
@@ -73,7 +73,7 @@ pub(super) fn fd_location(p: &Task, fd: u64) -> Result<Location, Errno> {
     }
     match &file.node {
         Node::Path(loc) => Ok(loc.clone()),
-        Node::Console | Node::Pipe(_) => Err(Errno::EPERM),
+        Node::Console | Node::Pipe(_) | Node::Socket(_) | Node::Epoll(_) => Err(Errno::EPERM),
     }
 }
 
@@ -172,6 +172,7 @@ pub(super) fn stat_fd(p: &Task, fd: i64) -> Result<structs::Stat, Errno> {
         Node::Console => Ok(console_stat()),
         Node::Path(loc) => Ok(encode_stat(&loc.stat()?)),
         Node::Pipe(end) => Ok(pipe_stat(end)),
+        node @ (Node::Socket(_) | Node::Epoll(_)) => Ok(super::socket::anon_stat(node)),
     }
 }
 
@@ -274,7 +275,7 @@ pub fn fchdir(p: &mut Task, a: [u64; 6]) -> SysResult {
             let loc = loc.clone();
             set_cwd(p, loc)
         }
-        Node::Console | Node::Pipe(_) => Err(Errno::ENOTDIR),
+        Node::Console | Node::Pipe(_) | Node::Socket(_) | Node::Epoll(_) => Err(Errno::ENOTDIR),
     }
 }
 
@@ -372,7 +373,7 @@ pub fn ftruncate(p: &mut Task, a: [u64; 6]) -> SysResult {
     }
     match &file.node {
         Node::Path(loc) => loc.truncate(i64::try_from(a[1]).map_err(|_| Errno::EINVAL)? as u64).map(|_| 0),
-        Node::Console | Node::Pipe(_) => Err(Errno::EINVAL),
+        Node::Console | Node::Pipe(_) | Node::Socket(_) | Node::Epoll(_) => Err(Errno::EINVAL),
     }
 }
 

@@ -102,6 +102,8 @@ pub fn fstatfs(p: &mut Task, a: [u64; 6]) -> SysResult {
         Node::Path(loc) => encode_statfs(&loc.statfs()?, loc.stat()?.dev),
         Node::Pipe(_) => pseudo_statfs(structs::PIPEFS_MAGIC),
         Node::Console => pseudo_statfs(structs::DEVPTS_SUPER_MAGIC),
+        Node::Socket(_) => pseudo_statfs(0x534f_434b),  // SOCKFS_MAGIC
+        Node::Epoll(_) => pseudo_statfs(0x0904_1934), // ANON_INODE_FS_MAGIC
     };
     p.space.copy_out(a[1], &out.to_bytes())?;
     Ok(0)

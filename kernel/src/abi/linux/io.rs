@@ -25,6 +25,8 @@ pub(super) fn read_file(file: &OpenFile, buf: &mut [u8], offset: Option<u64>) ->
     match &file.node {
         Node::Console => crate::console::terminal::read(buf, nonblocking(file)),
         Node::Pipe(end) => end.pipe.read(buf, nonblocking(file)),
+        Node::Socket(s) => super::socket::read(s, buf, nonblocking(file)),
+        Node::Epoll(_) => Err(Errno::EINVAL),
         Node::Path(loc) => {
             if loc.metadata()?.is_dir() {
                 return Err(Errno::EISDIR);
@@ -51,6 +53,8 @@ pub(super) fn write_file(file: &OpenFile, data: &[u8], offset: Option<u64>) -> R
     match &file.node {
         Node::Console => Ok(crate::console::terminal::write(data)),
         Node::Pipe(end) => end.pipe.write(data, nonblocking(file)),
+        Node::Socket(s) => super::socket::write(s, data, nonblocking(file)),
+        Node::Epoll(_) => Err(Errno::EINVAL),
         Node::Path(loc) => {
             let dev = loc.inode().device();
             let mut pos = file.offset.lock();
@@ -189,6 +193,14 @@ pub fn ioctl(p: &mut Task, a: [u64; 6]) -> SysResult {
     const FIONCLEX: u64 = 0x5450;
     let fd = a[0] as i32 as i64;
     let file = p.files.get(fd)?;
+    if let Node::Socket(s) = &file.node {
+        return super::socket::ioctl(p, &file, s, a);
+    }
+    const FIONREAD: u64 = 0x541b;
+    if let (Node::Pipe(end), FIONREAD) = (&file.node, a[1]) {
+        p.space.copy_out(a[2], &(end.pipe.available() as u32).to_le_bytes())?;
+        return Ok(0);
+    }
     match a[1] {
         FIONBIO => {
             let mut on = [0u8; 4];
@@ -258,6 +270,8 @@ pub fn ready_events(file: &OpenFile, events: u16) -> u16 {
     match &file.node {
         Node::Console => (events & POLLOUT) | if crate::console::terminal::readable() { events & POLLIN } else { 0 },
         Node::Path(_) => events & (POLLIN | POLLOUT),
+        Node::Socket(s) => super::socket::poll_events(s, events),
+        Node::Epoll(ep) => ep.poll_events(events),
         Node::Pipe(end) => {
             let (r, w, hup) = end.pipe.poll(end.write);
             let mut out = 0;

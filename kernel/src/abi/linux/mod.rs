@@ -3,6 +3,7 @@
 //! `Result<usize, Errno>`.
 
 mod attr;
+mod epoll;
 mod flock;
 mod fs;
 mod fsinfo;
@@ -13,7 +14,10 @@ mod misc;
 mod process;
 mod select;
 mod sendfile;
+mod socket;
 mod sync;
+
+pub use epoll::Epoll;
 
 use core::sync::atomic::{AtomicU64, Ordering};
 use errno::Errno;
@@ -64,6 +68,21 @@ pub fn dispatch(p: &mut Task, frame: &mut TrapFrame) -> Outcome {
         35 => process::nanosleep(p, a),
         39 => Ok(p.pid() as usize),
         40 => sendfile::sendfile(p, a),
+        41 => socket::socket(p, a),
+        42 => socket::connect(p, a),
+        43 => socket::accept(p, a),
+        44 => socket::sendto(p, a),
+        45 => socket::recvfrom(p, a),
+        46 => socket::sendmsg(p, a),
+        47 => socket::recvmsg(p, a),
+        48 => socket::shutdown(p, a),
+        49 => socket::bind(p, a),
+        50 => socket::listen(p, a),
+        51 => socket::getsockname(p, a),
+        52 => socket::getpeername(p, a),
+        53 => socket::socketpair(p, a),
+        54 => socket::setsockopt(p, a),
+        55 => socket::getsockopt(p, a),
         56 => process::clone(p, frame, a),
         57 => process::fork(p, frame),
         58 => process::vfork(p, frame),
@@ -132,12 +151,15 @@ pub fn dispatch(p: &mut Task, frame: &mut TrapFrame) -> Outcome {
         200 => process::tgkill(p, None, a[0] as u32, a[1]),
         201 => misc::time(p, a),
         202 => process::futex(p, a),
+        213 => epoll::epoll_create(p, a),
         217 => fs::getdents64(p, a),
         218 => misc::set_tid_address(p, a),
         221 => sync::fadvise64(p, a),
         228 => misc::clock_gettime(p, a),
         230 => process::clock_nanosleep(p, a),
         231 => return Outcome::ExitGroup((a[0] & 0xff) as i32),
+        232 => epoll::epoll_wait(p, a),
+        233 => epoll::epoll_ctl(p, a),
         234 => process::tgkill(p, Some(a[0] as u32), a[1] as u32, a[2]),
         235 => attr::utimes(p, a),
         247 => process::waitid(p, a),
@@ -158,15 +180,21 @@ pub fn dispatch(p: &mut Task, frame: &mut TrapFrame) -> Outcome {
         271 => io::ppoll(p, a),
         273 => misc::set_robust_list(p, a),
         280 => attr::utimensat(p, a),
+        281 => epoll::epoll_pwait(p, a),
+        288 => socket::accept4(p, a),
+        291 => epoll::epoll_create1(p, a),
         292 => fs::dup3(p, a[0], a[1], a[2]),
         293 => process::pipe2(p, a),
+        299 => socket::recvmmsg(p, a),
         302 => misc::prlimit64(p, a),
         306 => sync::syncfs(p, a),
+        307 => socket::sendmmsg(p, a),
         316 => fs::renameat2(p, a[0], a[1], a[2], a[3], a[4]),
         318 => misc::getrandom(p, a),
         332 => fsinfo::statx(p, a),
         435 => process::clone3(p, frame, a),
         439 => fs::faccessat(p, a[0], a[1], a[2], a[3]),
+        441 => epoll::epoll_pwait2(p, a),
         452 => attr::fchmodat2(p, a),
         _ => Err(unimplemented(nr)),
     };

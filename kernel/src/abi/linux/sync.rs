@@ -31,7 +31,7 @@ pub fn fsync(p: &mut Task, a: [u64; 6]) -> SysResult {
             crate::fs::sync_all();
             Ok(0)
         }
-        Node::Pipe(_) | Node::Console => Err(Errno::EINVAL),
+        Node::Pipe(_) | Node::Console | Node::Socket(_) | Node::Epoll(_) => Err(Errno::EINVAL),
     }
 }
 
