@@ -34,6 +34,8 @@ fn hwcap() -> u64 {
 
 /// A loaded program, ready to enter.
 pub struct Image {
+    /// The executable's path with symlinks resolved (/proc/<pid>/exe).
+    pub exe: String,
     pub space: AddressSpace,
     pub entry: u64,
     pub rsp: u64,
@@ -83,7 +85,7 @@ pub fn load(
 ) -> KResult<Image> {
     let mut path = String::from(path);
     let mut argv: Vec<String> = argv.to_vec();
-    let mut data = read_executable(vfs, cwd, cred, &path)?;
+    let (mut data, mut exe) = read_executable(vfs, cwd, cred, &path)?;
     for depth in 0..=MAX_SCRIPT_DEPTH {
         let Some((interp, arg)) = elf::parse_shebang(&data) else { break };
         if depth == MAX_SCRIPT_DEPTH {
@@ -96,7 +98,7 @@ pub fn load(
         new_argv.extend(argv.iter().skip(1).cloned());
         argv = new_argv;
         path = interp;
-        data = read_executable(vfs, cwd, cred, &path)?;
+        (data, exe) = read_executable(vfs, cwd, cred, &path)?;
     }
     let file = ElfFile::parse(&data).map_err(|_| Errno::ENOEXEC)?;
     let plan = file.load_plan(bias_for(&file, PIE_BASE)).map_err(|_| Errno::ENOEXEC)?;
@@ -106,7 +108,7 @@ pub fn load(
     let mut entry = plan.entry;
     let mut interp_base = 0;
     if let Some(interp_path) = file.interpreter() {
-        let interp_data = read_executable(vfs, cwd, cred, interp_path).map_err(|e| {
+        let (interp_data, _) = read_executable(vfs, cwd, cred, interp_path).map_err(|e| {
             log::warn!("{path}: interpreter {interp_path}: {e}");
             if e == Errno::ENOENT { Errno::ENOENT } else { Errno::ELIBBAD }
         })?;
@@ -134,16 +136,16 @@ pub fn load(
         return Err(Errno::E2BIG);
     }
     space.load(stack.rsp, &stack.bytes)?;
-    Ok(Image { space, entry, rsp: stack.rsp, brk: plan.brk })
+    Ok(Image { exe, space, entry, rsp: stack.rsp, brk: plan.brk })
 }
 
-fn read_executable(vfs: &Arc<Vfs>, cwd: &vfs::Location, cred: &vfs::Cred, path: &str) -> KResult<Vec<u8>> {
+fn read_executable(vfs: &Arc<Vfs>, cwd: &vfs::Location, cred: &vfs::Cred, path: &str) -> KResult<(Vec<u8>, String)> {
     let loc = vfs.resolve_as(cred, cwd, path, true)?;
     let meta = loc.metadata()?;
     if meta.kind != vfs::FileKind::Regular || meta.perm & 0o111 == 0 {
         return Err(Errno::EACCES);
     }
-    vfs.read_file(cred, cwd, path)
+    Ok((vfs.read_file(cred, cwd, path)?, loc.path()))
 }
 
 /// execve: replaces the running program of `t` (frame included).
@@ -178,7 +180,7 @@ pub fn execve(t: &mut Task, frame: &mut TrapFrame, path: &str, argv: &[String], 
     *p.name.lock() = name.clone();
     *crate::sched::current().name.lock() = name;
     *p.cmdline.lock() = argv.to_vec();
-    *p.exe.lock() = String::from(path);
+    *p.exe.lock() = image.exe.clone();
     *frame = TrapFrame::user(image.entry, image.rsp);
     if p.vfork_pending.swap(false, Ordering::AcqRel) {
         p.state_event.wake_all();

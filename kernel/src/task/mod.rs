@@ -261,7 +261,7 @@ pub fn spawn(s: Spawn<'_>) -> Result<Arc<Process>, errno::Errno> {
     let name = exec::comm_of(s.path);
     let proc = new_process(&s.ns, s.container.clone(), &name, None, None, signal::Dispositions::default())?;
     *proc.cmdline.lock() = s.argv.to_vec();
-    *proc.exe.lock() = String::from(s.path);
+    *proc.exe.lock() = image.exe.clone();
     let space = Arc::new(mm::Mm::new(image.space, image.brk));
     *proc.mm.lock() = Arc::downgrade(&space);
     let files = Arc::new(files::Files::new(s.files));

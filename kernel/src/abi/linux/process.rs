@@ -181,6 +181,11 @@ pub fn kill(p: &mut Task, a: [u64; 6]) -> SysResult {
         }
         signal::send_to_process_info(t, sig, info);
     }
+    // Let the woken targets act before the sender goes on, as wake-up
+    // preemption does on Linux (a killed child is gone when kill returns).
+    if sig != 0 && targets.iter().any(|t| !Arc::ptr_eq(t, &p.proc)) {
+        sched::yield_now();
+    }
     Ok(0)
 }
 
