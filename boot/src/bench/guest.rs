@@ -1,12 +1,17 @@
 //! Booting one system for a benchmark run and typing commands into its shell.
 //!
-//! Both systems boot from `QemuConfig` with the same flags and the same data disk;
-//! Linux only swaps the Cyrius boot drive for `-kernel`/`-initrd` (see `linux`).
+//! Both systems boot from `QemuConfig` with the same flags, the same data disk and
+//! the same port forward (a free host port -> guest port `WEB_PORT`); Linux only
+//! swaps the Cyrius boot drive for `-kernel`/`-initrd` (see `linux`).
+//! Each boot runs its first container right away: Linux's /init runs the echo
+//! bundle; on Cyrius the harness types `oci-runtime run` of the busybox image as
+//! soon as the prompt shows (the image is not in the cache yet).
 //! `Machine` panics (with the console transcript) on a timeout or a dead guest;
 //! `with_booted` turns that into an `Err` so one bad boot spoils only its samples.
 
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::net::TcpListener;
 use std::path::Path;
 use std::time::Duration;
 
@@ -45,13 +50,19 @@ impl fmt::Display for System {
     }
 }
 
-/// Seconds from QEMU's start to the boot milestones, read off the console.
-#[derive(Clone, Copy, Debug)]
+/// The guest port busybox httpd listens on for the HTTP rows.
+pub const WEB_PORT: u16 = 8080;
+
+/// The boot milestones, read off the console.
+#[derive(Clone, Debug)]
 pub struct BootTimes {
-    /// Cyrius: the shell prompt; Linux: the marker the init script prints first.
+    /// Seconds from QEMU's start to the shell prompt (Cyrius) or the marker
+    /// the init script prints first (Linux).
     pub ready: f64,
-    /// Linux: the first output of the container the init script runs.
-    pub first_container: Option<f64>,
+    /// Seconds from QEMU's start to the first container's output.
+    pub first_container: f64,
+    /// The first container run of the boot, timed inside the guest (seconds).
+    pub first_run: Result<f64, String>,
 }
 
 /// A booted system at its shell prompt.
@@ -59,6 +70,10 @@ pub struct Guest {
     machine: Machine,
     system: System,
     pub boot: BootTimes,
+    /// The host port forwarded to the guest's `WEB_PORT`.
+    pub web_port: u16,
+    /// Whether the HTTP rows' server was started (and how that went).
+    pub web: Option<Result<(), String>>,
 }
 
 impl Guest {
@@ -78,14 +93,24 @@ impl Guest {
 }
 
 fn boot(system: System, disk: &Path, linux_images: Option<&LinuxImages>) -> Result<Guest, String> {
-    let config = QemuConfig { data_disk: Some(disk.to_path_buf()), ..QemuConfig::default() };
+    let web_port = free_port()?;
+    let config = QemuConfig { data_disk: Some(disk.to_path_buf()), publish: vec![(web_port, WEB_PORT)], ..QemuConfig::default() };
     let seconds = |m: &Machine| m.elapsed().as_secs_f64();
-    match system {
+    let (machine, boot) = match system {
         System::Cyrius => {
             let mut machine = Machine::spawn(config.command());
             machine.wait_for(machine::PROMPT, BOOT_TIMEOUT);
-            let boot = BootTimes { ready: seconds(&machine), first_container: None };
-            Ok(Guest { machine, system, boot })
+            let ready = seconds(&machine);
+            let id = "first";
+            machine.send(format!("time oci-runtime run --image busybox {id} echo {}\r", linux::CONTAINER_OUTPUT).as_bytes());
+            machine.wait_for("\n", BOOT_TIMEOUT); // the echo of the line
+            machine.wait_for(linux::CONTAINER_OUTPUT, BOOT_TIMEOUT);
+            let first_container = seconds(&machine);
+            let first_run = super::workloads::real_seconds(&machine.wait_for(machine::PROMPT, BOOT_TIMEOUT));
+            machine.send(format!("oci-runtime delete {id}\r").as_bytes());
+            machine.wait_for("\n", BOOT_TIMEOUT);
+            machine.wait_for(machine::PROMPT, BOOT_TIMEOUT);
+            (machine, BootTimes { ready, first_container, first_run })
         }
         System::Linux => {
             let images = linux_images.ok_or("the Linux guest was not built")?;
@@ -93,11 +118,18 @@ fn boot(system: System, disk: &Path, linux_images: Option<&LinuxImages>) -> Resu
             machine.wait_for(linux::INIT_MARKER, BOOT_TIMEOUT);
             let ready = seconds(&machine);
             machine.wait_for(linux::CONTAINER_OUTPUT, BOOT_TIMEOUT);
-            let first_container = Some(seconds(&machine));
-            machine.wait_for(linux::PROMPT, BOOT_TIMEOUT);
-            Ok(Guest { machine, system, boot: BootTimes { ready, first_container } })
+            let first_container = seconds(&machine);
+            let first_run = super::workloads::real_seconds(&machine.wait_for(linux::PROMPT, BOOT_TIMEOUT));
+            (machine, BootTimes { ready, first_container, first_run })
         }
-    }
+    };
+    Ok(Guest { machine, system, boot, web_port, web: None })
+}
+
+/// A TCP port free on the host now (bound, then released for QEMU to take).
+fn free_port() -> Result<u16, String> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free host port: {e}"))?;
+    listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
 }
 
 /// Boots `system`, hands it to `f`, and ends the machine. A panic inside (a

@@ -7,17 +7,19 @@
 //! Invariants: every workload cell is either samples, an explicit "n/a" with its
 //! reason (a feature Cyrius lacks yet, or no Linux guest), or an error; a failing
 //! boot never aborts the others. Timings come from inside the guest (Cyrius' shell
-//! `time`, the Linux guest's `benchtool`) except the boot metrics, which count from
-//! QEMU's start.
+//! `time`, and the same static `benchtool` binary on both systems) except the boot
+//! metrics, which count from QEMU's start, and the HTTP rows, which a client on
+//! the host times through QEMU's port forward.
 //! Depends on: `machine` (serial console driver), `qemu`, `datadisk`, and
 //! `scripts/linux-guest` (which builds the Linux kernel + initramfs from .debs).
 //!
 //! Modules: `options` (what to run), `guest` (booting a system, typing commands),
 //! `linux` (building the Linux guest), `workloads` (one small function each; add
-//! a row by adding a `Workload`), `stats` (median/min/max), `report` (table, CSV,
-//! SVG). Entry points: `run` (the whole harness) and `Report::write_files`.
+//! a row by adding a `Workload`), `http` (the host's HTTP client for the
+//! busybox httpd rows), `stats` (median/min/max), `report` (table, CSV, SVG). Entry points: `run` (the whole harness) and `Report::write_files`.
 
 pub mod guest;
+pub mod http;
 pub mod linux;
 pub mod options;
 pub mod report;
@@ -38,11 +40,16 @@ pub const BIG_FILE: &str = "file16m";
 const BIG_FILE_BYTES: usize = 16 * 1024 * 1024;
 const DISK_MIB: u64 = 64;
 
-/// The bench data disk (FAT32, 64 MiB, holding `BIG_FILE`, the OCI images and `benchtool`), made once with the
-/// independent FAT tools; both systems open it in snapshot mode.
+/// The bench data disk (FAT32, 64 MiB, holding `BIG_FILE`, the OCI images,
+/// `benchtool` and `bin/busybox`), made once with the independent FAT tools;
+/// both systems open it in snapshot mode.
 pub fn data_disk() -> Result<PathBuf, String> {
-    // The name carries a version: bump it when the contents change.
-    let image = crate::paths::build_dir().join("bench-data-v3.img");
+    let tool = crate::paths::repo_root().join("scripts/linux-guest-benchtool.c");
+    let source = std::fs::read(&tool).map_err(|e| format!("{}: {e}", tool.display()))?;
+    // The name carries a version (bump it when the contents change) and a hash
+    // of benchtool's source, so editing it makes a new disk.
+    let hash = source.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
+    let image = crate::paths::build_dir().join(format!("bench-data-v4-{hash:016x}.img"));
     if image.exists() {
         return Ok(image);
     }
@@ -53,17 +60,20 @@ pub fn data_disk() -> Result<PathBuf, String> {
     std::fs::write(dir.join(BIG_FILE), data).map_err(|e| e.to_string())?;
     // The OCI images, for the container workloads.
     datadisk::build_images(&dir)?;
-    // The Linux guest's static benchtool, so both systems run the same binary.
-    let tool = crate::paths::repo_root().join("scripts/linux-guest-benchtool.c");
-    let built = std::process::Command::new("cc")
-        .args(["-static", "-O2", "-o"])
+    // The Linux guest's static benchtool, built as scripts/linux-guest builds
+    // it (musl-gcc), so both systems run the same binary.
+    let built = std::process::Command::new("musl-gcc")
+        .args(["-static", "-O2", "-Wall", "-o"])
         .arg(dir.join("benchtool"))
         .arg(&tool)
         .status()
-        .map_err(|e| format!("cc: {e}"))?;
+        .map_err(|e| format!("musl-gcc: {e} (run `scripts/setup`)"))?;
     if !built.success() {
         return Err(format!("building {} failed", tool.display()));
     }
+    // The busybox the fork+exec row runs on both systems (the image's busybox).
+    std::fs::create_dir_all(dir.join("bin")).map_err(|e| e.to_string())?;
+    std::fs::copy("/bin/busybox", dir.join("bin/busybox")).map_err(|e| format!("/bin/busybox: {e} (run `scripts/setup`)"))?;
     let private = image.with_extension(format!("{}.img", std::process::id()));
     let made = datadisk::build_fat32(&private, DISK_MIB, "CYRBENCH", Some(&dir))
         .and_then(|_| std::fs::rename(&private, &image).map_err(|e| e.to_string()));

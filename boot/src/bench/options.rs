@@ -23,6 +23,18 @@ pub struct Options {
     pub spawn_rounds: u64,
     /// MiB pushed through the pipe per sample.
     pub pipe_mib: u64,
+    /// One-byte round trips between two processes per sample.
+    pub pingpong_rounds: u64,
+    /// Runnable processes in the scheduler rows.
+    pub crowd: u64,
+    /// sched_yield calls per process per sample (with `crowd` processes).
+    pub yields_per_process: u64,
+    /// Busy-loop iterations shared by 1 and by `crowd` processes.
+    pub spin_iters: u64,
+    /// How long the host sends sequential HTTP GETs per sample.
+    pub http_seconds: f64,
+    /// Size of the file the HTTP download row fetches.
+    pub download_mib: u64,
 }
 
 impl Options {
@@ -33,12 +45,29 @@ impl Options {
             getpid_calls: 1_000_000,
             spawn_rounds: 100,
             pipe_mib: 64,
+            pingpong_rounds: 20_000,
+            crowd: 100,
+            yields_per_process: 200,
+            spin_iters: 200_000_000,
+            http_seconds: 3.0,
+            download_mib: 32,
         }
     }
 
     /// One boot per system, small loops: for `cargo test`.
     pub fn quick() -> Options {
-        Options { runs: 1, getpid_calls: 100_000, spawn_rounds: 20, pipe_mib: 16, ..Options::full() }
+        Options {
+            runs: 1,
+            getpid_calls: 100_000,
+            spawn_rounds: 20,
+            pipe_mib: 16,
+            pingpong_rounds: 5_000,
+            yields_per_process: 50,
+            spin_iters: 50_000_000,
+            http_seconds: 1.0,
+            download_mib: 8,
+            ..Options::full()
+        }
     }
 
     /// Parses the command line; `Ok(None)` means `--help`.

@@ -69,7 +69,8 @@ fn value(v: f64, unit: Unit) -> String {
     match unit {
         Unit::Seconds => format!("{v:.3}"),
         Unit::Micros if v < 10.0 => format!("{v:.3}"),
-        Unit::Micros | Unit::MibPerSecond => format!("{v:.1}"),
+        Unit::Micros | Unit::MibPerSecond | Unit::RequestsPerSecond => format!("{v:.1}"),
+        Unit::Ratio => format!("{v:.2}"),
     }
 }
 

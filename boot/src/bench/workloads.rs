@@ -2,21 +2,29 @@
 //! cannot run it yet says why (`Err(reason)`), and the report shows "n/a".
 //! To add a workload: write its functions and add a `Workload` to `all`.
 
-use super::guest::{Guest, System};
+use std::time::Duration;
+
+use super::guest::{Guest, System, WEB_PORT};
+use super::http;
 use super::options::Options;
 use super::BIG_FILE;
 
 /// Measures one sample inside a booted guest.
 pub type Measure = fn(&mut Guest, &Options) -> Result<f64, String>;
 
-const FIRST_OUTPUT_TODO: &str = "not measured yet";
-const NO_PROCESSES: &str = "no processes yet";
+/// The small page of the HTTP requests row.
+const PAGE: &str = "hello from busybox httpd\n";
+/// The busybox binary both systems fork+exec (copied from the data disk to /tmp).
+const BUSYBOX: &str = "/tmp/busybox";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unit {
     Seconds,
     Micros,
     MibPerSecond,
+    RequestsPerSecond,
+    /// A quotient of two timings of the same system.
+    Ratio,
 }
 
 impl Unit {
@@ -25,11 +33,13 @@ impl Unit {
             Unit::Seconds => "s",
             Unit::Micros => "us",
             Unit::MibPerSecond => "MiB/s",
+            Unit::RequestsPerSecond => "req/s",
+            Unit::Ratio => "x",
         }
     }
 
     pub fn higher_is_better(self) -> bool {
-        self == Unit::MibPerSecond
+        matches!(self, Unit::MibPerSecond | Unit::RequestsPerSecond)
     }
 }
 
@@ -53,20 +63,22 @@ impl Workload {
 /// Every workload, in report order (also the order they run in within a boot).
 pub fn all() -> Vec<Workload> {
     use Unit::*;
+    let w = |name, unit, cyrius: Measure, linux: Measure| Workload { name, unit, cyrius: Ok(cyrius), linux: Ok(linux) };
     vec![
-        Workload { name: "QEMU start -> prompt / init", unit: Seconds, cyrius: Ok(boot_ready), linux: Ok(boot_ready) },
-        Workload {
-            name: "QEMU start -> first container output",
-            unit: Seconds,
-            cyrius: Err(FIRST_OUTPUT_TODO),
-            linux: Ok(linux_first_container),
-        },
-        Workload { name: "runc run echo (create, output, delete)", unit: Seconds, cyrius: Ok(cyrius_run_echo), linux: Ok(linux_runc_run) },
-        Workload { name: "read 16 MiB, virtio-blk FAT32", unit: Seconds, cyrius: Ok(cyrius_read_disk), linux: Ok(linux_read_disk) },
-        Workload { name: "read 16 MiB, tmpfs", unit: Seconds, cyrius: Ok(cyrius_read_tmpfs), linux: Ok(linux_read_tmpfs) },
-        Workload { name: "fork+exec+wait /bin/true", unit: Micros, cyrius: Err(NO_PROCESSES), linux: Ok(linux_spawn) },
-        Workload { name: "getpid round trip", unit: Micros, cyrius: Ok(cyrius_getpid), linux: Ok(linux_getpid) },
-        Workload { name: "pipe throughput", unit: MibPerSecond, cyrius: Err(NO_PROCESSES), linux: Ok(linux_pipe) },
+        w("QEMU start -> prompt / init", Seconds, boot_ready, boot_ready),
+        w("QEMU start -> first container output", Seconds, first_container, first_container),
+        w("container run echo, first of the boot (Cyrius: image not cached)", Seconds, first_run, first_run),
+        w("container run echo, repeated (Cyrius: cached image)", Seconds, cyrius_run_echo, linux_runc_run),
+        w("read 16 MiB, virtio-blk FAT32", Seconds, cyrius_read_disk, linux_read_disk),
+        w("read 16 MiB, tmpfs", Seconds, cyrius_read_tmpfs, linux_read_tmpfs),
+        w("fork+exec+wait busybox true", Micros, spawn, spawn),
+        w("getpid round trip", Micros, getpid, getpid),
+        w("pipe throughput", MibPerSecond, pipe, pipe),
+        w("context switch: pipe ping-pong round trip", Micros, pingpong, pingpong),
+        w("sched_yield with 100 runnable processes", Micros, sched_yield, sched_yield),
+        w("busy loop split over 100 processes / 1 process", Ratio, spin, spin),
+        w("HTTP/1.0 GET small file (busybox httpd, host client)", RequestsPerSecond, http_requests, http_requests),
+        w("HTTP download (busybox httpd -> host)", MibPerSecond, http_download, http_download),
     ]
 }
 
@@ -76,8 +88,52 @@ fn boot_ready(g: &mut Guest, _: &Options) -> Result<f64, String> {
     Ok(g.boot.ready)
 }
 
-fn linux_first_container(g: &mut Guest, _: &Options) -> Result<f64, String> {
-    g.boot.first_container.ok_or_else(|| "no container output at boot".into())
+fn first_container(g: &mut Guest, _: &Options) -> Result<f64, String> {
+    Ok(g.boot.first_container)
+}
+
+fn first_run(g: &mut Guest, _: &Options) -> Result<f64, String> {
+    g.boot.first_run.clone()
+}
+
+// ---- the same static benchtool on both systems ----
+
+/// Runs `benchtool ARGS` on `g`'s system: Cyrius runs the data disk's copy with
+/// the shell's `run`, Linux the identical build in its initramfs.
+fn benchtool(g: &mut Guest, args: &str) -> Result<String, String> {
+    let line = match g.system() {
+        System::Cyrius => format!("run /mnt/benchtool {args}"),
+        System::Linux => format!("benchtool {args}"),
+    };
+    checked(g.run(&line))
+}
+
+fn spawn(g: &mut Guest, o: &Options) -> Result<f64, String> {
+    checked(g.run(&format!("cp /mnt/bin/busybox {BUSYBOX}")))?;
+    per_op_micros(&benchtool(g, &format!("spawn {} {BUSYBOX} true", o.spawn_rounds))?)
+}
+
+fn getpid(g: &mut Guest, o: &Options) -> Result<f64, String> {
+    per_op_micros(&benchtool(g, &format!("getpid {}", o.getpid_calls))?)
+}
+
+fn pipe(g: &mut Guest, o: &Options) -> Result<f64, String> {
+    number_after(&benchtool(g, &format!("pipe {}", o.pipe_mib))?, "throughput ", " MiB/s")
+}
+
+fn pingpong(g: &mut Guest, o: &Options) -> Result<f64, String> {
+    per_op_micros(&benchtool(g, &format!("pingpong {}", o.pingpong_rounds))?)
+}
+
+fn sched_yield(g: &mut Guest, o: &Options) -> Result<f64, String> {
+    per_op_micros(&benchtool(g, &format!("yield {} {}", o.crowd, o.yields_per_process))?)
+}
+
+/// The same busy-loop work done by `crowd` processes over done by one.
+fn spin(g: &mut Guest, o: &Options) -> Result<f64, String> {
+    let one = real_seconds(&benchtool(g, &format!("spin 1 {}", o.spin_iters))?)?;
+    let many = real_seconds(&benchtool(g, &format!("spin {} {}", o.crowd, o.spin_iters))?)?;
+    Ok(many / one)
 }
 
 // ---- Cyrius: the shell's `time` prefix ----
@@ -93,6 +149,7 @@ fn cyrius_read_tmpfs(g: &mut Guest, _: &Options) -> Result<f64, String> {
 
 /// `oci-runtime run` of an echo container from the busybox image, then delete:
 /// the same work as `runc run` of the echo bundle (create, output, delete).
+/// The boot already ran one, so the image is in the cache.
 fn cyrius_run_echo(g: &mut Guest, _: &Options) -> Result<f64, String> {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
@@ -104,11 +161,6 @@ fn cyrius_run_echo(g: &mut Guest, _: &Options) -> Result<f64, String> {
     let seconds = real_seconds(&out)?;
     checked(g.run(&format!("oci-runtime delete {id}")))?;
     Ok(seconds)
-}
-
-/// The same static `benchtool` as in the Linux guest, run from the data disk.
-fn cyrius_getpid(g: &mut Guest, o: &Options) -> Result<f64, String> {
-    per_op_micros(&checked(g.run(&format!("run /mnt/benchtool getpid {}", o.getpid_calls)))?)
 }
 
 // ---- Linux: the guest's `benchtool` (scripts/linux-guest-benchtool.c) ----
@@ -131,17 +183,60 @@ fn linux_read_tmpfs(g: &mut Guest, _: &Options) -> Result<f64, String> {
     real_seconds(&g.run(&format!("benchtool time dd if=/tmp/{BIG_FILE} of=/dev/null bs=1M")))
 }
 
-fn linux_spawn(g: &mut Guest, o: &Options) -> Result<f64, String> {
-    per_op_micros(&g.run(&format!("benchtool spawn {} /bin/true", o.spawn_rounds)))
+// ---- HTTP: busybox httpd in a container, a client on the host ----
+
+/// Starts busybox httpd (port `WEB_PORT`, serving /www: `index.html` = `PAGE`
+/// and `big` = `download_mib` MiB of zeros) in a container, once per boot, and
+/// waits until the host gets the page through the port forward.
+/// Cyrius: `oci-runtime run -d` of the busybox image; the container writes
+/// its own files. Linux: the files go into the bundle's rootfs, then `runc run`
+/// of /bundle-web (the same busybox, in the guest's network namespace).
+fn start_web(g: &mut Guest, o: &Options) -> Result<(), String> {
+    if let Some(done) = &g.web {
+        return done.clone();
+    }
+    let fill = |root: &str| {
+        format!(
+            "mkdir -p {root}/www && printf '{}' > {root}/www/index.html && head -c {} /dev/zero > {root}/www/big",
+            PAGE.replace('\n', "\\n"),
+            o.download_mib * 1024 * 1024
+        )
+    };
+    let started = match g.system() {
+        System::Cyrius => wait_for_address(g).and_then(|_| {
+            let fill = fill("");
+            checked(g.run(&format!("oci-runtime run -d --image busybox web sh -c \"{fill} && exec httpd -f -p {WEB_PORT} -h /www\"")))
+        }),
+        System::Linux => checked(g.run(&fill("/bundle/rootfs")))
+            .and_then(|_| checked(g.run("runc run --no-pivot -b /bundle-web web > /tmp/web.log 2>&1 &"))),
+    };
+    let result = started.and_then(|_| http::wait_until_served(g.web_port, "/index.html", PAGE.as_bytes(), Duration::from_secs(60)));
+    g.web = Some(result.clone());
+    result
 }
 
-fn linux_getpid(g: &mut Guest, o: &Options) -> Result<f64, String> {
-    per_op_micros(&g.run(&format!("benchtool getpid {}", o.getpid_calls)))
+/// Cyrius gets its address by DHCP in the background; QEMU forwards to 10.0.2.15.
+fn wait_for_address(g: &mut Guest) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    loop {
+        if g.run("ifconfig").contains("inet 10.0.2.15") {
+            return Ok(());
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            return Err("no DHCP address after 30 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
-fn linux_pipe(g: &mut Guest, o: &Options) -> Result<f64, String> {
-    let out = checked(g.run(&format!("benchtool pipe {}", o.pipe_mib)))?;
-    number_after(&out, "throughput ", " MiB/s")
+fn http_requests(g: &mut Guest, o: &Options) -> Result<f64, String> {
+    start_web(g, o)?;
+    http::requests_per_second(g.web_port, "/index.html", PAGE.as_bytes(), o.http_seconds)
+}
+
+fn http_download(g: &mut Guest, o: &Options) -> Result<f64, String> {
+    start_web(g, o)?;
+    http::download(g.web_port, "/big", (o.download_mib * 1024 * 1024) as usize)
 }
 
 // ---- parsing what the guests print ----
@@ -168,7 +263,7 @@ fn number_after(out: &str, prefix: &str, suffix: &str) -> Result<f64, String> {
 }
 
 /// "real 1.234s" (Cyrius' `time`, and `benchtool time`) -> seconds.
-fn real_seconds(out: &str) -> Result<f64, String> {
+pub(super) fn real_seconds(out: &str) -> Result<f64, String> {
     let out = checked(out.to_string())?;
     number_after(&out, "real ", "s")
 }
