@@ -22,6 +22,7 @@ pub mod pipe;
 pub mod procfs;
 pub mod signal;
 pub mod sigframe;
+pub mod timer;
 
 use alloc::string::String;
 use alloc::sync::{Arc, Weak};
@@ -100,6 +101,8 @@ pub struct Process {
     /// The main thread's descriptors and working directory, for /proc.
     pub files: Mutex<Weak<files::Files>>,
     pub cwd: Mutex<String>,
+    /// ITIMER_REAL: (deadline tick, interval ticks).
+    pub itimer: Mutex<Option<(u64, u64)>>,
 }
 
 impl Process {
@@ -227,6 +230,7 @@ fn new_process(
         dead_ticks: AtomicU64::new(0),
         files: Mutex::new(Weak::new()),
         cwd: Mutex::new(String::from("/")),
+        itimer: Mutex::new(None),
     });
     ns.insert(vpid, &p);
     PROCS.lock().insert(pid, Arc::downgrade(&p));

@@ -26,15 +26,28 @@ pub fn clock_gettime(p: &mut Task, a: [u64; 6]) -> SysResult {
     const REALTIME_COARSE: u64 = 5;
     const MONOTONIC_COARSE: u64 = 6;
     const BOOTTIME: u64 = 7;
+    let ms_of = |ticks: u64| ticks * 1000 / u64::from(crate::time::HZ);
+    let split = |ms: u64| ((ms / 1000) as i64, ((ms % 1000) * 1_000_000) as u32);
     let (sec, nsec) = match a[0] {
         REALTIME | REALTIME_COARSE => crate::time::now(),
-        MONOTONIC | MONOTONIC_RAW | MONOTONIC_COARSE | BOOTTIME | PROCESS_CPUTIME | THREAD_CPUTIME => {
-            let ms = crate::time::uptime_ms();
-            ((ms / 1000) as i64, ((ms % 1000) * 1_000_000) as u32)
-        }
+        MONOTONIC | MONOTONIC_RAW | MONOTONIC_COARSE | BOOTTIME => split(crate::time::uptime_ms()),
+        PROCESS_CPUTIME => split(ms_of(p.proc.cpu_ticks())),
+        THREAD_CPUTIME => split(ms_of(crate::sched::current().ticks.load(core::sync::atomic::Ordering::Relaxed))),
         _ => return Err(Errno::EINVAL),
     };
     p.space.copy_out(a[1], &timespec(sec, nsec))?;
+    Ok(0)
+}
+
+/// clock_getres: every clock advances by the timer tick.
+pub fn clock_getres(p: &mut Task, a: [u64; 6]) -> SysResult {
+    if a[0] > 11 {
+        return Err(Errno::EINVAL);
+    }
+    if a[1] != 0 {
+        let ns = 1_000_000_000 / u64::from(crate::time::HZ);
+        p.space.copy_out(a[1], &timespec(0, ns as u32))?;
+    }
     Ok(0)
 }
 
