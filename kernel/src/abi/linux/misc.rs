@@ -8,7 +8,8 @@ use super::SysResult;
 use crate::task::Task;
 
 pub fn uname(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let u = structs::Utsname::new("Linux", "cyrius", "6.1.0-cyrius", "#1 Cyrius", "x86_64", "(none)");
+    let host = p.proc.uts.lock().clone();
+    let u = structs::Utsname::new("Linux", &host, "6.1.0-cyrius", "#1 Cyrius", "x86_64", "(none)");
     p.space.copy_out(a[0], &u.to_bytes())?;
     Ok(0)
 }
@@ -151,5 +152,20 @@ pub fn sysinfo(p: &mut Task, a: [u64; 6]) -> SysResult {
         ..structs::Sysinfo::default()
     };
     p.space.copy_out(a[0], &info.to_bytes())?;
+    Ok(0)
+}
+
+/// sethostname(name, len): changes the host name of the caller's UTS namespace.
+pub fn sethostname(p: &mut Task, a: [u64; 6]) -> SysResult {
+    if a[1] > 64 {
+        return Err(Errno::EINVAL);
+    }
+    if p.cred.uid != 0 {
+        return Err(Errno::EPERM);
+    }
+    let mut raw = alloc::vec![0u8; a[1] as usize];
+    p.space.copy_in(a[0], &mut raw)?;
+    let name = core::str::from_utf8(&raw).map_err(|_| Errno::EINVAL)?;
+    *p.proc.uts.lock() = alloc::string::String::from(name);
     Ok(0)
 }

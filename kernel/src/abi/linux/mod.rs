@@ -150,6 +150,7 @@ pub fn dispatch(p: &mut Task, frame: &mut TrapFrame) -> Outcome {
         138 => fsinfo::fstatfs(p, a),
         157 => process::prctl(p, a),
         158 => misc::arch_prctl(p, a),
+        170 => misc::sethostname(p, a),
         162 => sync::sync(p),
         186 => Ok(p.tid as usize),
         200 => process::tgkill(p, None, a[0] as u32, a[1]),
