@@ -187,15 +187,12 @@ const PROC: &[&str] = &[
     "exit_codes", "signaled", "ids", "sessions", "cow", "vfork", "exec", "exec_script", "wnohang",
     "echild", "reap_order", "waitid", "orphan", "many_children", "mmap_fork", "shared_offset",
     "wait_groups", "zombie", "spawn", "big_args",
+    "zombie_kill",
 ];
 const PROC_BROKEN: &[(&str, &str)] = &[
     (
         "mmap_shared",
         "MAP_SHARED|MAP_ANONYMOUS memory is copied on write by fork, so the parent never sees the child's writes: abi/linux/memory.rs mmap does not record MAP_SHARED and mm/user.rs AddressSpace::fork marks every page COW",
-    ),
-    (
-        "zombie_kill",
-        "kill(zombie, SIGTERM) fails with ESRCH, Linux returns 0: abi/linux/process.rs kill drops zombie targets unless sig == 0",
     ),
     (
         "orphaned_pgrp",
@@ -219,21 +216,9 @@ fn proc_known_broken() {
 const PIPES: &[&str] = &[
     "basic", "eof", "epipe", "nonblock", "dup2_exec", "poll", "pipeline", "atomic_writes",
     "vectored", "bulk",
+    "pipe_size", "fionread", "poll_hup",
 ];
-const PIPES_BROKEN: &[(&str, &str)] = &[
-    (
-        "pipe_size",
-        "fcntl F_GETPIPE_SZ / F_SETPIPE_SZ (1032 / 1031) give EINVAL: abi/linux/io.rs fcntl does not know them (the capacity is fixed in task/pipe.rs)",
-    ),
-    (
-        "fionread",
-        "ioctl(FIONREAD) on a pipe is ENOTTY: abi/linux/io.rs ioctl serves only the console; task/pipe.rs Pipe::available is not wired up",
-    ),
-    (
-        "poll_hup",
-        "a drained pipe without writers polls POLLIN|POLLHUP, Linux only POLLHUP: task/pipe.rs Pipe::poll counts writers == 0 as readable",
-    ),
-];
+const PIPES_BROKEN: &[(&str, &str)] = &[];
 
 #[test]
 fn pipes_match_linux() {
@@ -251,6 +236,7 @@ fn pipes_known_broken() {
 const SIGNALS: &[&str] = &[
     "registers", "mask", "resethand", "nodefer", "senders", "sigsuspend", "sigchld", "stop_cont",
     "nanosleep_eintr", "altstack", "ucontext",
+    "ignore_discards", "restart", "sigchld_info", "alarm", "sigtimedwait",
 ];
 const SIGNALS_BROKEN: &[(&str, &str)] = &[
     (
@@ -262,32 +248,12 @@ const SIGNALS_BROKEN: &[(&str, &str)] = &[
         "rt_sigqueueinfo (129) is ENOSYS",
     ),
     (
-        "ignore_discards",
-        "SIG_IGN discards only the process-wide pending bit (abi/linux/process.rs rt_sigaction), not one pending on the thread (raise = tgkill)",
-    ),
-    (
         "rt_queue",
         "real-time signals do not queue: pending sets are bitmasks (task/signal.rs), three raises give one delivery",
     ),
     (
-        "restart",
-        "SA_RESTART is ignored: read(pipe) and wait4 return EINTR after a handler; nothing restarts an interrupted call (sched/wait.rs Interrupted::Signal becomes EINTR in task/pipe.rs, task/exit.rs)",
-    ),
-    (
-        "sigchld_info",
-        "SIGCHLD siginfo has si_code 0, si_pid 0, si_status 0 (task/exit.rs finish sends a plain signal; sigframe.rs fills only si_signo); Linux: CLD_EXITED/CLD_KILLED, the child pid and status",
-    ),
-    (
-        "alarm",
-        "setitimer (38) is ENOSYS, and musl alarm() is setitimer: no SIGALRM",
-    ),
-    (
         "itimer",
         "setitimer (38) is ENOSYS",
-    ),
-    (
-        "sigtimedwait",
-        "rt_sigtimedwait (128) is ENOSYS (sigwait, sigtimedwait); the pending SIGUSR1 then kills the process when unblocked",
     ),
     (
         "faults",
@@ -311,17 +277,9 @@ fn signals_known_broken() {
 const THREADS: &[&str] = &[
     "create_join", "mutex", "condvar_signal", "cond_timedwait", "barrier_sem", "tls", "tids",
     "thread_signals", "blocking", "exit", "fork", "exec",
+    "exec_from_thread", "condvar_turns",
 ];
-const THREADS_BROKEN: &[(&str, &str)] = &[
-    (
-        "exec_from_thread",
-        "after execve from a thread other than the main one, gettid() != getpid(): task/exec.rs execve keeps the caller's tid; Linux (de_thread) gives it the thread-group leader's id",
-    ),
-    (
-        "condvar_turns",
-        "hangs: futex FUTEX_REQUEUE (op 3) is ENOSYS (abi/linux/process.rs futex); musl pthread_cond_wait requeues the next waiter onto the mutex after a broadcast, and on ENOSYS that waiter is never woken",
-    ),
-];
+const THREADS_BROKEN: &[(&str, &str)] = &[];
 
 #[test]
 fn threads_match_linux() {
@@ -338,17 +296,9 @@ fn threads_known_broken() {
 
 const TIMING: &[&str] = &[
     "monotonic", "realtime", "nanosleep", "clock_nanosleep", "cputime",
+    "getres", "cputime_sleep",
 ];
-const TIMING_BROKEN: &[(&str, &str)] = &[
-    (
-        "getres",
-        "clock_getres (229) is ENOSYS",
-    ),
-    (
-        "cputime_sleep",
-        "CLOCK_PROCESS_CPUTIME_ID and CLOCK_THREAD_CPUTIME_ID return the time since boot (abi/linux/misc.rs clock_gettime), so sleeping costs CPU time",
-    ),
-];
+const TIMING_BROKEN: &[(&str, &str)] = &[];
 
 #[test]
 fn timing_matches_linux() {

@@ -81,6 +81,7 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
     dev::virtio::net::probe();
     fs::init();
     console::terminal::init();
+    task::timer::init();
     if let Err(e) = task::procfs::mount(fs::host(), &task::pidns::host()) {
         log::error!("host fs: mount /proc: {e}");
     }

@@ -46,6 +46,8 @@ pub struct Container {
     pub init: Option<Arc<task::Process>>,
     /// CPU, memory and pids limits, enforced by the kernel.
     pub limits: super::limits::Limits,
+    /// Its UTS namespace's host name (spec.hostname, or the id).
+    pub uts: Arc<spin::Mutex<String>>,
 }
 
 impl Container {
@@ -130,6 +132,7 @@ pub fn create(id: &str, source: Source, command: Vec<String>) -> Result<(), Stri
         log::info!("container {id}: no /proc: {e}");
     }
     let (sec, nsec) = crate::time::now();
+    let hostname = if spec.hostname.is_empty() { id.to_string() } else { spec.hostname.clone() };
     let mut container = Container {
         id: id.to_string(),
         status: Status::Created,
@@ -141,6 +144,7 @@ pub fn create(id: &str, source: Source, command: Vec<String>) -> Result<(), Stri
         created: Timestamp::new(sec, nsec),
         exit: None,
         limits: super::limits::Limits::new(&pidns),
+        uts: Arc::new(spin::Mutex::new(hostname)),
         pidns,
         init: None,
     };
@@ -209,6 +213,7 @@ fn spawn_in(c: &Container, args: &[String], env: &[String], cwd: &str, attach: A
         umask: user.umask.map_or(0o022, |m| m & 0o777),
         cpu_group: c.limits.cpu_group,
         mem: Some(c.limits.mem.clone()),
+        uts: c.uts.clone(),
     })
     .map_err(|e| format!("exec {path}: {e}"))
 }

@@ -106,6 +106,17 @@ impl WaitQueue {
         woken
     }
 
+    /// Moves up to `n` waiters to `other` without waking them (FUTEX_REQUEUE).
+    pub fn requeue_to(&self, other: &WaitQueue, n: usize) -> usize {
+        let mut moved = 0;
+        while moved < n {
+            let Some(t) = self.waiters.lock().pop_front() else { break };
+            other.waiters.lock().push_back(t);
+            moved += 1;
+        }
+        moved
+    }
+
     pub fn has_waiters(&self) -> bool {
         !self.waiters.lock().is_empty()
     }

@@ -161,6 +161,15 @@ pub fn execve(t: &mut Task, frame: &mut TrapFrame, path: &str, argv: &[String], 
             crate::sched::wake(&other);
         }
     }
+    if t.tid != p.vpid {
+        // A non-leader thread that execs takes over the process's id (Linux's de_thread).
+        p.ns.remove(t.tid);
+        let me_thread = crate::sched::current();
+        let mut threads = p.threads.lock();
+        threads.retain(|(_, w)| w.upgrade().is_some_and(|x| x.id != me_thread.id));
+        threads.push((p.vpid, Arc::downgrade(&me_thread)));
+        t.tid = p.vpid;
+    }
     let space = Arc::new(super::mm::Mm::new(image.space, image.brk));
     space.activate();
     t.space = space;

@@ -72,3 +72,57 @@ pub fn wake(mm: &Arc<Mm>, addr: u64, n: usize) -> usize {
     let q = QUEUES.lock().get(&key(mm, addr)).cloned();
     q.map_or(0, |q| q.wake_n(n))
 }
+
+/// FUTEX_REQUEUE / FUTEX_CMP_REQUEUE: wakes `n_wake` waiters of `addr` and
+/// moves up to `n_requeue` others to wait on `addr2`. With `expected`, the
+/// word at `addr` must still hold it (EAGAIN otherwise). Returns how many
+/// were woken plus moved.
+pub fn requeue(mm: &Arc<Mm>, addr: u64, n_wake: usize, n_requeue: usize, addr2: u64, expected: Option<u32>) -> KResult<usize> {
+    if let Some(v) = expected {
+        if mm.read_u32(addr)? != v {
+            return Err(Errno::EAGAIN);
+        }
+    }
+    let Some(q) = QUEUES.lock().get(&key(mm, addr)).cloned() else { return Ok(0) };
+    let woken = q.wake_n(n_wake);
+    let moved = if n_requeue > 0 { q.requeue_to(&queue(key(mm, addr2)), n_requeue) } else { 0 };
+    Ok(woken + moved)
+}
+
+/// FUTEX_WAKE_OP: `*addr2 = op(*addr2)`, wake `n` on `addr`, and `n2` on
+/// `addr2` if the old value passes the comparison encoded in `encoded`.
+pub fn wake_op(mm: &Arc<Mm>, addr: u64, n: usize, addr2: u64, n2: usize, encoded: u32) -> KResult<usize> {
+    let op = (encoded >> 28) & 0x7;
+    let shift = encoded & (8 << 28) != 0;
+    let cmp = (encoded >> 24) & 0xf;
+    let mut oparg = (encoded >> 12) & 0xfff;
+    let cmparg = encoded & 0xfff;
+    if shift {
+        oparg = 1u32.checked_shl(oparg).unwrap_or(0);
+    }
+    let old = mm.read_u32(addr2)?;
+    let new = match op {
+        0 => oparg,
+        1 => old.wrapping_add(oparg),
+        2 => old | oparg,
+        3 => old & !oparg,
+        4 => old ^ oparg,
+        _ => return Err(Errno::ENOSYS),
+    };
+    mm.write_u32(addr2, new)?;
+    let (o, c) = (old as i32, cmparg as i32);
+    let pass = match cmp {
+        0 => o == c,
+        1 => o != c,
+        2 => o < c,
+        3 => o <= c,
+        4 => o > c,
+        5 => o >= c,
+        _ => return Err(Errno::ENOSYS),
+    };
+    let mut woken = wake(mm, addr, n);
+    if pass {
+        woken += wake(mm, addr2, n2);
+    }
+    Ok(woken)
+}

@@ -22,6 +22,7 @@ pub mod pipe;
 pub mod procfs;
 pub mod signal;
 pub mod sigframe;
+pub mod timer;
 
 use alloc::string::String;
 use alloc::sync::{Arc, Weak};
@@ -100,6 +101,10 @@ pub struct Process {
     /// The main thread's descriptors and working directory, for /proc.
     pub files: Mutex<Weak<files::Files>>,
     pub cwd: Mutex<String>,
+    /// ITIMER_REAL: (deadline tick, interval ticks).
+    pub itimer: Mutex<Option<(u64, u64)>>,
+    /// The host name its UTS namespace reports (shared by a container's processes).
+    pub uts: Arc<Mutex<String>>,
 }
 
 impl Process {
@@ -191,6 +196,7 @@ fn new_process(
     parent: Option<&Arc<Process>>,
     pgid_sid: Option<(u32, u32)>,
     signals: signal::Dispositions,
+    uts: &Arc<Mutex<String>>,
 ) -> Result<Arc<Process>, errno::Errno> {
     let pid = NEXT_PID.fetch_add(1, Ordering::Relaxed);
     let vpid = ns.alloc(pid)?;
@@ -227,6 +233,8 @@ fn new_process(
         dead_ticks: AtomicU64::new(0),
         files: Mutex::new(Weak::new()),
         cwd: Mutex::new(String::from("/")),
+        itimer: Mutex::new(None),
+        uts: uts.clone(),
     });
     ns.insert(vpid, &p);
     PROCS.lock().insert(pid, Arc::downgrade(&p));
@@ -251,6 +259,15 @@ pub struct Spawn<'a> {
     /// CPU group (sched) and memory limit of its container.
     pub cpu_group: u32,
     pub mem: Option<Arc<crate::mm::user::MemLimit>>,
+    /// Host name of its UTS namespace.
+    pub uts: Arc<Mutex<String>>,
+}
+
+static HOST_UTS: spin::Once<Arc<Mutex<String>>> = spin::Once::new();
+
+/// The host's UTS namespace (host name "cyrius").
+pub fn host_uts() -> Arc<Mutex<String>> {
+    HOST_UTS.call_once(|| Arc::new(Mutex::new(String::from("cyrius")))).clone()
 }
 
 /// Starts a program as a new kernel-owned process (the shell's `run`, a
@@ -259,7 +276,7 @@ pub fn spawn(s: Spawn<'_>) -> Result<Arc<Process>, errno::Errno> {
     let cred = s.cred.clone();
     let image = exec::load(s.path, s.argv, s.envp, &s.vfs, &s.cwd, &cred, s.mem.clone())?;
     let name = exec::comm_of(s.path);
-    let proc = new_process(&s.ns, s.container.clone(), &name, None, None, signal::Dispositions::default())?;
+    let proc = new_process(&s.ns, s.container.clone(), &name, None, None, signal::Dispositions::default(), &s.uts)?;
     *proc.cmdline.lock() = s.argv.to_vec();
     *proc.exe.lock() = image.exe.clone();
     let space = Arc::new(mm::Mm::new(image.space, image.brk));

@@ -20,6 +20,8 @@ struct State {
     data: VecDeque<u8>,
     readers: usize,
     writers: usize,
+    /// Bytes the pipe holds at most (F_SETPIPE_SZ).
+    capacity: usize,
 }
 
 pub struct Pipe {
@@ -53,7 +55,7 @@ impl Drop for PipeEnd {
 /// A new pipe: (read end, write end).
 pub fn new() -> (PipeEnd, PipeEnd) {
     let pipe = Arc::new(Pipe {
-        state: Mutex::new(State { data: VecDeque::new(), readers: 1, writers: 1 }),
+        state: Mutex::new(State { data: VecDeque::new(), readers: 1, writers: 1, capacity: CAPACITY }),
         readable: WaitQueue::new(),
         writable: WaitQueue::new(),
     });
@@ -114,7 +116,7 @@ impl Pipe {
                     if s.readers == 0 {
                         return Some(Err(Errno::EPIPE));
                     }
-                    let room = CAPACITY - s.data.len();
+                    let room = s.capacity.saturating_sub(s.data.len());
                     let want = data.len() - done;
                     if room == 0 || (atomic && room < want) {
                         return if nonblock { Some(Err(Errno::EAGAIN)) } else { None };
@@ -147,10 +149,33 @@ impl Pipe {
     pub fn poll(&self, write_end: bool) -> (bool, bool, bool) {
         let s = self.state.lock();
         if write_end {
-            (false, s.readers == 0 || s.data.len() < CAPACITY, s.readers == 0)
+            (false, s.readers == 0 || s.data.len() < s.capacity, s.readers == 0)
         } else {
-            (!s.data.is_empty() || s.writers == 0, false, s.writers == 0)
+            // A drained pipe without writers is POLLHUP only (as Linux).
+            (!s.data.is_empty(), false, s.writers == 0)
         }
+    }
+
+    /// F_GETPIPE_SZ.
+    pub fn capacity(&self) -> usize {
+        self.state.lock().capacity
+    }
+
+    /// F_SETPIPE_SZ: at least `size` (a power of two pages, up to 1 MiB as
+    /// Linux's pipe-max-size); EBUSY if the data would not fit.
+    pub fn set_capacity(&self, size: usize) -> KResult<usize> {
+        if size > 1024 * 1024 {
+            return Err(Errno::EPERM);
+        }
+        let size = size.max(4096).next_power_of_two();
+        let mut s = self.state.lock();
+        if s.data.len() > size {
+            return Err(Errno::EBUSY);
+        }
+        s.capacity = size;
+        drop(s);
+        self.writable.wake_all();
+        Ok(size)
     }
 
     /// Bytes waiting (FIONREAD).

@@ -229,6 +229,8 @@ pub fn fcntl(p: &mut Task, a: [u64; 6]) -> SysResult {
     const F_GETFL: u64 = 3;
     const F_SETFL: u64 = 4;
     const F_DUPFD_CLOEXEC: u64 = 1030;
+    const F_SETPIPE_SZ: u64 = 1031;
+    const F_GETPIPE_SZ: u64 = 1032;
     const FD_CLOEXEC: u64 = 1;
     /// The status flags F_SETFL may change (as Linux: O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME).
     const SETTABLE: u32 = 0o2000 | 0o4000 | 0o20000 | 0o40000 | 0o1000000;
@@ -243,6 +245,11 @@ pub fn fcntl(p: &mut Task, a: [u64; 6]) -> SysResult {
             p.files.insert(file, a[1] == F_DUPFD_CLOEXEC, min)
         }
         F_GETFD => Ok(usize::from(p.files.cloexec(fd)?)),
+        F_GETPIPE_SZ | F_SETPIPE_SZ => match &file.node {
+            Node::Pipe(end) if a[1] == F_GETPIPE_SZ => Ok(end.pipe.capacity()),
+            Node::Pipe(end) => end.pipe.set_capacity(a[2] as usize),
+            _ => Err(Errno::EBADF),
+        },
         F_SETFD => p.files.set_cloexec(fd, a[2] & FD_CLOEXEC != 0).map(|_| 0),
         F_GETFL => {
             let access = match (file.readable, file.writable) {

@@ -8,7 +8,8 @@ use super::SysResult;
 use crate::task::Task;
 
 pub fn uname(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let u = structs::Utsname::new("Linux", "cyrius", "6.1.0-cyrius", "#1 Cyrius", "x86_64", "(none)");
+    let host = p.proc.uts.lock().clone();
+    let u = structs::Utsname::new("Linux", &host, "6.1.0-cyrius", "#1 Cyrius", "x86_64", "(none)");
     p.space.copy_out(a[0], &u.to_bytes())?;
     Ok(0)
 }
@@ -26,15 +27,28 @@ pub fn clock_gettime(p: &mut Task, a: [u64; 6]) -> SysResult {
     const REALTIME_COARSE: u64 = 5;
     const MONOTONIC_COARSE: u64 = 6;
     const BOOTTIME: u64 = 7;
+    let ms_of = |ticks: u64| ticks * 1000 / u64::from(crate::time::HZ);
+    let split = |ms: u64| ((ms / 1000) as i64, ((ms % 1000) * 1_000_000) as u32);
     let (sec, nsec) = match a[0] {
         REALTIME | REALTIME_COARSE => crate::time::now(),
-        MONOTONIC | MONOTONIC_RAW | MONOTONIC_COARSE | BOOTTIME | PROCESS_CPUTIME | THREAD_CPUTIME => {
-            let ms = crate::time::uptime_ms();
-            ((ms / 1000) as i64, ((ms % 1000) * 1_000_000) as u32)
-        }
+        MONOTONIC | MONOTONIC_RAW | MONOTONIC_COARSE | BOOTTIME => split(crate::time::uptime_ms()),
+        PROCESS_CPUTIME => split(ms_of(p.proc.cpu_ticks())),
+        THREAD_CPUTIME => split(ms_of(crate::sched::current().ticks.load(core::sync::atomic::Ordering::Relaxed))),
         _ => return Err(Errno::EINVAL),
     };
     p.space.copy_out(a[1], &timespec(sec, nsec))?;
+    Ok(0)
+}
+
+/// clock_getres: every clock advances by the timer tick.
+pub fn clock_getres(p: &mut Task, a: [u64; 6]) -> SysResult {
+    if a[0] > 11 {
+        return Err(Errno::EINVAL);
+    }
+    if a[1] != 0 {
+        let ns = 1_000_000_000 / u64::from(crate::time::HZ);
+        p.space.copy_out(a[1], &timespec(0, ns as u32))?;
+    }
     Ok(0)
 }
 
@@ -138,5 +152,20 @@ pub fn sysinfo(p: &mut Task, a: [u64; 6]) -> SysResult {
         ..structs::Sysinfo::default()
     };
     p.space.copy_out(a[0], &info.to_bytes())?;
+    Ok(0)
+}
+
+/// sethostname(name, len): changes the host name of the caller's UTS namespace.
+pub fn sethostname(p: &mut Task, a: [u64; 6]) -> SysResult {
+    if a[1] > 64 {
+        return Err(Errno::EINVAL);
+    }
+    if p.cred.uid != 0 {
+        return Err(Errno::EPERM);
+    }
+    let mut raw = alloc::vec![0u8; a[1] as usize];
+    p.space.copy_in(a[0], &mut raw)?;
+    let name = core::str::from_utf8(&raw).map_err(|_| Errno::EINVAL)?;
+    *p.proc.uts.lock() = alloc::string::String::from(name);
     Ok(0)
 }

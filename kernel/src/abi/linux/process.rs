@@ -386,6 +386,9 @@ pub fn clock_nanosleep(p: &mut Task, a: [u64; 6]) -> SysResult {
 pub fn futex(p: &mut Task, a: [u64; 6]) -> SysResult {
     const FUTEX_WAIT: u64 = 0;
     const FUTEX_WAKE: u64 = 1;
+    const FUTEX_REQUEUE: u64 = 3;
+    const FUTEX_CMP_REQUEUE: u64 = 4;
+    const FUTEX_WAKE_OP: u64 = 5;
     const FUTEX_WAIT_BITSET: u64 = 9;
     const FUTEX_WAKE_BITSET: u64 = 10;
     const FUTEX_CLOCK_REALTIME: u64 = 256;
@@ -413,6 +416,9 @@ pub fn futex(p: &mut Task, a: [u64; 6]) -> SysResult {
             futex::wait(&p.space, addr, val as u32, deadline).map(|_| 0)
         }
         FUTEX_WAKE | FUTEX_WAKE_BITSET => Ok(futex::wake(&p.space, addr, val as usize)),
+        FUTEX_REQUEUE => futex::requeue(&p.space, addr, val as usize, timeout as usize, a[4], None),
+        FUTEX_CMP_REQUEUE => futex::requeue(&p.space, addr, val as usize, timeout as usize, a[4], Some(a[5] as u32)),
+        FUTEX_WAKE_OP => futex::wake_op(&p.space, addr, val as usize, a[4], timeout as usize, a[5] as u32),
         _ => Err(super::unimplemented_op("futex", op)),
     }
 }
@@ -556,5 +562,102 @@ pub fn prctl(p: &mut Task, a: [u64; 6]) -> SysResult {
             Ok(0)
         }
         op => Err(super::unimplemented_op("prctl", op)),
+    }
+}
+
+fn ticks_of_timeval(sec: i64, usec: i64) -> Result<u64, Errno> {
+    if sec < 0 || !(0..1_000_000).contains(&usec) {
+        return Err(Errno::EINVAL);
+    }
+    let us = (sec as u64).saturating_mul(1_000_000).saturating_add(usec as u64);
+    Ok(us.div_ceil(1_000_000 / u64::from(crate::time::HZ)))
+}
+
+fn timeval_of_ticks(ticks: u64) -> [u8; 16] {
+    let us = ticks * (1_000_000 / u64::from(crate::time::HZ));
+    let mut b = [0u8; 16];
+    b[0..8].copy_from_slice(&((us / 1_000_000) as i64).to_le_bytes());
+    b[8..16].copy_from_slice(&((us % 1_000_000) as i64).to_le_bytes());
+    b
+}
+
+/// alarm(seconds): SIGALRM after that long; returns the seconds left of the previous one.
+pub fn alarm(p: &mut Task, a: [u64; 6]) -> SysResult {
+    let secs = a[0] as u32 as u64;
+    let (left, _) = crate::task::timer::set(&p.proc, secs * u64::from(crate::time::HZ), 0);
+    Ok(left.div_ceil(u64::from(crate::time::HZ)) as usize)
+}
+
+const ITIMER_REAL: u64 = 0;
+
+/// setitimer(ITIMER_REAL, new, old). ITIMER_VIRTUAL/PROF are not offered.
+pub fn setitimer(p: &mut Task, a: [u64; 6]) -> SysResult {
+    if a[0] != ITIMER_REAL {
+        return Err(super::unimplemented_op("setitimer", a[0]));
+    }
+    let (value, interval) = if a[1] != 0 {
+        let mut raw = [0u8; 32];
+        p.space.copy_in(a[1], &mut raw)?;
+        let w = |i: usize| i64::from_le_bytes(raw[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
+        (ticks_of_timeval(w(2), w(3))?, ticks_of_timeval(w(0), w(1))?)
+    } else {
+        (0, 0)
+    };
+    let (left, old_interval) = crate::task::timer::set(&p.proc, value, interval);
+    if a[2] != 0 {
+        let mut out = [0u8; 32];
+        out[0..16].copy_from_slice(&timeval_of_ticks(old_interval));
+        out[16..32].copy_from_slice(&timeval_of_ticks(left));
+        p.space.copy_out(a[2], &out)?;
+    }
+    Ok(0)
+}
+
+pub fn getitimer(p: &mut Task, a: [u64; 6]) -> SysResult {
+    if a[0] != ITIMER_REAL {
+        return Err(super::unimplemented_op("getitimer", a[0]));
+    }
+    let (left, interval) = crate::task::timer::get(&p.proc);
+    let mut out = [0u8; 32];
+    out[0..16].copy_from_slice(&timeval_of_ticks(interval));
+    out[16..32].copy_from_slice(&timeval_of_ticks(left));
+    p.space.copy_out(a[1], &out)?;
+    Ok(0)
+}
+
+/// rt_sigtimedwait(set, info, timeout, size): takes a pending signal of
+/// `set` (normally blocked by the caller), waiting for one if needed. The
+/// set is unblocked during the wait, as Linux does.
+pub fn rt_sigtimedwait(p: &mut Task, a: [u64; 6]) -> SysResult {
+    if a[3] != 8 {
+        return Err(Errno::EINVAL);
+    }
+    let mut raw = [0u8; 8];
+    p.space.copy_in(a[0], &mut raw)?;
+    let set = u64::from_le_bytes(raw) & !UNBLOCKABLE;
+    let deadline = if a[2] != 0 { Some(crate::time::ticks() + ticks_from_timespec(p, a[2])?) } else { None };
+    let t = sched::current();
+    let old = t.sig_mask.load(Ordering::Acquire);
+    t.sig_mask.store(old & !set, Ordering::Release);
+    let q = sched::WaitQueue::new();
+    let r = q.wait_interruptible(|| signal::take_from_set(set), deadline);
+    t.sig_mask.store(old, Ordering::Release);
+    match r {
+        Ok((sig, info)) => {
+            if a[1] != 0 {
+                let mut si = [0u8; 128];
+                si[0..4].copy_from_slice(&(sig as i32).to_le_bytes());
+                si[8..12].copy_from_slice(&info.code.to_le_bytes());
+                si[16..20].copy_from_slice(&info.pid.to_le_bytes());
+                si[20..24].copy_from_slice(&info.uid.to_le_bytes());
+                if sig == signal::SIGCHLD {
+                    si[24..28].copy_from_slice(&info.status.to_le_bytes());
+                }
+                p.space.copy_out(a[1], &si)?;
+            }
+            Ok(sig as usize)
+        }
+        Err(sched::wait::Interrupted::TimedOut) => Err(Errno::EAGAIN),
+        Err(sched::wait::Interrupted::Signal) => Err(Errno::EINTR),
     }
 }

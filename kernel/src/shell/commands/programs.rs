@@ -38,6 +38,7 @@ pub fn run(s: &mut Session, args: &[String], _: &mut Out) -> CmdResult {
         umask: 0o022,
         cpu_group: 0,
         mem: None,
+        uts: task::host_uts(),
     })
     .map_err(|e| format!("{path}: {e}"))?;
     match crate::console::terminal::foreground(&process, || task::wait_exit(&process)) {
