@@ -67,8 +67,8 @@ pub fn all() -> Vec<Workload> {
     vec![
         w("QEMU start -> prompt / init", Seconds, boot_ready, boot_ready),
         w("QEMU start -> first container output", Seconds, first_container, first_container),
-        w("container run echo, first of the boot (Cyrius: image not cached)", Seconds, first_run, first_run),
-        w("container run echo, repeated (Cyrius: cached image)", Seconds, cyrius_run_echo, linux_runc_run),
+        w("container run echo, first of the boot", Seconds, first_run, first_run),
+        w("container run echo, repeated", Seconds, cyrius_run_echo, linux_runc_run),
         w("read 16 MiB, virtio-blk FAT32", Seconds, cyrius_read_disk, linux_read_disk),
         w("read 16 MiB, tmpfs", Seconds, cyrius_read_tmpfs, linux_read_tmpfs),
         w("fork+exec+wait busybox true", Micros, spawn, spawn),
@@ -76,9 +76,9 @@ pub fn all() -> Vec<Workload> {
         w("pipe throughput", MibPerSecond, pipe, pipe),
         w("context switch: pipe ping-pong round trip", Micros, pingpong, pingpong),
         w("sched_yield with 100 runnable processes", Micros, sched_yield, sched_yield),
-        w("busy loop split over 100 processes / 1 process", Ratio, spin, spin),
-        w("HTTP/1.0 GET small file (busybox httpd, host client)", RequestsPerSecond, http_requests, http_requests),
-        w("HTTP download (busybox httpd -> host)", MibPerSecond, http_download, http_download),
+        w("busy loop, 100 processes / 1 process", Ratio, spin, spin),
+        w("HTTP GET small file, sequential", RequestsPerSecond, http_requests, http_requests),
+        w("HTTP download, large file", MibPerSecond, http_download, http_download),
     ]
 }
 
@@ -133,6 +133,9 @@ fn sched_yield(g: &mut Guest, o: &Options) -> Result<f64, String> {
 fn spin(g: &mut Guest, o: &Options) -> Result<f64, String> {
     let one = real_seconds(&benchtool(g, &format!("spin 1 {}", o.spin_iters))?)?;
     let many = real_seconds(&benchtool(g, &format!("spin {} {}", o.crowd, o.spin_iters))?)?;
+    if one <= 0.0 {
+        return Err(format!("spin 1 {} took no measurable time: raise spin_iters", o.spin_iters));
+    }
     Ok(many / one)
 }
 
