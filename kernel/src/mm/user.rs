@@ -381,11 +381,6 @@ impl AddressSpace {
         self.pages.len()
     }
 
-    /// True if this is the active address space.
-    pub fn is_active(&self) -> bool {
-        Cr3::read().0 == self.l4
-    }
-
     /// The kernel address of user address `addr` if the page allows `write`.
     fn resolve(&self, addr: u64, write: bool) -> KResult<VirtAddr> {
         if addr >= USER_END {
