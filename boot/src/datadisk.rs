@@ -107,6 +107,34 @@ fn linux_test_programs() -> Vec<(String, Vec<u8>)> {
     programs
 }
 
+/// Builds the host-world programs of `userland/host` (no libc; their ELF
+/// header's OSABI byte 0xC7 makes the kernel serve them with its host
+/// OCI-verb table) into `bin/host/`.
+fn host_programs() -> Vec<(String, Vec<u8>)> {
+    let src = crate::paths::repo_root().join("userland").join("host");
+    let out_dir = crate::paths::build_dir().join("host-programs");
+    fs::create_dir_all(&out_dir).expect("make build/host-programs");
+    let mut programs = Vec::new();
+    let mut sources: Vec<PathBuf> = fs::read_dir(&src)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    sources.retain(|p| p.extension().is_some_and(|x| x == "c"));
+    sources.sort();
+    for c in sources {
+        let name = c.file_stem().and_then(|s| s.to_str()).unwrap_or("prog").to_string();
+        let bin = out_dir.join(&name);
+        let args = ["-static", "-nostdlib", "-ffreestanding", "-fno-stack-protector", "-fno-pie", "-no-pie", "-O1", "-o"];
+        if let Err(e) = run(Command::new("gcc").args(args).arg(&bin).arg(&c)) {
+            panic!("building {}: {e}", c.display());
+        }
+        let mut bytes = fs::read(&bin).expect("read built program");
+        bytes[7] = 0xc7; // EI_OSABI: a Cyrius host-world program
+        fs::write(&bin, &bytes).expect("mark host program");
+        programs.push((format!("bin/host/{name}"), bytes));
+    }
+    programs
+}
+
 /// A copy of an image layout whose config blob no longer matches its digest.
 fn tamper_copy(src: &Path, dst: &Path) {
     let copy = Command::new("cp").arg("-r").arg(src).arg(dst).status();
@@ -230,10 +258,12 @@ fn make_bundles(dir: &Path, layout: &Path, busybox: &Path) {
     assert!(made.is_ok_and(|s| s.success()), "making {} failed", tar.display());
 }
 
-/// FNV-1a over the names and contents of `userland/linux-tests`.
+/// FNV-1a over the names and contents of `userland/linux-tests` and `userland/host`.
 fn sources_hash() -> u64 {
-    let src = crate::paths::repo_root().join("userland").join("linux-tests");
-    let mut paths: Vec<PathBuf> = fs::read_dir(&src).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
+    let user = crate::paths::repo_root().join("userland");
+    let list = |dir: PathBuf| -> Vec<PathBuf> { fs::read_dir(dir).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default() };
+    let mut paths: Vec<PathBuf> = list(user.join("linux-tests"));
+    paths.extend(list(user.join("host")));
     paths.sort();
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in paths {
@@ -278,7 +308,7 @@ fn make_test_disk() -> PathBuf {
     let dir = crate::paths::build_dir().join(format!("test-data.{}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     let busybox = fs::read("/bin/busybox").unwrap_or_else(|e| panic!("/bin/busybox: {e} (run `scripts/setup`)"));
-    let extra = linux_test_programs().into_iter().chain([(String::from("bin/busybox"), busybox)]);
+    let extra = linux_test_programs().into_iter().chain(host_programs()).chain([(String::from("bin/busybox"), busybox)]);
     let files = test_files().into_iter().map(|(p, d)| (p.to_string(), d)).chain(extra);
     for (path, data) in files {
         let p = dir.join(path);

@@ -54,7 +54,7 @@ pub fn clone(t: &mut Task, frame: &TrapFrame, a: CloneArgs) -> KResult<usize> {
     } else {
         let parent = if f & CLONE_PARENT != 0 { me.parent() } else { Some(me.clone()) };
         let pg = (me.pgid.load(Ordering::Acquire), me.sid.load(Ordering::Acquire));
-        let child = new_process(&me.ns, me.container.clone(), &me.name.lock(), parent.as_ref(), Some(pg), me.signals.lock().clone(), &me.uts)?;
+        let child = new_process(&me.ns, me.container.clone(), &me.name.lock(), parent.as_ref(), Some(pg), me.signals.lock().clone(), &me.uts, me.abi)?;
         if parent.is_none() {
             child.autoreap.store(true, Ordering::Release);
         }
