@@ -374,6 +374,16 @@ fn interactive_busybox_shell_job_control_and_ctrl_c() {
     m.send(b"ps\r");
     let ps = m.wait_for("/ # ", long);
     m.assert(ps.lines().any(|l| l.trim_start().starts_with("1 ") && l.contains("sh")), &format!("ps: {ps:?}"));
+    // vi edits and saves a file (raw mode, escape sequences, redraw).
+    m.send(b"vi /tmp/notes\r");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    m.send(b"ihello from vi\x1b");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    m.send(b":wq\r");
+    m.wait_for("/ # ", long);
+    m.send(b"cat /tmp/notes\r");
+    let cat = m.wait_for("/ # ", long);
+    m.assert(cat.contains("hello from vi"), &format!("vi did not save: {cat:?}"));
     m.send(b"exit\r");
     m.wait_for(cyrius::machine::PROMPT, long);
     m.run_expect("echo back in the host shell", &["back in the host shell"]);
