@@ -135,6 +135,31 @@ fn host_programs() -> Vec<(String, Vec<u8>)> {
     programs
 }
 
+/// Dynamically linked musl programs of `userland/dynamic` (`bin/dyn/`), and
+/// musl's loader, which is also its libc (`lib/ld-musl-x86_64.so.1`).
+fn dynamic_programs() -> Vec<(String, Vec<u8>)> {
+    let src = crate::paths::repo_root().join("userland").join("dynamic");
+    let out_dir = crate::paths::build_dir().join("dynamic-programs");
+    fs::create_dir_all(&out_dir).expect("make build/dynamic-programs");
+    let mut programs = Vec::new();
+    let mut sources: Vec<PathBuf> = fs::read_dir(&src)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    sources.retain(|p| p.extension().is_some_and(|x| x == "c"));
+    sources.sort();
+    for c in sources {
+        let name = c.file_stem().and_then(|s| s.to_str()).unwrap_or("prog").to_string();
+        let bin = out_dir.join(&name);
+        if let Err(e) = run(Command::new("musl-gcc").args(["-O1", "-o"]).arg(&bin).arg(&c)) {
+            panic!("building {}: {e}", c.display());
+        }
+        programs.push((format!("bin/dyn/{name}"), fs::read(&bin).expect("read built program")));
+    }
+    let loader = fs::read("/lib/ld-musl-x86_64.so.1").expect("musl's loader (apt-get install musl)");
+    programs.push((String::from("lib/ld-musl-x86_64.so.1"), loader));
+    programs
+}
+
 /// A copy of an image layout whose config blob no longer matches its digest.
 fn tamper_copy(src: &Path, dst: &Path) {
     let copy = Command::new("cp").arg("-r").arg(src).arg(dst).status();
@@ -264,6 +289,7 @@ fn sources_hash() -> u64 {
     let list = |dir: PathBuf| -> Vec<PathBuf> { fs::read_dir(dir).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default() };
     let mut paths: Vec<PathBuf> = list(user.join("linux-tests"));
     paths.extend(list(user.join("host")));
+    paths.extend(list(user.join("dynamic")));
     paths.sort();
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in paths {
@@ -308,7 +334,7 @@ fn make_test_disk() -> PathBuf {
     let dir = crate::paths::build_dir().join(format!("test-data.{}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     let busybox = fs::read("/bin/busybox").unwrap_or_else(|e| panic!("/bin/busybox: {e} (run `scripts/setup`)"));
-    let extra = linux_test_programs().into_iter().chain(host_programs()).chain([(String::from("bin/busybox"), busybox)]);
+    let extra = linux_test_programs().into_iter().chain(host_programs()).chain(dynamic_programs()).chain([(String::from("bin/busybox"), busybox)]);
     let files = test_files().into_iter().map(|(p, d)| (p.to_string(), d)).chain(extra);
     for (path, data) in files {
         let p = dir.join(path);
