@@ -84,77 +84,50 @@ pub fn ensure(path: &Path) -> Result<(), String> {
     mkdisk::build(&options).map(|_| ()).map_err(|e| e.to_string())
 }
 
-/// Builds the C programs of `userland/linux-tests` as static musl binaries.
-fn linux_test_programs() -> Vec<(String, Vec<u8>)> {
-    let src = crate::paths::repo_root().join("userland").join("linux-tests");
-    let out_dir = crate::paths::build_dir().join("linux-tests");
-    fs::create_dir_all(&out_dir).expect("make build/linux-tests");
-    let mut programs = Vec::new();
-    let mut sources: Vec<PathBuf> = fs::read_dir(&src)
-        .expect("userland/linux-tests exists")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "c"))
-        .collect();
-    sources.sort();
-    for c in sources {
-        let name = c.file_stem().and_then(|s| s.to_str()).unwrap_or("prog").to_string();
-        let bin = out_dir.join(&name);
-        if let Err(e) = run(Command::new("musl-gcc").args(["-static", "-O1", "-o"]).arg(&bin).arg(&c)) {
-            panic!("building {}: {e}", c.display());
-        }
-        programs.push((format!("bin/{name}"), fs::read(&bin).expect("read built program")));
-    }
-    programs
-}
-
-/// Builds the host-world programs of `userland/host` (no libc; their ELF
-/// header's OSABI byte 0xC7 makes the kernel serve them with its host
-/// OCI-verb table) into `bin/host/`.
-fn host_programs() -> Vec<(String, Vec<u8>)> {
-    let src = crate::paths::repo_root().join("userland").join("host");
-    let out_dir = crate::paths::build_dir().join("host-programs");
-    fs::create_dir_all(&out_dir).expect("make build/host-programs");
-    let mut programs = Vec::new();
+/// Compiles each `.c` file of `userland/<dir>` with `cc args -o OUT SRC` into
+/// `build/<out>/`, lets `finish` adjust the binary, and names it `<prefix>NAME`
+/// on the disk.
+fn build_c_programs(dir: &str, out: &str, cc: &str, args: &[&str], prefix: &str, finish: fn(&mut Vec<u8>)) -> Vec<(String, Vec<u8>)> {
+    let src = crate::paths::repo_root().join("userland").join(dir);
+    let out_dir = crate::paths::build_dir().join(out);
+    fs::create_dir_all(&out_dir).unwrap_or_else(|e| panic!("make build/{out}: {e}"));
     let mut sources: Vec<PathBuf> = fs::read_dir(&src)
         .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
     sources.retain(|p| p.extension().is_some_and(|x| x == "c"));
     sources.sort();
+    let mut programs = Vec::new();
     for c in sources {
         let name = c.file_stem().and_then(|s| s.to_str()).unwrap_or("prog").to_string();
         let bin = out_dir.join(&name);
-        let args = ["-static", "-nostdlib", "-ffreestanding", "-fno-stack-protector", "-fno-pie", "-no-pie", "-O1", "-o"];
-        if let Err(e) = run(Command::new("gcc").args(args).arg(&bin).arg(&c)) {
+        if let Err(e) = run(Command::new(cc).args(args).arg("-o").arg(&bin).arg(&c)) {
             panic!("building {}: {e}", c.display());
         }
         let mut bytes = fs::read(&bin).expect("read built program");
-        bytes[7] = 0xc7; // EI_OSABI: a Cyrius host-world program
-        fs::write(&bin, &bytes).expect("mark host program");
-        programs.push((format!("bin/host/{name}"), bytes));
+        finish(&mut bytes);
+        fs::write(&bin, &bytes).expect("write built program");
+        programs.push((format!("{prefix}{name}"), bytes));
     }
     programs
+}
+
+/// The C programs of `userland/linux-tests`, static musl binaries (`bin/`).
+fn linux_test_programs() -> Vec<(String, Vec<u8>)> {
+    build_c_programs("linux-tests", "linux-tests", "musl-gcc", &["-static", "-O1"], "bin/", |_| {})
+}
+
+/// The host-world programs of `userland/host` (no libc; their ELF header's
+/// OSABI byte 0xC7 makes the kernel serve them with its host OCI-verb
+/// table), in `bin/host/`.
+fn host_programs() -> Vec<(String, Vec<u8>)> {
+    let args = ["-static", "-nostdlib", "-ffreestanding", "-fno-stack-protector", "-fno-pie", "-no-pie", "-O1"];
+    build_c_programs("host", "host-programs", "gcc", &args, "bin/host/", |bytes| bytes[7] = 0xc7)
 }
 
 /// Dynamically linked musl programs of `userland/dynamic` (`bin/dyn/`), and
 /// musl's loader, which is also its libc (`lib/ld-musl-x86_64.so.1`).
 fn dynamic_programs() -> Vec<(String, Vec<u8>)> {
-    let src = crate::paths::repo_root().join("userland").join("dynamic");
-    let out_dir = crate::paths::build_dir().join("dynamic-programs");
-    fs::create_dir_all(&out_dir).expect("make build/dynamic-programs");
-    let mut programs = Vec::new();
-    let mut sources: Vec<PathBuf> = fs::read_dir(&src)
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    sources.retain(|p| p.extension().is_some_and(|x| x == "c"));
-    sources.sort();
-    for c in sources {
-        let name = c.file_stem().and_then(|s| s.to_str()).unwrap_or("prog").to_string();
-        let bin = out_dir.join(&name);
-        if let Err(e) = run(Command::new("musl-gcc").args(["-O1", "-o"]).arg(&bin).arg(&c)) {
-            panic!("building {}: {e}", c.display());
-        }
-        programs.push((format!("bin/dyn/{name}"), fs::read(&bin).expect("read built program")));
-    }
+    let mut programs = build_c_programs("dynamic", "dynamic-programs", "musl-gcc", &["-O1"], "bin/dyn/", |_| {});
     let loader = fs::read("/lib/ld-musl-x86_64.so.1").expect("musl's loader (apt-get install musl)");
     programs.push((String::from("lib/ld-musl-x86_64.so.1"), loader));
     programs
