@@ -17,6 +17,7 @@ use crate::arch::usermode::TrapFrame;
 use crate::sched::{self, Thread};
 
 pub const SIGQUIT: u32 = 3;
+pub const SIGHUP: u32 = 1;
 pub const SIGILL: u32 = 4;
 pub const SIGTRAP: u32 = 5;
 pub const SIGABRT: u32 = 6;
