@@ -84,26 +84,52 @@ pub fn ensure(path: &Path) -> Result<(), String> {
     mkdisk::build(&options).map(|_| ()).map_err(|e| e.to_string())
 }
 
-/// Builds the C programs of `userland/linux-tests` as static musl binaries.
-fn linux_test_programs() -> Vec<(String, Vec<u8>)> {
-    let src = crate::paths::repo_root().join("userland").join("linux-tests");
-    let out_dir = crate::paths::build_dir().join("linux-tests");
-    fs::create_dir_all(&out_dir).expect("make build/linux-tests");
-    let mut programs = Vec::new();
+/// Compiles each `.c` file of `userland/<dir>` with `cc args -o OUT SRC` into
+/// `build/<out>/`, lets `finish` adjust the binary, and names it `<prefix>NAME`
+/// on the disk.
+fn build_c_programs(dir: &str, out: &str, cc: &str, args: &[&str], prefix: &str, finish: fn(&mut Vec<u8>)) -> Vec<(String, Vec<u8>)> {
+    let src = crate::paths::repo_root().join("userland").join(dir);
+    let out_dir = crate::paths::build_dir().join(out);
+    fs::create_dir_all(&out_dir).unwrap_or_else(|e| panic!("make build/{out}: {e}"));
     let mut sources: Vec<PathBuf> = fs::read_dir(&src)
-        .expect("userland/linux-tests exists")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "c"))
-        .collect();
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    sources.retain(|p| p.extension().is_some_and(|x| x == "c"));
     sources.sort();
+    let mut programs = Vec::new();
     for c in sources {
         let name = c.file_stem().and_then(|s| s.to_str()).unwrap_or("prog").to_string();
         let bin = out_dir.join(&name);
-        if let Err(e) = run(Command::new("musl-gcc").args(["-static", "-O1", "-o"]).arg(&bin).arg(&c)) {
+        if let Err(e) = run(Command::new(cc).args(args).arg("-o").arg(&bin).arg(&c)) {
             panic!("building {}: {e}", c.display());
         }
-        programs.push((format!("bin/{name}"), fs::read(&bin).expect("read built program")));
+        let mut bytes = fs::read(&bin).expect("read built program");
+        finish(&mut bytes);
+        fs::write(&bin, &bytes).expect("write built program");
+        programs.push((format!("{prefix}{name}"), bytes));
     }
+    programs
+}
+
+/// The C programs of `userland/linux-tests`, static musl binaries (`bin/`).
+fn linux_test_programs() -> Vec<(String, Vec<u8>)> {
+    build_c_programs("linux-tests", "linux-tests", "musl-gcc", &["-static", "-O1"], "bin/", |_| {})
+}
+
+/// The host-world programs of `userland/host` (no libc; their ELF header's
+/// OSABI byte 0xC7 makes the kernel serve them with its host OCI-verb
+/// table), in `bin/host/`.
+fn host_programs() -> Vec<(String, Vec<u8>)> {
+    let args = ["-static", "-nostdlib", "-ffreestanding", "-fno-stack-protector", "-fno-pie", "-no-pie", "-O1"];
+    build_c_programs("host", "host-programs", "gcc", &args, "bin/host/", |bytes| bytes[7] = 0xc7)
+}
+
+/// Dynamically linked musl programs of `userland/dynamic` (`bin/dyn/`), and
+/// musl's loader, which is also its libc (`lib/ld-musl-x86_64.so.1`).
+fn dynamic_programs() -> Vec<(String, Vec<u8>)> {
+    let mut programs = build_c_programs("dynamic", "dynamic-programs", "musl-gcc", &["-O1"], "bin/dyn/", |_| {});
+    let loader = fs::read("/lib/ld-musl-x86_64.so.1").expect("musl's loader (apt-get install musl)");
+    programs.push((String::from("lib/ld-musl-x86_64.so.1"), loader));
     programs
 }
 
@@ -230,10 +256,13 @@ fn make_bundles(dir: &Path, layout: &Path, busybox: &Path) {
     assert!(made.is_ok_and(|s| s.success()), "making {} failed", tar.display());
 }
 
-/// FNV-1a over the names and contents of `userland/linux-tests`.
+/// FNV-1a over the names and contents of `userland/linux-tests` and `userland/host`.
 fn sources_hash() -> u64 {
-    let src = crate::paths::repo_root().join("userland").join("linux-tests");
-    let mut paths: Vec<PathBuf> = fs::read_dir(&src).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
+    let user = crate::paths::repo_root().join("userland");
+    let list = |dir: PathBuf| -> Vec<PathBuf> { fs::read_dir(dir).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default() };
+    let mut paths: Vec<PathBuf> = list(user.join("linux-tests"));
+    paths.extend(list(user.join("host")));
+    paths.extend(list(user.join("dynamic")));
     paths.sort();
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in paths {
@@ -278,7 +307,7 @@ fn make_test_disk() -> PathBuf {
     let dir = crate::paths::build_dir().join(format!("test-data.{}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     let busybox = fs::read("/bin/busybox").unwrap_or_else(|e| panic!("/bin/busybox: {e} (run `scripts/setup`)"));
-    let extra = linux_test_programs().into_iter().chain([(String::from("bin/busybox"), busybox)]);
+    let extra = linux_test_programs().into_iter().chain(host_programs()).chain(dynamic_programs()).chain([(String::from("bin/busybox"), busybox)]);
     let files = test_files().into_iter().map(|(p, d)| (p.to_string(), d)).chain(extra);
     for (path, data) in files {
         let p = dir.join(path);

@@ -374,8 +374,42 @@ fn interactive_busybox_shell_job_control_and_ctrl_c() {
     m.send(b"ps\r");
     let ps = m.wait_for("/ # ", long);
     m.assert(ps.lines().any(|l| l.trim_start().starts_with("1 ") && l.contains("sh")), &format!("ps: {ps:?}"));
+    // vi edits and saves a file (raw mode, escape sequences, redraw).
+    m.send(b"vi /tmp/notes\r");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    m.send(b"ihello from vi\x1b");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    m.send(b":wq\r");
+    m.wait_for("/ # ", long);
+    m.send(b"cat /tmp/notes\r");
+    let cat = m.wait_for("/ # ", long);
+    m.assert(cat.contains("hello from vi"), &format!("vi did not save: {cat:?}"));
     m.send(b"exit\r");
     m.wait_for(cyrius::machine::PROMPT, long);
     m.run_expect("echo back in the host shell", &["back in the host shell"]);
+    m.poweroff();
+}
+
+#[test]
+fn host_world_program_drives_the_oci_verbs_through_the_host_table() {
+    test_disk();
+    let mut m = Machine::boot(&QemuConfig::for_tests());
+    m.run("log error");
+    let long = std::time::Duration::from_secs(60);
+    // `oci` (userland/host/oci.c) has no libc: each verb is one host syscall.
+    m.run_with_timeout("run /mnt/bin/host/oci create hw1 busybox sleep 100", long);
+    m.run_expect("oci-runtime list", &["hw1", "created"]);
+    m.run_expect("run /mnt/bin/host/oci start hw1", &[]);
+    m.run_expect("run /mnt/bin/host/oci state hw1", &["\"id\": \"hw1\"", "\"status\": \"running\""]);
+    m.run_expect("run /mnt/bin/host/oci kill hw1 9", &[]);
+    m.run_expect("run /mnt/bin/host/oci state hw1", &["\"status\": \"stopped\""]);
+    m.run_expect("run /mnt/bin/host/oci delete hw1", &[]);
+    m.run_expect("run /mnt/bin/host/oci state hw1", &["oci: error 2"]);
+    m.run_expect("run /mnt/bin/host/oci create hw1 nosuchimage", &["oci: error 22"]);
+    // A Linux process cannot exec into the host table (nor can a container's):
+    // execve fails with ENOEXEC (so sh even tries it as a script).
+    let out = m.run("run /mnt/bin/busybox sh -c 'exec /mnt/bin/host/oci state x'");
+    m.assert(!out.contains("ociVersion") && !out.contains("oci: error") && out.contains("exit status"), &format!("a Linux process reached the host table: {out:?}"));
+    m.run_expect("oci-runtime list", &["ID"]);
     m.poweroff();
 }

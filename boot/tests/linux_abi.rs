@@ -111,3 +111,16 @@ fn busybox_file_tools_match_linux_on_the_same_files() {
     m.poweroff();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_dynamically_linked_program_loads_its_interpreter() {
+    test_disk();
+    let mut m = Machine::boot(&QemuConfig::for_tests());
+    m.run("log error");
+    // PT_INTERP is looked up in the process's own root: none yet.
+    m.run_expect("run /mnt/bin/dyn/hello", &["No such file or directory"]);
+    m.run_expect("mkdir /lib", &[]);
+    m.run_expect("cp /mnt/lib/ld-musl-x86_64.so.1 /lib/", &[]);
+    m.run_expect("run /mnt/bin/dyn/hello a b", &["dynamic musl: argc=3 heap=1 env=yes", "exit status 7"]);
+    m.poweroff();
+}

@@ -186,19 +186,10 @@ fn still_broken(program: &str, broken: &[(&str, &str)]) {
 const PROC: &[&str] = &[
     "exit_codes", "signaled", "ids", "sessions", "cow", "vfork", "exec", "exec_script", "wnohang",
     "echild", "reap_order", "waitid", "orphan", "many_children", "mmap_fork", "shared_offset",
-    "wait_groups", "zombie", "spawn", "big_args",
+    "wait_groups", "zombie", "spawn", "big_args", "mmap_shared", "orphaned_pgrp",
     "zombie_kill",
 ];
-const PROC_BROKEN: &[(&str, &str)] = &[
-    (
-        "mmap_shared",
-        "MAP_SHARED|MAP_ANONYMOUS memory is copied on write by fork, so the parent never sees the child's writes: abi/linux/memory.rs mmap does not record MAP_SHARED and mm/user.rs AddressSpace::fork marks every page COW",
-    ),
-    (
-        "orphaned_pgrp",
-        "a process group orphaned while a member is stopped gets no SIGHUP + SIGCONT (task/exit.rs finish does not look for newly orphaned groups): the member stays stopped forever",
-    ),
-];
+const PROC_BROKEN: &[(&str, &str)] = &[];
 
 #[test]
 fn proc_matches_linux() {

@@ -1,7 +1,7 @@
 //! System calls: one entry from the architecture layer, then one table per
 //! ABI, chosen by the calling process's `abi` field (one indexed match, no
-//! string lookups). Today there is the Linux table; the host OCI-verb table
-//! joins it with issue 4, and a Linux process can never reach it.
+//! string lookups): the Linux table, and the host OCI-verb table (`host`)
+//! that only host-world programs can reach.
 //!
 //! Invariants: every handler returns `Result<usize, Errno>`; an unknown
 //! number is `-ENOSYS`, logged once with its number; nothing fakes success.
@@ -9,6 +9,7 @@
 //! themselves: they return an [`Outcome`] and the entry acts on it after.
 //! May call: `task`, `sched`, `mm`, `fs`, `console`, `time`.
 
+mod host;
 mod linux;
 
 pub use linux::Epoll;
@@ -34,6 +35,7 @@ pub fn syscall(frame: &mut TrapFrame) {
     crate::arch::enable_interrupts();
     let outcome = crate::sched::with_task(|t| match t.proc.abi {
         Abi::Linux => linux::dispatch(t, frame),
+        Abi::Host => host::dispatch(t, frame),
     });
     match outcome {
         Some(Outcome::Return(Ok(v))) => frame.rax = v as u64,

@@ -107,22 +107,12 @@ fn signal_foreground(sig: u32) {
     let members: Vec<Arc<Process>> =
         ns.processes().into_iter().filter(|p| p.pgid.load(Ordering::Acquire) == pgid && !p.is_zombie()).collect();
     let stop = matches!(sig, signal::SIGTSTP | signal::SIGTTIN | signal::SIGTTOU);
-    if stop && orphaned(&members, pgid) {
+    if stop && crate::task::exit::orphaned(&members, pgid) {
         return;
     }
     for p in &members {
         signal::send_to_process(p, sig);
     }
-}
-
-/// POSIX: a group is orphaned if no member has a parent in another group
-/// of the same session (nobody could continue it).
-fn orphaned(members: &[Arc<Process>], pgid: u32) -> bool {
-    !members.iter().any(|p| {
-        p.parent().is_some_and(|q| {
-            q.pgid.load(Ordering::Acquire) != pgid && q.sid.load(Ordering::Acquire) == p.sid.load(Ordering::Acquire)
-        })
-    })
 }
 
 /// Runs `wait` while `p` is the terminal's foreground program (its session

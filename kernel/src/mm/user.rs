@@ -50,6 +50,9 @@ impl Prot {
 /// Page-table bit (OS-available) marking a logically writable page whose
 /// frame is shared copy-on-write.
 const COW: PageTableFlags = PageTableFlags::BIT_9;
+/// Page-table bit marking a MAP_SHARED page: fork shares it as it is (no
+/// copy-on-write), so writes on either side are seen by both.
+const SHARED_MAPPING: PageTableFlags = PageTableFlags::BIT_10;
 
 /// Owners of shared frames (physical address -> count >= 2).
 static SHARED: IrqMutex<BTreeMap<u64, u32>> = IrqMutex::new(BTreeMap::new());
@@ -248,7 +251,9 @@ impl AddressSpace {
         for addr in (start..end).step_by(PAGE as usize) {
             let page = Page::<Size4KiB>::containing_address(VirtAddr::new(addr));
             let flags = match mapper.translate(page.start_address()) {
-                TranslateResult::Mapped { frame, .. } => cow_adjust(prot.flags(), frame.start_address()),
+                TranslateResult::Mapped { frame, flags: old, .. } => {
+                    cow_adjust(prot.flags() | (old & SHARED_MAPPING), frame.start_address())
+                }
                 _ => return Err(Errno::ENOMEM),
             };
             // SAFETY: only this space's user page changes its flags.
@@ -292,7 +297,9 @@ impl AddressSpace {
             else {
                 continue;
             };
-            let flags = if flags.intersects(PageTableFlags::WRITABLE | COW) {
+            let flags = if flags.contains(SHARED_MAPPING) {
+                flags
+            } else if flags.intersects(PageTableFlags::WRITABLE | COW) {
                 (flags - PageTableFlags::WRITABLE) | COW
             } else {
                 flags
@@ -376,14 +383,23 @@ impl AddressSpace {
         Ok(true)
     }
 
+    /// Marks the mapped pages of `[start, start+len)` as MAP_SHARED.
+    pub fn mark_shared(&self, start: u64, len: u64) {
+        let mut mapper = table(self.l4);
+        for addr in self.pages.range(start..start.saturating_add(len)) {
+            let page = Page::<Size4KiB>::containing_address(VirtAddr::new(*addr));
+            if let TranslateResult::Mapped { flags, .. } = mapper.translate(page.start_address()) {
+                // SAFETY: only this space's user page changes its flags.
+                if let Ok(flush) = unsafe { mapper.update_flags(page, flags | SHARED_MAPPING) } {
+                    flush.flush();
+                }
+            }
+        }
+    }
+
     /// Number of pages mapped (resident: every mapped page has a frame).
     pub fn resident_pages(&self) -> usize {
         self.pages.len()
-    }
-
-    /// True if this is the active address space.
-    pub fn is_active(&self) -> bool {
-        Cr3::read().0 == self.l4
     }
 
     /// The kernel address of user address `addr` if the page allows `write`.
@@ -535,8 +551,12 @@ pub fn activate_kernel_table() {
     }
 }
 
-/// Writable pages whose frame is shared become read-only + COW.
+/// Writable pages whose frame is shared become read-only + COW (except
+/// MAP_SHARED pages, which stay as asked).
 fn cow_adjust(flags: PageTableFlags, frame: PhysAddr) -> PageTableFlags {
+    if flags.contains(SHARED_MAPPING) {
+        return flags - COW;
+    }
     let logically_writable = flags.intersects(PageTableFlags::WRITABLE | COW);
     if !logically_writable {
         return flags - COW;

@@ -30,10 +30,10 @@ impl Group {
         Group { quota: 0, period: 100, shares: 1024, used: 0, period_start: now, throttled: false, total: 0, parked: Vec::new() }
     }
 
-    /// Charges one tick; true if the group just ran out of quota.
-    pub fn charge(&mut self) -> bool {
-        self.total += 1;
-        self.used += 1;
+    /// Charges `ticks` of CPU; true if the group just ran out of quota.
+    pub fn charge(&mut self, ticks: u64) -> bool {
+        self.total += ticks;
+        self.used += ticks;
         if self.quota > 0 && self.used >= self.quota && !self.throttled {
             self.throttled = true;
             return true;

@@ -400,7 +400,7 @@ pub fn should_yield() -> bool {
 
 /// The timer's work (IRQ 0, interrupts off): wake due sleepers, account the
 /// tick, and ask for a switch when the running thread's slice is over.
-pub fn on_tick(now: u64) {
+pub fn on_tick(now: u64, elapsed: u64) {
     let mut s = SCHED.lock();
     while let Some((&(deadline, _), _)) = s.sleepers.first_key_value() {
         if deadline > now {
@@ -420,11 +420,11 @@ pub fn on_tick(now: u64) {
     let cur = s.current.clone();
     match cur {
         Some(cur) if cur.state.load(Ordering::Acquire) == RUNNING => {
-            cur.ticks.fetch_add(1, Ordering::Relaxed);
+            cur.ticks.fetch_add(elapsed, Ordering::Relaxed);
             let gid = cur.group.load(Ordering::Relaxed);
             let mut slice = SLICE_TICKS;
             if let Some(g) = s.groups.get_mut(&gid) {
-                if g.charge() {
+                if g.charge(elapsed) {
                     NEED_RESCHED.store(true, Ordering::Release);
                 }
                 slice = g.slice(SLICE_TICKS);
@@ -434,7 +434,7 @@ pub fn on_tick(now: u64) {
             }
         }
         _ => {
-            IDLE_TICKS.fetch_add(1, Ordering::Relaxed);
+            IDLE_TICKS.fetch_add(elapsed, Ordering::Relaxed);
         }
     }
 }
@@ -533,19 +533,3 @@ pub fn finish_switch() {
     drop(dead);
 }
 
-/// (id, name, state letter, ticks) of every thread, for `ps`-like commands.
-pub fn threads() -> alloc::vec::Vec<(u32, String, char, u64)> {
-    let s = SCHED.lock();
-    s.all
-        .values()
-        .map(|t| {
-            let state = match t.state.load(Ordering::Acquire) {
-                RUNNING => 'R',
-                RUNNABLE => 'R',
-                BLOCKED => 'S',
-                _ => 'Z',
-            };
-            (t.id, t.name.lock().clone(), state, t.ticks.load(Ordering::Relaxed))
-        })
-        .collect()
-}

@@ -32,10 +32,15 @@ fn hwcap() -> u64 {
     u64::from(core::arch::x86_64::__cpuid(1).edx)
 }
 
+/// EI_OSABI of Cyrius host-world programs (`userland/host`).
+pub const HOST_OSABI: u8 = 0xc7;
+
 /// A loaded program, ready to enter.
 pub struct Image {
     /// The executable's path with symlinks resolved (/proc/<pid>/exe).
     pub exe: String,
+    /// A host-world program (ELF OSABI [`HOST_OSABI`]): served by the host table.
+    pub host_world: bool,
     pub space: AddressSpace,
     pub entry: u64,
     pub rsp: u64,
@@ -101,6 +106,7 @@ pub fn load(
         (data, exe) = read_executable(vfs, cwd, cred, &path)?;
     }
     let file = ElfFile::parse(&data).map_err(|_| Errno::ENOEXEC)?;
+    let host_world = data.get(7) == Some(&HOST_OSABI);
     let plan = file.load_plan(bias_for(&file, PIE_BASE)).map_err(|_| Errno::ENOEXEC)?;
     let mut space = AddressSpace::new()?;
     space.set_charge(charge);
@@ -136,7 +142,7 @@ pub fn load(
         return Err(Errno::E2BIG);
     }
     space.load(stack.rsp, &stack.bytes)?;
-    Ok(Image { exe, space, entry, rsp: stack.rsp, brk: plan.brk })
+    Ok(Image { exe, host_world, space, entry, rsp: stack.rsp, brk: plan.brk })
 }
 
 fn read_executable(vfs: &Arc<Vfs>, cwd: &vfs::Location, cred: &vfs::Cred, path: &str) -> KResult<(Vec<u8>, String)> {
@@ -152,6 +158,11 @@ fn read_executable(vfs: &Arc<Vfs>, cwd: &vfs::Location, cred: &vfs::Cred, path: 
 pub fn execve(t: &mut Task, frame: &mut TrapFrame, path: &str, argv: &[String], envp: &[String]) -> KResult<()> {
     let charge = t.space.lock().space.charge();
     let image = load(path, argv, envp, &t.vfs, &t.cwd, &t.cred, charge)?;
+    // A process's ABI is fixed when it starts: a Linux process (and so any
+    // container process) can never turn into a host-world one, nor back.
+    if image.host_world != (t.proc.abi == super::Abi::Host) {
+        return Err(Errno::ENOEXEC);
+    }
     // Past the point of no return: other threads end, the old memory goes.
     let p = t.proc.clone();
     let me = crate::sched::current_id();

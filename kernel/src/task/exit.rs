@@ -117,6 +117,7 @@ pub fn exit_thread(code: Option<i32>) -> ! {
 fn finish(p: &Arc<Process>) {
     let status = p.exit_status.lock().unwrap_or(ExitStatus::Exited(0));
     let children: Vec<Arc<Process>> = core::mem::take(&mut *p.children.lock());
+    let child_groups: Vec<u32> = children.iter().map(|c| c.pgid.load(Ordering::Acquire)).collect();
     let is_ns_init = p.vpid == 1 && !p.ns.is_host();
     if is_ns_init {
         // PID 1 of a namespace gone: everyone else in it dies (Linux does the same).
@@ -148,6 +149,14 @@ fn finish(p: &Arc<Process>) {
     }
     *p.state.lock() = ProcState::Zombie(status);
     p.state_event.wake_all();
+    // Groups this exit may have orphaned: its own and its children's.
+    let own = p.pgid.load(Ordering::Acquire);
+    hangup_orphaned(&p.ns, own);
+    for g in child_groups {
+        if g != own {
+            hangup_orphaned(&p.ns, g);
+        }
+    }
     match p.parent() {
         Some(parent) => {
             let action = parent.signals.lock().get(SIGCHLD);
@@ -169,6 +178,30 @@ fn finish(p: &Arc<Process>) {
             if p.autoreap.load(Ordering::Acquire) {
                 reap(p);
             }
+        }
+    }
+}
+
+/// POSIX: a group is orphaned if no live member has a parent in another
+/// group of the same session (nobody could continue it).
+pub fn orphaned(members: &[Arc<Process>], pgid: u32) -> bool {
+    !members.iter().filter(|p| !p.is_zombie()).any(|p| {
+        p.parent().is_some_and(|q| {
+            !q.is_zombie() && q.pgid.load(Ordering::Acquire) != pgid && q.sid.load(Ordering::Acquire) == p.sid.load(Ordering::Acquire)
+        })
+    })
+}
+
+/// Linux's kill_orphaned_pgrp: a group that this exit left orphaned and
+/// that has a stopped member gets SIGHUP then SIGCONT (else nobody could
+/// ever continue it).
+fn hangup_orphaned(ns: &Arc<super::PidNs>, pgid: u32) {
+    let members: Vec<Arc<Process>> =
+        ns.processes().into_iter().filter(|q| q.pgid.load(Ordering::Acquire) == pgid && !q.is_zombie()).collect();
+    if members.iter().any(|q| q.stopped.load(Ordering::Acquire)) && orphaned(&members, pgid) {
+        for q in &members {
+            signal::send_to_process(q, signal::SIGHUP);
+            signal::send_to_process(q, signal::SIGCONT);
         }
     }
 }

@@ -112,10 +112,6 @@ impl Files {
         drop(closed);
     }
 
-    /// Open descriptor numbers (for /proc/<pid>/fd).
-    pub fn open_fds(&self) -> Vec<usize> {
-        self.table.lock().slots.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(i, _)| i).collect()
-    }
 }
 
 impl FdTable {

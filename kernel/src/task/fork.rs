@@ -10,13 +10,11 @@ use crate::arch::usermode::{FpuState, TrapFrame};
 use crate::sched;
 
 pub const CLONE_VM: u64 = 0x100;
-pub const CLONE_FS: u64 = 0x200;
 pub const CLONE_FILES: u64 = 0x400;
 pub const CLONE_SIGHAND: u64 = 0x800;
 pub const CLONE_VFORK: u64 = 0x4000;
 pub const CLONE_PARENT: u64 = 0x8000;
 pub const CLONE_THREAD: u64 = 0x10000;
-pub const CLONE_NEWNS: u64 = 0x20000;
 pub const CLONE_SETTLS: u64 = 0x80000;
 pub const CLONE_PARENT_SETTID: u64 = 0x100000;
 pub const CLONE_CHILD_CLEARTID: u64 = 0x200000;
@@ -56,7 +54,7 @@ pub fn clone(t: &mut Task, frame: &TrapFrame, a: CloneArgs) -> KResult<usize> {
     } else {
         let parent = if f & CLONE_PARENT != 0 { me.parent() } else { Some(me.clone()) };
         let pg = (me.pgid.load(Ordering::Acquire), me.sid.load(Ordering::Acquire));
-        let child = new_process(&me.ns, me.container.clone(), &me.name.lock(), parent.as_ref(), Some(pg), me.signals.lock().clone(), &me.uts)?;
+        let child = new_process(&me.ns, me.container.clone(), &me.name.lock(), parent.as_ref(), Some(pg), me.signals.lock().clone(), &me.uts, me.abi)?;
         if parent.is_none() {
             child.autoreap.store(true, Ordering::Release);
         }

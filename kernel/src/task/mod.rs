@@ -41,6 +41,8 @@ pub use pidns::PidNs;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Abi {
     Linux,
+    /// Host-world programs (`userland/host`): the OCI-verb table.
+    Host,
 }
 
 /// Life of a process.
@@ -197,6 +199,7 @@ fn new_process(
     pgid_sid: Option<(u32, u32)>,
     signals: signal::Dispositions,
     uts: &Arc<Mutex<String>>,
+    abi: Abi,
 ) -> Result<Arc<Process>, errno::Errno> {
     let pid = NEXT_PID.fetch_add(1, Ordering::Relaxed);
     let vpid = ns.alloc(pid)?;
@@ -205,7 +208,7 @@ fn new_process(
         pid,
         vpid,
         ns: ns.clone(),
-        abi: Abi::Linux,
+        abi,
         container,
         name: Mutex::new(String::from(name)),
         cmdline: Mutex::new(Vec::new()),
@@ -276,7 +279,12 @@ pub fn spawn(s: Spawn<'_>) -> Result<Arc<Process>, errno::Errno> {
     let cred = s.cred.clone();
     let image = exec::load(s.path, s.argv, s.envp, &s.vfs, &s.cwd, &cred, s.mem.clone())?;
     let name = exec::comm_of(s.path);
-    let proc = new_process(&s.ns, s.container.clone(), &name, None, None, signal::Dispositions::default(), &s.uts)?;
+    if image.host_world && s.container.is_some() {
+        // The host table is out of reach from inside a container.
+        return Err(errno::Errno::ENOEXEC);
+    }
+    let abi = if image.host_world { Abi::Host } else { Abi::Linux };
+    let proc = new_process(&s.ns, s.container.clone(), &name, None, None, signal::Dispositions::default(), &s.uts, abi)?;
     *proc.cmdline.lock() = s.argv.to_vec();
     *proc.exe.lock() = image.exe.clone();
     let space = Arc::new(mm::Mm::new(image.space, image.brk));

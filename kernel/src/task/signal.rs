@@ -16,9 +16,8 @@ use super::Process;
 use crate::arch::usermode::TrapFrame;
 use crate::sched::{self, Thread};
 
-pub const SIGHUP: u32 = 1;
-pub const SIGINT: u32 = 2;
 pub const SIGQUIT: u32 = 3;
+pub const SIGHUP: u32 = 1;
 pub const SIGILL: u32 = 4;
 pub const SIGTRAP: u32 = 5;
 pub const SIGABRT: u32 = 6;
@@ -41,7 +40,6 @@ pub const SIG_DFL: u64 = 0;
 pub const SIG_IGN: u64 = 1;
 pub const SA_NOCLDSTOP: u64 = 1;
 pub const SA_NOCLDWAIT: u64 = 2;
-pub const SA_SIGINFO: u64 = 4;
 pub const SA_RESTORER: u64 = 0x0400_0000;
 pub const SA_ONSTACK: u64 = 0x0800_0000;
 pub const SA_RESTART: u64 = 0x1000_0000;
@@ -143,7 +141,6 @@ pub const CLD_EXITED: i32 = 1;
 pub const CLD_KILLED: i32 = 2;
 pub const CLD_DUMPED: i32 = 3;
 pub const CLD_STOPPED: i32 = 5;
-pub const CLD_CONTINUED: i32 = 6;
 
 impl Info {
     pub const fn kernel() -> Info {
@@ -178,7 +175,6 @@ impl PendingInfo {
 pub struct AltStack {
     pub sp: u64,
     pub size: u64,
-    pub flags: u32,
 }
 
 pub const fn bit(sig: u32) -> u64 {

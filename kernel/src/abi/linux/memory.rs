@@ -99,6 +99,10 @@ pub fn mmap(p: &mut Task, a: [u64; 6]) -> SysResult {
             done += n as u64;
         }
     }
+    if flags & MAP_SHARED != 0 && flags & MAP_ANONYMOUS != 0 {
+        // Shared with children after fork (no copy-on-write).
+        p.space.lock().space.mark_shared(start, len);
+    }
     p.space.protect(start, len, prot(prot_bits))?;
     Ok(start as usize)
 }

@@ -325,7 +325,7 @@ pub fn sigaltstack(p: &mut Task, a: [u64; 6]) -> SysResult {
             if size < 2048 {
                 return Err(Errno::ENOMEM);
             }
-            p.altstack = signal::AltStack { sp, size, flags: 0 };
+            p.altstack = signal::AltStack { sp, size };
         }
     }
     Ok(0)

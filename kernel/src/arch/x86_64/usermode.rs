@@ -123,7 +123,14 @@ global_asm!(
         call {syscall}
         add rsp, 8
         test rax, rax
-        jnz cyrius_ret_to_user
+        jmp 2f
+
+    // Pops a TrapFrame into user mode with iretq (ZF clear), or with
+    // sysretq (ZF set: only the syscall path above). Pops keep the flags.
+    .global cyrius_ret_to_user
+    cyrius_ret_to_user:
+        or eax, 1
+    2:
         pop r15
         pop r14
         pop r13
@@ -139,30 +146,13 @@ global_asm!(
         pop rsi
         pop rdi
         pop rax
-        add rsp, 8
+        lea rsp, [rsp + 8]
+        jnz 3f
         mov rcx, [rsp]
         mov r11, [rsp + 16]
         mov rsp, [rsp + 24]
         sysretq
-
-    .global cyrius_ret_to_user
-    cyrius_ret_to_user:
-        pop r15
-        pop r14
-        pop r13
-        pop r12
-        pop rbp
-        pop rbx
-        pop r11
-        pop r10
-        pop r9
-        pop r8
-        pop rcx
-        pop rdx
-        pop rsi
-        pop rdi
-        pop rax
-        add rsp, 8
+    3:
         iretq
 
     .global cyrius_timer_entry

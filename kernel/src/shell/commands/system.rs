@@ -63,6 +63,7 @@ pub fn mem(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
         st.total_frames, used, st.free_frames, st.free_frames * 4
     );
     let _ = writeln!(out, "heap:   {} KiB mapped, {} KiB used", st.heap_size / 1024, st.heap_used / 1024);
+    let _ = writeln!(out, "cow:    {} frames shared copy-on-write", crate::mm::user::shared_frames());
     if let Some(c) = crate::fs::disk_cache_stats() {
         let _ = writeln!(
             out,
