@@ -82,9 +82,11 @@ impl Pipe {
                     let mut s = self.state.lock();
                     if !s.data.is_empty() {
                         let n = buf.len().min(s.data.len());
-                        for (i, b) in s.data.drain(..n).enumerate() {
-                            buf[i] = b;
-                        }
+                        let (front, back) = s.data.as_slices();
+                        let a = n.min(front.len());
+                        buf[..a].copy_from_slice(&front[..a]);
+                        buf[a..n].copy_from_slice(&back[..n - a]);
+                        s.data.drain(..n);
                         return Some(Ok(n));
                     }
                     if s.writers == 0 {
