@@ -52,6 +52,10 @@ fn exit_status_signals_and_bad_binaries() {
     m.run_expect("run /mnt/hello.txt", &["run: /mnt/hello.txt: Exec format error"]);
     m.run_expect("run /mnt/nope", &["run: /mnt/nope: No such file or directory"]);
     m.run_expect("echo kernel still fine", &["kernel still fine"]);
+    // `>` redirects a program's standard output, as in sh.
+    let out = m.run("run /mnt/bin/busybox echo into a file > /tmp/r.txt");
+    m.assert(out.trim().is_empty(), &format!("redirected output reached the console: {out:?}"));
+    m.run_expect("cat /tmp/r.txt", &["into a file"]);
     // An unimplemented syscall is logged once, with its number, however often it is called.
     m.run("run /mnt/bin/busybox true");
     m.run("run /mnt/bin/busybox true");
