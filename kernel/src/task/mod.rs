@@ -160,7 +160,7 @@ pub struct Task {
     pub fs_base: u64,
     pub clear_child_tid: u64,
     pub robust_list: u64,
-    pub altstack: signal::AltStack,
+    pub altstack: linux_abi::signal::AltStack,
 }
 
 impl Task {
@@ -304,7 +304,7 @@ pub fn spawn(s: Spawn<'_>) -> Result<Arc<Process>, errno::Errno> {
         fs_base: 0,
         clear_child_tid: 0,
         robust_list: 0,
-        altstack: signal::AltStack::default(),
+        altstack: linux_abi::signal::AltStack::default(),
     };
     let frame = TrapFrame::user(image.entry, image.rsp);
     let thread = sched::spawn_user(&name, &frame, task, None, Some(proc.clone()));

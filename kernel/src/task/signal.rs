@@ -40,8 +40,6 @@ pub const SIG_DFL: u64 = 0;
 pub const SIG_IGN: u64 = 1;
 pub const SA_NOCLDSTOP: u64 = 1;
 pub const SA_NOCLDWAIT: u64 = 2;
-pub const SA_RESTORER: u64 = 0x0400_0000;
-pub const SA_ONSTACK: u64 = 0x0800_0000;
 pub const SA_RESTART: u64 = 0x1000_0000;
 pub const SA_NODEFER: u64 = 0x4000_0000;
 pub const SA_RESETHAND: u64 = 0x8000_0000;
@@ -146,6 +144,15 @@ impl Info {
     pub const fn kernel() -> Info {
         Info { code: SI_KERNEL, pid: 0, uid: 0, status: 0 }
     }
+
+    /// The `siginfo_t` a handler or rt_sigtimedwait sees for `sig`.
+    pub fn siginfo(&self, sig: u32) -> Option<linux_abi::signal::Siginfo> {
+        use linux_abi::signal::{Siginfo, Signal};
+        if sig == SIGCHLD {
+            return Some(Siginfo::child(self.code, self.pid as i32, self.uid, self.status, 0, 0));
+        }
+        Some(Siginfo::kill(Signal::new(sig as i32)?, self.code, self.pid as i32, self.uid))
+    }
 }
 
 /// Per-signal info of pending signals (the last one sent wins: standard
@@ -168,13 +175,6 @@ impl PendingInfo {
     pub fn get(&self, sig: u32) -> Info {
         self.infos.lock()[(sig - 1) as usize]
     }
-}
-
-/// sigaltstack state of a thread.
-#[derive(Clone, Copy, Debug, core::default::Default)]
-pub struct AltStack {
-    pub sp: u64,
-    pub size: u64,
 }
 
 pub const fn bit(sig: u32) -> u64 {

@@ -143,7 +143,7 @@ pub fn dispatch(p: &mut Task, frame: &mut TrapFrame) -> Outcome {
         127 => process::rt_sigpending(p, a),
         128 => process::rt_sigtimedwait(p, a),
         130 => process::rt_sigsuspend(p, a),
-        131 => process::sigaltstack(p, a),
+        131 => process::sigaltstack(p, a, frame.rsp),
         132 => attr::utime(p, a),
         133 => fs::mknodat(p, AT_FDCWD, a[0], a[1], a[2]),
         137 => fsinfo::statfs(p, a),

@@ -302,31 +302,21 @@ pub fn pause(_p: &mut Task) -> SysResult {
     Err(Errno::EINTR)
 }
 
-pub fn sigaltstack(p: &mut Task, a: [u64; 6]) -> SysResult {
-    const SS_DISABLE: u32 = 2;
-    if a[1] != 0 {
-        let alt = p.altstack;
-        let mut raw = [0u8; 24];
-        raw[0..8].copy_from_slice(&alt.sp.to_le_bytes());
-        let flags = if alt.size == 0 { SS_DISABLE } else { 0 };
-        raw[8..12].copy_from_slice(&flags.to_le_bytes());
-        raw[16..24].copy_from_slice(&alt.size.to_le_bytes());
-        p.space.copy_out(a[1], &raw)?;
-    }
-    if a[0] != 0 {
+/// sigaltstack(new, old) for a thread running at `sp` (rules in `linux_abi::signal::AltStack`).
+pub fn sigaltstack(p: &mut Task, a: [u64; 6], sp: u64) -> SysResult {
+    use linux_abi::signal::{StackT, MINSIGSTKSZ};
+    let new = if a[0] != 0 {
         let mut raw = [0u8; 24];
         p.space.copy_in(a[0], &mut raw)?;
-        let sp = u64::from_le_bytes(raw[0..8].try_into().unwrap_or([0; 8]));
-        let flags = u32::from_le_bytes(raw[8..12].try_into().unwrap_or([0; 4]));
-        let size = u64::from_le_bytes(raw[16..24].try_into().unwrap_or([0; 8]));
-        if flags & SS_DISABLE != 0 {
-            p.altstack = Default::default();
-        } else {
-            if size < 2048 {
-                return Err(Errno::ENOMEM);
-            }
-            p.altstack = signal::AltStack { sp, size };
-        }
+        Some(p.altstack.set(&StackT::from_bytes(&raw)?, sp, MINSIGSTKSZ as u64)?)
+    } else {
+        None
+    };
+    if a[1] != 0 {
+        p.space.copy_out(a[1], &p.altstack.query(sp).to_bytes())?;
+    }
+    if let Some(alt) = new {
+        p.altstack = alt;
     }
     Ok(0)
 }
@@ -644,16 +634,8 @@ pub fn rt_sigtimedwait(p: &mut Task, a: [u64; 6]) -> SysResult {
     t.sig_mask.store(old, Ordering::Release);
     match r {
         Ok((sig, info)) => {
-            if a[1] != 0 {
-                let mut si = [0u8; 128];
-                si[0..4].copy_from_slice(&(sig as i32).to_le_bytes());
-                si[8..12].copy_from_slice(&info.code.to_le_bytes());
-                si[16..20].copy_from_slice(&info.pid.to_le_bytes());
-                si[20..24].copy_from_slice(&info.uid.to_le_bytes());
-                if sig == signal::SIGCHLD {
-                    si[24..28].copy_from_slice(&info.status.to_le_bytes());
-                }
-                p.space.copy_out(a[1], &si)?;
+            if let (true, Some(si)) = (a[1] != 0, info.siginfo(sig)) {
+                p.space.copy_out(a[1], &si.to_bytes())?;
             }
             Ok(sig as usize)
         }
