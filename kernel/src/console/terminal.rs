@@ -105,7 +105,7 @@ fn pull() {
 fn signal_foreground(sig: u32) {
     let Some((ns, pgid)) = FG.lock().as_ref().map(|g| (g.ns.clone(), g.pgid)) else { return };
     let members: Vec<Arc<Process>> =
-        ns.processes().into_iter().filter(|p| p.pgid.load(Ordering::Acquire) == pgid && !p.is_zombie()).collect();
+        ns.group(pgid).into_iter().filter(|p| !p.is_zombie()).collect();
     let stop = matches!(sig, signal::SIGTSTP | signal::SIGTTIN | signal::SIGTTOU);
     if stop && crate::task::exit::orphaned(&members, pgid) {
         return;
@@ -130,12 +130,6 @@ pub fn foreground<R>(p: &Arc<Process>, wait: impl FnOnce() -> R) -> R {
     r
 }
 
-fn interrupted(i: Interrupted) -> Errno {
-    match i {
-        Interrupted::Signal => Errno::EINTR,
-        Interrupted::TimedOut => Errno::EAGAIN,
-    }
-}
 
 /// read(2) on the console.
 pub fn read(buf: &mut [u8], nonblock: bool) -> KResult<usize> {
@@ -168,7 +162,7 @@ pub fn read(buf: &mut [u8], nonblock: bool) -> KResult<usize> {
                 match super::input::INPUT.wait_interruptible(woke, deadline) {
                     Ok(()) => {}
                     Err(Interrupted::TimedOut) => call.time_out(),
-                    Err(i) => return if call.copied() > 0 { Ok(call.copied()) } else { Err(interrupted(i)) },
+                    Err(i) => return if call.copied() > 0 { Ok(call.copied()) } else { Err(i.errno()) },
                 }
             }
         }

@@ -68,6 +68,13 @@ impl Container {
 
 static CONTAINERS: Mutex<BTreeMap<String, Container>> = Mutex::new(BTreeMap::new());
 
+/// Container `id` with its status brought up to date, or the one-line error.
+fn find<'a>(table: &'a mut BTreeMap<String, Container>, id: &str) -> Result<&'a mut Container, String> {
+    let c = table.get_mut(id).ok_or_else(|| format!("container '{id}' does not exist"))?;
+    c.refresh();
+    Ok(c)
+}
+
 fn valid_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b)) && !id.starts_with('.')
 }
@@ -223,7 +230,7 @@ fn spawn_in(c: &Container, args: &[String], env: &[String], cwd: &str, attach: A
 pub fn start(id: &str, attach: Attach) -> Result<Option<ExitStatus>, String> {
     let init = {
         let mut table = CONTAINERS.lock();
-        let c = table.get_mut(id).ok_or_else(|| format!("container '{id}' does not exist"))?;
+        let c = find(&mut table, id)?;
         if c.status != Status::Created {
             return Err(format!("cannot start a container that is {}", c.status));
         }
@@ -249,8 +256,8 @@ pub fn start(id: &str, attach: Attach) -> Result<Option<ExitStatus>, String> {
 
 /// True if the container's config asks for a terminal (process.terminal).
 pub fn wants_terminal(id: &str) -> Result<bool, String> {
-    let table = CONTAINERS.lock();
-    let c = table.get(id).ok_or_else(|| format!("container '{id}' does not exist"))?;
+    let mut table = CONTAINERS.lock();
+    let c = find(&mut table, id)?;
     Ok(c.spec.process.terminal)
 }
 
@@ -259,8 +266,7 @@ pub fn wants_terminal(id: &str) -> Result<bool, String> {
 pub fn exec(id: &str, args: &[String]) -> Result<ExitStatus, String> {
     let p = {
         let mut table = CONTAINERS.lock();
-        let c = table.get_mut(id).ok_or_else(|| format!("container '{id}' does not exist"))?;
-        c.refresh();
+        let c = find(&mut table, id)?;
         if c.status != Status::Running {
             return Err(format!("cannot exec in a container that is {}", c.status));
         }
@@ -290,8 +296,7 @@ pub fn parse_signal(s: &str) -> Option<u32> {
 /// handles (SIGKILL and SIGSTOP always).
 pub fn kill(id: &str, sig: u32, all: bool) -> Result<(), String> {
     let mut table = CONTAINERS.lock();
-    let c = table.get_mut(id).ok_or_else(|| format!("container '{id}' does not exist"))?;
-    c.refresh();
+    let c = find(&mut table, id)?;
     if c.status != Status::Running {
         return Err(format!("cannot kill a container that is {}", c.status));
     }
@@ -312,8 +317,7 @@ pub fn kill(id: &str, sig: u32, all: bool) -> Result<(), String> {
 /// `ps ID`: (kernel pid, pid inside, state, CPU ms, command) of its processes.
 pub fn ps(id: &str) -> Result<Vec<(u32, u32, char, u64, String)>, String> {
     let mut table = CONTAINERS.lock();
-    let c = table.get_mut(id).ok_or_else(|| format!("container '{id}' does not exist"))?;
-    c.refresh();
+    let c = find(&mut table, id)?;
     let mut out: Vec<_> = c
         .pidns
         .processes()
@@ -327,8 +331,7 @@ pub fn ps(id: &str) -> Result<Vec<(u32, u32, char, u64, String)>, String> {
 /// `state ID`: the runtime-spec state JSON.
 pub fn state(id: &str) -> Result<String, String> {
     let mut table = CONTAINERS.lock();
-    let c = table.get_mut(id).ok_or_else(|| format!("container '{id}' does not exist"))?;
-    c.refresh();
+    let c = find(&mut table, id)?;
     let state = State {
         oci_version: c.spec.oci_version.clone(),
         id: c.id.clone(),
@@ -347,8 +350,7 @@ pub fn state(id: &str) -> Result<String, String> {
 pub fn delete(id: &str, force: bool) -> Result<(), String> {
     let init = {
         let mut table = CONTAINERS.lock();
-        let c = table.get_mut(id).ok_or_else(|| format!("container '{id}' does not exist"))?;
-        c.refresh();
+        let c = find(&mut table, id)?;
         if c.status == Status::Running && !force {
             return Err(format!("cannot delete container '{id}' that is not stopped: running"));
         }
@@ -368,8 +370,7 @@ pub fn delete(id: &str, force: bool) -> Result<(), String> {
 /// `update ID`: new limits for a container, applied at once.
 pub fn update(id: &str, u: &super::limits::Update) -> Result<(), String> {
     let mut table = CONTAINERS.lock();
-    let c = table.get_mut(id).ok_or_else(|| format!("container '{id}' does not exist"))?;
-    c.refresh();
+    let c = find(&mut table, id)?;
     if c.status == Status::Stopped {
         return Err(format!("cannot update a container that is {}", c.status));
     }
@@ -380,8 +381,7 @@ pub fn update(id: &str, u: &super::limits::Update) -> Result<(), String> {
 /// `events --stats ID`: usage figures of a container.
 pub fn stats(id: &str) -> Result<super::limits::Stats, String> {
     let mut table = CONTAINERS.lock();
-    let c = table.get_mut(id).ok_or_else(|| format!("container '{id}' does not exist"))?;
-    c.refresh();
+    let c = find(&mut table, id)?;
     Ok(c.limits.stats(&c.pidns))
 }
 

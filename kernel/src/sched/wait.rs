@@ -25,6 +25,17 @@ pub enum Interrupted {
     TimedOut,
 }
 
+impl Interrupted {
+    /// The errno of a blocking call that ended this way: EINTR for a
+    /// signal, EAGAIN when its timeout passed.
+    pub fn errno(self) -> errno::Errno {
+        match self {
+            Interrupted::Signal => errno::Errno::EINTR,
+            Interrupted::TimedOut => errno::Errno::EAGAIN,
+        }
+    }
+}
+
 impl Default for WaitQueue {
     fn default() -> Self {
         Self::new()

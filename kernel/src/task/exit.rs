@@ -197,7 +197,7 @@ pub fn orphaned(members: &[Arc<Process>], pgid: u32) -> bool {
 /// ever continue it).
 fn hangup_orphaned(ns: &Arc<super::PidNs>, pgid: u32) {
     let members: Vec<Arc<Process>> =
-        ns.processes().into_iter().filter(|q| q.pgid.load(Ordering::Acquire) == pgid && !q.is_zombie()).collect();
+        ns.group(pgid).into_iter().filter(|q| !q.is_zombie()).collect();
     if members.iter().any(|q| q.stopped.load(Ordering::Acquire)) && orphaned(&members, pgid) {
         for q in &members {
             signal::send_to_process(q, signal::SIGHUP);
@@ -316,9 +316,5 @@ pub fn wait_child(me: &Arc<Process>, which: Which, options: u32) -> KResult<Opti
         },
         None,
     );
-    match result {
-        Ok(r) => r,
-        Err(Interrupted::Signal) => Err(Errno::EINTR),
-        Err(Interrupted::TimedOut) => Err(Errno::EAGAIN),
-    }
+    result.map_err(Interrupted::errno)?
 }

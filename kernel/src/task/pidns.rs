@@ -88,6 +88,11 @@ impl PidNs {
         self.members.lock().values().filter_map(Weak::upgrade).collect()
     }
 
+    /// The members (zombies included) of process group `pgid` here.
+    pub fn group(&self, pgid: u32) -> Vec<Arc<Process>> {
+        self.processes().into_iter().filter(|p| p.pgid.load(Ordering::Acquire) == pgid).collect()
+    }
+
     /// Number of processes (and zombies) here.
     pub fn count(&self) -> usize {
         self.members.lock().len()

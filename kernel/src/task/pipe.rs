@@ -62,12 +62,6 @@ pub fn new() -> (PipeEnd, PipeEnd) {
     (PipeEnd { pipe: pipe.clone(), write: false }, PipeEnd { pipe, write: true })
 }
 
-fn interrupted(i: Interrupted) -> Errno {
-    match i {
-        Interrupted::Signal => Errno::EINTR,
-        Interrupted::TimedOut => Errno::EAGAIN,
-    }
-}
 
 impl Pipe {
     /// Reads what is there (at least one byte), 0 at EOF.
@@ -99,7 +93,7 @@ impl Pipe {
                 },
                 None,
             )
-            .map_err(interrupted)??;
+            .map_err(Interrupted::errno)??;
         if n > 0 {
             self.writable.wake_all();
             super::files::readiness_changed();
@@ -141,7 +135,7 @@ impl Pipe {
                     return Err(Errno::EPIPE);
                 }
                 Ok(Err(e)) => return Err(e),
-                Err(i) => return if done > 0 { Ok(done) } else { Err(interrupted(i)) },
+                Err(i) => return if done > 0 { Ok(done) } else { Err(i.errno()) },
             }
         }
         Ok(done)

@@ -157,15 +157,9 @@ pub fn kill(p: &mut Task, a: [u64; 6]) -> SysResult {
     let ns = p.proc.ns.clone();
     let targets: alloc::vec::Vec<Arc<Process>> = match pid {
         n if n > 0 => ns.get(n as u32).filter(|t| t.vpid == n as u32).into_iter().collect(),
-        0 => {
-            let g = p.proc.pgid.load(Ordering::Acquire);
-            ns.processes().into_iter().filter(|t| t.pgid.load(Ordering::Acquire) == g).collect()
-        }
+        0 => ns.group(p.proc.pgid.load(Ordering::Acquire)),
         -1 => ns.processes().into_iter().filter(|t| t.vpid != 1 && !Arc::ptr_eq(t, &p.proc)).collect(),
-        n => {
-            let g = n.unsigned_abs() as u32;
-            ns.processes().into_iter().filter(|t| t.pgid.load(Ordering::Acquire) == g).collect()
-        }
+        n => ns.group(n.unsigned_abs() as u32),
     };
     if targets.is_empty() {
         return Err(Errno::ESRCH);

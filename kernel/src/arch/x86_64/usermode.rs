@@ -93,16 +93,8 @@ static mut CYRIUS_USER_RSP: u64 = 0;
 
 global_asm!(
     r#"
-    .global cyrius_syscall_entry
-    cyrius_syscall_entry:
-        mov [rip + CYRIUS_USER_RSP], rsp
-        mov rsp, [rip + CYRIUS_KERNEL_RSP]
-        push {user_ss}
-        push qword ptr [rip + CYRIUS_USER_RSP]
-        push r11
-        push {user_cs}
-        push rcx
-        push rax
+    // The general registers of a TrapFrame, above orig_rax (see TrapFrame).
+    .macro cyrius_push_regs
         push rax
         push rdi
         push rsi
@@ -118,6 +110,19 @@ global_asm!(
         push r13
         push r14
         push r15
+    .endm
+
+    .global cyrius_syscall_entry
+    cyrius_syscall_entry:
+        mov [rip + CYRIUS_USER_RSP], rsp
+        mov rsp, [rip + CYRIUS_KERNEL_RSP]
+        push {user_ss}
+        push qword ptr [rip + CYRIUS_USER_RSP]
+        push r11
+        push {user_cs}
+        push rcx
+        push rax                // orig_rax: the syscall number
+        cyrius_push_regs
         mov rdi, rsp
         sub rsp, 8
         call {syscall}
@@ -157,22 +162,8 @@ global_asm!(
 
     .global cyrius_timer_entry
     cyrius_timer_entry:
-        push -1
-        push rax
-        push rdi
-        push rsi
-        push rdx
-        push rcx
-        push r8
-        push r9
-        push r10
-        push r11
-        push rbx
-        push rbp
-        push r12
-        push r13
-        push r14
-        push r15
+        push -1                 // orig_rax: not a syscall
+        cyrius_push_regs
         cld
         mov rdi, rsp
         mov rbx, rsp

@@ -137,10 +137,7 @@ pub fn wait<R>(nonblock: bool, timeout_ms: u64, mut op: impl FnMut() -> Result<R
             },
             deadline,
         )
-        .map_err(|i| match i {
-            Interrupted::Signal => Errno::EINTR,
-            Interrupted::TimedOut => Errno::EAGAIN,
-        })?
+        .map_err(Interrupted::errno)?
 }
 
 impl Socket {
