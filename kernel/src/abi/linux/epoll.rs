@@ -22,7 +22,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 use errno::Errno;
 use linux_abi::flags::{EpollEvents, EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD};
-use linux_abi::structs::{self, EpollEvent};
+use linux_abi::structs::EpollEvent;
 use spin::Mutex;
 
 use super::io::ready_events;
@@ -268,13 +268,6 @@ pub fn epoll_pwait(p: &mut Task, a: [u64; 6]) -> SysResult {
 
 /// epoll_pwait2: the timeout is a `struct timespec` (NULL: for ever).
 pub fn epoll_pwait2(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let timeout = if a[3] == 0 {
-        None
-    } else {
-        let mut raw = [0u8; 16];
-        p.space.copy_in(a[3], &mut raw)?;
-        let ts = structs::Timespec::from_bytes(&raw)?.validate()?;
-        Some((ts.tv_sec as u64).saturating_mul(1000).saturating_add((ts.tv_nsec as u64).div_ceil(1_000_000)))
-    };
+    let timeout = super::timeout_ms(p, a[3])?;
     with_sigmask(p, a[4], a[5], |p| wait(p, a[0], a[1], a[2], timeout))
 }

@@ -3,7 +3,6 @@
 use alloc::sync::Arc;
 use alloc::vec;
 use errno::Errno;
-use linux_abi::structs;
 
 use super::SysResult;
 use crate::task::files::{Node, OpenFile};
@@ -348,22 +347,12 @@ pub fn poll(p: &mut Task, fds_addr: u64, nfds: u64, timeout_ms: Option<u64>) -> 
     Ok(n)
 }
 
-fn timeout_from_timespec(p: &Task, addr: u64) -> Result<Option<u64>, Errno> {
-    if addr == 0 {
-        return Ok(None);
-    }
-    let mut raw = [0u8; 16];
-    p.space.copy_in(addr, &mut raw)?;
-    let ts = structs::Timespec::from_bytes(&raw)?.validate()?;
-    Ok(Some((ts.tv_sec as u64).saturating_mul(1000).saturating_add(ts.tv_nsec as u64 / 1_000_000)))
-}
-
 pub fn poll_ms(p: &mut Task, a: [u64; 6]) -> SysResult {
     let timeout = if (a[2] as i32) < 0 { None } else { Some(u64::from(a[2] as u32)) };
     poll(p, a[0], a[1], timeout)
 }
 
 pub fn ppoll(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let timeout = timeout_from_timespec(p, a[2])?;
+    let timeout = super::timeout_ms(p, a[2])?;
     poll(p, a[0], a[1], timeout)
 }

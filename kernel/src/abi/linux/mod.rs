@@ -207,6 +207,23 @@ pub fn dispatch(p: &mut Task, frame: &mut TrapFrame) -> Outcome {
     Outcome::Return(result)
 }
 
+/// A `struct timespec` duration from user memory, in milliseconds rounded
+/// up (a timeout or sleep never ends early).
+fn timespec_ms(p: &Task, addr: u64) -> Result<u64, Errno> {
+    let mut raw = [0u8; 16];
+    p.space.copy_in(addr, &mut raw)?;
+    let ts = linux_abi::structs::Timespec::from_bytes(&raw)?.validate()?;
+    Ok((ts.tv_sec as u64).saturating_mul(1000).saturating_add((ts.tv_nsec as u64).div_ceil(1_000_000)))
+}
+
+/// [`timespec_ms`] for an optional timeout (NULL: wait forever).
+fn timeout_ms(p: &Task, addr: u64) -> Result<Option<u64>, Errno> {
+    if addr == 0 {
+        return Ok(None);
+    }
+    timespec_ms(p, addr).map(Some)
+}
+
 /// Bit per (syscall, operation) pair already reported, by a small hash.
 static REPORTED_OPS: AtomicU64 = AtomicU64::new(0);
 

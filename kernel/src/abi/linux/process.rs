@@ -315,13 +315,9 @@ pub fn sigaltstack(p: &mut Task, a: [u64; 6], sp: u64) -> SysResult {
     Ok(0)
 }
 
+/// A user timespec in timer ticks, rounded up (sleeping less than asked is not allowed).
 fn ticks_from_timespec(p: &Task, addr: u64) -> Result<u64, Errno> {
-    let mut raw = [0u8; 16];
-    p.space.copy_in(addr, &mut raw)?;
-    let ts = structs::Timespec::from_bytes(&raw)?.validate()?;
-    let ns = (ts.tv_sec as u64).saturating_mul(1_000_000_000).saturating_add(ts.tv_nsec as u64);
-    // Round up to whole ticks: sleeping less than asked is not allowed.
-    Ok(ns.div_ceil(1_000_000_000 / u64::from(crate::time::HZ)))
+    Ok(super::timespec_ms(p, addr)? * u64::from(crate::time::HZ) / 1000)
 }
 
 fn sleep_ticks(p: &Task, ticks: u64, rem_addr: u64) -> SysResult {

@@ -156,14 +156,7 @@ pub fn select(p: &mut Task, a: [u64; 6]) -> SysResult {
 
 /// pselect6(nfds, r, w, e, struct timespec *timeout, { sigset_t *ss; size_t len } *).
 pub fn pselect6(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let timeout = if a[4] == 0 {
-        None
-    } else {
-        let mut raw = [0u8; 16];
-        p.space.copy_in(a[4], &mut raw)?;
-        let ts = structs::Timespec::from_bytes(&raw)?.validate()?;
-        Some((ts.tv_sec as u64).saturating_mul(1000).saturating_add((ts.tv_nsec as u64).div_ceil(1_000_000)))
-    };
+    let timeout = super::timeout_ms(p, a[4])?;
     let mask = sigmask_arg(p, a[5])?;
     if let Some(mask) = mask {
         let t = crate::sched::current();
