@@ -413,3 +413,99 @@ fn host_world_program_drives_the_oci_verbs_through_the_host_table() {
     m.run_expect("oci-runtime list", &["ID"]);
     m.poweroff();
 }
+
+/// The prompt the acceptance test gives the container's shell (`PS1`).
+const CONTAINER_PROMPT: &str = "acc@> ";
+
+/// What a command typed at the container's [`CONTAINER_PROMPT`] printed: the
+/// text between the echoed line and the next prompt.
+fn container_command(m: &mut Machine, line: &str) -> String {
+    let long = std::time::Duration::from_secs(60);
+    m.send(format!("{line}\r").as_bytes());
+    m.wait_for("\n", long);
+    let out = m.wait_for(CONTAINER_PROMPT, long);
+    out.strip_suffix(CONTAINER_PROMPT).unwrap_or(&out).to_string()
+}
+
+/// Issue #5's acceptance list, in the busybox container: the deterministic
+/// commands print what the same busybox prints on the host Linux (each line
+/// runs with `busybox sh -c` in a fresh host directory, the container's run in
+/// a fresh /tmp directory); the others are checked for what Linux would show.
+#[test]
+fn busybox_container_commands_match_linux() {
+    test_disk();
+    // Each line is short enough that prompt + line fit in 80 columns: the
+    // line editor wraps longer ones, and the echo would mix with the output.
+    let script: &[&str] = &[
+        "mkdir -p d/e && echo bee > d/b && echo ay > d/e/a",
+        "printf 'x\\ny\\nx\\n' > d/e/c",
+        "find d | sort",
+        "find d -type f -name a",
+        "printf 'c\\na\\nb\\na\\n' | sort | uniq -c",
+        "sort -r -u d/e/c",
+        "echo hello world | sed 's/world/cyrius/; s/^h/H/'",
+        "sed -n '2p' d/e/c; sed 's/x/z/g' d/e/c",
+        "echo '3 4 5' | awk '{ s = $1 * $2 + $3; print s, NF }'",
+        "awk 'BEGIN { for (i = 1; i < 4; i++) printf \"%d,\", i * i; print }'",
+        "awk -F: '{ print $1 }' /dev/null; echo awk-done",
+        "tar -cf t.tar d && tar -tf t.tar | sort",
+        "mkdir x && tar -xf t.tar -C x && cat x/d/b x/d/e/a",
+        "tar -czf t.tgz d && tar -tzf t.tgz | sort",
+        "gzip -c d/e/c > c.gz && gzip -dc c.gz && gzip -t c.gz && echo ok",
+        "gzip d/b && ls -1 d && gunzip d/b.gz && cat d/b",
+        "md5sum d/b d/e/a",
+        "sh -c 'exit 3'; echo $?",
+        "date -u -d @86400",
+        "date -u -d '2024-02-29 12:34:56' +%s",
+        "ls -l d/e/a | awk '{ print $1, $5, $NF }'",
+        "yes | head -n 3; seq 3 | tac",
+        "cat d/nope 2>&1; echo status $?",
+    ];
+    let host_dir = cyrius::paths::build_dir().join("acceptance-host");
+    let _ = std::fs::remove_dir_all(&host_dir);
+    std::fs::create_dir_all(&host_dir).expect("host scratch directory");
+
+    let mut m = Machine::boot(&QemuConfig::for_tests());
+    m.run("log error");
+    let long = std::time::Duration::from_secs(60);
+    m.send(b"oci-runtime run --image busybox acc\r");
+    m.wait_for("/ # ", long);
+    m.send(format!("PS1='{CONTAINER_PROMPT}'\r").as_bytes());
+    m.wait_for(&format!("\n{CONTAINER_PROMPT}"), long);
+    container_command(&mut m, "mkdir /tmp/w && cd /tmp/w");
+    for line in script {
+        assert!(line.len() + CONTAINER_PROMPT.len() < 80, "shorten the test line {line:?}");
+        let host = std::process::Command::new("/bin/busybox")
+            .args(["sh", "-c", line])
+            .current_dir(&host_dir)
+            .env("TZ", "UTC")
+            .output()
+            .expect("host busybox");
+        let expected = String::from_utf8_lossy(&host.stdout).into_owned() + &String::from_utf8_lossy(&host.stderr);
+        let got = container_command(&mut m, line);
+        // The next prompt follows output at once, so a missing final newline is invisible.
+        let (got, expected) = (got.trim_end_matches('\n'), expected.trim_end_matches('\n'));
+        m.assert(got == expected, &format!("`{line}`: Cyrius printed {got:?}, Linux printed {expected:?}"));
+    }
+
+    // The rest depends on the machine: check the shape Linux gives.
+    let uname = container_command(&mut m, "uname -a");
+    m.assert(uname.starts_with("Linux acc ") && uname.contains("x86_64"), &format!("uname -a: {uname:?}"));
+    let hostname = container_command(&mut m, "hostname");
+    m.assert(hostname.trim() == "acc", &format!("hostname: {hostname:?}"));
+    let year = container_command(&mut m, "date +%Y");
+    let year: u32 = year.trim().parse().unwrap_or(0);
+    m.assert(year >= 2025, &format!("date: year {year} (the RTC's real time?)"));
+    let df = container_command(&mut m, "df -k / /tmp");
+    let sizes: Vec<u64> = df.lines().skip(1).filter_map(|l| l.split_whitespace().nth(1)?.parse().ok()).collect();
+    m.assert(sizes.len() == 2 && sizes.iter().all(|&k| k > 100_000), &format!("df: {df:?}"));
+    let free = container_command(&mut m, "free");
+    let total: u64 = free.lines().find(|l| l.starts_with("Mem:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()).unwrap_or(0);
+    m.assert((400_000..600_000).contains(&total), &format!("free: Mem total {total} KiB: {free:?}"));
+    let top = container_command(&mut m, "top -n 1 -b");
+    m.assert(top.contains("PID") && top.lines().any(|l| l.contains(" sh")), &format!("top -n 1: {top:?}"));
+    m.send(b"exit\r");
+    m.wait_for(cyrius::machine::PROMPT, long);
+    m.poweroff();
+    let _ = std::fs::remove_dir_all(&host_dir);
+}

@@ -45,7 +45,7 @@ pub fn load(path: &str) -> Result<Loaded, String> {
 
 fn empty_rootfs() -> Arc<TmpFs> {
     let clock: Arc<dyn vfs::Clock> = Arc::new(crate::fs::KernelClock);
-    TmpFs::new(clock, TmpFsOptions { root_perm: 0o755, ..TmpFsOptions::default() })
+    TmpFs::new(clock, TmpFsOptions { root_perm: 0o755, ..crate::fs::tmpfs_options() })
 }
 
 fn load_dir(host: &Vfs, path: &str) -> Result<Loaded, String> {

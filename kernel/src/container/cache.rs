@@ -84,7 +84,7 @@ fn take_hit(k: &Digest) -> Option<Arc<TmpFs>> {
 fn unpack(name: &str, store: &VfsStore, image: &Image) -> Result<Arc<TmpFs>, String> {
     let started = crate::time::uptime_ms();
     let clock: Arc<dyn vfs::Clock> = Arc::new(crate::fs::KernelClock);
-    let fs = TmpFs::new(clock, TmpFsOptions { root_perm: 0o755, ..TmpFsOptions::default() });
+    let fs = TmpFs::new(clock, TmpFsOptions { root_perm: 0o755, ..crate::fs::tmpfs_options() });
     let ns = Vfs::new(fs.clone());
     for i in 0..image.layers.len() {
         let fail = |e: &dyn core::fmt::Display| format!("image '{name}': layer {i}: {e}");

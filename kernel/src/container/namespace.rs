@@ -57,7 +57,7 @@ pub fn build(rootfs: Arc<TmpFs>, plan: &Plan<'_>) -> Result<Arc<Vfs>, String> {
     ns.mount("/dev", devfs, MountOptions::new("devfs")).map_err(|e| format!("mount /dev: {e}"))?;
     if plan.tmp {
         ensure(&ns, &rw, "/tmp", FileKind::Directory)?;
-        ns.mount("/tmp", TmpFs::new(clock.clone(), TmpFsOptions::default()), MountOptions::new("tmpfs"))
+        ns.mount("/tmp", TmpFs::new(clock.clone(), crate::fs::tmpfs_options()), MountOptions::new("tmpfs"))
             .map_err(|e| format!("mount /tmp: {e}"))?;
     }
 
@@ -190,7 +190,7 @@ fn apply_flags(options: &mut MountOptions, list: &[String]) {
 /// A tmpfs mount's `size=`/`mode=` (other data options are ignored, as
 /// `strictatime` and friends change nothing here) and flags.
 fn tmpfs_options(m: &Mount) -> Result<(TmpFsOptions, MountOptions), String> {
-    let mut fs = TmpFsOptions::default();
+    let mut fs = crate::fs::tmpfs_options();
     let mut mount = MountOptions::new(if m.source.is_empty() { "tmpfs" } else { &m.source });
     apply_flags(&mut mount, &m.options);
     let mut data = Vec::new();

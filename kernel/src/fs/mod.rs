@@ -30,9 +30,17 @@ pub fn root_cred() -> Cred {
     Cred::root()
 }
 
+/// A tmpfs's options as Linux mounts one by default: file data up to half of
+/// RAM (`size=50%`) and as many inodes as that has pages (`nr_inodes`), so
+/// `df` shows its size and one instance cannot take all memory.
+pub fn tmpfs_options() -> TmpFsOptions {
+    let half = crate::mm::stats().total_frames as u64 / 2;
+    TmpFsOptions { size_limit: Some(half * 4096), max_inodes: Some(half), ..TmpFsOptions::default() }
+}
+
 pub fn init() {
     let clock: Arc<dyn vfs::Clock> = Arc::new(KernelClock);
-    let root = TmpFs::new(clock.clone(), TmpFsOptions { root_perm: 0o755, ..TmpFsOptions::default() });
+    let root = TmpFs::new(clock.clone(), TmpFsOptions { root_perm: 0o755, ..tmpfs_options() });
     let vfs = HOST.call_once(|| Arc::new(Vfs::new(root)));
     let cred = root_cred();
     let top = vfs.root();
@@ -55,7 +63,7 @@ pub fn init() {
         }
         Err(e) => log::error!("devfs: {e}"),
     }
-    let tmp = TmpFs::new(clock, TmpFsOptions::default());
+    let tmp = TmpFs::new(clock, tmpfs_options());
     if let Err(e) = vfs.mount("/tmp", tmp, MountOptions::new("tmpfs")) {
         log::error!("host fs: mount /tmp: {e}");
     }

@@ -563,7 +563,7 @@ pub fn mount(s: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
     if fstype != "tmpfs" {
         return Err(format!("unknown filesystem type '{fstype}' (the shell mounts tmpfs; /mnt is the data disk)"));
     }
-    let fs = TmpFs::new(alloc::sync::Arc::new(crate::fs::KernelClock), TmpFsOptions::default());
+    let fs = TmpFs::new(alloc::sync::Arc::new(crate::fs::KernelClock), crate::fs::tmpfs_options());
     let loc = vfs().resolve_as(&s.cred, &s.cwd, target, true).map_err(|e| format!("{target}: {e}"))?;
     vfs().mount_at(&loc, fs, MountOptions::new(source)).map_err(|e| format!("{target}: {e}"))
 }
