@@ -460,6 +460,7 @@ fn busybox_container_commands_match_linux() {
         "ls -l d/e/a | awk '{ print $1, $5, $NF }'",
         "yes | head -n 3; seq 3 | tac",
         "cat d/nope 2>&1; echo status $?",
+        "echo one > r; echo two >> r; cat < r; wc -l < r",
     ];
     let host_dir = cyrius::paths::build_dir().join("acceptance-host");
     let _ = std::fs::remove_dir_all(&host_dir);
@@ -488,7 +489,13 @@ fn busybox_container_commands_match_linux() {
         m.assert(got == expected, &format!("`{line}`: Cyrius printed {got:?}, Linux printed {expected:?}"));
     }
 
+    // ash's history: the up arrow brings back the last line.
+    container_command(&mut m, "echo recalled");
+    let again = container_command(&mut m, "\x1b[A");
+    m.assert(again.contains("recalled"), &format!("up arrow: {again:?}"));
     // The rest depends on the machine: check the shape Linux gives.
+    let ls = container_command(&mut m, "ls -l /");
+    m.assert(ls.lines().any(|l| l.starts_with("drwx") && l.ends_with(" bin")), &format!("ls -l /: {ls:?}"));
     let uname = container_command(&mut m, "uname -a");
     m.assert(uname.starts_with("Linux acc ") && uname.contains("x86_64"), &format!("uname -a: {uname:?}"));
     let hostname = container_command(&mut m, "hostname");
