@@ -91,6 +91,9 @@ pub fn push(task: &mut Task, info: &Siginfo, action: &SigAction, frame: &mut Tra
         task.altstack = AltStack::DISABLED;
     }
     *frame = trap_frame(&built.regs);
+    // The handler starts with a clean FPU (Linux's fpu__clear_user_states):
+    // no pending x87 exception of the interrupted code, default MXCSR.
+    FpuState::initial().restore();
     Ok(())
 }
 
