@@ -671,8 +671,10 @@ static void case_itimer(void) {
     set_handler(SIGALRM, count_handler, 0);
     hits = 0;
     struct itimerval it = { { 0, 20000 }, { 0, 20000 } };
-    say_ret("setitimer(ITIMER_REAL, 20 ms periodic)", setitimer(ITIMER_REAL, &it, NULL));
+    /* The clock starts before the timer: a preemption between the two must
+     * not make the ticks look early. */
     long long start = now_ms();
+    say_ret("setitimer(ITIMER_REAL, 20 ms periodic)", setitimer(ITIMER_REAL, &it, NULL));
     wait_hits(5, 5000);
     struct itimerval off = { { 0, 0 }, { 0, 0 } };
     setitimer(ITIMER_REAL, &off, NULL);
