@@ -1,5 +1,6 @@
 //! Kernel faults and panics are reported with their details and end the
-//! machine with the failure status, so nothing hangs silently.
+//! machine with the failure status, so nothing hangs silently. (Faults in
+//! user mode are signals: `processes.rs`, the signals cases.)
 
 use cyrius::machine::{COMMAND_TIMEOUT, PANIC_MARKER};
 use cyrius::{ExitKind, Machine, QemuConfig};
@@ -29,6 +30,22 @@ fn page_fault_reports_vector_rip_error_code_cr2_and_trace() {
 #[test]
 fn general_protection_fault_is_reported() {
     crash("gpf", &["#GP general protection fault (vector 13)", "error code 0x0"]);
+}
+
+#[test]
+fn invalid_opcode_in_kernel_mode_is_reported() {
+    crash("ud", &["#UD invalid opcode (vector 6)", "RIP 0x", "stack trace"]);
+}
+
+/// A kernel breakpoint is reported and the kernel goes on (user-mode ones
+/// are SIGTRAP, see the signals differential test).
+#[test]
+fn kernel_breakpoint_is_logged_and_execution_continues() {
+    let mut m = Machine::boot(&QemuConfig::for_tests());
+    m.run("log warn");
+    m.run_expect("crash int3", &["breakpoint at 0x"]);
+    m.run_expect("echo still here", &["still here"]);
+    m.poweroff();
 }
 
 #[test]

@@ -228,29 +228,10 @@ const SIGNALS: &[&str] = &[
     "registers", "mask", "resethand", "nodefer", "senders", "sigsuspend", "sigchld", "stop_cont",
     "nanosleep_eintr", "altstack", "ucontext",
     "ignore_discards", "restart", "sigchld_info", "alarm", "sigtimedwait",
+    "siginfo", "sigqueue", "rt_queue", "rt_values", "sigqueue_other", "sigwait_child", "itimer",
+    "itimer_values", "faults", "fault_return", "fault_context", "fault_forced", "bad_frame",
 ];
-const SIGNALS_BROKEN: &[(&str, &str)] = &[
-    (
-        "siginfo",
-        "si_code is always 0 and si_pid 0: task/sigframe.rs push fills only si_signo; Linux gives SI_TKILL (-6) for raise/tgkill and SI_USER plus the sender pid for kill",
-    ),
-    (
-        "sigqueue",
-        "rt_sigqueueinfo (129) is ENOSYS",
-    ),
-    (
-        "rt_queue",
-        "real-time signals do not queue: pending sets are bitmasks (task/signal.rs), three raises give one delivery",
-    ),
-    (
-        "itimer",
-        "setitimer (38) is ENOSYS",
-    ),
-    (
-        "faults",
-        "a fault in user mode kills the process even with a handler installed (task/mod.rs fault_in_user calls exit_group): SIGSEGV/SIGFPE/SIGILL handlers never run",
-    ),
-];
+const SIGNALS_BROKEN: &[(&str, &str)] = &[];
 
 #[test]
 fn signals_match_linux() {

@@ -1,11 +1,14 @@
 /* Signals: handlers and sigreturn (registers and SSE state survive
  * asynchronous delivery), siginfo, masks and pending sets, SA_RESETHAND,
- * SA_NODEFER, SA_RESTART, SA_ONSTACK, raise/kill/tgkill, sigsuspend,
- * SIGCHLD, job control stops, interrupted sleeps, alarm timers, faults
- * caught by handlers. Exits 12. */
+ * SA_NODEFER, SA_RESTART, SA_ONSTACK, raise/kill/tgkill, sigqueue and
+ * queued real-time signals, sigsuspend, sigtimedwait, SIGCHLD, job control
+ * stops, interrupted sleeps, alarm and interval timers, faults caught by
+ * handlers (and forced when blocked or ignored), frames that cannot be
+ * written. Exits 12. */
 #include "difftest.h"
 
 #include <setjmp.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <ucontext.h>
@@ -137,6 +140,9 @@ static void case_siginfo(void) {
     syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGUSR1);
     say("tgkill: si_signo=%d si_code=%d si_pid is me: %d", last_info.si_signo, last_info.si_code, last_info.si_pid == getpid());
     hits = 0;
+    /* SA_RESTART: whether the signal comes before or during waitpid, the
+     * wait goes on (the order is up to the scheduler). */
+    set_info_handler(SIGUSR2, info_handler, SA_RESTART);
     pid_t pid = fork();
     if (pid == 0) {
         kill(getppid(), SIGUSR2);
@@ -244,6 +250,104 @@ static void case_rt_queue(void) {
     set_handler(sig, SIG_DFL, 0);
 }
 
+
+/* ---- queued real-time signals, sigqueue ---- */
+
+static int rt_values[8], rt_n;
+static void rt_value_handler(int sig, siginfo_t *si, void *ctx) {
+    (void)ctx;
+    if (rt_n < 8) rt_values[rt_n++] = sig * 100 + si->si_value.sival_int;
+}
+
+static void case_rt_values(void) {
+    int a = SIGRTMIN + 1, b = SIGRTMIN + 2;
+    set_info_handler(a, rt_value_handler, 0);
+    set_info_handler(b, rt_value_handler, 0);
+    sigset_t both;
+    sigemptyset(&both);
+    sigaddset(&both, a);
+    sigaddset(&both, b);
+    sigprocmask(SIG_BLOCK, &both, NULL);
+    for (int v = 1; v <= 3; v++) sigqueue(getpid(), b, (union sigval){ .sival_int = v });
+    for (int v = 1; v <= 3; v++) sigqueue(getpid(), a, (union sigval){ .sival_int = v });
+    say("pending: SIGRTMIN+1 %d, SIGRTMIN+2 %d", is_pending(a), is_pending(b));
+    /* sigtimedwait takes the lowest signal's oldest entry first. */
+    siginfo_t si;
+    struct timespec ts = { 0, 0 };
+    int got = sigtimedwait(&both, &si, &ts);
+    say("sigtimedwait: SIGRTMIN+%d si_code=%d si_value=%d", got - SIGRTMIN, si.si_code, si.si_value.sival_int);
+    rt_n = 0;
+    sigprocmask(SIG_UNBLOCK, &both, NULL);
+    /* Each delivery blocks its own signal until the handler returns, so one
+     * signal's entries run in order. The lower signal's frame is set up
+     * first and the higher one's on top of it, so the higher one runs first. */
+    for (int i = 0; i < rt_n; i++) say("delivery %d: SIGRTMIN+%d value %d", i, rt_values[i] / 100 - SIGRTMIN, rt_values[i] % 100);
+    say("pending after: %d %d", is_pending(a), is_pending(b));
+    set_handler(a, SIG_DFL, 0);
+    set_handler(b, SIG_DFL, 0);
+}
+
+static void case_sigqueue_other(void) {
+    int sig = SIGRTMIN + 3;
+    block(SIG_BLOCK, sig);
+    pid_t pid = fork();
+    if (pid == 0) {
+        siginfo_t si;
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, sig);
+        struct timespec ts = { 5, 0 };
+        int r = sigtimedwait(&set, &si, &ts);
+        say("child: got SIGRTMIN+%d si_code=%d si_value=%d from the parent: %d", r - SIGRTMIN, si.si_code,
+            si.si_value.sival_int, si.si_pid == getppid());
+        _exit(0);
+    }
+    /* Another process may not pose as kill() (si_code >= 0) or tkill. */
+    siginfo_t fake;
+    memset(&fake, 0, sizeof fake);
+    fake.si_code = SI_USER;
+    say_ret("rt_sigqueueinfo(child, SI_USER)", syscall(SYS_rt_sigqueueinfo, pid, sig, &fake));
+    fake.si_code = SI_TKILL;
+    say_ret("rt_sigqueueinfo(child, SI_TKILL)", syscall(SYS_rt_sigqueueinfo, pid, sig, &fake));
+    say_ret("rt_sigqueueinfo(child, bad pointer)", syscall(SYS_rt_sigqueueinfo, pid, sig, (void *)8));
+    say_ret("rt_tgsigqueueinfo(child, tid 0)", syscall(SYS_rt_tgsigqueueinfo, pid, 0, sig, &fake));
+    long queued = sigqueue(pid, sig, (union sigval){ .sival_int = 42 });
+    reap("child", pid);
+    say_ret("sigqueue(child, 42)", queued);
+    /* rt_tgsigqueueinfo to the caller's own thread. */
+    set_info_handler(SIGUSR1, info_handler, 0);
+    memset(&last_info, 0, sizeof last_info);
+    siginfo_t mine;
+    memset(&mine, 0, sizeof mine);
+    mine.si_code = SI_QUEUE;
+    mine.si_pid = getpid();
+    mine.si_value.sival_int = 77;
+    say_ret("rt_tgsigqueueinfo(self)", syscall(SYS_rt_tgsigqueueinfo, getpid(), syscall(SYS_gettid), SIGUSR1, &mine));
+    say("handler saw si_code=%d si_value=%d", last_info.si_code, last_info.si_value.sival_int);
+    set_handler(SIGUSR1, SIG_DFL, 0);
+    block(SIG_UNBLOCK, sig);
+}
+
+/* sigtimedwait for a blocked SIGCHLD whose action is SIG_DFL (ignore):
+ * blocked signals are kept, so the wait sees it (what init programs do). */
+static void case_sigwait_child(void) {
+    block(SIG_BLOCK, SIGCHLD);
+    pid_t pid = fork();
+    if (pid == 0) {
+        sleep_ms(50);
+        _exit(3);
+    }
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    siginfo_t si;
+    struct timespec ts = { 5, 0 };
+    int r = sigtimedwait(&set, &si, &ts);
+    say("sigtimedwait -> %d si_code=%d si_status=%d si_pid is the child: %d", r, si.si_code, si.si_status, si.si_pid == pid);
+    reap("child", pid);
+    block(SIG_UNBLOCK, SIGCHLD);
+}
+
 /* ---- flags ---- */
 
 static int blocked_inside;
@@ -347,6 +451,18 @@ static void case_restart(void) {
     pid_t r = waitpid(pid, &st, 0);
     say("SA_RESTART: waitpid -> %s, status %d", r == pid ? "the child" : ename(errno), WEXITSTATUS(st));
     if (r != pid) waitpid(pid, NULL, 0);
+    /* Without SA_RESTART the signal ends the wait. */
+    set_handler(SIGUSR1, count_handler, 0);
+    pid = fork();
+    if (pid == 0) {
+        sleep_ms(100);
+        kill(parent, SIGUSR1);
+        sleep_ms(200);
+        _exit(3);
+    }
+    r = waitpid(pid, &st, 0);
+    say("no SA_RESTART: waitpid -> %s", r == pid ? "the child" : ename(errno));
+    reap("child", pid);
     set_handler(SIGUSR1, SIG_DFL, 0);
 }
 
@@ -555,13 +671,69 @@ static void case_itimer(void) {
     set_handler(SIGALRM, count_handler, 0);
     hits = 0;
     struct itimerval it = { { 0, 20000 }, { 0, 20000 } };
-    say_ret("setitimer(ITIMER_REAL, 20 ms periodic)", setitimer(ITIMER_REAL, &it, NULL));
+    /* The clock starts before the timer: a preemption between the two must
+     * not make the ticks look early. */
     long long start = now_ms();
+    say_ret("setitimer(ITIMER_REAL, 20 ms periodic)", setitimer(ITIMER_REAL, &it, NULL));
     wait_hits(5, 5000);
     struct itimerval off = { { 0, 0 }, { 0, 0 } };
     setitimer(ITIMER_REAL, &off, NULL);
     say("5 periodic SIGALRMs: %d, after >= 100 ms: %d", hits >= 5, now_ms() - start >= 100);
     set_handler(SIGALRM, SIG_DFL, 0);
+}
+
+
+/* getitimer/setitimer values, and alarm() on the same timer. */
+static void case_itimer_values(void) {
+    struct itimerval it = { { 0, 0 }, { 2, 300000 } }, now, old;
+    say_ret("setitimer(2.3 s one-shot)", setitimer(ITIMER_REAL, &it, NULL));
+    getitimer(ITIMER_REAL, &now);
+    long left = now.it_value.tv_sec * 1000000 + now.it_value.tv_usec;
+    say("left in (2.2 s, 2.3 s]: %d, interval %ld.%06ld", left > 2200000 && left <= 2300000,
+        (long)now.it_interval.tv_sec, (long)now.it_interval.tv_usec);
+    struct itimerval periodic = { { 0, 50000 }, { 0, 700000 } };
+    setitimer(ITIMER_REAL, &periodic, &old);
+    left = old.it_value.tv_sec * 1000000 + old.it_value.tv_usec;
+    say("old value in (2.2 s, 2.3 s]: %d", left > 2200000 && left <= 2300000);
+    getitimer(ITIMER_REAL, &now);
+    say("periodic: interval %ld.%06ld, value <= 0.7 s: %d", (long)now.it_interval.tv_sec, (long)now.it_interval.tv_usec,
+        now.it_value.tv_sec == 0 && now.it_value.tv_usec <= 700000);
+    /* alarm() replaces it and rounds what was left to whole seconds. */
+    say_ret("alarm(5) over a 0.7 s timer", alarm(5));
+    getitimer(ITIMER_REAL, &now);
+    say("after alarm: interval %ld.%06ld, value > 4 s: %d", (long)now.it_interval.tv_sec, (long)now.it_interval.tv_usec,
+        now.it_value.tv_sec >= 4);
+    it.it_value.tv_sec = 2;
+    it.it_value.tv_usec = 700000;
+    setitimer(ITIMER_REAL, &it, NULL);
+    say_ret("alarm(0) over a 2.7 s timer", alarm(0));
+    it.it_value.tv_sec = 2;
+    it.it_value.tv_usec = 200000;
+    setitimer(ITIMER_REAL, &it, NULL);
+    say_ret("alarm(0) over a 2.2 s timer", alarm(0));
+    it.it_value.tv_sec = 0;
+    it.it_value.tv_usec = 200000;
+    setitimer(ITIMER_REAL, &it, NULL);
+    say_ret("alarm(0) over a 0.2 s timer", alarm(0));
+    /* musl's alarm() is setitimer (rounding up); the syscall rounds to the nearest. */
+    it.it_value.tv_sec = 2;
+    it.it_value.tv_usec = 200000;
+    setitimer(ITIMER_REAL, &it, NULL);
+    say_ret("syscall alarm(0) over a 2.2 s timer", syscall(SYS_alarm, 0));
+    it.it_value.tv_usec = 700000;
+    setitimer(ITIMER_REAL, &it, NULL);
+    say_ret("syscall alarm(0) over a 2.7 s timer", syscall(SYS_alarm, 0));
+    it.it_value.tv_sec = 0;
+    it.it_value.tv_usec = 200000;
+    setitimer(ITIMER_REAL, &it, NULL);
+    say_ret("syscall alarm(0) over a 0.2 s timer", syscall(SYS_alarm, 0));
+    getitimer(ITIMER_REAL, &now);
+    say("disarmed: %d", now.it_value.tv_sec == 0 && now.it_value.tv_usec == 0);
+    say_ret("setitimer(which 5)", syscall(SYS_setitimer, 5, &it, NULL));
+    say_ret("getitimer(which 5)", syscall(SYS_getitimer, 5, &now));
+    it.it_value.tv_usec = 1000000;
+    say_ret("setitimer(tv_usec 1000000)", setitimer(ITIMER_REAL, &it, NULL));
+    say_ret("setitimer(bad pointer)", syscall(SYS_setitimer, ITIMER_REAL, (void *)8, NULL));
 }
 
 static void case_sigtimedwait(void) {
@@ -647,6 +819,151 @@ static void case_faults(void) {
     for (int i = 0; i < 4; i++) set_handler(sigs[i], SIG_DFL, 0);
 }
 
+
+/* A handler that returns re-executes the faulting instruction: this one
+ * makes the page writable first, so the write then succeeds. */
+static char *fault_page;
+static int fault_code;
+static void unprotect_handler(int sig, siginfo_t *si, void *ctx) {
+    (void)sig;
+    (void)ctx;
+    fault_code = si->si_code;
+    hits += si->si_addr == (void *)(fault_page + 16);
+    mprotect(fault_page, 4096, PROT_READ | PROT_WRITE);
+}
+
+static void trap_handler(int sig, siginfo_t *si, void *ctx) {
+    ucontext_t *uc = ctx;
+    (void)sig;
+    fault_info = *si;
+    last_had_context = (int)uc->uc_mcontext.gregs[REG_TRAPNO];
+    hits++;
+}
+
+static void case_fault_return(void) {
+    fault_page = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    set_info_handler(SIGSEGV, unprotect_handler, 0);
+    hits = 0;
+    fault_page[16] = 'x';
+    say("write to a read-only page: handler ran %d (si_code=%d), then the write happened: %d", (int)hits, fault_code,
+        fault_page[16] == 'x');
+    munmap(fault_page, 4096);
+    /* int3 is a trap: the handler returns after it. */
+    set_info_handler(SIGTRAP, trap_handler, 0);
+    hits = 0;
+    __asm__ volatile("int3");
+    say("int3: handled %d, si_signo=%d si_code=%d trapno=%d, execution went on", (int)hits, fault_info.si_signo,
+        fault_info.si_code, last_had_context);
+    set_handler(SIGSEGV, SIG_DFL, 0);
+    set_handler(SIGTRAP, SIG_DFL, 0);
+}
+
+/* What the sigcontext of a fault says (Linux fills trapno/err/cr2). */
+static int ctx_trapno, ctx_err;
+static unsigned long ctx_cr2;
+static void context_handler(int sig, siginfo_t *si, void *ctx) {
+    ucontext_t *uc = ctx;
+    (void)sig;
+    fault_info = *si;
+    ctx_trapno = (int)uc->uc_mcontext.gregs[REG_TRAPNO];
+    ctx_err = (int)uc->uc_mcontext.gregs[REG_ERR];
+    ctx_cr2 = (unsigned long)uc->uc_mcontext.gregs[REG_CR2];
+    siglongjmp(fault_jmp, 1);
+}
+
+static void case_fault_context(void) {
+    set_info_handler(SIGSEGV, context_handler, SA_NODEFER);
+    set_info_handler(SIGILL, context_handler, SA_NODEFER);
+    set_info_handler(SIGFPE, context_handler, SA_NODEFER);
+    if (!sigsetjmp(fault_jmp, 1)) *(volatile int *)16 = 1;
+    say("write to 16: trapno=%d err=%d cr2=%lu", ctx_trapno, ctx_err, ctx_cr2);
+    if (!sigsetjmp(fault_jmp, 1)) (void)*(volatile int *)32;
+    say("read of 32: trapno=%d err=%d cr2=%lu", ctx_trapno, ctx_err, ctx_cr2);
+    if (!sigsetjmp(fault_jmp, 1)) __asm__ volatile("ud2");
+    say("ud2: trapno=%d err=%d cr2 kept from the last page fault: %d", ctx_trapno, ctx_err, ctx_cr2 == 32);
+    if (!sigsetjmp(fault_jmp, 1)) __asm__ volatile("hlt");
+    say("hlt (privileged): si_signo=%d si_code=%d si_addr=%p trapno=%d", fault_info.si_signo, fault_info.si_code,
+        fault_info.si_addr, ctx_trapno);
+    if (!sigsetjmp(fault_jmp, 1)) {
+        volatile long big = -0x7fffffffffffffffL - 1, m = -1;
+        big = big / m;
+    }
+    say("LONG_MIN / -1: si_signo=%d si_code=%d trapno=%d", fault_info.si_signo, fault_info.si_code, ctx_trapno);
+    say("handlers still installed after siglongjmp: %d", sigaction(SIGSEGV, NULL, &(struct sigaction){ 0 }) == 0);
+    if (!sigsetjmp(fault_jmp, 1)) *(volatile int *)0 = 1;
+    /* The mask saved by sigsetjmp came back: SIGSEGV is not blocked. */
+    say("SIGSEGV blocked after siglongjmp: %d", is_blocked(SIGSEGV));
+    set_handler(SIGSEGV, SIG_DFL, 0);
+    set_handler(SIGILL, SIG_DFL, 0);
+    set_handler(SIGFPE, SIG_DFL, 0);
+}
+
+/* A fault cannot be blocked or ignored: the process dies anyway. */
+static void case_fault_forced(void) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        set_info_handler(SIGSEGV, fault_handler, 0);
+        block(SIG_BLOCK, SIGSEGV);
+        *(volatile int *)8 = 1;
+        _exit(0);
+    }
+    reap("SIGSEGV blocked, handler installed", pid);
+    pid = fork();
+    if (pid == 0) {
+        signal(SIGSEGV, SIG_IGN);
+        *(volatile int *)8 = 1;
+        _exit(0);
+    }
+    reap("SIGSEGV ignored", pid);
+    pid = fork();
+    if (pid == 0) {
+        block(SIG_BLOCK, SIGFPE);
+        volatile int r = 7 / zero;
+        (void)r;
+        _exit(0);
+    }
+    reap("SIGFPE blocked, divide by zero", pid);
+    pid = fork();
+    if (pid == 0) {
+        __asm__ volatile("ud2");
+        _exit(0);
+    }
+    reap("ud2 without a handler", pid);
+    /* A signal sent with kill() while blocked stays pending instead. */
+    block(SIG_BLOCK, SIGSEGV);
+    kill(getpid(), SIGSEGV);
+    say("kill(SIGSEGV) while blocked: pending %d", is_pending(SIGSEGV));
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGSEGV);
+    int sig = 0;
+    sigwait(&set, &sig);
+    say("sigwait took it: %d", sig);
+    block(SIG_UNBLOCK, SIGSEGV);
+}
+
+/* No room for the frame (the alternate stack is not writable): SIGSEGV is
+ * forced; its own handler runs if it can, else the process dies. */
+static void case_bad_frame(void) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        char *bad = mmap(NULL, 65536, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        stack_t ss = { .ss_sp = bad, .ss_size = 65536, .ss_flags = 0 };
+        sigaltstack(&ss, NULL);
+        set_handler(SIGUSR1, count_handler, SA_ONSTACK);
+        set_info_handler(SIGSEGV, fault_handler, 0);
+        memset(&fault_info, 0, sizeof fault_info);
+        if (!sigsetjmp(fault_jmp, 1)) raise(SIGUSR1);
+        say("SIGUSR1 frame unwritable: SIGUSR1 handled %d, SIGSEGV handler got si_code=%d si_addr=%p", (int)hits,
+            fault_info.si_code, fault_info.si_addr);
+        set_info_handler(SIGSEGV, fault_handler, SA_ONSTACK);
+        raise(SIGUSR1);
+        say("survived (wrong)");
+        _exit(0);
+    }
+    reap("both handlers on the unwritable stack", pid);
+}
+
 /* A handler may edit the saved context; sigreturn applies the mask in it. */
 static void edit_mask_handler(int sig, siginfo_t *si, void *ctx) {
     (void)sig;
@@ -667,9 +984,11 @@ static void case_ucontext(void) {
 }
 
 static const struct dcase cases[] = {
-    CASE(registers), CASE(siginfo), CASE(sigqueue), CASE(mask), CASE(ignore_discards), CASE(rt_queue), CASE(resethand),
-    CASE(nodefer), CASE(restart), CASE(senders), CASE(sigsuspend), CASE(sigchld), CASE(sigchld_info), CASE(stop_cont),
-    CASE(nanosleep_eintr), CASE(alarm), CASE(itimer), CASE(sigtimedwait), CASE(altstack), CASE(ucontext), CASE(faults),
+    CASE(registers), CASE(siginfo), CASE(sigqueue), CASE(mask), CASE(ignore_discards), CASE(rt_queue), CASE(rt_values),
+    CASE(sigqueue_other), CASE(sigwait_child), CASE(resethand), CASE(nodefer), CASE(restart), CASE(senders),
+    CASE(sigsuspend), CASE(sigchld), CASE(sigchld_info), CASE(stop_cont), CASE(nanosleep_eintr), CASE(alarm),
+    CASE(itimer), CASE(itimer_values), CASE(sigtimedwait), CASE(altstack), CASE(ucontext), CASE(faults),
+    CASE(fault_return), CASE(fault_context), CASE(fault_forced), CASE(bad_frame),
     { 0, 0 },
 };
 

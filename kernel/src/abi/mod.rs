@@ -26,8 +26,6 @@ pub enum Outcome {
     ExitThread(i32),
     /// exit_group: the process ends.
     ExitGroup(i32),
-    /// The process dies by this signal (a corrupt signal frame).
-    ExitGroupSignal(u32),
 }
 
 /// Called by the syscall entry with the saved user registers.
@@ -43,7 +41,6 @@ pub fn syscall(frame: &mut TrapFrame) {
         Some(Outcome::Replaced) => {}
         Some(Outcome::ExitThread(code)) => exit::exit_thread(Some(code)),
         Some(Outcome::ExitGroup(code)) => exit::exit_group(task::ExitStatus::Exited(code)),
-        Some(Outcome::ExitGroupSignal(sig)) => exit::exit_group(task::ExitStatus::Signaled(sig as u8, true)),
         None => exit::exit_thread(Some(127)),
     }
 }

@@ -92,7 +92,7 @@ fn pull() {
             super::write_bytes(&ev.echo);
         }
         for sig in &ev.signals {
-            signal_foreground(u32::from(sig.number()));
+            signal_foreground(*sig);
         }
         if ev.wake_readers || !ev.signals.is_empty() {
             super::input::INPUT.wake_all();
@@ -102,11 +102,11 @@ fn pull() {
 }
 
 /// A signal from the keyboard to the foreground process group.
-fn signal_foreground(sig: u32) {
+fn signal_foreground(sig: signal::Signal) {
     let Some((ns, pgid)) = FG.lock().as_ref().map(|g| (g.ns.clone(), g.pgid)) else { return };
     let members: Vec<Arc<Process>> =
         ns.group(pgid).into_iter().filter(|p| !p.is_zombie()).collect();
-    let stop = matches!(sig, signal::SIGTSTP | signal::SIGTTIN | signal::SIGTTOU);
+    let stop = matches!(sig, signal::Signal::SIGTSTP | signal::Signal::SIGTTIN | signal::Signal::SIGTTOU);
     if stop && crate::task::exit::orphaned(&members, pgid) {
         return;
     }
@@ -237,7 +237,7 @@ pub fn ioctl(p: &Arc<Process>, space: &crate::task::mm::Mm, cmd: u64, arg: u64) 
             space.copy_in(arg, &mut raw)?;
             let w = Winsize::from_bytes(&raw).map_err(|_| Errno::EINVAL)?;
             if let Some(sig) = with_ld(|ld| ld.set_winsize(w)) {
-                signal_foreground(u32::from(sig.number()));
+                signal_foreground(sig);
             }
             Ok(0)
         }

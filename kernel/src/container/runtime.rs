@@ -301,9 +301,10 @@ pub fn kill(id: &str, sig: u32, all: bool) -> Result<(), String> {
         return Err(format!("cannot kill a container that is {}", c.status));
     }
     let targets = if all { c.pidns.processes() } else { c.init.iter().cloned().collect() };
+    let Some(sig) = task::signal::Signal::new(sig as i32) else { return Ok(()) };
     for p in targets {
-        let handled = p.signals.lock().get(sig).handler > task::signal::SIG_IGN;
-        if p.vpid == 1 && sig != task::signal::SIGKILL && sig != task::signal::SIGSTOP && !handled {
+        let handled = p.signals.lock().catches(sig);
+        if p.vpid == 1 && !sig.is_unblockable() && !handled {
             continue;
         }
         task::signal::send_to_process(&p, sig);
@@ -358,7 +359,7 @@ pub fn delete(id: &str, force: bool) -> Result<(), String> {
     };
     if let Some(init) = init {
         // --force: SIGKILL the init; the rest of its namespace dies with it.
-        task::signal::send_to_process(&init, task::signal::SIGKILL);
+        task::signal::send_to_process(&init, task::signal::Signal::SIGKILL);
         task::wait_exit(&init);
     }
     if let Some(c) = CONTAINERS.lock().remove(id) {

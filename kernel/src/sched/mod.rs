@@ -49,12 +49,12 @@ pub struct Thread {
     task: UnsafeCell<Option<crate::task::Task>>,
     /// Set by another thread to make this one end at its next chance.
     pub killed: AtomicBool,
-    /// Signals sent to this thread only (tgkill).
-    pub sig_pending: AtomicU64,
+    /// Signals sent to this thread only (tgkill, faults), with their siginfo.
+    pub sig_pending: crate::task::signal::PendingSignals,
     /// Blocked signals.
     pub sig_mask: AtomicU64,
-    /// siginfo of the thread-directed pending signals.
-    pub sig_info: crate::task::signal::PendingInfo,
+    /// The set rt_sigtimedwait waits for (0 otherwise).
+    pub sig_waiting: AtomicU64,
     /// The mask to restore after a handler (rt_sigsuspend); u64::MAX = none.
     pub saved_mask: AtomicU64,
     /// Ticks this thread ran (CPU time).
@@ -89,9 +89,9 @@ impl Thread {
             fpu: UnsafeCell::new(FpuState::initial()),
             task: UnsafeCell::new(task),
             killed: AtomicBool::new(false),
-            sig_pending: AtomicU64::new(0),
+            sig_pending: crate::task::signal::PendingSignals::new(),
             sig_mask: AtomicU64::new(0),
-            sig_info: crate::task::signal::PendingInfo::default(),
+            sig_waiting: AtomicU64::new(0),
             saved_mask: AtomicU64::new(u64::MAX),
             ticks: AtomicU64::new(0),
             slice_start: AtomicU64::new(0),

@@ -13,7 +13,9 @@ use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 use errno::{Errno, KResult};
 
-use super::signal::{self, SIGCHLD, SIGKILL};
+use linux_abi::signal::ChildStatus;
+
+use super::signal::{self, Signal};
 use super::{ProcState, Process};
 use crate::sched::{self, wait::Interrupted};
 
@@ -26,12 +28,20 @@ pub enum ExitStatus {
 }
 
 impl ExitStatus {
+    /// As the parent sees it (wait status, SIGCHLD's siginfo).
+    pub fn child_status(self) -> ChildStatus {
+        match self {
+            ExitStatus::Exited(code) => ChildStatus::Exited(code as u8),
+            ExitStatus::Signaled(sig, core) => match Signal::new(i32::from(sig)) {
+                Some(signal) => ChildStatus::Killed { signal, core },
+                None => ChildStatus::Exited(0),
+            },
+        }
+    }
+
     /// The wait status word (as wait4 stores it).
     pub fn wait_status(self) -> u32 {
-        match self {
-            ExitStatus::Exited(code) => ((code as u32) & 0xff) << 8,
-            ExitStatus::Signaled(sig, core) => u32::from(sig) | if core { 0x80 } else { 0 },
-        }
+        self.child_status().wait_status() as u32
     }
 
     /// The shell's `$?` for it.
@@ -123,7 +133,7 @@ fn finish(p: &Arc<Process>) {
         // PID 1 of a namespace gone: everyone else in it dies (Linux does the same).
         for other in p.ns.processes() {
             if !Arc::ptr_eq(&other, p) {
-                signal::send_to_process(&other, SIGKILL);
+                signal::send_to_process(&other, Signal::SIGKILL);
             }
         }
     }
@@ -159,18 +169,10 @@ fn finish(p: &Arc<Process>) {
     }
     match p.parent() {
         Some(parent) => {
-            let action = parent.signals.lock().get(SIGCHLD);
-            let no_wait = action.handler == signal::SIG_IGN || action.flags & signal::SA_NOCLDWAIT != 0;
-            if no_wait {
+            if signal::reaps_children(&parent) {
                 reap(p);
             } else {
-                let (code, st) = match status {
-                    ExitStatus::Exited(c) => (signal::CLD_EXITED, c),
-                    ExitStatus::Signaled(s, true) => (signal::CLD_DUMPED, i32::from(s)),
-                    ExitStatus::Signaled(s, false) => (signal::CLD_KILLED, i32::from(s)),
-                };
-                let info = signal::Info { code, pid: p.vpid, uid: 0, status: st };
-                signal::send_to_process_info(&parent, SIGCHLD, info);
+                signal::notify_parent(&parent, p.vpid, status.child_status(), p.cpu_ticks());
             }
             parent.child_event.wake_all();
         }
@@ -200,8 +202,8 @@ fn hangup_orphaned(ns: &Arc<super::PidNs>, pgid: u32) {
         ns.group(pgid).into_iter().filter(|q| !q.is_zombie()).collect();
     if members.iter().any(|q| q.stopped.load(Ordering::Acquire)) && orphaned(&members, pgid) {
         for q in &members {
-            signal::send_to_process(q, signal::SIGHUP);
-            signal::send_to_process(q, signal::SIGCONT);
+            signal::send_to_process(q, Signal::SIGHUP);
+            signal::send_to_process(q, Signal::SIGCONT);
         }
     }
 }
@@ -217,16 +219,14 @@ pub fn reap(p: &Arc<Process>) {
 }
 
 /// Stops the process (SIGSTOP/SIGTSTP default action) and reports to the parent.
-pub fn stop_process(p: &Arc<Process>, sig: u32) {
+pub fn stop_process(p: &Arc<Process>, sig: Signal) {
     if p.stopped.swap(true, Ordering::AcqRel) {
         return;
     }
-    *p.report.lock() = Some(Report::Stopped(sig));
+    *p.report.lock() = Some(Report::Stopped(u32::from(sig.number())));
     if let Some(parent) = p.parent() {
-        let action = parent.signals.lock().get(SIGCHLD);
-        if action.flags & signal::SA_NOCLDSTOP == 0 {
-            let info = signal::Info { code: signal::CLD_STOPPED, pid: p.vpid, uid: 0, status: sig as i32 };
-            signal::send_to_process_info(&parent, SIGCHLD, info);
+        if !signal::no_child_stop(&parent) {
+            signal::notify_parent(&parent, p.vpid, ChildStatus::Stopped(sig), p.cpu_ticks());
         }
         parent.child_event.wake_all();
     }

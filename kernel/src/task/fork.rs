@@ -85,6 +85,7 @@ pub fn clone(t: &mut Task, frame: &TrapFrame, a: CloneArgs) -> KResult<usize> {
         clear_child_tid: if f & CLONE_CHILD_CLEARTID != 0 { a.child_tid } else { 0 },
         robust_list: 0,
         altstack: if f & CLONE_VM != 0 && f & CLONE_VFORK == 0 { linux_abi::signal::AltStack::DISABLED } else { t.altstack },
+        trap: t.trap,
     };
     if f & CLONE_PARENT_SETTID != 0 {
         t.space.write_u32(a.parent_tid, tid)?;

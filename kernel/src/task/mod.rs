@@ -13,6 +13,7 @@
 
 mod exec;
 pub mod exit;
+pub mod fault;
 pub mod files;
 pub mod fork;
 pub mod futex;
@@ -82,10 +83,9 @@ pub struct Process {
     pub child_event: WaitQueue,
     /// Woken when this process becomes a zombie, execs after vfork, stops or continues.
     pub state_event: WaitQueue,
-    /// Signals sent to the process as a whole, and their siginfo.
-    pub sig_pending: AtomicU64,
-    pub sig_info: signal::PendingInfo,
-    pub signals: Mutex<signal::Dispositions>,
+    /// Signals sent to the process as a whole, with their siginfo.
+    pub sig_pending: signal::PendingSignals,
+    pub signals: Mutex<linux_abi::signal::SigActions>,
     /// Job control: stopped by a signal; and a stop/continue not yet reported to wait4.
     pub stopped: AtomicBool,
     pub report: Mutex<Option<exit::Report>>,
@@ -161,6 +161,9 @@ pub struct Task {
     pub clear_child_tid: u64,
     pub robust_list: u64,
     pub altstack: linux_abi::signal::AltStack,
+    /// The last CPU fault's vector, error code and address: every signal
+    /// frame's sigcontext shows them (as on Linux).
+    pub trap: linux_abi::signal::TrapInfo,
 }
 
 impl Task {
@@ -197,7 +200,7 @@ fn new_process(
     name: &str,
     parent: Option<&Arc<Process>>,
     pgid_sid: Option<(u32, u32)>,
-    signals: signal::Dispositions,
+    signals: linux_abi::signal::SigActions,
     uts: &Arc<Mutex<String>>,
     abi: Abi,
 ) -> Result<Arc<Process>, errno::Errno> {
@@ -223,8 +226,7 @@ fn new_process(
         exit_status: Mutex::new(None),
         child_event: WaitQueue::new(),
         state_event: WaitQueue::new(),
-        sig_pending: AtomicU64::new(0),
-        sig_info: signal::PendingInfo::default(),
+        sig_pending: signal::PendingSignals::new(),
         signals: Mutex::new(signals),
         stopped: AtomicBool::new(false),
         report: Mutex::new(None),
@@ -284,7 +286,7 @@ pub fn spawn(s: Spawn<'_>) -> Result<Arc<Process>, errno::Errno> {
         return Err(errno::Errno::ENOEXEC);
     }
     let abi = if image.host_world { Abi::Host } else { Abi::Linux };
-    let proc = new_process(&s.ns, s.container.clone(), &name, None, None, signal::Dispositions::default(), &s.uts, abi)?;
+    let proc = new_process(&s.ns, s.container.clone(), &name, None, None, linux_abi::signal::SigActions::new(), &s.uts, abi)?;
     *proc.cmdline.lock() = s.argv.to_vec();
     *proc.exe.lock() = image.exe.clone();
     let space = Arc::new(mm::Mm::new(image.space, image.brk));
@@ -305,6 +307,7 @@ pub fn spawn(s: Spawn<'_>) -> Result<Arc<Process>, errno::Errno> {
         clear_child_tid: 0,
         robust_list: 0,
         altstack: linux_abi::signal::AltStack::default(),
+        trap: Default::default(),
     };
     let frame = TrapFrame::user(image.entry, image.rsp);
     let thread = sched::spawn_user(&name, &frame, task, None, Some(proc.clone()));
@@ -343,38 +346,6 @@ pub fn return_to_user(frame: &mut TrapFrame) {
         }
     }
     signal::restore_saved_mask();
-}
-
-/// A user write fault: resolve copy-on-write. False if it was not COW.
-/// A COW page that cannot get a frame (the container's memory limit) ends
-/// the process with SIGKILL, as Linux's OOM killer would.
-pub fn resolve_write_fault(addr: u64) -> bool {
-    match sched::with_task(|t| t.space.resolve_cow(addr)) {
-        Some(Ok(resolved)) => resolved,
-        Some(Err(_)) => {
-            let name = current_process().map(|p| p.name.lock().clone()).unwrap_or_default();
-            log::warn!("{name}: out of memory (container limit): killed");
-            exit::exit_group(ExitStatus::Signaled(signal::SIGKILL as u8, false))
-        }
-        None => false,
-    }
-}
-
-/// An exception in user mode: the process dies by the matching signal.
-pub fn fault_in_user(vector: u8, rip: u64, addr: Option<u64>) -> ! {
-    let (sig, name) = match vector {
-        0 | 16 | 19 => (signal::SIGFPE, "SIGFPE"),
-        6 => (signal::SIGILL, "SIGILL"),
-        3 | 1 => (signal::SIGTRAP, "SIGTRAP"),
-        13 => (signal::SIGSEGV, "SIGSEGV"),
-        _ => (signal::SIGSEGV, "SIGSEGV"),
-    };
-    let name_of = current_process().map(|p| p.name.lock().clone()).unwrap_or_default();
-    match addr {
-        Some(a) => log::warn!("{name_of}: {name} at rip {rip:#x}, address {a:#x}"),
-        None => log::warn!("{name_of}: {name} at rip {rip:#x}"),
-    }
-    exit::exit_group(ExitStatus::Signaled(sig as u8, true))
 }
 
 /// The `ps` state letter: R running, S sleeping, T stopped, Z zombie.

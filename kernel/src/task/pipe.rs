@@ -131,7 +131,7 @@ impl Pipe {
                 }
                 Ok(Err(_)) if done > 0 => return Ok(done),
                 Ok(Err(Errno::EPIPE)) => {
-                    super::signal::send_to_current(super::signal::SIGPIPE);
+                    super::signal::send_to_current(super::signal::Signal::SIGPIPE);
                     return Err(Errno::EPIPE);
                 }
                 Ok(Err(e)) => return Err(e),

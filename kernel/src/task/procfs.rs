@@ -6,6 +6,7 @@ use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::fmt::Write;
 use core::sync::atomic::Ordering;
+use linux_abi::signal::Handler;
 use procfs::{ProcSource, ProcessInfo, SystemInfo};
 use vfs::{MountOptions, Vfs};
 
@@ -30,11 +31,11 @@ fn info(p: &Arc<Process>) -> ProcessInfo {
         let d = p.signals.lock();
         let mut ign = 0u64;
         let mut cgt = 0u64;
-        for (i, a) in d.actions.iter().enumerate() {
-            match a.handler {
-                signal::SIG_DFL => {}
-                signal::SIG_IGN => ign |= 1 << i,
-                _ => cgt |= 1 << i,
+        for s in (1..=64).filter_map(signal::Signal::new) {
+            match d.get(s).handler {
+                Handler::Default => {}
+                Handler::Ignore => ign |= s.mask(),
+                Handler::Catch(_) => cgt |= s.mask(),
             }
         }
         (ign, cgt)
@@ -66,7 +67,7 @@ fn info(p: &Arc<Process>) -> ProcessInfo {
         uid: 0,
         gid: 0,
         umask: 0o022,
-        sig_pending: p.sig_pending.load(Ordering::Acquire),
+        sig_pending: p.sig_pending.set().0,
         sig_blocked: blocked,
         sig_ignored: ignored,
         sig_caught: caught,

@@ -2,15 +2,13 @@
 //! (built and parsed there, checked against Linux): delivering a signal to a
 //! handler, and rt_sigreturn.
 
-use core::sync::atomic::Ordering;
 use linux_abi::signal::{
     build_rt_sigframe, mxcsr_mask_from_fxsave, parse_rt_sigframe, sanitize_fxsave, AltStack, Delivery, FrameConfig,
-    RtSigframe, SigAction, SigSet, TrapInfo, UserRegs, FXSAVE_SIZE, MINSIGSTKSZ,
+    RtSigframe, SigAction, SigSet, Siginfo, UserRegs, FXSAVE_SIZE, MINSIGSTKSZ,
 };
 
 use linux_abi::structs::Abi;
 
-use super::signal::{Action, Info};
 use super::Task;
 use crate::arch::usermode::{FpuState, TrapFrame, USER_CS, USER_SS};
 use crate::sched;
@@ -71,21 +69,21 @@ fn trap_frame(r: &UserRegs) -> TrapFrame {
     }
 }
 
-/// Builds the frame for `sig` on the user stack (or the alternate stack)
-/// and points `frame` at the handler. Err: the process must die (SIGSEGV).
-pub fn push(task: &mut Task, sig: u32, si: &Info, action: &Action, frame: &mut TrapFrame, old_mask: u64) -> Result<(), ()> {
+/// Builds the frame for `info` on the user stack (or the alternate stack)
+/// and points `frame` at the handler; the sigcontext carries the thread's
+/// last fault (`task.trap`), as Linux's does. Err: no frame could be
+/// written (the caller forces SIGSEGV).
+pub fn push(task: &mut Task, info: &Siginfo, action: &SigAction, frame: &mut TrapFrame, old_mask: SigSet) -> Result<(), ()> {
     let mut fpu = FpuState::initial();
     fpu.save();
-    let sa = SigAction::decode(&action.to_bytes()).map_err(|_| ())?;
-    let info = si.siginfo(sig).ok_or(())?;
     let delivery = Delivery {
         regs: &user_regs(frame),
         fpu: &fpu.0,
-        blocked: SigSet(old_mask),
-        info: &info,
-        action: &sa,
+        blocked: old_mask,
+        info,
+        action,
         altstack: &task.altstack,
-        trap: TrapInfo::default(),
+        trap: task.trap,
     };
     let built = build_rt_sigframe(&delivery, &config(&fpu)).map_err(|_| ())?;
     task.space.copy_out(built.addr, &built.bytes).map_err(|_| ())?;
@@ -93,6 +91,9 @@ pub fn push(task: &mut Task, sig: u32, si: &Info, action: &Action, frame: &mut T
         task.altstack = AltStack::DISABLED;
     }
     *frame = trap_frame(&built.regs);
+    // The handler starts with a clean FPU (Linux's fpu__clear_user_states):
+    // no pending x87 exception of the interrupted code, default MXCSR.
+    FpuState::initial().restore();
     Ok(())
 }
 
@@ -116,7 +117,7 @@ pub fn restore(task: &mut Task, frame: &mut TrapFrame) -> Result<(), ()> {
     if let Ok(alt) = task.altstack.set(&back.altstack, back.regs.rsp, MINSIGSTKSZ as u64) {
         task.altstack = alt;
     }
-    sched::current().sig_mask.store(back.blocked.0, Ordering::Release);
+    super::signal::set_blocked(&sched::current(), back.blocked);
     *frame = trap_frame(&back.regs);
     Ok(())
 }

@@ -1,245 +1,200 @@
-//! Signals: dispositions per process, pending sets per process and thread,
-//! the mask per thread, sending (kill, tgkill, the terminal, the kernel) and
-//! delivery on the way back to user mode.
+//! Signals: sending (kill, tgkill, sigqueue, the terminal, the kernel),
+//! faults forced on the running thread, and delivery on the way back to
+//! user mode. The types and pure rules are `linux_abi::signal`'s
+//! (`Signal`, `Siginfo`, `SigActions`, `Pending`, `next_signal`); this
+//! module adds the kernel state: a process's actions and pending set, each
+//! thread's pending set and mask.
 //!
-//! Generation follows Linux: a signal whose disposition is "ignore" (and
-//! that is not blocked) is discarded when sent; SIGKILL and SIGSTOP can be
-//! neither caught nor blocked; SIGCONT resumes a stopped process when sent.
-//! Delivery happens in [`handle_pending`]: default actions (terminate, core,
-//! stop, continue, ignore) or a user handler entered through an rt_sigframe.
+//! Generation follows Linux: a signal whose disposition is "ignore" and
+//! that the receiving thread does not block is discarded when sent; SIGKILL
+//! kills at once; SIGCONT resumes a stopped process when sent and discards
+//! pending stop signals (and a stop signal discards a pending SIGCONT).
+//! Standard signals coalesce; real-time ones queue with their info, at most
+//! `SIGQUEUE_MAX` entries per process. Delivery happens in
+//! [`handle_pending`]: the thread's own signals before the process's, a
+//! fault before anything else, then the lowest number.
+//! May call: sched, task (exit, sigframe), arch (the trap frame).
 
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
+use errno::{Errno, KResult};
+use linux_abi::signal::{
+    next_signal, ChildStatus, DefaultAction, Disposition, Handler, Pending, SaFlags, SigAction, SigSet, Siginfo, SIGQUEUE_MAX,
+    SI_KERNEL, SI_USER,
+};
+
+pub use linux_abi::signal::Signal;
 
 use super::exit::{self, ExitStatus};
 use super::Process;
 use crate::arch::usermode::TrapFrame;
 use crate::sched::{self, Thread};
 
-pub const SIGQUIT: u32 = 3;
-pub const SIGHUP: u32 = 1;
-pub const SIGILL: u32 = 4;
-pub const SIGTRAP: u32 = 5;
-pub const SIGABRT: u32 = 6;
-pub const SIGBUS: u32 = 7;
-pub const SIGFPE: u32 = 8;
-pub const SIGKILL: u32 = 9;
-pub const SIGSEGV: u32 = 11;
-pub const SIGPIPE: u32 = 13;
-pub const SIGALRM: u32 = 14;
-pub const SIGTERM: u32 = 15;
-pub const SIGCHLD: u32 = 17;
-pub const SIGCONT: u32 = 18;
-pub const SIGSTOP: u32 = 19;
-pub const SIGTSTP: u32 = 20;
-pub const SIGTTIN: u32 = 21;
-pub const SIGTTOU: u32 = 22;
-pub const NSIG: u32 = 64;
+/// A pending set behind its lock: one per process (kill, sigqueue) and one
+/// per thread (tgkill, faults).
+pub struct PendingSignals(spin::Mutex<Pending>);
 
-pub const SIG_DFL: u64 = 0;
-pub const SIG_IGN: u64 = 1;
-pub const SA_NOCLDSTOP: u64 = 1;
-pub const SA_NOCLDWAIT: u64 = 2;
-pub const SA_RESTART: u64 = 0x1000_0000;
-pub const SA_NODEFER: u64 = 0x4000_0000;
-pub const SA_RESETHAND: u64 = 0x8000_0000;
-
-/// What a signal does by default.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Default {
-    Terminate,
-    Core,
-    Ignore,
-    Stop,
-    Continue,
-}
-
-pub fn default_action(sig: u32) -> Default {
-    match sig {
-        SIGCHLD | 23 /* SIGURG */ | 28 /* SIGWINCH */ => Default::Ignore,
-        SIGCONT => Default::Continue,
-        SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU => Default::Stop,
-        SIGQUIT | SIGILL | SIGTRAP | SIGABRT | SIGBUS | SIGFPE | SIGSEGV | 24 | 25 | 31 => Default::Core,
-        _ => Default::Terminate,
-    }
-}
-
-/// `struct sigaction` as rt_sigaction passes it on x86_64.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Action {
-    pub handler: u64,
-    pub flags: u64,
-    pub restorer: u64,
-    pub mask: u64,
-}
-
-impl Action {
-    pub fn from_bytes(b: &[u8; 32]) -> Action {
-        let w = |i: usize| u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
-        Action { handler: w(0), flags: w(1), restorer: w(2), mask: w(3) }
-    }
-
-    pub fn to_bytes(&self) -> [u8; 32] {
-        let mut b = [0u8; 32];
-        for (i, v) in [self.handler, self.flags, self.restorer, self.mask].iter().enumerate() {
-            b[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
-        }
-        b
-    }
-}
-
-/// A process's signal dispositions (index = signal - 1).
-#[derive(Clone)]
-pub struct Dispositions {
-    pub actions: [Action; NSIG as usize],
-}
-
-impl core::default::Default for Dispositions {
+impl Default for PendingSignals {
     fn default() -> Self {
-        Dispositions { actions: [Action::default(); NSIG as usize] }
+        PendingSignals::new()
     }
 }
 
-impl Dispositions {
-    pub fn get(&self, sig: u32) -> Action {
-        self.actions[(sig - 1) as usize]
+impl PendingSignals {
+    pub const fn new() -> PendingSignals {
+        PendingSignals(spin::Mutex::new(Pending::new()))
     }
 
-    /// True if sending `sig` now would be discarded.
-    fn ignores(&self, sig: u32) -> bool {
-        let a = self.get(sig);
-        a.handler == SIG_IGN || (a.handler == SIG_DFL && default_action(sig) == Default::Ignore)
+    /// The signals pending here.
+    pub fn set(&self) -> SigSet {
+        self.0.lock().set()
     }
 
-    /// execve: handled signals go back to their default.
-    pub fn reset_for_exec(&mut self) {
-        for a in self.actions.iter_mut() {
-            if a.handler != SIG_IGN {
-                *a = Action::default();
+    fn queued(&self) -> usize {
+        self.0.lock().queued()
+    }
+
+    fn take_next(&self, blocked: SigSet) -> Option<Siginfo> {
+        let mut pending = self.0.lock();
+        let signal = next_signal(pending.set(), blocked)?;
+        pending.take(signal)
+    }
+
+    fn discard(&self, set: SigSet) {
+        self.0.lock().discard(set);
+    }
+}
+
+/// The blocked set of `t`.
+pub fn blocked(t: &Thread) -> SigSet {
+    SigSet(t.sig_mask.load(Ordering::Acquire))
+}
+
+/// Sets `t`'s blocked set (SIGKILL and SIGSTOP can never be blocked).
+pub fn set_blocked(t: &Thread, set: SigSet) {
+    t.sig_mask.store(set.blockable().0, Ordering::Release);
+}
+
+/// The set `t` waits for in rt_sigtimedwait (empty otherwise).
+fn waiting(t: &Thread) -> SigSet {
+    SigSet(t.sig_waiting.load(Ordering::Acquire))
+}
+
+/// True if `t` would take `signal` now: it does not block it, or it waits
+/// for it in rt_sigtimedwait (Linux's `wants_signal`).
+fn wants(t: &Thread, signal: Signal) -> bool {
+    !blocked(t).contains(signal) || waiting(t).contains(signal)
+}
+
+/// Stop signals (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU), whatever their action.
+fn is_stop(signal: Signal) -> bool {
+    signal.default_action() == DefaultAction::Stop
+}
+
+const STOP_SIGNALS: SigSet = SigSet(
+    Signal::SIGSTOP.mask() | Signal::SIGTSTP.mask() | Signal::SIGTTIN.mask() | Signal::SIGTTOU.mask(),
+);
+
+/// Drops `set` from the process's and every thread's pending sets.
+fn discard_everywhere(p: &Process, set: SigSet) {
+    p.sig_pending.discard(set);
+    for t in p.live_threads() {
+        t.sig_pending.discard(set);
+    }
+}
+
+/// Queued entries held by `p` and its threads (the `SIGQUEUE_MAX` budget).
+fn queued(p: &Process) -> usize {
+    p.sig_pending.queued() + p.live_threads().iter().map(|t| t.sig_pending.queued()).sum::<usize>()
+}
+
+/// Generation (Linux's `send_signal_locked`): `info` for process `p`, or
+/// for its thread `to`. Ok also when the signal is discarded; EAGAIN when a
+/// real-time signal finds the queue full.
+fn send(p: &Arc<Process>, to: Option<&Arc<Thread>>, info: Siginfo) -> KResult<()> {
+    let signal = Signal::new(info.si_signo).ok_or(Errno::EINVAL)?;
+    if p.is_zombie() || p.exiting.load(Ordering::Acquire) {
+        return Ok(());
+    }
+    if signal == Signal::SIGKILL {
+        kill_process(p, ExitStatus::Signaled(signal.number(), false));
+        return Ok(());
+    }
+    if signal == Signal::SIGCONT {
+        discard_everywhere(p, STOP_SIGNALS);
+        exit::continue_process(p);
+    } else if is_stop(signal) {
+        discard_everywhere(p, SigSet::EMPTY.with(Signal::SIGCONT));
+    }
+    // Linux checks the thread the signal is sent to; for a process, its leader.
+    let leader = p.live_threads().into_iter().next();
+    let receiver = to.or(leader.as_ref());
+    let is_blocked = receiver.is_some_and(|t| blocked(t).union(waiting(t)).contains(signal));
+    let disposition = p.signals.lock().disposition(signal);
+    if !is_blocked && matches!(disposition, Disposition::Ignore | Disposition::Continue) {
+        return Ok(());
+    }
+    let room = queued(p) < SIGQUEUE_MAX;
+    match to {
+        Some(t) => {
+            t.sig_pending.0.lock().send(info, room)?;
+            sched::wake(t);
+        }
+        None => {
+            p.sig_pending.0.lock().send(info, room)?;
+            // Wake a thread that does not block it (if all do, it stays pending).
+            if let Some(t) = p.live_threads().into_iter().find(|t| wants(t, signal)) {
+                sched::wake(&t);
             }
         }
     }
+    Ok(())
 }
 
-/// What a handler with SA_SIGINFO learns about a signal (the parts of
-/// `siginfo_t` we fill): si_code, the sender (or child) pid and uid, and for
-/// SIGCHLD the child's status.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Info {
-    pub code: i32,
-    pub pid: u32,
-    pub uid: u32,
-    pub status: i32,
+/// Sends `signal` to process `p` from the kernel (SI_KERNEL): the
+/// terminal, timers, the shell's and the runtime's kill.
+pub fn send_to_process(p: &Arc<Process>, signal: Signal) {
+    let _ = send(p, None, Siginfo::new(signal, SI_KERNEL));
 }
 
-pub const SI_USER: i32 = 0;
-pub const SI_KERNEL: i32 = 0x80;
-pub const SI_TKILL: i32 = -6;
-pub const CLD_EXITED: i32 = 1;
-pub const CLD_KILLED: i32 = 2;
-pub const CLD_DUMPED: i32 = 3;
-pub const CLD_STOPPED: i32 = 5;
+/// Sends `info` to process `p` (kill, sigqueue, SIGCHLD).
+pub fn send_info_to_process(p: &Arc<Process>, info: Siginfo) -> KResult<()> {
+    send(p, None, info)
+}
 
-impl Info {
-    pub const fn kernel() -> Info {
-        Info { code: SI_KERNEL, pid: 0, uid: 0, status: 0 }
-    }
-
-    /// The `siginfo_t` a handler or rt_sigtimedwait sees for `sig`.
-    pub fn siginfo(&self, sig: u32) -> Option<linux_abi::signal::Siginfo> {
-        use linux_abi::signal::{Siginfo, Signal};
-        if sig == SIGCHLD {
-            return Some(Siginfo::child(self.code, self.pid as i32, self.uid, self.status, 0, 0));
-        }
-        Some(Siginfo::kill(Signal::new(sig as i32)?, self.code, self.pid as i32, self.uid))
+/// Sends `info` to one thread (tgkill, rt_tgsigqueueinfo).
+pub fn send_info_to_thread(t: &Arc<Thread>, info: Siginfo) -> KResult<()> {
+    match t.process.clone() {
+        Some(p) => send(&p, Some(t), info),
+        None => Ok(()),
     }
 }
 
-/// Per-signal info of pending signals (the last one sent wins: standard
-/// signals do not queue).
-pub struct PendingInfo {
-    infos: spin::Mutex<[Info; NSIG as usize]>,
-}
-
-impl core::default::Default for PendingInfo {
-    fn default() -> Self {
-        PendingInfo { infos: spin::Mutex::new([Info::default(); NSIG as usize]) }
-    }
-}
-
-impl PendingInfo {
-    pub fn set(&self, sig: u32, info: Info) {
-        self.infos.lock()[(sig - 1) as usize] = info;
-    }
-
-    pub fn get(&self, sig: u32) -> Info {
-        self.infos.lock()[(sig - 1) as usize]
-    }
-}
-
-pub const fn bit(sig: u32) -> u64 {
-    1u64 << (sig - 1)
-}
-
-/// Signals that can never be blocked.
-pub const UNBLOCKABLE: u64 = bit(SIGKILL) | bit(SIGSTOP);
-
-/// Sends `sig` to process `p` from the kernel (SI_KERNEL). 0 does nothing.
-pub fn send_to_process(p: &Arc<Process>, sig: u32) {
-    send_to_process_info(p, sig, Info::kernel());
-}
-
-/// Sends `sig` with `info` to process `p` (kill, SIGCHLD).
-pub fn send_to_process_info(p: &Arc<Process>, sig: u32, info: Info) {
-    if sig == 0 || sig > NSIG || p.is_zombie() {
-        return;
-    }
-    p.sig_info.set(sig, info);
-    if sig == SIGKILL {
-        kill_process(p, ExitStatus::Signaled(SIGKILL as u8, false));
-        return;
-    }
-    if sig == SIGCONT {
-        p.sig_pending.fetch_and(!(bit(SIGSTOP) | bit(SIGTSTP) | bit(SIGTTIN) | bit(SIGTTOU)), Ordering::AcqRel);
-        exit::continue_process(p);
-    }
-    if default_action(sig) == Default::Stop {
-        p.sig_pending.fetch_and(!bit(SIGCONT), Ordering::AcqRel);
-    }
-    if p.signals.lock().ignores(sig) && sig != SIGCONT {
-        return;
-    }
-    p.sig_pending.fetch_or(bit(sig), Ordering::AcqRel);
-    // Wake a thread that does not block it (any, if all do: it stays pending).
-    for t in p.live_threads() {
-        if t.sig_mask.load(Ordering::Acquire) & bit(sig) == 0 {
-            sched::wake(&t);
-            break;
-        }
-    }
-}
-
-/// Sends `sig` to one thread (tgkill: SI_TKILL from `sender`).
-pub fn send_to_thread(t: &Arc<Thread>, sig: u32, info: Info) {
-    let Some(p) = t.process.clone() else { return };
-    if sig == 0 || sig > NSIG {
-        return;
-    }
-    if sig == SIGKILL || sig == SIGCONT || p.signals.lock().ignores(sig) {
-        send_to_process_info(&p, sig, info);
-        return;
-    }
-    t.sig_info.set(sig, info);
-    t.sig_pending.fetch_or(bit(sig), Ordering::AcqRel);
-    sched::wake(t);
-}
-
-/// A signal the kernel raises against the running thread (SIGPIPE, ...):
-/// SI_USER from the thread's own process, as Linux's send_sig does.
-pub fn send_to_current(sig: u32) {
+/// A signal the kernel raises against the running thread (SIGPIPE):
+/// SI_USER from the thread's own process, as Linux's `send_sig` does.
+pub fn send_to_current(signal: Signal) {
     let t = sched::current();
-    let pid = t.process.as_ref().map_or(0, |p| p.vpid);
-    send_to_thread(&t, sig, Info { code: SI_USER, pid, uid: 0, status: 0 });
+    let pid = t.process.as_ref().map_or(0, |p| p.vpid as i32);
+    let uid = sched::with_task(|task| task.cred.uid).unwrap_or(0);
+    let _ = send_info_to_thread(&t, Siginfo::kill(signal, SI_USER, pid, uid));
+}
+
+/// A signal the running thread cannot refuse (a CPU fault, a frame that
+/// cannot be written): Linux's `force_sig_info`. If the thread blocks it or
+/// the process ignores it, it goes back to SIG_DFL and is unblocked. Returns
+/// the action it will be delivered with.
+pub fn force(info: Siginfo) -> SigAction {
+    let t = sched::current();
+    let (Some(p), Some(signal)) = (t.process.clone(), Signal::new(info.si_signo)) else {
+        return SigAction::DEFAULT;
+    };
+    let is_blocked = blocked(&t).contains(signal);
+    let action = p.signals.lock().force(signal, is_blocked);
+    if is_blocked {
+        set_blocked(&t, blocked(&t).without(signal));
+    }
+    let _ = t.sig_pending.0.lock().send(info, true);
+    action
 }
 
 /// SIGKILL semantics: every thread dies at its next chance, now-blocked ones
@@ -254,10 +209,11 @@ pub fn kill_process(p: &Arc<Process>, status: ExitStatus) {
     }
 }
 
-/// Signals deliverable to the running thread now.
-fn deliverable(t: &Thread, p: &Process) -> u64 {
-    let pending = t.sig_pending.load(Ordering::Acquire) | p.sig_pending.load(Ordering::Acquire);
-    pending & !(t.sig_mask.load(Ordering::Acquire) & !UNBLOCKABLE)
+/// The signals pending for the running thread: its own and its process's
+/// (rt_sigpending reports them intersected with the blocked set).
+pub fn pending_of(t: &Thread) -> SigSet {
+    let shared = t.process.as_ref().map_or(SigSet::EMPTY, |p| p.sig_pending.set());
+    t.sig_pending.set().union(shared)
 }
 
 /// True if the running thread's wait should end (signal or kill).
@@ -267,43 +223,37 @@ pub fn pending_for_current() -> bool {
         return true;
     }
     match t.process.as_ref() {
-        Some(p) => deliverable(&t, p) != 0 || p.stopped.load(Ordering::Acquire),
+        Some(p) => next_signal(pending_of(&t), blocked(&t)).is_some() || p.stopped.load(Ordering::Acquire),
         None => false,
     }
 }
 
-/// Takes the lowest signal of `ready` off the pending sets, with its info.
-fn take(t: &Thread, p: &Process, ready: u64) -> Option<(u32, Info)> {
-    if ready == 0 {
-        return None;
-    }
-    let sig = ready.trailing_zeros() + 1;
-    if t.sig_pending.fetch_and(!bit(sig), Ordering::AcqRel) & bit(sig) != 0 {
-        return Some((sig, t.sig_info.get(sig)));
-    }
-    p.sig_pending.fetch_and(!bit(sig), Ordering::AcqRel);
-    Some((sig, p.sig_info.get(sig)))
-}
-
-/// Takes the lowest deliverable signal off the pending sets.
-fn dequeue(t: &Thread, p: &Process) -> Option<(u32, Info)> {
-    take(t, p, deliverable(t, p))
+/// Takes the next deliverable signal: the thread's own first (Linux's
+/// `dequeue_signal`), then the process's.
+fn dequeue(t: &Thread, p: &Process, blocked: SigSet) -> Option<Siginfo> {
+    t.sig_pending.take_next(blocked).or_else(|| p.sig_pending.take_next(blocked))
 }
 
 /// Takes a pending signal of `set` (blocked or not) for rt_sigtimedwait.
-pub fn take_from_set(set: u64) -> Option<(u32, Info)> {
+pub fn take_from_set(set: SigSet) -> Option<Siginfo> {
     let t = sched::current();
     let p = t.process.clone()?;
-    let pending = (t.sig_pending.load(Ordering::Acquire) | p.sig_pending.load(Ordering::Acquire)) & set;
-    take(&t, &p, pending)
+    dequeue(&t, &p, SigSet(!set.blockable().0))
 }
 
-/// Drops a pending `sig` everywhere in `p` (its disposition became "ignore").
-pub fn discard(p: &Process, sig: u32) {
-    p.sig_pending.fetch_and(!bit(sig), Ordering::AcqRel);
-    for t in p.live_threads() {
-        t.sig_pending.fetch_and(!bit(sig), Ordering::AcqRel);
+/// Drops a pending `signal` everywhere in `p` (its action became "ignore").
+pub fn discard(p: &Process, signal: Signal) {
+    discard_everywhere(p, SigSet::EMPTY.with(signal));
+}
+
+/// rt_sigaction: installs `action` for `signal`, returns the old one.
+/// Setting an action that ignores the signal discards it where pending.
+pub fn set_action(p: &Process, signal: Signal, action: SigAction) -> SigAction {
+    let old = p.signals.lock().set(signal, action);
+    if matches!(action.disposition(signal), Disposition::Ignore | Disposition::Continue) {
+        discard(p, signal);
     }
+    old
 }
 
 /// Syscalls that are never restarted after a handler ran (Linux's
@@ -314,8 +264,8 @@ fn never_restarted(nr: u64) -> bool {
 
 /// After an interrupted syscall: restart it (rewind to the `syscall`
 /// instruction) if no handler ran, or the handler asked for SA_RESTART.
-fn maybe_restart(frame: &mut TrapFrame, handler: Option<&Action>) {
-    let eintr = errno::Errno::EINTR.as_syscall_ret() as u64;
+fn maybe_restart(frame: &mut TrapFrame, handler: Option<&SigAction>) {
+    let eintr = Errno::EINTR.as_syscall_ret() as u64;
     if frame.orig_rax == u64::MAX || frame.rax != eintr {
         return;
     }
@@ -324,7 +274,7 @@ fn maybe_restart(frame: &mut TrapFrame, handler: Option<&Action>) {
     // and never the sleeps and event waits.
     let restart = match handler {
         None => true,
-        Some(a) => a.flags & SA_RESTART != 0 && !never_restarted(frame.orig_rax),
+        Some(a) => a.restarts_syscalls() && !never_restarted(frame.orig_rax),
     };
     if restart {
         frame.rax = frame.orig_rax;
@@ -334,7 +284,7 @@ fn maybe_restart(frame: &mut TrapFrame, handler: Option<&Action>) {
 }
 
 /// Handles what is pending for the running thread before it returns to
-/// user mode with `frame`. Returns true if it should look again (after a stop).
+/// user mode with `frame`. Returns true if it should look again.
 /// Does not return if the thread or process dies.
 pub fn handle_pending(frame: &mut TrapFrame) -> bool {
     let t = sched::current();
@@ -348,37 +298,33 @@ pub fn handle_pending(frame: &mut TrapFrame) -> bool {
         exit::stop_current(&p);
         return true;
     }
-    let Some((sig, info)) = dequeue(&t, &p) else {
+    let Some(info) = dequeue(&t, &p, blocked(&t)) else {
         maybe_restart(frame, None);
         return false;
     };
-    let action = p.signals.lock().get(sig);
-    match action.handler {
-        SIG_IGN => true,
-        SIG_DFL => match default_action(sig) {
-            Default::Ignore | Default::Continue => true,
-            Default::Stop => {
-                exit::stop_process(&p, sig);
-                true
-            }
-            Default::Terminate => {
-                drop(t);
-                exit::exit_group(ExitStatus::Signaled(sig as u8, false))
-            }
-            Default::Core => {
-                drop(t);
-                exit::exit_group(ExitStatus::Signaled(sig as u8, true))
-            }
-        },
-        _ => {
-            drop(t);
+    drop(t);
+    let Some(signal) = Signal::new(info.si_signo) else { return true };
+    let action = p.signals.lock().get(signal);
+    match action.disposition(signal) {
+        Disposition::Ignore | Disposition::Continue => true,
+        Disposition::Stop => {
+            exit::stop_process(&p, signal);
+            true
+        }
+        Disposition::Terminate { core } => exit::exit_group(ExitStatus::Signaled(signal.number(), core)),
+        Disposition::Catch(_) => {
             maybe_restart(frame, Some(&action));
-            if let Err(()) = deliver_to_handler(sig, info, &action, frame) {
-                // The frame could not be written (bad stack): as Linux, SIGSEGV.
-                exit::exit_group(ExitStatus::Signaled(SIGSEGV as u8, true));
+            if deliver_to_handler(signal, &info, &action, frame).is_err() {
+                // No frame could be written (bad stack): Linux's force_sigsegv.
+                if signal == Signal::SIGSEGV {
+                    exit::exit_group(ExitStatus::Signaled(signal.number(), true));
+                }
+                force(Siginfo::new(Signal::SIGSEGV, SI_KERNEL));
+                return true;
             }
-            if action.flags & SA_RESETHAND != 0 {
-                p.signals.lock().actions[(sig - 1) as usize] = Action::default();
+            let mut actions = p.signals.lock();
+            if actions.get(signal) == action {
+                actions.set(signal, action.after_delivery());
             }
             true
         }
@@ -399,17 +345,30 @@ pub fn restore_saved_mask() {
     }
 }
 
-/// Rewrites `frame` to run the handler for `sig` on the user stack.
-fn deliver_to_handler(sig: u32, info: Info, action: &Action, frame: &mut TrapFrame) -> Result<(), ()> {
+/// Rewrites `frame` to run the handler for `signal` on the user stack.
+fn deliver_to_handler(signal: Signal, info: &Siginfo, action: &SigAction, frame: &mut TrapFrame) -> Result<(), ()> {
     let t = sched::current();
     let saved = t.saved_mask.swap(u64::MAX, Ordering::AcqRel);
-    let old_mask = if saved != u64::MAX { saved } else { t.sig_mask.load(Ordering::Acquire) };
-    let frame_result = sched::with_task(|task| super::sigframe::push(task, sig, &info, action, frame, old_mask)).ok_or(())?;
-    frame_result?;
-    let mut mask = old_mask | action.mask;
-    if action.flags & SA_NODEFER == 0 {
-        mask |= bit(sig);
-    }
-    t.sig_mask.store(mask & !UNBLOCKABLE, Ordering::Release);
+    let old = if saved != u64::MAX { SigSet(saved) } else { blocked(&t) };
+    sched::with_task(|task| super::sigframe::push(task, info, action, frame, old)).ok_or(())??;
+    set_blocked(&t, action.handler_mask(old, signal));
     Ok(())
+}
+
+/// SIGCHLD's action in the parent says children are reaped without wait
+/// (SIG_IGN or SA_NOCLDWAIT).
+pub fn reaps_children(parent: &Process) -> bool {
+    let action = parent.signals.lock().get(Signal::SIGCHLD);
+    action.handler == Handler::Ignore || action.flags.contains(SaFlags::SA_NOCLDWAIT)
+}
+
+/// SIGCHLD's action in the parent asks for no stop/continue reports.
+pub fn no_child_stop(parent: &Process) -> bool {
+    parent.signals.lock().get(Signal::SIGCHLD).flags.contains(SaFlags::SA_NOCLDSTOP)
+}
+
+/// Tells `parent` that its child `pid` changed state (SIGCHLD, CLD_*).
+pub fn notify_parent(parent: &Arc<Process>, pid: u32, status: ChildStatus, ticks: u64) {
+    let clock = (ticks * procfs::USER_HZ / u64::from(crate::time::HZ)) as i64;
+    let _ = send_info_to_process(parent, status.siginfo(pid as i32, 0, clock, 0));
 }

@@ -1,6 +1,7 @@
 //! Interval timers (ITIMER_REAL: alarm, setitimer): per process, fired by a
 //! kernel thread ("timers") that sleeps until the earliest deadline and sends
-//! SIGALRM, re-arming periodic timers.
+//! SIGALRM (SI_KERNEL, as Linux's it_real_fn), re-arming periodic timers one
+//! period after the previous deadline.
 
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
@@ -45,8 +46,12 @@ fn fire(p: &Arc<Process>, now: u64) {
     let rearm = {
         let mut it = p.itimer.lock();
         match *it {
-            Some((_, interval)) if interval > 0 => {
-                let next = now + interval;
+            Some((deadline, interval)) if interval > 0 => {
+                // The period counts from the last expiry, not from now (no
+                // drift); expiries missed meanwhile are skipped, as Linux's
+                // hrtimer_forward does.
+                let missed = now.saturating_sub(deadline) / interval;
+                let next = deadline + (missed + 1) * interval;
                 *it = Some((next, interval));
                 Some(next)
             }
@@ -59,17 +64,30 @@ fn fire(p: &Arc<Process>, now: u64) {
     if let Some(next) = rearm {
         TIMERS.lock().insert((next, p.pid), Arc::downgrade(p));
     }
-    signal::send_to_process(p, signal::SIGALRM);
+    signal::send_to_process(p, signal::Signal::SIGALRM);
 }
 
-/// Arms (or with `value` 0 disarms) the process's ITIMER_REAL; returns the
-/// previous (remaining, interval) in ticks.
-pub fn set(p: &Arc<Process>, value: u64, interval: u64) -> (u64, u64) {
+/// Deadlines lie one tick further than asked: the tick counter lags real
+/// time by up to a tick, and a timer must never fire early.
+const SLACK: u64 = 1;
+
+/// What is left of an armed timer: (ticks to its deadline, 0 if due but
+/// not fired yet; interval ticks).
+pub type Left = Option<(u64, u64)>;
+
+fn left(it: Option<(u64, u64)>, now: u64) -> Left {
+    it.map(|(d, i)| (d.saturating_sub(now + SLACK), i))
+}
+
+/// Arms (or with `value` 0 disarms) the process's ITIMER_REAL (ticks);
+/// returns what was left of the previous one.
+pub fn set(p: &Arc<Process>, value: u64, interval: u64) -> Left {
     let now = crate::time::ticks();
+    let deadline = now + value + SLACK;
     let old = {
         let mut it = p.itimer.lock();
         let old = *it;
-        *it = (value > 0).then_some((now + value, interval));
+        *it = (value > 0).then_some((deadline, interval));
         old
     };
     let mut t = TIMERS.lock();
@@ -77,16 +95,15 @@ pub fn set(p: &Arc<Process>, value: u64, interval: u64) -> (u64, u64) {
         t.remove(&(d, p.pid));
     }
     if value > 0 {
-        t.insert((now + value, p.pid), Arc::downgrade(p));
+        t.insert((deadline, p.pid), Arc::downgrade(p));
     }
     drop(t);
     CHANGED.store(true, Ordering::Release);
     WAKE.wake_all();
-    old.map_or((0, 0), |(d, i)| (d.saturating_sub(now), i))
+    left(old, now)
 }
 
-/// (remaining, interval) in ticks.
-pub fn get(p: &Process) -> (u64, u64) {
-    let now = crate::time::ticks();
-    p.itimer.lock().map_or((0, 0), |(d, i)| (d.saturating_sub(now).max(1), i))
+/// What is left of the process's ITIMER_REAL.
+pub fn get(p: &Process) -> Left {
+    left(*p.itimer.lock(), crate::time::ticks())
 }

@@ -28,8 +28,11 @@
 //!   `push_dirent64(buf, ino, off, type, name) -> Option<usize>`.
 //! - [`signal`]: everything about signals in one module: the facts above
 //!   re-exported, `SigAction` (decode/encode, `disposition`, `handler_mask`,
-//!   `after_delivery`), `AltStack` (sigaltstack rules), `ChildStatus`
-//!   (wait status, CLD_* siginfo), and the x86_64 frame:
+//!   `after_delivery`), `SigActions` (a process's table), `AltStack`
+//!   (sigaltstack rules), `ChildStatus` (wait status, CLD_* siginfo),
+//!   `Pending` + `next_signal` (coalescing standard signals, queueing
+//!   real-time ones, `SIGQUEUE_MAX`), `CpuFault` (an exception as its
+//!   signal, si_code, si_addr, trapno/err/cr2), and the x86_64 frame:
 //!   `build_rt_sigframe(&Delivery, &FrameConfig) -> SigFrame` and
 //!   `parse_rt_sigframe(bytes at rsp - 8, &FrameConfig) -> SigReturn`.
 #![no_std]

@@ -267,7 +267,10 @@ fn kernel_uapi_constants() {
         CLD_STOPPED => "CLD_STOPPED", CLD_CONTINUED => "CLD_CONTINUED",
         SEGV_MAPERR => "SEGV_MAPERR", SEGV_ACCERR => "SEGV_ACCERR", BUS_ADRALN => "BUS_ADRALN",
         BUS_ADRERR => "BUS_ADRERR", ILL_ILLOPC => "ILL_ILLOPC", FPE_INTDIV => "FPE_INTDIV",
-        TRAP_BRKPT => "TRAP_BRKPT",
+        TRAP_BRKPT => "TRAP_BRKPT", ILL_ILLOPN => "ILL_ILLOPN",
+        FPE_INTOVF => "FPE_INTOVF", FPE_FLTDIV => "FPE_FLTDIV", FPE_FLTOVF => "FPE_FLTOVF",
+        FPE_FLTUND => "FPE_FLTUND", FPE_FLTRES => "FPE_FLTRES", FPE_FLTINV => "FPE_FLTINV",
+        TRAP_TRACE => "TRAP_TRACE",
     );
     for number in 1..=31 {
         let signal = Signal::new(number).unwrap();

@@ -253,7 +253,7 @@ fn with_sigmask(p: &mut Task, mask_addr: u64, size: u64, body: impl FnOnce(&mut 
     let mut raw = [0u8; 8];
     p.space.copy_in(mask_addr, &mut raw)?;
     let t = crate::sched::current();
-    let old = t.sig_mask.swap(u64::from_le_bytes(raw) & !crate::task::signal::UNBLOCKABLE, Ordering::AcqRel);
+    let old = t.sig_mask.swap(linux_abi::signal::SigSet(u64::from_le_bytes(raw)).blockable().0, Ordering::AcqRel);
     crate::task::signal::set_saved_mask(&t, old);
     let result = body(p);
     if !matches!(result, Err(Errno::EINTR)) {

@@ -1,6 +1,6 @@
-//! Processes, threads, signals, sleeping and pipes: fork/vfork/clone,
-//! execve, wait4/waitid, kill/tgkill, process groups and sessions,
-//! rt_sig*, nanosleep, futex, pipe2.
+//! Processes, threads, sleeping and pipes: fork/vfork/clone, execve,
+//! wait4/waitid, process groups and sessions, nanosleep, futex, pipe2.
+//! (Signals are in `signal.rs`.)
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -14,8 +14,8 @@ use crate::arch::usermode::TrapFrame;
 use crate::sched;
 use crate::task::exit::{self, Which};
 use crate::task::files::{Node, OpenFile};
-use crate::task::signal::{self, Action, NSIG, UNBLOCKABLE};
-use crate::task::{fork, futex, pipe, Process, Task};
+use crate::task::signal::Signal;
+use crate::task::{fork, futex, pipe, Task};
 
 const PATH_MAX: usize = 4096;
 /// Total bytes of argv + envp execve accepts (as Linux's ARG_MAX-ish limit).
@@ -133,7 +133,7 @@ pub fn waitid(p: &mut Task, a: [u64; 6]) -> SysResult {
             } else {
                 (2, status & 0x7f) // CLD_KILLED
             };
-            info[0..4].copy_from_slice(&(signal::SIGCHLD as i32).to_le_bytes());
+            info[0..4].copy_from_slice(&i32::from(Signal::SIGCHLD.number()).to_le_bytes());
             info[8..12].copy_from_slice(&(code as i32).to_le_bytes());
             info[16..20].copy_from_slice(&vpid.to_le_bytes());
             info[24..28].copy_from_slice(&value.to_le_bytes());
@@ -143,180 +143,8 @@ pub fn waitid(p: &mut Task, a: [u64; 6]) -> SysResult {
     Ok(0)
 }
 
-fn check_sig(sig: u64) -> Result<u32, Errno> {
-    if sig > u64::from(NSIG) {
-        return Err(Errno::EINVAL);
-    }
-    Ok(sig as u32)
-}
-
-/// kill(pid, sig) within the caller's namespace.
-pub fn kill(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let pid = a[0] as i32 as i64;
-    let sig = check_sig(a[1])?;
-    let ns = p.proc.ns.clone();
-    let targets: alloc::vec::Vec<Arc<Process>> = match pid {
-        n if n > 0 => ns.get(n as u32).filter(|t| t.vpid == n as u32).into_iter().collect(),
-        0 => ns.group(p.proc.pgid.load(Ordering::Acquire)),
-        -1 => ns.processes().into_iter().filter(|t| t.vpid != 1 && !Arc::ptr_eq(t, &p.proc)).collect(),
-        n => ns.group(n.unsigned_abs() as u32),
-    };
-    if targets.is_empty() {
-        return Err(Errno::ESRCH);
-    }
-    let info = signal::Info { code: signal::SI_USER, pid: p.proc.vpid, uid: p.cred.uid, status: 0 };
-    for t in &targets {
-        // A namespace's init only gets signals it handles (Linux's rule), SIGKILL aside from outside.
-        if t.vpid == 1 && !ns.is_host() && sig != 0 {
-            let handled = t.signals.lock().get(sig).handler > signal::SIG_IGN;
-            if !handled {
-                continue;
-            }
-        }
-        signal::send_to_process_info(t, sig, info);
-    }
-    // Let the woken targets act before the sender goes on, as wake-up
-    // preemption does on Linux (a killed child is gone when kill returns).
-    if sig != 0 && targets.iter().any(|t| !Arc::ptr_eq(t, &p.proc)) {
-        sched::yield_now();
-    }
-    Ok(0)
-}
-
-/// tgkill(tgid, tid, sig) / tkill(tid, sig).
-pub fn tgkill(p: &mut Task, tgid: Option<u32>, tid: u32, sig: u64) -> SysResult {
-    let sig = check_sig(sig)?;
-    let proc = p.proc.ns.get(tid).ok_or(Errno::ESRCH)?;
-    if tgid.is_some_and(|g| g != proc.vpid) {
-        return Err(Errno::ESRCH);
-    }
-    let thread = proc.threads.lock().iter().find(|(v, _)| *v == tid).and_then(|(_, t)| t.upgrade()).ok_or(Errno::ESRCH)?;
-    if sig != 0 {
-        let info = signal::Info { code: signal::SI_TKILL, pid: p.proc.vpid, uid: p.cred.uid, status: 0 };
-        signal::send_to_thread(&thread, sig, info);
-    }
-    Ok(0)
-}
-
-pub fn rt_sigaction(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let (sig, new, old, size) = (a[0], a[1], a[2], a[3]);
-    if size != 8 || sig == 0 || sig > u64::from(NSIG) {
-        return Err(Errno::EINVAL);
-    }
-    let sig = sig as u32;
-    let new_action = if new != 0 {
-        if sig == signal::SIGKILL || sig == signal::SIGSTOP {
-            return Err(Errno::EINVAL);
-        }
-        let mut raw = [0u8; 32];
-        p.space.copy_in(new, &mut raw)?;
-        Some(Action::from_bytes(&raw))
-    } else {
-        None
-    };
-    let previous = {
-        let mut d = p.proc.signals.lock();
-        let prev = d.get(sig);
-        if let Some(mut n) = new_action {
-            n.mask &= !UNBLOCKABLE;
-            d.actions[(sig - 1) as usize] = n;
-        }
-        prev
-    };
-    if new_action.is_some_and(|n| n.handler == signal::SIG_IGN
-        || (n.handler == signal::SIG_DFL && signal::default_action(sig) == signal::Default::Ignore))
-    {
-        // Setting "ignore" discards what is pending (POSIX).
-        signal::discard(&p.proc, sig);
-    }
-    if old != 0 {
-        p.space.copy_out(old, &previous.to_bytes())?;
-    }
-    Ok(0)
-}
-
-pub fn rt_sigprocmask(p: &mut Task, a: [u64; 6]) -> SysResult {
-    const SIG_BLOCK: u64 = 0;
-    const SIG_UNBLOCK: u64 = 1;
-    const SIG_SETMASK: u64 = 2;
-    if a[3] != 8 {
-        return Err(Errno::EINVAL);
-    }
-    let t = sched::current();
-    let old = t.sig_mask.load(Ordering::Acquire);
-    if a[1] != 0 {
-        let mut raw = [0u8; 8];
-        p.space.copy_in(a[1], &mut raw)?;
-        let set = u64::from_le_bytes(raw);
-        let new = match a[0] {
-            SIG_BLOCK => old | set,
-            SIG_UNBLOCK => old & !set,
-            SIG_SETMASK => set,
-            _ => return Err(Errno::EINVAL),
-        };
-        t.sig_mask.store(new & !UNBLOCKABLE, Ordering::Release);
-    }
-    if a[2] != 0 {
-        p.space.copy_out(a[2], &old.to_le_bytes())?;
-    }
-    Ok(0)
-}
-
-pub fn rt_sigpending(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let t = sched::current();
-    let pending = (t.sig_pending.load(Ordering::Acquire) | p.proc.sig_pending.load(Ordering::Acquire))
-        & t.sig_mask.load(Ordering::Acquire);
-    p.space.copy_out(a[0], &pending.to_le_bytes())?;
-    Ok(0)
-}
-
-pub fn rt_sigreturn(p: &mut Task, frame: &mut TrapFrame) -> Outcome {
-    match crate::task::sigframe::restore(p, frame) {
-        Ok(()) => Outcome::Replaced,
-        Err(()) => Outcome::ExitGroupSignal(signal::SIGSEGV),
-    }
-}
-
-/// rt_sigsuspend(mask): sleeps with `mask` until a signal is delivered.
-/// The old mask comes back after the handler (saved in the signal frame).
-pub fn rt_sigsuspend(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let mut raw = [0u8; 8];
-    p.space.copy_in(a[0], &mut raw)?;
-    let t = sched::current();
-    let old = t.sig_mask.swap(u64::from_le_bytes(raw) & !UNBLOCKABLE, Ordering::AcqRel);
-    signal::set_saved_mask(&t, old);
-    let q = sched::WaitQueue::new();
-    let _ = q.wait_interruptible(|| None::<()>, None);
-    Err(Errno::EINTR)
-}
-
-pub fn pause(_p: &mut Task) -> SysResult {
-    let q = sched::WaitQueue::new();
-    let _ = q.wait_interruptible(|| None::<()>, None);
-    Err(Errno::EINTR)
-}
-
-/// sigaltstack(new, old) for a thread running at `sp` (rules in `linux_abi::signal::AltStack`).
-pub fn sigaltstack(p: &mut Task, a: [u64; 6], sp: u64) -> SysResult {
-    use linux_abi::signal::{StackT, MINSIGSTKSZ};
-    let new = if a[0] != 0 {
-        let mut raw = [0u8; 24];
-        p.space.copy_in(a[0], &mut raw)?;
-        Some(p.altstack.set(&StackT::from_bytes(&raw)?, sp, MINSIGSTKSZ as u64)?)
-    } else {
-        None
-    };
-    if a[1] != 0 {
-        p.space.copy_out(a[1], &p.altstack.query(sp).to_bytes())?;
-    }
-    if let Some(alt) = new {
-        p.altstack = alt;
-    }
-    Ok(0)
-}
-
 /// A user timespec in timer ticks, rounded up (sleeping less than asked is not allowed).
-fn ticks_from_timespec(p: &Task, addr: u64) -> Result<u64, Errno> {
+pub(super) fn ticks_from_timespec(p: &Task, addr: u64) -> Result<u64, Errno> {
     Ok(super::timespec_ms(p, addr)? * u64::from(crate::time::HZ) / 1000)
 }
 
@@ -542,94 +370,5 @@ pub fn prctl(p: &mut Task, a: [u64; 6]) -> SysResult {
             Ok(0)
         }
         op => Err(super::unimplemented_op("prctl", op)),
-    }
-}
-
-fn ticks_of_timeval(sec: i64, usec: i64) -> Result<u64, Errno> {
-    if sec < 0 || !(0..1_000_000).contains(&usec) {
-        return Err(Errno::EINVAL);
-    }
-    let us = (sec as u64).saturating_mul(1_000_000).saturating_add(usec as u64);
-    Ok(us.div_ceil(1_000_000 / u64::from(crate::time::HZ)))
-}
-
-fn timeval_of_ticks(ticks: u64) -> [u8; 16] {
-    let us = ticks * (1_000_000 / u64::from(crate::time::HZ));
-    let mut b = [0u8; 16];
-    b[0..8].copy_from_slice(&((us / 1_000_000) as i64).to_le_bytes());
-    b[8..16].copy_from_slice(&((us % 1_000_000) as i64).to_le_bytes());
-    b
-}
-
-/// alarm(seconds): SIGALRM after that long; returns the seconds left of the previous one.
-pub fn alarm(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let secs = a[0] as u32 as u64;
-    let (left, _) = crate::task::timer::set(&p.proc, secs * u64::from(crate::time::HZ), 0);
-    Ok(left.div_ceil(u64::from(crate::time::HZ)) as usize)
-}
-
-const ITIMER_REAL: u64 = 0;
-
-/// setitimer(ITIMER_REAL, new, old). ITIMER_VIRTUAL/PROF are not offered.
-pub fn setitimer(p: &mut Task, a: [u64; 6]) -> SysResult {
-    if a[0] != ITIMER_REAL {
-        return Err(super::unimplemented_op("setitimer", a[0]));
-    }
-    let (value, interval) = if a[1] != 0 {
-        let mut raw = [0u8; 32];
-        p.space.copy_in(a[1], &mut raw)?;
-        let w = |i: usize| i64::from_le_bytes(raw[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
-        (ticks_of_timeval(w(2), w(3))?, ticks_of_timeval(w(0), w(1))?)
-    } else {
-        (0, 0)
-    };
-    let (left, old_interval) = crate::task::timer::set(&p.proc, value, interval);
-    if a[2] != 0 {
-        let mut out = [0u8; 32];
-        out[0..16].copy_from_slice(&timeval_of_ticks(old_interval));
-        out[16..32].copy_from_slice(&timeval_of_ticks(left));
-        p.space.copy_out(a[2], &out)?;
-    }
-    Ok(0)
-}
-
-pub fn getitimer(p: &mut Task, a: [u64; 6]) -> SysResult {
-    if a[0] != ITIMER_REAL {
-        return Err(super::unimplemented_op("getitimer", a[0]));
-    }
-    let (left, interval) = crate::task::timer::get(&p.proc);
-    let mut out = [0u8; 32];
-    out[0..16].copy_from_slice(&timeval_of_ticks(interval));
-    out[16..32].copy_from_slice(&timeval_of_ticks(left));
-    p.space.copy_out(a[1], &out)?;
-    Ok(0)
-}
-
-/// rt_sigtimedwait(set, info, timeout, size): takes a pending signal of
-/// `set` (normally blocked by the caller), waiting for one if needed. The
-/// set is unblocked during the wait, as Linux does.
-pub fn rt_sigtimedwait(p: &mut Task, a: [u64; 6]) -> SysResult {
-    if a[3] != 8 {
-        return Err(Errno::EINVAL);
-    }
-    let mut raw = [0u8; 8];
-    p.space.copy_in(a[0], &mut raw)?;
-    let set = u64::from_le_bytes(raw) & !UNBLOCKABLE;
-    let deadline = if a[2] != 0 { Some(crate::time::ticks() + ticks_from_timespec(p, a[2])?) } else { None };
-    let t = sched::current();
-    let old = t.sig_mask.load(Ordering::Acquire);
-    t.sig_mask.store(old & !set, Ordering::Release);
-    let q = sched::WaitQueue::new();
-    let r = q.wait_interruptible(|| signal::take_from_set(set), deadline);
-    t.sig_mask.store(old, Ordering::Release);
-    match r {
-        Ok((sig, info)) => {
-            if let (true, Some(si)) = (a[1] != 0, info.siginfo(sig)) {
-                p.space.copy_out(a[1], &si.to_bytes())?;
-            }
-            Ok(sig as usize)
-        }
-        Err(sched::wait::Interrupted::TimedOut) => Err(Errno::EAGAIN),
-        Err(sched::wait::Interrupted::Signal) => Err(Errno::EINTR),
     }
 }

@@ -160,7 +160,7 @@ pub fn pselect6(p: &mut Task, a: [u64; 6]) -> SysResult {
     let mask = sigmask_arg(p, a[5])?;
     if let Some(mask) = mask {
         let t = crate::sched::current();
-        let old = t.sig_mask.swap(mask & !crate::task::signal::UNBLOCKABLE, Ordering::AcqRel);
+        let old = t.sig_mask.swap(linux_abi::signal::SigSet(mask).blockable().0, Ordering::AcqRel);
         crate::task::signal::set_saved_mask(&t, old);
     }
     let result = do_select(p, a[0], [a[1], a[2], a[3]], timeout);

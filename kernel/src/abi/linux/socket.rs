@@ -270,7 +270,7 @@ fn send_data(file: &OpenFile, data: &[u8], to: Option<Target>, flags: u32) -> Sy
     match s.send(data, to, nonblocking(file, flags)) {
         Err(Errno::EPIPE) => {
             if flags & abi::MSG_NOSIGNAL == 0 && s.ty == abi::SOCK_STREAM {
-                crate::task::signal::send_to_current(crate::task::signal::SIGPIPE);
+                crate::task::signal::send_to_current(crate::task::signal::Signal::SIGPIPE);
             }
             Err(Errno::EPIPE)
         }
@@ -462,7 +462,7 @@ pub(super) fn read(s: &Socket, buf: &mut [u8], nonblock: bool) -> Result<usize, 
 pub(super) fn write(s: &Socket, data: &[u8], nonblock: bool) -> Result<usize, Errno> {
     match s.send(data, None, nonblock) {
         Err(Errno::EPIPE) if s.ty == abi::SOCK_STREAM => {
-            crate::task::signal::send_to_current(crate::task::signal::SIGPIPE);
+            crate::task::signal::send_to_current(crate::task::signal::Signal::SIGPIPE);
             Err(Errno::EPIPE)
         }
         Err(Errno::EDESTADDRREQ) if s.ty == abi::SOCK_STREAM => Err(Errno::ENOTCONN),

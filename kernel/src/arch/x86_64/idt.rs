@@ -1,9 +1,12 @@
 //! Interrupt descriptor table: a handler for every CPU exception, and the
 //! hardware IRQ lines of the legacy PIC (vectors 32..48).
 //!
-//! A kernel-mode exception is fatal: the handler prints the vector, RIP, error
-//! code, CR2 and a stack trace, then panics (which ends QEMU under test).
-//! Breakpoints are reported and execution continues.
+//! Exceptions enter through the full-frame stubs of `usermode.rs`: from
+//! ring 3 they become signals (`task::fault`); from ring 0 the stub jumps to
+//! the x86-interrupt handler here, and a kernel-mode exception is fatal: it
+//! prints the vector, RIP, error code, CR2 and a stack trace, then panics
+//! (which ends QEMU under test). Kernel breakpoints are reported and
+//! execution continues. NMI, #DF and #MC have only the handlers here.
 
 use core::fmt;
 use spin::Once;
@@ -50,7 +53,7 @@ impl fmt::Display for Fault<'_> {
 
 fn fatal(fault: Fault<'_>) -> ! {
     if fault.frame.code_segment.rpl() == x86_64::PrivilegeLevel::Ring3 {
-        crate::task::fault_in_user(fault.vector, fault.frame.instruction_pointer.as_u64(), fault.cr2);
+        crate::task::fault::fatal_in_user(fault.vector, fault.frame.instruction_pointer.as_u64());
     }
     crate::console::emergency_print(format_args!("\n{fault}\n"));
     backtrace::print_from(
@@ -62,12 +65,12 @@ fn fatal(fault: Fault<'_>) -> ! {
 
 macro_rules! exception {
     ($fn_name:ident, $name:literal, $vector:literal) => {
-        extern "x86-interrupt" fn $fn_name(frame: InterruptStackFrame) {
+        pub(super) extern "x86-interrupt" fn $fn_name(frame: InterruptStackFrame) {
             fatal(Fault { name: $name, vector: $vector, frame: &frame, error_code: None, cr2: None });
         }
     };
     ($fn_name:ident, $name:literal, $vector:literal, error_code) => {
-        extern "x86-interrupt" fn $fn_name(frame: InterruptStackFrame, code: u64) {
+        pub(super) extern "x86-interrupt" fn $fn_name(frame: InterruptStackFrame, code: u64) {
             fatal(Fault { name: $name, vector: $vector, frame: &frame, error_code: Some(code), cr2: None });
         }
     };
@@ -93,16 +96,12 @@ exception!(hv_injection, "#HV hypervisor injection", 28);
 exception!(vmm_communication, "#VC VMM communication", 29, error_code);
 exception!(security, "#SX security", 30, error_code);
 
-extern "x86-interrupt" fn breakpoint(frame: InterruptStackFrame) {
+pub(super) extern "x86-interrupt" fn breakpoint(frame: InterruptStackFrame) {
     log::warn!("breakpoint at {:#x}", frame.instruction_pointer.as_u64());
 }
 
-extern "x86-interrupt" fn page_fault(frame: InterruptStackFrame, code: PageFaultErrorCode) {
+pub(super) extern "x86-interrupt" fn page_fault(frame: InterruptStackFrame, code: PageFaultErrorCode) {
     let cr2 = Cr2::read_raw();
-    let user = frame.code_segment.rpl() == x86_64::PrivilegeLevel::Ring3;
-    if user && code.contains(PageFaultErrorCode::CAUSED_BY_WRITE) && crate::task::resolve_write_fault(cr2) {
-        return; // a copy-on-write page, now private and writable
-    }
     fatal(Fault { name: "#PF page fault", vector: 14, frame: &frame, error_code: Some(code.bits()), cr2: Some(cr2) });
 }
 
@@ -131,14 +130,7 @@ irq_handlers!(
 pub fn init() {
     let idt = IDT.call_once(|| {
         let mut idt = InterruptDescriptorTable::new();
-        idt.divide_error.set_handler_fn(divide_error);
-        idt.debug.set_handler_fn(debug);
         idt.non_maskable_interrupt.set_handler_fn(nmi);
-        idt.breakpoint.set_handler_fn(breakpoint);
-        idt.overflow.set_handler_fn(overflow);
-        idt.bound_range_exceeded.set_handler_fn(bound_range);
-        idt.invalid_opcode.set_handler_fn(invalid_opcode);
-        idt.device_not_available.set_handler_fn(device_not_available);
         // SAFETY: the IST index names the stack gdt::init installs in the TSS,
         // used by no other handler.
         unsafe {
@@ -146,20 +138,31 @@ pub fn init() {
                 .set_handler_fn(double_fault)
                 .set_stack_index(gdt::DOUBLE_FAULT_IST_INDEX);
         }
-        idt.invalid_tss.set_handler_fn(invalid_tss);
-        idt.segment_not_present.set_handler_fn(segment_not_present);
-        idt.stack_segment_fault.set_handler_fn(stack_segment);
-        idt.general_protection_fault.set_handler_fn(general_protection);
-        idt.page_fault.set_handler_fn(page_fault);
-        idt.x87_floating_point.set_handler_fn(x87_floating_point);
-        idt.alignment_check.set_handler_fn(alignment_check);
         idt.machine_check.set_handler_fn(machine_check);
-        idt.simd_floating_point.set_handler_fn(simd_floating_point);
-        idt.virtualization.set_handler_fn(virtualization);
-        idt.cp_protection_exception.set_handler_fn(control_protection);
-        idt.hv_injection_exception.set_handler_fn(hv_injection);
-        idt.vmm_communication_exception.set_handler_fn(vmm_communication);
-        idt.security_exception.set_handler_fn(security);
+        // Every other exception: the full-frame stub, which jumps to the
+        // x86-interrupt handler above for ring 0. int3 (and into) may be
+        // used by user code, as on Linux.
+        macro_rules! stub {
+            ($($field:ident = $vector:literal),* $(,)?) => {$(
+                if let Some(entry) = super::usermode::exception_entry($vector) {
+                    // SAFETY: the stub saves a complete TrapFrame for ring 3
+                    // and leaves with iretq, or hands the untouched CPU frame
+                    // to the matching handler here (see usermode.rs).
+                    let options = unsafe { idt.$field.set_handler_addr(entry) };
+                    if $vector == 3 || $vector == 4 {
+                        options.set_privilege_level(x86_64::PrivilegeLevel::Ring3);
+                    }
+                }
+            )*};
+        }
+        stub!(
+            divide_error = 0, debug = 1, breakpoint = 3, overflow = 4, bound_range_exceeded = 5,
+            invalid_opcode = 6, device_not_available = 7, invalid_tss = 10, segment_not_present = 11,
+            stack_segment_fault = 12, general_protection_fault = 13, page_fault = 14,
+            x87_floating_point = 16, alignment_check = 17, simd_floating_point = 19,
+            virtualization = 20, cp_protection_exception = 21, hv_injection_exception = 28,
+            vmm_communication_exception = 29, security_exception = 30,
+        );
         for (line, handler) in IRQ_ENTRIES.iter().enumerate() {
             idt[IRQ_BASE + line as u8].set_handler_fn(*handler);
         }

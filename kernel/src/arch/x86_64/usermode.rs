@@ -1,5 +1,5 @@
-//! Ring 3: the `syscall` instruction's entry point, the timer's trap entry,
-//! and the one way back to user mode ([`TrapFrame`] + `iretq`, or `sysretq`
+//! Ring 3: the `syscall` instruction's entry point, the timer's and the CPU
+//! exceptions' trap entries, and the one way back to user mode ([`TrapFrame`] + `iretq`, or `sysretq`
 //! when the frame allows it).
 //!
 //! Conventions: one CPU. The entry code finds the running thread's kernel
@@ -12,7 +12,7 @@
 //! and RIP is a canonical user address; anything else returns with `iretq`.
 
 use core::arch::global_asm;
-use x86_64::registers::control::{Cr0, Cr0Flags, Cr4, Cr4Flags};
+use x86_64::registers::control::{Cr0, Cr0Flags, Cr2, Cr4, Cr4Flags};
 use x86_64::registers::model_specific::{Efer, EferFlags, FsBase, LStar, SFMask, Star};
 use x86_64::registers::rflags::RFlags;
 use x86_64::VirtAddr;
@@ -179,10 +179,81 @@ global_asm!(
         call {first}
         add rsp, 8
         jmp cyrius_ret_to_user
+
+    // CPU exception entries. From ring 3 the CPU's frame sits at the top of
+    // the thread's kernel stack: the error code (or -1 pushed here) fills
+    // the orig_rax slot, the pushes complete a TrapFrame, and the way out is
+    // the shared iretq exit. From ring 0 the CPU's frame goes unchanged to
+    // the fatal x86-interrupt handler `kernel` (report, backtrace, panic).
+    .macro cyrius_exception vector, kernel, has_error
+    .global cyrius_exception_\vector
+    cyrius_exception_\vector:
+        .if \has_error == 0
+        push -1
+        .endif
+        test byte ptr [rsp + 16], 3
+        jz 1f
+        cyrius_push_regs
+        cld
+        mov rdi, rsp
+        mov esi, \vector
+        mov rbx, rsp
+        and rsp, -16
+        call {exception}
+        mov rsp, rbx
+        jmp cyrius_ret_to_user
+    1:
+        .if \has_error == 0
+        add rsp, 8
+        .endif
+        jmp \kernel
+    .endm
+
+    cyrius_exception 0, {de}, 0
+    cyrius_exception 1, {db}, 0
+    cyrius_exception 3, {bp}, 0
+    cyrius_exception 4, {of}, 0
+    cyrius_exception 5, {br}, 0
+    cyrius_exception 6, {ud}, 0
+    cyrius_exception 7, {nm}, 0
+    cyrius_exception 10, {ts}, 1
+    cyrius_exception 11, {np}, 1
+    cyrius_exception 12, {ss}, 1
+    cyrius_exception 13, {gp}, 1
+    cyrius_exception 14, {pf}, 1
+    cyrius_exception 16, {mf}, 0
+    cyrius_exception 17, {ac}, 1
+    cyrius_exception 19, {xm}, 0
+    cyrius_exception 20, {ve}, 0
+    cyrius_exception 21, {cp}, 1
+    cyrius_exception 28, {hv}, 0
+    cyrius_exception 29, {vc}, 1
+    cyrius_exception 30, {sx}, 1
     "#,
     syscall = sym syscall_trampoline,
     timer = sym timer_trampoline,
     first = sym first_entry_trampoline,
+    exception = sym exception_trampoline,
+    de = sym super::idt::divide_error,
+    db = sym super::idt::debug,
+    bp = sym super::idt::breakpoint,
+    of = sym super::idt::overflow,
+    br = sym super::idt::bound_range,
+    ud = sym super::idt::invalid_opcode,
+    nm = sym super::idt::device_not_available,
+    ts = sym super::idt::invalid_tss,
+    np = sym super::idt::segment_not_present,
+    ss = sym super::idt::stack_segment,
+    gp = sym super::idt::general_protection,
+    pf = sym super::idt::page_fault,
+    mf = sym super::idt::x87_floating_point,
+    ac = sym super::idt::alignment_check,
+    xm = sym super::idt::simd_floating_point,
+    ve = sym super::idt::virtualization,
+    cp = sym super::idt::control_protection,
+    hv = sym super::idt::hv_injection,
+    vc = sym super::idt::vmm_communication,
+    sx = sym super::idt::security,
     user_ss = const USER_SS,
     user_cs = const USER_CS,
 );
@@ -191,6 +262,106 @@ unsafe extern "C" {
     fn cyrius_syscall_entry();
     fn cyrius_timer_entry();
     fn cyrius_user_thread_start();
+    fn cyrius_exception_0();
+    fn cyrius_exception_1();
+    fn cyrius_exception_3();
+    fn cyrius_exception_4();
+    fn cyrius_exception_5();
+    fn cyrius_exception_6();
+    fn cyrius_exception_7();
+    fn cyrius_exception_10();
+    fn cyrius_exception_11();
+    fn cyrius_exception_12();
+    fn cyrius_exception_13();
+    fn cyrius_exception_14();
+    fn cyrius_exception_16();
+    fn cyrius_exception_17();
+    fn cyrius_exception_19();
+    fn cyrius_exception_20();
+    fn cyrius_exception_21();
+    fn cyrius_exception_28();
+    fn cyrius_exception_29();
+    fn cyrius_exception_30();
+}
+
+/// The full-frame entry of exception `vector` (None: NMI, #DF and #MC keep
+/// their own handlers, and the reserved vectors).
+pub fn exception_entry(vector: u8) -> Option<VirtAddr> {
+    let entry: unsafe extern "C" fn() = match vector {
+        0 => cyrius_exception_0,
+        1 => cyrius_exception_1,
+        3 => cyrius_exception_3,
+        4 => cyrius_exception_4,
+        5 => cyrius_exception_5,
+        6 => cyrius_exception_6,
+        7 => cyrius_exception_7,
+        10 => cyrius_exception_10,
+        11 => cyrius_exception_11,
+        12 => cyrius_exception_12,
+        13 => cyrius_exception_13,
+        14 => cyrius_exception_14,
+        16 => cyrius_exception_16,
+        17 => cyrius_exception_17,
+        19 => cyrius_exception_19,
+        20 => cyrius_exception_20,
+        21 => cyrius_exception_21,
+        28 => cyrius_exception_28,
+        29 => cyrius_exception_29,
+        30 => cyrius_exception_30,
+        _ => return None,
+    };
+    Some(VirtAddr::new(entry as *const () as u64))
+}
+
+/// An exception from ring 3 (interrupts off, as the gate left them): the
+/// error code comes out of the orig_rax slot (which becomes -1: no syscall
+/// to restart), the fault is turned into a signal, and the way back to user
+/// mode delivers it.
+extern "C" fn exception_trampoline(frame: &mut TrapFrame, vector: u64) {
+    let vector = vector as u8;
+    let error_code = if linux_abi::signal::fault::has_error_code(vector) { frame.orig_rax } else { 0 };
+    frame.orig_rax = u64::MAX;
+    let cr2 = if vector == linux_abi::signal::fault::PF { Cr2::read_raw() } else { 0 };
+    let extra = match vector {
+        linux_abi::signal::fault::MF | linux_abi::signal::fault::XM => fpu_exception_code(vector),
+        linux_abi::signal::fault::DB => take_dr6(),
+        _ => 0,
+    };
+    crate::task::fault::user_exception(frame, vector, error_code, cr2, extra);
+    crate::task::return_to_user(frame);
+    x86_64::instructions::interrupts::disable();
+}
+
+/// The `si_code` of the user's pending x87 (#MF) or SIMD (#XM) exception,
+/// from its control/status words and MXCSR (still in the CPU).
+fn fpu_exception_code(vector: u8) -> u64 {
+    let (mut cwd, mut swd, mut mxcsr) = (0u16, 0u16, 0u32);
+    // SAFETY: stores of the x87 control/status words and MXCSR into locals;
+    // the no-wait forms raise no pending exception, and SSE is enabled.
+    unsafe {
+        core::arch::asm!(
+            "fnstcw [{cw}]",
+            "fnstsw [{sw}]",
+            "stmxcsr [{mx}]",
+            cw = in(reg) &mut cwd,
+            sw = in(reg) &mut swd,
+            mx = in(reg) &mut mxcsr,
+            options(nostack),
+        );
+    }
+    linux_abi::signal::fpu_exception_code(vector, cwd, swd, mxcsr) as i64 as u64
+}
+
+/// DR6 after a debug exception, reset for the next one.
+fn take_dr6() -> u64 {
+    let dr6: u64;
+    // SAFETY: ring 0 reads and resets the debug status register; nothing
+    // else in the kernel uses it.
+    unsafe {
+        core::arch::asm!("mov {}, dr6", out(reg) dr6, options(nomem, nostack));
+        core::arch::asm!("mov dr6, {}", in(reg) 0xffff_0ff0u64, options(nomem, nostack));
+    }
+    dr6
 }
 
 /// Returns nonzero if the frame must be restored with `iretq`.

@@ -46,7 +46,7 @@ pub fn kill(_: &mut Session, args: &[String], _: &mut Out) -> CmdResult {
             let sig = crate::container::runtime::parse_signal(name).ok_or_else(|| alloc::format!("kill: unknown signal '{name}'"))?;
             (sig, rest)
         }
-        _ => (task::signal::SIGTERM, args),
+        _ => (u32::from(task::signal::Signal::SIGTERM.number()), args),
     };
     if pids.is_empty() {
         return Err(String::from("usage: kill [-SIGNAL] <pid...>"));
@@ -55,7 +55,9 @@ pub fn kill(_: &mut Session, args: &[String], _: &mut Out) -> CmdResult {
     for pid in pids {
         let n: u32 = pid.parse().map_err(|_| alloc::format!("kill: '{pid}': not a process id"))?;
         let p = all.iter().find(|p| p.pid == n && !p.is_zombie()).ok_or_else(|| alloc::format!("kill: ({pid}) - No such process"))?;
-        task::signal::send_to_process(p, sig);
+        if let Some(sig) = task::signal::Signal::new(sig as i32) {
+            task::signal::send_to_process(p, sig);
+        }
     }
     crate::sched::yield_now();
     Ok(())

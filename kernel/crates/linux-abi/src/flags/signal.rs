@@ -253,12 +253,22 @@ pub const CLD_CONTINUED: i32 = 6;
 /// `si_code` values for SIGSEGV.
 pub const SEGV_MAPERR: i32 = 1;
 pub const SEGV_ACCERR: i32 = 2;
+/// Control-protection fault (Linux 6.6; newer than the host headers).
+pub const SEGV_CPERR: i32 = 10;
 /// `si_code` values for SIGBUS, SIGILL, SIGFPE, SIGTRAP (most common ones).
 pub const BUS_ADRALN: i32 = 1;
 pub const BUS_ADRERR: i32 = 2;
 pub const ILL_ILLOPC: i32 = 1;
+pub const ILL_ILLOPN: i32 = 2;
 pub const FPE_INTDIV: i32 = 1;
+pub const FPE_INTOVF: i32 = 2;
+pub const FPE_FLTDIV: i32 = 3;
+pub const FPE_FLTOVF: i32 = 4;
+pub const FPE_FLTUND: i32 = 5;
+pub const FPE_FLTRES: i32 = 6;
+pub const FPE_FLTINV: i32 = 7;
 pub const TRAP_BRKPT: i32 = 1;
+pub const TRAP_TRACE: i32 = 2;
 
 #[cfg(test)]
 mod tests {

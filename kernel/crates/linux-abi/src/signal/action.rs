@@ -159,3 +159,107 @@ impl SigAction {
         self.flags.contains(SaFlags::SA_RESTART)
     }
 }
+
+/// A process's 64 actions (`struct sighand_struct`), index = signal - 1.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct SigActions([SigAction; 64]);
+
+impl Default for SigActions {
+    fn default() -> Self {
+        SigActions::new()
+    }
+}
+
+impl SigActions {
+    /// Every signal at SIG_DFL.
+    pub const fn new() -> SigActions {
+        SigActions([SigAction::DEFAULT; 64])
+    }
+
+    pub fn get(&self, signal: Signal) -> SigAction {
+        self.0[usize::from(signal.number() - 1)]
+    }
+
+    /// Installs `action`; returns the previous one. The caller has checked
+    /// [`SigAction::check_settable`].
+    pub fn set(&mut self, signal: Signal, action: SigAction) -> SigAction {
+        core::mem::replace(&mut self.0[usize::from(signal.number() - 1)], action)
+    }
+
+    pub fn disposition(&self, signal: Signal) -> Disposition {
+        self.get(signal).disposition(signal)
+    }
+
+    /// Linux's `sig_handler_ignored`: sending `signal` now discards it
+    /// (unless the receiving thread blocks it, the caller's check).
+    pub fn ignores(&self, signal: Signal) -> bool {
+        self.disposition(signal) == Disposition::Ignore
+    }
+
+    /// True if a handler runs for `signal` (not SIG_DFL or SIG_IGN).
+    pub fn catches(&self, signal: Signal) -> bool {
+        matches!(self.disposition(signal), Disposition::Catch(_))
+    }
+
+    /// execve (`flush_signal_handlers`): handlers become SIG_DFL, SIG_IGN
+    /// stays; flags, restorer and mask are cleared for every signal.
+    pub fn reset_for_exec(&mut self) {
+        for action in self.0.iter_mut() {
+            let handler = if action.handler == Handler::Ignore { Handler::Ignore } else { Handler::Default };
+            *action = SigAction { handler, ..SigAction::DEFAULT };
+        }
+    }
+
+    /// A fault the process cannot take (Linux's `force_sig_info_to_task`):
+    /// if `signal` is ignored or `blocked`, its action becomes SIG_DFL.
+    /// Returns the action that will run.
+    pub fn force(&mut self, signal: Signal, blocked: bool) -> SigAction {
+        let index = usize::from(signal.number() - 1);
+        if blocked || self.0[index].handler == Handler::Ignore {
+            self.0[index].handler = Handler::Default;
+        }
+        self.0[index]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catching(addr: u64, flags: SaFlags) -> SigAction {
+        SigAction { handler: Handler::Catch(addr), flags, restorer: 0x1000, mask: SigSet(1 << 3) }
+    }
+
+    #[test]
+    fn table_get_set_and_ignores() {
+        let mut t = SigActions::new();
+        assert!(t.ignores(Signal::SIGCHLD) && !t.ignores(Signal::SIGTERM));
+        assert_eq!(t.set(Signal::SIGTERM, SigAction { handler: Handler::Ignore, ..SigAction::DEFAULT }), SigAction::DEFAULT);
+        assert!(t.ignores(Signal::SIGTERM));
+        t.set(Signal::SIGCHLD, catching(0x400000, SaFlags::SA_RESTART));
+        assert!(!t.ignores(Signal::SIGCHLD) && t.catches(Signal::SIGCHLD));
+    }
+
+    #[test]
+    fn exec_keeps_only_ignore() {
+        let mut t = SigActions::new();
+        t.set(Signal::SIGUSR1, catching(0x400000, SaFlags::SA_RESTART));
+        t.set(
+            Signal::SIGCHLD,
+            SigAction { handler: Handler::Ignore, flags: SaFlags::SA_NOCLDWAIT, restorer: 1, mask: SigSet(2) },
+        );
+        t.reset_for_exec();
+        assert_eq!(t.get(Signal::SIGUSR1), SigAction::DEFAULT);
+        assert_eq!(t.get(Signal::SIGCHLD), SigAction { handler: Handler::Ignore, ..SigAction::DEFAULT });
+    }
+
+    #[test]
+    fn forcing_resets_blocked_or_ignored_faults() {
+        let mut t = SigActions::new();
+        t.set(Signal::SIGSEGV, catching(0x400000, SaFlags::SA_SIGINFO));
+        assert_eq!(t.force(Signal::SIGSEGV, false).handler, Handler::Catch(0x400000));
+        assert_eq!(t.force(Signal::SIGSEGV, true).handler, Handler::Default);
+        t.set(Signal::SIGFPE, SigAction { handler: Handler::Ignore, ..SigAction::DEFAULT });
+        assert_eq!(t.force(Signal::SIGFPE, false).disposition(Signal::SIGFPE), Disposition::Terminate { core: true });
+    }
+}

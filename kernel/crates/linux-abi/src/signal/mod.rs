@@ -5,7 +5,12 @@
 //!
 //! - [`SigAction`]: a decoded `struct kernel_sigaction` (rt_sigaction(2)),
 //!   its [`Disposition`] for a signal, the mask while its handler runs and
-//!   SA_RESETHAND.
+//!   SA_RESETHAND; [`SigActions`]: a process's table of them (exec reset,
+//!   forcing a fault's signal).
+//! - [`Pending`]: pending signals with their queued `siginfo_t`s (standard
+//!   signals coalesce, real-time ones queue, bounded), and [`next_signal`].
+//! - [`CpuFault`]: a user-mode CPU exception as the signal, `si_code`,
+//!   `si_addr` and sigcontext `trapno`/`err`/`cr2` Linux gives it.
 //! - [`AltStack`]: a thread's sigaltstack(2) state and Linux's rules for it.
 //! - [`ChildStatus`]: a child's exit/kill/stop/continue as a wait(2) status
 //!   word, a waitid(2) `siginfo_t` and a SIGCHLD `siginfo_t`.
@@ -19,11 +24,15 @@
 mod action;
 mod altstack;
 mod child;
+pub mod fault;
 mod frame;
+mod pending;
 
-pub use action::{Disposition, Handler, SigAction};
+pub use action::{Disposition, Handler, SigAction, SigActions};
 pub use altstack::AltStack;
 pub use child::ChildStatus;
+pub use fault::{fpu_exception_code, CpuFault, FaultSignal};
+pub use pending::{next_signal, Pending, Sent, SIGQUEUE_MAX, SYNCHRONOUS};
 pub use frame::{
     build_rt_sigframe, mxcsr_mask_from_fxsave, parse_rt_sigframe, sanitize_fxsave, sigframe_layout, Delivery,
     FrameConfig, FrameError, FrameLayout, SigFrame, SigReturn, TrapInfo, UserRegs, FXSAVE_INIT, FXSAVE_SIZE,
@@ -33,8 +42,9 @@ pub use frame::{
 pub use crate::flags::{
     si_code_name, wait_status_exited, wait_status_signaled,
     wait_status_stopped, DefaultAction, SaFlags, SigSet, Signal, BUS_ADRALN, BUS_ADRERR,
-    CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, CLD_TRAPPED, FPE_INTDIV,
-    ILL_ILLOPC, MINSIGSTKSZ, NSIG, SEGV_ACCERR, SEGV_MAPERR, SIGRTMIN, SIGSTKSZ, SIG_BLOCK,
+    CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, CLD_TRAPPED, FPE_FLTDIV,
+    FPE_FLTINV, FPE_FLTOVF, FPE_FLTRES, FPE_FLTUND, FPE_INTDIV, FPE_INTOVF, ILL_ILLOPC,
+    ILL_ILLOPN, MINSIGSTKSZ, SEGV_CPERR, TRAP_TRACE, NSIG, SEGV_ACCERR, SEGV_MAPERR, SIGRTMIN, SIGSTKSZ, SIG_BLOCK,
     SIG_DFL, SIG_ERR, SIG_IGN, SIG_SETMASK, SIG_UNBLOCK, SI_ASYNCIO, SI_KERNEL, SI_MESGQ,
     SI_QUEUE, SI_SIGIO, SI_TIMER, SI_TKILL, SI_USER, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK,
     TRAP_BRKPT, WAIT_STATUS_CONTINUED,

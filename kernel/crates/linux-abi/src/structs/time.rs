@@ -60,7 +60,59 @@ impl Timeval {
     pub const fn from_nanos(nanos: u64) -> Timeval {
         Timeval { tv_sec: (nanos / 1_000_000_000) as i64, tv_usec: ((nanos % 1_000_000_000) / 1000) as i64 }
     }
+
+    /// Total microseconds of a valid timeval (saturating).
+    pub fn as_micros(self) -> u64 {
+        (self.tv_sec.max(0) as u64).saturating_mul(1_000_000).saturating_add(self.tv_usec.max(0) as u64)
+    }
+
+    pub const fn from_micros(micros: u64) -> Timeval {
+        Timeval { tv_sec: (micros / 1_000_000) as i64, tv_usec: (micros % 1_000_000) as i64 }
+    }
+
+    /// What alarm(2) returns for a previous timer with this much left:
+    /// whole seconds, rounded to the nearest, but never 0 for a timer
+    /// still running (kernel/time/itimer.c `alarm_setitimer`).
+    pub const fn alarm_seconds(self) -> u64 {
+        let secs = self.tv_sec as u64;
+        if (secs == 0 && self.tv_usec > 0) || self.tv_usec >= 500_000 {
+            secs + 1
+        } else {
+            secs
+        }
+    }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alarm_rounding() {
+        assert_eq!(Timeval { tv_sec: 4, tv_usec: 300_000 }.alarm_seconds(), 4);
+        assert_eq!(Timeval { tv_sec: 4, tv_usec: 500_000 }.alarm_seconds(), 5);
+        assert_eq!(Timeval { tv_sec: 0, tv_usec: 1 }.alarm_seconds(), 1);
+        assert_eq!(Timeval { tv_sec: 0, tv_usec: 0 }.alarm_seconds(), 0);
+        assert_eq!(Timeval::from_micros(2_500_001), Timeval { tv_sec: 2, tv_usec: 500_001 });
+        assert_eq!(Timeval::from_micros(2_500_001).as_micros(), 2_500_001);
+    }
+}
+
+/// `struct itimerval` (setitimer/getitimer).
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Itimerval {
+    /// The period after the first expiry (0: one-shot).
+    pub it_interval: Timeval,
+    /// Time to the next expiry (0: disarmed).
+    pub it_value: Timeval,
+}
+abi_struct!(Itimerval, 32 { it_interval, it_value });
+
+/// setitimer/getitimer `which`.
+pub const ITIMER_REAL: i32 = 0;
+pub const ITIMER_VIRTUAL: i32 = 1;
+pub const ITIMER_PROF: i32 = 2;
 
 /// `struct statx_timestamp`.
 #[repr(C)]

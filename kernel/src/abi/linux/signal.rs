@@ -1,0 +1,356 @@
+//! Signal syscalls: kill/tgkill/tkill, rt_sigqueueinfo/rt_tgsigqueueinfo,
+//! rt_sigaction, rt_sigprocmask, rt_sigpending, rt_sigreturn,
+//! rt_sigsuspend, pause, sigaltstack, rt_sigtimedwait, and the ITIMER_REAL
+//! timer (alarm, setitimer, getitimer). Argument checks follow Linux's order
+//! (kernel/signal.c, kernel/time/itimer.c); the state lives in
+//! `task::signal` and `task::timer`.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
+use errno::Errno;
+use linux_abi::signal::{Siginfo, SigAction, SigSet, Signal, SI_TKILL, SI_USER, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK};
+use linux_abi::structs::{Abi, Itimerval, Timeval, ITIMER_PROF, ITIMER_REAL, ITIMER_VIRTUAL};
+
+use super::SysResult;
+use crate::abi::Outcome;
+use crate::arch::usermode::TrapFrame;
+use crate::sched;
+use crate::task::signal;
+use crate::task::{Process, Task};
+
+/// A signal argument: `None` for 0 (only check the target), EINVAL past 64.
+fn signal_arg(raw: u64) -> Result<Option<Signal>, Errno> {
+    match raw {
+        0 => Ok(None),
+        n => Signal::from_arg(i32::try_from(n).map_err(|_| Errno::EINVAL)?).map(Some),
+    }
+}
+
+/// A user `sigset_t` of rt_sig* calls (whose size argument must be 8).
+fn read_sigset(p: &Task, addr: u64) -> Result<SigSet, Errno> {
+    let mut raw = [0u8; 8];
+    p.space.copy_in(addr, &mut raw)?;
+    Ok(SigSet(u64::from_le_bytes(raw)))
+}
+
+fn check_sigset_size(size: u64) -> Result<(), Errno> {
+    if size == SigSet::SIZE as u64 {
+        Ok(())
+    } else {
+        Err(Errno::EINVAL)
+    }
+}
+
+/// The processes kill(pid) names in the caller's namespace.
+fn kill_targets(p: &Task, pid: i32) -> Vec<Arc<Process>> {
+    let ns = &p.proc.ns;
+    match pid {
+        n if n > 0 => ns.get(n as u32).filter(|t| t.vpid == n as u32).into_iter().collect(),
+        0 => ns.group(p.proc.pgid.load(Ordering::Acquire)),
+        -1 => ns.processes().into_iter().filter(|t| t.vpid != 1 && !Arc::ptr_eq(t, &p.proc)).collect(),
+        n => ns.group(n.unsigned_abs()),
+    }
+}
+
+/// Sends `info` (None: only check) to the processes kill(`pid`) names.
+fn kill_info(p: &mut Task, pid: i32, info: Option<Siginfo>) -> SysResult {
+    let targets = kill_targets(p, pid);
+    if targets.is_empty() {
+        return Err(Errno::ESRCH);
+    }
+    let Some(info) = info else { return Ok(0) };
+    let host = p.proc.ns.is_host();
+    let sig = Signal::new(info.si_signo).ok_or(Errno::EINVAL)?;
+    let mut result = Ok(0);
+    for t in &targets {
+        // A namespace's init only gets the signals it handles (Linux's
+        // SIGNAL_UNKILLABLE), SIGKILL and SIGSTOP only from outside.
+        if t.vpid == 1 && !host && !t.signals.lock().catches(sig) {
+            continue;
+        }
+        if let Err(e) = signal::send_info_to_process(t, info) {
+            result = Err(e);
+        }
+    }
+    // Let the woken targets act before the sender goes on, as wake-up
+    // preemption does on Linux (a killed child is gone when kill returns).
+    if targets.iter().any(|t| !Arc::ptr_eq(t, &p.proc)) {
+        sched::yield_now();
+    }
+    result
+}
+
+/// kill(pid, sig): SI_USER with the sender's pid and uid.
+pub fn kill(p: &mut Task, a: [u64; 6]) -> SysResult {
+    let signal = signal_arg(a[1])?;
+    let info = signal.map(|s| Siginfo::kill(s, SI_USER, p.pid() as i32, p.cred.uid));
+    kill_info(p, a[0] as i32, info)
+}
+
+/// The thread `tid` of the caller's namespace (of process `tgid` if given).
+fn find_thread(p: &Task, tgid: Option<u32>, tid: u32) -> Result<Arc<sched::Thread>, Errno> {
+    let proc = p.proc.ns.get(tid).ok_or(Errno::ESRCH)?;
+    if tgid.is_some_and(|g| g != proc.vpid) {
+        return Err(Errno::ESRCH);
+    }
+    let thread = proc.threads.lock().iter().find(|(v, _)| *v == tid).and_then(|(_, t)| t.upgrade());
+    thread.ok_or(Errno::ESRCH)
+}
+
+/// tgkill(tgid, tid, sig) / tkill(tid, sig): SI_TKILL.
+pub fn tgkill(p: &mut Task, tgid: Option<u64>, tid: u64, sig: u64) -> SysResult {
+    let (tgid, tid) = (tgid.map(|g| g as i32), tid as i32);
+    if tid <= 0 || tgid.is_some_and(|g| g <= 0) {
+        return Err(Errno::EINVAL);
+    }
+    let signal = signal_arg(sig)?;
+    let thread = find_thread(p, tgid.map(|g| g as u32), tid as u32)?;
+    if let Some(s) = signal {
+        signal::send_info_to_thread(&thread, Siginfo::kill(s, SI_TKILL, p.pid() as i32, p.cred.uid))?;
+    }
+    Ok(0)
+}
+
+/// The siginfo of rt_sigqueueinfo/rt_tgsigqueueinfo: the caller's own, with
+/// `si_signo` set. Another process may not be told it came from kill() or
+/// the kernel (EPERM for a non-negative si_code or SI_TKILL).
+fn queued_info(p: &Task, target_pid: i32, signal: Signal, addr: u64) -> Result<Siginfo, Errno> {
+    let mut raw = [0u8; Siginfo::SIZE];
+    p.space.copy_in(addr, &mut raw)?;
+    let mut info = Siginfo::from_bytes(&raw)?;
+    if (info.si_code >= 0 || info.si_code == SI_TKILL) && target_pid != p.pid() as i32 {
+        return Err(Errno::EPERM);
+    }
+    info.si_signo = i32::from(signal.number());
+    Ok(info)
+}
+
+/// rt_sigqueueinfo(tgid, sig, info): sigqueue(3).
+pub fn rt_sigqueueinfo(p: &mut Task, a: [u64; 6]) -> SysResult {
+    let pid = a[0] as i32;
+    let signal = signal_arg(a[1])?;
+    let info = match signal {
+        Some(s) => Some(queued_info(p, pid, s, a[2])?),
+        None => None,
+    };
+    // Linux sends to exactly one process here (no groups).
+    if pid <= 0 {
+        return Err(Errno::ESRCH);
+    }
+    kill_info(p, pid, info)
+}
+
+/// rt_tgsigqueueinfo(tgid, tid, sig, info).
+pub fn rt_tgsigqueueinfo(p: &mut Task, a: [u64; 6]) -> SysResult {
+    let (tgid, tid) = (a[0] as i32, a[1] as i32);
+    if tgid <= 0 || tid <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let signal = signal_arg(a[2])?;
+    let info = match signal {
+        Some(s) => Some(queued_info(p, tgid, s, a[3])?),
+        None => None,
+    };
+    let thread = find_thread(p, Some(tgid as u32), tid as u32)?;
+    if let Some(info) = info {
+        signal::send_info_to_thread(&thread, info)?;
+    }
+    Ok(0)
+}
+
+/// rt_sigaction(sig, new, old, sigsetsize).
+pub fn rt_sigaction(p: &mut Task, a: [u64; 6]) -> SysResult {
+    let (sig, new, old) = (a[0], a[1], a[2]);
+    check_sigset_size(a[3])?;
+    let new_action = if new != 0 {
+        let mut raw = [0u8; 32];
+        p.space.copy_in(new, &mut raw)?;
+        Some(SigAction::decode(&raw)?)
+    } else {
+        None
+    };
+    let signal = signal_arg(sig)?.ok_or(Errno::EINVAL)?;
+    if new_action.is_some() {
+        SigAction::check_settable(signal)?;
+    }
+    let previous = match new_action {
+        Some(action) => signal::set_action(&p.proc, signal, action),
+        None => p.proc.signals.lock().get(signal),
+    };
+    if old != 0 {
+        p.space.copy_out(old, &previous.encode())?;
+    }
+    Ok(0)
+}
+
+/// rt_sigprocmask(how, set, oldset, sigsetsize).
+pub fn rt_sigprocmask(p: &mut Task, a: [u64; 6]) -> SysResult {
+    check_sigset_size(a[3])?;
+    let t = sched::current();
+    let old = signal::blocked(&t);
+    if a[1] != 0 {
+        let set = read_sigset(p, a[1])?;
+        let new = match a[0] as i32 {
+            SIG_BLOCK => old.union(set),
+            SIG_UNBLOCK => old.difference(set),
+            SIG_SETMASK => set,
+            _ => return Err(Errno::EINVAL),
+        };
+        signal::set_blocked(&t, new);
+    }
+    if a[2] != 0 {
+        p.space.copy_out(a[2], &old.0.to_le_bytes())?;
+    }
+    Ok(0)
+}
+
+/// rt_sigpending(set, sigsetsize): the blocked signals that are pending
+/// (sigsetsize may be smaller than 8, not larger).
+pub fn rt_sigpending(p: &mut Task, a: [u64; 6]) -> SysResult {
+    let size = usize::try_from(a[1]).ok().filter(|&s| s <= SigSet::SIZE).ok_or(Errno::EINVAL)?;
+    let t = sched::current();
+    let pending = signal::pending_of(&t).intersection(signal::blocked(&t));
+    p.space.copy_out(a[0], &pending.0.to_le_bytes()[..size])?;
+    Ok(0)
+}
+
+/// rt_sigreturn: back to the context the signal frame saved. A corrupt
+/// frame forces SIGSEGV (Linux's `badframe`).
+pub fn rt_sigreturn(p: &mut Task, frame: &mut TrapFrame) -> Outcome {
+    match crate::task::sigframe::restore(p, frame) {
+        Ok(()) => Outcome::Replaced,
+        Err(()) => {
+            signal::force(Siginfo::new(Signal::SIGSEGV, linux_abi::signal::SI_KERNEL));
+            Outcome::Return(Ok(0))
+        }
+    }
+}
+
+/// rt_sigsuspend(mask, sigsetsize): sleeps with `mask` until a signal is
+/// delivered. The old mask comes back after the handler (saved in the
+/// signal frame).
+pub fn rt_sigsuspend(p: &mut Task, a: [u64; 6]) -> SysResult {
+    check_sigset_size(a[1])?;
+    let mask = read_sigset(p, a[0])?;
+    let t = sched::current();
+    let old = signal::blocked(&t);
+    signal::set_blocked(&t, mask);
+    signal::set_saved_mask(&t, old.0);
+    let q = sched::WaitQueue::new();
+    let _ = q.wait_interruptible(|| None::<()>, None);
+    Err(Errno::EINTR)
+}
+
+pub fn pause(_p: &mut Task) -> SysResult {
+    let q = sched::WaitQueue::new();
+    let _ = q.wait_interruptible(|| None::<()>, None);
+    Err(Errno::EINTR)
+}
+
+/// sigaltstack(new, old) for a thread running at `sp` (rules in `linux_abi::signal::AltStack`).
+pub fn sigaltstack(p: &mut Task, a: [u64; 6], sp: u64) -> SysResult {
+    use linux_abi::signal::{StackT, MINSIGSTKSZ};
+    let new = if a[0] != 0 {
+        let mut raw = [0u8; 24];
+        p.space.copy_in(a[0], &mut raw)?;
+        Some(p.altstack.set(&StackT::from_bytes(&raw)?, sp, MINSIGSTKSZ as u64)?)
+    } else {
+        None
+    };
+    if a[1] != 0 {
+        p.space.copy_out(a[1], &p.altstack.query(sp).to_bytes())?;
+    }
+    if let Some(alt) = new {
+        p.altstack = alt;
+    }
+    Ok(0)
+}
+
+/// rt_sigtimedwait(set, info, timeout, sigsetsize): takes a pending signal
+/// of `set` (normally blocked by the caller), waiting for one if needed.
+/// While it waits, the set counts as blocked for "is it ignored?" and as
+/// wanted for wake-ups (Linux's `real_blocked`).
+pub fn rt_sigtimedwait(p: &mut Task, a: [u64; 6]) -> SysResult {
+    check_sigset_size(a[3])?;
+    let set = read_sigset(p, a[0])?.blockable();
+    let deadline = if a[2] != 0 { Some(crate::time::ticks() + super::process::ticks_from_timespec(p, a[2])?) } else { None };
+    let t = sched::current();
+    t.sig_waiting.store(set.0, Ordering::Release);
+    let q = sched::WaitQueue::new();
+    let r = q.wait_interruptible(|| signal::take_from_set(set), deadline);
+    t.sig_waiting.store(0, Ordering::Release);
+    match r {
+        Ok(info) => {
+            if a[1] != 0 {
+                p.space.copy_out(a[1], &info.to_bytes())?;
+            }
+            Ok(info.si_signo as usize)
+        }
+        Err(sched::wait::Interrupted::TimedOut) => Err(Errno::EAGAIN),
+        Err(sched::wait::Interrupted::Signal) => Err(Errno::EINTR),
+    }
+}
+
+const US_PER_TICK: u64 = 1_000_000 / crate::time::HZ as u64;
+
+fn ticks_of(tv: Timeval) -> u64 {
+    tv.as_micros().div_ceil(US_PER_TICK)
+}
+
+fn timeval_of(ticks: u64) -> Timeval {
+    Timeval::from_micros(ticks.saturating_mul(US_PER_TICK))
+}
+
+/// The itimerval of a timer: an armed one never shows 0 left (that would
+/// mean "off"), as on Linux.
+fn itimerval_of(left: crate::task::timer::Left) -> Itimerval {
+    match left {
+        None => Itimerval::default(),
+        Some((0, interval)) => Itimerval { it_interval: timeval_of(interval), it_value: Timeval { tv_sec: 0, tv_usec: 1 } },
+        Some((ticks, interval)) => Itimerval { it_interval: timeval_of(interval), it_value: timeval_of(ticks) },
+    }
+}
+
+/// `which` of setitimer/getitimer: only ITIMER_REAL is offered; the CPU-time
+/// timers are ENOSYS (logged once), anything else EINVAL.
+fn check_which(name: &str, which: u64) -> Result<(), Errno> {
+    match which as i32 {
+        ITIMER_REAL => Ok(()),
+        ITIMER_VIRTUAL | ITIMER_PROF => Err(super::unimplemented_op(name, which)),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// alarm(seconds): SIGALRM after that long (replacing ITIMER_REAL, periodic
+/// or not); returns what was left of the previous one in whole seconds.
+pub fn alarm(p: &mut Task, a: [u64; 6]) -> SysResult {
+    let secs = a[0] as u32 as u64;
+    let old = crate::task::timer::set(&p.proc, secs * u64::from(crate::time::HZ), 0);
+    Ok(itimerval_of(old).it_value.alarm_seconds() as usize)
+}
+
+/// setitimer(ITIMER_REAL, new, old); a NULL `new` disarms, as on Linux.
+pub fn setitimer(p: &mut Task, a: [u64; 6]) -> SysResult {
+    check_which("setitimer", a[0])?;
+    let new = if a[1] != 0 {
+        let mut raw = [0u8; Itimerval::SIZE];
+        p.space.copy_in(a[1], &mut raw)?;
+        Itimerval::from_bytes(&raw)?
+    } else {
+        Itimerval::default()
+    };
+    let (value, interval) = (new.it_value.validate()?, new.it_interval.validate()?);
+    let old = crate::task::timer::set(&p.proc, ticks_of(value), ticks_of(interval));
+    if a[2] != 0 {
+        p.space.copy_out(a[2], &itimerval_of(old).to_bytes())?;
+    }
+    Ok(0)
+}
+
+pub fn getitimer(p: &mut Task, a: [u64; 6]) -> SysResult {
+    check_which("getitimer", a[0])?;
+    let now = itimerval_of(crate::task::timer::get(&p.proc));
+    p.space.copy_out(a[1], &now.to_bytes())?;
+    Ok(0)
+}
