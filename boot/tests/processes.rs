@@ -1,6 +1,6 @@
 //! Differential tests of the process model (issue #5): the static musl
 //! programs of `userland/linux-tests` (proc, pipes, signals, threads,
-//! timing) and busybox shell scripts run on the host Linux and inside
+//! timing, mmap) and busybox shell scripts run on the host Linux and inside
 //! Cyrius; what they print and how they exit must match.
 //!
 //! Each program is a table of named cases (`prog --list`); every case runs
@@ -300,6 +300,26 @@ fn timing_matches_linux() {
 #[ignore = "known kernel differences, see TIMING_BROKEN"]
 fn timing_known_broken() {
     still_broken("timing", TIMING_BROKEN);
+}
+
+// ---- file mappings ----
+
+const MMAP: &[&str] = &[
+    "write_munmap_read", "write_then_mapping", "fork_shares", "separate_mappings", "msync",
+    "private_stays_private", "access_rules", "truncate", "past_eof", "exit_writes_back",
+    "anon_shared_lazy", "private_dontneed", "mremap_keeps_contents",
+];
+const MMAP_BROKEN: &[(&str, &str)] = &[];
+
+#[test]
+fn mmap_matches_linux() {
+    differential("mmap", MMAP, MMAP_BROKEN);
+}
+
+#[test]
+#[ignore = "known kernel differences, see MMAP_BROKEN"]
+fn mmap_known_broken() {
+    still_broken("mmap", MMAP_BROKEN);
 }
 
 // ---- busybox shell scripts ----

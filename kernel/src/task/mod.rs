@@ -345,18 +345,25 @@ pub fn return_to_user(frame: &mut TrapFrame) {
     signal::restore_saved_mask();
 }
 
-/// A user write fault: resolve copy-on-write. False if it was not COW.
-/// A COW page that cannot get a frame (the container's memory limit) ends
-/// the process with SIGKILL, as Linux's OOM killer would.
-pub fn resolve_write_fault(addr: u64) -> bool {
-    match sched::with_task(|t| t.space.resolve_cow(addr)) {
-        Some(Ok(resolved)) => resolved,
-        Some(Err(_)) => {
-            let name = current_process().map(|p| p.name.lock().clone()).unwrap_or_default();
-            log::warn!("{name}: out of memory (container limit): killed");
+/// A user page fault: fill the page from its mapping, or resolve
+/// copy-on-write. False if the access is not allowed (the caller raises
+/// SIGSEGV). A mapping past the end of its file ends the process with
+/// SIGBUS; a page that cannot get a frame (the container's memory limit)
+/// with SIGKILL, as Linux's OOM killer would.
+pub fn resolve_user_fault(addr: u64, write: bool, present: bool) -> bool {
+    use crate::mm::user::Fault;
+    let name = || current_process().map(|p| p.name.lock().clone()).unwrap_or_default();
+    match sched::with_task(|t| t.space.handle_fault(addr, write, present)) {
+        Some(Fault::Resolved) => true,
+        Some(Fault::Segv) | None => false,
+        Some(Fault::Bus) => {
+            log::warn!("{}: SIGBUS at address {addr:#x} (past the end of a mapped file)", name());
+            exit::exit_group(ExitStatus::Signaled(signal::SIGBUS as u8, true))
+        }
+        Some(Fault::Oom) => {
+            log::warn!("{}: out of memory (container limit): killed", name());
             exit::exit_group(ExitStatus::Signaled(signal::SIGKILL as u8, false))
         }
-        None => false,
     }
 }
 

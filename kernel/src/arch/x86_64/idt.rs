@@ -100,8 +100,10 @@ extern "x86-interrupt" fn breakpoint(frame: InterruptStackFrame) {
 extern "x86-interrupt" fn page_fault(frame: InterruptStackFrame, code: PageFaultErrorCode) {
     let cr2 = Cr2::read_raw();
     let user = frame.code_segment.rpl() == x86_64::PrivilegeLevel::Ring3;
-    if user && code.contains(PageFaultErrorCode::CAUSED_BY_WRITE) && crate::task::resolve_write_fault(cr2) {
-        return; // a copy-on-write page, now private and writable
+    let write = code.contains(PageFaultErrorCode::CAUSED_BY_WRITE);
+    let present = code.contains(PageFaultErrorCode::PROTECTION_VIOLATION);
+    if user && crate::task::resolve_user_fault(cr2, write, present) {
+        return; // the page is there now (filled lazily, or a private copy)
     }
     fatal(Fault { name: "#PF page fault", vector: 14, frame: &frame, error_code: Some(code.bits()), cr2: Some(cr2) });
 }
