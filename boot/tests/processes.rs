@@ -374,6 +374,9 @@ const SCRIPTS: &[&str] = &[
     "echo x | cat | cat | cat | cat | cat | cat | cat | cat",
     "f() { [ $1 -gt 0 ] && (f $(($1-1))); echo $1; }; f 5",
     "cat /dev/null | wc -l",
+    // The page cache gives exec the file's current bytes: after a rewrite in
+    // place (same size), a rename over it, and a truncate.
+    "d=/tmp/d$$; mkdir $d; cp /proc/self/exe $d/sh; printf \"#!$d/sh\\necho one\\n\" > $d/s; chmod +x $d/s; $d/s; printf \"#!$d/sh\\necho two\\n\" > $d/s; $d/s; printf \"#!$d/sh\\necho mvd\\n\" > $d/n; chmod +x $d/n; mv $d/n $d/s; $d/s; : > $d/s; $d/s; echo empty $?; rm -r $d",
 ];
 
 /// The test data disk's files in a host directory, for the scripts' cwd.
