@@ -1,6 +1,6 @@
 //! Differential tests of the process model (issue #5): the static musl
 //! programs of `userland/linux-tests` (proc, pipes, signals, threads,
-//! timing) and busybox shell scripts run on the host Linux and inside
+//! timing, mmap) and busybox shell scripts run on the host Linux and inside
 //! Cyrius; what they print and how they exit must match.
 //!
 //! Each program is a table of named cases (`prog --list`); every case runs
@@ -283,6 +283,26 @@ fn timing_known_broken() {
     still_broken("timing", TIMING_BROKEN);
 }
 
+// ---- file mappings ----
+
+const MMAP: &[&str] = &[
+    "write_munmap_read", "write_then_mapping", "fork_shares", "separate_mappings", "msync",
+    "private_stays_private", "access_rules", "truncate", "past_eof", "exit_writes_back",
+    "anon_shared_lazy", "private_dontneed", "mremap_keeps_contents",
+];
+const MMAP_BROKEN: &[(&str, &str)] = &[];
+
+#[test]
+fn mmap_matches_linux() {
+    differential("mmap", MMAP, MMAP_BROKEN);
+}
+
+#[test]
+#[ignore = "known kernel differences, see MMAP_BROKEN"]
+fn mmap_known_broken() {
+    still_broken("mmap", MMAP_BROKEN);
+}
+
 // ---- busybox shell scripts ----
 
 /// Scripts for `busybox sh -c`, run with the test data disk's files as the
@@ -335,6 +355,9 @@ const SCRIPTS: &[&str] = &[
     "echo x | cat | cat | cat | cat | cat | cat | cat | cat",
     "f() { [ $1 -gt 0 ] && (f $(($1-1))); echo $1; }; f 5",
     "cat /dev/null | wc -l",
+    // The page cache gives exec the file's current bytes: after a rewrite in
+    // place (same size), a rename over it, and a truncate.
+    "d=/tmp/d$$; mkdir $d; cp /proc/self/exe $d/sh; printf \"#!$d/sh\\necho one\\n\" > $d/s; chmod +x $d/s; $d/s; printf \"#!$d/sh\\necho two\\n\" > $d/s; $d/s; printf \"#!$d/sh\\necho mvd\\n\" > $d/n; chmod +x $d/n; mv $d/n $d/s; $d/s; : > $d/s; $d/s; echo empty $?; rm -r $d",
 ];
 
 /// The test data disk's files in a host directory, for the scripts' cwd.

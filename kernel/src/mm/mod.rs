@@ -1,14 +1,22 @@
-//! Memory management: physical frames, the kernel's page tables, the heap.
+//! Memory management: physical frames, the kernel's page tables, the heap,
+//! user address spaces and the page cache.
 //!
 //! Role: turn the boot memory map into a frame allocator, map memory on
 //! demand (the heap grows by mapping fresh frames), and give other layers a
 //! window onto physical memory (`phys_to_virt`) for DMA and page tables.
+//! `user`: address spaces with lazily filled mappings; `frameref`: frame
+//! owner counts; `pagecache`: file contents shared by private mappings and
+//! executables; `filemap`: MAP_SHARED objects and their write-back.
 //! Invariants: lock order is heap -> page tables -> frames; the frame
 //! allocator and the mapper never allocate from the heap.
-//! May call: `arch` only.
+//! May call: `arch`; the page cache and shared mappings read and write
+//! files through `vfs::Inode` (never while holding a page-table lock).
 
+pub mod filemap;
 pub mod frame;
+pub mod frameref;
 pub mod heap;
+pub mod pagecache;
 pub mod paging;
 pub mod user;
 

@@ -4,6 +4,13 @@
 //! PT_INTERP is read from the process's own namespace, so a container's
 //! ld.so comes from its rootfs) and `#!` scripts (one level of interpreter,
 //! as binfmt_script, up to 4 nested).
+//!
+//! Segments are mappings of the file's page-cache image
+//! (`mm::pagecache`): a cached binary is not read again, its pages are
+//! mapped on first touch (read-only, or copy-on-write for data), and only
+//! the page where a writable segment's file bytes end and its bss begins is
+//! copied at exec (its tail must read as zeros). The stack is an 8 MiB
+//! mapping filled on demand.
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -15,17 +22,20 @@ use vfs::Vfs;
 
 use super::Task;
 use crate::arch::usermode::{FpuState, TrapFrame};
-use crate::mm::user::{AddressSpace, Prot};
+use crate::mm::pagecache::{self, FileImage};
+use crate::mm::user::{AddressSpace, Backing, Prot};
 
 /// Where a position-independent executable is placed (as Linux's ELF_ET_DYN_BASE).
 const PIE_BASE: u64 = 0x5555_5555_4000;
 /// Where the ELF interpreter (ld.so) is placed.
 const INTERP_BASE: u64 = 0x7fff_0000_0000;
-/// Top of the initial stack and how much of it is mapped up front.
+/// Top of the initial stack.
 const STACK_TOP: u64 = 0x7fff_ffff_e000;
-/// RLIMIT_STACK as reported to the process.
+/// RLIMIT_STACK as reported to the process, and the stack mapping's size.
 pub const STACK_SIZE: u64 = 8 * 1024 * 1024;
-const STACK_MAPPED: u64 = 256 * 1024;
+/// Most the arguments, environment and auxv may take (a quarter of the stack, as Linux).
+const STACK_ARGS_MAX: u64 = STACK_SIZE / 4;
+const PAGE: u64 = 4096;
 const MAX_SCRIPT_DEPTH: usize = 4;
 /// AT_HWCAP: the CPUID.1 EDX bits Linux reports.
 fn hwcap() -> u64 {
@@ -53,21 +63,64 @@ pub fn comm_of(path: &str) -> String {
     base.chars().take(15).collect()
 }
 
-fn map_plan(space: &mut AddressSpace, plan: &LoadPlan, image: &[u8]) -> KResult<()> {
+/// Maps the segments of `plan` from `image`: file pages are mapped from
+/// the page cache on first touch, the bss is zero-filled memory. A page
+/// that two segments share, or where a writable segment's file bytes end,
+/// gets its bytes now (a private page).
+fn map_plan(space: &mut AddressSpace, plan: &LoadPlan, image: &Arc<FileImage>) -> KResult<()> {
+    for seg in &plan.segments {
+        image.load(seg.file.start, seg.file.end - seg.file.start)?;
+    }
     for seg in &plan.segments {
         let prot = Prot { write: seg.perms.write, exec: seg.perms.execute };
-        space.map_zeroed(seg.mem.start, seg.mem.end - seg.mem.start, prot)?;
-        let (from, to) = (seg.file.start as usize, seg.file.end as usize);
-        let bytes = image.get(from..to).ok_or(Errno::ENOEXEC)?;
-        space.load(seg.mem.start, bytes)?;
-        // `zero` covers the bss: fresh pages are zero already, but the tail of
-        // the last file page holds the following file bytes, which must be cleared.
-        let zero_len = (seg.zero.end - seg.zero.start) as usize;
-        if zero_len > 0 {
-            space.load(seg.zero.start, &alloc::vec![0u8; zero_len.min(4096)])?;
+        let file_pages = (seg.file.end - seg.file.start).next_multiple_of(PAGE);
+        let file_end = seg.mem.start + file_pages.min(seg.mem.end - seg.mem.start);
+        if file_end > seg.mem.start {
+            let backing = Backing::File { image: image.clone(), offset: seg.file.start };
+            space.map(seg.mem.start, file_end - seg.mem.start, prot, true, backing)?;
+        }
+        if seg.mem.end > file_end {
+            space.map_anon(file_end, seg.mem.end - file_end, prot)?;
+        }
+    }
+    for (i, seg) in plan.segments.iter().enumerate() {
+        let next_shares = plan.segments.get(i + 1).is_some_and(|n| n.mem.start < seg.mem.end);
+        let prev_shares = i > 0 && plan.segments[i - 1].mem.end > seg.mem.start;
+        if next_shares {
+            share_page(space, &plan.segments[i..i + 2], image)?;
+        }
+        // The tail of the last file page reads as zeros where the bss starts
+        // (Linux's padzero); a read-only segment without bss keeps the
+        // following file bytes there, as Linux shows them.
+        let tail = seg.zero.start % PAGE;
+        let has_bss = seg.zero.end > seg.zero.start.next_multiple_of(PAGE);
+        if tail != 0 && !seg.zero.is_empty() && (seg.perms.write || has_bss) && !next_shares && !prev_shares {
+            let len = (PAGE - tail).min(seg.zero.end - seg.zero.start);
+            space.load(seg.zero.start, &[0u8; PAGE as usize][..len as usize])?;
         }
     }
     Ok(())
+}
+
+/// The page where segment `pair[0]` ends and `pair[1]` begins: a private
+/// page with both segments' bytes (zeros elsewhere) and both permissions.
+fn share_page(space: &mut AddressSpace, pair: &[elf::Segment], image: &Arc<FileImage>) -> KResult<()> {
+    let page = pair[1].mem.start;
+    let mut bytes = alloc::vec![0u8; PAGE as usize];
+    for seg in pair {
+        // File bytes of `seg` that land in `page`, and where in the file they are.
+        let copy_end = seg.mem.start + (seg.file.end - seg.file.start);
+        let (from, to) = (page.max(seg.mem.start), (page + PAGE).min(copy_end).min(seg.zero.start.max(seg.mem.start)));
+        if from < to {
+            let at = seg.file.start + (from - seg.mem.start);
+            let dst = &mut bytes[(from - page) as usize..(to - page) as usize];
+            image.read(at, dst)?;
+        }
+    }
+    let write = pair.iter().any(|s| s.perms.write);
+    let exec = pair.iter().any(|s| s.perms.execute);
+    space.map_anon(page, PAGE, Prot { write, exec })?;
+    space.load(page, &bytes)
 }
 
 fn bias_for(file: &ElfFile, base: u64) -> u64 {
@@ -90,9 +143,11 @@ pub fn load(
 ) -> KResult<Image> {
     let mut path = String::from(path);
     let mut argv: Vec<String> = argv.to_vec();
-    let (mut data, mut exe) = read_executable(vfs, cwd, cred, &path)?;
+    let (mut image, mut exe) = open_executable(vfs, cwd, cred, &path)?;
     for depth in 0..=MAX_SCRIPT_DEPTH {
-        let Some((interp, arg)) = elf::parse_shebang(&data) else { break };
+        let mut head = [0u8; elf::BINPRM_BUF_SIZE];
+        let n = image.read(0, &mut head)?;
+        let Some((interp, arg)) = elf::parse_shebang(&head[..n]) else { break };
         if depth == MAX_SCRIPT_DEPTH {
             return Err(Errno::ELOOP);
         }
@@ -103,28 +158,30 @@ pub fn load(
         new_argv.extend(argv.iter().skip(1).cloned());
         argv = new_argv;
         path = interp;
-        (data, exe) = read_executable(vfs, cwd, cred, &path)?;
+        (image, exe) = open_executable(vfs, cwd, cred, &path)?;
     }
-    let file = ElfFile::parse(&data).map_err(|_| Errno::ENOEXEC)?;
-    let host_world = data.get(7) == Some(&HOST_OSABI);
+    let head = elf_head(&image)?;
+    let file = ElfFile::parse_head(&head, image.size()).map_err(|_| Errno::ENOEXEC)?;
+    let host_world = head.get(7) == Some(&HOST_OSABI);
     let plan = file.load_plan(bias_for(&file, PIE_BASE)).map_err(|_| Errno::ENOEXEC)?;
     let mut space = AddressSpace::new()?;
     space.set_charge(charge);
-    map_plan(&mut space, &plan, &data)?;
+    map_plan(&mut space, &plan, &image)?;
     let mut entry = plan.entry;
     let mut interp_base = 0;
     if let Some(interp_path) = file.interpreter() {
-        let (interp_data, _) = read_executable(vfs, cwd, cred, interp_path).map_err(|e| {
+        let (interp_image, _) = open_executable(vfs, cwd, cred, interp_path).map_err(|e| {
             log::warn!("{path}: interpreter {interp_path}: {e}");
             if e == Errno::ENOENT { Errno::ENOENT } else { Errno::ELIBBAD }
         })?;
-        let interp = ElfFile::parse(&interp_data).map_err(|_| Errno::ELIBBAD)?;
+        let interp_head = elf_head(&interp_image).map_err(|_| Errno::ELIBBAD)?;
+        let interp = ElfFile::parse_head(&interp_head, interp_image.size()).map_err(|_| Errno::ELIBBAD)?;
         let interp_plan = interp.load_plan(bias_for(&interp, INTERP_BASE)).map_err(|_| Errno::ELIBBAD)?;
-        map_plan(&mut space, &interp_plan, &interp_data)?;
+        map_plan(&mut space, &interp_plan, &interp_image)?;
         entry = interp_plan.entry;
         interp_base = bias_for(&interp, INTERP_BASE);
     }
-    space.map_zeroed(STACK_TOP - STACK_MAPPED, STACK_MAPPED, Prot { write: true, exec: false })?;
+    space.map_anon(STACK_TOP - STACK_SIZE, STACK_SIZE, Prot { write: true, exec: false })?;
     let mut random = [0u8; 16];
     vfs::EntropySource::fill(&crate::fs::HwEntropy, &mut random);
     let layout = StackLayout::new(STACK_TOP, &argv, envp, path.as_bytes(), Some(b"x86_64"), random)
@@ -138,20 +195,38 @@ pub fn load(
         ..AuxvParams::default()
     };
     let stack = layout.finish(&build_auxv(&plan, &params)).map_err(|_| Errno::E2BIG)?;
-    if STACK_TOP - stack.rsp > STACK_MAPPED {
+    if STACK_TOP - stack.rsp > STACK_ARGS_MAX {
         return Err(Errno::E2BIG);
     }
     space.load(stack.rsp, &stack.bytes)?;
     Ok(Image { exe, host_world, space, entry, rsp: stack.rsp, brk: plan.brk })
 }
 
-fn read_executable(vfs: &Arc<Vfs>, cwd: &vfs::Location, cred: &vfs::Cred, path: &str) -> KResult<(Vec<u8>, String)> {
+/// The page-cache image of the executable at `path`, and its resolved path.
+fn open_executable(vfs: &Arc<Vfs>, cwd: &vfs::Location, cred: &vfs::Cred, path: &str) -> KResult<(Arc<FileImage>, String)> {
     let loc = vfs.resolve_as(cred, cwd, path, true)?;
     let meta = loc.metadata()?;
     if meta.kind != vfs::FileKind::Regular || meta.perm & 0o111 == 0 {
         return Err(Errno::EACCES);
     }
-    Ok((vfs.read_file(cred, cwd, path)?, loc.path()))
+    vfs::check_access(&meta, cred, vfs::Access::READ)?; // as opening it to read did
+    crate::mm::filemap::sync_inode(loc.inode());
+    Ok((pagecache::image(loc.inode())?, loc.path()))
+}
+
+/// The start of an ELF file: its first page, or as much as its program
+/// headers and PT_INTERP need.
+fn elf_head(image: &FileImage) -> KResult<Vec<u8>> {
+    let mut want = PAGE.min(image.size());
+    loop {
+        let mut head = alloc::vec![0u8; want as usize];
+        let n = image.read(0, &mut head)?;
+        head.truncate(n);
+        match ElfFile::parse_head(&head, image.size()) {
+            Err(elf::ElfError::NeedHead { bytes }) if bytes > want && bytes <= image.size() => want = bytes,
+            _ => return Ok(head),
+        }
+    }
 }
 
 /// execve: replaces the running program of `t` (frame included).

@@ -1,30 +1,45 @@
 //! CPU exceptions taken in user mode (called by the exception entries in
-//! `arch::x86_64::usermode` with the thread's full `TrapFrame`): a write to
-//! a copy-on-write page gets its private copy; anything else forces the
+//! `arch::x86_64::usermode` with the thread's full `TrapFrame`): a page
+//! fault inside a mapping fills the page (lazily mapped, copy-on-write);
+//! a file mapping past its file's end is SIGBUS; anything else forces the
 //! signal Linux would send (`linux_abi::signal::CpuFault`), which
 //! `return_to_user` then delivers: a handler runs (and re-executes the
 //! instruction when it returns), or the process dies with a core flag.
 //! May call: task (signal, exit), sched.
 
-use linux_abi::signal::{fault, CpuFault, Disposition, Signal};
+use linux_abi::signal::{fault, CpuFault, Disposition, Signal, BUS_ADRERR};
+use linux_abi::structs::Siginfo;
 
 use super::exit::{self, ExitStatus};
 use super::{current_process, signal};
 use crate::arch::usermode::TrapFrame;
 use crate::sched;
 
-/// A user write fault: resolve copy-on-write. False if it was not COW.
-/// A COW page that cannot get a frame (the container's memory limit) ends
-/// the process with SIGKILL, as Linux's OOM killer would.
-fn resolve_write_fault(addr: u64) -> bool {
-    match sched::with_task(|t| t.space.resolve_cow(addr)) {
-        Some(Ok(resolved)) => resolved,
-        Some(Err(_)) => {
+/// What the memory map made of a user page fault.
+enum PageFault {
+    /// The page is there now (filled lazily, or a private copy): run the access again.
+    Resolved,
+    /// No mapping, or one that forbids the access: SIGSEGV.
+    Segv,
+    /// A file mapping past the end of its file: SIGBUS.
+    Bus,
+}
+
+/// A user page fault at `addr`: fill the page from its mapping or resolve
+/// copy-on-write. A page that cannot get a frame (the container's memory
+/// limit) ends the process with SIGKILL, as Linux's OOM killer would.
+fn resolve_page_fault(addr: u64, error_code: u64) -> PageFault {
+    use crate::mm::user::Fault;
+    let (write, present) = (error_code & fault::PF_WRITE != 0, error_code & fault::PF_PROT != 0);
+    match sched::with_task(|t| t.space.handle_fault(addr, write, present)) {
+        Some(Fault::Resolved) => PageFault::Resolved,
+        Some(Fault::Segv) | None => PageFault::Segv,
+        Some(Fault::Bus) => PageFault::Bus,
+        Some(Fault::Oom) => {
             let name = current_process().map(|p| p.name.lock().clone()).unwrap_or_default();
             log::warn!("{name}: out of memory (container limit): killed");
             exit::exit_group(ExitStatus::Signaled(Signal::SIGKILL.number(), false))
         }
-        None => false,
     }
 }
 
@@ -32,12 +47,20 @@ fn resolve_write_fault(addr: u64) -> bool {
 /// vector has none), CR2 for a page fault, and for #MF/#XM the FPU's
 /// `si_code` or for #DB the DR6 value (`extra`).
 pub fn user_exception(frame: &TrapFrame, vector: u8, error_code: u64, cr2: u64, extra: u64) {
-    if vector == fault::PF && error_code & fault::PF_WRITE != 0 && resolve_write_fault(cr2) {
-        return; // a copy-on-write page, now private and writable
+    let mut past_eof = false;
+    if vector == fault::PF {
+        match resolve_page_fault(cr2, error_code) {
+            PageFault::Resolved => return,
+            PageFault::Segv => {}
+            PageFault::Bus => past_eof = true,
+        }
     }
     let cpu = CpuFault { vector, error_code, cr2, rip: frame.rip, extra };
     let Some(found) = sched::with_task(|t| {
-        let found = cpu.signal(t.trap)?;
+        let mut found = cpu.signal(t.trap)?;
+        if past_eof {
+            found.info = Siginfo::fault(Signal::SIGBUS, BUS_ADRERR, cr2);
+        }
         t.trap = found.trap;
         Some(found)
     })

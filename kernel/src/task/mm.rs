@@ -8,7 +8,7 @@
 use errno::{Errno, KResult};
 use spin::{Mutex, MutexGuard};
 
-use crate::mm::user::{AddressSpace, Prot};
+use crate::mm::user::{AddressSpace, Fault, Prot};
 
 /// mmap allocations grow down from here.
 pub const MMAP_TOP: u64 = 0x7fff_0000_0000;
@@ -73,10 +73,6 @@ impl Mm {
         self.copy_out(addr, &v.to_le_bytes())
     }
 
-    pub fn map_zeroed(&self, start: u64, len: u64, prot: Prot) -> KResult<()> {
-        self.inner.lock().space.map_zeroed(start, len, prot)
-    }
-
     pub fn protect(&self, start: u64, len: u64, prot: Prot) -> KResult<()> {
         self.inner.lock().space.protect(start, len, prot)
     }
@@ -85,13 +81,14 @@ impl Mm {
         self.inner.lock().space.unmap(start, len)
     }
 
-    pub fn resolve_cow(&self, addr: u64) -> KResult<bool> {
+    /// A user page fault (see `AddressSpace::handle_fault`).
+    pub fn handle_fault(&self, addr: u64, write: bool, present: bool) -> Fault {
         // A fault can interrupt nothing that holds this lock: the faulting
         // thread holds no locks in user mode, and kernel code never blocks
         // with it held; try_lock guards against the impossible anyway.
         match self.inner.try_lock() {
-            Some(g) => g.space.resolve_cow(addr),
-            None => Ok(false),
+            Some(mut g) => g.space.handle_fault(addr, write, present),
+            None => Fault::Segv,
         }
     }
 

@@ -11,6 +11,9 @@ use errno::Errno;
 pub enum ElfError {
     /// Shorter than the 64-byte ELF header.
     Truncated,
+    /// [`crate::ElfFile::parse_head`] was given too little of the file: the
+    /// program headers or PT_INTERP need its first `bytes` bytes.
+    NeedHead { bytes: u64 },
     /// Does not start with `\x7fELF`.
     BadMagic,
     /// Not ELFCLASS64.
@@ -55,6 +58,7 @@ impl fmt::Display for ElfError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ElfError::Truncated => f.write_str("file too short for an ELF header"),
+            ElfError::NeedHead { bytes } => write!(f, "the first {bytes} bytes are needed"),
             ElfError::BadMagic => f.write_str("not an ELF file"),
             ElfError::NotElf64 => f.write_str("not a 64-bit ELF file"),
             ElfError::NotLittleEndian => f.write_str("not a little-endian ELF file"),

@@ -28,11 +28,21 @@ pub struct ElfFile<'a> {
 impl<'a> ElfFile<'a> {
     /// Parses and validates `data`, the whole file.
     pub fn parse(data: &'a [u8]) -> Result<ElfFile<'a>, ElfError> {
+        ElfFile::parse_head(data, data.len() as u64)
+    }
+
+    /// Parses and validates a file of `len` bytes from its start `head`
+    /// (what a loader that maps file pages needs, without reading them all):
+    /// the same checks as [`ElfFile::parse`], segment bounds against `len`.
+    /// [`ElfError::NeedHead`] says how much more to read when the program
+    /// headers or PT_INTERP lie past `head`.
+    pub fn parse_head(head: &'a [u8], len: u64) -> Result<ElfFile<'a>, ElfError> {
+        let data = head.get(..usize::try_from(len).unwrap_or(usize::MAX).min(head.len())).unwrap_or(head);
         let header = ElfHeader::parse(data)?;
-        let phdrs = parse_table(data, &header)?;
-        let loads = validate::check_loads(&phdrs, data)?;
-        let interpreter = validate::interpreter(&phdrs, data)?;
-        let tls = validate::tls(&phdrs, data)?.map(|(_, ph)| ph);
+        let phdrs = parse_table(data, len, &header)?;
+        let loads = validate::check_loads(&phdrs, len)?;
+        let interpreter = validate::interpreter(&phdrs, data, len)?;
+        let tls = validate::tls(&phdrs, len)?.map(|(_, ph)| ph);
         Ok(ElfFile {
             data,
             header,
@@ -44,7 +54,7 @@ impl<'a> ElfFile<'a> {
         })
     }
 
-    /// The whole file.
+    /// The bytes parsed: the whole file, or its head ([`ElfFile::parse_head`]).
     pub fn data(&self) -> &'a [u8] {
         self.data
     }

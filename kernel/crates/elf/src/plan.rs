@@ -6,8 +6,10 @@
 //! `mem.start`; clear `zero`. Bytes of `mem` outside both ranges are left as
 //! they are: zero in fresh pages, or the previous segment's when two segments
 //! share a page (later copies and permissions win, like Linux's successive
-//! `mmap`s). One difference from Linux: the tail of the last file page after
-//! `p_filesz` reads as zero rather than as the following file bytes.
+//! `mmap`s). Applied literally, the tail of the last file page after
+//! `p_filesz` reads as zero; Linux (and the kernel's loader, which maps file
+//! pages) clears it only for a segment with bss or write access, and
+//! otherwise shows the following file bytes there.
 
 use alloc::string::String;
 use alloc::vec::Vec;

@@ -47,6 +47,11 @@ impl ProgramHeader {
         range_at(data, self.p_offset, self.p_filesz)
     }
 
+    /// Whether the segment's file bytes lie inside a file of `len` bytes.
+    pub fn inside_file(&self, len: u64) -> bool {
+        self.p_offset.checked_add(self.p_filesz).is_some_and(|end| end <= len)
+    }
+
     /// End of the segment in memory (`p_vaddr + p_memsz`), before the bias.
     pub fn mem_end(&self) -> Option<u64> {
         self.p_vaddr.checked_add(self.p_memsz)
@@ -58,9 +63,13 @@ impl ProgramHeader {
 }
 
 /// Reads the program header table the (already validated) header points at.
-pub fn parse_table(data: &[u8], header: &ElfHeader) -> Result<Vec<ProgramHeader>, ElfError> {
-    let table =
-        range_at(data, header.phoff, header.phdrs_size()).ok_or(ElfError::PhdrsOutsideFile)?;
+/// `data` is the start of a file of `len` bytes.
+pub fn parse_table(data: &[u8], len: u64, header: &ElfHeader) -> Result<Vec<ProgramHeader>, ElfError> {
+    let end = header.phoff.checked_add(header.phdrs_size()).ok_or(ElfError::PhdrsOutsideFile)?;
+    if end > len {
+        return Err(ElfError::PhdrsOutsideFile);
+    }
+    let table = range_at(data, header.phoff, header.phdrs_size()).ok_or(ElfError::NeedHead { bytes: end })?;
     table
         .chunks_exact(usize::from(PHDR_SIZE))
         .map(|entry| ProgramHeader::parse(entry).ok_or(ElfError::PhdrsOutsideFile))

@@ -13,13 +13,13 @@ use crate::program::{ProgramHeader, PT_INTERP, PT_TLS};
 /// Longest PT_INTERP Linux accepts (PATH_MAX, NUL included).
 pub const MAX_INTERP_LEN: u64 = 4096;
 
-/// Checks one PT_LOAD entry against the file and the address space;
-/// returns its exact memory range.
-pub fn check_load(index: usize, ph: &ProgramHeader, data: &[u8]) -> Result<Range<u64>, ElfError> {
+/// Checks one PT_LOAD entry against a file of `len` bytes and the address
+/// space; returns its exact memory range.
+pub fn check_load(index: usize, ph: &ProgramHeader, len: u64) -> Result<Range<u64>, ElfError> {
     if ph.p_filesz > ph.p_memsz {
         return Err(ElfError::FileszExceedsMemsz { index });
     }
-    if ph.p_filesz > 0 && ph.file_bytes(data).is_none() {
+    if ph.p_filesz > 0 && !ph.inside_file(len) {
         return Err(ElfError::SegmentOutsideFile { index });
     }
     // The loader maps whole pages, so file and memory must agree within a
@@ -47,10 +47,10 @@ pub struct Loads {
 }
 
 /// Checks every PT_LOAD and that those occupying memory do not overlap.
-pub fn check_loads(phdrs: &[ProgramHeader], data: &[u8]) -> Result<Loads, ElfError> {
+pub fn check_loads(phdrs: &[ProgramHeader], len: u64) -> Result<Loads, ElfError> {
     let mut loads = Vec::new();
     for (index, ph) in phdrs.iter().enumerate().filter(|(_, ph)| ph.is_load()) {
-        let range = check_load(index, ph, data)?;
+        let range = check_load(index, ph, len)?;
         if !range.is_empty() {
             loads.push((index, range));
         }
@@ -80,15 +80,16 @@ pub fn check_loads(phdrs: &[ProgramHeader], data: &[u8]) -> Result<Loads, ElfErr
 
 /// The first PT_INTERP's path, checked as Linux does: 2..=4096 bytes inside
 /// the file, ending in NUL; the path is the text before the first NUL. It
-/// must also be non-empty UTF-8.
-pub fn interpreter(phdrs: &[ProgramHeader], data: &[u8]) -> Result<Option<String>, ElfError> {
+/// must also be non-empty UTF-8. `data` is the start of a file of `len` bytes.
+pub fn interpreter(phdrs: &[ProgramHeader], data: &[u8], len: u64) -> Result<Option<String>, ElfError> {
     let Some(ph) = phdrs.iter().find(|ph| ph.p_type == PT_INTERP) else {
         return Ok(None);
     };
-    if !(2..=MAX_INTERP_LEN).contains(&ph.p_filesz) {
+    if !(2..=MAX_INTERP_LEN).contains(&ph.p_filesz) || !ph.inside_file(len) {
         return Err(ElfError::BadInterpreter);
     }
-    let bytes = ph.file_bytes(data).ok_or(ElfError::BadInterpreter)?;
+    let need = ElfError::NeedHead { bytes: ph.p_offset + ph.p_filesz };
+    let bytes = ph.file_bytes(data).ok_or(need)?;
     if bytes.last() != Some(&0) {
         return Err(ElfError::BadInterpreter);
     }
@@ -103,7 +104,7 @@ pub fn interpreter(phdrs: &[ProgramHeader], data: &[u8]) -> Result<Option<String
 /// The first PT_TLS entry, checked for consistency.
 pub fn tls(
     phdrs: &[ProgramHeader],
-    data: &[u8],
+    len: u64,
 ) -> Result<Option<(usize, ProgramHeader)>, ElfError> {
     let Some((index, ph)) = phdrs.iter().enumerate().find(|(_, ph)| ph.p_type == PT_TLS) else {
         return Ok(None);
@@ -111,7 +112,7 @@ pub fn tls(
     if ph.p_filesz > ph.p_memsz {
         return Err(ElfError::FileszExceedsMemsz { index });
     }
-    if ph.p_filesz > 0 && ph.file_bytes(data).is_none() {
+    if ph.p_filesz > 0 && !ph.inside_file(len) {
         return Err(ElfError::SegmentOutsideFile { index });
     }
     ph.mem_end().ok_or(ElfError::AddressOverflow { index })?;

@@ -133,6 +133,15 @@ pub trait Inode: Send + Sync {
         Err(file_op_unsupported(self))
     }
 
+    /// An id of the file's current contents, unique across all files and
+    /// filesystems: equal ids mean equal bytes. Every write or truncate gives
+    /// a new id; a copy-on-write snapshot shares its source's id until one of
+    /// them changes. `None`: the filesystem cannot tell (the kernel's page
+    /// cache then does not keep the file's pages from one exec to the next).
+    fn content_id(&self) -> Option<u64> {
+        None
+    }
+
     /// Changes attributes (and sets ctime).
     fn set_attr(&self, _attr: &SetAttr) -> KResult<()> {
         Err(Errno::EPERM)

@@ -372,7 +372,12 @@ pub fn ftruncate(p: &mut Task, a: [u64; 6]) -> SysResult {
         return Err(Errno::EINVAL);
     }
     match &file.node {
-        Node::Path(loc) => loc.truncate(i64::try_from(a[1]).map_err(|_| Errno::EINVAL)? as u64).map(|_| 0),
+        Node::Path(loc) => {
+            let len = i64::try_from(a[1]).map_err(|_| Errno::EINVAL)? as u64;
+            loc.truncate(len)?;
+            crate::mm::filemap::truncated(loc.inode(), len);
+            Ok(0)
+        }
         Node::Console | Node::Pipe(_) | Node::Socket(_) | Node::Epoll(_) => Err(Errno::EINVAL),
     }
 }

@@ -35,7 +35,10 @@ pub(super) fn read_file(file: &OpenFile, buf: &mut [u8], offset: Option<u64>) ->
             let at = offset.unwrap_or(*pos);
             let n = match dev {
                 Some(d) => d.read(at, buf)?,
-                None => loc.inode().read_at(at, buf)?,
+                None => {
+                    crate::mm::filemap::before_read(loc.inode(), at, buf.len() as u64);
+                    loc.inode().read_at(at, buf)?
+                }
             };
             if offset.is_none() {
                 *pos = at + n as u64;
@@ -64,7 +67,11 @@ pub(super) fn write_file(file: &OpenFile, data: &[u8], offset: Option<u64>) -> R
             };
             let n = match dev {
                 Some(d) => d.write(at, data)?,
-                None => loc.inode().write_at(at, data)?,
+                None => {
+                    let n = loc.inode().write_at(at, data)?;
+                    crate::mm::filemap::wrote(loc.inode(), at, &data[..n.min(data.len())]);
+                    n
+                }
             };
             if offset.is_none() {
                 *pos = at + n as u64;

@@ -62,6 +62,7 @@ pub fn dispatch(p: &mut Task, frame: &mut TrapFrame) -> Outcome {
         23 => select::select(p, a),
         24 => process::sched_yield(p),
         25 => memory::mremap(p, a),
+        26 => memory::msync(p, a),
         28 => memory::madvise(p, a),
         32 => fs::dup(p, a),
         33 => fs::dup2(p, a),

@@ -64,6 +64,8 @@ pub fn mem(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
     );
     let _ = writeln!(out, "heap:   {} KiB mapped, {} KiB used", st.heap_size / 1024, st.heap_used / 1024);
     let _ = writeln!(out, "cow:    {} frames shared copy-on-write", crate::mm::user::shared_frames());
+    let (files, pages, hits, misses) = crate::mm::pagecache::stats();
+    let _ = writeln!(out, "pages:  {files} files, {pages} pages cached, {hits} hits, {misses} misses");
     if let Some(c) = crate::fs::disk_cache_stats() {
         let _ = writeln!(
             out,

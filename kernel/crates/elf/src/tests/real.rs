@@ -103,6 +103,26 @@ fn dynamic_loader() {
 }
 
 #[test]
+fn the_first_page_gives_the_same_plan_as_the_whole_file() {
+    for path in [BUSYBOX, TRUE, LD_SO] {
+        let Some(data) = read(path) else { continue };
+        let whole = ElfFile::parse(data).unwrap();
+        let head = ElfFile::parse_head(&data[..4096], data.len() as u64).unwrap();
+        assert_eq!(head.interpreter(), whole.interpreter(), "{path}");
+        let bias = if whole.kind() == ElfKind::Dynamic { 0x5555_5555_4000 } else { 0 };
+        assert_eq!(head.load_plan(bias).unwrap(), whole.load_plan(bias).unwrap(), "{path}");
+        // Too short a head says how much is needed; a truncated file is still an error.
+        let need = whole.header().phoff + whole.header().phdrs_size();
+        assert_eq!(
+            ElfFile::parse_head(&data[..100], data.len() as u64).err(),
+            Some(ElfError::NeedHead { bytes: need }),
+            "{path}"
+        );
+        assert!(ElfFile::parse_head(&data[..4096], 4096).is_err(), "{path}");
+    }
+}
+
+#[test]
 fn every_truncation_of_a_real_header_is_rejected_cleanly() {
     for path in [BUSYBOX, TRUE] {
         let Some(data) = read(path) else { continue };

@@ -534,6 +534,13 @@ impl Inode for TmpInode {
         }
     }
 
+    fn content_id(&self) -> Option<u64> {
+        match &self.state.read().content {
+            Content::File(data) => Some(data.id()),
+            _ => None,
+        }
+    }
+
     fn set_attr(&self, attr: &SetAttr) -> KResult<()> {
         let now = self.shared.now();
         let mut state = self.state.write();

@@ -7,10 +7,12 @@
 //! Invariants: every page is exactly `PAGE_SIZE` bytes; every byte at or past
 //! `size` in an allocated page is zero, so growing the file (by truncate or a
 //! write past the end) exposes zeros; a page is only ever modified through a
-//! unique reference.
+//! unique reference; `id` names the contents: a fresh one on every change,
+//! kept by a [`PagedData::share`] copy until either side changes.
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use errno::{Errno, KResult};
 
@@ -25,17 +27,34 @@ type Page = Arc<[u8]>;
 
 static ZERO_PAGE: [u8; PAGE_SIZE] = [0; PAGE_SIZE];
 
+/// A content id never handed out before (unique across every tmpfs instance).
+fn fresh_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
 /// Sparse file data.
-#[derive(Default)]
 pub struct PagedData {
     pages: BTreeMap<u64, Page>,
     size: u64,
+    id: u64,
+}
+
+impl Default for PagedData {
+    fn default() -> PagedData {
+        PagedData { pages: BTreeMap::new(), size: 0, id: fresh_id() }
+    }
 }
 
 impl PagedData {
     /// A copy sharing every page with `self` (no data is copied).
     pub fn share(&self) -> PagedData {
-        PagedData { pages: self.pages.clone(), size: self.size }
+        PagedData { pages: self.pages.clone(), size: self.size, id: self.id }
+    }
+
+    /// The id of the current contents ([`crate::Inode::content_id`]).
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// How many pages `self` and `other` share (the same memory).
@@ -116,6 +135,7 @@ impl PagedData {
         if done == 0 {
             return Err(Errno::ENOSPC);
         }
+        self.id = fresh_id();
         self.size = self.size.max(offset + done as u64);
         Ok(done)
     }
@@ -140,6 +160,7 @@ impl PagedData {
             }
         }
         self.size = len;
+        self.id = fresh_id();
         Ok(freed)
     }
 }
@@ -213,6 +234,22 @@ mod tests {
         assert_eq!(d.write(0, &[1u8; 3 * PAGE_SIZE], &mut reserve, || {}), Ok(PAGE_SIZE));
         assert_eq!(d.write(PAGE, b"more", &mut reserve, || {}), Err(Errno::ENOSPC));
         assert_eq!(d.write(5, b"in place", &mut reserve, || {}), Ok(8));
+    }
+
+    #[test]
+    fn content_id_changes_on_every_change_and_is_shared_by_copies() {
+        let mut d = PagedData::default();
+        assert_ne!(d.id(), PagedData::default().id());
+        let first = d.id();
+        d.write(0, b"abc", || true, || {}).unwrap();
+        assert_ne!(d.id(), first);
+        let mut copy = d.share();
+        assert_eq!(copy.id(), d.id());
+        copy.write(1, b"x", || true, || {}).unwrap();
+        assert_ne!(copy.id(), d.id());
+        let before = d.id();
+        d.truncate(3, || {}).unwrap();
+        assert_ne!(d.id(), before);
     }
 
     #[test]

@@ -78,8 +78,11 @@ mod tests {
         assert_eq!(shared_pages(&f, &g), pages, "every page shared, none copied");
         assert_eq!(clone.page_copies(), 0);
         assert_eq!(clone.bytes_used(), original.bytes_used());
+        assert!(f.content_id().is_some());
+        assert_eq!(g.content_id(), f.content_id(), "same bytes, same content id");
 
         assert_eq!(g.write_at(1_000_000, b"patched"), Ok(7));
+        assert_ne!(g.content_id(), f.content_id(), "a write gives the copy its own id");
         assert_eq!(clone.page_copies(), 1, "one page copied");
         assert_eq!(shared_pages(&f, &g), pages - 1);
         assert_eq!(original.page_copies(), 0);

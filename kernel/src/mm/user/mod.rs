@@ -1,0 +1,727 @@
+//! User address spaces: the lower half of a private level-4 table, with the
+//! kernel's upper half shared, and the mappings ([`vma`]) that say what may
+//! be there. Pages become present lazily: the first touch (a user page
+//! fault, or the kernel's own access) fills them from their mapping's
+//! backing: zeros, the page cache's frame of a file ([`crate::mm::pagecache`],
+//! shared read-only or copy-on-write), or a shared object's frame
+//! ([`crate::mm::filemap`]). This is also the only way the kernel touches
+//! user memory: [`AddressSpace::copy_in`] / [`AddressSpace::copy_out`] check
+//! (and fill) every page first, so a bad pointer is `EFAULT`, never a kernel
+//! page fault.
+//!
+//! Copy-on-write: [`AddressSpace::fork`] copies the mappings and shares every
+//! present frame with the child; private pages that were writable become
+//! read-only with the [`COW`] bit, and the first write gives the writer a
+//! private copy. Frame owners are counted by `frameref`.
+//! Memory limits: a space charges its container's [`MemLimit`] for the frames
+//! it allocates (zero pages, private copies); frames of the page cache and of
+//! shared files ([`FILE_PAGE`]) are not charged to the spaces mapping them.
+//! Invariants: `pages` is exactly the set of present user pages; each
+//! present page holds one owner of its frame; every present page lies in a
+//! mapping.
+
+mod vma;
+
+use alloc::sync::Arc;
+use alloc::collections::BTreeSet;
+use alloc::vec::Vec;
+use errno::{Errno, KResult};
+use x86_64::registers::control::{Cr3, Cr3Flags};
+use x86_64::structures::paging::mapper::{MappedFrame, Translate, TranslateResult};
+use x86_64::structures::paging::{Mapper, OffsetPageTable, Page, PageTable, PageTableFlags, PhysFrame, Size4KiB};
+use x86_64::{PhysAddr, VirtAddr};
+
+use super::frame::{self, GlobalFrames};
+use super::frameref;
+pub use vma::{Backing, Vma};
+use vma::VmaMap;
+
+/// First address above user space (as Linux: the last page below 2^47 is a guard).
+pub const USER_END: u64 = 0x0000_7fff_ffff_f000;
+const PAGE: u64 = 4096;
+
+/// Access a mapping allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Prot {
+    pub write: bool,
+    pub exec: bool,
+}
+
+impl Prot {
+    fn flags(self) -> PageTableFlags {
+        let mut f = PageTableFlags::PRESENT | PageTableFlags::USER_ACCESSIBLE;
+        if self.write {
+            f |= PageTableFlags::WRITABLE;
+        }
+        if !self.exec {
+            f |= PageTableFlags::NO_EXECUTE;
+        }
+        f
+    }
+}
+
+/// Page-table bit (OS-available) marking a logically writable page whose
+/// frame is shared copy-on-write.
+const COW: PageTableFlags = PageTableFlags::BIT_9;
+/// Page-table bit marking a MAP_SHARED page: never copied on write; fork
+/// shares it as it is, so writes on either side are seen by both.
+const SHARED_MAPPING: PageTableFlags = PageTableFlags::BIT_10;
+/// Page-table bit marking a frame owned by the page cache or a shared
+/// object: not charged to this space (a private copy of it is).
+const FILE_PAGE: PageTableFlags = PageTableFlags::BIT_11;
+const PARENTS: PageTableFlags =
+    PageTableFlags::PRESENT.union(PageTableFlags::WRITABLE).union(PageTableFlags::USER_ACCESSIBLE);
+
+/// What a page fault came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// The page is there now: run the access again.
+    Resolved,
+    /// No mapping, or the mapping forbids the access: SIGSEGV.
+    Segv,
+    /// A file mapping past the end of its file: SIGBUS.
+    Bus,
+    /// No frame may be had (the memory limit, or none left).
+    Oom,
+}
+
+/// A memory limit shared by the address spaces of one container (what the
+/// memory cgroup gives on Linux): user pages are charged when a frame is
+/// allocated for them and uncharged when it is freed; past the limit an
+/// allocation fails (ENOMEM, or SIGKILL for a fault that cannot fail).
+#[derive(Default)]
+pub struct MemLimit {
+    used: core::sync::atomic::AtomicU64,
+    /// In pages; 0 = unlimited.
+    limit: core::sync::atomic::AtomicU64,
+    /// Allocations refused for the limit (memory.failcnt).
+    pub failures: core::sync::atomic::AtomicU64,
+}
+
+impl MemLimit {
+    pub fn new() -> alloc::sync::Arc<MemLimit> {
+        alloc::sync::Arc::new(MemLimit::default())
+    }
+
+    /// Sets the limit in bytes (0: none).
+    pub fn set_limit(&self, bytes: u64) {
+        self.limit.store(bytes.div_ceil(PAGE), core::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn limit_bytes(&self) -> u64 {
+        self.limit.load(core::sync::atomic::Ordering::Relaxed) * PAGE
+    }
+
+    pub fn used_bytes(&self) -> u64 {
+        self.used.load(core::sync::atomic::Ordering::Relaxed) * PAGE
+    }
+
+    pub(crate) fn charge(&self) -> KResult<()> {
+        use core::sync::atomic::Ordering::Relaxed;
+        let limit = self.limit.load(Relaxed);
+        let used = self.used.fetch_add(1, Relaxed);
+        if limit != 0 && used + 1 > limit {
+            self.used.fetch_sub(1, Relaxed);
+            self.failures.fetch_add(1, Relaxed);
+            return Err(Errno::ENOMEM);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn uncharge(&self) {
+        let _ = self.used.try_update(core::sync::atomic::Ordering::Relaxed, core::sync::atomic::Ordering::Relaxed, |u| Some(u.saturating_sub(1)));
+    }
+}
+
+/// Frames with more than one owner right now (for `mem`).
+pub fn shared_frames() -> usize {
+    frameref::shared_count()
+}
+
+pub struct AddressSpace {
+    l4: PhysFrame,
+    /// Every present user page (to free them, and their frames, on drop).
+    pages: BTreeSet<u64>,
+    vmas: VmaMap,
+    /// The container's memory limit its frames are charged to.
+    charge: Option<Arc<MemLimit>>,
+}
+
+fn table(frame: PhysFrame) -> OffsetPageTable<'static> {
+    let virt = super::phys_to_virt(frame.start_address());
+    let offset = super::phys_to_virt(PhysAddr::new(0));
+    // SAFETY: `frame` is a level-4 table owned by an AddressSpace (or the
+    // active one), reached through the physical-memory window; the returned
+    // mapper lives only as long as the caller's short borrow.
+    unsafe { OffsetPageTable::new(&mut *virt.as_mut_ptr::<PageTable>(), offset) }
+}
+
+fn page_of(addr: u64) -> Page<Size4KiB> {
+    Page::containing_address(VirtAddr::new(addr))
+}
+
+/// `[start, start+len)` widened to whole pages; ENOMEM past user space.
+fn page_range(start: u64, len: u64) -> KResult<(u64, u64)> {
+    let first = start & !(PAGE - 1);
+    let end = start.checked_add(len).and_then(|e| e.checked_next_multiple_of(PAGE)).ok_or(Errno::ENOMEM)?;
+    if end > USER_END {
+        return Err(Errno::ENOMEM);
+    }
+    Ok((first, end))
+}
+
+impl AddressSpace {
+    /// A new space: empty lower half, the kernel's upper half.
+    pub fn new() -> KResult<AddressSpace> {
+        let l4 = frame::alloc_zeroed().ok_or(Errno::ENOMEM)?;
+        let (current, _) = Cr3::read();
+        let src = super::phys_to_virt(current.start_address()).as_ptr::<PageTable>();
+        let dst = super::phys_to_virt(l4.start_address()).as_mut_ptr::<PageTable>();
+        // SAFETY: both are level-4 tables mapped by the physical-memory window;
+        // `dst` was just allocated, so no one else references it.
+        unsafe {
+            for i in 256..512 {
+                (&mut (*dst))[i] = (&(*src))[i].clone();
+            }
+        }
+        Ok(AddressSpace { l4, pages: BTreeSet::new(), vmas: VmaMap::default(), charge: None })
+    }
+
+    /// Charges this space's new frames to `limit` from now on.
+    pub fn set_charge(&mut self, limit: Option<Arc<MemLimit>>) {
+        self.charge = limit;
+    }
+
+    pub fn charge(&self) -> Option<Arc<MemLimit>> {
+        self.charge.clone()
+    }
+
+    fn charge_one(&self) -> KResult<()> {
+        self.charge.as_ref().map_or(Ok(()), |c| c.charge())
+    }
+
+    fn uncharge_one(&self) {
+        if let Some(c) = &self.charge {
+            c.uncharge();
+        }
+    }
+
+    /// A charged frame for a private page (contents undefined).
+    fn private_frame(&self) -> Option<PhysFrame> {
+        self.charge_one().ok()?;
+        let f = frameref::alloc();
+        if f.is_none() {
+            self.uncharge_one();
+        }
+        f
+    }
+
+    /// Drops the owner a page-table entry with `flags` held on `f`.
+    fn release(&self, f: PhysFrame, flags: PageTableFlags) {
+        if frameref::release(f) && !flags.contains(FILE_PAGE) {
+            self.uncharge_one();
+        }
+    }
+
+    /// Makes this the active address space.
+    pub fn activate(&self) {
+        // SAFETY: the table maps the kernel's upper half exactly as the current
+        // one does, so the kernel keeps running after the switch.
+        unsafe { Cr3::write(self.l4, Cr3Flags::empty()) };
+    }
+
+    fn pte(&self, addr: u64) -> Option<(PhysFrame, PageTableFlags)> {
+        match table(self.l4).translate(VirtAddr::new(addr)) {
+            TranslateResult::Mapped { frame: MappedFrame::Size4KiB(f), flags, .. } => Some((f, flags)),
+            _ => None,
+        }
+    }
+
+    /// Maps `frame` at the absent page `addr`; the entry takes over the
+    /// caller's owner of the frame (released again on failure).
+    fn install(&mut self, addr: u64, f: PhysFrame, flags: PageTableFlags) -> Fault {
+        // SAFETY: the page is in this space's lower half and absent (the
+        // callers checked); the caller handed its owner of `f` to the entry.
+        match unsafe { table(self.l4).map_to_with_table_flags(page_of(addr), f, flags, PARENTS, &mut GlobalFrames) } {
+            Ok(flush) => flush.flush(),
+            Err(_) => {
+                self.release(f, flags);
+                return Fault::Oom;
+            }
+        }
+        self.pages.insert(addr);
+        Fault::Resolved
+    }
+
+    /// Removes the page at `addr`; the caller gets the entry's owner.
+    fn take(&mut self, addr: u64) -> Option<(PhysFrame, PageTableFlags)> {
+        let (_, flags) = self.pte(addr)?;
+        let (f, flush) = table(self.l4).unmap(page_of(addr)).ok()?;
+        flush.flush();
+        self.pages.remove(&addr);
+        Some((f, flags))
+    }
+
+    fn set_flags(&self, addr: u64, flags: PageTableFlags) {
+        // SAFETY: only this space's present user page changes its flags.
+        if let Ok(flush) = unsafe { table(self.l4).update_flags(page_of(addr), flags) } {
+            flush.flush();
+        }
+    }
+
+    /// Drops the present pages in `[first, end)`.
+    fn drop_pages(&mut self, first: u64, end: u64) {
+        let present: Vec<u64> = self.pages.range(first..end).copied().collect();
+        for addr in present {
+            if let Some((f, flags)) = self.take(addr) {
+                self.release(f, flags);
+            }
+        }
+    }
+
+    /// Adds a mapping over `[start, start+len)`, replacing what was there.
+    pub fn map(&mut self, start: u64, len: u64, prot: Prot, may_write: bool, backing: Backing) -> KResult<()> {
+        let (first, end) = page_range(start, len)?;
+        if first >= end {
+            return Err(Errno::ENOMEM);
+        }
+        self.unmap(first, end - first)?;
+        self.vmas.insert(Vma { start: first, end, prot, may_write, backing });
+        Ok(())
+    }
+
+    /// Maps private zero-filled memory over `[start, start+len)` (page-aligned
+    /// outward), replacing what was there.
+    pub fn map_anon(&mut self, start: u64, len: u64, prot: Prot) -> KResult<()> {
+        self.map(start, len, prot, true, Backing::Anon)
+    }
+
+    /// Whether any of `[start, start+len)` is mapped.
+    pub fn is_mapped(&self, start: u64, len: u64) -> bool {
+        self.vmas.overlaps(start, start.saturating_add(len))
+    }
+
+    /// Changes the protection of `[start, start+len)`: `ENOMEM` if part of
+    /// it is not mapped, `EACCES` for write access to a shared mapping of a
+    /// file opened read-only (as Linux).
+    pub fn protect(&mut self, start: u64, len: u64, prot: Prot) -> KResult<()> {
+        if start % PAGE != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let (_, end) = page_range(start, len)?;
+        if !self.vmas.covers(start, end) {
+            return Err(Errno::ENOMEM);
+        }
+        if prot.write && self.vmas.split_range(start, end).any(|v| !v.may_write) {
+            return Err(Errno::EACCES);
+        }
+        for v in self.vmas.split_range(start, end) {
+            v.prot = prot;
+        }
+        let present: Vec<u64> = self.pages.range(start..end).copied().collect();
+        for addr in present {
+            let Some((f, old)) = self.pte(addr) else { continue };
+            let flags = cow_adjust(prot.flags() | (old & (SHARED_MAPPING | FILE_PAGE)), f);
+            if prot.write && old.contains(SHARED_MAPPING) {
+                if let Some(v) = self.vmas.find(addr) {
+                    if let Backing::Shared { object, .. } = &v.backing {
+                        object.mark_writable(v.offset_of(addr) / PAGE);
+                    }
+                }
+            }
+            self.set_flags(addr, flags);
+        }
+        Ok(())
+    }
+
+    /// Unmaps `[start, start+len)` and frees its frames; stores to shared
+    /// file mappings there are written back first.
+    pub fn unmap(&mut self, start: u64, len: u64) -> KResult<()> {
+        let first = start & !(PAGE - 1);
+        let end = start.checked_add(len).ok_or(Errno::EINVAL)?.next_multiple_of(PAGE).min(USER_END);
+        let removed = self.vmas.remove(first, end);
+        write_back(&removed);
+        self.drop_pages(first, end);
+        drop(removed);
+        Ok(())
+    }
+
+    /// Drops the present pages of `[start, start+len)` but keeps the
+    /// mappings (MADV_DONTNEED): private pages read as new again (zeros, or
+    /// the file), shared ones as the shared object holds them.
+    pub fn discard(&mut self, start: u64, len: u64) -> KResult<()> {
+        let (first, end) = page_range(start, len)?;
+        self.drop_pages(first, end);
+        Ok(())
+    }
+
+    /// msync: writes stores to shared file mappings in `[start, start+len)`
+    /// back to their files; `ENOMEM` if part of the range is not mapped.
+    pub fn sync(&self, start: u64, len: u64) -> KResult<()> {
+        let (first, end) = page_range(start, len)?;
+        if !self.vmas.covers(first, end) {
+            return Err(Errno::ENOMEM);
+        }
+        for v in self.vmas.iter().filter(|v| v.end > first && v.start < end) {
+            if let Backing::Shared { object, .. } = &v.backing {
+                let (a, b) = (v.start.max(first), v.end.min(end));
+                object.write_back(v.offset_of(a) / PAGE, v.offset_of(b - 1) / PAGE + 1)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// mremap's move: the mappings of `[old, old+old_len)` and their present
+    /// pages move to `new` (a free range), then grow to `new_len` with more of
+    /// the last mapping's backing. `EFAULT` if the old range is not all mapped.
+    pub fn move_range(&mut self, old: u64, old_len: u64, new: u64, new_len: u64) -> KResult<()> {
+        let old_end = old.checked_add(old_len).ok_or(Errno::EFAULT)?;
+        if old % PAGE != 0 || old_len % PAGE != 0 || !self.vmas.covers(old, old_end) {
+            return Err(Errno::EFAULT);
+        }
+        page_range(new, new_len)?;
+        // The grown part continues the last mapping's backing (its file
+        // pages are read now, before anything changes).
+        let grown = match self.vmas.find(old_end - 1) {
+            Some(last) if new_len > old_len => {
+                let grown = last.continued(old_end, new + old_len, new_len - old_len);
+                if let Backing::File { image, offset } = &grown.backing {
+                    image.load(*offset, new_len - old_len)?;
+                }
+                Some(grown)
+            }
+            _ => None,
+        };
+        let moved = self.vmas.remove(old, old_end);
+        for v in &moved {
+            self.vmas.insert(v.moved_to(new + (v.start - old)));
+        }
+        if let Some(grown) = grown {
+            self.vmas.insert(grown);
+        }
+        let present: Vec<u64> = self.pages.range(old..old_end).copied().collect();
+        for addr in present {
+            if let Some((f, flags)) = self.take(addr) {
+                self.install(addr - old + new, f, flags);
+            }
+        }
+        Ok(())
+    }
+
+    /// A copy-on-write duplicate of this space (fork): the mappings are
+    /// copied, every present frame is shared, and private writable pages
+    /// become read-only + COW in both spaces.
+    pub fn fork(&self) -> KResult<AddressSpace> {
+        let mut child = AddressSpace::new()?;
+        child.charge = self.charge.clone();
+        child.vmas = self.vmas.clone();
+        let mut parent_map = table(self.l4);
+        let mut child_map = table(child.l4);
+        for &addr in &self.pages {
+            let page = page_of(addr);
+            let TranslateResult::Mapped { frame: MappedFrame::Size4KiB(f), flags, .. } = parent_map.translate(page.start_address())
+            else {
+                continue;
+            };
+            let flags = if flags.contains(SHARED_MAPPING) || !flags.intersects(PageTableFlags::WRITABLE | COW) {
+                flags
+            } else {
+                let cow = (flags - PageTableFlags::WRITABLE) | COW;
+                if cow != flags {
+                    // SAFETY: only this space's user page changes its flags.
+                    if let Ok(flush) = unsafe { parent_map.update_flags(page, cow) } {
+                        flush.ignore();
+                    }
+                }
+                cow
+            };
+            frameref::share(f);
+            // SAFETY: the child's page is absent (a fresh space); the frame
+            // stays alive because its owner count was raised just above.
+            match unsafe { child_map.map_to_with_table_flags(page, f, flags, PARENTS, &mut GlobalFrames) } {
+                Ok(flush) => flush.ignore(),
+                Err(_) => {
+                    frameref::release(f);
+                    return Err(Errno::ENOMEM);
+                }
+            }
+            child.pages.insert(addr);
+        }
+        // The parent's writable pages just became read-only: drop stale TLB entries.
+        if Cr3::read().0 == self.l4 {
+            x86_64::instructions::tlb::flush_all();
+        }
+        Ok(child)
+    }
+
+    /// A user page fault at `addr`: a `write`, on a `present` page or not.
+    pub fn handle_fault(&mut self, addr: u64, write: bool, present: bool) -> Fault {
+        if present && !write {
+            return Fault::Segv; // an execute or read the mapping forbids
+        }
+        self.populate(addr, write, false)
+    }
+
+    /// Makes the page at `addr` present (and private and writable for a
+    /// `write`) as its mapping says. `force`: the loader's write, allowed
+    /// into read-only mappings (it gets a private page, still read-only).
+    fn populate(&mut self, addr: u64, write: bool, force: bool) -> Fault {
+        if addr >= USER_END {
+            return Fault::Segv;
+        }
+        let page = addr & !(PAGE - 1);
+        let Some(vma) = self.vmas.find(page) else { return Fault::Segv };
+        if write && !vma.prot.write && !force {
+            return Fault::Segv;
+        }
+        let (prot, index, backing) = (vma.prot, vma.offset_of(page) / PAGE, vma.backing.clone());
+        if let Some((f, flags)) = self.pte(page) {
+            return match () {
+                _ if !write || flags.contains(PageTableFlags::WRITABLE) && !force => Fault::Resolved,
+                _ if flags.contains(COW) => self.make_private(page, f, flags, (flags | PageTableFlags::WRITABLE) - COW - FILE_PAGE),
+                _ if force && !flags.contains(SHARED_MAPPING) => self.make_private(page, f, flags, flags - COW - FILE_PAGE),
+                _ if flags.contains(PageTableFlags::WRITABLE) => Fault::Resolved,
+                _ => Fault::Segv,
+            };
+        }
+        match backing {
+            Backing::Anon => {
+                let Some(f) = self.private_frame() else { return Fault::Oom };
+                frameref::bytes_mut(f).fill(0);
+                self.install(page, f, prot.flags())
+            }
+            Backing::File { image, .. } => {
+                let Some(src) = image.frame(index) else { return Fault::Bus };
+                if write {
+                    let Some(f) = self.private_frame() else { return Fault::Oom };
+                    frameref::bytes_mut(f).copy_from_slice(frameref::bytes(src));
+                    return self.install(page, f, prot.flags());
+                }
+                frameref::share(src);
+                let flags = prot.flags() | FILE_PAGE;
+                let flags = if prot.write { (flags - PageTableFlags::WRITABLE) | COW } else { flags };
+                self.install(page, src, flags)
+            }
+            Backing::Shared { object, .. } => {
+                let f = match object.frame(index) {
+                    Ok(Some(f)) => f,
+                    Ok(None) => return Fault::Bus,
+                    Err(Errno::ENOMEM) => return Fault::Oom,
+                    Err(_) => return Fault::Bus,
+                };
+                if prot.write {
+                    object.mark_writable(index);
+                }
+                frameref::share(f);
+                self.install(page, f, prot.flags() | SHARED_MAPPING | FILE_PAGE)
+            }
+        }
+    }
+
+    /// Gives the page at `addr` (frame `old`, entry `flags`) a frame of its
+    /// own with entry `new_flags`: `old` itself when no one else owns it,
+    /// else a copy (charged to this space).
+    fn make_private(&mut self, addr: u64, old: PhysFrame, flags: PageTableFlags, new_flags: PageTableFlags) -> Fault {
+        if !frameref::is_shared(old) {
+            if flags.contains(FILE_PAGE) && self.charge_one().is_err() {
+                return Fault::Oom; // a cache frame becomes this space's own
+            }
+            self.set_flags(addr, new_flags);
+            return Fault::Resolved;
+        }
+        let Some(new) = self.private_frame() else { return Fault::Oom };
+        frameref::bytes_mut(new).copy_from_slice(frameref::bytes(old));
+        if self.take(addr).is_none() {
+            self.release(new, PageTableFlags::empty());
+            return Fault::Segv;
+        }
+        self.release(old, flags);
+        self.install(addr, new, new_flags)
+    }
+
+    /// Number of pages present.
+    pub fn resident_pages(&self) -> usize {
+        self.pages.len()
+    }
+
+    /// The kernel address of user address `addr`, made present (and
+    /// writable for `write`) first.
+    fn resolve(&mut self, addr: u64, write: bool, force: bool) -> KResult<VirtAddr> {
+        for _ in 0..2 {
+            if let Some((f, flags)) = self.pte(addr) {
+                let ok = flags.contains(PageTableFlags::USER_ACCESSIBLE)
+                    && (!write
+                        || flags.contains(PageTableFlags::WRITABLE)
+                        || (force && !flags.intersects(COW | FILE_PAGE | SHARED_MAPPING)));
+                if ok {
+                    return Ok(super::phys_to_virt(f.start_address() + (addr % PAGE)));
+                }
+            }
+            match self.populate(addr, write, force) {
+                Fault::Resolved => {}
+                Fault::Oom => return Err(Errno::ENOMEM),
+                Fault::Segv | Fault::Bus => return Err(Errno::EFAULT),
+            }
+        }
+        Err(Errno::EFAULT)
+    }
+
+    /// Copies `data` to user address `addr` (the space need not be active).
+    /// `force` writes even read-only mappings (for the ELF loader).
+    fn write_at(&mut self, addr: u64, data: &[u8], force: bool) -> KResult<()> {
+        let mut done = 0usize;
+        while done < data.len() {
+            let at = addr.checked_add(done as u64).ok_or(Errno::EFAULT)?;
+            let room = (PAGE - at % PAGE) as usize;
+            let n = room.min(data.len() - done);
+            let dst = self.resolve(at, true, force)?;
+            // SAFETY: `dst` maps `n` bytes of one user page (n stays within the
+            // page) through the physical-memory window.
+            unsafe { core::ptr::copy_nonoverlapping(data[done..].as_ptr(), dst.as_mut_ptr::<u8>(), n) };
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Copies kernel data into user memory that the process may write.
+    pub fn copy_out(&mut self, addr: u64, data: &[u8]) -> KResult<()> {
+        self.write_at(addr, data, false)
+    }
+
+    /// Loader's write: ignores the mapping's write permission.
+    pub fn load(&mut self, addr: u64, data: &[u8]) -> KResult<()> {
+        self.write_at(addr, data, true)
+    }
+
+    /// Copies user memory into `buf`.
+    pub fn copy_in(&mut self, addr: u64, buf: &mut [u8]) -> KResult<()> {
+        let mut done = 0usize;
+        while done < buf.len() {
+            let at = addr.checked_add(done as u64).ok_or(Errno::EFAULT)?;
+            let room = (PAGE - at % PAGE) as usize;
+            let n = room.min(buf.len() - done);
+            let src = self.resolve(at, false, false)?;
+            // SAFETY: as in `write_at`, reading instead of writing.
+            unsafe { core::ptr::copy_nonoverlapping(src.as_ptr::<u8>(), buf[done..].as_mut_ptr(), n) };
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Reads a NUL-terminated string of at most `max` bytes.
+    pub fn copy_in_str(&mut self, addr: u64, max: usize) -> KResult<alloc::string::String> {
+        let mut out = Vec::new();
+        let mut at = addr;
+        loop {
+            let mut b = [0u8; 1];
+            self.copy_in(at, &mut b)?;
+            if b[0] == 0 {
+                break;
+            }
+            if out.len() >= max {
+                return Err(Errno::ENAMETOOLONG);
+            }
+            out.push(b[0]);
+            at = at.checked_add(1).ok_or(Errno::EFAULT)?;
+        }
+        alloc::string::String::from_utf8(out).map_err(|_| Errno::EINVAL)
+    }
+}
+
+/// Writes the shared file pages of `removed` mappings back to their files.
+fn write_back(removed: &[Vma]) {
+    for v in removed {
+        if let Backing::Shared { object, .. } = &v.backing {
+            if let Err(e) = object.write_back(v.offset_of(v.start) / PAGE, v.offset_of(v.end - 1) / PAGE + 1) {
+                log::warn!("munmap: write-back failed: {e}");
+            }
+        }
+    }
+}
+
+impl Drop for AddressSpace {
+    fn drop(&mut self) {
+        if Cr3::read().0 == self.l4 {
+            // Never free the tables the CPU is using: fall back to the kernel's.
+            activate_kernel(kernel_l4());
+        }
+        let pages = core::mem::take(&mut self.pages);
+        let mut mapper = table(self.l4);
+        for addr in pages {
+            let page = page_of(addr);
+            let TranslateResult::Mapped { flags, .. } = mapper.translate(page.start_address()) else { continue };
+            if let Ok((f, flush)) = mapper.unmap(page) {
+                flush.ignore();
+                self.release(f, flags);
+            }
+        }
+        // Free the lower half's page tables (levels 3..1), then the level-4 table.
+        let l4 = super::phys_to_virt(self.l4.start_address()).as_mut_ptr::<PageTable>();
+        // SAFETY: this space owns its lower-half tables; it is not active
+        // (checked above).
+        unsafe { free_tables(&mut *l4, 4) };
+        frame::free(self.l4);
+        // The mappings go last: shared objects write their pages back.
+    }
+}
+
+/// Frees the page-table frames below `table` (lower half only at level 4).
+///
+/// # Safety
+/// The tables must be owned by one address space that is no longer in use.
+unsafe fn free_tables(table: &mut PageTable, level: u8) {
+    let range = if level == 4 { 0..256 } else { 0..512 };
+    for i in range {
+        let entry = &mut table[i];
+        if entry.is_unused() || level == 1 || entry.flags().contains(PageTableFlags::HUGE_PAGE) {
+            continue;
+        }
+        let frame = PhysFrame::containing_address(entry.addr());
+        let child = super::phys_to_virt(frame.start_address()).as_mut_ptr::<PageTable>();
+        // SAFETY: guaranteed by the caller, recursively.
+        unsafe { free_tables(&mut *child, level - 1) };
+        frame::free(frame);
+        entry.set_unused();
+    }
+}
+
+static KERNEL_L4: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// Records the boot page table (the kernel's own) as the one to fall back to.
+pub fn init() {
+    KERNEL_L4.store(Cr3::read().0.start_address().as_u64(), core::sync::atomic::Ordering::Relaxed);
+}
+
+fn kernel_l4() -> PhysFrame {
+    PhysFrame::containing_address(PhysAddr::new(KERNEL_L4.load(core::sync::atomic::Ordering::Relaxed)))
+}
+
+/// Switches back to the kernel's own table (the boot one).
+pub fn activate_kernel(kernel_l4: PhysFrame) {
+    // SAFETY: the boot table maps the kernel.
+    unsafe { Cr3::write(kernel_l4, Cr3Flags::empty()) };
+}
+
+/// Switches to the kernel's own table (a thread without a user space).
+pub fn activate_kernel_table() {
+    if Cr3::read().0 != kernel_l4() {
+        activate_kernel(kernel_l4());
+    }
+}
+
+
+/// Writable private pages whose frame is shared (or belongs to the page
+/// cache) become read-only + COW; MAP_SHARED pages stay as asked.
+fn cow_adjust(flags: PageTableFlags, frame: PhysFrame) -> PageTableFlags {
+    if flags.contains(SHARED_MAPPING) {
+        return flags - COW;
+    }
+    if !flags.intersects(PageTableFlags::WRITABLE | COW) {
+        return flags - COW;
+    }
+    if flags.contains(FILE_PAGE) || frameref::is_shared(frame) {
+        (flags - PageTableFlags::WRITABLE) | COW
+    } else {
+        (flags | PageTableFlags::WRITABLE) - COW
+    }
+}
