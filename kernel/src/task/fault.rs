@@ -7,7 +7,7 @@
 //! instruction when it returns), or the process dies with a core flag.
 //! May call: task (signal, exit), sched.
 
-use linux_abi::signal::{fault, CpuFault, Disposition, Signal, BUS_ADRERR};
+use linux_abi::signal::{fault, CpuFault, Disposition, Signal, BUS_ADRERR, SEGV_ACCERR, SEGV_MAPERR};
 use linux_abi::structs::Siginfo;
 
 use super::exit::{self, ExitStatus};
@@ -19,8 +19,8 @@ use crate::sched;
 enum PageFault {
     /// The page is there now (filled lazily, or a private copy): run the access again.
     Resolved,
-    /// No mapping, or one that forbids the access: SIGSEGV.
-    Segv,
+    /// No mapping (SEGV_MAPERR), or one that forbids the access (SEGV_ACCERR).
+    Segv { mapped: bool },
     /// A file mapping past the end of its file: SIGBUS.
     Bus,
 }
@@ -33,7 +33,8 @@ fn resolve_page_fault(addr: u64, error_code: u64) -> PageFault {
     let (write, present) = (error_code & fault::PF_WRITE != 0, error_code & fault::PF_PROT != 0);
     match sched::with_task(|t| t.space.handle_fault(addr, write, present)) {
         Some(Fault::Resolved) => PageFault::Resolved,
-        Some(Fault::Segv) | None => PageFault::Segv,
+        Some(Fault::Segv) => PageFault::Segv { mapped: sched::with_task(|t| t.space.covers(addr)).unwrap_or(false) },
+        None => PageFault::Segv { mapped: false },
         Some(Fault::Bus) => PageFault::Bus,
         Some(Fault::Oom) => {
             let name = current_process().map(|p| p.name.lock().clone()).unwrap_or_default();
@@ -47,19 +48,22 @@ fn resolve_page_fault(addr: u64, error_code: u64) -> PageFault {
 /// vector has none), CR2 for a page fault, and for #MF/#XM the FPU's
 /// `si_code` or for #DB the DR6 value (`extra`).
 pub fn user_exception(frame: &TrapFrame, vector: u8, error_code: u64, cr2: u64, extra: u64) {
-    let mut past_eof = false;
+    let mut page = None;
     if vector == fault::PF {
         match resolve_page_fault(cr2, error_code) {
             PageFault::Resolved => return,
-            PageFault::Segv => {}
-            PageFault::Bus => past_eof = true,
+            other => page = Some(other),
         }
     }
     let cpu = CpuFault { vector, error_code, cr2, rip: frame.rip, extra };
     let Some(found) = sched::with_task(|t| {
         let mut found = cpu.signal(t.trap)?;
-        if past_eof {
-            found.info = Siginfo::fault(Signal::SIGBUS, BUS_ADRERR, cr2);
+        match page {
+            Some(PageFault::Bus) => found.info = Siginfo::fault(Signal::SIGBUS, BUS_ADRERR, cr2),
+            // Linux: an access error if a mapping covers the address.
+            Some(PageFault::Segv { mapped: true }) => found.info = Siginfo::fault(Signal::SIGSEGV, SEGV_ACCERR, cr2),
+            Some(PageFault::Segv { mapped: false }) => found.info = Siginfo::fault(Signal::SIGSEGV, SEGV_MAPERR, cr2),
+            _ => {}
         }
         t.trap = found.trap;
         Some(found)

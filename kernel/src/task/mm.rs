@@ -81,6 +81,12 @@ impl Mm {
         self.inner.lock().space.unmap(start, len)
     }
 
+    /// True if a mapping covers `addr`: a fault there that cannot be
+    /// resolved is an access error (SEGV_ACCERR), not a missing page.
+    pub fn covers(&self, addr: u64) -> bool {
+        self.inner.try_lock().is_some_and(|g| g.space.is_mapped(addr & !0xfff, 1))
+    }
+
     /// A user page fault (see `AddressSpace::handle_fault`).
     pub fn handle_fault(&self, addr: u64, write: bool, present: bool) -> Fault {
         // A fault can interrupt nothing that holds this lock: the faulting
