@@ -207,7 +207,7 @@ fn proc_known_broken() {
 const PIPES: &[&str] = &[
     "basic", "eof", "epipe", "nonblock", "dup2_exec", "poll", "pipeline", "atomic_writes",
     "vectored", "bulk",
-    "pipe_size", "fionread", "poll_hup",
+    "pipe_size", "fionread", "poll_hup", "efault", "resize_with_data",
 ];
 const PIPES_BROKEN: &[(&str, &str)] = &[];
 

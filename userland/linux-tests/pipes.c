@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 
 static char *self;
@@ -390,9 +391,59 @@ static void case_bulk(void) {
     close(fd[0]);
 }
 
+/* Bad buffers: nothing moves from or to an unmapped page, a write stops at
+ * the first unmapped page (page-aligned here, so Linux and Cyrius copy the
+ * same whole pages), and unread data stays for a good read. */
+static void case_efault(void) {
+    int fd[2];
+    if (pipe(fd) < 0) return;
+    long page = sysconf(_SC_PAGESIZE);
+    char *p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return;
+    memset(p, 'q', 2 * page);
+    munmap(p + page, page);
+    say_ret("write from NULL", write(fd[1], NULL, 10));
+    say_ret("write of 2 pages, the second unmapped", write(fd[1], p, 2 * page));
+    int avail = -1;
+    ioctl(fd[0], FIONREAD, &avail);
+    say("bytes queued: %d", avail);
+    say_ret("read into NULL", read(fd[0], NULL, 10));
+    say_ret("read into an unmapped page", read(fd[0], p + page, 10));
+    ioctl(fd[0], FIONREAD, &avail);
+    say("bytes still queued: %d", avail);
+    long got = 0, n, bad = 0;
+    static char buf[8192];
+    while (got < page && (n = read(fd[0], buf, sizeof buf)) > 0) {
+        for (long i = 0; i < n; i++) bad += buf[i] != 'q';
+        got += n;
+    }
+    say("read back %ld bytes, %ld wrong", got, bad);
+    munmap(p, page);
+    close(fd[0]);
+    close(fd[1]);
+}
+
+/* F_SETPIPE_SZ with data queued: the data survives a resize, and a size
+ * too small for it is EBUSY. */
+static void case_resize_with_data(void) {
+    int fd[2];
+    if (pipe(fd) < 0) return;
+    static char out[10000], in[10000];
+    for (int i = 0; i < (int)sizeof out; i++) out[i] = (char)(i * 7 + 1);
+    say_ret("write 10000", write(fd[1], out, sizeof out));
+    say_ret("F_SETPIPE_SZ 4096 with 10000 queued", fcntl(fd[1], F_SETPIPE_SZ, 4096));
+    say_ret("F_SETPIPE_SZ 1 MiB", fcntl(fd[1], F_SETPIPE_SZ, 1 << 20));
+    say_ret("F_SETPIPE_SZ 16384", fcntl(fd[1], F_SETPIPE_SZ, 16384));
+    long got = 0, n;
+    while (got < (long)sizeof in && (n = read(fd[0], in + got, sizeof in - got)) > 0) got += n;
+    say("read back %ld bytes, same: %d", got, memcmp(in, out, sizeof out) == 0);
+    close(fd[0]);
+    close(fd[1]);
+}
+
 static const struct dcase cases[] = {
     CASE(basic), CASE(fionread), CASE(pipe_size), CASE(eof), CASE(epipe), CASE(nonblock), CASE(dup2_exec), CASE(poll), CASE(poll_hup),
-    CASE(pipeline), CASE(atomic_writes), CASE(vectored), CASE(bulk), { 0, 0 },
+    CASE(pipeline), CASE(atomic_writes), CASE(vectored), CASE(bulk), CASE(efault), CASE(resize_with_data), { 0, 0 },
 };
 
 int main(int argc, char **argv) {

@@ -186,6 +186,34 @@ fn connect_accept_exchange_and_end_of_stream() {
 }
 
 #[test]
+fn closed_connections_leave_the_stack_without_time_wait() {
+    let mut n = net();
+    let listener = n.server.tcp_open();
+    n.server.tcp_bind(listener, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 80)).unwrap();
+    n.server.tcp_listen(listener, 1).unwrap();
+    let idle = n.server.tcp_socket_count();
+    for round in 0..20 {
+        let c = n.client.tcp_open();
+        assert_eq!(n.client.tcp_connect(c, SocketAddrV4::new(SERVER, 80)), Err(Errno::EINPROGRESS));
+        n.run(20);
+        assert_eq!(n.client.tcp_connect(c, SocketAddrV4::new(SERVER, 80)), Ok(()), "round {round}");
+        let (s, _) = n.server.tcp_accept(listener).unwrap();
+        // The server answers and closes first (as an HTTP/1.0 server does):
+        // its side would sit in TIME-WAIT.
+        assert_eq!(n.server.tcp_send(s, b"hello"), Ok(5));
+        n.server.tcp_close(s);
+        n.run(20);
+        let mut buf = [0u8; 8];
+        assert_eq!(n.client.tcp_recv(c, &mut buf, false), Ok(5));
+        assert_eq!(n.client.tcp_recv(c, &mut buf, false), Ok(0));
+        n.client.tcp_close(c);
+        n.run(20);
+        assert_eq!(n.server.tcp_socket_count(), idle, "round {round}: the closed connection is gone at once");
+        assert_eq!(n.client.tcp_socket_count(), 0, "round {round}");
+    }
+}
+
+#[test]
 fn ports_are_exclusive_and_freed_by_closing_the_listener() {
     let mut n = net();
     let any80 = SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 80);

@@ -1,4 +1,6 @@
 //! Data through descriptors: read/write and friends, lseek, terminal ioctls, fcntl.
+//! Pipes are read and written straight between user memory and the pipe's
+//! ring; other files go through a kernel buffer of at most `CHUNK` bytes.
 
 use alloc::sync::Arc;
 use alloc::vec;
@@ -81,8 +83,18 @@ pub(super) fn write_file(file: &OpenFile, data: &[u8], offset: Option<u64>) -> R
     }
 }
 
+/// `addr + off` for a piece of a transfer at user address `addr`.
+fn user_at(addr: u64, off: usize) -> Result<u64, Errno> {
+    addr.checked_add(off as u64).ok_or(Errno::EFAULT)
+}
+
 fn do_read(p: &mut Task, fd: u64, addr: u64, len: u64, offset: Option<u64>) -> SysResult {
     let file = p.files.get(fd as i64)?;
+    if let (Node::Pipe(end), true) = (&file.node, file.readable) {
+        // Straight from the pipe's ring into user memory.
+        let space = &p.space;
+        return end.pipe.read_to(len as usize, nonblocking(&file), &mut |off, piece| space.copy_out(user_at(addr, off)?, piece));
+    }
     let mut buf = vec![0u8; (len as usize).min(CHUNK)];
     let n = read_file(&file, &mut buf, offset)?;
     p.space.copy_out(addr, &buf[..n])?;
@@ -91,6 +103,11 @@ fn do_read(p: &mut Task, fd: u64, addr: u64, len: u64, offset: Option<u64>) -> S
 
 fn do_write(p: &mut Task, file: &Arc<OpenFile>, addr: u64, len: u64, offset: Option<u64>) -> SysResult {
     let len = len as usize;
+    if let (Node::Pipe(end), true) = (&file.node, file.writable) {
+        // Straight from user memory into the pipe's ring.
+        let space = &p.space;
+        return end.pipe.write_from(len, nonblocking(file), &mut |off, piece| space.copy_in(user_at(addr, off)?, piece));
+    }
     let mut buf = vec![0u8; len.min(CHUNK)];
     let mut done = 0usize;
     while done < len {

@@ -5,7 +5,11 @@
 //! window) and PCI configuration access over ports 0xCF8/0xCFC.
 //! Invariants: every buffer shared with a device is a bounce buffer in
 //! contiguous DMA frames, so heap memory (virtually but not physically
-//! contiguous) is never handed to a device directly.
+//! contiguous) is never handed to a device directly. One-page bounce buffers
+//! (every network frame, most disk requests) come from a small pool of
+//! frames kept for that use, so a frame sent or received costs no search of
+//! the frame bitmap and no zeroing; a pooled frame only ever holds earlier
+//! bounce data.
 
 pub mod blk;
 pub mod net;
@@ -18,11 +22,42 @@ use x86_64::PhysAddr;
 
 use crate::dev::pci;
 use crate::mm::{self, frame};
+use crate::sync::IrqMutex;
+use alloc::vec::Vec;
 
 pub struct KernelHal;
 
 fn pages_for(len: usize) -> usize {
     len.div_ceil(PAGE_SIZE).max(1)
+}
+
+/// Frames kept for one-page bounce buffers (physical addresses).
+static BOUNCE_POOL: IrqMutex<Vec<u64>> = IrqMutex::new(Vec::new());
+/// At most this many pooled frames (512 KiB): two queues' worth and more.
+const BOUNCE_POOL_MAX: usize = 128;
+
+/// A bounce buffer of `pages` frames.
+fn bounce_alloc(pages: usize) -> PhysAddr {
+    if pages == 1 {
+        if let Some(phys) = BOUNCE_POOL.lock().pop() {
+            return PhysAddr::new(phys);
+        }
+        if let Some(f) = frame::alloc() {
+            return f.start_address();
+        }
+    }
+    frame::alloc_contiguous(pages).expect("out of memory for a virtio bounce buffer")
+}
+
+fn bounce_free(phys: PhysAddr, pages: usize) {
+    if pages == 1 {
+        let mut pool = BOUNCE_POOL.lock();
+        if pool.len() < BOUNCE_POOL_MAX {
+            pool.push(phys.as_u64());
+            return;
+        }
+    }
+    frame::free_contiguous(phys, pages);
 }
 
 // SAFETY: `dma_alloc` returns zeroed, physically contiguous frames owned by the
@@ -47,7 +82,7 @@ unsafe impl Hal for KernelHal {
 
     unsafe fn share(buffer: NonNull<[u8]>, direction: BufferDirection) -> VPhys {
         let len = buffer.len();
-        let phys = frame::alloc_contiguous(pages_for(len)).expect("out of memory for a virtio bounce buffer");
+        let phys = bounce_alloc(pages_for(len));
         if direction != BufferDirection::DeviceToDriver {
             let dst = mm::phys_to_virt(phys).as_mut_ptr::<u8>();
             // SAFETY: the caller guarantees `buffer` is valid for `len` bytes; the
@@ -66,7 +101,7 @@ unsafe impl Hal for KernelHal {
             // buffer, and the caller guarantees `buffer` is valid for `len` bytes.
             unsafe { core::ptr::copy_nonoverlapping(src, buffer.as_ptr() as *mut u8, len) };
         }
-        frame::free_contiguous(phys, pages_for(len));
+        bounce_free(phys, pages_for(len));
     }
 }
 

@@ -14,6 +14,14 @@
 //! Buffers: `QUEUE_SIZE` receive buffers stay posted and are re-posted after
 //! smoltcp consumed them; transmit buffers come from a pool refilled as the
 //! device completes them. Tokens (the head descriptor index) index both.
+//! Notifications: the card is driven without `VIRTIO_RING_F_EVENT_IDX`
+//! ([`NoEventIdx`] hides the feature): `virtio-drivers` 0.13 decides "notify
+//! the device?" with `avail_idx >= avail_event + 1`, which is true whenever
+//! the device's event index is stale, so every frame sent became a doorbell
+//! write (a trip into QEMU that waits for its I/O thread, half the time of a
+//! TCP download). With the feature off the device's `NO_NOTIFY` flag rules:
+//! while QEMU is still flushing earlier frames, new ones go out without a
+//! doorbell.
 //! May call: `arch::pic`, the virtio HAL.
 
 use alloc::boxed::Box;
@@ -23,6 +31,9 @@ use smoltcp::phy::{self, DeviceCapabilities, Medium};
 use smoltcp::time::Instant;
 use virtio_drivers::device::net::VirtIONetRaw;
 use virtio_drivers::transport::pci::PciTransport;
+use virtio_drivers::transport::{DeviceStatus, DeviceType, InterruptStatus, Transport};
+use virtio_drivers::PhysAddr as VPhys;
+use zerocopy::{FromBytes, Immutable, IntoBytes};
 
 use super::KernelHal;
 use crate::arch::pic;
@@ -36,7 +47,65 @@ const BUF_LEN: usize = 2048;
 /// Ethernet MTU as smoltcp counts it for Medium::Ethernet (header included).
 const MAX_FRAME: usize = 1514;
 
-type Raw = VirtIONetRaw<KernelHal, PciTransport, QUEUE_SIZE>;
+type Raw = VirtIONetRaw<KernelHal, NoEventIdx, QUEUE_SIZE>;
+
+/// `VIRTIO_RING_F_EVENT_IDX` (virtio 1.x, 6.3).
+const RING_EVENT_IDX: u64 = 1 << 29;
+
+/// The PCI transport with `VIRTIO_RING_F_EVENT_IDX` hidden from the driver
+/// (see the module doc); everything else is passed through.
+pub struct NoEventIdx(PciTransport);
+
+impl Transport for NoEventIdx {
+    fn device_type(&self) -> DeviceType {
+        self.0.device_type()
+    }
+    fn read_device_features(&mut self) -> u64 {
+        self.0.read_device_features() & !RING_EVENT_IDX
+    }
+    fn write_driver_features(&mut self, driver_features: u64) {
+        self.0.write_driver_features(driver_features & !RING_EVENT_IDX)
+    }
+    fn max_queue_size(&mut self, queue: u16) -> u32 {
+        self.0.max_queue_size(queue)
+    }
+    fn notify(&mut self, queue: u16) {
+        self.0.notify(queue)
+    }
+    fn get_status(&self) -> DeviceStatus {
+        self.0.get_status()
+    }
+    fn set_status(&mut self, status: DeviceStatus) {
+        self.0.set_status(status)
+    }
+    fn set_guest_page_size(&mut self, guest_page_size: u32) {
+        self.0.set_guest_page_size(guest_page_size)
+    }
+    fn requires_legacy_layout(&self) -> bool {
+        self.0.requires_legacy_layout()
+    }
+    fn queue_set(&mut self, queue: u16, size: u32, descriptors: VPhys, driver_area: VPhys, device_area: VPhys) {
+        self.0.queue_set(queue, size, descriptors, driver_area, device_area)
+    }
+    fn queue_unset(&mut self, queue: u16) {
+        self.0.queue_unset(queue)
+    }
+    fn queue_used(&mut self, queue: u16) -> bool {
+        self.0.queue_used(queue)
+    }
+    fn ack_interrupt(&mut self) -> InterruptStatus {
+        self.0.ack_interrupt()
+    }
+    fn read_config_generation(&self) -> u32 {
+        self.0.read_config_generation()
+    }
+    fn read_config_space<T: FromBytes + IntoBytes>(&self, offset: usize) -> virtio_drivers::Result<T> {
+        self.0.read_config_space(offset)
+    }
+    fn write_config_space<T: IntoBytes + Immutable>(&mut self, offset: usize, value: T) -> virtio_drivers::Result<()> {
+        self.0.write_config_space(offset, value)
+    }
+}
 
 /// Interface counters, as `ifconfig` shows them.
 #[derive(Clone, Copy, Debug, Default)]
@@ -81,7 +150,7 @@ pub fn probe() {
         // the boot log to our own line.
         let level = log::max_level();
         log::set_max_level(level.min(log::LevelFilter::Warn));
-        let raw = Raw::new(transport);
+        let raw = Raw::new(NoEventIdx(transport));
         log::set_max_level(level);
         let mut raw = match raw {
             Ok(r) => r,
@@ -131,12 +200,17 @@ impl VirtioNet {
     }
 
     /// Acknowledges an interrupt the IRQ handler deferred to us. The line may
-    /// be shared with disks (QEMU puts both on IRQ 11): their interrupts are
-    /// acknowledged too, or a disk's would re-raise the line at once forever.
+    /// be shared with disks (QEMU puts both on IRQ 11): when the card did not
+    /// interrupt, a disk did, and its interrupt is acknowledged too, or it
+    /// would re-raise the line at once forever. When the card did, the disks
+    /// are left alone (one register read less per frame burst); a disk that
+    /// interrupted at the same time keeps the level-triggered line raised, so
+    /// it comes back as one more deferred IRQ and is acknowledged then.
     pub fn service_irq(&mut self) {
         if pic::take_pending(self.irq) {
-            self.raw.ack_interrupt();
-            super::blk::ack_line(self.irq);
+            if self.raw.ack_interrupt().is_empty() {
+                super::blk::ack_line(self.irq);
+            }
             pic::unmask(self.irq);
         }
     }
