@@ -42,7 +42,8 @@ fn cyrius(m: &mut Machine, name: &str, args: &[&str]) -> (String, String) {
     (text, status)
 }
 
-const PROGRAMS: &[(&str, &[&str])] = &[("hello", &["one", "two words"]), ("threads", &[]), ("dl", &[]), ("files", &[])];
+const PROGRAMS: &[(&str, &[&str])] =
+    &[("hello", &["one", "two words"]), ("threads", &[]), ("dl", &[]), ("files", &[]), ("spawn", &[])];
 
 /// Runs every program from the kernel shell on a machine booted with `config`.
 fn programs_match_linux(config: &QemuConfig) {
