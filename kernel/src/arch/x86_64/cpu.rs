@@ -1,4 +1,6 @@
-//! Small CPU helpers: interrupt flag, halting, timestamps, randomness.
+//! Small CPU helpers: interrupt flag, halting, timestamps, randomness, and the
+//! FPU setup at boot ([`init_fpu`]: SSE, and XSAVE with XCR0 = x87|SSE|AVX when
+//! the CPU offers them; [`fpu_features`] says how user FPU state is saved).
 
 use core::arch::x86_64::_rdtsc;
 
