@@ -133,6 +133,204 @@ fn dynamic_programs() -> Vec<(String, Vec<u8>)> {
     programs
 }
 
+/// Where [`glibc_programs`] builds: `bin/` (the programs) and `lib/` (libtiny.so).
+fn glibc_build_dir() -> PathBuf {
+    crate::paths::build_dir().join("glibc-programs")
+}
+
+/// Path of a built glibc program on the host (for differential runs: it
+/// finds libtiny.so through its RUNPATH `$ORIGIN/../lib`, glibc in the host's
+/// system directories).
+pub fn glibc_program(name: &str) -> PathBuf {
+    glibc_build_dir().join("bin").join(name)
+}
+
+/// The glibc libraries the glibc programs load, by soname: what `ldd`
+/// reports for them, plus libm.so.6, which `dl` opens with dlopen.
+pub const GLIBC_LIBS: &[&str] = &["ld-linux-x86-64.so.2", "libc.so.6", "libm.so.6"];
+
+/// Dynamically linked glibc programs of `userland/dynamic/glibc`, built
+/// with Debian's gcc, and what they need at run time, under `glibc/` as in
+/// a Debian root: `glibc/bin/NAME`, `glibc/lib/libtiny.so` (a DT_NEEDED of
+/// `dl`, found through RUNPATH `$ORIGIN/../lib`), the host's own loader and
+/// libraries in `glibc/lib/x86_64-linux-gnu/`, and a copy of the loader
+/// at the PT_INTERP path `glibc/lib64/ld-linux-x86-64.so.2` (FAT32 has no
+/// symlinks; the tests link `/lib64` and `/lib/x86_64-linux-gnu` to these).
+fn glibc_programs() -> Vec<(String, Vec<u8>)> {
+    let src = crate::paths::repo_root().join("userland/dynamic/glibc");
+    let out = glibc_build_dir();
+    for dir in ["bin", "lib"] {
+        fs::create_dir_all(out.join(dir)).unwrap_or_else(|e| panic!("make {}: {e}", out.join(dir).display()));
+    }
+    let tiny = out.join("lib/libtiny.so");
+    let built = run(Command::new("gcc").args(["-O1", "-shared", "-fPIC", "-o"]).arg(&tiny).arg(src.join("lib/tiny.c")));
+    built.unwrap_or_else(|e| panic!("building libtiny.so: {e}"));
+    let mut files = vec![(String::from("glibc/lib/libtiny.so"), fs::read(&tiny).expect("read libtiny.so"))];
+    let mut sources: Vec<PathBuf> = fs::read_dir(&src)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    sources.retain(|p| p.extension().is_some_and(|x| x == "c"));
+    sources.sort();
+    for c in sources {
+        let name = c.file_stem().and_then(|s| s.to_str()).unwrap_or("prog").to_string();
+        let bin = out.join("bin").join(&name);
+        let mut cmd = Command::new("gcc");
+        cmd.args(["-O1", "-pthread", "-o"]).arg(&bin).arg(&c).arg("-L").arg(out.join("lib"));
+        cmd.args(["-Wl,-rpath,$ORIGIN/../lib", "-Wl,--as-needed", "-ltiny"]);
+        run(&mut cmd).unwrap_or_else(|e| panic!("building {}: {e}", c.display()));
+        files.push((format!("glibc/bin/{name}"), fs::read(&bin).expect("read a built glibc program")));
+    }
+    // The libraries, from where the host's loader finds them (ldd of a program).
+    let ldd = Command::new("ldd").arg(out.join("bin/hello")).output().expect("ldd (glibc's, apt-get install libc-bin)");
+    let text = String::from_utf8_lossy(&ldd.stdout);
+    let libc = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("libc.so.6 => ").and_then(|r| r.split_whitespace().next()))
+        .expect("ldd names libc.so.6");
+    let libdir = fs::canonicalize(libc).expect("libc.so.6's path").parent().expect("libc's directory").to_path_buf();
+    for lib in GLIBC_LIBS {
+        let bytes = fs::read(libdir.join(lib)).unwrap_or_else(|e| panic!("{}: {e}", libdir.join(lib).display()));
+        if *lib == "ld-linux-x86-64.so.2" {
+            files.push((format!("glibc/lib64/{lib}"), bytes.clone()));
+        }
+        files.push((format!("glibc/lib/x86_64-linux-gnu/{lib}"), bytes));
+    }
+    // getpwuid reads /etc/passwd (nss "files", built into libc.so.6).
+    files.push((String::from("glibc/etc/passwd"), GLIBC_PASSWD.as_bytes().to_vec()));
+    files
+}
+
+/// Debian's own dynamically linked tools (name in the bundle's /bin, host
+/// command), put into `/bundles/glibc.tar` unchanged with the libraries `ldd`
+/// names for them.
+pub const DEBIAN_TOOLS: &[(&str, &str)] =
+    &[("bash", "bash"), ("ls", "ls"), ("cat", "cat"), ("sort", "sort"), ("grep", "grep"), ("sed", "sed"), ("awk", "mawk")];
+
+/// A bash script using [`DEBIAN_TOOLS`] (and busybox's mkdir, chmod, rm in
+/// the bundle), `/root/tools.sh` in the bundle; the tests run it on the host
+/// too and compare.
+pub const DEBIAN_TOOLS_SCRIPT: &str = r#"set -e
+for i in 1 2 3; do echo "square $((i * i))"; done
+printf '%05.1f|%s|%x\n' 3.14159 "$(echo command substitution)" 255
+declare -A colour=([sky]=blue [grass]=green)
+echo "assoc ${colour[grass]} ${#colour[@]}"
+greet() { echo "function $1 with $# args"; }
+greet one two three
+echo "hello world" | while read -r a b; do echo "$b $a"; done
+printf 'pear\napple\nfig\n' | sort
+printf 'pear\napple\nfig\n' | sort -r | grep -n p
+printf 'foo\nbar\nfoooo\n' | grep -E -c 'o+'
+echo 'a-b-c' | sed -e 's/-/+/g' -e 's/^/[/' -e 's/$/]/'
+awk 'BEGIN { for (i = 1; i <= 5; i++) s += i * i; printf "%d %.3f %s\n", s, sqrt(2), toupper("awk") }'
+d=/tmp/tools.$$
+mkdir -p "$d/sub"
+printf abc > "$d/file"
+printf 'line one\nline two\n' > "$d/lines"
+chmod 640 "$d/file"
+ls -1 "$d"
+ls -ln "$d" | awk '/^-/ { print $1, $5, $9 }'
+cat "$d/lines" "$d/file"
+echo
+ls "$d/nothing" 2>&1 | sed -e "s|$d|DIR|"
+rm -r "$d"
+echo "pipeline status: $(false | true; echo $?)"
+(exit 3) || echo "subshell exit $?"
+echo done
+"#;
+
+/// The files of [`DEBIAN_TOOLS`] for the bundle's root: `bin/NAME` and
+/// `lib/x86_64-linux-gnu/LIB` for every library ldd names.
+fn debian_tools() -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for (name, command) in DEBIAN_TOOLS {
+        let which = Command::new("which").arg(command).output().expect("which");
+        let path = String::from_utf8_lossy(&which.stdout).trim().to_string();
+        let path = fs::canonicalize(&path).unwrap_or_else(|e| panic!("{command} ({path:?}): {e}"));
+        files.push((format!("bin/{name}"), fs::read(&path).expect("read a Debian tool")));
+        let ldd = Command::new("ldd").arg(&path).output().expect("ldd");
+        for line in String::from_utf8_lossy(&ldd.stdout).lines() {
+            let Some((soname, rest)) = line.trim().split_once(" => ") else { continue };
+            let Some(lib) = rest.split_whitespace().next() else { continue };
+            let at = format!("lib/x86_64-linux-gnu/{soname}");
+            if !files.iter().any(|(p, _)| *p == at) {
+                files.push((at, fs::read(lib).unwrap_or_else(|e| panic!("{lib}: {e}"))));
+            }
+        }
+    }
+    files
+}
+
+/// `config.json` of the test bundle `/bundles/glibc.tar`.
+pub const GLIBC_BUNDLE_CONFIG: &str = r#"{
+  "ociVersion": "1.0.2",
+  "process": {
+    "user": { "uid": 0, "gid": 0 },
+    "args": ["/bin/hello", "from", "a container"],
+    "env": ["PATH=/bin", "HOME=/root"],
+    "cwd": "/"
+  },
+  "root": { "path": "rootfs" },
+  "hostname": "glibc"
+}
+"#;
+
+/// `/bundles/glibc.tar`: a runtime bundle whose root is laid out like
+/// Debian's: the glibc programs in /bin, libtiny.so in /lib, the libraries in
+/// /lib/x86_64-linux-gnu, and PT_INTERP /lib64/ld-linux-x86-64.so.2 a symlink
+/// to the loader there, as on the host; Debian's bash, coreutils, grep, sed
+/// and mawk ([`DEBIAN_TOOLS`]) with their libraries; busybox as /bin/sh.
+fn make_glibc_bundle(bundles: &Path, glibc: &[(String, Vec<u8>)], busybox: &[u8]) {
+    let stage = bundles.with_file_name(format!("glibc-bundle.{}", std::process::id()));
+    let _ = fs::remove_dir_all(&stage);
+    let root = stage.join("rootfs");
+    let write = |path: &Path, data: &[u8], mode: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        fs::create_dir_all(path.parent().expect("a parent")).expect("make bundle dirs");
+        fs::write(path, data).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        fs::set_permissions(path, fs::Permissions::from_mode(mode)).expect("chmod");
+    };
+    write(&stage.join("config.json"), GLIBC_BUNDLE_CONFIG.as_bytes(), 0o644);
+    for (path, data) in glibc {
+        let Some(rel) = path.strip_prefix("glibc/") else { continue };
+        if rel.starts_with("lib64/") {
+            continue; // a symlink below
+        }
+        let mode = if rel.starts_with("bin/") || rel.ends_with(".so.2") { 0o755 } else { 0o644 };
+        write(&root.join(rel), data, mode);
+    }
+    for (path, data) in debian_tools() {
+        let at = root.join(&path);
+        if !at.exists() {
+            write(&at, &data, if path.starts_with("bin/") { 0o755 } else { 0o644 });
+        }
+    }
+    write(&root.join("root/tools.sh"), DEBIAN_TOOLS_SCRIPT.as_bytes(), 0o644);
+    write(&root.join("bin/busybox"), busybox, 0o755);
+    for dir in ["lib64", "tmp"] {
+        fs::create_dir_all(root.join(dir)).expect("make bundle dirs");
+    }
+    let link = |target: &str, at: &str| {
+        std::os::unix::fs::symlink(target, root.join(at)).unwrap_or_else(|e| panic!("symlink {at}: {e}"));
+    };
+    link("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", "lib64/ld-linux-x86-64.so.2");
+    for applet in ["sh", "mkdir", "chmod", "rm"] {
+        link("busybox", &format!("bin/{applet}"));
+    }
+    fs::create_dir_all(bundles).expect("make bundles");
+    let tar = Command::new("tar")
+        .args(["--owner=0", "--group=0", "--numeric-owner", "-cf"])
+        .arg(bundles.join("glibc.tar"))
+        .arg("-C")
+        .arg(&stage)
+        .args(["config.json", "rootfs"])
+        .status();
+    assert!(tar.is_ok_and(|s| s.success()), "making bundles/glibc.tar failed");
+    let _ = fs::remove_dir_all(&stage);
+}
+
+/// `glibc/etc/passwd`: what the host's own has for root.
+pub const GLIBC_PASSWD: &str = "root:x:0:0:root:/root:/bin/sh\n";
+
 /// A copy of an image layout whose config blob no longer matches its digest.
 fn tamper_copy(src: &Path, dst: &Path) {
     let copy = Command::new("cp").arg("-r").arg(src).arg(dst).status();
@@ -256,13 +454,15 @@ fn make_bundles(dir: &Path, layout: &Path, busybox: &Path) {
     assert!(made.is_ok_and(|s| s.success()), "making {} failed", tar.display());
 }
 
-/// FNV-1a over the names and contents of `userland/linux-tests` and `userland/host`.
+/// FNV-1a over the names and contents of `userland/linux-tests`, `userland/host` and `userland/dynamic`.
 fn sources_hash() -> u64 {
     let user = crate::paths::repo_root().join("userland");
     let list = |dir: PathBuf| -> Vec<PathBuf> { fs::read_dir(dir).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default() };
     let mut paths: Vec<PathBuf> = list(user.join("linux-tests"));
     paths.extend(list(user.join("host")));
     paths.extend(list(user.join("dynamic")));
+    paths.extend(list(user.join("dynamic/glibc")));
+    paths.extend(list(user.join("dynamic/glibc/lib")));
     paths.sort();
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in paths {
@@ -300,14 +500,16 @@ pub fn test_disk() -> PathBuf {
 fn make_test_disk() -> PathBuf {
     // The name carries a version (bump it when `test_files` changes) and a
     // hash of the test programs' sources, so editing one makes a new disk.
-    let image = crate::paths::build_dir().join(format!("test-data-v5-{:016x}.img", sources_hash()));
-    if image.exists() && linux_test_program("badptr").exists() {
+    let image = crate::paths::build_dir().join(format!("test-data-v6-{:016x}.img", sources_hash()));
+    if image.exists() && linux_test_program("badptr").exists() && glibc_program("hello").exists() {
         return image;
     }
     let dir = crate::paths::build_dir().join(format!("test-data.{}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     let busybox = fs::read("/bin/busybox").unwrap_or_else(|e| panic!("/bin/busybox: {e} (run `scripts/setup`)"));
-    let extra = linux_test_programs().into_iter().chain(host_programs()).chain(dynamic_programs()).chain([(String::from("bin/busybox"), busybox)]);
+    let glibc = glibc_programs();
+    make_glibc_bundle(&dir.join("bundles"), &glibc, &busybox);
+    let extra = linux_test_programs().into_iter().chain(host_programs()).chain(dynamic_programs()).chain(glibc).chain([(String::from("bin/busybox"), busybox)]);
     let files = test_files().into_iter().map(|(p, d)| (p.to_string(), d)).chain(extra);
     for (path, data) in files {
         let p = dir.join(path);

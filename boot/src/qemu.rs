@@ -22,7 +22,15 @@ pub struct QemuConfig {
     pub publish: Vec<(u16, u16)>,
     /// A terminal user: QEMU's monitor on Ctrl-A, Ctrl-C passed to the guest.
     pub interactive: bool,
+    /// QEMU's `-cpu` model: [`CPU_DEFAULT`] (no AVX), or e.g. [`CPU_AVX`].
+    pub cpu: String,
 }
+
+/// The CPU model everything boots with by default (SSE2, no XSAVE/AVX).
+pub const CPU_DEFAULT: &str = "qemu64,+rdrand";
+/// QEMU 7.2's TCG `max` model: XSAVE/XSAVEOPT, AVX and AVX2, for the tests of
+/// the kernel's xsave path (QEMU's TCG has no AVX-512).
+pub const CPU_AVX: &str = "max";
 
 impl Default for QemuConfig {
     fn default() -> Self {
@@ -33,6 +41,7 @@ impl Default for QemuConfig {
             extra_disks: Vec::new(),
             publish: Vec::new(),
             interactive: false,
+            cpu: String::from(CPU_DEFAULT),
         }
     }
 }
@@ -67,7 +76,7 @@ impl QemuConfig {
 
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(QEMU);
-        cmd.args(["-machine", "pc", "-cpu", "qemu64,+rdrand", "-accel", "tcg"]);
+        cmd.args(["-machine", "pc", "-cpu", &self.cpu, "-accel", "tcg"]);
         cmd.args(["-m", &format!("{}M", self.memory_mib)]);
         // The BIOS stages probe VESA modes: without a VGA device they hang.
         cmd.args(["-display", "none", "-vga", "std", "-no-user-config", "-nodefaults"]);

@@ -37,10 +37,6 @@ pub const STACK_SIZE: u64 = 8 * 1024 * 1024;
 const STACK_ARGS_MAX: u64 = STACK_SIZE / 4;
 const PAGE: u64 = 4096;
 const MAX_SCRIPT_DEPTH: usize = 4;
-/// AT_HWCAP: the CPUID.1 EDX bits Linux reports.
-fn hwcap() -> u64 {
-    u64::from(core::arch::x86_64::__cpuid(1).edx)
-}
 
 /// EI_OSABI of Cyrius host-world programs (`userland/host`).
 pub const HOST_OSABI: u8 = 0xc7;
@@ -191,7 +187,9 @@ pub fn load(
         execfn: layout.execfn_address(),
         platform: layout.platform_address(),
         interp_base,
-        hwcap: hwcap(),
+        hwcap: crate::arch::cpu::hwcap(),
+        hwcap2: crate::arch::cpu::hwcap2(),
+        min_signal_stack: Some(super::sigframe::fpu_config().min_sigstksz()),
         ..AuxvParams::default()
     };
     let stack = layout.finish(&build_auxv(&plan, &params)).map_err(|_| Errno::E2BIG)?;

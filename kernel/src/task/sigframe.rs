@@ -2,9 +2,10 @@
 //! (built and parsed there, checked against Linux): delivering a signal to a
 //! handler, and rt_sigreturn.
 
+use alloc::vec;
 use linux_abi::signal::{
-    build_rt_sigframe, mxcsr_mask_from_fxsave, parse_rt_sigframe, sanitize_fxsave, AltStack, Delivery, FrameConfig,
-    RtSigframe, SigAction, SigSet, Siginfo, UserRegs, FXSAVE_SIZE, MINSIGSTKSZ,
+    build_rt_sigframe, fpstate_frame, fpstate_read_len, parse_rt_sigframe, restore_fpstate, AltStack, Delivery,
+    FpuConfig, FrameConfig, RtSigframe, SigAction, SigSet, Siginfo, UserRegs, FXSAVE_SIZE, MINSIGSTKSZ,
 };
 
 use linux_abi::structs::Abi;
@@ -13,8 +14,14 @@ use super::Task;
 use crate::arch::usermode::{FpuState, TrapFrame, USER_CS, USER_SS};
 use crate::sched;
 
-fn config(fpu: &FpuState) -> FrameConfig {
-    FrameConfig { user_cs: USER_CS as u16, user_ss: USER_SS as u16, mxcsr_mask: mxcsr_mask_from_fxsave(&fpu.0) }
+fn config() -> FrameConfig {
+    FrameConfig { user_cs: USER_CS as u16, user_ss: USER_SS as u16, mxcsr_mask: fpu_config().mxcsr_mask }
+}
+
+/// How this CPU's FPU state goes into signal frames (xsave or fxsave).
+pub fn fpu_config() -> FpuConfig {
+    let f = crate::arch::cpu::fpu_features();
+    FpuConfig { xsave: f.xsave, xfeatures: f.xcr0, size: f.size, mxcsr_mask: f.mxcsr_mask }
 }
 
 fn user_regs(f: &TrapFrame) -> UserRegs {
@@ -74,18 +81,20 @@ fn trap_frame(r: &UserRegs) -> TrapFrame {
 /// last fault (`task.trap`), as Linux's does. Err: no frame could be
 /// written (the caller forces SIGSEGV).
 pub fn push(task: &mut Task, info: &Siginfo, action: &SigAction, frame: &mut TrapFrame, old_mask: SigSet) -> Result<(), ()> {
+    // Saved into an init image, so components the CPU skips as unused read as init.
     let mut fpu = FpuState::initial();
     fpu.save();
+    let area = fpstate_frame(fpu.bytes(), &fpu_config());
     let delivery = Delivery {
         regs: &user_regs(frame),
-        fpu: &fpu.0,
+        fpu: &area,
         blocked: old_mask,
         info,
         action,
         altstack: &task.altstack,
         trap: task.trap,
     };
-    let built = build_rt_sigframe(&delivery, &config(&fpu)).map_err(|_| ())?;
+    let built = build_rt_sigframe(&delivery, &config()).map_err(|_| ())?;
     task.space.copy_out(built.addr, &built.bytes).map_err(|_| ())?;
     if built.disarm_altstack {
         task.altstack = AltStack::DISABLED;
@@ -103,16 +112,19 @@ pub fn push(task: &mut Task, info: &Siginfo, action: &SigAction, frame: &mut Tra
 pub fn restore(task: &mut Task, frame: &mut TrapFrame) -> Result<(), ()> {
     let mut raw = [0u8; <RtSigframe as Abi>::SIZE];
     task.space.copy_in(frame.rsp.wrapping_sub(8), &mut raw).map_err(|_| ())?;
-    let mut fpu = FpuState::initial();
-    fpu.save();
-    let back = parse_rt_sigframe(&raw, &config(&fpu)).map_err(|_| ())?;
-    if back.fpstate != 0 {
-        let mut image = [0u8; FXSAVE_SIZE];
-        task.space.copy_in(back.fpstate, &mut image).map_err(|_| ())?;
-        fpu.0 = sanitize_fxsave(&image, mxcsr_mask_from_fxsave(&fpu.0));
+    let back = parse_rt_sigframe(&raw, &config()).map_err(|_| ())?;
+    let mut fpu = if back.fpstate != 0 {
+        match read_fpstate(task, back.fpstate) {
+            Ok(fpu) => fpu,
+            Err(()) => {
+                // Linux resets the FPU before the SIGSEGV (fpu__clear_user_states).
+                FpuState::initial().restore();
+                return Err(());
+            }
+        }
     } else {
-        fpu = FpuState::initial();
-    }
+        FpuState::initial()
+    };
     fpu.restore();
     if let Ok(alt) = task.altstack.set(&back.altstack, back.regs.rsp, MINSIGSTKSZ as u64) {
         task.altstack = alt;
@@ -120,4 +132,17 @@ pub fn restore(task: &mut Task, frame: &mut TrapFrame) -> Result<(), ()> {
     super::signal::set_blocked(&sched::current(), back.blocked);
     *frame = trap_frame(&back.regs);
     Ok(())
+}
+
+/// The FPU state saved at user address `at` by [`push`] (or written by the
+/// program), checked as Linux checks it; Err: SIGSEGV.
+fn read_fpstate(task: &mut Task, at: u64) -> Result<FpuState, ()> {
+    let cfg = fpu_config();
+    let mut legacy = [0u8; FXSAVE_SIZE];
+    task.space.copy_in(at, &mut legacy).map_err(|_| ())?;
+    let mut area = vec![0u8; fpstate_read_len(&legacy, &cfg)];
+    area[..FXSAVE_SIZE].copy_from_slice(&legacy);
+    task.space.copy_in(at + FXSAVE_SIZE as u64, &mut area[FXSAVE_SIZE..]).map_err(|_| ())?;
+    let image = restore_fpstate(&area, at, &cfg).map_err(|e| log::debug!("rt_sigreturn: {e}"))?;
+    Ok(FpuState::from_image(&image))
 }

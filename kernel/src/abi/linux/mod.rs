@@ -17,6 +17,7 @@ mod sendfile;
 mod signal;
 mod socket;
 mod sync;
+mod xattr;
 
 pub use epoll::Epoll;
 
@@ -156,6 +157,18 @@ pub fn dispatch(p: &mut Task, frame: &mut TrapFrame) -> Outcome {
         170 => misc::sethostname(p, a),
         162 => sync::sync(p),
         186 => Ok(p.tid as usize),
+        188 => xattr::setxattr(p, a),
+        189 => xattr::lsetxattr(p, a),
+        190 => xattr::fsetxattr(p, a),
+        191 => xattr::getxattr(p, a),
+        192 => xattr::lgetxattr(p, a),
+        193 => xattr::fgetxattr(p, a),
+        194 => xattr::listxattr(p, a),
+        195 => xattr::llistxattr(p, a),
+        196 => xattr::flistxattr(p, a),
+        197 => xattr::removexattr(p, a),
+        198 => xattr::lremovexattr(p, a),
+        199 => xattr::fremovexattr(p, a),
         200 => signal::tgkill(p, None, a[0], a[1]),
         201 => misc::time(p, a),
         202 => process::futex(p, a),

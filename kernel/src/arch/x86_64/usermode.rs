@@ -12,11 +12,12 @@
 //! and RIP is a canonical user address; anything else returns with `iretq`.
 
 use core::arch::global_asm;
-use x86_64::registers::control::{Cr0, Cr0Flags, Cr2, Cr4, Cr4Flags};
+use x86_64::registers::control::Cr2;
 use x86_64::registers::model_specific::{Efer, EferFlags, FsBase, LStar, SFMask, Star};
 use x86_64::registers::rflags::RFlags;
 use x86_64::VirtAddr;
 
+use super::cpu::{fpu_features, FPU_AREA_MAX};
 use super::gdt;
 
 /// User code and data selectors (GDT layout, see `gdt`).
@@ -398,18 +399,17 @@ pub fn timer_entry() -> VirtAddr {
     VirtAddr::new(cyrius_timer_entry as *const () as u64)
 }
 
-/// Turns on SSE for user code (the kernel itself is soft-float) and sets up
-/// the `syscall` MSRs.
+/// Turns on SSE (and XSAVE/AVX when the CPU has them) for user code and
+/// sets up the `syscall` MSRs.
 pub fn init() {
-    // SAFETY: clearing EM and setting MP/OSFXSR/OSXMMEXCPT only enables SSE
-    // instructions, which the kernel never executes (soft-float target).
-    unsafe {
-        Cr0::update(|f| {
-            f.remove(Cr0Flags::EMULATE_COPROCESSOR);
-            f.insert(Cr0Flags::MONITOR_COPROCESSOR);
-        });
-        Cr4::update(|f| f.insert(Cr4Flags::OSFXSR | Cr4Flags::OSXMMEXCPT_ENABLE));
-    }
+    let fpu = super::cpu::init_fpu();
+    log::info!(
+        "fpu: {} xcr0={:#x} area={} bytes{}",
+        if fpu.xsave { "xsave" } else { "fxsave" },
+        fpu.xcr0,
+        fpu.size,
+        if fpu.xsaveopt { " xsaveopt" } else { "" }
+    );
     let sel = gdt::selectors();
     // SAFETY: the selectors follow the layout SYSCALL/SYSRET require (checked
     // by `Star::write`), and the entry point is the assembly above.
@@ -433,34 +433,93 @@ pub fn set_fs_base(addr: u64) {
     FsBase::write(VirtAddr::new_truncate(addr));
 }
 
-/// The FPU/SSE register file as `fxsave` stores it.
-#[repr(C, align(16))]
+/// A thread's FPU/SSE/AVX register file, as `xsave` (or `fxsave` on a CPU
+/// without XSAVE) stores it: the legacy 512-byte image, then the 64-byte
+/// xsave header, then the extended components (AVX: ymm upper halves at 576).
+/// Only the first `cpu::fpu_features().size` bytes are used.
+///
+/// Invariant: the running thread's own area is written only by [`FpuState::save`]
+/// (at a switch), never while its contents are live in the CPU, which is
+/// what XSAVEOPT's modified-state tracking assumes.
+#[repr(C, align(64))]
 #[derive(Clone)]
-pub struct FpuState(pub [u8; 512]);
+pub struct FpuState([u8; FPU_AREA_MAX]);
+
+/// Offsets in the image.
+const FCW: usize = 0;
+const MXCSR: usize = 24;
+const MXCSR_MASK: usize = 28;
+const XSTATE_BV: usize = 512;
 
 impl FpuState {
-    /// The state after `fninit` with SSE exceptions masked (what exec gives).
+    /// The architectural init state: x87 after `fninit` (FCW 0x37f), MXCSR
+    /// 0x1f80, xmm/ymm zero (xstate_bv = 0: xrstor initializes every component
+    /// except MXCSR, which it always loads). What exec and new threads get.
     pub fn initial() -> FpuState {
-        let mut s = [0u8; 512];
-        s[0..2].copy_from_slice(&0x037fu16.to_le_bytes()); // FCW
-        s[24..28].copy_from_slice(&0x1f80u32.to_le_bytes()); // MXCSR
-        s[28..32].copy_from_slice(&0xffffu32.to_le_bytes()); // MXCSR_MASK
+        let mut s = [0u8; FPU_AREA_MAX];
+        s[FCW..FCW + 2].copy_from_slice(&0x037fu16.to_le_bytes());
+        s[MXCSR..MXCSR + 4].copy_from_slice(&0x1f80u32.to_le_bytes());
+        s[MXCSR_MASK..MXCSR_MASK + 4].copy_from_slice(&fpu_features().mxcsr_mask.to_le_bytes());
         FpuState(s)
     }
 
-    /// Saves the CPU's FPU/SSE state into `self`.
-    pub fn save(&mut self) {
-        // SAFETY: `self` is a 512-byte, 16-byte aligned area; SSE is enabled.
-        unsafe { core::arch::asm!("fxsave64 [{}]", in(reg) self.0.as_mut_ptr(), options(nostack)) };
+    /// The used part of the area (`fpu_features().size` bytes).
+    pub fn bytes(&self) -> &[u8] {
+        &self.0[..fpu_features().size]
     }
 
-    /// Loads `self` into the CPU. MXCSR's reserved bits are cleared first
-    /// (a user-supplied image with them set would fault in the kernel).
+    /// An area holding `image` (at most `size` bytes; the rest init-zero).
+    /// The image must come from a validated source (see `restore`).
+    pub fn from_image(image: &[u8]) -> FpuState {
+        let mut s = FpuState::initial();
+        let n = image.len().min(fpu_features().size);
+        s.0[..n].copy_from_slice(&image[..n]);
+        s
+    }
+
+    /// Saves the CPU's user FPU state into `self` (the components in their
+    /// init state may be left unwritten: xstate_bv then says so).
+    pub fn save(&mut self) {
+        let f = fpu_features();
+        let (lo, hi) = (f.xcr0 as u32, (f.xcr0 >> 32) as u32);
+        let at = self.0.as_mut_ptr();
+        // SAFETY: `self` is FPU_AREA_MAX >= f.size bytes, 64-byte aligned;
+        // xsave/xsaveopt are used only when CR4.OSXSAVE is set (init_fpu).
+        unsafe {
+            if f.xsaveopt {
+                core::arch::asm!("xsaveopt64 [{}]", in(reg) at, in("eax") lo, in("edx") hi, options(nostack));
+            } else if f.xsave {
+                core::arch::asm!("xsave64 [{}]", in(reg) at, in("eax") lo, in("edx") hi, options(nostack));
+            } else {
+                core::arch::asm!("fxsave64 [{}]", in(reg) at, options(nostack));
+            }
+        }
+    }
+
+    /// Loads `self` into the CPU. Bits the CPU would refuse with a #GP in
+    /// the kernel (reserved MXCSR bits, xsave header bits beyond XCR0,
+    /// compaction, reserved header bytes) are cleared first: images from
+    /// user memory are validated before they get here (rt_sigreturn), so
+    /// this is only a last line of defence.
     pub fn restore(&mut self) {
-        let mxcsr = u32::from_le_bytes([self.0[24], self.0[25], self.0[26], self.0[27]]) & 0xffbf;
-        self.0[24..28].copy_from_slice(&mxcsr.to_le_bytes());
-        // SAFETY: as in `save`; the image's MXCSR is sanitized above.
-        unsafe { core::arch::asm!("fxrstor64 [{}]", in(reg) self.0.as_ptr(), options(nostack)) };
+        let f = fpu_features();
+        let mxcsr = u32::from_le_bytes([self.0[MXCSR], self.0[MXCSR + 1], self.0[MXCSR + 2], self.0[MXCSR + 3]]);
+        self.0[MXCSR..MXCSR + 4].copy_from_slice(&(mxcsr & f.mxcsr_mask).to_le_bytes());
+        let (lo, hi) = (f.xcr0 as u32, (f.xcr0 >> 32) as u32);
+        let at = self.0.as_ptr();
+        if f.xsave {
+            let bv = u64::from_le_bytes(self.0[XSTATE_BV..XSTATE_BV + 8].try_into().unwrap_or([0; 8])) & f.xcr0;
+            self.0[XSTATE_BV..XSTATE_BV + 8].copy_from_slice(&bv.to_le_bytes());
+            self.0[XSTATE_BV + 8..XSTATE_BV + 64].fill(0);
+        }
+        // SAFETY: as in `save`; the header and MXCSR are sanitized above.
+        unsafe {
+            if f.xsave {
+                core::arch::asm!("xrstor64 [{}]", in(reg) at, in("eax") lo, in("edx") hi, options(nostack));
+            } else {
+                core::arch::asm!("fxrstor64 [{}]", in(reg) at, options(nostack));
+            }
+        }
     }
 }
 

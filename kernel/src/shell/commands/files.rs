@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use core::fmt::Write;
 use errno::Errno;
 use shell::{Flag, Flags};
-use vfs::{FileKind, Metadata, MountOptions, SetTime, TmpFs, TmpFsOptions};
+use vfs::{FileKind, Metadata, MountOptions, SetTime, TmpFs};
 
 use super::{quoted, CmdResult};
 use crate::shell::{Out, Session};

@@ -15,9 +15,11 @@
 //! rsi = &frame.info, rdx = &frame.uc, rax = 0, DF/TF/RF clear, and returns
 //! into `frame.pretcode` = `sa_restorer`, which calls rt_sigreturn.
 //!
-//! FPU: this frame carries a plain fxsave image (no xsave header; uc_flags
-//! without UC_FP_XSTATE and the fxsave software-reserved bytes zeroed), which
-//! is what Linux writes on a CPU without XSAVE. libcs accept both.
+//! FPU: the frame carries either a plain fxsave image (no xsave header;
+//! uc_flags without UC_FP_XSTATE and the software-reserved bytes zeroed),
+//! what Linux writes on a CPU without XSAVE, or the xsave area with its
+//! magics built by [`super::xstate`] (then `fpstate` points at an area of
+//! `xsave size + 4` bytes). libcs accept both.
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -26,7 +28,7 @@ use core::fmt;
 use crate::flags::{SaFlags, SigSet};
 use crate::structs::{
     align_sigframe, Abi, RtSigframe, Sigcontext, Siginfo, StackT, Ucontext, FPSTATE_ALIGN,
-    RED_ZONE, RT_SIGFRAME_INFO_OFFSET, RT_SIGFRAME_UC_OFFSET, UC_SIGCONTEXT_SS,
+    RED_ZONE, RT_SIGFRAME_INFO_OFFSET, RT_SIGFRAME_UC_OFFSET, UC_FP_XSTATE, UC_SIGCONTEXT_SS,
     UC_STRICT_RESTORE_SS,
 };
 use crate::user::USER_END;
@@ -144,8 +146,11 @@ pub struct TrapInfo {
 pub struct Delivery<'a> {
     /// The interrupted user registers.
     pub regs: &'a UserRegs,
-    /// The thread's FPU/SSE state (fxsave image).
-    pub fpu: &'a [u8; FXSAVE_SIZE],
+    /// The thread's FPU state as the frame carries it: a 512-byte fxsave
+    /// image (its software-reserved bytes are zeroed here), or a longer
+    /// xsave area from [`super::xstate::fpstate_frame`], copied as it is
+    /// (the frame then says UC_FP_XSTATE).
+    pub fpu: &'a [u8],
     /// The blocked set *before* the handler's mask is applied: what
     /// rt_sigreturn restores (`uc_sigmask`, `oldmask`).
     pub blocked: SigSet,
@@ -219,13 +224,15 @@ pub fn build_rt_sigframe(d: &Delivery<'_>, config: &FrameConfig) -> Result<SigFr
     let regs = d.regs;
     let alt = d.altstack;
     let on_stack = d.action.flags.contains(SaFlags::SA_ONSTACK);
-    let FrameLayout { frame, fpstate } = sigframe_layout(regs.rsp, on_stack, alt, FXSAVE_SIZE as u64)?;
-    let end = fpstate + FXSAVE_SIZE as u64;
+    let xstate = d.fpu.len() > FXSAVE_SIZE;
+    let fpu_size = if xstate { d.fpu.len() } else { FXSAVE_SIZE };
+    let FrameLayout { frame, fpstate } = sigframe_layout(regs.rsp, on_stack, alt, fpu_size as u64)?;
+    let end = fpstate + fpu_size as u64;
 
     let image = RtSigframe {
         pretcode: d.action.restorer,
         uc: Ucontext {
-            uc_flags: UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS,
+            uc_flags: UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS | if xstate { UC_FP_XSTATE } else { 0 },
             uc_link: 0,
             uc_stack: alt.saved(),
             uc_mcontext: sigcontext(regs, d, fpstate),
@@ -233,11 +240,12 @@ pub fn build_rt_sigframe(d: &Delivery<'_>, config: &FrameConfig) -> Result<SigFr
         },
         info: *d.info,
     };
-    // The whole span fits in a few KiB: end - frame < 440 + 16 + 64 + 512.
+    // The whole span fits in a few KiB: end - frame < 440 + 16 + 64 + fpu_size.
     let mut bytes = vec![0u8; (end - frame) as usize];
     image.write_to(&mut bytes);
     let fp_at = (fpstate - frame) as usize;
-    bytes[fp_at..fp_at + SW_RESERVED].copy_from_slice(&d.fpu[..SW_RESERVED]);
+    let copied = if xstate { fpu_size } else { d.fpu.len().min(SW_RESERVED) };
+    bytes[fp_at..fp_at + copied].copy_from_slice(&d.fpu[..copied]);
 
     let mut entry = *regs;
     entry.rip = handler;

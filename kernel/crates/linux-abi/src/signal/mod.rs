@@ -16,6 +16,8 @@
 //!   word, a waitid(2) `siginfo_t` and a SIGCHLD `siginfo_t`.
 //! - [`build_rt_sigframe`] / [`parse_rt_sigframe`]: the x86_64 signal frame
 //!   as Linux builds it on the user stack, and its reading by rt_sigreturn.
+//! - [`fpstate_frame`] / [`restore_fpstate`]: the frame's FPU area with
+//!   XSAVE (xsave image, `_fpx_sw_bytes`, magics) and its checks on return.
 //!
 //! Invariants: no `unsafe`, no panics; layouts are those of `structs`
 //! (checked against the C headers); the frame's geometry is checked against
@@ -27,6 +29,7 @@ mod child;
 pub mod fault;
 mod frame;
 mod pending;
+mod xstate;
 
 pub use action::{Disposition, Handler, SigAction, SigActions};
 pub use altstack::AltStack;
@@ -39,6 +42,10 @@ pub use frame::{
     MXCSR_DEFAULT_MASK, RFLAGS_USER_BITS,
 };
 
+pub use xstate::{
+    fpstate_frame, fpstate_read_len, restore_fpstate, FpStateError, FpuConfig, FP_XSTATE_MAGIC1, FP_XSTATE_MAGIC2,
+    FP_XSTATE_MAGIC2_SIZE, XFEATURE_MASK_FPSSE,
+};
 pub use crate::flags::{
     si_code_name, wait_status_exited, wait_status_signaled,
     wait_status_stopped, DefaultAction, SaFlags, SigSet, Signal, BUS_ADRALN, BUS_ADRERR,
