@@ -288,7 +288,7 @@ fn timing_known_broken() {
 const MMAP: &[&str] = &[
     "write_munmap_read", "write_then_mapping", "fork_shares", "separate_mappings", "msync",
     "private_stays_private", "access_rules", "truncate", "past_eof", "exit_writes_back",
-    "anon_shared_lazy", "private_dontneed", "mremap_keeps_contents",
+    "anon_shared_lazy", "private_dontneed", "mremap_keeps_contents", "prot_none",
 ];
 const MMAP_BROKEN: &[(&str, &str)] = &[];
 

@@ -211,6 +211,28 @@ static void touch_in_child(const char *what, volatile char *p) {
     reap(what, pid);
 }
 
+/* PROT_NONE: any access is SIGSEGV (SEGV_ACCERR), system calls given such a
+   buffer fail with EFAULT, and mprotect gives access back with the data. */
+static void case_prot_none(void) {
+    char *p = mmap(0, 2 * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    touch_in_child("fresh PROT_NONE page", p);
+    say_call("mprotect read/write", mprotect(p, 2 * PG, PROT_READ | PROT_WRITE));
+    memcpy(p, "kept", 4);
+    say_call("mprotect none", mprotect(p, PG, PROT_NONE));
+    touch_in_child("written page made PROT_NONE", p);
+    touch_in_child("second page still readable", p + PG);
+    int fds[2];
+    pipe(fds);
+    say_call("write() from a PROT_NONE buffer", write(fds[1], p, 4));
+    write(fds[1], "abcd", 4); /* so the read below does not wait */
+    say_call("read() into a PROT_NONE buffer", read(fds[0], p, 4));
+    close(fds[0]);
+    close(fds[1]);
+    say_call("mprotect read", mprotect(p, PG, PROT_READ));
+    say_mem("data after PROT_NONE", p, 4);
+    munmap(p, 2 * PG);
+}
+
 static void case_truncate(void) {
     int fd = make_file(2 * PG, 'h', O_RDWR);
     char *p = mmap(0, 3 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -317,6 +339,7 @@ static const struct dcase cases[] = {
     CASE(anon_shared_lazy),
     CASE(private_dontneed),
     CASE(mremap_keeps_contents),
+    CASE(prot_none),
     {0, 0},
 };
 

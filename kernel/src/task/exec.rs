@@ -68,7 +68,7 @@ fn map_plan(space: &mut AddressSpace, plan: &LoadPlan, image: &Arc<FileImage>) -
         image.load(seg.file.start, seg.file.end - seg.file.start)?;
     }
     for seg in &plan.segments {
-        let prot = Prot { write: seg.perms.write, exec: seg.perms.execute };
+        let prot = Prot { read: true, write: seg.perms.write, exec: seg.perms.execute };
         let file_pages = (seg.file.end - seg.file.start).next_multiple_of(PAGE);
         let file_end = seg.mem.start + file_pages.min(seg.mem.end - seg.mem.start);
         if file_end > seg.mem.start {
@@ -115,7 +115,7 @@ fn share_page(space: &mut AddressSpace, pair: &[elf::Segment], image: &Arc<FileI
     }
     let write = pair.iter().any(|s| s.perms.write);
     let exec = pair.iter().any(|s| s.perms.execute);
-    space.map_anon(page, PAGE, Prot { write, exec })?;
+    space.map_anon(page, PAGE, Prot { read: true, write, exec })?;
     space.load(page, &bytes)
 }
 
@@ -177,7 +177,7 @@ pub fn load(
         entry = interp_plan.entry;
         interp_base = bias_for(&interp, INTERP_BASE);
     }
-    space.map_anon(STACK_TOP - STACK_SIZE, STACK_SIZE, Prot { write: true, exec: false })?;
+    space.map_anon(STACK_TOP - STACK_SIZE, STACK_SIZE, Prot { read: true, write: true, exec: false })?;
     let mut random = [0u8; 16];
     vfs::EntropySource::fill(&crate::fs::HwEntropy, &mut random);
     let layout = StackLayout::new(STACK_TOP, &argv, envp, path.as_bytes(), Some(b"x86_64"), random)

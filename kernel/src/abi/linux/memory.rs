@@ -12,6 +12,7 @@ use crate::task::files::Node;
 use crate::task::Task;
 
 const PAGE: u64 = 4096;
+const PROT_READ: u64 = 0x1;
 const PROT_WRITE: u64 = 0x2;
 const PROT_EXEC: u64 = 0x4;
 const MAP_SHARED: u64 = 0x1;
@@ -23,7 +24,7 @@ const MAP_FIXED_NOREPLACE: u64 = 0x100000;
 const BRK_LIMIT: u64 = 0x7000_0000_0000;
 
 fn prot(bits: u64) -> Prot {
-    Prot { write: bits & PROT_WRITE != 0, exec: bits & PROT_EXEC != 0 }
+    Prot { read: bits & (PROT_READ | PROT_WRITE | PROT_EXEC) != 0, write: bits & PROT_WRITE != 0, exec: bits & PROT_EXEC != 0 }
 }
 
 pub fn brk(p: &mut Task, a: [u64; 6]) -> SysResult {
@@ -36,7 +37,7 @@ pub fn brk(p: &mut Task, a: [u64; 6]) -> SysResult {
     let new_end = want.next_multiple_of(PAGE);
     if new_end > old_end {
         if mm.space.is_mapped(old_end, new_end - old_end)
-            || mm.space.map_anon(old_end, new_end - old_end, Prot { write: true, exec: false }).is_err()
+            || mm.space.map_anon(old_end, new_end - old_end, Prot { read: true, write: true, exec: false }).is_err()
         {
             return Ok(mm.brk as usize); // Linux reports failure by returning the old break
         }

@@ -43,12 +43,20 @@ const PAGE: u64 = 4096;
 /// Access a mapping allows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Prot {
+    /// False only for PROT_NONE (on x86 writing or executing implies reading).
+    pub read: bool,
     pub write: bool,
     pub exec: bool,
 }
 
 impl Prot {
+    /// PROT_NONE: no user access at all. Its present pages keep their frames
+    /// (mprotect may give access back) but lose USER_ACCESSIBLE, so a user
+    /// access faults and `copy_in`/`copy_out` refuse it (EFAULT).
     fn flags(self) -> PageTableFlags {
+        if !self.read {
+            return PageTableFlags::PRESENT | PageTableFlags::NO_EXECUTE;
+        }
         let mut f = PageTableFlags::PRESENT | PageTableFlags::USER_ACCESSIBLE;
         if self.write {
             f |= PageTableFlags::WRITABLE;
@@ -471,7 +479,7 @@ impl AddressSpace {
         }
         let page = addr & !(PAGE - 1);
         let Some(vma) = self.vmas.find(page) else { return Fault::Segv };
-        if write && !vma.prot.write && !force {
+        if (write && !vma.prot.write || !vma.prot.read) && !force {
             return Fault::Segv;
         }
         let (prot, index, backing) = (vma.prot, vma.offset_of(page) / PAGE, vma.backing.clone());
