@@ -175,11 +175,17 @@ impl Machine {
     }
 
     pub fn run_with_timeout(&mut self, line: &str, timeout: Duration) -> String {
+        self.run_at(PROMPT, line, timeout)
+    }
+
+    /// Like [`Machine::run_with_timeout`] for a shell whose prompt is
+    /// `prompt` (e.g. a container's sh with its own `PS1`).
+    pub fn run_at(&mut self, prompt: &str, line: &str, timeout: Duration) -> String {
         self.send(format!("{line}\r").as_bytes());
         // The echo of the line ends with the newline Enter produced.
         self.wait_for("\n", timeout);
-        let out = self.wait_for(PROMPT, timeout);
-        out.strip_suffix(PROMPT).unwrap_or(&out).to_string()
+        let out = self.wait_for(prompt, timeout);
+        out.strip_suffix(prompt).unwrap_or(&out).to_string()
     }
 
     /// Runs `line` and fails unless its output contains every one of `expected`.

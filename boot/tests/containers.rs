@@ -420,11 +420,7 @@ const CONTAINER_PROMPT: &str = "acc@> ";
 /// What a command typed at the container's [`CONTAINER_PROMPT`] printed: the
 /// text between the echoed line and the next prompt.
 fn container_command(m: &mut Machine, line: &str) -> String {
-    let long = std::time::Duration::from_secs(60);
-    m.send(format!("{line}\r").as_bytes());
-    m.wait_for("\n", long);
-    let out = m.wait_for(CONTAINER_PROMPT, long);
-    out.strip_suffix(CONTAINER_PROMPT).unwrap_or(&out).to_string()
+    m.run_at(CONTAINER_PROMPT, line, std::time::Duration::from_secs(60))
 }
 
 /// Issue #5's acceptance list, in the busybox container: the deterministic

@@ -17,7 +17,7 @@
 //! (`frameref`); the registry holds weak references only, so an object
 //! lives exactly as long as a mapping of it; no lock here is held while
 //! reading or writing the file.
-//! May call: `frameref`, the VFS inode, `user::MemLimit`.
+//! May call: `frameref`, `pagecache::read_page`, the VFS inode, `user::MemLimit`.
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::sync::{Arc, Weak};
@@ -29,6 +29,7 @@ use vfs::Inode;
 use x86_64::structures::paging::PhysFrame;
 
 use super::frameref::{self, PAGE};
+use super::pagecache;
 use super::user::MemLimit;
 
 const PAGE_U64: u64 = PAGE as u64;
@@ -108,25 +109,13 @@ impl SharedFile {
         if let Some(c) = &self.charge {
             c.charge()?;
         }
-        let Some(f) = frameref::alloc() else {
-            self.charge.as_ref().inspect(|c| c.uncharge());
-            return Err(Errno::ENOMEM);
+        let filled = match &self.file {
+            Some((inode, _)) => pagecache::read_page(inode.as_ref(), at),
+            None => frameref::alloc().inspect(|&f| frameref::bytes_mut(f).fill(0)).ok_or(Errno::ENOMEM),
         };
-        let bytes = frameref::bytes_mut(f);
-        let mut done = 0;
-        if let Some((inode, _)) = &self.file {
-            while done < PAGE {
-                match inode.read_at(at + done as u64, &mut bytes[done..]) {
-                    Ok(0) => break,
-                    Ok(n) => done += n,
-                    Err(e) => {
-                        frameref::release(f);
-                        return Err(e);
-                    }
-                }
-            }
-        }
-        bytes[done..].fill(0);
+        let f = filled.inspect_err(|_| {
+            self.charge.as_ref().inspect(|c| c.uncharge());
+        })?;
         pages.insert(index, f);
         Ok(Some(f))
     }

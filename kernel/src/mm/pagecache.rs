@@ -32,6 +32,27 @@ use super::frameref::{self, PAGE};
 
 const PAGE_U64: u64 = PAGE as u64;
 
+/// A new frame holding the file's page at byte offset `at` (zeros past the
+/// end of the file). The frame has one owner, the caller; on an error none
+/// is kept. Also serves `filemap`'s shared pages.
+pub fn read_page(inode: &dyn Inode, at: u64) -> KResult<PhysFrame> {
+    let f = frameref::alloc().ok_or(Errno::ENOMEM)?;
+    let bytes = frameref::bytes_mut(f);
+    let mut done = 0;
+    while done < PAGE {
+        match inode.read_at(at + done as u64, &mut bytes[done..]) {
+            Ok(0) => break,
+            Ok(n) => done += n,
+            Err(e) => {
+                frameref::release(f);
+                return Err(e);
+            }
+        }
+    }
+    bytes[done..].fill(0);
+    Ok(f)
+}
+
 /// One file's contents, as frames.
 pub struct FileImage {
     inode: Arc<dyn Inode>,
@@ -73,20 +94,7 @@ impl FileImage {
             if pages.contains_key(&index) {
                 continue;
             }
-            let f = frameref::alloc().ok_or(Errno::ENOMEM)?;
-            let bytes = frameref::bytes_mut(f);
-            let mut done = 0;
-            while done < PAGE {
-                match self.inode.read_at(index * PAGE_U64 + done as u64, &mut bytes[done..]) {
-                    Ok(0) => break,
-                    Ok(n) => done += n,
-                    Err(e) => {
-                        frameref::release(f);
-                        return Err(e);
-                    }
-                }
-            }
-            bytes[done..].fill(0);
+            let f = read_page(self.inode.as_ref(), index * PAGE_U64)?;
             pages.insert(index, f);
             self.loaded.fetch_add(1, Ordering::Relaxed);
         }

@@ -37,7 +37,7 @@ fn resolve_page_fault(addr: u64, error_code: u64) -> PageFault {
         None => PageFault::Segv { mapped: false },
         Some(Fault::Bus) => PageFault::Bus,
         Some(Fault::Oom) => {
-            let name = current_process().map(|p| p.name.lock().clone()).unwrap_or_default();
+            let name = current_name();
             log::warn!("{name}: out of memory (container limit): killed");
             exit::exit_group(ExitStatus::Signaled(Signal::SIGKILL.number(), false))
         }
@@ -74,7 +74,7 @@ pub fn user_exception(frame: &TrapFrame, vector: u8, error_code: u64, cr2: u64, 
     let action = signal::force(found.info);
     let Some(sig) = Signal::new(found.info.si_signo) else { return };
     if !matches!(action.disposition(sig), Disposition::Catch(_)) {
-        let name = current_process().map(|p| p.name.lock().clone()).unwrap_or_default();
+        let name = current_name();
         match vector {
             fault::PF => log::warn!("{name}: {} at rip {:#x}, address {cr2:#x}", sig.name(), frame.rip),
             _ => log::warn!("{name}: {} at rip {:#x}", sig.name(), frame.rip),
@@ -85,7 +85,12 @@ pub fn user_exception(frame: &TrapFrame, vector: u8, error_code: u64, cr2: u64, 
 /// An exception from user mode that has no full-frame entry (NMI, machine
 /// check): the process dies by SIGSEGV, nothing can be delivered.
 pub fn fatal_in_user(vector: u8, rip: u64) -> ! {
-    let name = current_process().map(|p| p.name.lock().clone()).unwrap_or_default();
+    let name = current_name();
     log::warn!("{name}: exception {vector} at rip {rip:#x}: killed by SIGSEGV");
     exit::exit_group(ExitStatus::Signaled(Signal::SIGSEGV.number(), true))
+}
+
+/// The faulting process's name, for the log lines.
+fn current_name() -> alloc::string::String {
+    current_process().map(|p| p.name.lock().clone()).unwrap_or_default()
 }

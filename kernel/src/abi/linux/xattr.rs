@@ -19,10 +19,25 @@ const SIZE_MAX: u64 = 65536;
 const XATTR_CREATE: u64 = 1;
 const XATTR_REPLACE: u64 = 2;
 
-/// The file a path variant names (`follow`: not the l* variant).
-fn path_target(p: &Task, path_addr: u64, follow: bool) -> Result<Location, Errno> {
-    let path = user_path(p, path_addr)?;
-    at_location(p, AT_FDCWD, &path, if follow { 0 } else { AT_SYMLINK_NOFOLLOW })
+/// Which file a call of a family names by its first argument: a path
+/// (`setxattr`), a path whose final symlink is not followed (`lsetxattr`),
+/// or a descriptor (`fsetxattr`).
+#[derive(Clone, Copy)]
+pub enum On {
+    Path,
+    LinkPath,
+    Fd,
+}
+
+/// Checks that the file `arg` names exists (ENOENT, EBADF, EFAULT ... as Linux).
+fn locate(p: &Task, on: On, arg: u64) -> Result<Location, Errno> {
+    match on {
+        On::Fd => fd_location(p, arg),
+        On::Path | On::LinkPath => {
+            let path = user_path(p, arg)?;
+            at_location(p, AT_FDCWD, &path, if matches!(on, On::LinkPath) { AT_SYMLINK_NOFOLLOW } else { 0 })
+        }
+    }
 }
 
 /// The attribute name: ERANGE if empty or longer than NAME_MAX, as Linux.
@@ -51,66 +66,26 @@ fn set(p: &Task, name: u64, size: u64, flags: u64) -> SysResult {
     Err(Errno::EOPNOTSUPP)
 }
 
-/// setxattr(path, name, value, size, flags)
-pub fn setxattr(p: &mut Task, a: [u64; 6]) -> SysResult {
-    path_target(p, a[0], true)?;
+/// setxattr(file, name, value, size, flags)
+pub fn setxattr(p: &mut Task, a: [u64; 6], on: On) -> SysResult {
+    locate(p, on, a[0])?;
     set(p, a[1], a[3], a[4])
 }
 
-pub fn lsetxattr(p: &mut Task, a: [u64; 6]) -> SysResult {
-    path_target(p, a[0], false)?;
-    set(p, a[1], a[3], a[4])
-}
-
-pub fn fsetxattr(p: &mut Task, a: [u64; 6]) -> SysResult {
-    fd_location(p, a[0])?;
-    set(p, a[1], a[3], a[4])
-}
-
-/// getxattr(path, name, value, size)
-pub fn getxattr(p: &mut Task, a: [u64; 6]) -> SysResult {
-    path_target(p, a[0], true)?;
+/// getxattr(file, name, value, size)
+pub fn getxattr(p: &mut Task, a: [u64; 6], on: On) -> SysResult {
+    locate(p, on, a[0])?;
     get(p, a[1])
 }
 
-pub fn lgetxattr(p: &mut Task, a: [u64; 6]) -> SysResult {
-    path_target(p, a[0], false)?;
-    get(p, a[1])
-}
-
-pub fn fgetxattr(p: &mut Task, a: [u64; 6]) -> SysResult {
-    fd_location(p, a[0])?;
-    get(p, a[1])
-}
-
-/// listxattr(path, list, size): no attributes, an empty list.
-pub fn listxattr(p: &mut Task, a: [u64; 6]) -> SysResult {
-    path_target(p, a[0], true)?;
+/// listxattr(file, list, size): no attributes, an empty list.
+pub fn listxattr(p: &mut Task, a: [u64; 6], on: On) -> SysResult {
+    locate(p, on, a[0])?;
     Ok(0)
 }
 
-pub fn llistxattr(p: &mut Task, a: [u64; 6]) -> SysResult {
-    path_target(p, a[0], false)?;
-    Ok(0)
-}
-
-pub fn flistxattr(p: &mut Task, a: [u64; 6]) -> SysResult {
-    fd_location(p, a[0])?;
-    Ok(0)
-}
-
-/// removexattr(path, name)
-pub fn removexattr(p: &mut Task, a: [u64; 6]) -> SysResult {
-    path_target(p, a[0], true)?;
-    get(p, a[1])
-}
-
-pub fn lremovexattr(p: &mut Task, a: [u64; 6]) -> SysResult {
-    path_target(p, a[0], false)?;
-    get(p, a[1])
-}
-
-pub fn fremovexattr(p: &mut Task, a: [u64; 6]) -> SysResult {
-    fd_location(p, a[0])?;
+/// removexattr(file, name)
+pub fn removexattr(p: &mut Task, a: [u64; 6], on: On) -> SysResult {
+    locate(p, on, a[0])?;
     get(p, a[1])
 }

@@ -140,8 +140,7 @@ pub fn init_fpu() -> FpuFeatures {
     let mut probe = Fxsave([0; FXSAVE_SIZE]);
     // SAFETY: a 512-byte, 16-aligned buffer; fxsave is enabled just above.
     unsafe { core::arch::asm!("fxsave64 [{}]", in(reg) probe.0.as_mut_ptr(), options(nostack)) };
-    let mask = u32::from_le_bytes([probe.0[28], probe.0[29], probe.0[30], probe.0[31]]);
-    let mxcsr_mask = if mask == 0 { 0xffbf } else { mask };
+    let mxcsr_mask = linux_abi::signal::mxcsr_mask_from_fxsave(&probe.0);
     let legacy = FpuFeatures { xsave: false, xsaveopt: false, xcr0: XFEATURE_X87 | XFEATURE_SSE, size: FXSAVE_SIZE, mxcsr_mask };
 
     let has_xsave = __cpuid(1).ecx & (1 << 26) != 0;
