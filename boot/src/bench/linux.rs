@@ -42,23 +42,15 @@ pub fn prepare() -> Result<LinuxImages, String> {
     Ok(LinuxImages { kernel: path("kernel ")?, initramfs: path("initramfs ")? })
 }
 
-/// Cyrius' QEMU command for `config`, with its boot drive (the IDE disk holding
-/// the bootloader image) replaced by the Linux kernel and initramfs: every other
-/// flag (machine, CPU, TCG, memory, VGA, virtio-blk data disk, network) is the same.
+/// Cyrius' QEMU command for `config` booting the Linux kernel and initramfs
+/// instead of Cyrius: every other flag (machine, firmware, CPU, TCG, memory,
+/// virtio-blk data disk, network) is the same. On the PVH path both systems
+/// are loaded by QEMU's `-kernel` under qboot (Linux through its bzImage
+/// boot protocol); on the BIOS path Linux gets SeaBIOS's `-kernel` loader.
 pub fn command(config: &QemuConfig, images: &LinuxImages) -> Command {
-    let cyrius = config.command();
-    let mut cmd = Command::new(cyrius.get_program());
-    let mut args = cyrius.get_args().peekable();
-    while let Some(arg) = args.next() {
-        let boot_drive = arg == "-drive" && args.peek().is_some_and(|v| v.to_string_lossy().starts_with("if=ide,"));
-        if boot_drive {
-            args.next();
-        } else {
-            cmd.arg(arg);
-        }
-    }
-    cmd.arg("-kernel").arg(&images.kernel).arg("-initrd").arg(&images.initramfs).args(["-append", CMDLINE]);
-    cmd
+    config.command_with(|cmd| {
+        cmd.arg("-kernel").arg(&images.kernel).arg("-initrd").arg(&images.initramfs).args(["-append", CMDLINE]);
+    })
 }
 
 #[cfg(test)]
@@ -66,17 +58,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn linux_command_keeps_every_flag_but_the_boot_drive() {
-        let config = QemuConfig { data_disk: Some(PathBuf::from("/d.img")), ..QemuConfig::default() };
-        let images = LinuxImages { kernel: "/k".into(), initramfs: "/i".into() };
-        let args = |c: &Command| c.get_args().map(|a| a.to_string_lossy().into_owned()).collect::<Vec<_>>();
-        let cyrius = args(&config.command());
-        let linux = args(&command(&config, &images));
-        let ide = cyrius.iter().position(|a| a.starts_with("if=ide,")).expect("Cyrius boots from IDE");
-        let mut expected = cyrius.clone();
-        expected.drain(ide - 1..=ide);
-        assert_eq!(linux[..expected.len()], expected[..]);
-        assert_eq!(linux[expected.len()..], ["-kernel", "/k", "-initrd", "/i", "-append", CMDLINE]);
-        assert!(linux.iter().any(|a| a.contains("file=/d.img")));
+    fn linux_command_keeps_every_flag_but_the_kernel() {
+        use crate::qemu::BootPath;
+        for boot in [BootPath::Pvh, BootPath::Bios] {
+            let config = QemuConfig { data_disk: Some(PathBuf::from("/d.img")), boot, ..QemuConfig::default() };
+            let images = LinuxImages { kernel: "/k".into(), initramfs: "/i".into() };
+            let args = |c: &Command| c.get_args().map(|a| a.to_string_lossy().into_owned()).collect::<Vec<_>>();
+            let cyrius = args(&config.command());
+            let linux = args(&command(&config, &images));
+            // Cyrius' own kernel: `-kernel FILE` (PVH) or the IDE boot drive (BIOS).
+            let at = cyrius.iter().position(|a| a == "-kernel" || a.starts_with("if=ide,")).expect("Cyrius' boot arguments");
+            let mut expected = cyrius.clone();
+            expected.splice(at.saturating_sub(usize::from(boot == BootPath::Bios))..at + 1 + usize::from(boot == BootPath::Pvh), [
+                "-kernel", "/k", "-initrd", "/i", "-append", CMDLINE,
+            ].map(String::from));
+            assert_eq!(linux, expected);
+            assert!(linux.iter().any(|a| a.contains("file=/d.img")));
+            assert_eq!(linux.iter().any(|a| a == crate::qemu::QBOOT), boot == BootPath::Pvh);
+        }
     }
 }
