@@ -137,7 +137,14 @@ pub fn regions(map: &[MemmapEntry], boot: &[Range<u64>], out: &mut [Region]) -> 
         n += 2;
     }
     let cuts = &mut cuts[..n];
-    cuts.sort_unstable();
+    // Insertion sort: a few dozen values, and no instance of core's sort (~2 KB).
+    for i in 1..cuts.len() {
+        let mut j = i;
+        while j > 0 && cuts[j - 1] > cuts[j] {
+            cuts.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     let mut m = 0;
     for i in 0..cuts.len() {
         if m == 0 || cuts[i] != cuts[m - 1] {

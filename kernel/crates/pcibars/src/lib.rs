@@ -61,7 +61,15 @@ pub fn place(sizes: &[u64], window: Range<u64>, used: &[Range<u64>], out: &mut [
     for (i, slot) in order[..n].iter_mut().enumerate() {
         *slot = i;
     }
-    order[..n].sort_unstable_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
+    // Insertion sort, largest first (stable): a handful of BARs, and one more
+    // instance of core's sort would cost the kernel ~4 KB of code.
+    for i in 1..n {
+        let mut j = i;
+        while j > 0 && sizes[order[j - 1]] < sizes[order[j]] {
+            order.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     let mut placed: [Range<u64>; MAX_BARS] = [const { 0..0 }; MAX_BARS];
     let mut count = 0;
     for &i in &order[..n] {
