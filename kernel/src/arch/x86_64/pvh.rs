@@ -166,18 +166,7 @@ fn prepare(start_info: u64) -> Result<(PhysFrame, u64, &'static mut BootInfo), &
         map_one(&mut mapper, &mut bump, page, frame.start_address().as_u64(), Flags::PRESENT | Flags::WRITABLE | Flags::NO_EXECUTE)?;
     }
 
-    // The physical-memory window.
-    let window = bootmem::window_end(map, Size2MiB::SIZE);
-    let flags = Flags::PRESENT | Flags::WRITABLE | Flags::NO_EXECUTE;
-    for addr in (0..window).step_by(2 << 20) {
-        let page = Page::<Size2MiB>::containing_address(VirtAddr::new(PHYS_OFFSET + addr));
-        let frame = PhysFrame::<Size2MiB>::containing_address(PhysAddr::new(addr));
-        // SAFETY: the window aliases physical memory at an address range the
-        // kernel reserves for exactly that; the new tables are not active yet.
-        unsafe { mapper.map_to(page, frame, flags, &mut bump) }
-            .map_err(|_| "cannot map the physical-memory window")?
-            .ignore();
-    }
+    map_window(mapper.level_4_table_mut(), &mut bump, bootmem::window_end(map, Size2MiB::SIZE))?;
 
     // The memory map, with everything used above marked as boot memory.
     let boot = image.start..bump.next;
@@ -203,6 +192,46 @@ fn prepare(start_info: u64) -> Result<(PhysFrame, u64, &'static mut BootInfo), &
     bi.kernel_stack_len = BOOT_STACK_SIZE;
     let boot_info = boot_info.write(bi);
     Ok((l4, stack.end, boot_info))
+}
+
+/// Maps physical [0, end) at `PHYS_OFFSET` with 2 MiB pages (writable, no
+/// execute), as the bootloader does. The tables are filled directly, one
+/// store per page, rather than by a page-table walk per page (2048 of them
+/// for 4 GiB: a few ms under TCG).
+fn map_window(l4: &mut PageTable, bump: &mut Bump, end: u64) -> Result<(), &'static str> {
+    const GIB: u64 = 1 << 30;
+    let table = Flags::PRESENT | Flags::WRITABLE;
+    let leaf = Flags::PRESENT | Flags::WRITABLE | Flags::NO_EXECUTE | Flags::HUGE_PAGE;
+    let mut fresh = || -> Result<(PhysFrame, &'static mut PageTable), &'static str> {
+        let frame = bump.allocate_frame().ok_or("out of boot memory")?;
+        // SAFETY: a fresh frame below 1 GiB, identity mapped, used by nothing else.
+        let t = unsafe { &mut *(frame.start_address().as_u64() as *mut PageTable) };
+        t.zero();
+        Ok((frame, t))
+    };
+    let mut pdpt: Option<&mut PageTable> = None;
+    for gib in 0..end.div_ceil(GIB) {
+        let virt = VirtAddr::new(PHYS_OFFSET + gib * GIB);
+        if pdpt.is_none() || u16::from(virt.p3_index()) == 0 {
+            if !l4[virt.p4_index()].is_unused() {
+                return Err("the physical-memory window overlaps another mapping");
+            }
+            let (frame, t) = fresh()?;
+            l4[virt.p4_index()].set_frame(frame, table);
+            pdpt = Some(t);
+        }
+        let (frame, pd) = fresh()?;
+        for (i, entry) in pd.iter_mut().enumerate() {
+            let phys = gib * GIB + (i as u64) * Size2MiB::SIZE;
+            if phys < end {
+                entry.set_addr(PhysAddr::new(phys), leaf);
+            }
+        }
+        if let Some(p) = pdpt.as_mut() {
+            p[virt.p3_index()].set_frame(frame, table);
+        }
+    }
+    Ok(())
 }
 
 fn map_one(mapper: &mut OffsetPageTable, bump: &mut Bump, virt: u64, phys: u64, flags: Flags) -> Result<(), &'static str> {
