@@ -121,7 +121,7 @@ fn prepare(start_info: u64) -> Result<(PhysFrame, u64, &'static mut BootInfo), &
     }
     let mut map = [MemmapEntry::default(); MAX_ENTRIES];
     for (i, slot) in map[..count].iter_mut().enumerate() {
-        *slot = read_phys(info.memmap_paddr + (i * size_of::<MemmapEntry>()) as u64)?;
+        *slot = read_phys(info.memmap_paddr.saturating_add((i * size_of::<MemmapEntry>()) as u64))?;
     }
     let map = &map[..count];
 
@@ -185,6 +185,8 @@ fn prepare(start_info: u64) -> Result<(PhysFrame, u64, &'static mut BootInfo), &
     let mut bi = BootInfo::new(MemoryRegions::from(&mut out[..n]));
     bi.physical_memory_offset = Some(PHYS_OFFSET).into();
     bi.rsdp_addr = (info.rsdp_paddr != 0).then_some(info.rsdp_paddr).into();
+    // The bootloader reports where it keeps the ELF file; here the loaded
+    // image is all there is (the kernel reads neither).
     bi.kernel_addr = image.start;
     bi.kernel_len = image.end - image.start;
     bi.kernel_image_offset = 0;
