@@ -168,3 +168,38 @@ impl QemuConfig {
         cmd
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(config: &QemuConfig) -> Vec<String> {
+        config.command().get_args().map(|a| a.to_string_lossy().into_owned()).collect()
+    }
+
+    #[test]
+    fn each_boot_path_brings_its_firmware_and_kernel() {
+        let pvh = args(&QemuConfig::default());
+        let at = pvh.iter().position(|a| a == "-kernel").expect("PVH loads the kernel with -kernel");
+        assert_eq!(pvh[at + 1], paths::boot_kernel().to_string_lossy());
+        assert!(pvh.windows(2).any(|w| w == ["-bios", QBOOT]));
+        assert!(!pvh.iter().any(|a| a == "-vga" || a.starts_with("if=ide")));
+
+        let bios = args(&QemuConfig { boot: BootPath::Bios, ..QemuConfig::default() });
+        assert!(bios.windows(2).any(|w| w == ["-vga", "std"]), "the bootloader's BIOS stages need VGA");
+        assert!(bios.iter().any(|a| a.starts_with("if=ide,") && a.ends_with(&*paths::bios_image().to_string_lossy())));
+        assert!(!bios.iter().any(|a| a == "-kernel" || a == "-bios"));
+        // Everything else is the same machine.
+        for flag in ["-machine", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-nodefaults"] {
+            assert!(pvh.iter().any(|a| a == flag) && bios.iter().any(|a| a == flag), "{flag}");
+        }
+    }
+
+    #[test]
+    fn boot_path_names() {
+        assert_eq!(BootPath::parse("pvh"), Ok(BootPath::Pvh));
+        assert_eq!(BootPath::parse("bios"), Ok(BootPath::Bios));
+        assert!(BootPath::parse("PVH").is_err());
+        assert_eq!(BootPath::default(), BootPath::Pvh);
+    }
+}
