@@ -125,3 +125,5 @@ abi_struct!(Statfs, 120 {
 /// `f_type` of the pipe filesystem and of the terminal's (devpts).
 pub const PIPEFS_MAGIC: i64 = 0x5049_5045;
 pub const DEVPTS_SUPER_MAGIC: i64 = 0x1cd1;
+pub const SOCKFS_MAGIC: i64 = 0x534f_434b;
+pub const ANON_INODE_FS_MAGIC: i64 = 0x0904_1934;
