@@ -36,7 +36,7 @@ const STACK_TOP: u64 = 0x7fff_ffff_e000;
 pub const STACK_SIZE: u64 = 8 * 1024 * 1024;
 /// Most the arguments, environment and auxv may take (a quarter of the stack, as Linux).
 const STACK_ARGS_MAX: u64 = STACK_SIZE / 4;
-const PAGE: u64 = 4096;
+const PAGE: u64 = linux_abi::PAGE_SIZE;
 const MAX_SCRIPT_DEPTH: usize = 4;
 
 /// EI_OSABI of Cyrius host-world programs (`userland/host`).

@@ -404,7 +404,8 @@ fn socket_layouts_and_constants() {
         MSG_DONTWAIT => "MSG_DONTWAIT", MSG_EOR => "MSG_EOR", MSG_WAITALL => "MSG_WAITALL",
         MSG_NOSIGNAL => "MSG_NOSIGNAL", MSG_MORE => "MSG_MORE", MSG_WAITFORONE => "MSG_WAITFORONE", MSG_CMSG_CLOEXEC => "MSG_CMSG_CLOEXEC",
         SHUT_RD => "SHUT_RD", SHUT_WR => "SHUT_WR", SHUT_RDWR => "SHUT_RDWR",
-        SCM_RIGHTS => "SCM_RIGHTS", SCM_CREDENTIALS => "SCM_CREDENTIALS", UNIX_PATH_MAX => "sizeof(((struct sockaddr_un *)0)->sun_path)",
+        SCM_RIGHTS => "SCM_RIGHTS", SCM_CREDENTIALS => "SCM_CREDENTIALS",
+        SOCKADDR_STORAGE_SIZE => "sizeof(struct sockaddr_storage)", UNIX_PATH_MAX => "sizeof(((struct sockaddr_un *)0)->sun_path)",
     );
     compare(
         "sockets",
@@ -449,6 +450,7 @@ fn file_process_and_time_constants() {
         MS_ASYNC => "MS_ASYNC", MS_INVALIDATE => "MS_INVALIDATE", MS_SYNC => "MS_SYNC",
         TASK_COMM_LEN => "16 /* TASK_COMM_LEN: sizeof the prctl(PR_GET_NAME) buffer */",
         F_OK => "F_OK", X_OK => "X_OK", W_OK => "W_OK", R_OK => "R_OK",
+        PIPE_BUF => "PIPE_BUF", ROBUST_LIST_HEAD_SIZE => "sizeof(struct robust_list_head)",
         PIPEFS_MAGIC => "PIPEFS_MAGIC", DEVPTS_SUPER_MAGIC => "DEVPTS_SUPER_MAGIC",
         SOCKFS_MAGIC => "SOCKFS_MAGIC", ANON_INODE_FS_MAGIC => "ANON_INODE_FS_MAGIC",
     );

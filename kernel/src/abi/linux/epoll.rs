@@ -41,7 +41,7 @@ const EPOLLONESHOT: u32 = EpollEvents::EPOLLONESHOT.bits();
 /// The poll bits `ready_events` understands (they fit its u16).
 const POLL_BITS: u32 = 0x3fff;
 /// Most events one epoll_wait returns (Linux: INT_MAX / sizeof(epoll_event)).
-const MAX_EVENTS: usize = (i32::MAX as usize) / 12;
+const MAX_EVENTS: usize = (i32::MAX as usize) / EpollEvent::SIZE;
 /// Deepest nesting of epolls whose readiness is looked into.
 const MAX_DEPTH: u32 = 4;
 

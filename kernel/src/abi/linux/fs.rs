@@ -157,7 +157,7 @@ fn console_stat() -> structs::Stat {
     structs::Stat {
         st_ino: 1,
         st_nlink: 1,
-        st_mode: 0o020000 | 0o620,
+        st_mode: structs::S_IFCHR | 0o620,
         st_rdev: structs::encode_dev(5, 1),
         st_blksize: 1024,
         ..structs::Stat::default()
@@ -170,7 +170,7 @@ fn pipe_stat(end: &crate::task::pipe::PipeEnd) -> structs::Stat {
         st_dev: 0xc,
         st_ino: (alloc::sync::Arc::as_ptr(&end.pipe) as u64 >> 4) & 0xffff_ffff,
         st_nlink: 1,
-        st_mode: 0o010000 | 0o600,
+        st_mode: structs::S_IFIFO | 0o600,
         st_blksize: 4096,
         ..structs::Stat::default()
     }
@@ -498,8 +498,8 @@ pub fn mknodat(p: &mut Task, dirfd: DirFd, path: UserCStr, mode: u32, dev: u32) 
             Some(kind) => kind,
         },
     };
-    // The 32-bit dev_t of the syscall (Linux's new_decode_dev).
-    let rdev = vfs::DevId::new((dev & 0xfff00) >> 8, (dev & 0xff) | ((dev >> 12) & 0xfff00));
+    let (major, minor) = structs::decode_dev(dev);
+    let rdev = vfs::DevId::new(major, minor);
     let path = user_path(p, path)?;
     let start = base(p, dirfd)?;
     p.vfs.mknod(&p.cred, &start, &path, kind, mode & 0o7777 & !p.umask, rdev)?;

@@ -74,15 +74,14 @@ fn encode_statfs(st: &vfs::StatFs, dev: u64) -> structs::Statfs {
         f_fsid: [dev as u32 as i32, (dev >> 32) as u32 as i32],
         f_namelen: st.name_max as i64,
         f_frsize: st.fragment_size as i64,
-        // ST_VALID (0x20) says f_flags is meaningful.
-        f_flags: (st.flags | 0x20) as i64,
+        f_flags: (st.flags | structs::ST_VALID) as i64,
         f_spare: [0; 4],
     }
 }
 
 /// The pipe filesystem and the terminal's, for fstatfs on those descriptors.
 fn pseudo_statfs(magic: i64) -> structs::Statfs {
-    structs::Statfs { f_type: magic, f_bsize: 4096, f_namelen: 255, f_frsize: 4096, f_flags: 0x20, ..structs::Statfs::default() }
+    structs::Statfs { f_type: magic, f_bsize: 4096, f_namelen: 255, f_frsize: 4096, f_flags: structs::ST_VALID as i64, ..structs::Statfs::default() }
 }
 
 pub fn statfs(p: &mut Task, path: UserCStr, buf: UserPtr<structs::Statfs>) -> SysResult {

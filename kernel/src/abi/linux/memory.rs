@@ -74,6 +74,10 @@ fn backing(
             MapType::SharedValidate => Err(Errno::EINVAL),
         };
     };
+    // Linux's file_mmap_ok: the mapped bytes lie below the largest file size.
+    if offset.checked_add(len).is_none_or(|end| end > i64::MAX as u64) {
+        return Err(Errno::EOVERFLOW);
+    }
     if ty == MapType::SharedValidate && flags.difference(MapFlags::LEGACY_MAP_MASK).bits() != 0 {
         return Err(Errno::EOPNOTSUPP);
     }

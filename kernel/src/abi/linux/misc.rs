@@ -3,7 +3,7 @@
 
 use errno::Errno;
 use linux_abi::flags::{
-    clock_name, ARCH_GET_FS, ARCH_SET_FS, CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW,
+    clock_name, ROBUST_LIST_HEAD_SIZE, ARCH_GET_FS, ARCH_SET_FS, CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW,
     CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_REALTIME_COARSE, CLOCK_THREAD_CPUTIME_ID, GRND_INSECURE, GRND_NONBLOCK,
     GRND_RANDOM,
 };
@@ -111,9 +111,6 @@ pub fn set_tid_address(p: &mut Task, tidptr: UserPtr<u32>) -> SysResult {
     p.clear_child_tid = tidptr;
     Ok(p.tid as usize)
 }
-
-/// Size of `struct robust_list_head`.
-const ROBUST_LIST_HEAD_SIZE: usize = 24;
 
 pub fn set_robust_list(p: &mut Task, head: UserPtr<u8>, len: usize) -> SysResult {
     // The head is recorded; it is not walked when the thread exits.

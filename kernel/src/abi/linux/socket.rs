@@ -33,8 +33,6 @@ const O_NONBLOCK: u32 = OpenFlags::O_NONBLOCK.bits();
 const O_RDWR: u32 = OpenFlags::O_RDWR.bits();
 /// Bytes one send or receive moves through a kernel buffer at most.
 const MAX_IO: usize = 1 << 20;
-/// Largest address a socket call copies in (`sizeof(struct sockaddr_storage)`).
-const SOCKADDR_MAX: usize = 128;
 
 fn nonblocking(file: &OpenFile, flags: u32) -> bool {
     *file.status.lock() & O_NONBLOCK != 0 || flags & abi::MSG_DONTWAIT != 0
@@ -113,7 +111,7 @@ pub fn socketpair(p: &mut Task, domain: i32, ty: u32, protocol: i32, sv: UserPtr
 /// Reads a user sockaddr of `len` bytes (Linux's `move_addr_to_kernel`:
 /// EINVAL for a negative or too long length, EFAULT for bad memory).
 fn read_address(p: &Task, addr: UserPtr<u8>, len: i32) -> Result<SocketAddress, Errno> {
-    let len = usize::try_from(len).ok().filter(|&n| n <= SOCKADDR_MAX).ok_or(Errno::EINVAL)?;
+    let len = usize::try_from(len).ok().filter(|&n| n <= abi::SOCKADDR_STORAGE_SIZE).ok_or(Errno::EINVAL)?;
     let mut raw = vec![0u8; len];
     p.space.copy_in(addr.array(len)?, &mut raw)?;
     SocketAddress::decode(&raw)
@@ -517,7 +515,7 @@ pub(super) fn poll_events(s: &Socket, events: u16) -> u16 {
 /// fstat of a socket or an epoll: an anonymous inode of the right type.
 pub(super) fn anon_stat(node: &Node) -> abi::Stat {
     let (mode, ino) = match node {
-        Node::Socket(s) => (0o140777, s.id()),
+        Node::Socket(s) => (abi::S_IFSOCK | 0o777, s.id()),
         _ => (0o600, 0),
     };
     abi::Stat { st_dev: 0x8, st_ino: ino, st_nlink: 1, st_mode: mode, st_blksize: 4096, ..abi::Stat::default() }

@@ -40,6 +40,8 @@ pub const XATTR_SIZE_MAX: usize = 65536;
 
 /// Longest path a syscall accepts, NUL included (ENAMETOOLONG beyond).
 pub const PATH_MAX: usize = 4096;
+/// Writes to a pipe of at most this many bytes are atomic.
+pub const PIPE_BUF: usize = 4096;
 /// Most supplementary groups.
 pub const NGROUPS_MAX: usize = 65536;
 /// Linux's `MAX_RW_COUNT` (`INT_MAX & PAGE_MASK`): one read or write moves

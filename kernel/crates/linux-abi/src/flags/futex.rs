@@ -19,6 +19,9 @@ linux_consts! {
     FUTEX_LOCK_PI2 = 13;
 }
 
+/// `sizeof(struct robust_list_head)`: the only length set_robust_list takes.
+pub const ROBUST_LIST_HEAD_SIZE: usize = 24;
+
 /// Option bits or-ed into the operation.
 pub const FUTEX_PRIVATE_FLAG: u32 = 128;
 pub const FUTEX_CLOCK_REALTIME: u32 = 256;

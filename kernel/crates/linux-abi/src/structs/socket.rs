@@ -7,6 +7,9 @@ use alloc::vec::Vec;
 use crate::user::UserPtr;
 use errno::{Errno, KResult};
 
+/// `sizeof(struct sockaddr_storage)`: the longest address a socket call copies in.
+pub const SOCKADDR_STORAGE_SIZE: usize = 128;
+
 /// Address families.
 pub const AF_UNSPEC: u16 = 0;
 pub const AF_UNIX: u16 = 1;
