@@ -100,25 +100,29 @@ pub(super) fn write_file(file: &OpenFile, data: &[u8], offset: Option<u64>) -> R
     }
 }
 
-/// read/pread64: EBADF unless open for reading, then `access_ok` (EFAULT),
-/// then at most `MAX_RW_COUNT` bytes, as Linux's `vfs_read`.
-fn do_read(p: &mut Task, fd: Fd, buf: UserPtr<u8>, count: usize, offset: Option<u64>) -> SysResult {
+/// The file of a read: EBADF unless open for reading, then `access_ok`
+/// (EFAULT), as Linux's `vfs_read` checks them.
+fn readable_file(p: &Task, fd: Fd, buf: UserPtr<u8>, count: usize) -> Result<(Arc<OpenFile>, UserSlice), Errno> {
     let file = p.files.get(fd.into())?;
     if !file.readable {
         return Err(Errno::EBADF);
     }
-    let dst = buf.array(count)?;
+    Ok((file, buf.array(count)?))
+}
+
+/// read/pread64 into `dst` (checked): at most `MAX_RW_COUNT` bytes.
+fn do_read(p: &mut Task, file: &OpenFile, dst: UserSlice, offset: Option<u64>) -> SysResult {
     if let Some(pos) = offset {
-        verify_area(pos, count)?;
+        verify_area(pos, dst.len())?;
     }
-    let dst = dst.prefix(count.min(MAX_RW_COUNT))?;
+    let dst = dst.prefix(dst.len().min(MAX_RW_COUNT))?;
     if let (Node::Pipe(end), None) = (&file.node, offset) {
         // Straight from the pipe's ring into user memory.
         let space = &p.space;
-        return end.pipe.read_to(dst.len(), nonblocking(&file), &mut |off, piece| space.copy_out(dst.sub(off, piece.len())?, piece));
+        return end.pipe.read_to(dst.len(), nonblocking(file), &mut |off, piece| space.copy_out(dst.sub(off, piece.len())?, piece));
     }
     let mut kbuf = vec![0u8; dst.len().min(CHUNK)];
-    let n = read_file(&file, &mut kbuf, offset)?;
+    let n = read_file(file, &mut kbuf, offset)?;
     p.space.copy_out(dst, &kbuf[..n])?;
     Ok(n)
 }
@@ -178,13 +182,15 @@ fn check_seekable(file: &OpenFile) -> Result<(), Errno> {
 }
 
 pub fn read(p: &mut Task, fd: Fd, buf: UserPtr<u8>, count: usize) -> SysResult {
-    do_read(p, fd, buf, count, None)
+    let (file, dst) = readable_file(p, fd, buf, count)?;
+    do_read(p, &file, dst, None)
 }
 
 pub fn pread64(p: &mut Task, fd: Fd, buf: UserPtr<u8>, count: usize, pos: i64) -> SysResult {
     let pos = position(pos)?;
     check_seekable(&*p.files.get(fd.into())?)?;
-    do_read(p, fd, buf, count, Some(pos))
+    let (file, dst) = readable_file(p, fd, buf, count)?;
+    do_read(p, &file, dst, Some(pos))
 }
 
 pub fn write(p: &mut Task, fd: Fd, buf: UserPtr<u8>, count: usize) -> SysResult {
@@ -233,7 +239,7 @@ pub fn readv(p: &mut Task, fd: Fd, iov: UserPtr<Iovec>, count: u64) -> SysResult
     }
     let mut total = 0;
     for dst in iovecs(p, iov, count)? {
-        let n = match do_read(p, fd, dst_ptr(dst), dst.len(), None) {
+        let n = match do_read(p, &file, dst, None) {
             Ok(n) => n,
             Err(_) if total > 0 => break,
             Err(e) => return Err(e),
@@ -244,11 +250,6 @@ pub fn readv(p: &mut Task, fd: Fd, iov: UserPtr<Iovec>, count: u64) -> SysResult
         }
     }
     Ok(total)
-}
-
-/// A checked range handed back to `do_read`, which checks it again.
-fn dst_ptr(dst: UserSlice) -> UserPtr<u8> {
-    UserPtr::new(dst.addr())
 }
 
 pub fn lseek(p: &mut Task, fd: Fd, offset: i64, whence: u32) -> SysResult {

@@ -98,9 +98,10 @@ pub enum Verdict {
 }
 
 /// The one place a per-process syscall filter (seccomp) is evaluated:
-/// before any handler runs, with the number, the raw argument registers
-/// and the calling task. Every call is allowed today.
-fn filter(_t: &Task, _nr: u64, _args: &SyscallArgs) -> Verdict {
+/// before any handler runs, with what `struct seccomp_data` holds (the
+/// number, the raw argument registers, the instruction pointer) and the
+/// calling task. Every call is allowed today.
+fn filter(_t: &Task, _nr: u64, _args: &SyscallArgs, _rip: u64) -> Verdict {
     Verdict::Allow
 }
 
@@ -109,7 +110,7 @@ fn filter(_t: &Task, _nr: u64, _args: &SyscallArgs) -> Verdict {
 pub fn dispatch(t: &mut Task, frame: &mut TrapFrame) -> Outcome {
     let nr = u64::from(frame.nr() as u32);
     let args = SyscallArgs(frame.args());
-    match filter(t, nr, &args) {
+    match filter(t, nr, &args, frame.rip) {
         Verdict::Allow => table(t, frame, nr, &args),
     }
 }
