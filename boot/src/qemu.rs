@@ -57,6 +57,27 @@ impl BootPath {
     }
 }
 
+/// The firmware QEMU runs before the kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Firmware {
+    /// qboot: no option ROMs, no PCI resource assignment, straight to `-kernel`.
+    Qboot,
+    /// SeaBIOS, QEMU's default; `vga` adds a VGA card (and so runs its BIOS).
+    SeaBios { vga: bool },
+}
+
+impl BootPath {
+    /// The firmware this boot path needs: qboot for PVH; SeaBIOS with VGA
+    /// for the bootloader image, whose BIOS stages probe VESA modes and hang
+    /// without a VGA device.
+    pub fn firmware(self) -> Firmware {
+        match self {
+            BootPath::Pvh => Firmware::Qboot,
+            BootPath::Bios => Firmware::SeaBios { vga: true },
+        }
+    }
+}
+
 /// QEMU's minimal firmware (Debian's qemu-system-data): no option ROMs, no
 /// PCI resource assignment (the kernel does that), straight to the PVH entry.
 pub const QBOOT: &str = "/usr/share/qemu/qboot.rom";
@@ -112,7 +133,7 @@ impl QemuConfig {
 
     /// The QEMU command that boots Cyrius.
     pub fn command(&self) -> Command {
-        self.command_with(|cmd| match self.boot {
+        self.command_with(self.boot.firmware(), |cmd| match self.boot {
             BootPath::Pvh => {
                 cmd.arg("-kernel").arg(paths::boot_kernel());
             }
@@ -125,21 +146,22 @@ impl QemuConfig {
         })
     }
 
-    /// This machine (firmware of the boot path, devices, console) with the
-    /// system to boot added by `boot` (the benchmark boots Linux this way).
-    pub fn command_with(&self, boot: impl FnOnce(&mut Command)) -> Command {
+    /// This machine (devices, console) under `firmware`, with the system to
+    /// boot added by `boot` (the benchmark boots Linux this way).
+    pub fn command_with(&self, firmware: Firmware, boot: impl FnOnce(&mut Command)) -> Command {
         let mut cmd = Command::new(QEMU);
         cmd.args(["-machine", "pc", "-cpu", &self.cpu, "-accel", "tcg"]);
         cmd.args(["-m", &format!("{}M", self.memory_mib)]);
         cmd.args(["-display", "none", "-no-user-config", "-nodefaults"]);
         cmd.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
-        match self.boot {
-            BootPath::Pvh => {
+        match firmware {
+            Firmware::Qboot => {
                 cmd.args(["-bios", QBOOT]);
             }
-            // The bootloader's BIOS stages probe VESA modes: without a VGA device they hang.
-            BootPath::Bios => {
-                cmd.args(["-vga", "std"]);
+            Firmware::SeaBios { vga } => {
+                if vga {
+                    cmd.args(["-vga", "std"]);
+                }
             }
         }
         boot(&mut cmd);
