@@ -163,7 +163,7 @@ fn assign_bars(devices: &[Device]) {
     }
     for io in [false, true] {
         let of_space = |b: &&Bar| (b.space == pcibars::Space::Io) == io;
-        let used: Vec<_> = bars.iter().filter(of_space).filter(|b| b.base != 0).map(|b| b.base..b.base + b.size).collect();
+        let used: Vec<_> = bars.iter().filter(of_space).filter(|b| b.base != 0).map(|b| b.base..b.base.saturating_add(b.size)).collect();
         let todo: Vec<&Bar> = bars.iter().filter(of_space).filter(|b| b.base == 0).collect();
         if todo.is_empty() {
             continue;
