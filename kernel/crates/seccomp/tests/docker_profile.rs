@@ -97,7 +97,7 @@ fn default_capabilities() {
             ("mseal", [0, 0, 0], "ERRNO(38)"),
             ("1000", [0, 0, 0], "ERRNO(38)"),
             // Unnamed numbers below it get the default.
-            ("335", [0, 0, 0], "ERRNO(1)"),
+            ("400", [0, 0, 0], "ERRNO(1)"),
             ("4294967295", [0, 0, 0], "ERRNO(1)"),
             ("1073741863", [0, 0, 0], "KILL_THREAD"),
         ],
