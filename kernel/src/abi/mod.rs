@@ -26,13 +26,15 @@ pub enum Outcome {
     ExitThread(i32),
     /// exit_group: the process ends.
     ExitGroup(i32),
+    /// The process ends as if killed by a signal (seccomp).
+    Killed(task::ExitStatus),
 }
 
 /// Called by the syscall entry with the saved user registers.
 pub fn syscall(frame: &mut TrapFrame) {
     crate::arch::enable_interrupts();
     let outcome = crate::sched::with_task(|t| match t.proc.abi {
-        Abi::Linux => linux::dispatch(t, frame),
+        Abi::Linux => linux::seccomp::entry(t, frame).unwrap_or_else(|| linux::dispatch(t, frame)),
         Abi::Host => host::dispatch(t, frame),
     });
     match outcome {
@@ -41,6 +43,7 @@ pub fn syscall(frame: &mut TrapFrame) {
         Some(Outcome::Replaced) => {}
         Some(Outcome::ExitThread(code)) => exit::exit_thread(Some(code)),
         Some(Outcome::ExitGroup(code)) => exit::exit_group(task::ExitStatus::Exited(code)),
+        Some(Outcome::Killed(status)) => exit::exit_group(status),
         None => exit::exit_thread(Some(127)),
     }
 }

@@ -12,6 +12,7 @@ mod io;
 mod memory;
 mod misc;
 mod process;
+pub mod seccomp;
 mod select;
 mod sendfile;
 mod signal;
@@ -213,6 +214,7 @@ pub fn dispatch(p: &mut Task, frame: &mut TrapFrame) -> Outcome {
         306 => sync::syncfs(p, a),
         307 => socket::sendmmsg(p, a),
         316 => fs::renameat2(p, a[0], a[1], a[2], a[3], a[4]),
+        317 => seccomp::seccomp(p, a),
         318 => misc::getrandom(p, a),
         332 => fsinfo::statx(p, a),
         435 => process::clone3(p, frame, a),

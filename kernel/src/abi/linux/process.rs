@@ -354,7 +354,11 @@ pub fn sched_yield(_p: &mut Task) -> SysResult {
 pub fn prctl(p: &mut Task, a: [u64; 6]) -> SysResult {
     const PR_SET_NAME: u64 = 15;
     const PR_GET_NAME: u64 = 16;
+    const PR_GET_SECCOMP: u64 = 21;
+    const PR_SET_SECCOMP: u64 = 22;
     match a[0] {
+        PR_GET_SECCOMP => super::seccomp::prctl_get(),
+        PR_SET_SECCOMP => super::seccomp::prctl_set(p, a[1], a[2]),
         PR_SET_NAME => {
             let name = p.space.copy_in_str(a[1], 4096).unwrap_or_default();
             let name: String = name.chars().take(15).collect();
