@@ -48,6 +48,11 @@ impl ThreadSeccomp {
         self.filters.lock().clone()
     }
 
+    /// Runs the filters for one call (under the lock: no reference count traffic).
+    pub fn evaluate(&self, data: &seccomp::SeccompData) -> seccomp::Verdict {
+        self.filters.lock().evaluate(data)
+    }
+
     /// How many filters are attached (`Seccomp_filters:`).
     pub fn filter_count(&self) -> usize {
         self.filters.lock().len()

@@ -53,7 +53,7 @@ pub fn entry(t: &mut Task, frame: &mut TrapFrame) -> Option<Outcome> {
 fn filter(t: &mut Task, frame: &mut TrapFrame) -> Option<Outcome> {
     let nr = frame.nr();
     let data = SeccompData::x86_64(nr as i32, frame.args(), frame.rip);
-    let verdict = sched::with_current(|th| th.seccomp.filters().evaluate(&data))?;
+    let verdict = sched::with_current(|th| th.seccomp.evaluate(&data))?;
     let action = verdict.action();
     let name = || usize::try_from(nr).ok().and_then(linux_abi::sysno::name).unwrap_or("?");
     match action {
