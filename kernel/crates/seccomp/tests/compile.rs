@@ -217,3 +217,16 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+    /// Any instructions at all: the checks and the interpreter never panic,
+    /// and an accepted program always ends in a verdict.
+    #[test]
+    fn arbitrary_programs_never_panic(p in proptest::collection::vec((any::<u16>(), any::<u8>(), any::<u8>(), any::<u32>()), 0..40), nr in any::<i32>(), a in any::<u64>()) {
+        let insns: Vec<seccomp::Insn> = p.into_iter().map(|(code, jt, jf, k)| seccomp::Insn { code: code & 0xff, jt, jf, k }).collect();
+        if let Ok(prog) = seccomp::Program::new(insns) {
+            let _ = prog.run(&SeccompData::x86_64(nr, [a; 6], a));
+        }
+    }
+}

@@ -8,7 +8,7 @@
 //! threads ends that thread; TRACE with no tracer and USER_NOTIF with no
 //! listener (Cyrius has neither) are ENOSYS; LOG logs and runs the call.
 //! Strict mode allows read, write, exit and rt_sigreturn and kills the
-//! thread with SIGKILL on anything else.
+//! thread with SIGKILL on anything else (the process, when it is the last).
 
 use core::sync::atomic::{AtomicBool, Ordering};
 
@@ -43,8 +43,13 @@ pub fn entry(t: &mut Task, frame: &mut TrapFrame) -> Option<Outcome> {
         MODE_DISABLED => None,
         MODE_STRICT if strict_allows(frame.nr()) => None,
         MODE_STRICT => {
+            // Linux's do_exit(SIGKILL): this thread; the process if it is the last.
             log::info!("seccomp: {} killed in strict mode by syscall {}", t.pid(), frame.nr());
-            Some(kill(ExitStatus::Signaled(Signal::SIGKILL.number(), false)))
+            if t.proc.live_threads().len() <= 1 {
+                Some(kill(ExitStatus::Signaled(Signal::SIGKILL.number(), false)))
+            } else {
+                Some(Outcome::ExitThread(i32::from(Signal::SIGKILL.number())))
+            }
         }
         _ => filter(t, frame),
     }
