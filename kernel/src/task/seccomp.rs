@@ -117,3 +117,31 @@ pub fn check_exec(stack: &FilterStack) -> Result<(), alloc::string::String> {
         _ => Err(alloc::string::String::from("the seccomp profile kills the process at execve (SIGSYS)")),
     }
 }
+
+/// Log lines of seccomp actions (LOG, kills, and ERRNO/TRAP of filters
+/// installed with SECCOMP_FILTER_FLAG_LOG), rate-limited as Linux's printk
+/// is without an audit daemon: at most 10 per 5 seconds, then a count of
+/// the lines left out.
+pub fn log_action(line: core::fmt::Arguments<'_>) {
+    use core::sync::atomic::AtomicU64;
+    const BURST: u64 = 10;
+    static WINDOW_START: AtomicU64 = AtomicU64::new(0);
+    static IN_WINDOW: AtomicU64 = AtomicU64::new(0);
+    static SUPPRESSED: AtomicU64 = AtomicU64::new(0);
+    let now = crate::time::ticks();
+    let window = 5 * u64::from(crate::time::HZ);
+    let start = WINDOW_START.load(Ordering::Relaxed);
+    if now.saturating_sub(start) >= window || start == 0 {
+        WINDOW_START.store(now.max(1), Ordering::Relaxed);
+        IN_WINDOW.store(0, Ordering::Relaxed);
+        let left_out = SUPPRESSED.swap(0, Ordering::Relaxed);
+        if left_out > 0 {
+            log::info!("seccomp: {left_out} log lines suppressed");
+        }
+    }
+    if IN_WINDOW.fetch_add(1, Ordering::Relaxed) < BURST {
+        log::info!("seccomp: {line}");
+    } else {
+        SUPPRESSED.fetch_add(1, Ordering::Relaxed);
+    }
+}

@@ -16,7 +16,8 @@
 //!   with two conditions on one argument becomes one rule per condition.
 //!   Conditions of one rule are ANDed and compare the full 64-bit argument
 //!   on both 32-bit halves; several rules for one syscall are ORed, the
-//!   first matching one (in profile order) deciding; the first rule
+//!   first matching one (in profile order) deciding; `SCMP_CMP_MASKED_EQ`
+//!   compares `arg & mask` with `datum & mask`, as libseccomp does; the first rule
 //!   without conditions decides for its syscall outright (libseccomp lets
 //!   it replace the conditional ones and ignores later rules).
 //!   libseccomp orders overlapping conditional rules with different
@@ -87,7 +88,7 @@ pub enum Op {
     Eq,
     Ge,
     Gt,
-    /// `(arg & value) == value_two`.
+    /// `(arg & value) == (value_two & value)`: libseccomp masks the datum too.
     MaskedEq,
 }
 
@@ -114,7 +115,7 @@ impl Op {
             Op::Eq => arg == value,
             Op::Ge => arg >= value,
             Op::Gt => arg > value,
-            Op::MaskedEq => arg & value == value_two,
+            Op::MaskedEq => arg & value == value_two & value,
         }
     }
 }
@@ -365,7 +366,8 @@ fn emit_cond(a: &mut Asm, c: &Cond, pass: Label, fail: Label) -> Label {
             a.load(hi, high)
         }
         Op::MaskedEq => {
-            let (dlo, dhi) = (c.value_two as u32, (c.value_two >> 32) as u32);
+            let datum = c.value_two & c.value;
+            let (dlo, dhi) = (datum as u32, (datum >> 32) as u32);
             let low = a.jump(jeq, dlo, pass, fail);
             let low = a.stmt(BPF_ALU | BPF_AND | BPF_K, vlo, low);
             let low = a.load(lo, low);

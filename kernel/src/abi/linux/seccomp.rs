@@ -44,7 +44,7 @@ pub fn entry(t: &mut Task, frame: &mut TrapFrame) -> Option<Outcome> {
         MODE_STRICT if strict_allows(frame.nr()) => None,
         MODE_STRICT => {
             // Linux's do_exit(SIGKILL): this thread; the process if it is the last.
-            log::info!("seccomp: {} killed in strict mode by syscall {}", t.pid(), frame.nr());
+            state::log_action(format_args!("pid {} killed in strict mode by syscall {}", t.pid(), frame.nr()));
             if t.proc.live_threads().len() <= 1 {
                 Some(kill(ExitStatus::Signaled(Signal::SIGKILL.number(), false)))
             } else {
@@ -64,12 +64,12 @@ fn filter(t: &mut Task, frame: &mut TrapFrame) -> Option<Outcome> {
     match action {
         Action::Allow => None,
         Action::Log => {
-            log::info!("seccomp: pid {} syscall {nr} ({}) logged", t.pid(), name());
+            state::log_action(format_args!("pid {} syscall {nr} ({}) logged", t.pid(), name()));
             None
         }
         Action::Errno(e) => {
             if verdict.log {
-                log::info!("seccomp: pid {} syscall {nr} ({}) errno {e}", t.pid(), name());
+                state::log_action(format_args!("pid {} syscall {nr} ({}) errno {e}", t.pid(), name()));
             }
             // The raw value: ERRNO(0) "succeeds" with 0, unknown numbers pass through.
             frame.rax = (-i64::from(e)) as u64;
@@ -83,7 +83,7 @@ fn filter(t: &mut Task, frame: &mut TrapFrame) -> Option<Outcome> {
         }
         Action::Trap(d) => {
             if verdict.log {
-                log::info!("seccomp: pid {} syscall {nr} ({}) trapped", t.pid(), name());
+                state::log_action(format_args!("pid {} syscall {nr} ({}) trapped", t.pid(), name()));
             }
             frame.rax = nr;
             let mut info = Siginfo::fault(Signal::SIGSYS, SYS_SECCOMP, frame.rip);
@@ -94,7 +94,7 @@ fn filter(t: &mut Task, frame: &mut TrapFrame) -> Option<Outcome> {
             Some(Outcome::Replaced)
         }
         Action::KillThread | Action::KillProcess => {
-            log::info!("seccomp: pid {} killed by syscall {nr} ({})", t.pid(), name());
+            state::log_action(format_args!("pid {} killed by syscall {nr} ({})", t.pid(), name()));
             let whole = action == Action::KillProcess || t.proc.live_threads().len() <= 1;
             if whole {
                 Some(kill(ExitStatus::Signaled(Signal::SIGSYS.number(), true)))
