@@ -34,7 +34,7 @@ pub enum Outcome {
 pub fn syscall(frame: &mut TrapFrame) {
     crate::arch::enable_interrupts();
     let outcome = crate::sched::with_task(|t| match t.proc.abi {
-        Abi::Linux => linux::seccomp::entry(t, frame).unwrap_or_else(|| linux::dispatch(t, frame)),
+        Abi::Linux => linux::dispatch(t, frame),
         Abi::Host => host::dispatch(t, frame),
     });
     match outcome {

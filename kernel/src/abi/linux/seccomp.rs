@@ -19,6 +19,7 @@ use seccomp::compile::{
     SECCOMP_FILTER_FLAG_LOG, SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_FILTER_FLAG_SPEC_ALLOW, SECCOMP_FILTER_FLAG_TSYNC,
     SECCOMP_FILTER_FLAG_TSYNC_ESRCH, SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
 };
+use linux_abi::UserPtr;
 use seccomp::{bpf, Program, SeccompData};
 
 use super::SysResult;
@@ -110,10 +111,10 @@ fn kill(status: ExitStatus) -> Outcome {
     Outcome::Killed(status)
 }
 
-/// seccomp(2).
-pub fn seccomp(t: &mut Task, a: [u64; 6]) -> SysResult {
-    let (op, flags, uargs) = (a[0], a[1], a[2]);
-    match op {
+/// seccomp(unsigned int op, unsigned int flags, void *uargs).
+pub fn seccomp(t: &mut Task, op: u32, flags: u32, uargs: u64) -> SysResult {
+    let flags = u64::from(flags);
+    match u64::from(op) {
         SECCOMP_SET_MODE_STRICT => {
             if flags != 0 || uargs != 0 {
                 return Err(Errno::EINVAL);
@@ -125,7 +126,7 @@ pub fn seccomp(t: &mut Task, a: [u64; 6]) -> SysResult {
             if flags != 0 {
                 return Err(Errno::EINVAL);
             }
-            let action = t.space.read_u32(uargs)?;
+            let action = t.space.read(UserPtr::<u32>::new(uargs))?;
             if action_available(action) {
                 Ok(0)
             } else {
@@ -142,7 +143,7 @@ pub fn seccomp(t: &mut Task, a: [u64; 6]) -> SysResult {
             for (i, s) in sizes.iter().enumerate() {
                 out[i * 2..i * 2 + 2].copy_from_slice(&s.to_le_bytes());
             }
-            t.space.copy_out(uargs, &out)?;
+            t.space.copy_out(UserPtr::<[u8; 6]>::new(uargs).range()?, &out)?;
             Ok(0)
         }
         _ => Err(Errno::EINVAL),
@@ -197,8 +198,9 @@ fn set_filter(t: &mut Task, flags: u64, uargs: u64) -> SysResult {
         return Err(Errno::EINVAL);
     }
     // struct sock_fprog { unsigned short len; struct sock_filter *filter; }
-    let len = usize::from(t.space.read_u32(uargs)? as u16);
-    let ptr = t.space.read_u64(uargs + 8)?;
+    let fprog = UserPtr::<u16>::new(uargs);
+    let len = usize::from(t.space.read(fprog)?);
+    let ptr = t.space.read(fprog.field::<u64>(8)?)?;
     if len == 0 || len > bpf::BPF_MAXINSNS {
         return Err(Errno::EINVAL);
     }
@@ -206,7 +208,7 @@ fn set_filter(t: &mut Task, flags: u64, uargs: u64) -> SysResult {
         return Err(Errno::EACCES);
     }
     let mut bytes = alloc::vec![0u8; len * bpf::INSN_SIZE];
-    t.space.copy_in(ptr, &mut bytes)?;
+    t.space.copy_in(UserPtr::<[u8; bpf::INSN_SIZE]>::new(ptr).array(len)?, &mut bytes)?;
     let prog = Program::new(bpf::insns_from_bytes(&bytes)).map_err(|_| Errno::EINVAL)?;
     if has(SECCOMP_FILTER_FLAG_NEW_LISTENER) {
         // No user-notification listeners (yet): say so once, refuse as an old kernel would.
