@@ -4,7 +4,8 @@
 //!
 //! A [`Program`] exists only after those checks passed, so running one can
 //! neither index out of bounds nor read scratch memory before it was
-//! written, and always ends in a `ret`.
+//! written, and always ends in a `ret`. Its instructions are decoded once
+//! (at the check) into an enum the interpreter dispatches on.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -201,33 +202,118 @@ pub enum Invalid {
     UninitMemory { pc: usize },
 }
 
-/// A program that passed Linux's checks.
+/// A program that passed Linux's checks, with its instructions decoded
+/// once for the interpreter.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Program(Box<[Insn]>);
+pub struct Program {
+    insns: Box<[Insn]>,
+    ops: Box<[Op]>,
+}
+
+/// A checked instruction, decoded (what the interpreter runs); 12 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    /// A = the word at this (aligned, in-bounds) offset of `seccomp_data`.
+    LdAbs(u32),
+    LdImm(u32),
+    LdxImm(u32),
+    LdMem(u8),
+    LdxMem(u8),
+    St(u8),
+    Stx(u8),
+    Tax,
+    Txa,
+    Neg,
+    /// ALU operation (`BPF_ADD`...) with the constant, or with X.
+    AluK(u8, u32),
+    AluX(u8),
+    Ja(u32),
+    /// Jump operation (`BPF_JEQ`...), constant or X, jt, jf.
+    JmpK(u8, u32, u8, u8),
+    JmpX(u8, u8, u8),
+    RetK(u32),
+    RetA,
+}
+
+/// Decodes one instruction that passed both checks.
+fn decode(insn: Insn) -> Op {
+    let k = insn.k;
+    let mem = (k % BPF_MEMWORDS) as u8;
+    let op = (insn.code & 0xf0) as u8;
+    let by_x = insn.code & BPF_X != 0;
+    match insn.code {
+        c if c == BPF_LD | BPF_W | BPF_ABS => Op::LdAbs(k),
+        // Length loads are the size of seccomp_data (seccomp_check_filter).
+        c if c == BPF_LD | BPF_W | BPF_LEN => Op::LdImm(SECCOMP_DATA_SIZE as u32),
+        c if c == BPF_LDX | BPF_W | BPF_LEN => Op::LdxImm(SECCOMP_DATA_SIZE as u32),
+        c if c == BPF_LD | BPF_IMM => Op::LdImm(k),
+        c if c == BPF_LDX | BPF_IMM => Op::LdxImm(k),
+        c if c == BPF_LD | BPF_MEM => Op::LdMem(mem),
+        c if c == BPF_LDX | BPF_MEM => Op::LdxMem(mem),
+        c if c == BPF_ST => Op::St(mem),
+        c if c == BPF_STX => Op::Stx(mem),
+        c if c == BPF_MISC | BPF_TAX => Op::Tax,
+        c if c == BPF_MISC | BPF_TXA => Op::Txa,
+        c if c == BPF_ALU | BPF_NEG => Op::Neg,
+        c if c & 0x07 == BPF_ALU && by_x => Op::AluX(op),
+        c if c & 0x07 == BPF_ALU => Op::AluK(op, k),
+        c if c == BPF_JMP | BPF_JA => Op::Ja(k),
+        c if c & 0x07 == BPF_JMP && by_x => Op::JmpX(op, insn.jt, insn.jf),
+        c if c & 0x07 == BPF_JMP => Op::JmpK(op, k, insn.jt, insn.jf),
+        c if c == BPF_RET | BPF_A => Op::RetA,
+        _ => Op::RetK(k),
+    }
+}
+
+fn alu(op: u8, a: u32, v: u32) -> Option<u32> {
+    Some(match u16::from(op) {
+        BPF_ADD => a.wrapping_add(v),
+        BPF_SUB => a.wrapping_sub(v),
+        BPF_MUL => a.wrapping_mul(v),
+        BPF_DIV => a.checked_div(v)?,
+        BPF_AND => a & v,
+        BPF_OR => a | v,
+        BPF_XOR => a ^ v,
+        // eBPF (which runs converted seccomp programs) masks the count.
+        BPF_LSH => a << (v & 31),
+        BPF_RSH => a >> (v & 31),
+        _ => return None,
+    })
+}
+
+fn test(op: u8, a: u32, v: u32) -> bool {
+    match u16::from(op) {
+        BPF_JEQ => a == v,
+        BPF_JGT => a > v,
+        BPF_JGE => a >= v,
+        _ => a & v != 0,
+    }
+}
 
 impl Program {
     /// Checks `insns` as `seccomp(SECCOMP_SET_MODE_FILTER)` does.
     pub fn new(insns: Vec<Insn>) -> Result<Program, Invalid> {
         check_classic(&insns)?;
         check_seccomp(&insns)?;
-        Ok(Program(insns.into_boxed_slice()))
+        let ops = insns.iter().map(|&i| decode(i)).collect();
+        Ok(Program { insns: insns.into_boxed_slice(), ops })
     }
 
     pub fn insns(&self) -> &[Insn] {
-        &self.0
+        &self.insns
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.insns.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.insns.is_empty()
     }
 
     /// Runs the program over `data`; returns its `SECCOMP_RET_*` value.
     pub fn run(&self, data: &SeccompData) -> u32 {
-        run(&self.0, data)
+        run(&self.ops, data)
     }
 }
 
@@ -327,72 +413,43 @@ fn check_seccomp(f: &[Insn]) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// The interpreter. `f` must have passed [`Program::new`]; should anything
+/// The interpreter over decoded instructions. The checks guarantee jumps
+/// stay inside the program and loads inside `seccomp_data`; should anything
 /// still be out of range, the program returns 0 (`SECCOMP_RET_KILL_THREAD`),
 /// as a classic program that divides by zero does.
-fn run(f: &[Insn], data: &SeccompData) -> u32 {
+fn run(f: &[Op], data: &SeccompData) -> u32 {
     let mut a: u32 = 0;
     let mut x: u32 = 0;
     let mut mem = [0u32; BPF_MEMWORDS as usize];
     let mut pc = 0usize;
     loop {
-        let Some(&insn) = f.get(pc) else { return 0 };
+        let Some(&op) = f.get(pc) else { return 0 };
         pc += 1;
-        let k = insn.k;
-        let operand = if insn.code & BPF_X != 0 { x } else { k };
-        match insn.code {
-            c if c == BPF_LD | BPF_W | BPF_ABS => a = data.word(k).unwrap_or(0),
-            c if c == BPF_LD | BPF_W | BPF_LEN => a = SECCOMP_DATA_SIZE as u32,
-            c if c == BPF_LDX | BPF_W | BPF_LEN => x = SECCOMP_DATA_SIZE as u32,
-            c if c == BPF_LD | BPF_IMM => a = k,
-            c if c == BPF_LDX | BPF_IMM => x = k,
-            c if c == BPF_LD | BPF_MEM => a = mem.get(k as usize).copied().unwrap_or(0),
-            c if c == BPF_LDX | BPF_MEM => x = mem.get(k as usize).copied().unwrap_or(0),
-            c if c == BPF_ST => {
-                if let Some(m) = mem.get_mut(k as usize) {
-                    *m = a;
-                }
-            }
-            c if c == BPF_STX => {
-                if let Some(m) = mem.get_mut(k as usize) {
-                    *m = x;
-                }
-            }
-            c if c == BPF_MISC | BPF_TAX => x = a,
-            c if c == BPF_MISC | BPF_TXA => a = x,
-            c if c == BPF_ALU | BPF_NEG => a = a.wrapping_neg(),
-            c if c & 0x07 == BPF_ALU => {
-                a = match c & 0xf0 {
-                    BPF_ADD => a.wrapping_add(operand),
-                    BPF_SUB => a.wrapping_sub(operand),
-                    BPF_MUL => a.wrapping_mul(operand),
-                    BPF_DIV => match a.checked_div(operand) {
-                        Some(q) => q,
-                        None => return 0,
-                    },
-                    BPF_AND => a & operand,
-                    BPF_OR => a | operand,
-                    BPF_XOR => a ^ operand,
-                    // eBPF (which runs converted seccomp programs) masks the count.
-                    BPF_LSH => a << (operand & 31),
-                    BPF_RSH => a >> (operand & 31),
-                    _ => return 0,
-                }
-            }
-            c if c == BPF_JMP | BPF_JA => pc += k as usize,
-            c if c & 0x07 == BPF_JMP => {
-                let taken = match c & 0xf0 {
-                    BPF_JEQ => a == operand,
-                    BPF_JGT => a > operand,
-                    BPF_JGE => a >= operand,
-                    BPF_JSET => a & operand != 0,
-                    _ => return 0,
-                };
-                pc += usize::from(if taken { insn.jt } else { insn.jf });
-            }
-            c if c == BPF_RET | BPF_K => return k,
-            c if c == BPF_RET | BPF_A => return a,
-            _ => return 0,
+        match op {
+            Op::LdAbs(off) => a = data.word(off).unwrap_or(0),
+            Op::LdImm(k) => a = k,
+            Op::LdxImm(k) => x = k,
+            Op::LdMem(i) => a = mem[usize::from(i)],
+            Op::LdxMem(i) => x = mem[usize::from(i)],
+            Op::St(i) => mem[usize::from(i)] = a,
+            Op::Stx(i) => mem[usize::from(i)] = x,
+            Op::Tax => x = a,
+            Op::Txa => a = x,
+            Op::Neg => a = a.wrapping_neg(),
+            // Division by zero ends the program with 0, as classic BPF does.
+            Op::AluK(op, k) => a = match alu(op, a, k) {
+                Some(v) => v,
+                None => return 0,
+            },
+            Op::AluX(op) => a = match alu(op, a, x) {
+                Some(v) => v,
+                None => return 0,
+            },
+            Op::Ja(k) => pc += k as usize,
+            Op::JmpK(op, k, jt, jf) => pc += usize::from(if test(op, a, k) { jt } else { jf }),
+            Op::JmpX(op, jt, jf) => pc += usize::from(if test(op, a, x) { jt } else { jf }),
+            Op::RetK(k) => return k,
+            Op::RetA => return a,
         }
     }
 }
