@@ -190,11 +190,17 @@ fn apply_flags(options: &mut MountOptions, list: &[String]) {
 /// A tmpfs mount's `size=`/`mode=` (other data options are ignored, as
 /// `strictatime` and friends change nothing here) and flags.
 fn tmpfs_options(m: &Mount) -> Result<(TmpFsOptions, MountOptions), String> {
+    tmpfs_mount_options(&m.source, &m.options)
+}
+
+/// The filesystem and mount options of a tmpfs from its source and option
+/// words (`size=`, `mode=`, `ro`, `nosuid`, ...): for config.json mounts and mount(2).
+pub fn tmpfs_mount_options(source: &str, options: &[String]) -> Result<(TmpFsOptions, MountOptions), String> {
     let mut fs = crate::fs::tmpfs_options();
-    let mut mount = MountOptions::new(if m.source.is_empty() { "tmpfs" } else { &m.source });
-    apply_flags(&mut mount, &m.options);
+    let mut mount = MountOptions::new(if source.is_empty() { "tmpfs" } else { source });
+    apply_flags(&mut mount, options);
     let mut data = Vec::new();
-    for o in &m.options {
+    for o in options {
         if let Some(v) = o.strip_prefix("mode=") {
             fs.root_perm = u32::from_str_radix(v, 8).ok().filter(|p| *p <= 0o7777).ok_or_else(|| format!("bad option {o:?}"))?;
             data.push(o.clone());

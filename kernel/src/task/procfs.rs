@@ -147,6 +147,12 @@ pub fn mount(vfs: &Arc<Vfs>, ns: &Arc<PidNs>) -> Result<(), errno::Errno> {
     if vfs.resolve(&vfs.root(), "/proc", true).is_err() {
         vfs.mkdir(&vfs::Cred::root(), &vfs.root(), "/proc", 0o555)?;
     }
+    vfs.mount("/proc", filesystem(vfs, ns), MountOptions::new("proc"))
+}
+
+/// A proc filesystem showing the processes of `ns`, for a mount in `vfs`
+/// (mount(2) of type "proc").
+pub fn filesystem(vfs: &Arc<Vfs>, ns: &Arc<PidNs>) -> Arc<procfs::ProcFs> {
     let source = Arc::new(NsSource { ns: ns.clone(), vfs: Arc::downgrade(vfs) });
-    vfs.mount("/proc", procfs::ProcFs::new(source), MountOptions::new("proc"))
+    procfs::ProcFs::new(source)
 }

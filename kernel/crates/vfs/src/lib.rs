@@ -22,7 +22,7 @@
 //! reachable; no operation panics on any input; read-only mounts give
 //! `EROFS`; all locking is `spin` locks taken parent-before-child.
 //!
-//! Depends on: `alloc`, `spin`, and the `errno` crate only. Time comes from
+//! Depends on: `alloc`, `spin`, and the `errno` and `creds` crates only. Time comes from
 //! an injected [`Clock`], randomness from an injected [`EntropySource`].
 //!
 //! API summary:
@@ -69,7 +69,7 @@ pub mod tmpfs;
 mod types;
 mod vfs;
 
-pub use access::{check_access, check_owner, Access, Cred};
+pub use access::{check_access, check_owner, is_owner_or_capable, Access, Cap, Cred};
 pub use devfs::{DevFs, EntropySource};
 pub use device::{CharDevice, DeviceRegistry};
 pub use location::Location;

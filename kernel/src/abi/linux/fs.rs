@@ -244,7 +244,7 @@ pub fn getdents(p: &mut Task, a: [u64; 6]) -> SysResult {
 }
 
 pub fn getcwd(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let mut path = p.cwd.path().into_bytes();
+    let mut path = p.vfs.path_of(&p.cwd).into_bytes();
     path.push(0);
     if path.len() > a[1] as usize {
         return Err(Errno::ERANGE);

@@ -1,10 +1,9 @@
-//! User and group ids: the get*/set*id family and supplementary groups.
+//! User and group ids: the get*/set*id family, setfsuid/setfsgid and
+//! supplementary groups.
 //!
-//! The ids live in the task's `vfs::Cred`: `uid`/`gid` are the effective
-//! (and filesystem) ids, `ruid`/`suid`/`rgid`/`sgid` the real and saved
-//! ones. An effective uid of 0 stands for `CAP_SETUID`/`CAP_SETGID`: root
-//! may set anything, others only what Linux lets an unprivileged process
-//! set (one of its current real, effective or saved ids), else `EPERM`.
+//! The rules (who may set what, what a uid change does to the capability
+//! sets) live in the `creds` crate; these handlers read arguments, ask it
+//! for the new credentials and commit them to the calling thread.
 //! May call: `task` (the calling task only).
 
 use alloc::vec::Vec;
@@ -13,17 +12,18 @@ use errno::Errno;
 use super::SysResult;
 use crate::task::Task;
 
-/// Most supplementary groups (`NGROUPS_MAX`).
-const NGROUPS_MAX: usize = 65536;
-/// `-1` as an id argument: leave that id unchanged.
-const KEEP: u32 = u32::MAX;
+/// Commits `new` credentials (or the error) for the calling thread.
+fn commit(p: &mut Task, new: Result<creds::Cred, Errno>) -> SysResult {
+    p.commit_cred(new?);
+    Ok(0)
+}
 
 pub fn getuid(p: &mut Task) -> SysResult {
     Ok(p.cred.ruid as usize)
 }
 
 pub fn geteuid(p: &mut Task) -> SysResult {
-    Ok(p.cred.uid as usize)
+    Ok(p.cred.euid as usize)
 }
 
 pub fn getgid(p: &mut Task) -> SysResult {
@@ -31,7 +31,7 @@ pub fn getgid(p: &mut Task) -> SysResult {
 }
 
 pub fn getegid(p: &mut Task) -> SysResult {
-    Ok(p.cred.gid as usize)
+    Ok(p.cred.egid as usize)
 }
 
 fn put_three(p: &Task, addrs: [u64; 3], ids: [u32; 3]) -> SysResult {
@@ -42,121 +42,59 @@ fn put_three(p: &Task, addrs: [u64; 3], ids: [u32; 3]) -> SysResult {
 }
 
 pub fn getresuid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    put_three(p, [a[0], a[1], a[2]], [p.cred.ruid, p.cred.uid, p.cred.suid])
+    put_three(p, [a[0], a[1], a[2]], [p.cred.ruid, p.cred.euid, p.cred.suid])
 }
 
 pub fn getresgid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    put_three(p, [a[0], a[1], a[2]], [p.cred.rgid, p.cred.gid, p.cred.sgid])
-}
-
-/// Real, effective and saved ids of one kind, as setres*id sees them.
-#[derive(Clone, Copy)]
-struct Triple {
-    real: u32,
-    effective: u32,
-    saved: u32,
-}
-
-impl Triple {
-    fn holds(&self, id: u32) -> bool {
-        id == self.real || id == self.effective || id == self.saved
-    }
-
-    /// setresuid(2): each id that is not `KEEP` must be one we hold, unless privileged.
-    fn set_res(self, privileged: bool, r: u32, e: u32, s: u32) -> Result<Triple, Errno> {
-        if !privileged && [r, e, s].iter().any(|&id| id != KEEP && !self.holds(id)) {
-            return Err(Errno::EPERM);
-        }
-        let pick = |new: u32, old: u32| if new == KEEP { old } else { new };
-        Ok(Triple { real: pick(r, self.real), effective: pick(e, self.effective), saved: pick(s, self.saved) })
-    }
-
-    /// setreuid(2): the real id may become the effective one; the effective
-    /// one any we hold. Setting the real id, or an effective id other than
-    /// the old real one, makes the saved id the new effective id.
-    fn set_re(self, privileged: bool, r: u32, e: u32) -> Result<Triple, Errno> {
-        if !privileged {
-            let r_ok = r == KEEP || r == self.real || r == self.effective;
-            let e_ok = e == KEEP || self.holds(e);
-            if !r_ok || !e_ok {
-                return Err(Errno::EPERM);
-            }
-        }
-        let mut next = self;
-        if r != KEEP {
-            next.real = r;
-        }
-        if e != KEEP {
-            next.effective = e;
-        }
-        if r != KEEP || (e != KEEP && e != self.real) {
-            next.saved = next.effective;
-        }
-        Ok(next)
-    }
-
-    /// setuid(2): privileged sets all three; otherwise only the effective
-    /// id, to the real or saved one.
-    fn set_one(self, privileged: bool, id: u32) -> Result<Triple, Errno> {
-        if id == KEEP {
-            return Err(Errno::EINVAL);
-        }
-        if privileged {
-            Ok(Triple { real: id, effective: id, saved: id })
-        } else if id == self.real || id == self.saved {
-            Ok(Triple { effective: id, ..self })
-        } else {
-            Err(Errno::EPERM)
-        }
-    }
-}
-
-fn uids(p: &Task) -> Triple {
-    Triple { real: p.cred.ruid, effective: p.cred.uid, saved: p.cred.suid }
-}
-
-fn gids(p: &Task) -> Triple {
-    Triple { real: p.cred.rgid, effective: p.cred.gid, saved: p.cred.sgid }
-}
-
-fn store_uids(p: &mut Task, t: Triple) -> SysResult {
-    (p.cred.ruid, p.cred.uid, p.cred.suid) = (t.real, t.effective, t.saved);
-    Ok(0)
-}
-
-fn store_gids(p: &mut Task, t: Triple) -> SysResult {
-    (p.cred.rgid, p.cred.gid, p.cred.sgid) = (t.real, t.effective, t.saved);
-    Ok(0)
+    put_three(p, [a[0], a[1], a[2]], [p.cred.rgid, p.cred.egid, p.cred.sgid])
 }
 
 pub fn setuid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let t = uids(p).set_one(p.cred.is_root(), a[0] as u32)?;
-    store_uids(p, t)
+    let new = p.cred.setuid(a[0] as u32);
+    commit(p, new)
 }
 
 pub fn setgid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let t = gids(p).set_one(p.cred.is_root(), a[0] as u32)?;
-    store_gids(p, t)
+    let new = p.cred.setgid(a[0] as u32);
+    commit(p, new)
 }
 
 pub fn setreuid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let t = uids(p).set_re(p.cred.is_root(), a[0] as u32, a[1] as u32)?;
-    store_uids(p, t)
+    let new = p.cred.setreuid(a[0] as u32, a[1] as u32);
+    commit(p, new)
 }
 
 pub fn setregid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let t = gids(p).set_re(p.cred.is_root(), a[0] as u32, a[1] as u32)?;
-    store_gids(p, t)
+    let new = p.cred.setregid(a[0] as u32, a[1] as u32);
+    commit(p, new)
 }
 
 pub fn setresuid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let t = uids(p).set_res(p.cred.is_root(), a[0] as u32, a[1] as u32, a[2] as u32)?;
-    store_uids(p, t)
+    let new = p.cred.setresuid(a[0] as u32, a[1] as u32, a[2] as u32);
+    commit(p, new)
 }
 
 pub fn setresgid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let t = gids(p).set_res(p.cred.is_root(), a[0] as u32, a[1] as u32, a[2] as u32)?;
-    store_gids(p, t)
+    let new = p.cred.setresgid(a[0] as u32, a[1] as u32, a[2] as u32);
+    commit(p, new)
+}
+
+/// setfsuid(2): returns the previous filesystem uid, changed or not.
+pub fn setfsuid(p: &mut Task, a: [u64; 6]) -> SysResult {
+    let old = p.cred.fsuid;
+    if let Some(new) = p.cred.setfsuid(a[0] as u32) {
+        p.commit_cred(new);
+    }
+    Ok(old as usize)
+}
+
+/// setfsgid(2): returns the previous filesystem gid, changed or not.
+pub fn setfsgid(p: &mut Task, a: [u64; 6]) -> SysResult {
+    let old = p.cred.fsgid;
+    if let Some(new) = p.cred.setfsgid(a[0] as u32) {
+        p.commit_cred(new);
+    }
+    Ok(old as usize)
 }
 
 /// getgroups(2): size 0 asks for the count; a smaller list is `EINVAL`.
@@ -177,19 +115,18 @@ pub fn getgroups(p: &mut Task, a: [u64; 6]) -> SysResult {
     Ok(n)
 }
 
-/// setgroups(2): root only (`EPERM`), at most `NGROUPS_MAX` (`EINVAL`).
+/// setgroups(2): `CAP_SETGID` only (`EPERM`), at most `NGROUPS_MAX` (`EINVAL`).
 pub fn setgroups(p: &mut Task, a: [u64; 6]) -> SysResult {
     let size = usize::try_from(a[0] as i32).map_err(|_| Errno::EINVAL)?;
-    if size > NGROUPS_MAX {
+    if size > creds::NGROUPS_MAX {
         return Err(Errno::EINVAL);
     }
-    if !p.cred.is_root() {
+    if !p.cred.capable(creds::Cap::SETGID) {
         return Err(Errno::EPERM);
     }
     let mut raw = alloc::vec![0u8; size * 4];
     p.space.copy_in(a[1], &mut raw)?;
-    let mut groups: Vec<u32> = raw.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
-    groups.sort_unstable(); // Linux keeps them sorted (groups_sort)
-    p.cred.groups = groups;
-    Ok(0)
+    let groups: Vec<u32> = raw.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    let new = p.cred.setgroups(groups);
+    commit(p, new)
 }

@@ -327,7 +327,7 @@ pub fn poll(p: &mut Task, fds_addr: u64, nfds: u64, timeout_ms: Option<u64>) -> 
     const POLLIN: u16 = 0x1;
     const POLLOUT: u16 = 0x4;
     const POLLNVAL: u16 = 0x20;
-    if nfds > crate::task::files::MAX_FDS as u64 {
+    if nfds > p.rlimit(creds::Resource::NOFILE).min(crate::task::files::MAX_FDS as u64) {
         return Err(Errno::EINVAL);
     }
     let mut raw = vec![0u8; nfds as usize * 8];

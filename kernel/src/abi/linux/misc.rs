@@ -1,5 +1,5 @@
-//! Host identity (uname), system figures (sysinfo), time, randomness,
-//! limits and thread-setup calls. User and group ids are in `ids`.
+//! Host identity (uname), system figures (sysinfo), time, randomness
+//! and thread-setup calls. User and group ids are in `ids`.
 
 use errno::Errno;
 use linux_abi::structs;
@@ -110,31 +110,6 @@ pub fn set_robust_list(p: &mut Task, a: [u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub fn prlimit64(p: &mut Task, a: [u64; 6]) -> SysResult {
-    const RLIMIT_STACK: u64 = 3;
-    const RLIMIT_NOFILE: u64 = 7;
-    const INFINITY: u64 = u64::MAX;
-    if a[0] != 0 && a[0] != u64::from(p.pid()) {
-        return Err(Errno::ESRCH);
-    }
-    if a[2] != 0 {
-        return Err(Errno::EPERM); // changing limits arrives with issue 7
-    }
-    if a[3] != 0 {
-        let (cur, max) = match a[1] {
-            RLIMIT_STACK => (crate::task::STACK_SIZE, INFINITY),
-            RLIMIT_NOFILE => (1024, 4096),
-            r if r < 16 => (INFINITY, INFINITY),
-            _ => return Err(Errno::EINVAL),
-        };
-        let mut out = [0u8; 16];
-        out[..8].copy_from_slice(&cur.to_le_bytes());
-        out[8..].copy_from_slice(&max.to_le_bytes());
-        p.space.copy_out(a[3], &out)?;
-    }
-    Ok(0)
-}
-
 /// sysinfo(2): uptime, memory from the frame allocator, the data disk's
 /// block cache as buffer memory, and the number of processes. There is no
 /// load average yet (reported as 0) and no swap.
@@ -160,7 +135,7 @@ pub fn sethostname(p: &mut Task, a: [u64; 6]) -> SysResult {
     if a[1] > 64 {
         return Err(Errno::EINVAL);
     }
-    if p.cred.uid != 0 {
+    if !p.cred.capable(creds::Cap::SYS_ADMIN) {
         return Err(Errno::EPERM);
     }
     let mut raw = alloc::vec![0u8; a[1] as usize];

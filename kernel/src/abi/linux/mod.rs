@@ -3,6 +3,7 @@
 //! `Result<usize, Errno>`.
 
 mod attr;
+mod privileges;
 mod epoll;
 mod flock;
 mod fs;
@@ -11,6 +12,7 @@ mod ids;
 mod io;
 mod memory;
 mod misc;
+mod mount;
 mod process;
 mod select;
 mod sendfile;
@@ -120,6 +122,7 @@ pub fn dispatch(p: &mut Task, frame: &mut TrapFrame) -> Outcome {
         94 => attr::lchown(p, a),
         95 => fs::umask(p, a),
         96 => misc::gettimeofday(p, a),
+        97 => privileges::getrlimit(p, a),
         98 => process::getrusage(p, a),
         99 => misc::sysinfo(p, a),
         100 => process::times(p, a),
@@ -142,7 +145,11 @@ pub fn dispatch(p: &mut Task, frame: &mut TrapFrame) -> Outcome {
         119 => ids::setresgid(p, a),
         120 => ids::getresgid(p, a),
         121 => process::getpgid(p, a[0]),
+        122 => ids::setfsuid(p, a),
+        123 => ids::setfsgid(p, a),
         124 => process::getsid(p, a[0]),
+        125 => privileges::capget(p, a),
+        126 => privileges::capset(p, a),
         127 => signal::rt_sigpending(p, a),
         128 => signal::rt_sigtimedwait(p, a),
         129 => signal::rt_sigqueueinfo(p, a),
@@ -152,8 +159,13 @@ pub fn dispatch(p: &mut Task, frame: &mut TrapFrame) -> Outcome {
         133 => fs::mknodat(p, AT_FDCWD, a[0], a[1], a[2]),
         137 => fsinfo::statfs(p, a),
         138 => fsinfo::fstatfs(p, a),
+        155 => mount::pivot_root(p, a),
         157 => process::prctl(p, a),
         158 => misc::arch_prctl(p, a),
+        160 => privileges::setrlimit(p, a),
+        161 => mount::chroot(p, a),
+        165 => mount::mount(p, a),
+        166 => mount::umount2(p, a),
         170 => misc::sethostname(p, a),
         162 => sync::sync(p),
         186 => Ok(p.tid as usize),
@@ -209,7 +221,7 @@ pub fn dispatch(p: &mut Task, frame: &mut TrapFrame) -> Outcome {
         293 => process::pipe2(p, a),
         297 => signal::rt_tgsigqueueinfo(p, a),
         299 => socket::recvmmsg(p, a),
-        302 => misc::prlimit64(p, a),
+        302 => privileges::prlimit64(p, a),
         306 => sync::syncfs(p, a),
         307 => socket::sendmmsg(p, a),
         316 => fs::renameat2(p, a[0], a[1], a[2], a[3], a[4]),

@@ -369,6 +369,6 @@ pub fn prctl(p: &mut Task, a: [u64; 6]) -> SysResult {
             p.space.copy_out(a[1], &out)?;
             Ok(0)
         }
-        op => Err(super::unimplemented_op("prctl", op)),
+        op => super::privileges::prctl(p, a).unwrap_or_else(|| Err(super::unimplemented_op("prctl", op))),
     }
 }

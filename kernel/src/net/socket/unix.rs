@@ -6,9 +6,11 @@
 //! again by resolving the path to that same inode, so an unlinked or
 //! replaced file no longer reaches the socket (as on Linux), and a container
 //! only reaches sockets in its own namespace. Abstract names (a leading NUL)
-//! live only in [`NAMES`], shared by the whole kernel (Linux scopes them per
-//! network namespace; containers have none yet). A socket leaves [`NAMES`]
-//! when it closes; the file stays until unlinked, as on Linux.
+//! live only in [`NAMES`], keyed by the network namespace of the process
+//! that binds or connects (each container has its own, the host another),
+//! so a name bound in one container cannot be reached from another, as on
+//! Linux. A socket leaves [`NAMES`] when it closes; the file stays until
+//! unlinked, as on Linux.
 //! Data: streams are `local::stream_pair`s; datagrams go into the
 //! receiver's `DgramQueue` with the sender's name. File descriptor passing
 //! (SCM_RIGHTS) is not offered.
@@ -28,14 +30,20 @@ use crate::net::Readiness;
 pub enum Key {
     /// The socket file's inode.
     Inode(Arc<dyn vfs::Inode>),
-    Abstract(Vec<u8>),
+    /// An abstract name in a network namespace.
+    Abstract { net_ns: u64, name: Vec<u8> },
 }
 
 impl Key {
+    /// Abstract `name` as seen from network namespace `net_ns`.
+    pub fn abstract_name(net_ns: u64, name: &[u8]) -> Key {
+        Key::Abstract { net_ns, name: name.to_vec() }
+    }
+
     fn same(&self, other: &Key) -> bool {
         match (self, other) {
             (Key::Inode(a), Key::Inode(b)) => Arc::as_ptr(a) as *const u8 == Arc::as_ptr(b) as *const u8,
-            (Key::Abstract(a), Key::Abstract(b)) => a == b,
+            (Key::Abstract { net_ns: n1, name: a }, Key::Abstract { net_ns: n2, name: b }) => n1 == n2 && a == b,
             _ => false,
         }
     }
@@ -95,7 +103,8 @@ fn bind_key(addr: UnixAddr) -> Result<(UnixName, Key), Errno> {
         None => {
             let n = AUTOBIND.fetch_add(1, Ordering::Relaxed) & 0xfffff;
             let name = alloc::format!("{n:05x}").into_bytes();
-            Ok((UnixName::Abstract(name.clone()), Key::Abstract(name)))
+            let net_ns = crate::task::current_process().map_or(0, |p| p.net_ns);
+            Ok((UnixName::Abstract(name.clone()), Key::Abstract { net_ns, name }))
         }
     }
 }
