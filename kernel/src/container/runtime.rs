@@ -146,6 +146,7 @@ pub fn create(id: &str, source: Source, command: Vec<String>) -> Result<(), Stri
         // A read-only root without a /proc mount point: the container has no /proc.
         log::info!("container {id}: no /proc: {e}");
     }
+    super::namespace::restrict(&ns, &spec)?;
     let (sec, nsec) = crate::time::now();
     let hostname = if spec.hostname.is_empty() { id.to_string() } else { spec.hostname.clone() };
     let mut container = Container {

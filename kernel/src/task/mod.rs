@@ -21,6 +21,7 @@ pub mod mm;
 pub mod pidns;
 pub mod pipe;
 pub mod procfs;
+pub mod rlimits;
 pub mod signal;
 pub mod sigframe;
 pub mod timer;
@@ -299,9 +300,12 @@ pub fn cpu_limit_tick(limits: &creds::Rlimits, used: u64) -> u64 {
         return u64::MAX;
     }
     let hz = u64::from(crate::time::HZ);
-    // Linux signals at the soft limit, then once a second past it.
+    // Linux signals at the soft limit, then once a second past it; the
+    // hard limit (SIGKILL) is checked at each of those points.
     let at = cur.saturating_mul(hz);
-    if used < at { at } else { (used / hz + 1).saturating_mul(hz) }
+    let next = if used < at { at } else { (used / hz + 1).saturating_mul(hz) };
+    let hard = limits.get(creds::Resource::CPU).max;
+    if hard == creds::rlimit::INFINITY { next } else { next.min(hard.saturating_mul(hz)) }
 }
 
 /// The limits a process of the host starts with (Linux's init defaults for
@@ -405,6 +409,7 @@ pub fn signal_pending() -> bool {
 /// Work on the way back to user mode: give up the CPU if the slice is over,
 /// die if killed, deliver pending signals.
 pub fn return_to_user(frame: &mut TrapFrame) {
+    rlimits::check_cpu();
     loop {
         if sched::should_yield() {
             sched::yield_now();

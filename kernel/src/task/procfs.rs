@@ -46,6 +46,8 @@ fn info(p: &Arc<Process>) -> ProcessInfo {
         .upgrade()
         .map(|f| f.entries().into_iter().map(|(fd, file)| (fd as u32, file.describe())).collect())
         .unwrap_or_default();
+    let cred = p.cred.lock().clone();
+    let c = cred.caps;
     ProcessInfo {
         pid: p.vpid,
         ppid: p.ppid(),
@@ -64,8 +66,11 @@ fn info(p: &Arc<Process>) -> ProcessInfo {
         cmdline: p.cmdline.lock().clone(),
         exe: p.exe.lock().clone(),
         cwd: p.cwd.lock().clone(),
-        uid: 0,
-        gid: 0,
+        uids: [cred.ruid, cred.euid, cred.suid, cred.fsuid],
+        gids: [cred.rgid, cred.egid, cred.sgid, cred.fsgid],
+        groups: cred.groups.clone(),
+        caps: [c.inheritable.bits(), c.permitted.bits(), c.effective.bits(), c.bounding.bits(), c.ambient.bits()],
+        no_new_privs: cred.no_new_privs,
         umask: 0o022,
         sig_pending: p.sig_pending.set().0,
         sig_blocked: blocked,

@@ -82,6 +82,9 @@ pub fn fchown(p: &mut Task, a: [u64; 6]) -> SysResult {
 pub fn truncate(p: &mut Task, a: [u64; 6]) -> SysResult {
     let path = user_path(p, a[0])?;
     let len = u64::try_from(a[1] as i64).map_err(|_| Errno::EINVAL)?;
+    if let Ok(st) = p.vfs.stat(&p.cred, &p.cwd, &path) {
+        crate::task::rlimits::check_truncate(len, st.meta.size)?;
+    }
     p.vfs.truncate(&p.cred, &p.cwd, &path, len)?;
     if crate::mm::filemap::any_live() {
         if let Ok(loc) = p.vfs.resolve_as(&p.cred, &p.cwd, &path, true) {

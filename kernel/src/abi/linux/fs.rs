@@ -374,6 +374,7 @@ pub fn ftruncate(p: &mut Task, a: [u64; 6]) -> SysResult {
     match &file.node {
         Node::Path(loc) => {
             let len = i64::try_from(a[1]).map_err(|_| Errno::EINVAL)? as u64;
+            crate::task::rlimits::check_truncate(len, loc.metadata()?.size)?;
             loc.truncate(len)?;
             crate::mm::filemap::truncated(loc.inode(), len);
             Ok(0)

@@ -70,6 +70,8 @@ pub(super) fn write_file(file: &OpenFile, data: &[u8], offset: Option<u64>) -> R
             let n = match dev {
                 Some(d) => d.write(at, data)?,
                 None => {
+                    let regular = loc.kind()? == vfs::FileKind::Regular;
+                    let data = if regular { &data[..crate::task::rlimits::fsize_allows(at, data.len())?] } else { data };
                     let n = loc.inode().write_at(at, data)?;
                     crate::mm::filemap::wrote(loc.inode(), at, &data[..n.min(data.len())]);
                     n

@@ -37,6 +37,7 @@ pub fn brk(p: &mut Task, a: [u64; 6]) -> SysResult {
     let new_end = want.next_multiple_of(PAGE);
     if new_end > old_end {
         if mm.space.is_mapped(old_end, new_end - old_end)
+            || crate::task::rlimits::check_vm_growth(&mm, new_end - old_end, true).is_err()
             || mm.space.map_anon(old_end, new_end - old_end, Prot { read: true, write: true, exec: false }).is_err()
         {
             return Ok(mm.brk as usize); // Linux reports failure by returning the old break
@@ -90,6 +91,8 @@ pub fn mmap(p: &mut Task, a: [u64; 6]) -> SysResult {
     offset.checked_add(len).ok_or(Errno::EOVERFLOW)?;
     let (backing, may_write) = backing(p, flags, fd, offset, len, prot_bits)?;
     let mut mm = p.space.lock();
+    let private_writable = flags & MAP_SHARED == 0 && prot_bits & PROT_WRITE != 0;
+    crate::task::rlimits::check_vm_growth(&mm, len, private_writable)?;
     let start = if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
         if addr.checked_add(len).is_none_or(|e| e > USER_END) {
             return Err(Errno::ENOMEM);
@@ -145,6 +148,7 @@ pub fn mremap(p: &mut Task, a: [u64; 6]) -> SysResult {
     if flags & MREMAP_MAYMOVE == 0 {
         return Err(Errno::ENOMEM);
     }
+    crate::task::rlimits::check_vm_growth(&mm, new_len - old_len, false)?;
     let new = mm.mmap_top.checked_sub(new_len).filter(|&s| s >= BRK_LIMIT).ok_or(Errno::ENOMEM)?;
     mm.space.move_range(old, old_len, new, new_len)?;
     mm.mmap_top = new;
