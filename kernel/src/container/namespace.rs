@@ -62,6 +62,8 @@ pub fn build(rootfs: Arc<TmpFs>, plan: &Plan<'_>) -> Result<Arc<Vfs>, String> {
     for (dev, major, minor) in [("console", 5, 1), ("tty", 5, 0)] {
         devfs.register(dev, major, minor, console.clone()).map_err(|e| format!("devfs {dev}: {e}"))?;
     }
+    // Device nodes made in the container's tmpfs mounts reach the same drivers.
+    let registry = devfs.registry().clone();
     ns.mount("/dev", devfs, MountOptions::new("devfs")).map_err(|e| format!("mount /dev: {e}"))?;
     if plan.tmp {
         ensure(&ns, &rw, "/tmp", FileKind::Directory)?;
@@ -81,7 +83,8 @@ pub fn build(rootfs: Arc<TmpFs>, plan: &Plan<'_>) -> Result<Arc<Vfs>, String> {
             // The devfs above is this container's /dev.
         } else if m.kind == "tmpfs" {
             ensure(&ns, &rw, &m.destination, FileKind::Directory).map_err(|e| fail(&e))?;
-            let (fs_options, mount_options) = tmpfs_options(m).map_err(|e| fail(&e))?;
+            let (mut fs_options, mount_options) = tmpfs_options(m).map_err(|e| fail(&e))?;
+            fs_options.devices = Some(registry.clone());
             let fs = TmpFs::new(clock.clone(), fs_options);
             ns.mount(&m.destination, fs, mount_options).map_err(|e| fail(&e))?;
         } else if m.kind == "proc" {
