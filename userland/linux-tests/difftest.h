@@ -64,6 +64,13 @@ static const char *ename(int e) {
     case E2BIG: return "E2BIG";
     case ESPIPE: return "ESPIPE";
     case EBUSY: return "EBUSY";
+    case ERANGE: return "ERANGE";
+    case EMSGSIZE: return "EMSGSIZE";
+    case ENOTSOCK: return "ENOTSOCK";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
+    case EOVERFLOW: return "EOVERFLOW";
+    case ENAMETOOLONG: return "ENAMETOOLONG";
+    case EBADFD: return "EBADFD";
     case EROFS: return "EROFS";
     case EFBIG: return "EFBIG";
     case EMFILE: return "EMFILE";
@@ -76,7 +83,6 @@ static const char *ename(int e) {
     case ECONNREFUSED: return "ECONNREFUSED";
     case EADDRINUSE: return "EADDRINUSE";
     case EAFNOSUPPORT: return "EAFNOSUPPORT";
-    case EOPNOTSUPP: return "EOPNOTSUPP";
     case ESOCKTNOSUPPORT: return "ESOCKTNOSUPPORT";
     case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
     default: return "E?";

@@ -2,12 +2,14 @@
 //! supplementary groups.
 //!
 //! The rules (who may set what, what a uid change does to the capability
-//! sets) live in the `creds` crate; these handlers read arguments, ask it
-//! for the new credentials and commit them to the calling thread.
+//! sets) live in the `creds` crate; these handlers ask it for the new
+//! credentials and commit them to the calling thread.
 //! May call: `task` (the calling task only).
 
 use alloc::vec::Vec;
 use errno::Errno;
+use linux_abi::flags::NGROUPS_MAX;
+use linux_abi::UserPtr;
 
 use super::SysResult;
 use crate::task::Task;
@@ -34,72 +36,71 @@ pub fn getegid(p: &mut Task) -> SysResult {
     Ok(p.cred.egid as usize)
 }
 
-fn put_three(p: &Task, addrs: [u64; 3], ids: [u32; 3]) -> SysResult {
-    for (addr, id) in addrs.into_iter().zip(ids) {
-        p.space.copy_out(addr, &id.to_le_bytes())?;
+fn put_three(p: &Task, ptrs: [UserPtr<u32>; 3], ids: [u32; 3]) -> SysResult {
+    for (ptr, id) in ptrs.into_iter().zip(ids) {
+        p.space.write(ptr, &id)?;
     }
     Ok(0)
 }
 
-pub fn getresuid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    put_three(p, [a[0], a[1], a[2]], [p.cred.ruid, p.cred.euid, p.cred.suid])
+pub fn getresuid(p: &mut Task, r: UserPtr<u32>, e: UserPtr<u32>, s: UserPtr<u32>) -> SysResult {
+    put_three(p, [r, e, s], [p.cred.ruid, p.cred.euid, p.cred.suid])
 }
 
-pub fn getresgid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    put_three(p, [a[0], a[1], a[2]], [p.cred.rgid, p.cred.egid, p.cred.sgid])
+pub fn getresgid(p: &mut Task, r: UserPtr<u32>, e: UserPtr<u32>, s: UserPtr<u32>) -> SysResult {
+    put_three(p, [r, e, s], [p.cred.rgid, p.cred.egid, p.cred.sgid])
 }
 
-pub fn setuid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let new = p.cred.setuid(a[0] as u32);
+pub fn setuid(p: &mut Task, id: u32) -> SysResult {
+    let new = p.cred.setuid(id);
     commit(p, new)
 }
 
-pub fn setgid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let new = p.cred.setgid(a[0] as u32);
+pub fn setgid(p: &mut Task, id: u32) -> SysResult {
+    let new = p.cred.setgid(id);
     commit(p, new)
 }
 
-pub fn setreuid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let new = p.cred.setreuid(a[0] as u32, a[1] as u32);
+pub fn setreuid(p: &mut Task, r: u32, e: u32) -> SysResult {
+    let new = p.cred.setreuid(r, e);
     commit(p, new)
 }
 
-pub fn setregid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let new = p.cred.setregid(a[0] as u32, a[1] as u32);
+pub fn setregid(p: &mut Task, r: u32, e: u32) -> SysResult {
+    let new = p.cred.setregid(r, e);
     commit(p, new)
 }
 
-pub fn setresuid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let new = p.cred.setresuid(a[0] as u32, a[1] as u32, a[2] as u32);
+pub fn setresuid(p: &mut Task, r: u32, e: u32, s: u32) -> SysResult {
+    let new = p.cred.setresuid(r, e, s);
     commit(p, new)
 }
 
-pub fn setresgid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let new = p.cred.setresgid(a[0] as u32, a[1] as u32, a[2] as u32);
+pub fn setresgid(p: &mut Task, r: u32, e: u32, s: u32) -> SysResult {
+    let new = p.cred.setresgid(r, e, s);
     commit(p, new)
 }
 
 /// setfsuid(2): returns the previous filesystem uid, changed or not.
-pub fn setfsuid(p: &mut Task, a: [u64; 6]) -> SysResult {
+pub fn setfsuid(p: &mut Task, id: u32) -> SysResult {
     let old = p.cred.fsuid;
-    if let Some(new) = p.cred.setfsuid(a[0] as u32) {
+    if let Some(new) = p.cred.setfsuid(id) {
         p.commit_cred(new);
     }
     Ok(old as usize)
 }
 
 /// setfsgid(2): returns the previous filesystem gid, changed or not.
-pub fn setfsgid(p: &mut Task, a: [u64; 6]) -> SysResult {
+pub fn setfsgid(p: &mut Task, id: u32) -> SysResult {
     let old = p.cred.fsgid;
-    if let Some(new) = p.cred.setfsgid(a[0] as u32) {
+    if let Some(new) = p.cred.setfsgid(id) {
         p.commit_cred(new);
     }
     Ok(old as usize)
 }
 
 /// getgroups(2): size 0 asks for the count; a smaller list is `EINVAL`.
-pub fn getgroups(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let size = a[0] as i32;
+pub fn getgroups(p: &mut Task, size: i32, list: UserPtr<u32>) -> SysResult {
     let n = p.cred.groups.len();
     if size < 0 {
         return Err(Errno::EINVAL);
@@ -111,22 +112,20 @@ pub fn getgroups(p: &mut Task, a: [u64; 6]) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let bytes: Vec<u8> = p.cred.groups.iter().flat_map(|g| g.to_le_bytes()).collect();
-    p.space.copy_out(a[1], &bytes)?;
+    p.space.copy_out(list.array(n)?, &bytes)?;
     Ok(n)
 }
 
 /// setgroups(2): `CAP_SETGID` only (`EPERM`), at most `NGROUPS_MAX` (`EINVAL`).
-pub fn setgroups(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let size = usize::try_from(a[0] as i32).map_err(|_| Errno::EINVAL)?;
-    if size > creds::NGROUPS_MAX {
+pub fn setgroups(p: &mut Task, size: i32, list: UserPtr<u32>) -> SysResult {
+    let size = usize::try_from(size).map_err(|_| Errno::EINVAL)?;
+    if size > NGROUPS_MAX {
         return Err(Errno::EINVAL);
     }
     if !p.cred.capable(creds::Cap::SETGID) {
         return Err(Errno::EPERM);
     }
-    let mut raw = alloc::vec![0u8; size * 4];
-    p.space.copy_in(a[1], &mut raw)?;
-    let groups: Vec<u32> = raw.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    let groups: Vec<u32> = p.space.read_array(list, size)?;
     let new = p.cred.setgroups(groups);
     commit(p, new)
 }

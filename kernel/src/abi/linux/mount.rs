@@ -9,7 +9,7 @@
 //! `MS_PRIVATE`/`MS_SLAVE` (every mount here is private); other filesystem
 //! types are `ENODEV` (no such filesystem in this kernel); `MS_MOVE`,
 //! `MS_SHARED`, `MS_UNBINDABLE` and pivot_root with the capability are
-//! `ENOSYS`, logged once.
+//! `ENOSYS`, logged once, as is umount2's `MNT_EXPIRE`.
 //! May call: `task`, `fs`, `container` (tmpfs options).
 
 use alloc::string::String;
@@ -17,6 +17,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use creds::Cap;
 use errno::Errno;
+use linux_abi::UserCStr;
 use vfs::{Access, FileKind, MountFlags, MountOptions};
 
 use super::fs::user_path;
@@ -40,8 +41,8 @@ const MS_MGC_MSK: u64 = 0xffff_0000;
 const MS_MGC_VAL: u64 = 0xc0ed_0000;
 
 /// chroot(path): the calling thread's `/` becomes `path` (its cwd stays).
-pub fn chroot(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let path = user_path(p, a[0])?;
+pub fn chroot(p: &mut Task, path: UserCStr) -> SysResult {
+    let path = user_path(p, path)?;
     let loc = p.vfs.resolve_as(&p.cred, &p.cwd, &path, true)?;
     let meta = loc.metadata()?;
     if meta.kind != FileKind::Directory {
@@ -55,12 +56,13 @@ pub fn chroot(p: &mut Task, a: [u64; 6]) -> SysResult {
     Ok(0)
 }
 
-/// A NUL-terminated user string, or `None` for a NULL pointer.
-fn optional_string(p: &Task, addr: u64, max: usize) -> Result<Option<String>, Errno> {
-    if addr == 0 {
+/// A NUL-terminated user string of at most `max` bytes, or `None` for a
+/// NULL pointer.
+fn optional_string(p: &Task, s: UserCStr, max: usize) -> Result<Option<String>, Errno> {
+    if s.is_null() {
         return Ok(None);
     }
-    p.space.copy_in_str(addr, max).map(Some)
+    p.space.read_cstr(s, max).map(Some)
 }
 
 fn flags_of(bits: u64) -> MountFlags {
@@ -73,12 +75,12 @@ fn flags_of(bits: u64) -> MountFlags {
 }
 
 /// mount(source, target, fstype, flags, data).
-pub fn mount(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let source = optional_string(p, a[0], vfs::PATH_MAX)?;
-    let target = user_path(p, a[1])?;
-    let fstype = optional_string(p, a[2], 4096)?;
-    let mut flags = a[3];
-    let data = optional_string(p, a[4], 4096)?.unwrap_or_default();
+pub fn mount(p: &mut Task, source: UserCStr, target: UserCStr, fstype: UserCStr, flags: u64, data: UserCStr) -> SysResult {
+    let source = optional_string(p, source, vfs::PATH_MAX - 1)?;
+    let target = user_path(p, target)?;
+    let fstype = optional_string(p, fstype, 4095)?;
+    let mut flags = flags;
+    let data = optional_string(p, data, 4095)?.unwrap_or_default();
     let at = p.vfs.resolve_as(&p.cred, &p.cwd, &target, true)?;
     if flags & MS_MGC_MSK == MS_MGC_VAL {
         flags &= !MS_MGC_MSK;
@@ -135,22 +137,25 @@ pub fn mount(p: &mut Task, a: [u64; 6]) -> SysResult {
 
 /// umount2(target, flags): `EPERM` without `CAP_SYS_ADMIN`, before the
 /// target is looked at (as Linux).
-pub fn umount2(p: &mut Task, a: [u64; 6]) -> SysResult {
-    const MNT_FORCE: u64 = 1;
-    const MNT_DETACH: u64 = 2;
-    const MNT_EXPIRE: u64 = 4;
-    const UMOUNT_NOFOLLOW: u64 = 8;
-    let flags = a[1];
+pub fn umount2(p: &mut Task, target: UserCStr, flags: i32) -> SysResult {
+    const MNT_FORCE: u32 = 1;
+    const MNT_DETACH: u32 = 2;
+    const MNT_EXPIRE: u32 = 4;
+    const UMOUNT_NOFOLLOW: u32 = 8;
+    let flags = flags as u32;
     if flags & !(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW) != 0 {
         return Err(Errno::EINVAL);
     }
     if !p.cred.capable(Cap::SYS_ADMIN) {
         return Err(Errno::EPERM);
     }
-    if flags & MNT_EXPIRE != 0 && flags & (MNT_FORCE | MNT_DETACH) != 0 {
-        return Err(Errno::EINVAL);
+    if flags & MNT_EXPIRE != 0 {
+        if flags & (MNT_FORCE | MNT_DETACH) != 0 {
+            return Err(Errno::EINVAL);
+        }
+        return Err(super::unimplemented_op("umount2", u64::from(MNT_EXPIRE)));
     }
-    let path = user_path(p, a[0])?;
+    let path = user_path(p, target)?;
     let target = p.vfs.resolve_as(&p.cred, &p.cwd, &path, flags & UMOUNT_NOFOLLOW == 0)?;
     p.vfs.umount_at(target, flags & MNT_DETACH != 0)?;
     Ok(0)
@@ -158,7 +163,7 @@ pub fn umount2(p: &mut Task, a: [u64; 6]) -> SysResult {
 
 /// pivot_root(new_root, put_old): `EPERM` without `CAP_SYS_ADMIN`; not
 /// offered with it (`ENOSYS`).
-pub fn pivot_root(p: &mut Task, _a: [u64; 6]) -> SysResult {
+pub fn pivot_root(p: &mut Task, _new_root: UserCStr, _put_old: UserCStr) -> SysResult {
     if !p.cred.capable(Cap::SYS_ADMIN) {
         return Err(Errno::EPERM);
     }

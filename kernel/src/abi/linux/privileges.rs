@@ -11,6 +11,8 @@ use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 use creds::{CapData, Cred, Resource, Rlimit};
 use errno::Errno;
+use linux_abi::structs::Rlimit as UserRlimit;
+use linux_abi::UserPtr;
 
 use super::SysResult;
 use crate::task::{Process, Task};
@@ -28,15 +30,12 @@ fn target(p: &Task, pid: i32) -> Result<Arc<Process>, Errno> {
 /// Reads a `cap_user_header_t` {version, pid}: the number of data words
 /// its version takes, or `EINVAL` after writing the preferred version
 /// back (how libcap probes).
-fn header(p: &Task, addr: u64) -> Result<(usize, i32), Errno> {
-    let mut raw = [0u8; 8];
-    p.space.copy_in(addr, &mut raw)?;
-    let version = u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]);
-    let pid = i32::from_le_bytes([raw[4], raw[5], raw[6], raw[7]]);
+fn header(p: &Task, hdr: UserPtr<u32>) -> Result<(usize, i32), Errno> {
+    let [version, pid] = <[u32; 2]>::try_from(p.space.read_array(hdr, 2)?).map_err(|_| Errno::EFAULT)?;
     match creds::data_words(version) {
-        Some(words) => Ok((words, pid)),
+        Some(words) => Ok((words, pid as i32)),
         None => {
-            p.space.copy_out(addr, &creds::VERSION_3.to_le_bytes())?;
+            p.space.write(hdr, &creds::VERSION_3)?;
             Err(Errno::EINVAL)
         }
     }
@@ -44,12 +43,12 @@ fn header(p: &Task, addr: u64) -> Result<(usize, i32), Errno> {
 
 /// capget(hdr, data): a bad version with a NULL data pointer is a probe
 /// and succeeds.
-pub fn capget(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let (words, pid) = match header(p, a[0]) {
-        Err(Errno::EINVAL) if a[1] == 0 => return Ok(0),
+pub fn capget(p: &mut Task, hdr: UserPtr<u32>, datap: UserPtr<u8>) -> SysResult {
+    let (words, pid) = match header(p, hdr) {
+        Err(Errno::EINVAL) if datap.is_null() => return Ok(0),
         r => r?,
     };
-    if a[1] == 0 {
+    if datap.is_null() {
         return Ok(0);
     }
     if pid < 0 {
@@ -58,39 +57,42 @@ pub fn capget(p: &mut Task, a: [u64; 6]) -> SysResult {
     let data = if pid == 0 || pid as u32 == p.pid() { p.cred.cap_data() } else { target(p, pid)?.cred.lock().cap_data() };
     let mut out = [0u8; 24];
     data.encode(words, &mut out);
-    p.space.copy_out(a[1], &out[..words * 12])?;
+    p.space.copy_out(datap.array(words * 12)?, &out[..words * 12])?;
     Ok(0)
 }
 
 /// capset(hdr, data): only on oneself (`EPERM` for another pid).
-pub fn capset(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let (words, pid) = header(p, a[0])?;
+pub fn capset(p: &mut Task, hdr: UserPtr<u32>, data: UserPtr<u8>) -> SysResult {
+    let (words, pid) = header(p, hdr)?;
     if pid != 0 && pid as u32 != p.pid() {
         return Err(Errno::EPERM);
     }
     let mut raw = [0u8; 24];
-    p.space.copy_in(a[1], &mut raw[..words * 12])?;
+    p.space.copy_in(data.array(words * 12)?, &mut raw[..words * 12])?;
     let new = p.cred.capset(CapData::decode(words, &raw))?;
     p.commit_cred(new);
     Ok(0)
 }
 
-/// The prctl operations about credentials; `None` for any other option.
-pub fn prctl(p: &mut Task, a: [u64; 6]) -> Option<SysResult> {
-    const PR_GET_KEEPCAPS: u64 = 7;
-    const PR_SET_KEEPCAPS: u64 = 8;
-    const PR_CAPBSET_READ: u64 = 23;
-    const PR_CAPBSET_DROP: u64 = 24;
-    const PR_GET_SECUREBITS: u64 = 27;
-    const PR_SET_SECUREBITS: u64 = 28;
-    const PR_SET_NO_NEW_PRIVS: u64 = 38;
-    const PR_GET_NO_NEW_PRIVS: u64 = 39;
-    const PR_CAP_AMBIENT: u64 = 47;
+/// The prctl operations about credentials, with arguments 2 to 5; `None`
+/// for any other option.
+pub fn prctl(p: &mut Task, option: i32, args: [u64; 4]) -> Option<SysResult> {
+    const PR_GET_KEEPCAPS: i32 = 7;
+    const PR_SET_KEEPCAPS: i32 = 8;
+    const PR_CAPBSET_READ: i32 = 23;
+    const PR_CAPBSET_DROP: i32 = 24;
+    const PR_GET_SECUREBITS: i32 = 27;
+    const PR_SET_SECUREBITS: i32 = 28;
+    const PR_SET_NO_NEW_PRIVS: i32 = 38;
+    const PR_GET_NO_NEW_PRIVS: i32 = 39;
+    const PR_CAP_AMBIENT: i32 = 47;
+    // Argument registers 2..5 as prctl's (unsigned long) arg2..arg5.
+    let a = [0, args[0], args[1], args[2], args[3]];
     let commit = |p: &mut Task, new: Result<Cred, Errno>| -> SysResult {
         p.commit_cred(new?);
         Ok(0)
     };
-    Some(match a[0] {
+    Some(match option {
         PR_GET_KEEPCAPS => Ok(usize::from(p.cred.has_securebit(creds::SECURE_KEEP_CAPS))),
         PR_SET_KEEPCAPS => {
             let new = p.cred.set_keepcaps(a[1]);
@@ -129,24 +131,26 @@ pub fn prctl(p: &mut Task, a: [u64; 6]) -> Option<SysResult> {
     })
 }
 
+fn from_user(r: UserRlimit) -> Rlimit {
+    Rlimit::new(r.rlim_cur, r.rlim_max)
+}
+
+fn to_user(r: Rlimit) -> UserRlimit {
+    UserRlimit { rlim_cur: r.cur, rlim_max: r.max }
+}
+
 /// prlimit64(pid, resource, new, old): another process needs the same ids
 /// or `CAP_SYS_RESOURCE`; raising a hard limit needs `CAP_SYS_RESOURCE`.
-pub fn prlimit64(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let new = if a[2] != 0 {
-        let mut raw = [0u8; 16];
-        p.space.copy_in(a[2], &mut raw)?;
-        Some(Rlimit::from_bytes(&raw))
-    } else {
-        None
-    };
-    let proc = target(p, a[0] as i32).map_err(|_| Errno::ESRCH)?;
+pub fn prlimit64(p: &mut Task, pid: i32, resource: u32, new: UserPtr<UserRlimit>, old: UserPtr<UserRlimit>) -> SysResult {
+    let new = if new.is_null() { None } else { Some(from_user(p.space.read(new)?)) };
+    let proc = target(p, pid).map_err(|_| Errno::ESRCH)?;
     if !Arc::ptr_eq(&proc, &p.proc) {
         creds::policy::may_prlimit(&p.cred, &proc.cred.lock())?;
     }
-    let resource = Resource::new(a[1] as u32 as u64)?;
-    let old = set_limit(p, &proc, resource, new)?;
-    if a[3] != 0 {
-        p.space.copy_out(a[3], &old.to_bytes())?;
+    let resource = Resource::new(u64::from(resource))?;
+    let previous = set_limit(p, &proc, resource, new)?;
+    if !old.is_null() {
+        p.space.write(old, &to_user(previous))?;
     }
     Ok(0)
 }
@@ -164,19 +168,18 @@ fn set_limit(p: &Task, proc: &Process, resource: Resource, new: Option<Rlimit>) 
 }
 
 /// getrlimit(resource, rlim).
-pub fn getrlimit(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let limit = p.proc.rlimits.lock().get(Resource::new(a[0] as u32 as u64)?);
-    p.space.copy_out(a[1], &limit.to_bytes())?;
+pub fn getrlimit(p: &mut Task, resource: u32, rlim: UserPtr<UserRlimit>) -> SysResult {
+    let limit = p.proc.rlimits.lock().get(Resource::new(u64::from(resource))?);
+    p.space.write(rlim, &to_user(limit))?;
     Ok(0)
 }
 
 /// setrlimit(resource, rlim).
-pub fn setrlimit(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let resource = Resource::new(a[0] as u32 as u64)?;
-    let mut raw = [0u8; 16];
-    p.space.copy_in(a[1], &mut raw)?;
+pub fn setrlimit(p: &mut Task, resource: u32, rlim: UserPtr<UserRlimit>) -> SysResult {
+    let resource = Resource::new(u64::from(resource))?;
+    let new = from_user(p.space.read(rlim)?);
     let proc = p.proc.clone();
-    set_limit(p, &proc, resource, Some(Rlimit::from_bytes(&raw)))?;
+    set_limit(p, &proc, resource, Some(new))?;
     Ok(0)
 }
 
