@@ -35,6 +35,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/time.h>
 
 #ifndef PR_CAP_AMBIENT
 #define PR_CAP_AMBIENT 47
@@ -239,6 +240,14 @@ static void case_ops(void) {
     stat(in_tmp("reg"), &st);
     say("mode now %o", st.st_mode & 07777);
     say_ret("setgroups []", setgroups(0, NULL));
+    /* Setting the clock (to what it is, should it ever be allowed). */
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    say_ret("clock_settime MONOTONIC", clock_settime(CLOCK_MONOTONIC, &now));
+    say_ret("clock_settime REALTIME", clock_settime(CLOCK_REALTIME, &now));
+    say_ret("settimeofday NULL NULL", syscall(SYS_settimeofday, NULL, NULL));
+    struct timeval tv = { now.tv_sec, 2000000 };
+    say_ret("settimeofday bad usec", syscall(SYS_settimeofday, &tv, NULL));
     say_ret("chroot /", chroot("/"));
     mkdir(in_tmp("mnt"), 0755);
     long m = mount("none", in_tmp("mnt"), "tmpfs", 0, "size=64k");

@@ -178,6 +178,7 @@ macro_rules! linux_syscalls {
             setrlimit = 160 => Full;
             chroot = 161 => Partial("the root is per thread: threads do not share it (no CLONE_FS)");
             sync = 162 => Full;
+            settimeofday = 164 => Partial("the wall clock to the millisecond (its resolution); the time zone is ignored");
             mount = 165 => Partial("tmpfs, proc and bind mounts (MS_REC binds only the top mount), MS_REMOUNT flag changes, MS_PRIVATE/MS_SLAVE (every mount is private); other filesystem types ENODEV; MS_MOVE, MS_SHARED, MS_UNBINDABLE ENOSYS");
             umount2 = 166 => Partial("MNT_FORCE acts as a plain unmount; MNT_EXPIRE is ENOSYS");
             sethostname = 170 => Full;
@@ -201,6 +202,7 @@ macro_rules! linux_syscalls {
             getdents64 = 217 => Full;
             set_tid_address = 218 => Full;
             fadvise64 = 221 => Full;
+            clock_settime = 227 => Partial("CLOCK_REALTIME only, to the millisecond (its resolution)");
             clock_gettime = 228 => Partial("CLOCK_TAI and the alarm clocks are EINVAL");
             clock_getres = 229 => Full;
             clock_nanosleep = 230 => Partial("CLOCK_TAI and the alarm clocks are EINVAL");

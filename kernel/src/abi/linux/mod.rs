@@ -73,7 +73,7 @@ mod sys {
         sysinfo, time, uname,
     };
     pub use super::mount::{chroot, mount, pivot_root, umount2};
-    pub use super::privileges::{capget, capset, getrlimit, prlimit64, setrlimit};
+    pub use super::privileges::{capget, capset, clock_settime, getrlimit, prlimit64, setrlimit, settimeofday};
     pub use super::process::{
         clock_nanosleep, clone, clone3, execve, exit, exit_group, fork, futex, getpgid, getpgrp, getpid, getppid, getrusage,
         getsid, gettid, nanosleep, pipe, pipe2, prctl, sched_yield, setpgid, setsid, times, vfork, wait4, waitid,

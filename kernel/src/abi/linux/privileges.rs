@@ -1,5 +1,6 @@
 //! Capabilities and resource limits: capget/capset, the capability and
-//! no_new_privs prctl operations, getrlimit/setrlimit/prlimit64.
+//! no_new_privs prctl operations, getrlimit/setrlimit/prlimit64; and the
+//! calls that need `CAP_SYS_TIME` (clock_settime, settimeofday).
 //!
 //! The rules live in the `creds` crate; these handlers decode arguments,
 //! find the target process and commit the result. Limits are per process
@@ -11,7 +12,7 @@ use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 use creds::{CapData, Cred, Resource, Rlimit};
 use errno::Errno;
-use linux_abi::structs::Rlimit as UserRlimit;
+use linux_abi::structs::{Rlimit as UserRlimit, Timespec, Timeval};
 use linux_abi::UserPtr;
 
 use super::SysResult;
@@ -195,4 +196,46 @@ pub fn check_raw_socket(p: &Task, domain: u16, ty: u32) -> Result<(), Errno> {
         return Err(Errno::EPERM);
     }
     Ok(())
+}
+
+/// Sets the wall clock after Linux's checks: `EINVAL` for a time out of
+/// range, then `EPERM` without `CAP_SYS_TIME`.
+fn set_clock(p: &Task, ts: Option<Timespec>) -> SysResult {
+    let ts = ts.map(Timespec::validate).transpose()?;
+    if !p.cred.capable(creds::Cap::SYS_TIME) {
+        return Err(Errno::EPERM);
+    }
+    if let Some(ts) = ts {
+        crate::time::set_now(ts.tv_sec, ts.tv_nsec as u32);
+    }
+    Ok(0)
+}
+
+/// clock_settime(clock, tp): only CLOCK_REALTIME can be set (`EINVAL` for
+/// the others, before the time is read).
+pub fn clock_settime(p: &mut Task, clock: i32, tp: UserPtr<Timespec>) -> SysResult {
+    const CLOCK_REALTIME: i32 = 0;
+    if clock != CLOCK_REALTIME {
+        return Err(Errno::EINVAL);
+    }
+    let ts = p.space.read(tp)?;
+    set_clock(p, Some(ts))
+}
+
+/// settimeofday(tv, tz): the time zone is read and ignored (the kernel
+/// keeps none); both NULL only asks for the permission.
+pub fn settimeofday(p: &mut Task, tv: UserPtr<Timeval>, tz: UserPtr<[i32; 2]>) -> SysResult {
+    let ts = if tv.is_null() {
+        None
+    } else {
+        let tv = p.space.read(tv)?;
+        if !(0..1_000_000).contains(&tv.tv_usec) {
+            return Err(Errno::EINVAL);
+        }
+        Some(Timespec { tv_sec: tv.tv_sec, tv_nsec: tv.tv_usec * 1000 })
+    };
+    if !tz.is_null() {
+        p.space.read(tz)?;
+    }
+    set_clock(p, ts)
 }
