@@ -293,20 +293,10 @@ pub struct Identity {
     pub net_ns: u64,
 }
 
-/// The CPU tick at which a process that has used `used` ticks passes its
-/// RLIMIT_CPU soft limit next (u64::MAX if unlimited).
+/// The CPU tick at which a process that has used `used` ticks must next be
+/// checked against RLIMIT_CPU (u64::MAX if unlimited).
 pub fn cpu_limit_tick(limits: &creds::Rlimits, used: u64) -> u64 {
-    let cur = limits.cur(creds::Resource::CPU);
-    if cur == creds::rlimit::INFINITY {
-        return u64::MAX;
-    }
-    let hz = u64::from(crate::time::HZ);
-    // Linux signals at the soft limit, then once a second past it; the
-    // hard limit (SIGKILL) is checked at each of those points.
-    let at = cur.saturating_mul(hz);
-    let next = if used < at { at } else { (used / hz + 1).saturating_mul(hz) };
-    let hard = limits.get(creds::Resource::CPU).max;
-    if hard == creds::rlimit::INFINITY { next } else { next.min(hard.saturating_mul(hz)) }
+    limits.cpu_check_at(used, u64::from(crate::time::HZ))
 }
 
 /// The limits a process of the host starts with (Linux's init defaults for

@@ -77,13 +77,14 @@ pub fn check_cpu() {
         return;
     }
     let limits = *p.rlimits.lock();
-    let hz = u64::from(crate::time::HZ);
-    let hard = limits.get(Resource::CPU).max;
-    if hard != creds::rlimit::INFINITY && used >= hard.saturating_mul(hz) {
-        signal::send_to_process(&p, Signal::SIGKILL);
-        p.cpu_limit_at.store(u64::MAX, Ordering::Release);
-        return;
+    match limits.cpu_verdict(used, u64::from(crate::time::HZ)) {
+        creds::CpuVerdict::Kill => {
+            signal::send_to_process(&p, Signal::SIGKILL);
+            p.cpu_limit_at.store(u64::MAX, Ordering::Release);
+            return;
+        }
+        creds::CpuVerdict::Signal => signal::send_to_process(&p, Signal::SIGXCPU),
+        creds::CpuVerdict::Nothing => {}
     }
-    signal::send_to_process(&p, Signal::SIGXCPU);
     p.cpu_limit_at.store(super::cpu_limit_tick(&limits, used), Ordering::Release);
 }

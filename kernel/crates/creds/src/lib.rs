@@ -37,5 +37,5 @@ pub use cred::{
     SECURE_NO_SETUID_FIXUP,
 };
 pub use exec::{ExecCreds, ExecFile};
-pub use rlimit::{Resource, Rlimit, Rlimits};
+pub use rlimit::{CpuVerdict, Resource, Rlimit, Rlimits};
 pub use setid::{KEEP, NGROUPS_MAX};

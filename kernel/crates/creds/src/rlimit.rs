@@ -158,6 +158,42 @@ impl Rlimits {
     pub fn set_initial(&mut self, r: Resource, new: Rlimit) {
         self.0[r.index()] = new;
     }
+
+    /// RLIMIT_CPU: the CPU time (in ticks of `hz` per second) at which a
+    /// process that has used `used` ticks must next be looked at, as Linux
+    /// signals: SIGXCPU at the soft limit and at each further second,
+    /// SIGKILL at the hard limit. `u64::MAX` when there is no soft limit.
+    pub fn cpu_check_at(&self, used: u64, hz: u64) -> u64 {
+        let l = self.get(Resource::CPU);
+        if l.cur == INFINITY {
+            return u64::MAX;
+        }
+        let soft = l.cur.saturating_mul(hz);
+        let next = if used < soft { soft } else { (used / hz + 1).saturating_mul(hz) };
+        if l.max == INFINITY { next } else { next.min(l.max.saturating_mul(hz)) }
+    }
+
+    /// What RLIMIT_CPU does to a process that has used `used` ticks.
+    pub fn cpu_verdict(&self, used: u64, hz: u64) -> CpuVerdict {
+        let l = self.get(Resource::CPU);
+        if l.max != INFINITY && used >= l.max.saturating_mul(hz) {
+            CpuVerdict::Kill
+        } else if l.cur != INFINITY && used >= l.cur.saturating_mul(hz) {
+            CpuVerdict::Signal
+        } else {
+            CpuVerdict::Nothing
+        }
+    }
+}
+
+/// RLIMIT_CPU's decision for a process's CPU time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CpuVerdict {
+    Nothing,
+    /// SIGXCPU (past the soft limit).
+    Signal,
+    /// SIGKILL (at the hard limit).
+    Kill,
 }
 
 #[cfg(test)]
@@ -194,6 +230,23 @@ mod tests {
         assert_eq!(l.set(Resource::NOFILE, Rlimit::new(10, 101), false), Err(Errno::EPERM));
         assert_eq!(l.set(Resource::NOFILE, Rlimit::new(100, 100), false), Ok(Rlimit::new(10, 100)));
         assert!(l.set(Resource::NOFILE, Rlimit::new(10, 8192), true).is_ok());
+    }
+
+    #[test]
+    fn cpu_limit_points() {
+        let mut l = Rlimits::linux_defaults(4096);
+        assert_eq!(l.cpu_check_at(0, 100), u64::MAX);
+        l.set_initial(Resource::CPU, Rlimit::new(1, 3));
+        assert_eq!(l.cpu_check_at(0, 100), 100);
+        assert_eq!(l.cpu_verdict(99, 100), CpuVerdict::Nothing);
+        assert_eq!(l.cpu_verdict(100, 100), CpuVerdict::Signal);
+        // Then once a second past the soft limit, the hard limit at the latest.
+        assert_eq!(l.cpu_check_at(100, 100), 200);
+        assert_eq!(l.cpu_check_at(250, 100), 300);
+        assert_eq!(l.cpu_verdict(300, 100), CpuVerdict::Kill);
+        l.set_initial(Resource::CPU, Rlimit::new(1, INFINITY));
+        assert_eq!(l.cpu_check_at(5000, 100), 5100);
+        assert_eq!(l.cpu_verdict(5000, 100), CpuVerdict::Signal);
     }
 
     #[test]
