@@ -17,28 +17,16 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use creds::Cap;
 use errno::Errno;
+use linux_abi::flags::{
+    MNT_DETACH, MNT_EXPIRE, MNT_FORCE, MS_BIND, MS_MGC_MSK, MS_MGC_VAL, MS_MOVE, MS_NODEV, MS_NOEXEC, MS_NOSUID,
+    MS_NOUSER, MS_PRIVATE, MS_RDONLY, MS_REMOUNT, MS_SHARED, MS_SLAVE, MS_UNBINDABLE, UMOUNT_NOFOLLOW,
+};
 use linux_abi::UserCStr;
 use vfs::{Access, FileKind, MountFlags, MountOptions};
 
 use super::fs::user_path;
 use super::SysResult;
 use crate::task::Task;
-
-const MS_RDONLY: u64 = 1;
-const MS_NOSUID: u64 = 2;
-const MS_NODEV: u64 = 4;
-const MS_NOEXEC: u64 = 8;
-const MS_REMOUNT: u64 = 32;
-const MS_BIND: u64 = 4096;
-const MS_MOVE: u64 = 8192;
-const MS_UNBINDABLE: u64 = 1 << 17;
-const MS_PRIVATE: u64 = 1 << 18;
-const MS_SLAVE: u64 = 1 << 19;
-const MS_SHARED: u64 = 1 << 20;
-const MS_NOUSER: u64 = 1 << 31;
-/// The old magic number in the top half of the flags (ignored, as Linux does).
-const MS_MGC_MSK: u64 = 0xffff_0000;
-const MS_MGC_VAL: u64 = 0xc0ed_0000;
 
 /// chroot(path): the calling thread's `/` becomes `path` (its cwd stays).
 pub fn chroot(p: &mut Task, path: UserCStr) -> SysResult {
@@ -138,10 +126,6 @@ pub fn mount(p: &mut Task, source: UserCStr, target: UserCStr, fstype: UserCStr,
 /// umount2(target, flags): `EPERM` without `CAP_SYS_ADMIN`, before the
 /// target is looked at (as Linux).
 pub fn umount2(p: &mut Task, target: UserCStr, flags: i32) -> SysResult {
-    const MNT_FORCE: u32 = 1;
-    const MNT_DETACH: u32 = 2;
-    const MNT_EXPIRE: u32 = 4;
-    const UMOUNT_NOFOLLOW: u32 = 8;
     let flags = flags as u32;
     if flags & !(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW) != 0 {
         return Err(Errno::EINVAL);

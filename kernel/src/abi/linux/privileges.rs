@@ -78,15 +78,10 @@ pub fn capset(p: &mut Task, hdr: UserPtr<u32>, data: UserPtr<u8>) -> SysResult {
 /// The prctl operations about credentials, with arguments 2 to 5; `None`
 /// for any other option.
 pub fn prctl(p: &mut Task, option: i32, args: [u64; 4]) -> Option<SysResult> {
-    const PR_GET_KEEPCAPS: i32 = 7;
-    const PR_SET_KEEPCAPS: i32 = 8;
-    const PR_CAPBSET_READ: i32 = 23;
-    const PR_CAPBSET_DROP: i32 = 24;
-    const PR_GET_SECUREBITS: i32 = 27;
-    const PR_SET_SECUREBITS: i32 = 28;
-    const PR_SET_NO_NEW_PRIVS: i32 = 38;
-    const PR_GET_NO_NEW_PRIVS: i32 = 39;
-    const PR_CAP_AMBIENT: i32 = 47;
+    use linux_abi::flags::{
+        PR_CAPBSET_DROP, PR_CAPBSET_READ, PR_CAP_AMBIENT, PR_GET_KEEPCAPS, PR_GET_NO_NEW_PRIVS, PR_GET_SECUREBITS,
+        PR_SET_KEEPCAPS, PR_SET_NO_NEW_PRIVS, PR_SET_SECUREBITS,
+    };
     // Argument registers 2..5 as prctl's (unsigned long) arg2..arg5.
     let a = [0, args[0], args[1], args[2], args[3]];
     let commit = |p: &mut Task, new: Result<Cred, Errno>| -> SysResult {
@@ -188,9 +183,7 @@ pub fn setrlimit(p: &mut Task, resource: u32, rlim: UserPtr<UserRlimit>) -> SysR
 /// `CAP_NET_RAW`, before Linux would look at support (with it, these kinds
 /// are not offered and fail as unsupported afterwards).
 pub fn check_raw_socket(p: &Task, domain: u16, ty: u32) -> Result<(), Errno> {
-    const AF_INET: u16 = 2;
-    const AF_PACKET: u16 = 17;
-    const SOCK_RAW: u32 = 3;
+    use linux_abi::structs::{AF_INET, AF_PACKET, SOCK_RAW};
     let raw = domain == AF_PACKET || (domain == AF_INET && ty == SOCK_RAW);
     if raw && !p.cred.capable(creds::Cap::NET_RAW) {
         return Err(Errno::EPERM);
@@ -214,8 +207,7 @@ fn set_clock(p: &Task, ts: Option<Timespec>) -> SysResult {
 /// clock_settime(clock, tp): only CLOCK_REALTIME can be set (`EINVAL` for
 /// the others, before the time is read).
 pub fn clock_settime(p: &mut Task, clock: i32, tp: UserPtr<Timespec>) -> SysResult {
-    const CLOCK_REALTIME: i32 = 0;
-    if clock != CLOCK_REALTIME {
+    if clock != linux_abi::flags::CLOCK_REALTIME {
         return Err(Errno::EINVAL);
     }
     let ts = p.space.read(tp)?;
