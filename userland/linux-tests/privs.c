@@ -144,7 +144,7 @@ static void case_status(void) {
     errno = 0;
     say_ret("PR_CAPBSET_READ 41", prctl(PR_CAPBSET_READ, 41, 0, 0, 0));
     say_ret("PR_GET_NO_NEW_PRIVS with arg", prctl(PR_GET_NO_NEW_PRIVS, 1, 0, 0, 0));
-    static const char *const keys[] = { "Uid", "Gid", "Groups", "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", 0 };
+    static const char *const keys[] = { "Umask", "Uid", "Gid", "Groups", "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", 0 };
     say_status_lines(keys);
     /* libcap's probe: an unknown version with NULL data succeeds and the
      * kernel writes the version it prefers. */

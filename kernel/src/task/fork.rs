@@ -67,7 +67,7 @@ pub fn clone(t: &mut Task, frame: &TrapFrame, a: CloneArgs) -> KResult<usize> {
         let parent = if f & CLONE_PARENT != 0 { me.parent() } else { Some(me.clone()) };
         let pg = (me.pgid.load(Ordering::Acquire), me.sid.load(Ordering::Acquire));
         let rlimits = *me.rlimits.lock();
-        let ids = super::Identity { cred: t.cred.clone(), rlimits, net_ns: me.net_ns };
+        let ids = super::Identity { cred: t.cred.clone(), rlimits, umask: t.umask, net_ns: me.net_ns };
         let child = new_process(&me.ns, me.container.clone(), &me.name.lock(), parent.as_ref(), Some(pg), me.signals.lock().clone(), &me.uts, me.abi, ids)?;
         if parent.is_none() {
             child.autoreap.store(true, Ordering::Release);

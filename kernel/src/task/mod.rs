@@ -118,6 +118,8 @@ pub struct Process {
     pub rlimits: Mutex<creds::Rlimits>,
     /// The CPU-time tick at which RLIMIT_CPU next signals (u64::MAX: none).
     pub cpu_limit_at: AtomicU64,
+    /// The main thread's umask, for /proc.
+    pub umask: AtomicU32,
 }
 
 impl Process {
@@ -275,6 +277,7 @@ fn new_process(
         uts: uts.clone(),
         net_ns: ids.net_ns,
         cpu_limit_at: AtomicU64::new(cpu_limit_tick(&ids.rlimits, 0)),
+        umask: AtomicU32::new(ids.umask),
         cred: Mutex::new(ids.cred),
         rlimits: Mutex::new(ids.rlimits),
     });
@@ -286,10 +289,11 @@ fn new_process(
     Ok(p)
 }
 
-/// Who a new process is: its credentials, limits and network namespace.
+/// Who a new process is: its credentials, limits, umask and network namespace.
 pub struct Identity {
     pub cred: creds::Cred,
     pub rlimits: creds::Rlimits,
+    pub umask: u32,
     pub net_ns: u64,
 }
 
@@ -348,7 +352,7 @@ pub fn spawn(s: Spawn<'_>) -> Result<Arc<Process>, errno::Errno> {
     // The new program's credentials, as execve gives them.
     let cred = image.cred.clone();
     let abi = if image.host_world { Abi::Host } else { Abi::Linux };
-    let ids = Identity { cred: cred.clone(), rlimits: s.rlimits, net_ns: s.net_ns };
+    let ids = Identity { cred: cred.clone(), rlimits: s.rlimits, umask: s.umask, net_ns: s.net_ns };
     let proc = new_process(&s.ns, s.container.clone(), &name, None, None, linux_abi::signal::SigActions::new(), &s.uts, abi, ids)?;
     *proc.cmdline.lock() = s.argv.to_vec();
     *proc.exe.lock() = image.exe.clone();

@@ -71,7 +71,7 @@ fn info(p: &Arc<Process>) -> ProcessInfo {
         groups: cred.groups.clone(),
         caps: [c.inheritable.bits(), c.permitted.bits(), c.effective.bits(), c.bounding.bits(), c.ambient.bits()],
         no_new_privs: cred.no_new_privs,
-        umask: 0o022,
+        umask: p.umask.load(Ordering::Relaxed),
         sig_pending: p.sig_pending.set().0,
         sig_blocked: blocked,
         sig_ignored: ignored,

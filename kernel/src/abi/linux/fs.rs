@@ -454,6 +454,9 @@ pub fn ftruncate(p: &mut Task, fd: Fd, length: i64) -> SysResult {
 pub fn umask(p: &mut Task, mask: u32) -> SysResult {
     let old = p.umask;
     p.umask = mask & 0o777;
+    if p.tid == p.proc.vpid {
+        p.proc.umask.store(p.umask, core::sync::atomic::Ordering::Relaxed);
+    }
     Ok(old as usize)
 }
 
