@@ -52,6 +52,8 @@ pub struct Container {
     pub net_ns: u64,
     /// Who its processes run as: credentials, capabilities, rlimits, umask.
     pub identity: super::security::Identity,
+    /// `linux.seccomp` compiled: every process started in it runs under it.
+    pub seccomp: Option<seccomp::FilterStack>,
 }
 
 /// Network namespace ids of containers (0 is the host's).
@@ -141,6 +143,7 @@ pub fn create(id: &str, source: Source, command: Vec<String>) -> Result<(), Stri
         spec.process.args = command;
     }
     let identity = super::security::identity(id, &spec)?;
+    let seccomp = spec.linux.as_ref().and_then(|l| l.seccomp.as_ref()).map(task::seccomp::from_spec).transpose()?;
     let pidns = task::PidNs::new_container();
     if let Err(e) = task::procfs::mount(&ns, &pidns) {
         // A read-only root without a /proc mount point: the container has no /proc.
@@ -165,6 +168,7 @@ pub fn create(id: &str, source: Source, command: Vec<String>) -> Result<(), Stri
         init: None,
         net_ns: NEXT_NET_NS.fetch_add(1, core::sync::atomic::Ordering::Relaxed),
         identity,
+        seccomp,
     };
     if let Some(res) = container.spec.linux.as_ref().and_then(|l| l.resources.as_ref()) {
         container.limits.apply(&super::limits::Update::from_resources(res), &container.pidns)?;
@@ -218,6 +222,9 @@ fn spawn_in(c: &Container, args: &[String], env: &[String], cwd: &str, attach: A
     let cwd_loc = c.vfs.resolve(&c.vfs.root(), cwd, true).map_err(|e| format!("process.cwd {cwd}: {e}"))?;
     // process.user, capabilities, noNewPrivileges, rlimits: who it runs as.
     let id = &c.identity;
+    if let Some(filters) = &c.seccomp {
+        task::seccomp::check_exec(filters).map_err(|e| format!("exec {path}: {e}"))?;
+    }
     task::spawn(task::Spawn {
         path: &path,
         argv: args,
@@ -234,6 +241,7 @@ fn spawn_in(c: &Container, args: &[String], env: &[String], cwd: &str, attach: A
         uts: c.uts.clone(),
         rlimits: id.rlimits,
         net_ns: c.net_ns,
+        seccomp: c.seccomp.clone(),
     })
     .map_err(|e| format!("exec {path}: {e}"))
 }

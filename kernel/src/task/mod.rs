@@ -22,6 +22,7 @@ pub mod pidns;
 pub mod pipe;
 pub mod procfs;
 pub mod rlimits;
+pub mod seccomp;
 pub mod signal;
 pub mod sigframe;
 pub mod timer;
@@ -331,6 +332,8 @@ pub struct Spawn<'a> {
     /// Resource limits and network namespace (0: the host's).
     pub rlimits: creds::Rlimits,
     pub net_ns: u64,
+    /// seccomp filters it starts under (a container's `linux.seccomp`).
+    pub seccomp: Option<::seccomp::FilterStack>,
 }
 
 static HOST_UTS: spin::Once<Arc<Mutex<String>>> = spin::Once::new();
@@ -379,6 +382,10 @@ pub fn spawn(s: Spawn<'_>) -> Result<Arc<Process>, errno::Errno> {
     let frame = TrapFrame::user(image.entry, image.rsp);
     let thread = sched::spawn_user(&name, &frame, task, None, Some(proc.clone()));
     thread.group.store(s.cpu_group, Ordering::Relaxed);
+    if let Some(filters) = s.seccomp {
+        // Before the thread first runs (kernel code is not preempted).
+        thread.seccomp.set(seccomp::MODE_FILTER, filters);
+    }
     proc.threads.lock().push((proc.vpid, Arc::downgrade(&thread)));
     Ok(proc)
 }

@@ -173,7 +173,7 @@ macro_rules! linux_syscalls {
             statfs = 137 => Full;
             fstatfs = 138 => Full;
             pivot_root = 155 => Partial("EPERM without CAP_SYS_ADMIN; with it ENOSYS (the root mount of a namespace cannot be replaced)");
-            prctl = 157 => Partial("PR_SET_NAME, PR_GET_NAME, the capability options (PR_CAPBSET_READ/DROP, PR_CAP_AMBIENT, PR_GET/SET_KEEPCAPS, PR_GET/SET_SECUREBITS) and PR_GET/SET_NO_NEW_PRIVS; other options are ENOSYS");
+            prctl = 157 => Partial("PR_SET_NAME, PR_GET_NAME, PR_SET_SECCOMP, PR_GET_SECCOMP, the capability options (PR_CAPBSET_READ/DROP, PR_CAP_AMBIENT, PR_GET/SET_KEEPCAPS, PR_GET/SET_SECUREBITS) and PR_GET/SET_NO_NEW_PRIVS; other options are ENOSYS");
             arch_prctl = 158 => Partial("ARCH_SET_FS and ARCH_GET_FS only; other codes are EINVAL");
             setrlimit = 160 => Full;
             chroot = 161 => Partial("the root is per thread: threads do not share it (no CLONE_FS)");
@@ -240,6 +240,7 @@ macro_rules! linux_syscalls {
             syncfs = 306 => Full;
             sendmmsg = 307 => Partial("as sendmsg");
             renameat2 = 316 => Partial("RENAME_NOREPLACE, RENAME_EXCHANGE and RENAME_WHITEOUT are EINVAL");
+            seccomp = 317 => Partial("no user-notification listeners: SECCOMP_FILTER_FLAG_NEW_LISTENER is EINVAL");
             getrandom = 318 => Full;
             statx = 332 => Partial("the basic fields only (no birth time, attributes or mount id)");
             clone3 = 435 => Partial("as clone; set_tid and cgroup are not supported");

@@ -42,7 +42,7 @@ pub fn format_status(p: &ProcessInfo) -> String {
          VmPeak:\t{:8} kB\nVmSize:\t{:8} kB\nVmRSS:\t{:8} kB\nThreads:\t{}\n\
          SigQ:\t0/3906\nSigPnd:\t{:016x}\nShdPnd:\t{:016x}\nSigBlk:\t{:016x}\nSigIgn:\t{:016x}\nSigCgt:\t{:016x}\n\
          CapInh:\t{:016x}\nCapPrm:\t{:016x}\nCapEff:\t{:016x}\nCapBnd:\t{:016x}\nCapAmb:\t{:016x}\nNoNewPrivs:\t{}\n\
-         Cpus_allowed:\t1\nCpus_allowed_list:\t0\n",
+         Seccomp:\t{}\nSeccomp_filters:\t{}\nCpus_allowed:\t1\nCpus_allowed_list:\t0\n",
         p.comm,
         p.umask,
         state,
@@ -73,6 +73,8 @@ pub fn format_status(p: &ProcessInfo) -> String {
         p.caps[3],
         p.caps[4],
         u8::from(p.no_new_privs),
+        p.seccomp_mode,
+        p.seccomp_filters,
     )
 }
 

@@ -52,6 +52,7 @@ pub fn run(s: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
         uts: task::host_uts(),
         rlimits: task::default_rlimits(),
         net_ns: 0,
+        seccomp: None,
     })
     .map_err(|e| format!("{path}: {e}"))?;
     let status = crate::console::terminal::foreground(&process, || {
