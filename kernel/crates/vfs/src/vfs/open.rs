@@ -148,6 +148,9 @@ fn finish_open(cred: &Cred, loc: Location, flags: OpenFlags, created: bool) -> K
     if flags.write && matches!(meta.kind, FileKind::Regular | FileKind::Directory) {
         loc.check_writable()?;
     }
+    if flags.write && regular && !created {
+        loc.inode().open_for_write()?;
+    }
     if will_truncate {
         loc.inode().truncate(0)?;
     }
