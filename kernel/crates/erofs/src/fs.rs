@@ -255,7 +255,7 @@ impl VfsInode for ErofsInode {
         Err(if self.info.is_regular() { Errno::EROFS } else { file_op_unsupported(self) })
     }
 
-    fn open_for_write(&self) -> KResult<()> {
+    fn open_for_write(&self, _truncating: bool) -> KResult<()> {
         Err(Errno::EROFS)
     }
 

@@ -150,10 +150,11 @@ pub trait Inode: Send + Sync {
         None
     }
 
-    /// Called when a regular file is opened for writing, before any write: a layered
-    /// filesystem copies the file up here, so the open fails (`ENOSPC`, ...) rather than a
-    /// later write.
-    fn open_for_write(&self) -> KResult<()> {
+    /// Called when a regular file is opened for writing, before any write (and before the
+    /// `truncate(0)` of `O_TRUNC`, told by `truncating`): a layered filesystem copies the file
+    /// up here (without its data when it is about to be truncated), so the open fails
+    /// (`ENOSPC`, ...) rather than a later write.
+    fn open_for_write(&self, _truncating: bool) -> KResult<()> {
         Ok(())
     }
 

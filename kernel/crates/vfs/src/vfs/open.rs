@@ -149,7 +149,7 @@ fn finish_open(cred: &Cred, loc: Location, flags: OpenFlags, created: bool) -> K
         loc.check_writable()?;
     }
     if flags.write && regular && !created {
-        loc.inode().open_for_write()?;
+        loc.inode().open_for_write(will_truncate)?;
     }
     if will_truncate {
         loc.inode().truncate(0)?;
