@@ -48,7 +48,8 @@ pub fn build_fat32(image: &Path, size_mib: u64, label: &str, dir: Option<&Path>)
 }
 
 /// Builds the OCI image layouts of `images/` (each `images/NAME/build.sh`)
-/// into `<root>/images/NAME`, the tree the data disk is made from.
+/// into `<root>/images/NAME`, the tree the data disk is made from, each with
+/// its image store (`erofs/`, one EROFS image per layer, kept when current).
 pub fn build_images(root: &Path) -> Result<(), String> {
     let sources = crate::paths::repo_root().join("images");
     let mut names: Vec<PathBuf> = fs::read_dir(&sources)
@@ -61,6 +62,7 @@ pub fn build_images(root: &Path) -> Result<(), String> {
         let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let out = root.join("images").join(&name);
         run(Command::new("bash").arg(dir.join("build.sh")).arg(&out))?;
+        ociimport::build_store(&out).map_err(|e| format!("{}: image store: {e}", out.display()))?;
     }
     Ok(())
 }
@@ -500,7 +502,7 @@ pub fn test_disk() -> PathBuf {
 fn make_test_disk() -> PathBuf {
     // The name carries a version (bump it when `test_files` changes) and a
     // hash of the test programs' sources, so editing one makes a new disk.
-    let image = crate::paths::build_dir().join(format!("test-data-v6-{:016x}.img", sources_hash()));
+    let image = crate::paths::build_dir().join(format!("test-data-v7-{:016x}.img", sources_hash()));
     if image.exists() && linux_test_program("badptr").exists() && glibc_program("hello").exists() {
         return image;
     }

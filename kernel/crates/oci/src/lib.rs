@@ -45,6 +45,7 @@ mod json;
 pub mod layout;
 pub mod runtime;
 pub mod state;
+pub mod store;
 mod time;
 pub mod users;
 

@@ -47,7 +47,7 @@ use core::sync::atomic::AtomicU64;
 
 use errno::{Errno, KResult};
 use spin::Mutex;
-use vfs::{FileSystem, Inode, StatFs};
+use vfs::{FileSystem, Inode, SetAttr, SetTime, StatFs};
 
 pub use inode::OvlInode;
 
@@ -76,12 +76,25 @@ pub struct OverlayFs {
 }
 
 impl OverlayFs {
-    /// Stacks `upper` (writable, normally empty) over `lowers` (top layer first).
+    /// Stacks `upper` (writable, normally empty) over `lowers` (top layer first). The upper
+    /// root directory takes the mode, owner and times of the top lower root (the root of
+    /// the merged tree is the image's).
     pub fn new(upper: Arc<dyn FileSystem>, lowers: Vec<Arc<dyn FileSystem>>) -> KResult<Arc<OverlayFs>> {
         if lowers.len() > MAX_LOWERS {
             return Err(Errno::EINVAL);
         }
         let upper_root = upper.root();
+        if let Some(top) = lowers.first() {
+            let m = top.root().metadata()?;
+            let attr = SetAttr {
+                mode: Some(m.perm),
+                uid: Some(m.uid),
+                gid: Some(m.gid),
+                atime: Some(SetTime::At(m.atime)),
+                mtime: Some(SetTime::At(m.mtime)),
+            };
+            upper_root.set_attr(&attr)?;
+        }
         let mut roots = Vec::new();
         for (layer, fs) in lowers.iter().enumerate() {
             let root = fs.root();
