@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Size of a fresh data disk.
-pub const DEFAULT_SIZE_MIB: u64 = 256;
+pub const DEFAULT_SIZE_MIB: u64 = 1024;
 /// Size of the test data disk.
 pub const TEST_SIZE_MIB: u64 = 64;
 
@@ -346,6 +346,28 @@ fn tamper_copy(src: &Path, dst: &Path) {
     fs::write(&path, bytes).expect("tamper");
 }
 
+/// How [`damage_store_copy`] breaks an image's store file.
+enum StoreDamage {
+    /// A byte of the superblock changes (its checksum no longer matches).
+    FlipSuperblockByte,
+    /// The last block is cut off.
+    Truncate,
+}
+
+/// A copy of an image layout whose (only) store file is damaged; its blobs are intact.
+fn damage_store_copy(src: &Path, dst: &Path, how: StoreDamage) {
+    let copy = Command::new("cp").arg("-r").arg(src).arg(dst).status();
+    assert!(copy.is_ok_and(|s| s.success()), "copying {} failed", src.display());
+    let store = dst.join(oci::store::STORE_DIR);
+    let file = fs::read_dir(&store).expect("the image store").next().expect("a store file").expect("a store file").path();
+    let mut bytes = fs::read(&file).expect("store file");
+    match how {
+        StoreDamage::FlipSuperblockByte => bytes[1024 + 40] ^= 0x01,
+        StoreDamage::Truncate => bytes.truncate(bytes.len() - 4096),
+    }
+    fs::write(&file, bytes).expect("damage the store file");
+}
+
 /// Just enough JSON digging for `tamper_copy` (no JSON dependency in the runner).
 mod serde_json_lite {
     pub struct Index {
@@ -502,7 +524,7 @@ pub fn test_disk() -> PathBuf {
 fn make_test_disk() -> PathBuf {
     // The name carries a version (bump it when `test_files` changes) and a
     // hash of the test programs' sources, so editing one makes a new disk.
-    let image = crate::paths::build_dir().join(format!("test-data-v7-{:016x}.img", sources_hash()));
+    let image = crate::paths::build_dir().join(format!("test-data-v8-{:016x}.img", sources_hash()));
     if image.exists() && linux_test_program("badptr").exists() && glibc_program("hello").exists() {
         return image;
     }
@@ -522,6 +544,8 @@ fn make_test_disk() -> PathBuf {
         panic!("building the OCI images for the test disk: {e}");
     }
     tamper_copy(&dir.join("images/busybox"), &dir.join("images/tampered"));
+    damage_store_copy(&dir.join("images/busybox"), &dir.join("images/badstore"), StoreDamage::FlipSuperblockByte);
+    damage_store_copy(&dir.join("images/busybox"), &dir.join("images/shortstore"), StoreDamage::Truncate);
     make_bundles(&dir.join("bundles"), &dir.join("images/busybox"), Path::new("/bin/busybox"));
     // Parallel test binaries may race to make it: build privately, then rename.
     let private = image.with_extension(format!("{}.img", std::process::id()));

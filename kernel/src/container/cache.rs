@@ -9,10 +9,11 @@
 //! An image without a store (a layout copied onto the disk by other means) is unpacked
 //! once into a template tmpfs as before, and each container gets a copy-on-write snapshot.
 //!
-//! Invariants: mounted layers and templates are keyed by the image's verified manifest
-//! digest (the config digest when there is no manifest), which covers every layer's
-//! diff_id: the same key means the same content (the caller re-verifies index -> manifest
-//! -> config on every create). A store file is mounted only after its superblock checksum
+//! Invariants: templates are keyed by the image's verified manifest digest (the config
+//! digest when there is no manifest), which covers every layer's diff_id: the same key
+//! means the same content (the caller re-verifies index -> manifest -> config on every
+//! create); mounted layers by the image's name and that digest, as each image directory
+//! has its own store files. A store file is mounted only after its superblock checksum
 //! matched and its superblock names the layer chain it is filed under; layer digests were
 //! verified when the store was built. A corrupt or missing store file is an error naming
 //! it, never a fallback. At most [`CAPACITY`] images of each kind are kept, least recently
@@ -40,16 +41,16 @@ const LAYER_LIMIT: usize = 256 * 1024 * 1024;
 /// Directories every rootfs gets (mount points), unless the image has them.
 const MOUNT_POINTS: [&str; 3] = ["/dev", "/proc", "/tmp"];
 
-struct Cached<T> {
-    key: Digest,
+struct Cached<K, T> {
+    key: K,
     value: T,
 }
 
 /// Most recently used last.
-struct Lru<T>(Vec<Cached<T>>);
+struct Lru<K, T>(Vec<Cached<K, T>>);
 
-impl<T: Clone> Lru<T> {
-    fn get(&mut self, key: &Digest) -> Option<T> {
+impl<K: PartialEq, T: Clone> Lru<K, T> {
+    fn get(&mut self, key: &K) -> Option<T> {
         let at = self.0.iter().position(|c| c.key == *key)?;
         let entry = self.0.remove(at);
         let value = entry.value.clone();
@@ -57,7 +58,7 @@ impl<T: Clone> Lru<T> {
         Some(value)
     }
 
-    fn put(&mut self, key: Digest, value: T) {
+    fn put(&mut self, key: K, value: T) {
         if self.0.iter().any(|c| c.key == key) {
             return;
         }
@@ -68,20 +69,22 @@ impl<T: Clone> Lru<T> {
     }
 }
 
-/// Mounted store layers of an image, top layer first.
-static MOUNTED: Mutex<Lru<Vec<Arc<dyn FileSystem>>>> = Mutex::new(Lru(Vec::new()));
-/// Unpacked templates of images without a store.
-static TEMPLATES: Mutex<Lru<Arc<TmpFs>>> = Mutex::new(Lru(Vec::new()));
+/// Mounted store layers of an image, top layer first, by image name and key (the store
+/// files belong to the image's directory).
+static MOUNTED: Mutex<Lru<(String, Digest), Vec<Arc<dyn FileSystem>>>> = Mutex::new(Lru(Vec::new()));
+/// Unpacked templates of images without a store, by key.
+static TEMPLATES: Mutex<Lru<Digest, Arc<TmpFs>>> = Mutex::new(Lru(Vec::new()));
 
 /// The key an image is cached under.
 pub fn key(image: &Image) -> Digest {
     image.manifest_digest.unwrap_or(image.config_digest)
 }
 
-/// How `image` is cached now: `mounted` (its store layers), `unpacked` (a template) or `no`.
-pub fn state(image: &Image) -> &'static str {
+/// How image `name` is cached now: `mounted` (its store layers), `unpacked` (a template)
+/// or `no`.
+pub fn state(name: &str, image: &Image) -> &'static str {
     let k = key(image);
-    if MOUNTED.lock().0.iter().any(|c| c.key == k) {
+    if MOUNTED.lock().0.iter().any(|c| c.key.0 == name && c.key.1 == k) {
         "mounted"
     } else if TEMPLATES.lock().0.iter().any(|c| c.key == k) {
         "unpacked"
@@ -99,7 +102,7 @@ pub fn rootfs(name: &str, store: &VfsStore, image: &Image) -> Result<Arc<dyn Fil
         let template = template(name, store, image)?;
         return Ok(template.snapshot());
     }
-    let k = key(image);
+    let k = (String::from(name), key(image));
     let cached = MOUNTED.lock().get(&k);
     let layers = match cached {
         Some(layers) => layers,

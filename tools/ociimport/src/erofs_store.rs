@@ -140,6 +140,8 @@ fn write_image(tree: &erofs::writer::Tree<'_>, chain: &Digest, path: &Path) -> R
     written.map_err(|e| Kind::Invalid(format!("{}: {e}", path.display())))?;
     out.flush().map_err(Kind::io(path))?;
     drop(out);
+    use std::os::unix::fs::PermissionsExt;
+    part.as_file().set_permissions(fs::Permissions::from_mode(0o644)).map_err(Kind::io(path))?;
     part.persist(path).map_err(|e| Kind::Io { path: path.to_path_buf(), error: e.error })?;
     Ok(())
 }

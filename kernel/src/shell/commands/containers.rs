@@ -31,7 +31,7 @@ pub fn images(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
                     img.config.architecture,
                     img.layers.len(),
                     size / 1024,
-                    cache::state(&img)
+                    cache::state(&f.name, &img)
                 );
             }
             Err(e) => {
