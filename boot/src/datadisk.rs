@@ -352,6 +352,8 @@ enum StoreDamage {
     FlipSuperblockByte,
     /// The last block is cut off.
     Truncate,
+    /// The store is removed (a layout copied without one: the kernel unpacks it).
+    Remove,
 }
 
 /// A copy of an image layout whose (only) store file is damaged; its blobs are intact.
@@ -359,11 +361,16 @@ fn damage_store_copy(src: &Path, dst: &Path, how: StoreDamage) {
     let copy = Command::new("cp").arg("-r").arg(src).arg(dst).status();
     assert!(copy.is_ok_and(|s| s.success()), "copying {} failed", src.display());
     let store = dst.join(oci::store::STORE_DIR);
+    if let StoreDamage::Remove = how {
+        fs::remove_dir_all(&store).expect("remove the image store");
+        return;
+    }
     let file = fs::read_dir(&store).expect("the image store").next().expect("a store file").expect("a store file").path();
     let mut bytes = fs::read(&file).expect("store file");
     match how {
         StoreDamage::FlipSuperblockByte => bytes[1024 + 40] ^= 0x01,
         StoreDamage::Truncate => bytes.truncate(bytes.len() - 4096),
+        StoreDamage::Remove => {}
     }
     fs::write(&file, bytes).expect("damage the store file");
 }
@@ -524,7 +531,7 @@ pub fn test_disk() -> PathBuf {
 fn make_test_disk() -> PathBuf {
     // The name carries a version (bump it when `test_files` changes) and a
     // hash of the test programs' sources, so editing one makes a new disk.
-    let image = crate::paths::build_dir().join(format!("test-data-v8-{:016x}.img", sources_hash()));
+    let image = crate::paths::build_dir().join(format!("test-data-v9-{:016x}.img", sources_hash()));
     if image.exists() && linux_test_program("badptr").exists() && glibc_program("hello").exists() {
         return image;
     }
@@ -546,6 +553,7 @@ fn make_test_disk() -> PathBuf {
     tamper_copy(&dir.join("images/busybox"), &dir.join("images/tampered"));
     damage_store_copy(&dir.join("images/busybox"), &dir.join("images/badstore"), StoreDamage::FlipSuperblockByte);
     damage_store_copy(&dir.join("images/busybox"), &dir.join("images/shortstore"), StoreDamage::Truncate);
+    damage_store_copy(&dir.join("images/busybox"), &dir.join("images/nostore"), StoreDamage::Remove);
     make_bundles(&dir.join("bundles"), &dir.join("images/busybox"), Path::new("/bin/busybox"));
     // Parallel test binaries may race to make it: build privately, then rename.
     let private = image.with_extension(format!("{}.img", std::process::id()));

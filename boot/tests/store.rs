@@ -1,5 +1,6 @@
 //! The image store in the kernel: containers run from an image's EROFS layers mounted under
-//! a per-container tmpfs (overlay), not from unpacked copies. Each container's writes,
+//! a per-container tmpfs (overlay), not from unpacked copies (a layout without a store is
+//! still unpacked). Each container's writes,
 //! deletions (whiteouts) and replaced directories (opaque) stay its own; a damaged store
 //! file is refused with a message naming it, and the other images keep working. A
 //! Debian-based image (python, 50+ MB) runs from its store, with the time of the first and
@@ -69,6 +70,10 @@ fn containers_run_from_the_store_and_keep_their_changes_apart() {
     );
     let out = m.run_with_timeout("oci-runtime run --image busybox c3 echo still-fine", long);
     m.assert(out.contains("still-fine"), &format!("{out:?}"));
+    // A layout without a store is unpacked, as before the store.
+    let out = m.run_with_timeout("oci-runtime run --image nostore n1 sh -c 'echo unpacked > /etc/x; cat /etc/x'", long);
+    m.assert(out.contains("unpacked"), &format!("{out:?}"));
+    m.run_expect("images", &["nostore", "unpacked"]);
     m.poweroff();
 }
 

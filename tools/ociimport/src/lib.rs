@@ -14,14 +14,20 @@
 //! (`RepoTags`, `io.containerd.image.name`, a full `ref.name`), else from the file name
 //! ([`name`]).
 //!
+//! The layout also gets its image store ([`erofs_store`]): every layer converted
+//! ([`layerfs`]) into an EROFS image under `erofs/`, which the kernel mounts instead of
+//! unpacking the layers.
+//!
 //! Invariants: every blob is checked against its digest and size while it is copied; the
 //! finished layout is then opened with the kernel's own `oci` crate and every layer read
-//! and checked against its `diff_id` (as `oci-runtime create` will), so an image the kernel
-//! would refuse is refused here, with a one-line [`Error`]. A failed import leaves nothing
-//! behind; a successful one replaces an older image of the same name.
+//! and checked against its `diff_id` (as `oci-runtime create` will) while the store is
+//! built, so an image the kernel would refuse is refused here, with a one-line [`Error`].
+//! A failed import leaves nothing behind; a successful one replaces an older image of the
+//! same name.
 //!
-//! Depends on the kernel's `oci` (documents, digests, verification) and `errno` crates,
-//! `tar` and `flate2` for archives, `serde_json` to write documents, `sha2`. Host-only.
+//! Depends on the kernel's `oci` (documents, digests, verification), `ocitar`, `erofs`,
+//! `overlay`, `vfs` and `errno` crates, `tar` and `flate2` for archives, `serde_json` to
+//! write documents, `sha2`. Host-only.
 
 mod error;
 pub mod erofs_store;
