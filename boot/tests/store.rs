@@ -91,6 +91,14 @@ fn python_disk(dir: &std::path::Path) -> PathBuf {
     disk
 }
 
+/// The root directory the python image was made from (cached by images/debian/image.sh).
+fn python_rootfs() -> PathBuf {
+    let script = cyrius::paths::repo_root().join("images/debian/image.sh");
+    let out = std::process::Command::new("bash").arg(&script).args(["--rootfs", "python"]).output().expect("bash");
+    assert!(out.status.success(), "images/debian/image.sh --rootfs python: {}", String::from_utf8_lossy(&out.stderr));
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+}
+
 #[test]
 fn a_debian_python_image_runs_from_its_store() {
     let dir = cyrius::paths::build_dir().join(format!("test-store-python.{}", std::process::id()));
@@ -110,6 +118,20 @@ fn a_debian_python_image_runs_from_its_store() {
     // Unpacking this image took ~26 s; mounting it must not come near that.
     m.assert(t1 < 10.0, &format!("the first run took {t1} s"));
     m.assert(t2 < t1, &format!("the repeated run ({t2} s) is not faster than the first ({t1} s)"));
+
+    // The whole tree as the container sees it (EROFS on the data disk, the overlay, stat
+    // and getdents) is the tree mmdebstrap made: names, types, modes, link counts, owners,
+    // sizes and symlink targets of every file, and every directory (merged directories
+    // report one link, as on overlayfs: directories are listed without it). Times differ
+    // on purpose (the image's tar clamps them to SOURCE_DATE_EPOCH).
+    let rootfs = python_rootfs();
+    let listing = "cd / && find usr var etc ! -type d ! -path etc/hosts -printf \"%M %n %U %G %s %p -> %l\\n\" | LC_ALL=C sort | md5sum; \
+                   find usr var etc -type d -printf \"%M %U %G %p\\n\" | LC_ALL=C sort | md5sum";
+    let host = std::process::Command::new("sh").arg("-c").arg(listing.replace("cd /", &format!("cd {}", rootfs.display()))).output().expect("find on the host");
+    let host = String::from_utf8_lossy(&host.stdout).into_owned();
+    let guest = m.run_with_timeout(&format!("oci-runtime run --image python l1 sh -c '{listing}'"), long);
+    let sums = |text: &str| text.lines().filter(|l| l.trim_end().ends_with("  -")).map(|l| l.trim().to_string()).collect::<Vec<_>>();
+    m.assert(sums(&host).len() == 2 && sums(&host) == sums(&guest), &format!("the container's tree differs from the image's root: host {host:?}, container {guest:?}"));
 
     // Changes stay in their container (Debian's dash and coreutils here).
     let out = m.run_with_timeout("oci-runtime run --image python w1 sh -c 'echo changed > /etc/debian_version; rm /usr/bin/python3; cat /etc/debian_version'", long);
