@@ -7,6 +7,7 @@
 //! loop is bounded by a size read from the image (blocks of a directory, entries of a
 //! block, xattr entries of an inode).
 
+use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -15,6 +16,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use errno::{Errno, KResult};
+use spin::Mutex;
 
 use crate::format::*;
 
@@ -149,13 +151,52 @@ pub struct DirEntry {
     pub file_type: u8,
 }
 
-/// An opened image.
+/// Parsed inodes kept per image (each well under 100 bytes).
+const INODE_CACHE: usize = 4096;
+/// Directory blocks kept per image (at most a block each: 1 MiB with 4 KiB blocks).
+const DIR_BLOCK_CACHE: usize = 256;
+
+/// A bounded map keeping what was used recently: entries live in a hot generation; when it
+/// fills up it becomes the cold one (the old cold one is dropped), and a cold entry used
+/// again moves back to the hot one. O(log n) per operation.
+struct Recent<K, V> {
+    hot: BTreeMap<K, V>,
+    cold: BTreeMap<K, V>,
+    capacity: usize,
+}
+
+impl<K: Ord + Copy, V: Clone> Recent<K, V> {
+    const fn new(capacity: usize) -> Recent<K, V> {
+        Recent { hot: BTreeMap::new(), cold: BTreeMap::new(), capacity }
+    }
+
+    fn get(&mut self, key: &K) -> Option<V> {
+        if let Some(v) = self.hot.get(key) {
+            return Some(v.clone());
+        }
+        let v = self.cold.remove(key)?;
+        self.put(*key, v.clone());
+        Some(v)
+    }
+
+    fn put(&mut self, key: K, value: V) {
+        if self.hot.len() >= self.capacity / 2 {
+            self.cold = core::mem::take(&mut self.hot);
+        }
+        self.hot.insert(key, value);
+    }
+}
+
+/// An opened image. Parsed inodes and directory blocks are cached (bounded): the image never
+/// changes, so a cached copy is always what a new read would give.
 pub struct Image {
     dev: Arc<dyn Backing>,
     sb: SuperBlock,
     blkbits: u32,
     /// Bytes of the image (`blocks << blkbits`), all within the store.
     len: u64,
+    inodes: Mutex<Recent<u64, Inode>>,
+    dir_blocks: Mutex<Recent<(u64, u64), Arc<DirBlock>>>,
 }
 
 /// A directory block read into memory.
@@ -244,7 +285,7 @@ impl Image {
         if len < SUPER_OFFSET + SUPER_SIZE as u64 {
             return Err(Error::Corrupt { nid: None, what: "block count smaller than the superblock" });
         }
-        Ok(Image { dev, sb, blkbits, len })
+        Ok(Image { dev, sb, blkbits, len, inodes: Mutex::new(Recent::new(INODE_CACHE)), dir_blocks: Mutex::new(Recent::new(DIR_BLOCK_CACHE)) })
     }
 
     pub fn superblock(&self) -> &SuperBlock {
@@ -279,6 +320,15 @@ impl Image {
 
     /// Reads and checks the inode `nid`.
     pub fn inode(&self, nid: u64) -> Result<Inode> {
+        if let Some(inode) = self.inodes.lock().get(&nid) {
+            return Ok(inode);
+        }
+        let inode = self.read_inode(nid)?;
+        self.inodes.lock().put(nid, inode.clone());
+        Ok(inode)
+    }
+
+    fn read_inode(&self, nid: u64) -> Result<Inode> {
         let meta = u64::from(self.sb.meta_blkaddr) << self.blkbits;
         let pos = nid
             .checked_mul(1 << SLOT_BITS)
@@ -487,7 +537,17 @@ impl Image {
         dir.size.div_ceil(self.block_size())
     }
 
-    fn dir_block(&self, dir: &Inode, block: u64) -> Result<DirBlock> {
+    fn dir_block(&self, dir: &Inode, block: u64) -> Result<Arc<DirBlock>> {
+        let key = (dir.nid, block);
+        if let Some(b) = self.dir_blocks.lock().get(&key) {
+            return Ok(b);
+        }
+        let b = Arc::new(self.read_dir_block(dir, block)?);
+        self.dir_blocks.lock().put(key, b.clone());
+        Ok(b)
+    }
+
+    fn read_dir_block(&self, dir: &Inode, block: u64) -> Result<DirBlock> {
         let blksz = self.block_size();
         let start = block * blksz;
         let len = (dir.size - start).min(blksz) as usize;
@@ -625,4 +685,28 @@ fn push_xattr(out: &mut Vec<(String, Vec<u8>)>, index: u8, bytes: &[u8], name_le
     let mut name = String::from(*prefix);
     name.push_str(suffix);
     out.push((name, bytes[name_len..].to_vec()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Recent;
+
+    #[test]
+    fn recent_keeps_what_is_used_and_stays_bounded() {
+        let mut r: Recent<u32, u32> = Recent::new(8);
+        for i in 0..4 {
+            r.put(i, i * 10);
+        }
+        // 0..4 rotate to the cold generation as 4..8 arrive; 0 used again comes back.
+        for i in 4..8 {
+            r.put(i, i * 10);
+        }
+        assert_eq!(r.get(&0), Some(0));
+        for i in 8..20 {
+            r.put(i, i);
+            assert!(r.hot.len() + r.cold.len() <= 8);
+        }
+        assert_eq!(r.get(&1), None, "old entries go");
+        assert_eq!(r.get(&19), Some(19));
+    }
 }
