@@ -64,6 +64,13 @@ static const char *ename(int e) {
     case E2BIG: return "E2BIG";
     case ESPIPE: return "ESPIPE";
     case EBUSY: return "EBUSY";
+    case ERANGE: return "ERANGE";
+    case EMSGSIZE: return "EMSGSIZE";
+    case ENOTSOCK: return "ENOTSOCK";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
+    case EOVERFLOW: return "EOVERFLOW";
+    case ENAMETOOLONG: return "ENAMETOOLONG";
+    case EBADFD: return "EBADFD";
     default: return "E?";
     }
 }

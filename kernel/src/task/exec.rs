@@ -18,6 +18,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 use elf::{build_auxv, AuxvParams, ElfFile, ElfKind, LoadPlan, StackLayout};
 use errno::{Errno, KResult};
+use linux_abi::{PageRange, UserSlice};
 use vfs::Vfs;
 
 use super::Task;
@@ -35,7 +36,7 @@ const STACK_TOP: u64 = 0x7fff_ffff_e000;
 pub const STACK_SIZE: u64 = 8 * 1024 * 1024;
 /// Most the arguments, environment and auxv may take (a quarter of the stack, as Linux).
 const STACK_ARGS_MAX: u64 = STACK_SIZE / 4;
-const PAGE: u64 = 4096;
+const PAGE: u64 = linux_abi::PAGE_SIZE;
 const MAX_SCRIPT_DEPTH: usize = 4;
 
 /// EI_OSABI of Cyrius host-world programs (`userland/host`).
@@ -73,10 +74,10 @@ fn map_plan(space: &mut AddressSpace, plan: &LoadPlan, image: &Arc<FileImage>) -
         let file_end = seg.mem.start + file_pages.min(seg.mem.end - seg.mem.start);
         if file_end > seg.mem.start {
             let backing = Backing::File { image: image.clone(), offset: seg.file.start };
-            space.map(seg.mem.start, file_end - seg.mem.start, prot, true, backing)?;
+            space.map(user_pages(seg.mem.start, file_end - seg.mem.start)?, prot, true, backing)?;
         }
         if seg.mem.end > file_end {
-            space.map_anon(file_end, seg.mem.end - file_end, prot)?;
+            space.map_anon(user_pages(file_end, seg.mem.end - file_end)?, prot)?;
         }
     }
     for (i, seg) in plan.segments.iter().enumerate() {
@@ -92,7 +93,7 @@ fn map_plan(space: &mut AddressSpace, plan: &LoadPlan, image: &Arc<FileImage>) -
         let has_bss = seg.zero.end > seg.zero.start.next_multiple_of(PAGE);
         if tail != 0 && !seg.zero.is_empty() && (seg.perms.write || has_bss) && !next_shares && !prev_shares {
             let len = (PAGE - tail).min(seg.zero.end - seg.zero.start);
-            space.load(seg.zero.start, &[0u8; PAGE as usize][..len as usize])?;
+            space.load(UserSlice::checked(seg.zero.start, len as usize)?, &[0u8; PAGE as usize][..len as usize])?;
         }
     }
     Ok(())
@@ -115,8 +116,14 @@ fn share_page(space: &mut AddressSpace, pair: &[elf::Segment], image: &Arc<FileI
     }
     let write = pair.iter().any(|s| s.perms.write);
     let exec = pair.iter().any(|s| s.perms.execute);
-    space.map_anon(page, PAGE, Prot { read: true, write, exec })?;
-    space.load(page, &bytes)
+    space.map_anon(user_pages(page, PAGE)?, Prot { read: true, write, exec })?;
+    space.load(UserSlice::checked(page, bytes.len())?, &bytes)
+}
+
+/// The pages an ELF segment (or the stack) covers: ENOEXEC if the file
+/// asks for memory outside user space.
+fn user_pages(start: u64, len: u64) -> KResult<PageRange> {
+    PageRange::covering(start, len).ok_or(Errno::ENOEXEC)
 }
 
 fn bias_for(file: &ElfFile, base: u64) -> u64 {
@@ -177,7 +184,7 @@ pub fn load(
         entry = interp_plan.entry;
         interp_base = bias_for(&interp, INTERP_BASE);
     }
-    space.map_anon(STACK_TOP - STACK_SIZE, STACK_SIZE, Prot { read: true, write: true, exec: false })?;
+    space.map_anon(user_pages(STACK_TOP - STACK_SIZE, STACK_SIZE)?, Prot { read: true, write: true, exec: false })?;
     let mut random = [0u8; 16];
     vfs::EntropySource::fill(&crate::fs::HwEntropy, &mut random);
     let layout = StackLayout::new(STACK_TOP, &argv, envp, path.as_bytes(), Some(b"x86_64"), random)
@@ -196,7 +203,7 @@ pub fn load(
     if STACK_TOP - stack.rsp > STACK_ARGS_MAX {
         return Err(Errno::E2BIG);
     }
-    space.load(stack.rsp, &stack.bytes)?;
+    space.load(UserSlice::checked(stack.rsp, stack.bytes.len())?, &stack.bytes)?;
     Ok(Image { exe, host_world, space, entry, rsp: stack.rsp, brk: plan.brk })
 }
 
@@ -266,7 +273,7 @@ pub fn execve(t: &mut Task, frame: &mut TrapFrame, path: &str, argv: &[String], 
     p.signals.lock().reset_for_exec();
     t.altstack = Default::default();
     t.fs_base = 0;
-    t.clear_child_tid = 0;
+    t.clear_child_tid = linux_abi::UserPtr::null();
     crate::arch::usermode::set_fs_base(0);
     FpuState::initial().restore();
     let name = comm_of(path);

@@ -117,8 +117,7 @@ impl Files {
 impl FdTable {
     /// 0, 1 and 2 on the console, as a terminal login gets them.
     pub fn with_console() -> FdTable {
-        const O_RDWR: u32 = 2;
-        let console = OpenFile::new(Node::Console, true, true, O_RDWR);
+        let console = OpenFile::new(Node::Console, true, true, linux_abi::flags::OpenFlags::O_RDWR.bits());
         let slot = Some(Slot { file: console, cloexec: false });
         FdTable { slots: alloc::vec![slot.clone(), slot.clone(), slot] }
     }

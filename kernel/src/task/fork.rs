@@ -4,29 +4,40 @@
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 use errno::{Errno, KResult};
+use linux_abi::flags::CloneFlags;
+use linux_abi::signal::Signal;
+use linux_abi::UserPtr;
 
 use super::{new_process, Task};
 use crate::arch::usermode::{FpuState, TrapFrame};
 use crate::sched;
 
-pub const CLONE_VM: u64 = 0x100;
-pub const CLONE_FILES: u64 = 0x400;
-pub const CLONE_SIGHAND: u64 = 0x800;
-pub const CLONE_VFORK: u64 = 0x4000;
-pub const CLONE_PARENT: u64 = 0x8000;
-pub const CLONE_THREAD: u64 = 0x10000;
-pub const CLONE_SETTLS: u64 = 0x80000;
-pub const CLONE_PARENT_SETTID: u64 = 0x100000;
-pub const CLONE_CHILD_CLEARTID: u64 = 0x200000;
-pub const CLONE_CHILD_SETTID: u64 = 0x1000000;
+const CLONE_VM: u64 = CloneFlags::CLONE_VM.bits();
+const CLONE_FILES: u64 = CloneFlags::CLONE_FILES.bits();
+const CLONE_SIGHAND: u64 = CloneFlags::CLONE_SIGHAND.bits();
+const CLONE_VFORK: u64 = CloneFlags::CLONE_VFORK.bits();
+const CLONE_PARENT: u64 = CloneFlags::CLONE_PARENT.bits();
+const CLONE_THREAD: u64 = CloneFlags::CLONE_THREAD.bits();
+const CLONE_SETTLS: u64 = CloneFlags::CLONE_SETTLS.bits();
+const CLONE_PARENT_SETTID: u64 = CloneFlags::CLONE_PARENT_SETTID.bits();
+const CLONE_CHILD_CLEARTID: u64 = CloneFlags::CLONE_CHILD_CLEARTID.bits();
+const CLONE_CHILD_SETTID: u64 = CloneFlags::CLONE_CHILD_SETTID.bits();
 /// Namespace flags we do not offer to Linux programs.
-const CLONE_NEW_ANY: u64 = 0x7e02_0000;
+const CLONE_NEW_ANY: u64 = CloneFlags::CLONE_NEWNS.bits()
+    | CloneFlags::CLONE_NEWCGROUP.bits()
+    | CloneFlags::CLONE_NEWUTS.bits()
+    | CloneFlags::CLONE_NEWIPC.bits()
+    | CloneFlags::CLONE_NEWUSER.bits()
+    | CloneFlags::CLONE_NEWPID.bits()
+    | CloneFlags::CLONE_NEWNET.bits();
 
+/// What clone(2) and clone3(2) give: the flags with the exit signal in the
+/// low byte, the new stack top (0: the caller's), the tid words, the TLS.
 pub struct CloneArgs {
     pub flags: u64,
     pub stack: u64,
-    pub parent_tid: u64,
-    pub child_tid: u64,
+    pub parent_tid: UserPtr<u32>,
+    pub child_tid: UserPtr<u32>,
     pub tls: u64,
 }
 
@@ -82,16 +93,16 @@ pub fn clone(t: &mut Task, frame: &TrapFrame, a: CloneArgs) -> KResult<usize> {
         cred: t.cred.clone(),
         umask: t.umask,
         fs_base: if f & CLONE_SETTLS != 0 { a.tls } else { t.fs_base },
-        clear_child_tid: if f & CLONE_CHILD_CLEARTID != 0 { a.child_tid } else { 0 },
-        robust_list: 0,
+        clear_child_tid: if f & CLONE_CHILD_CLEARTID != 0 { a.child_tid } else { UserPtr::null() },
+        robust_list: UserPtr::null(),
         altstack: if f & CLONE_VM != 0 && f & CLONE_VFORK == 0 { linux_abi::signal::AltStack::DISABLED } else { t.altstack },
         trap: t.trap,
     };
     if f & CLONE_PARENT_SETTID != 0 {
-        t.space.write_u32(a.parent_tid, tid)?;
+        t.space.write(a.parent_tid, &tid)?;
     }
     if f & CLONE_CHILD_SETTID != 0 {
-        space.write_u32(a.child_tid, tid)?;
+        space.write(a.child_tid, &tid)?;
     }
     let mut fpu = FpuState::initial();
     fpu.save();
@@ -112,10 +123,12 @@ pub fn clone(t: &mut Task, frame: &TrapFrame, a: CloneArgs) -> KResult<usize> {
 
 /// fork(): a copy-on-write child process.
 pub fn fork(t: &mut Task, frame: &TrapFrame) -> KResult<usize> {
-    clone(t, frame, CloneArgs { flags: 17, stack: 0, parent_tid: 0, child_tid: 0, tls: 0 })
+    let flags = u64::from(Signal::SIGCHLD.number());
+    clone(t, frame, CloneArgs { flags, stack: 0, parent_tid: UserPtr::null(), child_tid: UserPtr::null(), tls: 0 })
 }
 
 /// vfork(): the child borrows our memory until it execs or exits.
 pub fn vfork(t: &mut Task, frame: &TrapFrame) -> KResult<usize> {
-    clone(t, frame, CloneArgs { flags: CLONE_VM | CLONE_VFORK | 17, stack: 0, parent_tid: 0, child_tid: 0, tls: 0 })
+    let flags = CLONE_VM | CLONE_VFORK | u64::from(Signal::SIGCHLD.number());
+    clone(t, frame, CloneArgs { flags, stack: 0, parent_tid: UserPtr::null(), child_tid: UserPtr::null(), tls: 0 })
 }

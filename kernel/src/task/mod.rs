@@ -158,8 +158,9 @@ pub struct Task {
     pub cred: vfs::Cred,
     pub umask: u32,
     pub fs_base: u64,
-    pub clear_child_tid: u64,
-    pub robust_list: u64,
+    /// CLONE_CHILD_CLEARTID / set_tid_address: zeroed and woken at exit (NULL: none).
+    pub clear_child_tid: linux_abi::UserPtr<u32>,
+    pub robust_list: linux_abi::UserPtr<u8>,
     pub altstack: linux_abi::signal::AltStack,
     /// The last CPU fault's vector, error code and address: every signal
     /// frame's sigcontext shows them (as on Linux).
@@ -304,8 +305,8 @@ pub fn spawn(s: Spawn<'_>) -> Result<Arc<Process>, errno::Errno> {
         cred,
         umask: s.umask,
         fs_base: 0,
-        clear_child_tid: 0,
-        robust_list: 0,
+        clear_child_tid: linux_abi::UserPtr::null(),
+        robust_list: linux_abi::UserPtr::null(),
         altstack: linux_abi::signal::AltStack::default(),
         trap: Default::default(),
     };

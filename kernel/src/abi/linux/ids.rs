@@ -9,12 +9,11 @@
 
 use alloc::vec::Vec;
 use errno::Errno;
+use linux_abi::flags::NGROUPS_MAX;
+use linux_abi::UserPtr;
 
 use super::SysResult;
 use crate::task::Task;
-
-/// Most supplementary groups (`NGROUPS_MAX`).
-const NGROUPS_MAX: usize = 65536;
 /// `-1` as an id argument: leave that id unchanged.
 const KEEP: u32 = u32::MAX;
 
@@ -34,19 +33,19 @@ pub fn getegid(p: &mut Task) -> SysResult {
     Ok(p.cred.gid as usize)
 }
 
-fn put_three(p: &Task, addrs: [u64; 3], ids: [u32; 3]) -> SysResult {
-    for (addr, id) in addrs.into_iter().zip(ids) {
-        p.space.copy_out(addr, &id.to_le_bytes())?;
+fn put_three(p: &Task, ptrs: [UserPtr<u32>; 3], ids: [u32; 3]) -> SysResult {
+    for (ptr, id) in ptrs.into_iter().zip(ids) {
+        p.space.write(ptr, &id)?;
     }
     Ok(0)
 }
 
-pub fn getresuid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    put_three(p, [a[0], a[1], a[2]], [p.cred.ruid, p.cred.uid, p.cred.suid])
+pub fn getresuid(p: &mut Task, r: UserPtr<u32>, e: UserPtr<u32>, s: UserPtr<u32>) -> SysResult {
+    put_three(p, [r, e, s], [p.cred.ruid, p.cred.uid, p.cred.suid])
 }
 
-pub fn getresgid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    put_three(p, [a[0], a[1], a[2]], [p.cred.rgid, p.cred.gid, p.cred.sgid])
+pub fn getresgid(p: &mut Task, r: UserPtr<u32>, e: UserPtr<u32>, s: UserPtr<u32>) -> SysResult {
+    put_three(p, [r, e, s], [p.cred.rgid, p.cred.gid, p.cred.sgid])
 }
 
 /// Real, effective and saved ids of one kind, as setres*id sees them.
@@ -129,39 +128,38 @@ fn store_gids(p: &mut Task, t: Triple) -> SysResult {
     Ok(0)
 }
 
-pub fn setuid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let t = uids(p).set_one(p.cred.is_root(), a[0] as u32)?;
+pub fn setuid(p: &mut Task, id: u32) -> SysResult {
+    let t = uids(p).set_one(p.cred.is_root(), id)?;
     store_uids(p, t)
 }
 
-pub fn setgid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let t = gids(p).set_one(p.cred.is_root(), a[0] as u32)?;
+pub fn setgid(p: &mut Task, id: u32) -> SysResult {
+    let t = gids(p).set_one(p.cred.is_root(), id)?;
     store_gids(p, t)
 }
 
-pub fn setreuid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let t = uids(p).set_re(p.cred.is_root(), a[0] as u32, a[1] as u32)?;
+pub fn setreuid(p: &mut Task, r: u32, e: u32) -> SysResult {
+    let t = uids(p).set_re(p.cred.is_root(), r, e)?;
     store_uids(p, t)
 }
 
-pub fn setregid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let t = gids(p).set_re(p.cred.is_root(), a[0] as u32, a[1] as u32)?;
+pub fn setregid(p: &mut Task, r: u32, e: u32) -> SysResult {
+    let t = gids(p).set_re(p.cred.is_root(), r, e)?;
     store_gids(p, t)
 }
 
-pub fn setresuid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let t = uids(p).set_res(p.cred.is_root(), a[0] as u32, a[1] as u32, a[2] as u32)?;
+pub fn setresuid(p: &mut Task, r: u32, e: u32, s: u32) -> SysResult {
+    let t = uids(p).set_res(p.cred.is_root(), r, e, s)?;
     store_uids(p, t)
 }
 
-pub fn setresgid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let t = gids(p).set_res(p.cred.is_root(), a[0] as u32, a[1] as u32, a[2] as u32)?;
+pub fn setresgid(p: &mut Task, r: u32, e: u32, s: u32) -> SysResult {
+    let t = gids(p).set_res(p.cred.is_root(), r, e, s)?;
     store_gids(p, t)
 }
 
 /// getgroups(2): size 0 asks for the count; a smaller list is `EINVAL`.
-pub fn getgroups(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let size = a[0] as i32;
+pub fn getgroups(p: &mut Task, size: i32, list: UserPtr<u32>) -> SysResult {
     let n = p.cred.groups.len();
     if size < 0 {
         return Err(Errno::EINVAL);
@@ -173,22 +171,20 @@ pub fn getgroups(p: &mut Task, a: [u64; 6]) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let bytes: Vec<u8> = p.cred.groups.iter().flat_map(|g| g.to_le_bytes()).collect();
-    p.space.copy_out(a[1], &bytes)?;
+    p.space.copy_out(list.array(n)?, &bytes)?;
     Ok(n)
 }
 
 /// setgroups(2): root only (`EPERM`), at most `NGROUPS_MAX` (`EINVAL`).
-pub fn setgroups(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let size = usize::try_from(a[0] as i32).map_err(|_| Errno::EINVAL)?;
+pub fn setgroups(p: &mut Task, size: i32, list: UserPtr<u32>) -> SysResult {
+    let size = usize::try_from(size).map_err(|_| Errno::EINVAL)?;
     if size > NGROUPS_MAX {
         return Err(Errno::EINVAL);
     }
     if !p.cred.is_root() {
         return Err(Errno::EPERM);
     }
-    let mut raw = alloc::vec![0u8; size * 4];
-    p.space.copy_in(a[1], &mut raw)?;
-    let mut groups: Vec<u32> = raw.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    let mut groups: Vec<u32> = p.space.read_array(list, size)?;
     groups.sort_unstable(); // Linux keeps them sorted (groups_sort)
     p.cred.groups = groups;
     Ok(0)

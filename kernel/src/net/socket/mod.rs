@@ -69,7 +69,8 @@ struct Options {
 }
 
 /// The IPPROTO_IP option names kept in `Options::ip`, and their defaults.
-const IP_OPTIONS: [(i32, i32); 6] = [(1, 0), (2, 64), (8, 0), (10, 0), (11, 0), (15, 0)];
+const IP_OPTIONS: [(i32, i32); 6] =
+    [(abi::IP_TOS, 0), (abi::IP_TTL, 64), (abi::IP_PKTINFO, 0), (abi::IP_MTU_DISCOVER, 0), (abi::IP_RECVERR, 0), (abi::IP_FREEBIND, 0)];
 
 fn ip_slot(name: i32) -> Option<usize> {
     IP_OPTIONS.iter().position(|(n, _)| *n == name)
