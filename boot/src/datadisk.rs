@@ -485,6 +485,83 @@ fn make_bundles(dir: &Path, layout: &Path, busybox: &Path) {
     assert!(made.is_ok_and(|s| s.success()), "making {} failed", tar.display());
 }
 
+/// The custom profile of the test bundle `/bundles/seccomp-custom`: ERRNO
+/// with and without argument conditions, LOG, TRAP and KILL_PROCESS.
+pub const SECCOMP_CUSTOM_PROFILE: &str = r#"{
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "architectures": ["SCMP_ARCH_X86_64"],
+    "flags": ["SECCOMP_FILTER_FLAG_LOG"],
+    "syscalls": [
+      { "names": ["getppid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13 },
+      { "names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO" },
+      { "names": ["dup"], "action": "SCMP_ACT_ERRNO", "errnoRet": 22, "args": [{ "index": 0, "value": 1000, "op": "SCMP_CMP_GE" }] },
+      { "names": ["socket"], "action": "SCMP_ACT_ERRNO", "errnoRet": 97,
+        "args": [{ "index": 0, "value": 2, "op": "SCMP_CMP_EQ" }, { "index": 1, "value": 15, "valueTwo": 2, "op": "SCMP_CMP_MASKED_EQ" }] },
+      { "names": ["ptrace"], "action": "SCMP_ACT_ERRNO" },
+      { "names": ["uname"], "action": "SCMP_ACT_LOG" },
+      { "names": ["getpgid"], "action": "SCMP_ACT_TRAP" },
+      { "names": ["sync"], "action": "SCMP_ACT_KILL_PROCESS" },
+      { "names": ["no_such_syscall"], "action": "SCMP_ACT_KILL" }
+    ]
+  }"#;
+
+/// Docker's default seccomp profile (moby 20.10, vendored by the `seccomp`
+/// crate) as dockerd hands it to runc for an amd64 container with Docker's
+/// default capabilities on Cyrius's kernel version (6.1), as `linux.seccomp` JSON.
+pub fn seccomp_docker_profile() -> String {
+    let profile = include_bytes!("../../kernel/crates/seccomp/tests/data/docker-default.json");
+    let spec = seccomp::docker::from_docker_profile(profile, &seccomp::docker::Target::docker_default((6, 1)))
+        .unwrap_or_else(|e| panic!("Docker's default profile: {e}"));
+    serde_json::to_string_pretty(&spec).expect("serialize linux.seccomp")
+}
+
+/// `config.json` of a seccomp probe bundle: `/bin/probe CASES...` under `profile`.
+pub fn seccomp_bundle_config(profile: &str, cases: &[&str]) -> String {
+    let args: Vec<String> = std::iter::once("/bin/probe").chain(cases.iter().copied()).map(|a| format!("{a:?}")).collect();
+    format!(
+        r#"{{
+  "ociVersion": "1.0.2",
+  "process": {{ "user": {{ "uid": 0, "gid": 0 }}, "args": [{}], "env": ["PATH=/bin"], "cwd": "/" }},
+  "root": {{ "path": "rootfs" }},
+  "mounts": [
+    {{ "destination": "/proc", "type": "proc", "source": "proc" }},
+    {{ "destination": "/tmp", "type": "tmpfs", "source": "tmpfs" }}
+  ],
+  "linux": {{ "seccomp": {profile} }}
+}}
+"#,
+        args.join(", ")
+    )
+}
+
+/// The seccomp probe bundles: (directory under `/bundles`, probe cases, profile).
+pub fn seccomp_bundles() -> Vec<(&'static str, Vec<&'static str>, String)> {
+    vec![
+        ("seccomp-custom", vec!["allowed", "custom"], SECCOMP_CUSTOM_PROFILE.to_string()),
+        ("seccomp-docker", vec!["allowed", "docker_denied"], seccomp_docker_profile()),
+    ]
+}
+
+/// `/bundles/seccomp-*`: the probe program under each profile.
+fn make_seccomp_bundles(dir: &Path) {
+    let probe = fs::read(linux_test_program("scprobe")).expect("the built scprobe program");
+    for (name, cases, profile) in seccomp_bundles() {
+        let root = dir.join(name);
+        fs::create_dir_all(root.join("rootfs/bin")).expect("make bundle dirs");
+        // Mount points (FAT32 keeps a directory only with something in it).
+        for keep in ["rootfs/proc/.keep", "rootfs/tmp/.keep"] {
+            fs::create_dir_all(root.join(keep).parent().unwrap_or(&root)).expect("make bundle dirs");
+            fs::write(root.join(keep), b"").expect("write .keep");
+        }
+        fs::write(root.join("config.json"), seccomp_bundle_config(&profile, &cases)).expect("write config.json");
+        fs::write(root.join("rootfs/bin/probe"), &probe).expect("write the probe");
+    }
+    let bad = r#"{ "defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{ "names": ["read"], "action": "SCMP_ACT_MAYBE" }] }"#;
+    fs::create_dir_all(dir.join("seccomp-bad/rootfs/bin")).expect("make bundle dirs");
+    fs::write(dir.join("seccomp-bad/config.json"), seccomp_bundle_config(bad, &["allowed"])).expect("write config.json");
+    fs::write(dir.join("seccomp-bad/rootfs/bin/probe"), &probe).expect("write the probe");
+}
+
 /// FNV-1a over the names and contents of `userland/linux-tests`, `userland/host` and `userland/dynamic`.
 fn sources_hash() -> u64 {
     let user = crate::paths::repo_root().join("userland");
@@ -531,7 +608,7 @@ pub fn test_disk() -> PathBuf {
 fn make_test_disk() -> PathBuf {
     // The name carries a version (bump it when `test_files` changes) and a
     // hash of the test programs' sources, so editing one makes a new disk.
-    let image = crate::paths::build_dir().join(format!("test-data-v9-{:016x}.img", sources_hash()));
+    let image = crate::paths::build_dir().join(format!("test-data-v10-{:016x}.img", sources_hash()));
     if image.exists() && linux_test_program("badptr").exists() && glibc_program("hello").exists() {
         return image;
     }
@@ -555,6 +632,7 @@ fn make_test_disk() -> PathBuf {
     damage_store_copy(&dir.join("images/busybox"), &dir.join("images/shortstore"), StoreDamage::Truncate);
     damage_store_copy(&dir.join("images/busybox"), &dir.join("images/nostore"), StoreDamage::Remove);
     make_bundles(&dir.join("bundles"), &dir.join("images/busybox"), Path::new("/bin/busybox"));
+    make_seccomp_bundles(&dir.join("bundles"));
     // Parallel test binaries may race to make it: build privately, then rename.
     let private = image.with_extension(format!("{}.img", std::process::id()));
     if let Err(e) = build_fat32(&private, TEST_SIZE_MIB, "CYRTEST", Some(&dir)).and_then(|_| fs::rename(&private, &image).map_err(|e| e.to_string())) {

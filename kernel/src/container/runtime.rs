@@ -49,6 +49,8 @@ pub struct Container {
     pub limits: super::limits::Limits,
     /// Its UTS namespace's host name (spec.hostname, or the id).
     pub uts: Arc<spin::Mutex<String>>,
+    /// `linux.seccomp` compiled: every process started in it runs under it.
+    pub seccomp: Option<seccomp::FilterStack>,
 }
 
 impl Container {
@@ -134,6 +136,7 @@ pub fn create(id: &str, source: Source, command: Vec<String>) -> Result<(), Stri
     if !command.is_empty() {
         spec.process.args = command;
     }
+    let seccomp = spec.linux.as_ref().and_then(|l| l.seccomp.as_ref()).map(task::seccomp::from_spec).transpose()?;
     let pidns = task::PidNs::new_container();
     if let Err(e) = task::procfs::mount(&ns, &pidns) {
         // A read-only root without a /proc mount point: the container has no /proc.
@@ -155,6 +158,7 @@ pub fn create(id: &str, source: Source, command: Vec<String>) -> Result<(), Stri
         uts: Arc::new(spin::Mutex::new(hostname)),
         pidns,
         init: None,
+        seccomp,
     };
     if let Some(res) = container.spec.linux.as_ref().and_then(|l| l.resources.as_ref()) {
         container.limits.apply(&super::limits::Update::from_resources(res), &container.pidns)?;
@@ -208,6 +212,9 @@ fn spawn_in(c: &Container, args: &[String], env: &[String], cwd: &str, attach: A
     let cwd_loc = c.vfs.resolve(&c.vfs.root(), cwd, true).map_err(|e| format!("process.cwd {cwd}: {e}"))?;
     // process.user: the identity the container's processes run as.
     let user = &c.spec.process.user;
+    if let Some(filters) = &c.seccomp {
+        task::seccomp::check_exec(filters).map_err(|e| format!("exec {path}: {e}"))?;
+    }
     task::spawn(task::Spawn {
         path: &path,
         argv: args,
@@ -222,6 +229,7 @@ fn spawn_in(c: &Container, args: &[String], env: &[String], cwd: &str, attach: A
         cpu_group: c.limits.cpu_group,
         mem: Some(c.limits.mem.clone()),
         uts: c.uts.clone(),
+        seccomp: c.seccomp.clone(),
     })
     .map_err(|e| format!("exec {path}: {e}"))
 }

@@ -111,6 +111,7 @@ pub fn clone(t: &mut Task, frame: &TrapFrame, a: CloneArgs) -> KResult<usize> {
     let thread = sched::spawn_user(&name, &child_frame, task, Some(&fpu), Some(proc.clone()));
     thread.sig_mask.store(me_thread.sig_mask.load(Ordering::Acquire), Ordering::Release);
     thread.group.store(me_thread.group.load(Ordering::Relaxed), Ordering::Relaxed);
+    super::seccomp::inherit(&me_thread, &thread);
     proc.threads.lock().push((tid, Arc::downgrade(&thread)));
 
     if f & CLONE_VFORK != 0 {

@@ -21,6 +21,7 @@ pub mod mm;
 pub mod pidns;
 pub mod pipe;
 pub mod procfs;
+pub mod seccomp;
 pub mod signal;
 pub mod sigframe;
 pub mod timer;
@@ -267,6 +268,8 @@ pub struct Spawn<'a> {
     pub mem: Option<Arc<crate::mm::user::MemLimit>>,
     /// Host name of its UTS namespace.
     pub uts: Arc<Mutex<String>>,
+    /// seccomp filters it starts under (a container's `linux.seccomp`).
+    pub seccomp: Option<::seccomp::FilterStack>,
 }
 
 static HOST_UTS: spin::Once<Arc<Mutex<String>>> = spin::Once::new();
@@ -313,6 +316,10 @@ pub fn spawn(s: Spawn<'_>) -> Result<Arc<Process>, errno::Errno> {
     let frame = TrapFrame::user(image.entry, image.rsp);
     let thread = sched::spawn_user(&name, &frame, task, None, Some(proc.clone()));
     thread.group.store(s.cpu_group, Ordering::Relaxed);
+    if let Some(filters) = s.seccomp {
+        // Before the thread first runs (kernel code is not preempted).
+        thread.seccomp.set(seccomp::MODE_FILTER, filters);
+    }
     proc.threads.lock().push((proc.vpid, Arc::downgrade(&thread)));
     Ok(proc)
 }

@@ -27,6 +27,7 @@ fn info(p: &Arc<Process>) -> ProcessInfo {
     let rss = p.mm.lock().upgrade().map_or(0, |m| m.resident_pages() as u64);
     let threads = p.live_threads();
     let blocked = threads.first().map_or(0, |t| t.sig_mask.load(Ordering::Acquire));
+    let seccomp = threads.first().map_or((0, 0), |t| (u32::from(t.seccomp.mode()), t.seccomp.filter_count() as u32));
     let (ignored, caught) = {
         let d = p.signals.lock();
         let mut ign = 0u64;
@@ -71,6 +72,8 @@ fn info(p: &Arc<Process>) -> ProcessInfo {
         sig_blocked: blocked,
         sig_ignored: ignored,
         sig_caught: caught,
+        seccomp_mode: seccomp.0,
+        seccomp_filters: seccomp.1,
         fds,
     }
 }

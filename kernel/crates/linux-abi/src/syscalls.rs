@@ -167,7 +167,7 @@ macro_rules! linux_syscalls {
             mknod = 133 => Full;
             statfs = 137 => Full;
             fstatfs = 138 => Full;
-            prctl = 157 => Partial("PR_SET_NAME and PR_GET_NAME only; other options are ENOSYS");
+            prctl = 157 => Partial("PR_SET_NAME, PR_GET_NAME, PR_SET_SECCOMP and PR_GET_SECCOMP only; other options are ENOSYS");
             arch_prctl = 158 => Partial("ARCH_SET_FS and ARCH_GET_FS only; other codes are EINVAL");
             sync = 162 => Full;
             sethostname = 170 => Full;
@@ -228,6 +228,7 @@ macro_rules! linux_syscalls {
             syncfs = 306 => Full;
             sendmmsg = 307 => Partial("as sendmsg");
             renameat2 = 316 => Partial("RENAME_NOREPLACE, RENAME_EXCHANGE and RENAME_WHITEOUT are EINVAL");
+            seccomp = 317 => Partial("no user-notification listeners: SECCOMP_FILTER_FLAG_NEW_LISTENER is EINVAL");
             getrandom = 318 => Full;
             statx = 332 => Partial("the basic fields only (no birth time, attributes or mount id)");
             clone3 = 435 => Partial("as clone; set_tid and cgroup are not supported");

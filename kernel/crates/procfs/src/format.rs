@@ -41,7 +41,7 @@ pub fn format_status(p: &ProcessInfo) -> String {
          Uid:\t{u}\t{u}\t{u}\t{u}\nGid:\t{g}\t{g}\t{g}\t{g}\nFDSize:\t64\nGroups:\t\n\
          VmPeak:\t{:8} kB\nVmSize:\t{:8} kB\nVmRSS:\t{:8} kB\nThreads:\t{}\n\
          SigQ:\t0/3906\nSigPnd:\t{:016x}\nShdPnd:\t{:016x}\nSigBlk:\t{:016x}\nSigIgn:\t{:016x}\nSigCgt:\t{:016x}\n\
-         Cpus_allowed:\t1\nCpus_allowed_list:\t0\n",
+         Seccomp:\t{}\nSeccomp_filters:\t{}\nCpus_allowed:\t1\nCpus_allowed_list:\t0\n",
         p.comm,
         p.umask,
         state,
@@ -57,6 +57,8 @@ pub fn format_status(p: &ProcessInfo) -> String {
         p.sig_blocked,
         p.sig_ignored,
         p.sig_caught,
+        p.seccomp_mode,
+        p.seccomp_filters,
         u = p.uid,
         g = p.gid,
     )

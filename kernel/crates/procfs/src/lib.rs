@@ -60,6 +60,9 @@ pub struct ProcessInfo {
     pub sig_blocked: u64,
     pub sig_ignored: u64,
     pub sig_caught: u64,
+    /// The main thread's seccomp mode (0 disabled, 1 strict, 2 filter) and filter count.
+    pub seccomp_mode: u32,
+    pub seccomp_filters: u32,
     /// Open descriptors and what they name (`/dev/console`, `pipe:[123]`, a path).
     pub fds: Vec<(u32, String)>,
 }

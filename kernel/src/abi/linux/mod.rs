@@ -1,7 +1,7 @@
 //! The Linux x86_64 syscall front door and table, split by family.
 //!
 //! One way in: [`dispatch`] takes the syscall number and the six argument
-//! registers, asks [`filter`] (the seccomp hook), then finds the handler
+//! registers, asks [`seccomp::entry`] (the seccomp hook), then finds the handler
 //! through the table generated from `linux_abi::linux_syscalls!`, the same
 //! declaration `docs/syscalls.md` is printed from. Each handler is named
 //! after its syscall (re-exported in [`sys`]) and takes typed parameters
@@ -25,6 +25,7 @@ mod io;
 mod memory;
 mod misc;
 mod process;
+pub mod seccomp;
 mod select;
 mod sendfile;
 mod signal;
@@ -74,6 +75,7 @@ mod sys {
         clock_nanosleep, clone, clone3, execve, exit, exit_group, fork, futex, getpgid, getpgrp, getpid, getppid, getrusage,
         getsid, gettid, nanosleep, pipe, pipe2, prctl, sched_yield, setpgid, setsid, times, vfork, wait4, waitid,
     };
+    pub use super::seccomp::seccomp;
     pub use super::select::{pselect6, select};
     pub use super::sendfile::sendfile;
     pub use super::signal::{
@@ -91,28 +93,18 @@ mod sys {
     };
 }
 
-/// What the pre-dispatch filter decides about one call.
-pub enum Verdict {
-    /// Run the handler.
-    Allow,
-}
-
-/// The one place a per-process syscall filter (seccomp) is evaluated:
-/// before any handler runs, with what `struct seccomp_data` holds (the
-/// number, the raw argument registers, the instruction pointer) and the
-/// calling task. Every call is allowed today.
-fn filter(_t: &Task, _nr: u64, _args: &SyscallArgs, _rip: u64) -> Verdict {
-    Verdict::Allow
-}
-
-/// The front door: filter, then the handler the table names. The number
-/// is an `int` to Linux (the upper half of rax is ignored).
+/// The front door: the seccomp hook (the one place a thread's filters are
+/// evaluated, before any handler runs, over what `struct seccomp_data`
+/// holds: the number, the raw argument registers, the instruction pointer;
+/// see [`seccomp::entry`]), then the handler the table names. The number is
+/// an `int` to Linux (the upper half of rax is ignored).
 pub fn dispatch(t: &mut Task, frame: &mut TrapFrame) -> Outcome {
+    if let Some(outcome) = seccomp::entry(t, frame) {
+        return outcome;
+    }
     let nr = u64::from(frame.nr() as u32);
     let args = SyscallArgs(frame.args());
-    match filter(t, nr, &args, frame.rip) {
-        Verdict::Allow => table(t, frame, nr, &args),
-    }
+    table(t, frame, nr, &args)
 }
 
 /// One `match` arm per implemented syscall (a jump table), generated from

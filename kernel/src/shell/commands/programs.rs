@@ -50,6 +50,7 @@ pub fn run(s: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
         cpu_group: 0,
         mem: None,
         uts: task::host_uts(),
+        seccomp: None,
     })
     .map_err(|e| format!("{path}: {e}"))?;
     let status = crate::console::terminal::foreground(&process, || {
