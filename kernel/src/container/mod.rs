@@ -3,8 +3,10 @@
 //! made from either, each with its own namespace.
 //!
 //! Modules: `images` (layouts under /mnt/images, read with the `oci` crate,
-//! every blob's sha256 checked), `cache` (each image unpacked once into a
-//! template; containers get copy-on-write snapshots of it), `bundle`
+//! every blob's sha256 checked), `cache` (an image's store layers, EROFS, mounted
+//! once; each container's root is an overlay of them under its own tmpfs; an
+//! image without a store is unpacked once into a template that containers
+//! snapshot copy-on-write), `bundle`
 //! (`--bundle` directories and tars), `namespace` (a container's mounts),
 //! `runtime` (the Container object and the OCI verbs), `limits` (its CPU,
 //! memory and pids limits: what cgroups give on Linux, enforced by the

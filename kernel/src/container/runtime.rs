@@ -3,7 +3,8 @@
 //!
 //! Invariants: a failed create leaves nothing behind (the id stays free); a
 //! container's processes resolve paths only in its own namespace (its private
-//! root filesystem — a copy-on-write snapshot of the image's cached template,
+//! root filesystem — an overlay of the image's mounted store layers under its own
+//! tmpfs (or a copy-on-write snapshot of the image's unpacked template),
 //! or a copy of the bundle's — with its own /dev and mounts), never in the
 //! host's.
 
@@ -89,7 +90,7 @@ fn valid_id(id: &str) -> bool {
 }
 
 /// The spec and namespace of a container of image `name`: the image's config
-/// converted as umoci does, over a snapshot of the cached template.
+/// converted as umoci does, over a fresh root of the image (see `cache::rootfs`).
 fn from_image(id: &str, name: &str) -> Result<(Spec, Arc<Vfs>), String> {
     let store = VfsStore::for_image(name);
     // Verifies index -> manifest -> config on every create; layers are

@@ -95,7 +95,7 @@ fn reference(port: u16, name: &str) -> Reference {
 }
 
 fn quiet() -> Options {
-    Options { insecure: false, verbose: false }
+    Options { insecure: false, verbose: false, store: false }
 }
 
 #[test]
@@ -168,6 +168,10 @@ fn the_cli_pulls_and_reports_in_one_line() {
     let out = Command::new(bin).args(["--quiet", &format!("127.0.0.1:{}/busybox:1.35", server.port)]).arg(&dest).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains(&manifest.to_string()));
+    // The CLI's layout carries its image store, one EROFS image per layer.
+    let store: Vec<_> = std::fs::read_dir(dest.join("erofs")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(store.len(), 1, "{store:?}");
+    assert!(ociimport::build_store(&dest).unwrap().iter().all(|l| l.reused));
     let out = Command::new(bin).args(["Bad:Ref", "/tmp/x"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
