@@ -65,7 +65,8 @@ struct Shared {
     ended: Mutex<Option<i32>>,
     ended_cv: Condvar,
     record: Mutex<Record>,
-    hello: Mutex<Option<mpsc::Sender<()>>>,
+    /// Told `true` at the agent's hello, `false` if QEMU ends first.
+    hello: Mutex<Option<mpsc::Sender<bool>>>,
     qemu_pid: i32,
 }
 
@@ -141,7 +142,7 @@ fn reader(shared: Arc<Shared>, mut chan: UnixStream) {
             Kind::Hello => {
                 if frame.payload == channel::VERSION_HELLO {
                     if let Some(tx) = shared.hello.lock().unwrap_or_else(|e| e.into_inner()).take() {
-                        let _ = tx.send(());
+                        let _ = tx.send(true);
                     }
                 } else {
                     eprintln!("cyrius-runtime: unknown agent version {:?}", String::from_utf8_lossy(&frame.payload));
@@ -294,6 +295,9 @@ fn boot(mut setup: Setup, ready: &mut File) -> Result<(Arc<Shared>, UnixListener
         let status = q.lock().unwrap_or_else(|e| e.into_inner()).try_wait();
         match status {
             Ok(Some(_)) | Err(_) => {
+                if let Some(tx) = w.hello.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                    let _ = tx.send(false);
+                }
                 w.end(GUEST_DIED);
                 return;
             }
@@ -302,10 +306,11 @@ fn boot(mut setup: Setup, ready: &mut File) -> Result<(Arc<Shared>, UnixListener
     });
 
     match hello_rx.recv_timeout(HELLO_TIMEOUT) {
-        Ok(()) => {}
+        Ok(true) => {}
+        Ok(false) => return Err(format!("the guest stopped before its agent started: {}", guest_error(&dir))),
         Err(_) => {
             kill_qemu(&qemu);
-            return Err(format!("the guest did not start (see {})", dir.join("guest.log").display()));
+            return Err(format!("the guest did not start in {} s: {}", HELLO_TIMEOUT.as_secs(), guest_error(&dir)));
         }
     }
     let id = setup.record.id.clone();
@@ -324,6 +329,16 @@ fn boot(mut setup: Setup, ready: &mut File) -> Result<(Arc<Shared>, UnixListener
 }
 
 static STDIN: Mutex<Option<File>> = Mutex::new(None);
+
+/// The guest kernel's last error line (or last line) from its console log.
+fn guest_error(dir: &Path) -> String {
+    let log = std::fs::read_to_string(dir.join("guest.log")).unwrap_or_default();
+    let lines: Vec<&str> = log.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let pick = lines.iter().rev().find(|l| l.contains("ERROR") || l.contains("panic")).or(lines.last());
+    let text = pick.map_or("no console output", |l| l);
+    // The kernel colours its level names.
+    text.replace("\u{1b}[31m", "").replace("\u{1b}[0m", "").replace("\u{1b}[33m", "")
+}
 
 fn serve(shared: Arc<Shared>, listener: UnixListener, qemu: Arc<Mutex<Child>>) -> i32 {
     let s = shared.clone();
