@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Size of a fresh data disk.
-pub const DEFAULT_SIZE_MIB: u64 = 256;
+pub const DEFAULT_SIZE_MIB: u64 = 1024;
 /// Size of the test data disk.
 pub const TEST_SIZE_MIB: u64 = 64;
 
@@ -48,7 +48,8 @@ pub fn build_fat32(image: &Path, size_mib: u64, label: &str, dir: Option<&Path>)
 }
 
 /// Builds the OCI image layouts of `images/` (each `images/NAME/build.sh`)
-/// into `<root>/images/NAME`, the tree the data disk is made from.
+/// into `<root>/images/NAME`, the tree the data disk is made from, each with
+/// its image store (`erofs/`, one EROFS image per layer, kept when current).
 pub fn build_images(root: &Path) -> Result<(), String> {
     let sources = crate::paths::repo_root().join("images");
     let mut names: Vec<PathBuf> = fs::read_dir(&sources)
@@ -61,6 +62,7 @@ pub fn build_images(root: &Path) -> Result<(), String> {
         let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let out = root.join("images").join(&name);
         run(Command::new("bash").arg(dir.join("build.sh")).arg(&out))?;
+        ociimport::build_store(&out).map_err(|e| format!("{}: image store: {e}", out.display()))?;
     }
     Ok(())
 }
@@ -344,6 +346,35 @@ fn tamper_copy(src: &Path, dst: &Path) {
     fs::write(&path, bytes).expect("tamper");
 }
 
+/// How [`damage_store_copy`] breaks an image's store file.
+enum StoreDamage {
+    /// A byte of the superblock changes (its checksum no longer matches).
+    FlipSuperblockByte,
+    /// The last block is cut off.
+    Truncate,
+    /// The store is removed (a layout copied without one: the kernel unpacks it).
+    Remove,
+}
+
+/// A copy of an image layout whose (only) store file is damaged; its blobs are intact.
+fn damage_store_copy(src: &Path, dst: &Path, how: StoreDamage) {
+    let copy = Command::new("cp").arg("-r").arg(src).arg(dst).status();
+    assert!(copy.is_ok_and(|s| s.success()), "copying {} failed", src.display());
+    let store = dst.join(oci::store::STORE_DIR);
+    if let StoreDamage::Remove = how {
+        fs::remove_dir_all(&store).expect("remove the image store");
+        return;
+    }
+    let file = fs::read_dir(&store).expect("the image store").next().expect("a store file").expect("a store file").path();
+    let mut bytes = fs::read(&file).expect("store file");
+    match how {
+        StoreDamage::FlipSuperblockByte => bytes[1024 + 40] ^= 0x01,
+        StoreDamage::Truncate => bytes.truncate(bytes.len() - 4096),
+        StoreDamage::Remove => {}
+    }
+    fs::write(&file, bytes).expect("damage the store file");
+}
+
 /// Just enough JSON digging for `tamper_copy` (no JSON dependency in the runner).
 mod serde_json_lite {
     pub struct Index {
@@ -404,6 +435,110 @@ pub const BUNDLE_TAR_CONFIG: &str = r#"{
 }
 "#;
 
+/// The capability sets of the isolation and credential tests' bundles:
+/// `runc spec`'s default, and a wide set (no CAP_NET_RAW, CAP_SYS_RESOURCE,
+/// CAP_SYS_TIME...). The host runs of the same cases get the same sets
+/// through `setpriv --bounding-set`.
+pub const DEFAULT_CAPS: [&str; 3] = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"];
+pub const WIDE_CAPS: [&str; 13] = [
+    "CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_MKNOD",
+    "CAP_NET_BIND_SERVICE", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_ADMIN", "CAP_SYS_CHROOT",
+];
+/// The limits those bundles set (type, soft, hard; u64::MAX is unlimited),
+/// which the host runs get from `prlimit`.
+pub const ISO_RLIMITS: [(&str, u64, u64); 8] = [
+    ("RLIMIT_NOFILE", 1024, 1024),
+    ("RLIMIT_CORE", 0, 0),
+    ("RLIMIT_FSIZE", u64::MAX, u64::MAX),
+    ("RLIMIT_CPU", u64::MAX, u64::MAX),
+    ("RLIMIT_AS", u64::MAX, u64::MAX),
+    ("RLIMIT_STACK", 8 << 20, u64::MAX),
+    ("RLIMIT_NPROC", 512, 512),
+    ("RLIMIT_MEMLOCK", 65536, 65536),
+];
+
+/// One bundle of the isolation tests (`/bundles/iso-NAME`), all over the
+/// same root `/mnt/bundles/iso-rootfs` (busybox, a few files), with the test
+/// programs bound read-only at `/t`, a tmpfs `/tmp`, /proc, masked and
+/// read-only paths and extra devices.
+pub struct IsoBundle {
+    pub name: &'static str,
+    pub uid: u32,
+    pub gid: u32,
+    pub additional_gids: &'static [u32],
+    pub umask: Option<u32>,
+    pub caps: &'static [&'static str],
+    pub no_new_privileges: bool,
+    pub readonly_root: bool,
+    /// linux.resources: memory limit in bytes and pids limit.
+    pub memory: u64,
+    pub pids: u32,
+}
+
+/// The isolation bundles: `default` (runc's defaults: three capabilities,
+/// no_new_privs, read-only root; memory and pids limits for the
+/// exhaustion checks), `priv` (the wide set, writable root), `user`
+/// (uid 1000 with supplementary groups and a umask).
+pub const ISO_BUNDLES: [IsoBundle; 3] = [
+    IsoBundle { name: "default", uid: 0, gid: 0, additional_gids: &[], umask: None, caps: &DEFAULT_CAPS, no_new_privileges: true, readonly_root: true, memory: 48 << 20, pids: 48 },
+    IsoBundle { name: "priv", uid: 0, gid: 0, additional_gids: &[], umask: None, caps: &WIDE_CAPS, no_new_privileges: false, readonly_root: false, memory: 128 << 20, pids: 128 },
+    IsoBundle { name: "user", uid: 1000, gid: 1000, additional_gids: &[10, 20], umask: Some(0o027), caps: &DEFAULT_CAPS, no_new_privileges: false, readonly_root: false, memory: 128 << 20, pids: 128 },
+];
+
+impl IsoBundle {
+    /// Its config.json.
+    pub fn config(&self) -> String {
+        let list = |items: &[&str]| items.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
+        let caps = list(self.caps);
+        let rlimits = ISO_RLIMITS
+            .iter()
+            .map(|(t, soft, hard)| format!("{{ \"type\": \"{t}\", \"soft\": {soft}, \"hard\": {hard} }}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let gids = self.additional_gids.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(", ");
+        let umask = self.umask.map(|u| format!(", \"umask\": {u}")).unwrap_or_default();
+        format!(
+            r#"{{
+  "ociVersion": "1.0.2",
+  "process": {{
+    "user": {{ "uid": {uid}, "gid": {gid}, "additionalGids": [{gids}]{umask} }},
+    "args": ["/bin/busybox", "sh"],
+    "env": ["PATH=/bin:/t", "HOME=/"],
+    "cwd": "/",
+    "capabilities": {{ "bounding": [{caps}], "effective": [{caps}], "permitted": [{caps}] }},
+    "rlimits": [{rlimits}],
+    "noNewPrivileges": {nnp}
+  }},
+  "root": {{ "path": "/mnt/bundles/iso-rootfs", "readonly": {ro} }},
+  "hostname": "iso-{name}",
+  "mounts": [
+    {{ "destination": "/proc", "type": "proc", "source": "proc" }},
+    {{ "destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "mode=755", "size=65536k"] }},
+    {{ "destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["mode=1777", "size=16m"] }},
+    {{ "destination": "/t", "type": "bind", "source": "/mnt/bin", "options": ["rbind", "ro"] }}
+  ],
+  "linux": {{
+    "resources": {{ "memory": {{ "limit": {memory} }}, "pids": {{ "limit": {pids} }} }},
+    "maskedPaths": ["/etc/masked-file", "/masked-dir", "/proc/kcore", "/no/such/path"],
+    "readonlyPaths": ["/ro-dir", "/proc/sys"],
+    "devices": [
+      {{ "path": "/dev/extra-null", "type": "c", "major": 1, "minor": 3, "fileMode": 438 }},
+      {{ "path": "/dev/vdz", "type": "b", "major": 254, "minor": 0, "fileMode": 432 }}
+    ]
+  }}
+}}
+"#,
+            uid = self.uid,
+            gid = self.gid,
+            nnp = self.no_new_privileges,
+            ro = self.readonly_root,
+            name = self.name,
+            memory = self.memory,
+            pids = self.pids,
+        )
+    }
+}
+
 /// Re-packs the busybox image's layer as a runtime-bundle tar.
 const BUNDLE_TAR_SCRIPT: &str = r#"
 import json, sys, tarfile, io
@@ -444,6 +579,15 @@ fn make_bundles(dir: &Path, layout: &Path, busybox: &Path) {
     write("busybox/rootfs/bin/busybox", &binary);
     write("busybox/rootfs/etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n");
     write("busybox/rootfs/home/.keep", b"");
+    for b in &ISO_BUNDLES {
+        write(&format!("iso-{}/config.json", b.name), b.config().as_bytes());
+    }
+    write("iso-rootfs/bin/busybox", &binary);
+    write("iso-rootfs/etc/passwd", b"root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000::/home:/bin/sh\n");
+    write("iso-rootfs/etc/masked-file", b"must not be readable in a container\n");
+    write("iso-rootfs/masked-dir/inside", b"must not be listed\n");
+    write("iso-rootfs/ro-dir/file", b"read-only\n");
+    write("iso-rootfs/home/.keep", b"");
     write("noconfig/rootfs/etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n");
     write("badjson/config.json", BUNDLE_DIR_CONFIG.replace(r#""args": ["#, r#""args": "sh", "x": ["#).as_bytes());
     write("badjson/rootfs/etc/passwd", b"");
@@ -577,7 +721,7 @@ pub fn test_disk() -> PathBuf {
 fn make_test_disk() -> PathBuf {
     // The name carries a version (bump it when `test_files` changes) and a
     // hash of the test programs' sources, so editing one makes a new disk.
-    let image = crate::paths::build_dir().join(format!("test-data-v7-{:016x}.img", sources_hash()));
+    let image = crate::paths::build_dir().join(format!("test-data-v10-{:016x}.img", sources_hash()));
     if image.exists() && linux_test_program("badptr").exists() && glibc_program("hello").exists() {
         return image;
     }
@@ -597,6 +741,9 @@ fn make_test_disk() -> PathBuf {
         panic!("building the OCI images for the test disk: {e}");
     }
     tamper_copy(&dir.join("images/busybox"), &dir.join("images/tampered"));
+    damage_store_copy(&dir.join("images/busybox"), &dir.join("images/badstore"), StoreDamage::FlipSuperblockByte);
+    damage_store_copy(&dir.join("images/busybox"), &dir.join("images/shortstore"), StoreDamage::Truncate);
+    damage_store_copy(&dir.join("images/busybox"), &dir.join("images/nostore"), StoreDamage::Remove);
     make_bundles(&dir.join("bundles"), &dir.join("images/busybox"), Path::new("/bin/busybox"));
     make_seccomp_bundles(&dir.join("bundles"));
     // Parallel test binaries may race to make it: build privately, then rename.

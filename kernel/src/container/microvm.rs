@@ -87,6 +87,8 @@ fn start_agent() -> Result<Arc<task::Process>, String> {
         cpu_group: 0,
         mem: None,
         uts: task::host_uts(),
+        rlimits: task::default_rlimits(),
+        net_ns: 0,
         seccomp: None,
     })
     .map_err(|e| alloc::format!("/run/agent: {}", e.to_string()))

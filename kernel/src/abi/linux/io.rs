@@ -87,6 +87,8 @@ pub(super) fn write_file(file: &OpenFile, data: &[u8], offset: Option<u64>) -> R
             let n = match dev {
                 Some(d) => d.write(at, data)?,
                 None => {
+                    let regular = loc.kind()? == vfs::FileKind::Regular;
+                    let data = if regular { &data[..crate::task::rlimits::fsize_allows(at, data.len())?] } else { data };
                     let n = loc.inode().write_at(at, data)?;
                     crate::mm::filemap::wrote(loc.inode(), at, &data[..n.min(data.len())]);
                     n
@@ -374,7 +376,7 @@ pub fn ready_events(file: &OpenFile, events: u16) -> u16 {
 /// signal arrives or the timeout passes.
 fn do_poll(p: &mut Task, fds: UserPtr<Pollfd>, nfds: u32, timeout_ms: Option<u64>) -> SysResult {
     let nfds = nfds as usize;
-    if nfds > crate::task::files::MAX_FDS {
+    if nfds as u64 > p.rlimit(creds::Resource::NOFILE).min(crate::task::files::MAX_FDS as u64) {
         return Err(Errno::EINVAL);
     }
     let range = fds.array(nfds)?;

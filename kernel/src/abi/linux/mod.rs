@@ -24,6 +24,8 @@ mod ids;
 mod io;
 mod memory;
 mod misc;
+mod mount;
+mod privileges;
 mod process;
 pub mod seccomp;
 mod select;
@@ -62,15 +64,17 @@ mod sys {
     };
     pub use super::fsinfo::{fstatfs, statfs, statx};
     pub use super::ids::{
-        getegid, geteuid, getgid, getgroups, getresgid, getresuid, getuid, setgid, setgroups, setregid, setresgid, setresuid,
-        setreuid, setuid,
+        getegid, geteuid, getgid, getgroups, getresgid, getresuid, getuid, setfsgid, setfsuid, setgid, setgroups, setregid,
+        setresgid, setresuid, setreuid, setuid,
     };
     pub use super::io::{fcntl, ioctl, lseek, poll, ppoll, pread64, pwrite64, read, readv, write, writev};
     pub use super::memory::{brk, madvise, mmap, mprotect, mremap, msync, munmap};
     pub use super::misc::{
-        arch_prctl, clock_getres, clock_gettime, getrandom, gettimeofday, prlimit64, set_robust_list, set_tid_address,
-        sethostname, sysinfo, time, uname,
+        arch_prctl, clock_getres, clock_gettime, getrandom, gettimeofday, set_robust_list, set_tid_address, sethostname,
+        sysinfo, time, uname,
     };
+    pub use super::mount::{chroot, mount, pivot_root, umount2};
+    pub use super::privileges::{capget, capset, clock_settime, getrlimit, prlimit64, setrlimit, settimeofday};
     pub use super::process::{
         clock_nanosleep, clone, clone3, execve, exit, exit_group, fork, futex, getpgid, getpgrp, getpid, getppid, getrusage,
         getsid, gettid, nanosleep, pipe, pipe2, prctl, sched_yield, setpgid, setsid, times, vfork, wait4, waitid,

@@ -414,9 +414,10 @@ pub fn sched_yield(_p: &mut Task) -> SysResult {
     Ok(0)
 }
 
-/// prctl(option, arg2, arg3, ...): the comm name (PR_SET_NAME, PR_GET_NAME)
-/// and seccomp (PR_SET_SECCOMP, PR_GET_SECCOMP).
-pub fn prctl(p: &mut Task, option: i32, arg2: IoctlArg, arg3: IoctlArg) -> SysResult {
+/// prctl(option, arg2, ...): the comm name (PR_SET_NAME, PR_GET_NAME) and
+/// seccomp (PR_SET_SECCOMP, PR_GET_SECCOMP); the credential options are in
+/// `privileges`.
+pub fn prctl(p: &mut Task, option: i32, arg2: IoctlArg, arg3: IoctlArg, arg4: u64, arg5: u64) -> SysResult {
     match option {
         PR_GET_SECCOMP => super::seccomp::prctl_get(),
         PR_SET_SECCOMP => super::seccomp::prctl_set(p, arg2.value(), arg3.value()),
@@ -435,6 +436,7 @@ pub fn prctl(p: &mut Task, option: i32, arg2: IoctlArg, arg3: IoctlArg) -> SysRe
             p.space.write(arg2.ptr::<[u8; TASK_COMM_LEN]>(), &out)?;
             Ok(0)
         }
-        op => Err(super::unimplemented_op("prctl", op as u64)),
+        op => super::privileges::prctl(p, op, [arg2.value(), arg3.value(), arg4, arg5])
+            .unwrap_or_else(|| Err(super::unimplemented_op("prctl", op as u64))),
     }
 }

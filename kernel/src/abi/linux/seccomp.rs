@@ -174,10 +174,9 @@ fn set_strict() -> SysResult {
 }
 
 /// Whether the caller may attach a filter: Linux wants no_new_privs or
-/// CAP_SYS_ADMIN. Credentials carry no capabilities or no_new_privs bit
-/// yet; every process counts as having CAP_SYS_ADMIN until they do.
-fn may_attach(_t: &Task) -> bool {
-    true
+/// CAP_SYS_ADMIN (`EACCES` otherwise).
+fn may_attach(t: &Task) -> bool {
+    t.cred.no_new_privs || t.cred.capable(creds::Cap::SYS_ADMIN)
 }
 
 fn set_filter(t: &mut Task, flags: u64, uargs: u64) -> SysResult {

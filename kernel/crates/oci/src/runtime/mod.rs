@@ -78,7 +78,8 @@ pub struct User {
     pub additional_gids: Vec<u32>,
 }
 
-/// `process.capabilities`: capability names (`CAP_KILL`), kept as data.
+/// `process.capabilities`: capability names (`CAP_KILL`); the kernel turns them into
+/// credentials with the `creds` crate (unknown names are its business, as runc warns).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Capabilities {
     #[serde(skip_serializing_if = "Vec::is_empty")]
