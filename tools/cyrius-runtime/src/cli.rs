@@ -16,6 +16,8 @@ pub struct Global {
     pub root: PathBuf,
     pub log: Option<PathBuf>,
     pub json_log: bool,
+    /// `--debug`: phase timings of create/start as debug lines.
+    pub debug: bool,
 }
 
 /// A command's parsed flags and positional arguments.
@@ -162,10 +164,21 @@ pub fn rfc3339(secs: i64, nanos: Option<u32>) -> String {
 impl Global {
     /// Writes an error as runc does (to `--log`, else stderr).
     pub fn error(&self, msg: &str) {
+        self.log_line("error", msg);
+    }
+
+    /// A debug line (only with `--debug`).
+    pub fn debug(&self, msg: &str) {
+        if self.debug {
+            self.log_line("debug", msg);
+        }
+    }
+
+    fn log_line(&self, level: &str, msg: &str) {
         let line = if self.json_log {
-            serde_json::json!({ "level": "error", "msg": msg, "time": now_rfc3339() }).to_string()
+            serde_json::json!({ "level": level, "msg": msg, "time": now_rfc3339() }).to_string()
         } else {
-            format!("time=\"{}\" level=error msg={}", now_rfc3339(), serde_json::Value::String(msg.to_string()))
+            format!("time=\"{}\" level={level} msg={}", now_rfc3339(), serde_json::Value::String(msg.to_string()))
         };
         if let Some(path) = &self.log {
             if let Ok(mut f) = OpenOptions::new().create(true).append(true).open(path) {
@@ -192,6 +205,7 @@ pub fn main(args: &[String]) -> i32 {
         root: PathBuf::from(parsed.get("root").unwrap_or(DEFAULT_ROOT)),
         log: parsed.get("log").map(PathBuf::from),
         json_log: parsed.get("log-format") == Some("json"),
+        debug: parsed.has("debug"),
     };
     if let Some(fmt) = parsed.get("log-format") {
         if fmt != "json" && fmt != "text" {

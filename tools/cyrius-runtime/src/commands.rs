@@ -258,8 +258,10 @@ fn create_in(
     console_socket: Option<&str>,
     publish: Vec<(u16, u16)>,
 ) -> Result<i32, Failure> {
+    let started = std::time::Instant::now();
     let disk_path = dir.join("disk.tar");
-    disk::build(&bundle, &disk_path)?;
+    let size = disk::build(&bundle, &disk_path)?;
+    g.debug(&format!("create {id}: bundle disk {} KiB written in {} ms", size / 1024, started.elapsed().as_millis()));
     let terminal = match console_socket {
         Some(sock) => Some(console(sock)?),
         None => None,
@@ -298,7 +300,7 @@ fn create_in(
             drop(setup);
             let mut answer = String::new();
             let _ = ready_r.read_to_string(&mut answer);
-            if answer.trim() != "ok" {
+            if answer.lines().next() != Some("ok") {
                 let _ = sys::kill(pid, libc::SIGKILL);
                 let _ = sys::waitpid(pid);
                 let msg = answer.trim();
@@ -307,12 +309,14 @@ fn create_in(
             if let Some(path) = p.get("pid-file") {
                 write_pid_file(path, pid)?;
             }
+            g.debug(&format!("create {id}: created in {} ms (monitor {pid}; {})", started.elapsed().as_millis(), answer.lines().nth(1).unwrap_or("")));
             Ok(pid)
         }
     }
 }
 
 fn start(g: &Global, id: &str) -> Outcome {
+    let started = std::time::Instant::now();
     let r = load(g, id)?;
     match r.effective_status() {
         "created" => {}
@@ -321,7 +325,9 @@ fn start(g: &Global, id: &str) -> Outcome {
         other => return Err(Failure::Error(format!("cannot start a container in the {other} state"))),
     }
     let (_, answer) = monitor::request(&g.root, id, &json!({ "op": "start" }), &[])?;
-    answer_ok(answer).map(|_| 0)
+    answer_ok(answer)?;
+    g.debug(&format!("start {id}: started in {} ms", started.elapsed().as_millis()));
+    Ok(0)
 }
 
 fn answer_ok(answer: Value) -> Result<Value, Failure> {

@@ -234,6 +234,7 @@ fn boot(mut setup: Setup, ready: &mut File) -> Result<(Arc<Shared>, UnixListener
     inheritable(theirs.as_raw_fd()).map_err(|e| format!("socketpair: {e}"))?;
     let log = File::create(dir.join("guest.log")).map_err(|e| format!("guest.log: {e}"))?;
     let mut cmd = qemu_command(&setup, theirs.as_raw_fd(), log).map_err(|e| format!("qemu: {e}"))?;
+    let t0 = std::time::Instant::now();
     let child = cmd.spawn().map_err(|e| format!("starting {}: {e}", cyrius::prereq::QEMU))?;
     drop(theirs);
     let qemu_pid = child.id() as i32;
@@ -313,10 +314,11 @@ fn boot(mut setup: Setup, ready: &mut File) -> Result<(Arc<Shared>, UnixListener
             return Err(format!("the guest did not start in {} s: {}", HELLO_TIMEOUT.as_secs(), guest_error(&dir)));
         }
     }
+    let hello_ms = t0.elapsed().as_millis();
     let id = setup.record.id.clone();
     if let Err(e) = shared.call(&["create", &id, "/run/bundle.tar"]) {
         kill_qemu(&qemu);
-        return Err(e);
+        return Err(format!("{e}: {}", guest_error(&dir)));
     }
     let sock = state::ctl_socket(&setup.root, &id);
     let _ = std::fs::remove_file(&sock);
@@ -324,7 +326,8 @@ fn boot(mut setup: Setup, ready: &mut File) -> Result<(Arc<Shared>, UnixListener
     shared.set_status("created", None);
     // The init's input flows from start on.
     *STDIN.lock().unwrap_or_else(|e| e.into_inner()) = Some(stdin);
-    let _ = ready.write_all(b"ok\n");
+    let created_ms = t0.elapsed().as_millis();
+    let _ = writeln!(ready, "ok\nQEMU start -> agent hello {hello_ms} ms, -> container created {created_ms} ms");
     Ok((shared, listener, qemu))
 }
 
@@ -334,7 +337,7 @@ static STDIN: Mutex<Option<File>> = Mutex::new(None);
 fn guest_error(dir: &Path) -> String {
     let log = std::fs::read_to_string(dir.join("guest.log")).unwrap_or_default();
     let lines: Vec<&str> = log.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    let pick = lines.iter().rev().find(|l| l.contains("ERROR") || l.contains("panic")).or(lines.last());
+    let pick = lines.iter().rev().find(|l| l.contains("ERROR") || l.contains("WARN") || l.contains("panic")).or(lines.last());
     let text = pick.map_or("no console output", |l| l);
     // The kernel colours its level names.
     text.replace("\u{1b}[31m", "").replace("\u{1b}[0m", "").replace("\u{1b}[33m", "")
