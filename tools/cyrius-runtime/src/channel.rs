@@ -5,7 +5,7 @@
 //! has a handle H (0: the container's init); its standard streams are
 //! H*4 + fd. See ARCHITECTURE.md, "The microVM runtime".
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 
 pub const VERSION_HELLO: &[u8] = b"cyrius-agent 1";
 /// The largest payload either side sends.
@@ -62,14 +62,6 @@ pub fn encode(kind: Kind, stream: u32, payload: &[u8]) -> Vec<u8> {
     out.extend_from_slice(&stream.to_le_bytes());
     out.extend_from_slice(payload);
     out
-}
-
-/// Writes `data` on stream `stream` as as many frames as it takes.
-pub fn write_data(w: &mut impl Write, stream: u32, data: &[u8]) -> io::Result<()> {
-    for chunk in data.chunks(MAX_PAYLOAD) {
-        w.write_all(&encode(Kind::Data, stream, chunk))?;
-    }
-    Ok(())
 }
 
 /// Reads one frame; `Ok(None)` at a clean end of the stream.

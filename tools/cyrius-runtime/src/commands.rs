@@ -347,7 +347,21 @@ fn kill(g: &Global, id: &str, sig: i32, all: bool) -> Outcome {
 }
 
 fn delete(g: &Global, id: &str, force: bool) -> Outcome {
-    let r = load(g, id)?;
+    let r = match load(g, id) {
+        Ok(r) => r,
+        // As runc: --force on a container that does not exist (or whose
+        // create was cut short) removes what is there and succeeds.
+        Err(Failure::Error(e)) if force && check_id(id).is_ok() => {
+            let dir = state::dir(&g.root, id);
+            if dir.exists() {
+                fs::remove_dir_all(&dir).map_err(|e| format!("removing the state of {id}: {e}"))?;
+            } else if !e.contains("does not exist") {
+                return Err(Failure::Error(e));
+            }
+            return Ok(0);
+        }
+        Err(e) => return Err(e),
+    };
     let status = r.effective_status().to_string();
     if status == "running" && !force {
         return Err(Failure::Error(format!("cannot delete container {id} that is not stopped: {status}")));

@@ -67,7 +67,6 @@ struct Shared {
     record: Mutex<Record>,
     /// Told `true` at the agent's hello, `false` if QEMU ends first.
     hello: Mutex<Option<mpsc::Sender<bool>>>,
-    qemu_pid: i32,
 }
 
 impl Shared {
@@ -286,7 +285,6 @@ fn boot(mut setup: Setup, ready: &mut File) -> Result<(Arc<Shared>, UnixListener
         ended_cv: Condvar::new(),
         record: Mutex::new(record),
         hello: Mutex::new(Some(hello_tx)),
-        qemu_pid,
     });
     let r = shared.clone();
     std::thread::spawn(move || reader(r, ours));

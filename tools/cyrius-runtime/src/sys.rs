@@ -186,25 +186,6 @@ pub fn shell_code(status: i32) -> i32 {
     }
 }
 
-/// setsid(2).
-pub fn setsid() {
-    // SAFETY: setsid has no preconditions; failure (already a leader) is harmless.
-    unsafe { libc::setsid() };
-}
-
-/// Makes `fd` the descriptor `target` (dup2), keeping it across exec.
-pub fn dup_to(fd: RawFd, target: RawFd) -> io::Result<()> {
-    // SAFETY: dup2 has no memory-safety preconditions.
-    check(unsafe { libc::dup2(fd, target) }).map(|_| ())
-}
-
-/// Sets the terminal's window size.
-pub fn set_winsize(fd: RawFd, rows: u16, cols: u16) {
-    let ws = libc::winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 };
-    // SAFETY: `ws` is a valid winsize for TIOCSWINSZ.
-    unsafe { libc::ioctl(fd, libc::TIOCSWINSZ, &ws) };
-}
-
 /// Blocks SIGPIPE (writes to a closed pipe or socket then fail with EPIPE).
 pub fn ignore_sigpipe() {
     // SAFETY: setting a disposition to SIG_IGN is always sound.

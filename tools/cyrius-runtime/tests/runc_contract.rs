@@ -239,6 +239,7 @@ fn bad_input_is_refused_and_leaves_nothing() {
         assert_eq!(out.status.code(), Some(1), "{verb:?}");
         assert!(text(&out.stderr).contains("container does not exist"), "{verb:?}: {}", text(&out.stderr));
     }
+    assert!(rt(&root, &["delete", "--force", "nosuch"]).status.success(), "delete --force of nothing succeeds, as runc's");
     let out = rt(&root, &["--log-format", "json", "state", "nosuch"]);
     let line: serde_json::Value = serde_json::from_slice(&out.stderr).expect("a JSON log line");
     assert_eq!((line["level"].as_str(), line["msg"].as_str()), (Some("error"), Some("container does not exist")));
