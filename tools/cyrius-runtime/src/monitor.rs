@@ -192,9 +192,6 @@ fn qemu_command(setup: &Setup, chan_fd: i32, log: File) -> io::Result<Command> {
     let mut cmd = config.command();
     cmd.args(["-chardev", &format!("socket,id=agent,fd={chan_fd}")]);
     cmd.args(["-device", "virtio-serial-pci,id=vser0", "-device", "virtconsole,bus=vser0.0,chardev=agent"]);
-    if std::env::var_os("CYRIUS_KVM").is_some_and(|v| v == "1") {
-        cmd.args(["-accel", "kvm"]);
-    }
     cmd.stdin(Stdio::null()).stdout(log.try_clone()?).stderr(log);
     Ok(cmd)
 }
