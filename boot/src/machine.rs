@@ -108,7 +108,7 @@ impl Machine {
 
     fn fail(&mut self, what: &str) -> ! {
         let _ = self.child.kill();
-        let t = self.transcript();
+        let t = crate::symbolize::annotate_text(&self.transcript());
         let tail = if t.len() > TRANSCRIPT_TAIL {
             let mut start = t.len() - TRANSCRIPT_TAIL;
             while !t.is_char_boundary(start) {

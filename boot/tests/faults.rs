@@ -22,6 +22,21 @@ fn panic_prints_message_location_and_exits_with_failure() {
     crash("panic", &["KERNEL PANIC: crash requested from the shell", "system.rs:", "stack trace"]);
 }
 
+/// A panic on a thread's own kernel stack shows its frames, and the
+/// harness names their functions and lines (symbolized with the kernel ELF).
+#[test]
+fn panic_in_a_kernel_thread_shows_symbolized_frames() {
+    let mut m = Machine::boot(&QemuConfig::for_tests());
+    m.send(b"crash thread\r");
+    m.wait_for(PANIC_MARKER, COMMAND_TIMEOUT);
+    let exit = m.wait_exit(COMMAND_TIMEOUT);
+    let t = cyrius::symbolize::annotate_text(&m.transcript());
+    m.assert(exit == ExitKind::Panic, &format!("machine ended as {exit:?}, not Panic"));
+    for e in ["KERNEL PANIC: crash requested in a kernel thread", "#1 ", "#2 ", "#3 ", "crash_in_thread at kernel/src/shell/commands/system.rs:", "kthread_main at kernel/src/sched/mod.rs:"] {
+        m.assert(t.contains(e), &format!("the symbolized report lacks {e:?}:\n{t}"));
+    }
+}
+
 #[test]
 fn page_fault_reports_vector_rip_error_code_cr2_and_trace() {
     crash("pagefault", &["#PF page fault (vector 14)", "RIP 0x", "error code 0x", "CR2 0xdeadbeef000", "stack trace", "#1 "]);

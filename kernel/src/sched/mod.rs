@@ -104,6 +104,11 @@ impl Thread {
         self.kstack.as_ref().map_or(0, |s| (s.as_ptr() as u64 + s.len() as u64) & !0xf)
     }
 
+    /// `[lo, hi)` of the thread's kernel stack ((0, 0): the boot stack).
+    fn kstack_bounds(&self) -> (u64, u64) {
+        self.kstack.as_ref().map_or((0, 0), |s| (s.as_ptr() as u64, s.as_ptr() as u64 + s.len() as u64))
+    }
+
     pub fn is_dead(&self) -> bool {
         self.state.load(Ordering::Acquire) == DEAD
     }
@@ -504,6 +509,8 @@ fn schedule() {
     if next.kstack.is_some() {
         usermode::set_kernel_stack(next.kstack_top());
     }
+    let (lo, hi) = next.kstack_bounds();
+    crate::arch::backtrace::set_current_stack(lo, hi);
     let save = prev.ctx.get();
     // SAFETY: `next` is not running, so its saved context is stable.
     let to = unsafe { *next.ctx.get() };

@@ -126,10 +126,15 @@ pub fn crash(_: &mut Session, args: &[String], _: &mut Out) -> CmdResult {
     use arch::cpu::Fault;
     let kind = match args {
         [k] => k.as_str(),
-        _ => return Err(String::from("usage: crash <panic|pagefault|gpf|ud|int3>")),
+        _ => return Err(String::from("usage: crash <panic|thread|pagefault|gpf|ud|int3>")),
     };
     match kind {
         "panic" => panic!("crash requested from the shell"),
+        "thread" => {
+            // A panic on a thread's own kernel stack (the shell runs on the boot stack).
+            crate::sched::spawn_kernel("crasher", alloc::boxed::Box::new(crash_in_thread));
+            crate::sched::yield_now();
+        }
         "pagefault" => arch::cpu::trigger(Fault::PageFault),
         "gpf" => arch::cpu::trigger(Fault::GeneralProtection),
         "ud" => arch::cpu::trigger(Fault::InvalidOpcode),
@@ -137,4 +142,9 @@ pub fn crash(_: &mut Session, args: &[String], _: &mut Out) -> CmdResult {
         other => return Err(format!("unknown fault '{other}'")),
     }
     Ok(())
+}
+
+#[inline(never)]
+fn crash_in_thread() {
+    panic!("crash requested in a kernel thread");
 }
