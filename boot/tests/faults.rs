@@ -72,3 +72,36 @@ fn reboot_comes_back_to_the_prompt() {
     m.run_expect("echo back", &["back"]);
     m.poweroff();
 }
+
+/// A kernel path that keeps the CPU (7 s, interrupts on) is reported by the
+/// watchdog with every thread's state and kernel stack, then the shell goes on.
+#[test]
+fn the_watchdog_reports_a_stalled_kernel_and_every_thread() {
+    let mut m = Machine::boot(&QemuConfig::for_tests());
+    m.send(b"crash stall\r");
+    m.wait_for("watchdog: CPU stuck in the kernel for 5.", COMMAND_TIMEOUT);
+    m.wait_for("watchdog: progress again", COMMAND_TIMEOUT);
+    let t = cyrius::symbolize::annotate_text(&m.transcript());
+    for e in ["thread 1 'kernel' running (on the CPU)", "'net' ", "stall_in_kernel at kernel/src/shell/commands/system.rs:", "service at kernel/src/net/mod.rs:"] {
+        m.assert(t.contains(e), &format!("the watchdog's report lacks {e:?}"));
+    }
+    m.run_expect("echo still here", &["still here"]);
+    m.poweroff();
+}
+
+/// With interrupts off forever no timer runs; an NMI (what the harness sends
+/// through QEMU's monitor when a command times out) still prints the dump.
+#[test]
+fn an_nmi_dumps_the_threads_of_a_locked_up_kernel() {
+    let mut m = Machine::boot(&QemuConfig::for_tests());
+    m.send(b"crash lockup\r");
+    m.wait_for("crash lockup", COMMAND_TIMEOUT);
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let sent = m.nmi();
+    m.assert(sent, "QEMU's monitor took the nmi command");
+    m.wait_for("NMI at RIP", COMMAND_TIMEOUT);
+    m.wait_for("thread 4 'net'", COMMAND_TIMEOUT);
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let t = cyrius::symbolize::annotate_text(&m.transcript());
+    m.assert(t.contains("lockup_with_interrupts_off at kernel/src/shell/commands/system.rs:"), "the dump names the locked-up function");
+}

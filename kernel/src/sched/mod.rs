@@ -13,6 +13,7 @@
 
 pub mod group;
 pub mod wait;
+pub mod watchdog;
 
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, VecDeque};
@@ -454,6 +455,7 @@ pub fn idle_ticks() -> u64 {
 /// Interrupts must be off; they are off again on return.
 fn schedule() {
     NEED_RESCHED.store(false, Ordering::Release);
+    watchdog::progress();
     let prev = current();
     {
         // A yield: the running thread goes to the back of the queue, or aside
@@ -488,6 +490,7 @@ fn schedule() {
         // Nothing to run: sleep until an interrupt makes something runnable.
         crate::arch::cpu::enable_and_halt();
         x86_64::instructions::interrupts::disable();
+        watchdog::progress();
     };
     next.state.store(RUNNING, Ordering::Release);
     next.slice_start.store(crate::time::ticks(), Ordering::Relaxed);

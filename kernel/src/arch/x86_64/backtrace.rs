@@ -41,6 +41,13 @@ fn on_known_stack(addr: u64) -> bool {
     within(addr, lo, hi) || within(addr, clo, chi) || within(addr, dlo, dhi)
 }
 
+/// True if the 8-byte-aligned `[addr, addr + len)` lies on a known stack or on `stack`.
+pub fn on_stack(addr: u64, len: u64, stack: Option<(u64, u64)>) -> bool {
+    let Some(last) = addr.checked_add(len.max(16) - 16) else { return false };
+    let ok = |a: u64| on_known_stack(a) || stack.is_some_and(|(lo, hi)| within(a, lo, hi));
+    addr % 8 == 0 && ok(addr) && ok(last)
+}
+
 /// Prints the header line and `rip` (unless 0: not known), then the return
 /// addresses found from the frame pointer `rbp` on the known stacks.
 pub fn print_from(rip: u64, rbp: u64) {

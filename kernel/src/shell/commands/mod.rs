@@ -39,7 +39,7 @@ pub static COMMANDS: &[Command] = &[
     cmd!("log", "log [off|error|warn|info|debug|trace]", "show or set the kernel log level", system::log_level),
     cmd!("poweroff", "poweroff", "power the machine off", system::poweroff),
     cmd!("reboot", "reboot", "reset the machine", system::reboot),
-    cmd!("crash", "crash <panic|thread|pagefault|gpf|ud|int3>", "raise a kernel fault on purpose (tests the fault paths)", system::crash),
+    cmd!("crash", "crash <panic|thread|stall|lockup|pagefault|gpf|ud|int3>", "raise a kernel fault on purpose (tests the fault paths)", system::crash),
     cmd!("pwd", "pwd", "print the working directory", files::pwd),
     cmd!("cd", "cd [dir]", "change the working directory (default /)", files::cd),
     cmd!("ls", "ls [-l] [-a] [path...]", "list directory contents", files::ls),

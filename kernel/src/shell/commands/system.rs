@@ -126,7 +126,7 @@ pub fn crash(_: &mut Session, args: &[String], _: &mut Out) -> CmdResult {
     use arch::cpu::Fault;
     let kind = match args {
         [k] => k.as_str(),
-        _ => return Err(String::from("usage: crash <panic|thread|pagefault|gpf|ud|int3>")),
+        _ => return Err(String::from("usage: crash <panic|thread|stall|lockup|pagefault|gpf|ud|int3>")),
     };
     match kind {
         "panic" => panic!("crash requested from the shell"),
@@ -135,6 +135,11 @@ pub fn crash(_: &mut Session, args: &[String], _: &mut Out) -> CmdResult {
             crate::sched::spawn_kernel("crasher", alloc::boxed::Box::new(crash_in_thread));
             crate::sched::yield_now();
         }
+        // The watchdog's cases: 7 s in the kernel with interrupts on (reported,
+        // then the shell goes on), and forever with interrupts off (only an
+        // NMI gets through: QEMU monitor `nmi`).
+        "stall" => stall_in_kernel(7000),
+        "lockup" => lockup_with_interrupts_off(),
         "pagefault" => arch::cpu::trigger(Fault::PageFault),
         "gpf" => arch::cpu::trigger(Fault::GeneralProtection),
         "ud" => arch::cpu::trigger(Fault::InvalidOpcode),
@@ -147,4 +152,20 @@ pub fn crash(_: &mut Session, args: &[String], _: &mut Out) -> CmdResult {
 #[inline(never)]
 fn crash_in_thread() {
     panic!("crash requested in a kernel thread");
+}
+
+#[inline(never)]
+fn stall_in_kernel(ms: u64) {
+    let end = time::uptime_ms() + ms;
+    while time::uptime_ms() < end {
+        core::hint::spin_loop();
+    }
+}
+
+#[inline(never)]
+fn lockup_with_interrupts_off() {
+    x86_64::instructions::interrupts::disable();
+    loop {
+        core::hint::spin_loop();
+    }
 }
