@@ -61,10 +61,13 @@ pub struct Thread {
     /// Ticks this thread ran (CPU time).
     pub ticks: AtomicU64,
     slice_start: AtomicU64,
+    /// When the thread last became runnable (ticks), for [`max_run_wait`].
+    queued_at: AtomicU64,
     /// Accounting group (a container's CPU share), 0 = host.
     pub group: AtomicU32,
     /// The process a user thread belongs to (fixed for its life).
     pub process: Option<Arc<crate::task::Process>>,
+    _live: crate::live::Live,
 }
 
 // SAFETY: the UnsafeCells are touched only by the thread itself (`task`,
@@ -96,8 +99,10 @@ impl Thread {
             saved_mask: AtomicU64::new(u64::MAX),
             ticks: AtomicU64::new(0),
             slice_start: AtomicU64::new(0),
+            queued_at: AtomicU64::new(crate::time::ticks()),
             group: AtomicU32::new(0),
             process,
+            _live: crate::live::Live::new(crate::live::Kind::Thread),
         }
     }
 
@@ -227,6 +232,25 @@ pub fn remove_group(id: u32) {
 static CURRENT: AtomicPtr<Thread> = AtomicPtr::new(core::ptr::null_mut());
 static NEED_RESCHED: AtomicBool = AtomicBool::new(false);
 static IDLE_TICKS: AtomicU64 = AtomicU64::new(0);
+/// The longest a runnable host thread (group 0: kernel threads, host
+/// programs) waited for the CPU, in ticks, and which thread it was.
+static MAX_RUN_WAIT: AtomicU64 = AtomicU64::new(0);
+static MAX_RUN_WAIT_THREAD: AtomicU32 = AtomicU32::new(0);
+static MAX_RUN_WAIT_QUEUE: AtomicU32 = AtomicU32::new(0);
+
+/// The longest a runnable host thread waited for the CPU (ms) and that
+/// thread's id, since boot or the last reset.
+pub fn max_run_wait(reset: bool) -> (u64, u32, u32) {
+    let r = (
+        MAX_RUN_WAIT.load(Ordering::Relaxed) * 1000 / u64::from(crate::time::HZ),
+        MAX_RUN_WAIT_THREAD.load(Ordering::Relaxed),
+        MAX_RUN_WAIT_QUEUE.load(Ordering::Relaxed),
+    );
+    if reset {
+        MAX_RUN_WAIT.store(0, Ordering::Relaxed);
+    }
+    r
+}
 static SWITCHES: AtomicU64 = AtomicU64::new(0);
 
 /// Context switches so far.
@@ -338,6 +362,7 @@ pub fn kthread_main(arg: u64) -> ! {
 /// Makes `t` runnable if it is blocked. Safe from interrupt handlers.
 pub fn wake(t: &Arc<Thread>) {
     if t.state.compare_exchange(BLOCKED, RUNNABLE, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+        t.queued_at.store(crate::time::ticks(), Ordering::Relaxed);
         SCHED.lock().run.push_back(t.clone());
     }
 }
@@ -414,6 +439,7 @@ pub fn on_tick(now: u64, elapsed: u64) {
         }
         if let Some((_, t)) = s.sleepers.pop_first() {
             if t.state.compare_exchange(BLOCKED, RUNNABLE, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+                t.queued_at.store(now, Ordering::Relaxed);
                 s.run.push_back(t);
             }
         }
@@ -462,6 +488,7 @@ fn schedule() {
         // if its group has used up its CPU quota.
         let mut s = SCHED.lock();
         if prev.state.compare_exchange(RUNNING, RUNNABLE, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+            prev.queued_at.store(crate::time::ticks(), Ordering::Relaxed);
             if s.throttled(&prev) {
                 s.park(prev.clone());
             } else {
@@ -493,7 +520,16 @@ fn schedule() {
         watchdog::progress();
     };
     next.state.store(RUNNING, Ordering::Release);
-    next.slice_start.store(crate::time::ticks(), Ordering::Relaxed);
+    let now = crate::time::ticks();
+    next.slice_start.store(now, Ordering::Relaxed);
+    if next.group.load(Ordering::Relaxed) == 0 {
+        let waited = now.saturating_sub(next.queued_at.load(Ordering::Relaxed));
+        if waited > MAX_RUN_WAIT.load(Ordering::Relaxed) {
+            MAX_RUN_WAIT.store(waited, Ordering::Relaxed);
+            MAX_RUN_WAIT_THREAD.store(next.id, Ordering::Relaxed);
+            MAX_RUN_WAIT_QUEUE.store(SCHED.lock().run.len() as u32, Ordering::Relaxed);
+        }
+    }
     if Arc::ptr_eq(&next, &prev) {
         return;
     }

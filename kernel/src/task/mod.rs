@@ -107,6 +107,7 @@ pub struct Process {
     pub itimer: Mutex<Option<(u64, u64)>>,
     /// The host name its UTS namespace reports (shared by a container's processes).
     pub uts: Arc<Mutex<String>>,
+    _live: crate::live::Live,
 }
 
 impl Process {
@@ -208,6 +209,7 @@ fn new_process(
     let vpid = ns.alloc(pid)?;
     let (pgid, sid) = pgid_sid.unwrap_or((vpid, vpid));
     let p = Arc::new(Process {
+        _live: crate::live::Live::new(crate::live::Kind::Process),
         pid,
         vpid,
         ns: ns.clone(),

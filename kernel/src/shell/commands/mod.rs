@@ -34,6 +34,7 @@ pub static COMMANDS: &[Command] = &[
     cmd!("uptime", "uptime", "time since boot", system::uptime),
     cmd!("date", "date", "the current time (UTC)", system::date),
     cmd!("mem", "mem", "physical frames, kernel heap and disk cache", system::mem),
+    cmd!("latency", "latency [reset]", "the longest a typed key waited for its reader", system::latency),
     cmd!("lspci", "lspci", "list PCI devices", system::lspci),
     cmd!("lsblk", "lsblk", "list block devices", system::lsblk),
     cmd!("log", "log [off|error|warn|info|debug|trace]", "show or set the kernel log level", system::log_level),

@@ -64,6 +64,11 @@ pub fn mem(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
     );
     let _ = writeln!(out, "heap:   {} KiB mapped, {} KiB used", st.heap_size / 1024, st.heap_used / 1024);
     let _ = writeln!(out, "cow:    {} frames shared copy-on-write", crate::mm::user::shared_frames());
+    let _ = write!(out, "live:  ");
+    for (i, (name, n)) in crate::live::counts().enumerate() {
+        let _ = write!(out, "{}{n} {name}", if i == 0 { " " } else { ", " });
+    }
+    let _ = writeln!(out, ", {} tmpfs instances", vfs::tmpfs::live_instances());
     let (files, pages, hits, misses) = crate::mm::pagecache::stats();
     let _ = writeln!(out, "pages:  {files} files, {pages} pages cached, {hits} hits, {misses} misses");
     if let Some(c) = crate::fs::disk_cache_stats() {
@@ -73,6 +78,19 @@ pub fn mem(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
             c.cached_blocks, c.hits, c.misses, c.disk_reads, c.disk_writes
         );
     }
+    Ok(())
+}
+
+pub fn latency(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
+    let reset = match args {
+        [] => false,
+        [r] if r == "reset" => true,
+        _ => return Err(String::from("usage: latency [reset]")),
+    };
+    let ms = console::input::max_latency(reset);
+    let _ = writeln!(out, "console input: a typed key waited at most {ms} ms for its reader{}", if reset { " (reset)" } else { "" });
+    let (run_ms, thread, queued) = crate::sched::max_run_wait(reset);
+    let _ = writeln!(out, "scheduler: a runnable host thread waited at most {run_ms} ms for the CPU (thread {thread}, {queued} others queued then)");
     Ok(())
 }
 

@@ -92,6 +92,32 @@ pub(crate) struct Shared {
     rename_lock: Mutex<()>,
     devices: Option<Arc<DeviceRegistry>>,
     fs: Weak<TmpFs>,
+    _counted: Counted,
+}
+
+/// tmpfs instances whose data still exists (an instance's data lives while
+/// any of its inodes does, even unmounted: an open file keeps it).
+static INSTANCES: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// Counts its owner in [`INSTANCES`] while it exists.
+struct Counted;
+
+impl Counted {
+    fn new() -> Counted {
+        INSTANCES.fetch_add(1, Ordering::Relaxed);
+        Counted
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        INSTANCES.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// How many tmpfs instances exist (for finding leaks).
+pub fn live_instances() -> usize {
+    INSTANCES.load(Ordering::Relaxed)
 }
 
 impl TmpFs {
@@ -111,6 +137,7 @@ impl TmpFs {
                 rename_lock: Mutex::new(()),
                 devices: options.devices.clone(),
                 fs: fs.clone(),
+                _counted: Counted::new(),
             });
             let root = TmpInode::new_root(&shared, options.root_perm, options.root_uid, options.root_gid);
             TmpFs { shared, root }
@@ -151,6 +178,7 @@ impl TmpFs {
                 rename_lock: Mutex::new(()),
                 devices: self.shared.devices.clone(),
                 fs: fs.clone(),
+                _counted: Counted::new(),
             });
             let root = snapshot::copy_tree(&self.root, &shared);
             TmpFs { shared, root }
