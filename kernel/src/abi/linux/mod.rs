@@ -259,10 +259,19 @@ static REPORTED: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
 /// `ENOSYS`, logged the first time each number is seen.
 fn unimplemented(nr: u64) -> Errno {
     let (word, bit) = ((nr / 64) as usize, nr % 64);
-    let first = REPORTED.get(word).is_none_or(|w| w.fetch_or(1 << bit, Ordering::Relaxed) & (1 << bit) == 0);
+    let first = match REPORTED.get(word) {
+        Some(w) => w.fetch_or(1 << bit, Ordering::Relaxed) & (1 << bit) == 0,
+        // Numbers past the table: the first one only (a program trying
+        // random numbers must not flood the console).
+        None => !REPORTED_BEYOND.swap(true, Ordering::Relaxed),
+    };
     if first {
         let name = usize::try_from(nr).ok().and_then(linux_abi::sysno::name).unwrap_or("unknown");
-        log::warn!("unimplemented Linux syscall {nr} ({name}): returning ENOSYS");
+        let more = if REPORTED.get(word).is_none() { "; later numbers past the table are not logged" } else { "" };
+        log::warn!("unimplemented Linux syscall {nr} ({name}): returning ENOSYS{more}");
     }
     Errno::ENOSYS
 }
+
+/// A number past `REPORTED`'s range was logged.
+static REPORTED_BEYOND: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);

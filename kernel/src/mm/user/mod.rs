@@ -153,6 +153,7 @@ pub struct AddressSpace {
     vmas: VmaMap,
     /// The container's memory limit its frames are charged to.
     charge: Option<Arc<MemLimit>>,
+    _live: crate::live::Live,
 }
 
 fn table(frame: PhysFrame) -> OffsetPageTable<'static> {
@@ -192,7 +193,7 @@ impl AddressSpace {
                 (&mut (*dst))[i] = (&(*src))[i].clone();
             }
         }
-        Ok(AddressSpace { l4, pages: BTreeSet::new(), vmas: VmaMap::default(), charge: None })
+        Ok(AddressSpace { l4, pages: BTreeSet::new(), vmas: VmaMap::default(), charge: None, _live: crate::live::Live::new(crate::live::Kind::AddressSpace) })
     }
 
     /// Charges this space's new frames to `limit` from now on.
@@ -238,8 +239,13 @@ impl AddressSpace {
         unsafe { Cr3::write(self.l4, Cr3Flags::empty()) };
     }
 
+    /// The entry of user page `addr` (None for any address outside user
+    /// space: kernel-half and non-canonical addresses are never translated).
     fn pte(&self, addr: u64) -> Option<(PhysFrame, PageTableFlags)> {
-        match table(self.l4).translate(VirtAddr::new(addr)) {
+        if addr >= USER_END {
+            return None;
+        }
+        match table(self.l4).translate(VirtAddr::new_truncate(addr)) {
             TranslateResult::Mapped { frame: MappedFrame::Size4KiB(f), flags, .. } => Some((f, flags)),
             _ => None,
         }
@@ -279,6 +285,7 @@ impl AddressSpace {
 
     /// Drops the present pages in `[first, end)`.
     fn drop_pages(&mut self, first: u64, end: u64) {
+        let end = end.max(first);
         let present: Vec<u64> = self.pages.range(first..end).copied().collect();
         for addr in present {
             if let Some((f, flags)) = self.take(addr) {
@@ -344,9 +351,13 @@ impl AddressSpace {
 
     /// Unmaps `[start, start+len)` and frees its frames; stores to shared
     /// file mappings there are written back first.
+    /// `EINVAL` if the range reaches past user space (as Linux).
     pub fn unmap(&mut self, start: u64, len: u64) -> KResult<()> {
         let first = start & !(PAGE - 1);
-        let end = start.checked_add(len).ok_or(Errno::EINVAL)?.next_multiple_of(PAGE).min(USER_END);
+        let end = start.checked_add(len).and_then(|e| e.checked_next_multiple_of(PAGE)).ok_or(Errno::EINVAL)?;
+        if end > USER_END {
+            return Err(Errno::EINVAL);
+        }
         let removed = self.vmas.remove(first, end);
         write_back(&removed);
         self.drop_pages(first, end);
@@ -555,6 +566,9 @@ impl AddressSpace {
     /// The kernel address of user address `addr`, made present (and
     /// writable for `write`) first.
     fn resolve(&mut self, addr: u64, write: bool, force: bool) -> KResult<VirtAddr> {
+        if addr >= USER_END {
+            return Err(Errno::EFAULT);
+        }
         for _ in 0..2 {
             if let Some((f, flags)) = self.pte(addr) {
                 let ok = flags.contains(PageTableFlags::USER_ACCESSIBLE)
