@@ -18,4 +18,4 @@ pub mod symbolize;
 pub mod userimages;
 
 pub use machine::Machine;
-pub use qemu::{ExitKind, QemuConfig};
+pub use qemu::{BootPath, ExitKind, Firmware, QemuConfig};

@@ -18,18 +18,17 @@
 
 use alloc::string::String;
 use errno::Errno;
+use linux_abi::{SyscallArgs, UserPtr};
 
 use super::Outcome;
 use crate::arch::usermode::TrapFrame;
 use crate::container::runtime;
 use crate::task::Task;
 
-fn string(t: &Task, addr: u64, len: u64) -> Result<String, Errno> {
-    if len > 4096 {
-        return Err(Errno::ENAMETOOLONG);
-    }
-    let mut buf = alloc::vec![0u8; len as usize];
-    t.space.copy_in(addr, &mut buf)?;
+fn string(t: &Task, addr: UserPtr<u8>, len: u64) -> Result<String, Errno> {
+    let len = usize::try_from(len).ok().filter(|&n| n <= 4096).ok_or(Errno::ENAMETOOLONG)?;
+    let mut buf = alloc::vec![0u8; len];
+    t.space.copy_in(addr.array(len)?, &mut buf)?;
     String::from_utf8(buf).map_err(|_| Errno::EINVAL)
 }
 
@@ -48,47 +47,48 @@ fn verb_error(verb: &str, e: String) -> Errno {
 }
 
 pub fn dispatch(t: &mut Task, frame: &mut TrapFrame) -> Outcome {
-    let a = frame.args();
+    let args = SyscallArgs(frame.args());
+    let a = args.0;
+    let ptr = |i: usize| args.get::<UserPtr<u8>>(i);
     let result = match frame.nr() {
         0 => match a[0] {
-            1 | 2 => {
-                let mut buf = alloc::vec![0u8; (a[2] as usize).min(64 * 1024)];
-                match t.space.copy_in(a[1], &mut buf) {
-                    Ok(()) => Ok(crate::console::terminal::write(&buf)),
-                    Err(e) => Err(e),
-                }
-            }
+            1 | 2 => (|| {
+                let len = args.get::<usize>(2).min(64 * 1024);
+                let mut buf = alloc::vec![0u8; len];
+                t.space.copy_in(ptr(1).array(len)?, &mut buf)?;
+                Ok(crate::console::terminal::write(&buf))
+            })(),
             _ => Err(Errno::EBADF),
         },
         1 => return Outcome::ExitGroup((a[0] & 0xff) as i32),
         2 => (|| {
-            let id = string(t, a[0], a[1])?;
-            let image = string(t, a[2], a[3])?;
-            let command = if a[5] > 0 { string(t, a[4], a[5])? } else { String::new() };
+            let id = string(t, ptr(0), a[1])?;
+            let image = string(t, ptr(2), a[3])?;
+            let command = if a[5] > 0 { string(t, ptr(4), a[5])? } else { String::new() };
             let args = command.split_whitespace().map(String::from).collect();
             runtime::create(&id, runtime::Source::Image(image), args).map_err(|e| verb_error("create", e))?;
             Ok(0)
         })(),
         3 => (|| {
-            let id = string(t, a[0], a[1])?;
+            let id = string(t, ptr(0), a[1])?;
             runtime::start(&id, runtime::Attach::Background).map_err(|e| verb_error("start", e))?;
             Ok(0)
         })(),
         4 => (|| {
-            let id = string(t, a[0], a[1])?;
+            let id = string(t, ptr(0), a[1])?;
             let json = runtime::state(&id).map_err(|e| verb_error("state", e))?;
-            let n = json.len().min(a[3] as usize);
-            t.space.copy_out(a[2], &json.as_bytes()[..n])?;
+            let n = json.len().min(args.get::<usize>(3));
+            t.space.copy_out(ptr(2).array(n)?, &json.as_bytes()[..n])?;
             Ok(n)
         })(),
         5 => (|| {
-            let id = string(t, a[0], a[1])?;
+            let id = string(t, ptr(0), a[1])?;
             let sig = u32::try_from(a[2]).ok().filter(|s| (1..=64).contains(s)).ok_or(Errno::EINVAL)?;
             runtime::kill(&id, sig, false).map_err(|e| verb_error("kill", e))?;
             Ok(0)
         })(),
         6 => (|| {
-            let id = string(t, a[0], a[1])?;
+            let id = string(t, ptr(0), a[1])?;
             runtime::delete(&id, a[2] != 0).map_err(|e| verb_error("delete", e))?;
             Ok(0)
         })(),

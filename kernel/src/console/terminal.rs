@@ -26,6 +26,11 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
 use errno::{Errno, KResult};
+use linux_abi::flags::{
+    FIONREAD, TCFLSH, TCGETS, TCIFLUSH, TCIOFLUSH, TCSETS, TCSETSF, TCSETSW, TIOCGPGRP, TIOCGSID, TIOCGWINSZ, TIOCNOTTY,
+    TIOCOUTQ, TIOCSCTTY, TIOCSPGRP, TIOCSWINSZ,
+};
+use linux_abi::IoctlArg;
 use spin::Mutex;
 use tty::{LineDiscipline, ReadCall, ReadResult, Termios, Wait, Winsize};
 
@@ -205,38 +210,21 @@ pub fn readable() -> bool {
     with_ld(|ld| ld.readable())
 }
 
-const TCGETS: u64 = 0x5401;
-const TCSETS: u64 = 0x5402;
-const TCSETSW: u64 = 0x5403;
-const TCSETSF: u64 = 0x5404;
-const TCFLSH: u64 = 0x540b;
-const TIOCSCTTY: u64 = 0x540e;
-const TIOCGPGRP: u64 = 0x540f;
-const TIOCSPGRP: u64 = 0x5410;
-const TIOCOUTQ: u64 = 0x5411;
-const TIOCGWINSZ: u64 = 0x5413;
-const TIOCSWINSZ: u64 = 0x5414;
-const FIONREAD: u64 = 0x541b;
-const TIOCNOTTY: u64 = 0x5422;
-const TIOCGSID: u64 = 0x5429;
-
 /// The terminal ioctls for process `p` (user memory through `space`).
 /// Those that change the terminal or look at its input are for the
 /// foreground session only (`EIO` otherwise).
-pub fn ioctl(p: &Arc<Process>, space: &crate::task::mm::Mm, cmd: u64, arg: u64) -> KResult<usize> {
+pub fn ioctl(p: &Arc<Process>, space: &crate::task::mm::Mm, cmd: u32, arg: IoctlArg) -> KResult<usize> {
     if matches!(cmd, TCSETS | TCSETSW | TCSETSF | TCFLSH | TIOCSWINSZ | FIONREAD) && !in_foreground(p) {
         return Err(Errno::EIO);
     }
     match cmd {
         TCGETS => {
             let t = with_ld(|ld| ld.termios().clone());
-            space.copy_out(arg, &t.to_bytes())?;
+            space.write(arg.ptr(), &t)?;
             Ok(0)
         }
         TCSETS | TCSETSW | TCSETSF => {
-            let mut raw = [0u8; 36];
-            space.copy_in(arg, &mut raw)?;
-            let t = Termios::from_bytes(&raw).map_err(|_| Errno::EINVAL)?;
+            let t: Termios = space.read(arg.ptr())?;
             let ev = with_ld(|ld| {
                 if cmd == TCSETSF {
                     ld.flush_input();
@@ -250,44 +238,41 @@ pub fn ioctl(p: &Arc<Process>, space: &crate::task::mm::Mm, cmd: u64, arg: u64) 
             Ok(0)
         }
         TCFLSH => {
-            if arg == 0 || arg == 2 {
+            let queue = arg.int();
+            if queue == TCIFLUSH as i32 || queue == TCIOFLUSH as i32 {
                 with_ld(|ld| ld.flush_input());
             }
             Ok(0)
         }
         TIOCGWINSZ => {
             let w = with_ld(|ld| ld.winsize());
-            space.copy_out(arg, &w.to_bytes())?;
+            space.write(arg.ptr(), &w)?;
             Ok(0)
         }
         TIOCSWINSZ => {
-            let mut raw = [0u8; 8];
-            space.copy_in(arg, &mut raw)?;
-            let w = Winsize::from_bytes(&raw).map_err(|_| Errno::EINVAL)?;
+            let w: Winsize = space.read(arg.ptr())?;
             if let Some(sig) = with_ld(|ld| ld.set_winsize(w)) {
                 signal_foreground(sig);
             }
             Ok(0)
         }
         FIONREAD => {
-            let n = with_ld(|ld| ld.available()) as u32;
-            space.copy_out(arg, &n.to_le_bytes())?;
+            let n = u32::try_from(with_ld(|ld| ld.available())).unwrap_or(u32::MAX);
+            space.write(arg.ptr(), &n)?;
             Ok(0)
         }
         TIOCOUTQ => {
-            space.copy_out(arg, &0u32.to_le_bytes())?;
+            space.write(arg.ptr(), &0u32)?;
             Ok(0)
         }
         TIOCGPGRP => {
             let fg = FG.lock().as_ref().filter(|g| Arc::ptr_eq(&g.ns, &p.ns)).map(|g| g.pgid);
             // No foreground group visible from here: Linux reports a pgid no process has.
-            space.copy_out(arg, &fg.unwrap_or(0x7fff_ffff).to_le_bytes())?;
+            space.write(arg.ptr(), &fg.unwrap_or(0x7fff_ffff))?;
             Ok(0)
         }
         TIOCSPGRP => {
-            let mut raw = [0u8; 4];
-            space.copy_in(arg, &mut raw)?;
-            let pgid = i32::from_le_bytes(raw);
+            let pgid: i32 = space.read(arg.ptr())?;
             if pgid < 0 {
                 return Err(Errno::EINVAL);
             }
@@ -305,7 +290,7 @@ pub fn ioctl(p: &Arc<Process>, space: &crate::task::mm::Mm, cmd: u64, arg: u64) 
         }
         TIOCGSID => {
             let sid = FG.lock().as_ref().filter(|g| Arc::ptr_eq(&g.ns, &p.ns)).map(|g| g.sid).ok_or(Errno::ENOTTY)?;
-            space.copy_out(arg, &sid.to_le_bytes())?;
+            space.write(arg.ptr(), &sid)?;
             Ok(0)
         }
         TIOCSCTTY => {

@@ -13,6 +13,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 use errno::{Errno, KResult};
 
+use linux_abi::flags::{wait_status_stopped, WaitOptions, WAIT_STATUS_CONTINUED};
 use linux_abi::signal::ChildStatus;
 
 use super::signal::{self, Signal};
@@ -56,7 +57,7 @@ impl ExitStatus {
 /// A stop or continue a parent has not collected yet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Report {
-    Stopped(u32),
+    Stopped(u8),
     Continued,
 }
 
@@ -92,10 +93,10 @@ pub fn exit_thread(code: Option<i32>) -> ! {
         sched::exit_current()
     };
     let p = task.proc.clone();
-    if task.clear_child_tid != 0 {
+    if !task.clear_child_tid.is_null() {
         // CLONE_CHILD_CLEARTID: zero the tid word and wake a joiner.
-        if task.space.write_u32(task.clear_child_tid, 0).is_ok() {
-            super::futex::wake(&task.space, task.clear_child_tid, 1);
+        if task.space.write(task.clear_child_tid, &0u32).is_ok() {
+            let _ = super::futex::wake(&task.space, task.clear_child_tid, 1);
         }
     }
     p.dead_ticks.fetch_add(thread.ticks.load(Ordering::Relaxed), Ordering::Relaxed);
@@ -225,7 +226,7 @@ pub fn stop_process(p: &Arc<Process>, sig: Signal) {
     if p.stopped.swap(true, Ordering::AcqRel) {
         return;
     }
-    *p.report.lock() = Some(Report::Stopped(u32::from(sig.number())));
+    *p.report.lock() = Some(Report::Stopped(sig.number()));
     if let Some(parent) = p.parent() {
         if !signal::no_child_stop(&parent) {
             signal::notify_parent(&parent, p.vpid, ChildStatus::Stopped(sig), p.cpu_ticks());
@@ -258,11 +259,6 @@ pub fn stop_current(p: &Arc<Process>) {
     });
 }
 
-pub const WNOHANG: u32 = 1;
-pub const WUNTRACED: u32 = 2;
-pub const WCONTINUED: u32 = 8;
-pub const WNOWAIT: u32 = 0x0100_0000;
-
 /// Which children a wait accepts (wait4's pid argument).
 #[derive(Clone, Copy)]
 pub enum Which {
@@ -275,7 +271,7 @@ pub enum Which {
 pub type Found = (u32, u32, u64);
 
 /// Waits for a child of `me` to change state.
-pub fn wait_child(me: &Arc<Process>, which: Which, options: u32) -> KResult<Option<Found>> {
+pub fn wait_child(me: &Arc<Process>, which: Which, options: WaitOptions) -> KResult<Option<Found>> {
     let result = me.child_event.wait_interruptible(
         || {
             let children = me.children.lock().clone();
@@ -293,25 +289,25 @@ pub fn wait_child(me: &Arc<Process>, which: Which, options: u32) -> KResult<Opti
             for c in &matching {
                 if let Some(status) = c.exit_status() {
                     let ticks = c.cpu_ticks();
-                    if options & WNOWAIT == 0 {
+                    if !options.contains(WaitOptions::WNOWAIT) {
                         reap(c);
                     }
                     return Some(Ok(Some((c.vpid, status.wait_status(), ticks))));
                 }
                 let mut report = c.report.lock();
                 match *report {
-                    Some(Report::Stopped(sig)) if options & WUNTRACED != 0 => {
+                    Some(Report::Stopped(sig)) if options.contains(WaitOptions::WUNTRACED) => {
                         *report = None;
-                        return Some(Ok(Some((c.vpid, 0x7f | (sig << 8), 0))));
+                        return Some(Ok(Some((c.vpid, wait_status_stopped(sig) as u32, 0))));
                     }
-                    Some(Report::Continued) if options & WCONTINUED != 0 => {
+                    Some(Report::Continued) if options.contains(WaitOptions::WCONTINUED) => {
                         *report = None;
-                        return Some(Ok(Some((c.vpid, 0xffff, 0))));
+                        return Some(Ok(Some((c.vpid, WAIT_STATUS_CONTINUED as u32, 0))));
                     }
                     _ => {}
                 }
             }
-            if options & WNOHANG != 0 {
+            if options.contains(WaitOptions::WNOHANG) {
                 return Some(Ok(None));
             }
             None

@@ -4,29 +4,40 @@
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 use errno::{Errno, KResult};
+use linux_abi::flags::CloneFlags;
+use linux_abi::signal::Signal;
+use linux_abi::UserPtr;
 
 use super::{new_process, Task};
 use crate::arch::usermode::{FpuState, TrapFrame};
 use crate::sched;
 
-pub const CLONE_VM: u64 = 0x100;
-pub const CLONE_FILES: u64 = 0x400;
-pub const CLONE_SIGHAND: u64 = 0x800;
-pub const CLONE_VFORK: u64 = 0x4000;
-pub const CLONE_PARENT: u64 = 0x8000;
-pub const CLONE_THREAD: u64 = 0x10000;
-pub const CLONE_SETTLS: u64 = 0x80000;
-pub const CLONE_PARENT_SETTID: u64 = 0x100000;
-pub const CLONE_CHILD_CLEARTID: u64 = 0x200000;
-pub const CLONE_CHILD_SETTID: u64 = 0x1000000;
+const CLONE_VM: u64 = CloneFlags::CLONE_VM.bits();
+const CLONE_FILES: u64 = CloneFlags::CLONE_FILES.bits();
+const CLONE_SIGHAND: u64 = CloneFlags::CLONE_SIGHAND.bits();
+const CLONE_VFORK: u64 = CloneFlags::CLONE_VFORK.bits();
+const CLONE_PARENT: u64 = CloneFlags::CLONE_PARENT.bits();
+const CLONE_THREAD: u64 = CloneFlags::CLONE_THREAD.bits();
+const CLONE_SETTLS: u64 = CloneFlags::CLONE_SETTLS.bits();
+const CLONE_PARENT_SETTID: u64 = CloneFlags::CLONE_PARENT_SETTID.bits();
+const CLONE_CHILD_CLEARTID: u64 = CloneFlags::CLONE_CHILD_CLEARTID.bits();
+const CLONE_CHILD_SETTID: u64 = CloneFlags::CLONE_CHILD_SETTID.bits();
 /// Namespace flags we do not offer to Linux programs.
-const CLONE_NEW_ANY: u64 = 0x7e02_0000;
+const CLONE_NEW_ANY: u64 = CloneFlags::CLONE_NEWNS.bits()
+    | CloneFlags::CLONE_NEWCGROUP.bits()
+    | CloneFlags::CLONE_NEWUTS.bits()
+    | CloneFlags::CLONE_NEWIPC.bits()
+    | CloneFlags::CLONE_NEWUSER.bits()
+    | CloneFlags::CLONE_NEWPID.bits()
+    | CloneFlags::CLONE_NEWNET.bits();
 
+/// What clone(2) and clone3(2) give: the flags with the exit signal in the
+/// low byte, the new stack top (0: the caller's), the tid words, the TLS.
 pub struct CloneArgs {
     pub flags: u64,
     pub stack: u64,
-    pub parent_tid: u64,
-    pub child_tid: u64,
+    pub parent_tid: UserPtr<u32>,
+    pub child_tid: UserPtr<u32>,
     pub tls: u64,
 }
 
@@ -43,18 +54,21 @@ pub fn clone(t: &mut Task, frame: &TrapFrame, a: CloneArgs) -> KResult<usize> {
         return Err(Errno::EPERM);
     }
     let me = t.proc.clone();
+    check_nproc(t)?;
     let space = if f & CLONE_VM != 0 { t.space.clone() } else { Arc::new(t.space.fork()?) };
     let files = if f & CLONE_FILES != 0 { t.files.clone() } else { Arc::new(t.files.duplicate()) };
 
     let (proc, tid) = if f & CLONE_THREAD != 0 {
         let pid = super::NEXT_PID.fetch_add(1, Ordering::Relaxed);
         let tid = me.ns.alloc(pid)?;
-        me.ns.insert(tid, &me);
+        me.ns.insert(tid, &me, t.cred.ruid);
         (me.clone(), tid)
     } else {
         let parent = if f & CLONE_PARENT != 0 { me.parent() } else { Some(me.clone()) };
         let pg = (me.pgid.load(Ordering::Acquire), me.sid.load(Ordering::Acquire));
-        let child = new_process(&me.ns, me.container.clone(), &me.name.lock(), parent.as_ref(), Some(pg), me.signals.lock().clone(), &me.uts, me.abi)?;
+        let rlimits = *me.rlimits.lock();
+        let ids = super::Identity { cred: t.cred.clone(), rlimits, umask: t.umask, net_ns: me.net_ns };
+        let child = new_process(&me.ns, me.container.clone(), &me.name.lock(), parent.as_ref(), Some(pg), me.signals.lock().clone(), &me.uts, me.abi, ids)?;
         if parent.is_none() {
             child.autoreap.store(true, Ordering::Release);
         }
@@ -82,8 +96,8 @@ pub fn clone(t: &mut Task, frame: &TrapFrame, a: CloneArgs) -> KResult<usize> {
         cred: t.cred.clone(),
         umask: t.umask,
         fs_base: if f & CLONE_SETTLS != 0 { a.tls } else { t.fs_base },
-        clear_child_tid: if f & CLONE_CHILD_CLEARTID != 0 { a.child_tid } else { 0 },
-        robust_list: 0,
+        clear_child_tid: if f & CLONE_CHILD_CLEARTID != 0 { a.child_tid } else { UserPtr::null() },
+        robust_list: UserPtr::null(),
         altstack: if f & CLONE_VM != 0 && f & CLONE_VFORK == 0 { linux_abi::signal::AltStack::DISABLED } else { t.altstack },
         trap: t.trap,
     };
@@ -91,10 +105,10 @@ pub fn clone(t: &mut Task, frame: &TrapFrame, a: CloneArgs) -> KResult<usize> {
     // would leave a process that never runs and is never reaped). As on
     // Linux, a bad address for the tid stores is ignored.
     if f & CLONE_PARENT_SETTID != 0 {
-        let _ = t.space.write_u32(a.parent_tid, tid);
+        let _ = t.space.write(a.parent_tid, &tid);
     }
     if f & CLONE_CHILD_SETTID != 0 {
-        let _ = space.write_u32(a.child_tid, tid);
+        let _ = space.write(a.child_tid, &tid);
     }
     let mut fpu = FpuState::initial();
     fpu.save();
@@ -103,6 +117,7 @@ pub fn clone(t: &mut Task, frame: &TrapFrame, a: CloneArgs) -> KResult<usize> {
     let thread = sched::spawn_user(&name, &child_frame, task, Some(&fpu), Some(proc.clone()));
     thread.sig_mask.store(me_thread.sig_mask.load(Ordering::Acquire), Ordering::Release);
     thread.group.store(me_thread.group.load(Ordering::Relaxed), Ordering::Relaxed);
+    super::seccomp::inherit(&me_thread, &thread);
     proc.threads.lock().push((tid, Arc::downgrade(&thread)));
 
     if f & CLONE_VFORK != 0 {
@@ -118,12 +133,28 @@ pub fn clone(t: &mut Task, frame: &TrapFrame, a: CloneArgs) -> KResult<usize> {
     Ok(tid as usize)
 }
 
+/// RLIMIT_NPROC: `EAGAIN` once the caller's real uid runs as many
+/// processes and threads as its soft limit allows, unless it is uid 0 or
+/// has `CAP_SYS_RESOURCE` or `CAP_SYS_ADMIN` (as Linux's copy_process).
+/// Counted within the caller's PID namespace (its container).
+fn check_nproc(t: &Task) -> KResult<()> {
+    let limit = t.rlimit(creds::Resource::NPROC);
+    let uid = t.cred.ruid;
+    let exempt = uid == 0 || t.cred.capable(creds::Cap::SYS_RESOURCE) || t.cred.capable(creds::Cap::SYS_ADMIN);
+    if !exempt && u64::from(t.proc.ns.user_count(uid)) >= limit {
+        return Err(Errno::EAGAIN);
+    }
+    Ok(())
+}
+
 /// fork(): a copy-on-write child process.
 pub fn fork(t: &mut Task, frame: &TrapFrame) -> KResult<usize> {
-    clone(t, frame, CloneArgs { flags: 17, stack: 0, parent_tid: 0, child_tid: 0, tls: 0 })
+    let flags = u64::from(Signal::SIGCHLD.number());
+    clone(t, frame, CloneArgs { flags, stack: 0, parent_tid: UserPtr::null(), child_tid: UserPtr::null(), tls: 0 })
 }
 
 /// vfork(): the child borrows our memory until it execs or exits.
 pub fn vfork(t: &mut Task, frame: &TrapFrame) -> KResult<usize> {
-    clone(t, frame, CloneArgs { flags: CLONE_VM | CLONE_VFORK | 17, stack: 0, parent_tid: 0, child_tid: 0, tls: 0 })
+    let flags = CLONE_VM | CLONE_VFORK | u64::from(Signal::SIGCHLD.number());
+    clone(t, frame, CloneArgs { flags, stack: 0, parent_tid: UserPtr::null(), child_tid: UserPtr::null(), tls: 0 })
 }

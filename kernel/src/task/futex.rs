@@ -9,6 +9,7 @@
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use errno::{Errno, KResult};
+use linux_abi::UserPtr;
 use spin::Mutex;
 
 use super::mm::Mm;
@@ -19,8 +20,14 @@ type Key = (usize, u64);
 
 static QUEUES: Mutex<BTreeMap<Key, Arc<WaitQueue>>> = Mutex::new(BTreeMap::new());
 
-fn key(mm: &Arc<Mm>, addr: u64) -> Key {
-    (Arc::as_ptr(mm) as usize, addr)
+/// The key of the futex word at `uaddr`: EINVAL unless 4-byte aligned,
+/// EFAULT outside user space (Linux's `get_futex_key`).
+fn key(mm: &Arc<Mm>, uaddr: UserPtr<u32>) -> KResult<Key> {
+    if !uaddr.is_aligned() {
+        return Err(Errno::EINVAL);
+    }
+    uaddr.range()?;
+    Ok((Arc::as_ptr(mm) as usize, uaddr.value()))
 }
 
 fn queue(k: Key) -> Arc<WaitQueue> {
@@ -29,18 +36,15 @@ fn queue(k: Key) -> Arc<WaitQueue> {
 
 /// FUTEX_WAIT: sleeps while `*addr == expected`, until a wake, a signal or
 /// `deadline` (ticks).
-pub fn wait(mm: &Arc<Mm>, addr: u64, expected: u32, deadline: Option<u64>) -> KResult<()> {
-    if addr % 4 != 0 {
-        return Err(Errno::EINVAL);
-    }
-    let k = key(mm, addr);
+pub fn wait(mm: &Arc<Mm>, addr: UserPtr<u32>, expected: u32, deadline: Option<u64>) -> KResult<()> {
+    let k = key(mm, addr)?;
     let q = queue(k);
     let mut first = true;
     let r = q.wait_interruptible(
         || {
             if first {
                 first = false;
-                match mm.read_u32(addr) {
+                match mm.read(addr) {
                     Ok(v) if v == expected => None,
                     Ok(_) => Some(Err(Errno::EAGAIN)),
                     Err(e) => Some(Err(e)),
@@ -68,30 +72,40 @@ pub fn wait(mm: &Arc<Mm>, addr: u64, expected: u32, deadline: Option<u64>) -> KR
 }
 
 /// FUTEX_WAKE: wakes up to `n` waiters; returns how many.
-pub fn wake(mm: &Arc<Mm>, addr: u64, n: usize) -> usize {
-    let q = QUEUES.lock().get(&key(mm, addr)).cloned();
-    q.map_or(0, |q| q.wake_n(n))
+pub fn wake(mm: &Arc<Mm>, addr: UserPtr<u32>, n: usize) -> KResult<usize> {
+    let q = QUEUES.lock().get(&key(mm, addr)?).cloned();
+    Ok(q.map_or(0, |q| q.wake_n(n)))
 }
 
 /// FUTEX_REQUEUE / FUTEX_CMP_REQUEUE: wakes `n_wake` waiters of `addr` and
 /// moves up to `n_requeue` others to wait on `addr2`. With `expected`, the
 /// word at `addr` must still hold it (EAGAIN otherwise). Returns how many
 /// were woken plus moved.
-pub fn requeue(mm: &Arc<Mm>, addr: u64, n_wake: usize, n_requeue: usize, addr2: u64, expected: Option<u32>) -> KResult<usize> {
+pub fn requeue(
+    mm: &Arc<Mm>,
+    addr: UserPtr<u32>,
+    n_wake: usize,
+    n_requeue: usize,
+    addr2: UserPtr<u32>,
+    expected: Option<u32>,
+) -> KResult<usize> {
+    let (k, k2) = (key(mm, addr)?, key(mm, addr2)?);
     if let Some(v) = expected {
-        if mm.read_u32(addr)? != v {
+        if mm.read(addr)? != v {
             return Err(Errno::EAGAIN);
         }
     }
-    let Some(q) = QUEUES.lock().get(&key(mm, addr)).cloned() else { return Ok(0) };
+    let Some(q) = QUEUES.lock().get(&k).cloned() else { return Ok(0) };
     let woken = q.wake_n(n_wake);
-    let moved = if n_requeue > 0 { q.requeue_to(&queue(key(mm, addr2)), n_requeue) } else { 0 };
-    Ok(woken + moved)
+    let moved = if n_requeue > 0 { q.requeue_to(&queue(k2), n_requeue) } else { 0 };
+    Ok(woken.saturating_add(moved))
 }
 
 /// FUTEX_WAKE_OP: `*addr2 = op(*addr2)`, wake `n` on `addr`, and `n2` on
 /// `addr2` if the old value passes the comparison encoded in `encoded`.
-pub fn wake_op(mm: &Arc<Mm>, addr: u64, n: usize, addr2: u64, n2: usize, encoded: u32) -> KResult<usize> {
+pub fn wake_op(mm: &Arc<Mm>, addr: UserPtr<u32>, n: usize, addr2: UserPtr<u32>, n2: usize, encoded: u32) -> KResult<usize> {
+    key(mm, addr)?;
+    key(mm, addr2)?;
     let op = (encoded >> 28) & 0x7;
     let shift = encoded & (8 << 28) != 0;
     let cmp = (encoded >> 24) & 0xf;
@@ -100,7 +114,7 @@ pub fn wake_op(mm: &Arc<Mm>, addr: u64, n: usize, addr2: u64, n2: usize, encoded
     if shift {
         oparg = 1u32.checked_shl(oparg).unwrap_or(0);
     }
-    let old = mm.read_u32(addr2)?;
+    let old: u32 = mm.read(addr2)?;
     let new = match op {
         0 => oparg,
         1 => old.wrapping_add(oparg),
@@ -109,7 +123,7 @@ pub fn wake_op(mm: &Arc<Mm>, addr: u64, n: usize, addr2: u64, n2: usize, encoded
         4 => old ^ oparg,
         _ => return Err(Errno::ENOSYS),
     };
-    mm.write_u32(addr2, new)?;
+    mm.write(addr2, &new)?;
     let (o, c) = (old as i32, cmparg as i32);
     let pass = match cmp {
         0 => o == c,
@@ -120,9 +134,9 @@ pub fn wake_op(mm: &Arc<Mm>, addr: u64, n: usize, addr2: u64, n2: usize, encoded
         5 => o >= c,
         _ => return Err(Errno::ENOSYS),
     };
-    let mut woken = wake(mm, addr, n);
+    let mut woken = wake(mm, addr, n)?;
     if pass {
-        woken += wake(mm, addr2, n2);
+        woken = woken.saturating_add(wake(mm, addr2, n2)?);
     }
     Ok(woken)
 }

@@ -5,7 +5,11 @@
 //! Every method takes the lock for its own duration only; nothing blocks
 //! while holding it.
 
+use alloc::string::String;
+use alloc::vec::Vec;
 use errno::{Errno, KResult};
+use linux_abi::structs::Abi;
+use linux_abi::{PageRange, UserCStr, UserPtr, UserSlice};
 use spin::{Mutex, MutexGuard};
 
 use crate::mm::user::{AddressSpace, Fault, Prot};
@@ -45,46 +49,83 @@ impl Mm {
         self.inner.lock().space.activate();
     }
 
-    pub fn copy_in(&self, addr: u64, buf: &mut [u8]) -> KResult<()> {
-        self.inner.lock().space.copy_in(addr, buf)
+    /// Fills `buf` from the start of `src` (see `AddressSpace::copy_in`).
+    pub fn copy_in(&self, src: UserSlice, buf: &mut [u8]) -> KResult<()> {
+        self.inner.lock().space.copy_in(src, buf)
     }
 
-    pub fn copy_out(&self, addr: u64, data: &[u8]) -> KResult<()> {
-        self.inner.lock().space.copy_out(addr, data)
+    /// Writes `data` to the start of `dst` (see `AddressSpace::copy_out`).
+    pub fn copy_out(&self, dst: UserSlice, data: &[u8]) -> KResult<()> {
+        self.inner.lock().space.copy_out(dst, data)
     }
 
-    pub fn copy_in_str(&self, addr: u64, max: usize) -> KResult<alloc::string::String> {
-        self.inner.lock().space.copy_in_str(addr, max)
+    /// Reads the `T` at `ptr`.
+    pub fn read<T: Abi>(&self, ptr: UserPtr<T>) -> KResult<T> {
+        let range = ptr.range()?;
+        let mut small = [0u8; 256];
+        if T::SIZE <= small.len() {
+            let buf = &mut small[..T::SIZE];
+            self.copy_in(range, buf)?;
+            return Ok(T::read_from(buf));
+        }
+        let mut buf = alloc::vec![0u8; T::SIZE];
+        self.copy_in(range, &mut buf)?;
+        Ok(T::read_from(&buf))
     }
 
-    pub fn read_u64(&self, addr: u64) -> KResult<u64> {
-        let mut b = [0u8; 8];
-        self.copy_in(addr, &mut b)?;
-        Ok(u64::from_le_bytes(b))
+    /// Writes `value` at `ptr`.
+    pub fn write<T: Abi>(&self, ptr: UserPtr<T>, value: &T) -> KResult<()> {
+        let range = ptr.range()?;
+        let mut small = [0u8; 256];
+        if T::SIZE <= small.len() {
+            let buf = &mut small[..T::SIZE];
+            value.write_to(buf);
+            return self.copy_out(range, buf);
+        }
+        self.copy_out(range, &value.to_vec())
     }
 
-    pub fn read_u32(&self, addr: u64) -> KResult<u32> {
-        let mut b = [0u8; 4];
-        self.copy_in(addr, &mut b)?;
-        Ok(u32::from_le_bytes(b))
+    /// Reads `count` consecutive `T`s at `ptr` (one copy).
+    pub fn read_array<T: Abi>(&self, ptr: UserPtr<T>, count: usize) -> KResult<Vec<T>> {
+        let range = ptr.array(count)?;
+        let mut raw = alloc::vec![0u8; range.len()];
+        self.copy_in(range, &mut raw)?;
+        Ok(raw.chunks_exact(T::SIZE.max(1)).map(T::read_from).collect())
     }
 
-    pub fn write_u32(&self, addr: u64, v: u32) -> KResult<()> {
-        self.copy_out(addr, &v.to_le_bytes())
+    /// Reads a NUL-terminated string of at most `max` bytes before the NUL
+    /// (`ENAMETOOLONG` beyond), as bytes.
+    pub fn read_cstr_bytes(&self, s: UserCStr, max: usize) -> KResult<Vec<u8>> {
+        match self.inner.lock().space.copy_in_cstr(s.start(), max.saturating_add(1))? {
+            (bytes, true) => Ok(bytes),
+            (_, false) => Err(Errno::ENAMETOOLONG),
+        }
     }
 
-    pub fn protect(&self, start: u64, len: u64, prot: Prot) -> KResult<()> {
-        self.inner.lock().space.protect(start, len, prot)
+    /// The first bytes of a string, up to its NUL or `max` bytes, whichever
+    /// comes first (prctl's name: a longer string is cut).
+    pub fn read_cstr_prefix(&self, s: UserCStr, max: usize) -> KResult<Vec<u8>> {
+        Ok(self.inner.lock().space.copy_in_cstr(s.start(), max)?.0)
     }
 
-    pub fn unmap(&self, start: u64, len: u64) -> KResult<()> {
-        self.inner.lock().space.unmap(start, len)
+    /// [`Mm::read_cstr_bytes`] as UTF-8 text (`EINVAL` otherwise).
+    pub fn read_cstr(&self, s: UserCStr, max: usize) -> KResult<String> {
+        String::from_utf8(self.read_cstr_bytes(s, max)?).map_err(|_| Errno::EINVAL)
+    }
+
+    pub fn protect(&self, range: PageRange, prot: Prot) -> KResult<()> {
+        self.inner.lock().space.protect(range, prot)
+    }
+
+    pub fn unmap(&self, range: PageRange) {
+        self.inner.lock().space.unmap(range)
     }
 
     /// True if a mapping covers `addr`: a fault there that cannot be
     /// resolved is an access error (SEGV_ACCERR), not a missing page.
     pub fn covers(&self, addr: u64) -> bool {
-        self.inner.try_lock().is_some_and(|g| g.space.is_mapped(addr & !0xfff, 1))
+        let page = PageRange::covering(addr, 1);
+        self.inner.try_lock().is_some_and(|g| page.is_some_and(|p| g.space.is_mapped(p)))
     }
 
     /// A user page fault (see `AddressSpace::handle_fault`).
@@ -103,21 +144,22 @@ impl Mm {
         self.inner.lock().space.resident_pages()
     }
 
-    /// A NUL-separated list of strings from a user array of pointers
-    /// (execve's argv/envp), at most `max_total` bytes.
-    pub fn copy_in_str_array(&self, addr: u64, max_total: usize) -> KResult<alloc::vec::Vec<alloc::string::String>> {
-        let mut out = alloc::vec::Vec::new();
-        if addr == 0 {
+    /// The strings of a NULL-terminated user array of string pointers
+    /// (execve's argv/envp), at most `max_total` bytes counted as Linux
+    /// does (each string, its NUL and its pointer); `E2BIG` beyond.
+    pub fn read_cstr_array(&self, array: UserPtr<u64>, max_total: usize) -> KResult<Vec<String>> {
+        let mut out = Vec::new();
+        if array.is_null() {
             return Ok(out);
         }
         let mut total = 0usize;
-        for i in 0..(max_total / 8) as u64 {
-            let ptr = self.read_u64(addr + 8 * i)?;
+        for i in 0..max_total / 8 {
+            let ptr = self.read(array.element(i)?)?;
             if ptr == 0 {
                 return Ok(out);
             }
-            let s = self.copy_in_str(ptr, 128 * 1024)?;
-            total += s.len() + 1 + 8;
+            let s = self.read_cstr(UserCStr::new(ptr), 128 * 1024)?;
+            total = total.saturating_add(s.len() + 1 + 8);
             if total > max_total {
                 return Err(Errno::E2BIG);
             }

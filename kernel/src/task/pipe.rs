@@ -22,7 +22,7 @@ use crate::sched::wait::Interrupted;
 use crate::sched::WaitQueue;
 
 pub const CAPACITY: usize = 64 * 1024;
-pub const PIPE_BUF: usize = 4096;
+pub use linux_abi::flags::PIPE_BUF;
 /// Linux's pipe-max-size: the largest F_SETPIPE_SZ.
 const MAX_CAPACITY: usize = 1024 * 1024;
 

@@ -9,6 +9,7 @@ use linux_abi::signal::{
 };
 
 use linux_abi::structs::Abi;
+use linux_abi::UserSlice;
 
 use super::Task;
 use crate::arch::usermode::{FpuState, TrapFrame, USER_CS, USER_SS};
@@ -95,7 +96,8 @@ pub fn push(task: &mut Task, info: &Siginfo, action: &SigAction, frame: &mut Tra
         trap: task.trap,
     };
     let built = build_rt_sigframe(&delivery, &config()).map_err(|_| ())?;
-    task.space.copy_out(built.addr, &built.bytes).map_err(|_| ())?;
+    let at = UserSlice::checked(built.addr, built.bytes.len()).map_err(|_| ())?;
+    task.space.copy_out(at, &built.bytes).map_err(|_| ())?;
     if built.disarm_altstack {
         task.altstack = AltStack::DISABLED;
     }
@@ -111,7 +113,8 @@ pub fn push(task: &mut Task, info: &Siginfo, action: &SigAction, frame: &mut Tra
 /// frame starts 8 bytes below the current RSP.
 pub fn restore(task: &mut Task, frame: &mut TrapFrame) -> Result<(), ()> {
     let mut raw = [0u8; <RtSigframe as Abi>::SIZE];
-    task.space.copy_in(frame.rsp.wrapping_sub(8), &mut raw).map_err(|_| ())?;
+    let at = UserSlice::checked(frame.rsp.wrapping_sub(8), raw.len()).map_err(|_| ())?;
+    task.space.copy_in(at, &mut raw).map_err(|_| ())?;
     let back = parse_rt_sigframe(&raw, &config()).map_err(|_| ())?;
     let mut fpu = if back.fpstate != 0 {
         match read_fpstate(task, back.fpstate) {
@@ -139,10 +142,11 @@ pub fn restore(task: &mut Task, frame: &mut TrapFrame) -> Result<(), ()> {
 fn read_fpstate(task: &mut Task, at: u64) -> Result<FpuState, ()> {
     let cfg = fpu_config();
     let mut legacy = [0u8; FXSAVE_SIZE];
-    task.space.copy_in(at, &mut legacy).map_err(|_| ())?;
-    let mut area = vec![0u8; fpstate_read_len(&legacy, &cfg)];
+    task.space.copy_in(UserSlice::checked(at, FXSAVE_SIZE).map_err(|_| ())?, &mut legacy).map_err(|_| ())?;
+    let mut area = vec![0u8; fpstate_read_len(&legacy, &cfg).max(FXSAVE_SIZE)];
     area[..FXSAVE_SIZE].copy_from_slice(&legacy);
-    task.space.copy_in(at + FXSAVE_SIZE as u64, &mut area[FXSAVE_SIZE..]).map_err(|_| ())?;
+    let rest = UserSlice::checked(at, area.len()).and_then(|whole| whole.skip(FXSAVE_SIZE)).map_err(|_| ())?;
+    task.space.copy_in(rest, &mut area[FXSAVE_SIZE..]).map_err(|_| ())?;
     let image = restore_fpstate(&area, at, &cfg).map_err(|e| log::debug!("rt_sigreturn: {e}"))?;
     Ok(FpuState::from_image(&image))
 }

@@ -51,7 +51,7 @@ fn fire(p: &Arc<Process>, now: u64) {
                 // drift); expiries missed meanwhile are skipped, as Linux's
                 // hrtimer_forward does.
                 let missed = now.saturating_sub(deadline) / interval;
-                let next = deadline + (missed + 1) * interval;
+                let next = deadline.saturating_add(missed.saturating_add(1).saturating_mul(interval));
                 *it = Some((next, interval));
                 Some(next)
             }
@@ -76,14 +76,14 @@ const SLACK: u64 = 1;
 pub type Left = Option<(u64, u64)>;
 
 fn left(it: Option<(u64, u64)>, now: u64) -> Left {
-    it.map(|(d, i)| (d.saturating_sub(now + SLACK), i))
+    it.map(|(d, i)| (d.saturating_sub(now.saturating_add(SLACK)), i))
 }
 
 /// Arms (or with `value` 0 disarms) the process's ITIMER_REAL (ticks);
 /// returns what was left of the previous one.
 pub fn set(p: &Arc<Process>, value: u64, interval: u64) -> Left {
     let now = crate::time::ticks();
-    let deadline = now + value + SLACK;
+    let deadline = now.saturating_add(value).saturating_add(SLACK);
     let old = {
         let mut it = p.itimer.lock();
         let old = *it;

@@ -94,6 +94,11 @@ fn glibc_struct_layouts() {
     });
     layout!(c, Rlimit, "struct rlimit" { rlim_cur, rlim_max });
     layout!(c, Iovec, "struct iovec" { iov_base, iov_len });
+    layout!(c, Tms, "struct tms" { tms_utime, tms_stime, tms_cutime, tms_cstime });
+    layout!(c, Rusage, "struct rusage" {
+        ru_utime, ru_stime, ru_maxrss, ru_ixrss, ru_idrss, ru_isrss, ru_minflt, ru_majflt, ru_nswap,
+        ru_inblock, ru_oublock, ru_msgsnd, ru_msgrcv, ru_nsignals, ru_nvcsw, ru_nivcsw,
+    });
     layout!(c, Winsize, "struct winsize" { ws_row, ws_col, ws_xpixel, ws_ypixel });
     layout!(c, Pollfd, "struct pollfd" { fd, events, revents });
     layout!(c, EpollEvent, "struct epoll_event" { events, data });
@@ -131,7 +136,7 @@ fn glibc_struct_layouts() {
         "#define _GNU_SOURCE\n#include <sys/stat.h>\n#include <sys/statfs.h>\n#include <time.h>\n#include <sys/time.h>\n\
          #include <sys/utsname.h>\n#include <sys/sysinfo.h>\n#include <sys/resource.h>\n\
          #include <sys/uio.h>\n#include <sys/ioctl.h>\n#include <poll.h>\n#include <sys/epoll.h>\n\
-         #include <netinet/in.h>\n#include <signal.h>\n#include <dirent.h>\n",
+         #include <netinet/in.h>\n#include <signal.h>\n#include <dirent.h>\n#include <sys/times.h>\n",
         c,
     );
 }
@@ -140,6 +145,10 @@ fn glibc_struct_layouts() {
 fn kernel_uapi_struct_layouts() {
     let mut c = Checks::new();
     layout!(c, Termios, "struct termios" { c_iflag, c_oflag, c_cflag, c_lflag, c_line, c_cc });
+    layout!(c, CloneArgs, "struct clone_args" {
+        flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup,
+    });
+    consts!(c, CLONE_ARGS_SIZE_VER0 => "CLONE_ARGS_SIZE_VER0");
     consts!(c, NCCS => "NCCS");
     layout!(c, KernelSigaction, "struct sigaction" { sa_handler, sa_flags, sa_restorer, sa_mask });
     layout!(c, Sigcontext, "struct sigcontext" {
@@ -155,7 +164,7 @@ fn kernel_uapi_struct_layouts() {
     );
     compare(
         "uapi_structs",
-        "#include <linux/types.h>\n#include <asm/termbits.h>\n#include <asm/signal.h>\n\
+        "#include <linux/types.h>\n#include <linux/sched.h>\n#include <asm/termbits.h>\n#include <asm/signal.h>\n\
          #include <asm/siginfo.h>\n#include <asm/sigcontext.h>\n#include <asm/ucontext.h>\n\
          /* arch/x86/include/asm/sigframe.h */\n\
          struct rt_sigframe { char *pretcode; struct ucontext uc; struct siginfo info; };\n",
@@ -214,6 +223,9 @@ fn kernel_uapi_constants() {
     }
     consts!(c,
         MADV_DONTNEED => "MADV_DONTNEED", MADV_FREE => "MADV_FREE", MADV_PAGEOUT => "MADV_PAGEOUT",
+        MADV_POPULATE_READ => "MADV_POPULATE_READ", MADV_POPULATE_WRITE => "MADV_POPULATE_WRITE",
+        MADV_DONTNEED_LOCKED => "MADV_DONTNEED_LOCKED", MADV_COLLAPSE => "MADV_COLLAPSE",
+        MADV_HWPOISON => "MADV_HWPOISON", MADV_SOFT_OFFLINE => "MADV_SOFT_OFFLINE",
         MADV_WIPEONFORK => "MADV_WIPEONFORK", MREMAP_MAYMOVE => "MREMAP_MAYMOVE",
         MREMAP_FIXED => "MREMAP_FIXED", MREMAP_DONTUNMAP => "MREMAP_DONTUNMAP",
     );
@@ -374,11 +386,12 @@ fn socket_layouts_and_constants() {
     layout!(c, Linger, "struct linger" { l_onoff, l_linger });
     layout!(c, Ucred, "struct ucred" { pid, uid, gid });
     consts!(c,
-        AF_UNIX => "AF_UNIX", AF_INET => "AF_INET", AF_INET6 => "AF_INET6", AF_NETLINK => "AF_NETLINK",
+        AF_UNIX => "AF_UNIX", AF_INET => "AF_INET", AF_INET6 => "AF_INET6", AF_NETLINK => "AF_NETLINK", AF_PACKET => "AF_PACKET",
         SOCK_STREAM => "SOCK_STREAM", SOCK_DGRAM => "SOCK_DGRAM", SOCK_RAW => "SOCK_RAW",
         SOCK_SEQPACKET => "SOCK_SEQPACKET", SOCK_NONBLOCK => "SOCK_NONBLOCK", SOCK_CLOEXEC => "SOCK_CLOEXEC",
         SOL_SOCKET => "SOL_SOCKET", IPPROTO_TCP => "IPPROTO_TCP", IPPROTO_UDP => "IPPROTO_UDP",
-        IPPROTO_IPV6 => "IPPROTO_IPV6",
+        IPPROTO_IPV6 => "IPPROTO_IPV6", IP_TOS => "IP_TOS", IP_TTL => "IP_TTL", IP_PKTINFO => "IP_PKTINFO",
+        IP_MTU_DISCOVER => "IP_MTU_DISCOVER", IP_RECVERR => "IP_RECVERR", IP_FREEBIND => "IP_FREEBIND",
         SO_REUSEADDR => "SO_REUSEADDR", SO_TYPE => "SO_TYPE", SO_ERROR => "SO_ERROR",
         SO_BROADCAST => "SO_BROADCAST", SO_SNDBUF => "SO_SNDBUF", SO_RCVBUF => "SO_RCVBUF",
         SO_KEEPALIVE => "SO_KEEPALIVE", SO_LINGER => "SO_LINGER", SO_REUSEPORT => "SO_REUSEPORT",
@@ -389,14 +402,78 @@ fn socket_layouts_and_constants() {
         TCP_KEEPCNT => "TCP_KEEPCNT", TCP_DEFER_ACCEPT => "TCP_DEFER_ACCEPT", TCP_QUICKACK => "TCP_QUICKACK",
         MSG_OOB => "MSG_OOB", MSG_PEEK => "MSG_PEEK", MSG_CTRUNC => "MSG_CTRUNC", MSG_TRUNC => "MSG_TRUNC",
         MSG_DONTWAIT => "MSG_DONTWAIT", MSG_EOR => "MSG_EOR", MSG_WAITALL => "MSG_WAITALL",
-        MSG_NOSIGNAL => "MSG_NOSIGNAL", MSG_MORE => "MSG_MORE", MSG_CMSG_CLOEXEC => "MSG_CMSG_CLOEXEC",
+        MSG_NOSIGNAL => "MSG_NOSIGNAL", MSG_MORE => "MSG_MORE", MSG_WAITFORONE => "MSG_WAITFORONE", MSG_CMSG_CLOEXEC => "MSG_CMSG_CLOEXEC",
         SHUT_RD => "SHUT_RD", SHUT_WR => "SHUT_WR", SHUT_RDWR => "SHUT_RDWR",
-        SCM_RIGHTS => "SCM_RIGHTS", SCM_CREDENTIALS => "SCM_CREDENTIALS", UNIX_PATH_MAX => "sizeof(((struct sockaddr_un *)0)->sun_path)",
+        SCM_RIGHTS => "SCM_RIGHTS", SCM_CREDENTIALS => "SCM_CREDENTIALS",
+        SOCKADDR_STORAGE_SIZE => "sizeof(struct sockaddr_storage)", UNIX_PATH_MAX => "sizeof(((struct sockaddr_un *)0)->sun_path)",
     );
     compare(
         "sockets",
         "#define _GNU_SOURCE\n#include <sys/socket.h>\n#include <sys/un.h>\n#include <netinet/in.h>\n\
          #include <netinet/tcp.h>\n",
+        c,
+    );
+}
+
+#[test]
+fn mount_constants() {
+    let mut c = Checks::new();
+    consts!(c,
+        MS_RDONLY => "MS_RDONLY", MS_NOSUID => "MS_NOSUID", MS_NODEV => "MS_NODEV", MS_NOEXEC => "MS_NOEXEC",
+        MS_REMOUNT => "MS_REMOUNT", MS_BIND => "MS_BIND", MS_MOVE => "MS_MOVE", MS_REC => "MS_REC",
+        MS_UNBINDABLE => "MS_UNBINDABLE", MS_PRIVATE => "MS_PRIVATE", MS_SLAVE => "MS_SLAVE", MS_SHARED => "MS_SHARED",
+        MS_NOUSER => "(unsigned int)MS_NOUSER", MS_MGC_MSK => "MS_MGC_MSK", MS_MGC_VAL => "MS_MGC_VAL",
+        MNT_FORCE => "MNT_FORCE", MNT_DETACH => "MNT_DETACH", MNT_EXPIRE => "MNT_EXPIRE", UMOUNT_NOFOLLOW => "UMOUNT_NOFOLLOW",
+    );
+    compare("mount", "#include <sys/mount.h>\n", c);
+}
+
+#[test]
+fn file_process_and_time_constants() {
+    let mut c = Checks::new();
+    for (name, value) in (0..8).filter_map(|v| whence_name(v).map(|n| (n, v))) {
+        c.push((i128::from(value), name));
+    }
+    for (name, value) in (0..16).filter_map(|v| futex_op_name(v).map(|n| (n, v))) {
+        c.push((i128::from(value), name));
+    }
+    for (name, value) in (0..16).filter_map(|v| clock_name(v).map(|n| (n, v))) {
+        c.push((i128::from(value), name));
+    }
+    for (name, value) in (0..64).filter_map(|v| prctl_name(v).map(|n| (n, v))) {
+        c.push((i128::from(value), name));
+    }
+    consts!(c, PR_SET_VMA => "PR_SET_VMA");
+    for (name, value) in (0x1000..0x1020).filter_map(|v| arch_prctl_name(v).map(|n| (n, v))) {
+        c.push((i128::from(value), name));
+    }
+    consts!(c,
+        LOCK_SH => "LOCK_SH", LOCK_EX => "LOCK_EX", LOCK_NB => "LOCK_NB", LOCK_UN => "LOCK_UN",
+        POSIX_FADV_NORMAL => "POSIX_FADV_NORMAL", POSIX_FADV_RANDOM => "POSIX_FADV_RANDOM",
+        POSIX_FADV_SEQUENTIAL => "POSIX_FADV_SEQUENTIAL", POSIX_FADV_WILLNEED => "POSIX_FADV_WILLNEED",
+        POSIX_FADV_DONTNEED => "POSIX_FADV_DONTNEED", POSIX_FADV_NOREUSE => "POSIX_FADV_NOREUSE",
+        RENAME_NOREPLACE => "RENAME_NOREPLACE", RENAME_EXCHANGE => "RENAME_EXCHANGE",
+        RENAME_WHITEOUT => "RENAME_WHITEOUT", XATTR_CREATE => "XATTR_CREATE", XATTR_REPLACE => "XATTR_REPLACE",
+        XATTR_NAME_MAX => "XATTR_NAME_MAX", XATTR_SIZE_MAX => "XATTR_SIZE_MAX", PATH_MAX => "PATH_MAX",
+        NGROUPS_MAX => "NGROUPS_MAX", FUTEX_PRIVATE_FLAG => "FUTEX_PRIVATE_FLAG",
+        FUTEX_CLOCK_REALTIME => "FUTEX_CLOCK_REALTIME", FUTEX_CMD_MASK as i32 => "FUTEX_CMD_MASK",
+        TIMER_ABSTIME => "TIMER_ABSTIME", RUSAGE_SELF => "RUSAGE_SELF",
+        RUSAGE_CHILDREN => "RUSAGE_CHILDREN", RUSAGE_THREAD => "RUSAGE_THREAD",
+        GRND_NONBLOCK => "GRND_NONBLOCK", GRND_RANDOM => "GRND_RANDOM", GRND_INSECURE => "GRND_INSECURE",
+        MS_ASYNC => "MS_ASYNC", MS_INVALIDATE => "MS_INVALIDATE", MS_SYNC => "MS_SYNC",
+        TASK_COMM_LEN => "16 /* TASK_COMM_LEN: sizeof the prctl(PR_GET_NAME) buffer */",
+        F_OK => "F_OK", X_OK => "X_OK", W_OK => "W_OK", R_OK => "R_OK",
+        PIPE_BUF => "PIPE_BUF", ROBUST_LIST_HEAD_SIZE => "sizeof(struct robust_list_head)",
+        PIPEFS_MAGIC => "PIPEFS_MAGIC", DEVPTS_SUPER_MAGIC => "DEVPTS_SUPER_MAGIC",
+        SOCKFS_MAGIC => "SOCKFS_MAGIC", ANON_INODE_FS_MAGIC => "ANON_INODE_FS_MAGIC",
+    );
+    compare(
+        "file_process_time",
+        "#include <linux/types.h>\n#include <linux/fs.h>\n#include <linux/fcntl.h>\n\
+         #include <linux/fadvise.h>\n#include <linux/futex.h>\n#include <linux/time.h>\n\
+         #include <linux/prctl.h>\n#include <asm/prctl.h>\n#include <linux/resource.h>\n\
+         #include <linux/mman.h>\n#include <linux/xattr.h>\n#include <linux/limits.h>\n\
+         #include <linux/random.h>\n#include <linux/magic.h>\n#include <unistd.h>\n",
         c,
     );
 }

@@ -161,6 +161,8 @@ fn iovec_and_time_checks() {
     assert_eq!(Timespec::from_nanos(2_500_000_000), Timespec { tv_sec: 2, tv_nsec: 500_000_000 });
     assert_eq!(Timeval::from_nanos(1_500_000), Timeval { tv_sec: 0, tv_usec: 1500 });
     assert_eq!(encode_dev(136, 0), 0x8800);
+    assert_eq!(decode_dev(0x8800), (136, 0));
+    assert_eq!(decode_dev(encode_dev(0xabc, 0x12345) as u32), (0xabc, 0x12345));
 }
 
 proptest! {

@@ -22,7 +22,8 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 use errno::Errno;
 use linux_abi::flags::{EpollEvents, EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD};
-use linux_abi::structs::EpollEvent;
+use linux_abi::structs::{Abi, EpollEvent, Timespec};
+use linux_abi::{Fd, UserPtr};
 use spin::Mutex;
 
 use super::io::ready_events;
@@ -40,7 +41,7 @@ const EPOLLONESHOT: u32 = EpollEvents::EPOLLONESHOT.bits();
 /// The poll bits `ready_events` understands (they fit its u16).
 const POLL_BITS: u32 = 0x3fff;
 /// Most events one epoll_wait returns (Linux: INT_MAX / sizeof(epoll_event)).
-const MAX_EVENTS: usize = (i32::MAX as usize) / 12;
+const MAX_EVENTS: usize = (i32::MAX as usize) / EpollEvent::SIZE;
 /// Deepest nesting of epolls whose readiness is looked into.
 const MAX_DEPTH: u32 = 4;
 
@@ -131,15 +132,15 @@ fn create(p: &mut Task, cloexec: bool) -> SysResult {
 }
 
 /// epoll_create(size): `size` must be positive and is otherwise ignored.
-pub fn epoll_create(p: &mut Task, a: [u64; 6]) -> SysResult {
-    if (a[0] as i32) <= 0 {
+pub fn epoll_create(p: &mut Task, size: i32) -> SysResult {
+    if size <= 0 {
         return Err(Errno::EINVAL);
     }
     create(p, false)
 }
 
-pub fn epoll_create1(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let flags = a[0] as u32;
+pub fn epoll_create1(p: &mut Task, flags: i32) -> SysResult {
+    let flags = flags as u32;
     if flags & !EPOLL_CLOEXEC != 0 {
         return Err(Errno::EINVAL);
     }
@@ -147,10 +148,12 @@ pub fn epoll_create1(p: &mut Task, a: [u64; 6]) -> SysResult {
 }
 
 /// epoll_ctl(epfd, op, fd, event).
-pub fn epoll_ctl(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let (epfd, op, fd) = (a[0] as i32, a[1] as i32, a[2] as i32);
-    let epfile = p.files.get(i64::from(epfd))?;
-    let target = p.files.get(i64::from(fd))?;
+/// The event is read first (EFAULT), as Linux does for every op but DEL.
+pub fn epoll_ctl(p: &mut Task, epfd: Fd, op: i32, fd: Fd, uevent: UserPtr<EpollEvent>) -> SysResult {
+    let event = if op == EPOLL_CTL_DEL { EpollEvent::default() } else { p.space.read(uevent)? };
+    let epfile = p.files.get(epfd.into())?;
+    let target = p.files.get(fd.into())?;
+    let fd = fd.raw();
     let Node::Epoll(ep) = &epfile.node else { return Err(Errno::EINVAL) };
     if Arc::ptr_eq(&epfile, &target) {
         return Err(Errno::EINVAL);
@@ -160,13 +163,6 @@ pub fn epoll_ctl(p: &mut Task, a: [u64; 6]) -> SysResult {
             return Err(Errno::EPERM);
         }
     }
-    let event = if op == EPOLL_CTL_DEL {
-        EpollEvent::default()
-    } else {
-        let mut raw = [0u8; 12];
-        p.space.copy_in(a[3], &mut raw)?;
-        EpollEvent::from_bytes(&raw)?
-    };
     let events = { event.events };
     let data = { event.data };
     if events & EpollEvents::EPOLLEXCLUSIVE.bits() != 0 && op == EPOLL_CTL_MOD {
@@ -183,7 +179,7 @@ pub fn epoll_ctl(p: &mut Task, a: [u64; 6]) -> SysResult {
             list.push(Entry { fd, file: Arc::downgrade(&target), events, data, armed: true, last: 0 });
         }
         EPOLL_CTL_MOD => {
-            let e = &mut list[existing.ok_or(Errno::ENOENT)?];
+            let e = existing.and_then(|i| list.get_mut(i)).ok_or(Errno::ENOENT)?;
             e.events = events;
             e.data = data;
             e.armed = true;
@@ -201,13 +197,13 @@ pub fn epoll_ctl(p: &mut Task, a: [u64; 6]) -> SysResult {
 }
 
 /// The shared body of the epoll_wait family; `timeout_ms` None waits for ever.
-fn wait(p: &mut Task, epfd: u64, events_addr: u64, max: u64, timeout_ms: Option<u64>) -> SysResult {
-    let max = usize::try_from(max as i32).map_err(|_| Errno::EINVAL)?;
+fn wait(p: &mut Task, epfd: Fd, events: UserPtr<EpollEvent>, max: i32, timeout_ms: Option<u64>) -> SysResult {
+    let max = usize::try_from(max).map_err(|_| Errno::EINVAL)?;
     if max == 0 || max > MAX_EVENTS {
         return Err(Errno::EINVAL);
     }
-    linux_abi::check_user_range(events_addr, max * 12)?;
-    let file = p.files.get(i64::from(epfd as i32))?;
+    let dst = events.array(max)?;
+    let file = p.files.get(epfd.into())?;
     let Node::Epoll(ep) = &file.node else { return Err(Errno::EINVAL) };
     let hz = u64::from(crate::time::HZ);
     let deadline = timeout_ms.map(|t| crate::time::ticks().saturating_add(t.saturating_mul(hz) / 1000));
@@ -223,51 +219,32 @@ fn wait(p: &mut Task, epfd: u64, events_addr: u64, max: u64, timeout_ms: Option<
         Err(Interrupted::TimedOut) => Vec::new(),
         Err(Interrupted::Signal) => return Err(Errno::EINTR),
     };
-    let mut out = Vec::with_capacity(ready.len() * 12);
+    let mut out = Vec::with_capacity(ready.len() * EpollEvent::SIZE);
     for (events, data) in &ready {
         out.extend_from_slice(&EpollEvent { events: *events, data: *data }.to_bytes());
     }
-    p.space.copy_out(events_addr, &out)?;
+    p.space.copy_out(dst, &out)?;
     Ok(ready.len())
 }
 
-fn timeout_ms(raw: u64) -> Option<u64> {
-    let t = raw as i32;
-    (t >= 0).then_some(t as u64)
+pub fn epoll_wait(p: &mut Task, epfd: Fd, events: UserPtr<EpollEvent>, max: i32, timeout: i32) -> SysResult {
+    wait(p, epfd, events, max, u64::try_from(timeout).ok())
 }
 
-pub fn epoll_wait(p: &mut Task, a: [u64; 6]) -> SysResult {
-    wait(p, a[0], a[1], a[2], timeout_ms(a[3]))
-}
-
-/// Runs `body` with the signal mask at `mask_addr` (size `size`) in force,
-/// as epoll_pwait and epoll_pwait2 do; a signal that interrupts keeps the
-/// temporary mask until its handler returns.
-fn with_sigmask(p: &mut Task, mask_addr: u64, size: u64, body: impl FnOnce(&mut Task) -> SysResult) -> SysResult {
-    if mask_addr == 0 {
-        return body(p);
-    }
-    if size != 8 {
-        return Err(Errno::EINVAL);
-    }
-    let mut raw = [0u8; 8];
-    p.space.copy_in(mask_addr, &mut raw)?;
-    let t = crate::sched::current();
-    let old = t.sig_mask.swap(linux_abi::signal::SigSet(u64::from_le_bytes(raw)).blockable().0, Ordering::AcqRel);
-    crate::task::signal::set_saved_mask(&t, old);
-    let result = body(p);
-    if !matches!(result, Err(Errno::EINTR)) {
-        crate::task::signal::restore_saved_mask();
-    }
-    result
-}
-
-pub fn epoll_pwait(p: &mut Task, a: [u64; 6]) -> SysResult {
-    with_sigmask(p, a[4], a[5], |p| wait(p, a[0], a[1], a[2], timeout_ms(a[3])))
+pub fn epoll_pwait(p: &mut Task, epfd: Fd, events: UserPtr<EpollEvent>, max: i32, timeout: i32, mask: UserPtr<u64>, size: usize) -> SysResult {
+    super::with_sigmask(p, mask, size, |p| wait(p, epfd, events, max, u64::try_from(timeout).ok()))
 }
 
 /// epoll_pwait2: the timeout is a `struct timespec` (NULL: for ever).
-pub fn epoll_pwait2(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let timeout = super::timeout_ms(p, a[3])?;
-    with_sigmask(p, a[4], a[5], |p| wait(p, a[0], a[1], a[2], timeout))
+pub fn epoll_pwait2(
+    p: &mut Task,
+    epfd: Fd,
+    events: UserPtr<EpollEvent>,
+    max: i32,
+    timeout: UserPtr<Timespec>,
+    mask: UserPtr<u64>,
+    size: usize,
+) -> SysResult {
+    let timeout = super::timeout_ms(p, timeout)?;
+    super::with_sigmask(p, mask, size, |p| wait(p, epfd, events, max, timeout))
 }

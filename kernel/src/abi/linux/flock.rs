@@ -13,6 +13,8 @@ use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use errno::Errno;
+use linux_abi::flags::{OpenFlags, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN};
+use linux_abi::Fd;
 use spin::Mutex;
 
 use super::SysResult;
@@ -21,11 +23,7 @@ use crate::sched::WaitQueue;
 use crate::task::files::{Node, OpenFile};
 use crate::task::Task;
 
-const LOCK_SH: u64 = 1;
-const LOCK_EX: u64 = 2;
-const LOCK_NB: u64 = 4;
-const LOCK_UN: u64 = 8;
-const O_PATH: u32 = 0o10000000;
+const O_PATH: u32 = OpenFlags::O_PATH.bits();
 /// How often a blocked flock re-checks for holders that were closed.
 const RECHECK_TICKS: u64 = 10;
 
@@ -87,12 +85,12 @@ fn unlock(key: Key, file: &Arc<OpenFile>) {
     RELEASED.wake_all();
 }
 
-pub fn flock(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let file = p.files.get(a[0] as i32 as i64)?;
+pub fn flock(p: &mut Task, fd: Fd, operation: u32) -> SysResult {
+    let file = p.files.get(fd.into())?;
     if *file.status.lock() & O_PATH != 0 {
         return Err(Errno::EBADF);
     }
-    let exclusive = match a[1] & !LOCK_NB {
+    let exclusive = match operation & !LOCK_NB {
         LOCK_SH => false,
         LOCK_EX => true,
         LOCK_UN => {
@@ -105,11 +103,11 @@ pub fn flock(p: &mut Task, a: [u64; 6]) -> SysResult {
     if try_lock(key, &file, exclusive) {
         return Ok(0);
     }
-    if a[1] & LOCK_NB != 0 {
+    if operation & LOCK_NB != 0 {
         return Err(Errno::EWOULDBLOCK);
     }
     loop {
-        let deadline = crate::time::ticks() + RECHECK_TICKS;
+        let deadline = crate::time::ticks().saturating_add(RECHECK_TICKS);
         match RELEASED.wait_interruptible(|| try_lock(key, &file, exclusive).then_some(()), Some(deadline)) {
             Ok(()) => return Ok(0),
             Err(Interrupted::Signal) => return Err(Errno::EINTR),

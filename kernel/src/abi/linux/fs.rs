@@ -1,43 +1,52 @@
 //! Paths and descriptors: open, stat, getdents/getdents64, cwd, dup,
 //! access, and the calls that change the tree (mkdir, mknod, link,
 //! symlink, unlink, rename). Shared helpers for the other path families
-//! (`attr`, `fsinfo`): user paths, `*at` bases, descriptor locations.
+//! (`attr`, `fsinfo`, `xattr`): user paths, `*at` bases, descriptor locations.
 //! Paths resolve in the process's namespace through `vfs` (confinement
 //! and Linux path rules live there).
 
 use alloc::string::String;
 use alloc::vec;
 use errno::Errno;
-use linux_abi::structs;
-use vfs::{Access, Location, OpenFlags, Stat};
+use linux_abi::flags::{AtFlags, OpenFlags, PATH_MAX};
+use linux_abi::structs::{self, Stat as LinuxStat};
+use linux_abi::{DirFd, Fd, FlagArg, UserCStr, UserPtr};
+use vfs::{Access, Location, Stat};
 
 use super::SysResult;
 use crate::task::files::{Node, OpenFile};
 use crate::task::Task;
 
-const AT_FDCWD: i64 = -100;
-pub(super) const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
-const AT_REMOVEDIR: u64 = 0x200;
-const AT_EACCESS: u64 = 0x200;
-const AT_SYMLINK_FOLLOW: u64 = 0x400;
-pub(super) const AT_EMPTY_PATH: u64 = 0x1000;
-const O_CLOEXEC: u32 = 0o2000000;
-const O_PATH: u32 = 0o10000000;
+const O_CLOEXEC: u32 = OpenFlags::O_CLOEXEC.bits();
+const O_PATH: u32 = OpenFlags::O_PATH.bits();
 /// Flags that act at open time only (F_GETFL does not report them).
-const OPEN_ONLY: u32 = 0o100 | 0o200 | 0o400 | 0o1000 | O_CLOEXEC;
-const PATH_MAX: usize = 4096;
+const OPEN_ONLY: u32 = OpenFlags::O_CREAT.bits()
+    | OpenFlags::O_EXCL.bits()
+    | OpenFlags::O_NOCTTY.bits()
+    | OpenFlags::O_TRUNC.bits()
+    | O_CLOEXEC;
 
-pub(super) fn user_path(p: &Task, addr: u64) -> Result<String, Errno> {
-    p.space.copy_in_str(addr, PATH_MAX)
+/// A path argument: at most `PATH_MAX` bytes with its NUL (ENAMETOOLONG).
+pub(super) fn user_path(p: &Task, path: UserCStr) -> Result<String, Errno> {
+    p.space.read_cstr(path, PATH_MAX - 1)
+}
+
+/// A path argument that `AT_EMPTY_PATH` lets be NULL (Linux 6.11+: the
+/// descriptor itself, as an empty path).
+pub(super) fn user_path_or_empty(p: &Task, path: UserCStr, flags: AtFlags) -> Result<String, Errno> {
+    if path.is_null() && flags.contains(AtFlags::AT_EMPTY_PATH) {
+        return Ok(String::new());
+    }
+    user_path(p, path)
 }
 
 /// The directory a `*at` call starts from.
-pub(super) fn base(p: &Task, dirfd: u64) -> Result<Location, Errno> {
-    let dirfd = dirfd as i32 as i64;
-    if dirfd == AT_FDCWD {
-        return Ok(p.cwd.clone());
-    }
-    match &p.files.get(dirfd)?.node {
+pub(super) fn base(p: &Task, dirfd: DirFd) -> Result<Location, Errno> {
+    let fd = match dirfd {
+        DirFd::Cwd => return Ok(p.cwd.clone()),
+        DirFd::Fd(fd) => fd,
+    };
+    match &p.files.get(i64::from(fd))?.node {
         Node::Path(loc) if loc.metadata()?.is_dir() => Ok(loc.clone()),
         Node::Path(_) | Node::Console | Node::Pipe(_) | Node::Socket(_) | Node::Epoll(_) => Err(Errno::ENOTDIR),
     }
@@ -46,28 +55,29 @@ pub(super) fn base(p: &Task, dirfd: u64) -> Result<Location, Errno> {
 /// What a `*at` call names: `path` from `dirfd` (a final symlink followed
 /// unless `AT_SYMLINK_NOFOLLOW`), or with `AT_EMPTY_PATH` and an empty path
 /// the open file `dirfd` itself (`ENOENT` without the flag).
-pub(super) fn at_location(p: &Task, dirfd: u64, path: &str, flags: u64) -> Result<Location, Errno> {
+pub(super) fn at_location(p: &Task, dirfd: DirFd, path: &str, flags: AtFlags) -> Result<Location, Errno> {
     if path.is_empty() {
-        if flags & AT_EMPTY_PATH == 0 {
+        if !flags.contains(AtFlags::AT_EMPTY_PATH) {
             return Err(Errno::ENOENT);
         }
-        if dirfd as i32 as i64 == AT_FDCWD {
-            return Ok(p.cwd.clone());
-        }
-        return match &p.files.get(dirfd as i32 as i64)?.node {
+        let fd = match dirfd {
+            DirFd::Cwd => return Ok(p.cwd.clone()),
+            DirFd::Fd(fd) => fd,
+        };
+        return match &p.files.get(i64::from(fd))?.node {
             Node::Path(loc) => Ok(loc.clone()),
             Node::Console | Node::Pipe(_) | Node::Socket(_) | Node::Epoll(_) => Err(Errno::EPERM),
         };
     }
     let start = base(p, dirfd)?;
-    p.vfs.resolve_as(&p.cred, &start, path, flags & AT_SYMLINK_NOFOLLOW == 0)
+    p.vfs.resolve_as(&p.cred, &start, path, !flags.contains(AtFlags::AT_SYMLINK_NOFOLLOW))
 }
 
 /// The file behind a descriptor for the `f*` attribute calls: `EBADF` for
 /// an `O_PATH` descriptor (as Linux), `EPERM` for the console and pipes,
 /// whose attributes cannot be changed here.
-pub(super) fn fd_location(p: &Task, fd: u64) -> Result<Location, Errno> {
-    let file = p.files.get(fd as i32 as i64)?;
+pub(super) fn fd_location(p: &Task, fd: Fd) -> Result<Location, Errno> {
+    let file = p.files.get(fd.into())?;
     if *file.status.lock() & O_PATH != 0 {
         return Err(Errno::EBADF);
     }
@@ -77,12 +87,12 @@ pub(super) fn fd_location(p: &Task, fd: u64) -> Result<Location, Errno> {
     }
 }
 
-pub fn openat(p: &mut Task, dirfd: u64, path_addr: u64, flags: u64, mode: u64) -> SysResult {
-    let path = user_path(p, path_addr)?;
-    let flags = flags as u32;
-    let of = OpenFlags::from_linux(flags);
+pub fn openat(p: &mut Task, dirfd: DirFd, path: UserCStr, flags: FlagArg<OpenFlags>, mode: u32) -> SysResult {
+    let flags = flags.known()?.bits();
+    let path = user_path(p, path)?;
+    let of = vfs::OpenFlags::from_linux(flags);
     let start = base(p, dirfd)?;
-    let perm = (mode as u32) & 0o7777 & !p.umask;
+    let perm = mode & 0o7777 & !p.umask;
     let loc = p.vfs.open(&p.cred, &start, &path, of, perm)?;
     if !of.path_only {
         check_openable(&loc)?;
@@ -109,12 +119,12 @@ fn check_openable(loc: &Location) -> Result<(), Errno> {
     }
 }
 
-pub fn open(p: &mut Task, a: [u64; 6]) -> SysResult {
-    openat(p, AT_FDCWD as u64, a[0], a[1], a[2])
+pub fn open(p: &mut Task, path: UserCStr, flags: FlagArg<OpenFlags>, mode: u32) -> SysResult {
+    openat(p, DirFd::Cwd, path, flags, mode)
 }
 
-pub fn close(p: &mut Task, a: [u64; 6]) -> SysResult {
-    p.files.close(a[0] as i32 as i64).map(|_| 0)
+pub fn close(p: &mut Task, fd: Fd) -> SysResult {
+    p.files.close(fd.into()).map(|_| 0)
 }
 
 fn timespec(t: vfs::Timespec) -> structs::Timespec {
@@ -147,7 +157,7 @@ fn console_stat() -> structs::Stat {
     structs::Stat {
         st_ino: 1,
         st_nlink: 1,
-        st_mode: 0o020000 | 0o620,
+        st_mode: structs::S_IFCHR | 0o620,
         st_rdev: structs::encode_dev(5, 1),
         st_blksize: 1024,
         ..structs::Stat::default()
@@ -160,15 +170,19 @@ fn pipe_stat(end: &crate::task::pipe::PipeEnd) -> structs::Stat {
         st_dev: 0xc,
         st_ino: (alloc::sync::Arc::as_ptr(&end.pipe) as u64 >> 4) & 0xffff_ffff,
         st_nlink: 1,
-        st_mode: 0o010000 | 0o600,
+        st_mode: structs::S_IFIFO | 0o600,
         st_blksize: 4096,
         ..structs::Stat::default()
     }
 }
 
-/// `struct stat` of whatever a descriptor holds.
-pub(super) fn stat_fd(p: &Task, fd: i64) -> Result<structs::Stat, Errno> {
-    match &p.files.get(fd)?.node {
+/// `struct stat` of whatever a descriptor holds (`AT_FDCWD`: the cwd).
+pub(super) fn stat_fd(p: &Task, fd: DirFd) -> Result<structs::Stat, Errno> {
+    let fd = match fd {
+        DirFd::Cwd => return Ok(encode_stat(&p.cwd.stat()?)),
+        DirFd::Fd(fd) => fd,
+    };
+    match &p.files.get(i64::from(fd))?.node {
         Node::Console => Ok(console_stat()),
         Node::Path(loc) => Ok(encode_stat(&loc.stat()?)),
         Node::Pipe(end) => Ok(pipe_stat(end)),
@@ -176,53 +190,60 @@ pub(super) fn stat_fd(p: &Task, fd: i64) -> Result<structs::Stat, Errno> {
     }
 }
 
-pub fn newfstatat(p: &mut Task, dirfd: u64, path_addr: u64, buf: u64, flags: u64) -> SysResult {
-    let path = user_path(p, path_addr)?;
-    let bytes = if path.is_empty() {
-        if flags & AT_EMPTY_PATH == 0 {
+/// newfstatat(dirfd, path, buf, flags): the path is read first (EFAULT),
+/// then the flags are checked (EINVAL), as Linux's `vfs_fstatat`.
+pub fn newfstatat(p: &mut Task, dirfd: DirFd, path: UserCStr, buf: UserPtr<LinuxStat>, flags: FlagArg<AtFlags>) -> SysResult {
+    let path = user_path_or_empty(p, path, flags.raw())?;
+    let flags = flags.within(AtFlags::FSTATAT_VALID)?;
+    let st = if path.is_empty() {
+        if !flags.contains(AtFlags::AT_EMPTY_PATH) {
             return Err(Errno::ENOENT);
         }
-        stat_fd(p, dirfd as i32 as i64)?.to_bytes()
+        stat_fd(p, dirfd)?
     } else {
         let start = base(p, dirfd)?;
-        let st = if flags & AT_SYMLINK_NOFOLLOW != 0 {
+        let st = if flags.contains(AtFlags::AT_SYMLINK_NOFOLLOW) {
             p.vfs.lstat(&p.cred, &start, &path)?
         } else {
             p.vfs.stat(&p.cred, &start, &path)?
         };
-        encode_stat(&st).to_bytes()
+        encode_stat(&st)
     };
-    p.space.copy_out(buf, &bytes)?;
+    p.space.write(buf, &st)?;
     Ok(0)
 }
 
-pub fn stat(p: &mut Task, a: [u64; 6]) -> SysResult {
-    newfstatat(p, AT_FDCWD as u64, a[0], a[1], 0)
+pub fn stat(p: &mut Task, path: UserCStr, buf: UserPtr<LinuxStat>) -> SysResult {
+    newfstatat(p, DirFd::Cwd, path, buf, FlagArg::new(AtFlags::empty()))
 }
 
-pub fn lstat(p: &mut Task, a: [u64; 6]) -> SysResult {
-    newfstatat(p, AT_FDCWD as u64, a[0], a[1], AT_SYMLINK_NOFOLLOW)
+pub fn lstat(p: &mut Task, path: UserCStr, buf: UserPtr<LinuxStat>) -> SysResult {
+    newfstatat(p, DirFd::Cwd, path, buf, FlagArg::new(AtFlags::AT_SYMLINK_NOFOLLOW))
 }
 
-pub fn fstat(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let bytes = stat_fd(p, a[0] as i32 as i64)?.to_bytes();
-    p.space.copy_out(a[1], &bytes)?;
+pub fn fstat(p: &mut Task, fd: Fd, buf: UserPtr<LinuxStat>) -> SysResult {
+    let st = stat_fd(p, DirFd::Fd(fd.raw()))?;
+    p.space.write(buf, &st)?;
     Ok(0)
 }
 
 /// One directory record writer: `(buf, ino, next cookie, d_type, name)`.
 type PushDirent = fn(&mut [u8], u64, i64, u8, &[u8]) -> Option<usize>;
 
-/// Fills the user buffer with records from the directory's cookie on.
-fn read_dir(p: &mut Task, a: [u64; 6], push: PushDirent) -> SysResult {
-    let file = p.files.get(a[0] as i32 as i64)?;
+/// Fills the user buffer with records from the directory's cookie on;
+/// only the bytes written are checked (at the end of the directory,
+/// nothing is written and any pointer will do, as on Linux).
+fn read_dir(p: &mut Task, fd: Fd, dirp: UserPtr<u8>, count: u32, push: PushDirent) -> SysResult {
+    let file = p.files.get(fd.into())?;
     let Node::Path(loc) = &file.node else { return Err(Errno::ENOTDIR) };
-    let cap = (a[2] as usize).min(64 * 1024);
+    let cap = (count as usize).min(64 * 1024);
     let mut out = vec![0u8; cap];
     let mut used = 0usize;
     let mut cookie = file.offset.lock();
+    let start = *cookie;
     while let Some((entry, next)) = loc.readdir(*cookie)? {
-        let rec = push(&mut out[used..], entry.ino, next as i64, entry.kind.dirent_type(), entry.name.as_bytes());
+        let Some(room) = out.get_mut(used..) else { break };
+        let rec = push(room, entry.ino, next as i64, entry.kind.dirent_type(), entry.name.as_bytes());
         match rec {
             Some(len) => used += len,
             None if used == 0 => return Err(Errno::EINVAL),
@@ -230,26 +251,31 @@ fn read_dir(p: &mut Task, a: [u64; 6], push: PushDirent) -> SysResult {
         }
         *cookie = next;
     }
-    p.space.copy_out(a[1], &out[..used])?;
+    if used > 0 {
+        if let Err(e) = dirp.array(used).and_then(|dst| p.space.copy_out(dst, &out[..used])) {
+            *cookie = start;
+            return Err(e);
+        }
+    }
     Ok(used)
 }
 
-pub fn getdents64(p: &mut Task, a: [u64; 6]) -> SysResult {
-    read_dir(p, a, structs::push_dirent64)
+pub fn getdents64(p: &mut Task, fd: Fd, dirp: UserPtr<u8>, count: u32) -> SysResult {
+    read_dir(p, fd, dirp, count, structs::push_dirent64)
 }
 
 /// getdents(78): the old record layout, `d_type` in the last byte.
-pub fn getdents(p: &mut Task, a: [u64; 6]) -> SysResult {
-    read_dir(p, a, structs::push_dirent)
+pub fn getdents(p: &mut Task, fd: Fd, dirp: UserPtr<u8>, count: u32) -> SysResult {
+    read_dir(p, fd, dirp, count, structs::push_dirent)
 }
 
-pub fn getcwd(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let mut path = p.cwd.path().into_bytes();
+pub fn getcwd(p: &mut Task, buf: UserPtr<u8>, size: usize) -> SysResult {
+    let mut path = p.vfs.path_of(&p.cwd).into_bytes();
     path.push(0);
-    if path.len() > a[1] as usize {
+    if path.len() > size {
         return Err(Errno::ERANGE);
     }
-    p.space.copy_out(a[0], &path)?;
+    p.space.copy_out(buf.array(path.len())?, &path)?;
     Ok(path.len())
 }
 
@@ -263,14 +289,14 @@ fn set_cwd(p: &mut Task, loc: Location) -> SysResult {
     Ok(0)
 }
 
-pub fn chdir(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let path = user_path(p, a[0])?;
+pub fn chdir(p: &mut Task, path: UserCStr) -> SysResult {
+    let path = user_path(p, path)?;
     let loc = p.vfs.resolve_as(&p.cred, &p.cwd, &path, true)?;
     set_cwd(p, loc)
 }
 
-pub fn fchdir(p: &mut Task, a: [u64; 6]) -> SysResult {
-    match &p.files.get(a[0] as i32 as i64)?.node {
+pub fn fchdir(p: &mut Task, fd: Fd) -> SysResult {
+    match &p.files.get(fd.into())?.node {
         Node::Path(loc) => {
             let loc = loc.clone();
             set_cwd(p, loc)
@@ -279,39 +305,46 @@ pub fn fchdir(p: &mut Task, a: [u64; 6]) -> SysResult {
     }
 }
 
-pub fn dup(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let file = p.files.get(a[0] as i32 as i64)?;
+pub fn dup(p: &mut Task, fd: Fd) -> SysResult {
+    let file = p.files.get(fd.into())?;
     p.files.insert(file, false, 0)
 }
 
-pub fn dup3(p: &mut Task, old: u64, new: u64, flags: u64) -> SysResult {
-    if flags & !(O_CLOEXEC as u64) != 0 {
+/// dup3(old, new, flags): EINVAL for flags other than O_CLOEXEC or for
+/// `old == new`, EBADF for a `new` past the table, then `old` is looked up.
+pub fn dup3(p: &mut Task, old: Fd, new: Fd, flags: FlagArg<OpenFlags>) -> SysResult {
+    let flags = flags.within(OpenFlags::O_CLOEXEC)?;
+    if old == new {
         return Err(Errno::EINVAL);
     }
-    let file = p.files.get(old as i32 as i64)?;
-    let new = usize::try_from(new as i32).map_err(|_| Errno::EBADF)?;
-    p.files.put(new, file, flags != 0)?;
+    do_dup2(p, old, new, flags.contains(OpenFlags::O_CLOEXEC))
+}
+
+fn do_dup2(p: &mut Task, old: Fd, new: Fd, cloexec: bool) -> SysResult {
+    let new = usize::try_from(new.raw()).ok().filter(|&n| n < crate::task::files::MAX_FDS).ok_or(Errno::EBADF)?;
+    let file = p.files.get(old.into())?;
+    p.files.put(new, file, cloexec)?;
     Ok(new)
 }
 
-pub fn dup2(p: &mut Task, a: [u64; 6]) -> SysResult {
-    if a[0] as i32 == a[1] as i32 {
-        p.files.get(a[0] as i32 as i64)?;
-        return Ok(a[1] as i32 as usize);
+pub fn dup2(p: &mut Task, old: Fd, new: Fd) -> SysResult {
+    if old == new {
+        p.files.get(old.into())?;
+        return usize::try_from(new.raw()).map_err(|_| Errno::EBADF);
     }
-    dup3(p, a[0], a[1], 0)
+    do_dup2(p, old, new, false)
 }
 
 /// faccessat(2) (no flags: judged by the real ids) and faccessat2(2).
-pub fn faccessat(p: &mut Task, dirfd: u64, path_addr: u64, mode: u64, flags: u64) -> SysResult {
-    if mode & !7 != 0 || flags & !(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
-        return Err(Errno::EINVAL);
-    }
-    let path = user_path(p, path_addr)?;
-    let cred = if flags & AT_EACCESS != 0 { p.cred.clone() } else { p.cred.with_real_ids() };
-    if flags & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) == 0 {
+fn do_faccessat(p: &mut Task, dirfd: DirFd, path: UserCStr, mode: i32, flags: FlagArg<AtFlags>) -> SysResult {
+    let flags = flags.within(AtFlags::FACCESSAT_VALID);
+    let mode = u32::try_from(mode).ok().filter(|m| m & !7 == 0);
+    let (Ok(flags), Some(mode)) = (flags, mode) else { return Err(Errno::EINVAL) };
+    let path = user_path_or_empty(p, path, flags)?;
+    let cred = if flags.contains(AtFlags::AT_EACCESS) { p.cred.clone() } else { p.cred.with_real_ids() };
+    if !flags.intersects(AtFlags::AT_SYMLINK_NOFOLLOW | AtFlags::AT_EMPTY_PATH) {
         let start = base(p, dirfd)?;
-        p.vfs.access(&cred, &start, &path, Access::from_bits(mode as u32))?;
+        p.vfs.access(&cred, &start, &path, Access::from_bits(mode))?;
         return Ok(0);
     }
     let loc = at_location(p, dirfd, &path, flags)?;
@@ -319,24 +352,38 @@ pub fn faccessat(p: &mut Task, dirfd: u64, path_addr: u64, mode: u64, flags: u64
     if mode & 2 != 0 && matches!(meta.kind, vfs::FileKind::Regular | vfs::FileKind::Directory) && loc.mount_flags().read_only {
         return Err(Errno::EROFS);
     }
-    vfs::check_access(&meta, &cred, Access::from_bits(mode as u32))?;
+    vfs::check_access(&meta, &cred, Access::from_bits(mode))?;
     Ok(0)
 }
 
-pub fn mkdirat(p: &mut Task, dirfd: u64, path_addr: u64, mode: u64) -> SysResult {
-    let path = user_path(p, path_addr)?;
+pub fn access(p: &mut Task, path: UserCStr, mode: i32) -> SysResult {
+    do_faccessat(p, DirFd::Cwd, path, mode, FlagArg::new(AtFlags::empty()))
+}
+
+pub fn faccessat(p: &mut Task, dirfd: DirFd, path: UserCStr, mode: i32) -> SysResult {
+    do_faccessat(p, dirfd, path, mode, FlagArg::new(AtFlags::empty()))
+}
+
+pub fn faccessat2(p: &mut Task, dirfd: DirFd, path: UserCStr, mode: i32, flags: FlagArg<AtFlags>) -> SysResult {
+    do_faccessat(p, dirfd, path, mode, flags)
+}
+
+pub fn mkdirat(p: &mut Task, dirfd: DirFd, path: UserCStr, mode: u32) -> SysResult {
+    let path = user_path(p, path)?;
     let start = base(p, dirfd)?;
-    p.vfs.mkdir(&p.cred, &start, &path, (mode as u32) & 0o7777 & !p.umask)?;
+    p.vfs.mkdir(&p.cred, &start, &path, mode & 0o7777 & !p.umask)?;
     Ok(0)
 }
 
-pub fn unlinkat(p: &mut Task, dirfd: u64, path_addr: u64, flags: u64) -> SysResult {
-    if flags & !AT_REMOVEDIR != 0 {
-        return Err(Errno::EINVAL);
-    }
-    let path = user_path(p, path_addr)?;
+pub fn mkdir(p: &mut Task, path: UserCStr, mode: u32) -> SysResult {
+    mkdirat(p, DirFd::Cwd, path, mode)
+}
+
+pub fn unlinkat(p: &mut Task, dirfd: DirFd, path: UserCStr, flags: FlagArg<AtFlags>) -> SysResult {
+    let flags = flags.within(AtFlags::UNLINKAT_VALID)?;
+    let path = user_path(p, path)?;
     let start = base(p, dirfd)?;
-    if flags & AT_REMOVEDIR != 0 {
+    if flags.contains(AtFlags::AT_REMOVEDIR) {
         p.vfs.rmdir(&p.cred, &start, &path)?;
     } else {
         p.vfs.unlink(&p.cred, &start, &path)?;
@@ -344,19 +391,30 @@ pub fn unlinkat(p: &mut Task, dirfd: u64, path_addr: u64, flags: u64) -> SysResu
     Ok(0)
 }
 
-pub fn readlinkat(p: &mut Task, dirfd: u64, path_addr: u64, buf: u64, size: u64) -> SysResult {
-    if size as i64 <= 0 {
-        return Err(Errno::EINVAL);
-    }
-    let path = user_path(p, path_addr)?;
+pub fn unlink(p: &mut Task, path: UserCStr) -> SysResult {
+    unlinkat(p, DirFd::Cwd, path, FlagArg::new(AtFlags::empty()))
+}
+
+pub fn rmdir(p: &mut Task, path: UserCStr) -> SysResult {
+    unlinkat(p, DirFd::Cwd, path, FlagArg::new(AtFlags::AT_REMOVEDIR))
+}
+
+/// readlinkat(dirfd, path, buf, bufsiz): EINVAL for a size below 1 first.
+pub fn readlinkat(p: &mut Task, dirfd: DirFd, path: UserCStr, buf: UserPtr<u8>, size: i32) -> SysResult {
+    let size = usize::try_from(size).ok().filter(|&n| n > 0).ok_or(Errno::EINVAL)?;
+    let path = user_path(p, path)?;
     let start = base(p, dirfd)?;
     let target = p.vfs.readlink(&p.cred, &start, &path)?;
-    let n = target.len().min(size as usize);
-    p.space.copy_out(buf, &target.as_bytes()[..n])?;
+    let n = target.len().min(size);
+    p.space.copy_out(buf.array(n)?, &target.as_bytes()[..n])?;
     Ok(n)
 }
 
-pub fn renameat2(p: &mut Task, olddir: u64, old: u64, newdir: u64, new: u64, flags: u64) -> SysResult {
+pub fn readlink(p: &mut Task, path: UserCStr, buf: UserPtr<u8>, size: i32) -> SysResult {
+    readlinkat(p, DirFd::Cwd, path, buf, size)
+}
+
+pub fn renameat2(p: &mut Task, olddir: DirFd, old: UserCStr, newdir: DirFd, new: UserCStr, flags: u32) -> SysResult {
     if flags != 0 {
         return Err(Errno::EINVAL); // RENAME_NOREPLACE/EXCHANGE/WHITEOUT: not supported
     }
@@ -366,14 +424,25 @@ pub fn renameat2(p: &mut Task, olddir: u64, old: u64, newdir: u64, new: u64, fla
     Ok(0)
 }
 
-pub fn ftruncate(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let file = p.files.get(a[0] as i32 as i64)?;
+pub fn renameat(p: &mut Task, olddir: DirFd, old: UserCStr, newdir: DirFd, new: UserCStr) -> SysResult {
+    renameat2(p, olddir, old, newdir, new, 0)
+}
+
+pub fn rename(p: &mut Task, old: UserCStr, new: UserCStr) -> SysResult {
+    renameat2(p, DirFd::Cwd, old, DirFd::Cwd, new, 0)
+}
+
+/// ftruncate(fd, length): a negative length is EINVAL before the
+/// descriptor is looked up, as Linux's `do_sys_ftruncate`.
+pub fn ftruncate(p: &mut Task, fd: Fd, length: i64) -> SysResult {
+    let len = u64::try_from(length).map_err(|_| Errno::EINVAL)?;
+    let file = p.files.get(fd.into())?;
     if !file.writable {
         return Err(Errno::EINVAL);
     }
     match &file.node {
         Node::Path(loc) => {
-            let len = i64::try_from(a[1]).map_err(|_| Errno::EINVAL)? as u64;
+            crate::task::rlimits::check_truncate(len, loc.metadata()?.size)?;
             loc.truncate(len)?;
             crate::mm::filemap::truncated(loc.inode(), len);
             Ok(0)
@@ -382,9 +451,12 @@ pub fn ftruncate(p: &mut Task, a: [u64; 6]) -> SysResult {
     }
 }
 
-pub fn umask(p: &mut Task, a: [u64; 6]) -> SysResult {
+pub fn umask(p: &mut Task, mask: u32) -> SysResult {
     let old = p.umask;
-    p.umask = (a[0] as u32) & 0o777;
+    p.umask = mask & 0o777;
+    if p.tid == p.proc.vpid {
+        p.proc.umask.store(p.umask, core::sync::atomic::Ordering::Relaxed);
+    }
     Ok(old as usize)
 }
 
@@ -392,20 +464,22 @@ pub fn umask(p: &mut Task, a: [u64; 6]) -> SysResult {
 /// `AT_EMPTY_PATH` (linking an open file by descriptor) is not offered:
 /// an empty `old` is `ENOENT`, as Linux gives callers without
 /// `CAP_DAC_READ_SEARCH`.
-pub fn linkat(p: &mut Task, olddir: u64, old: u64, newdir: u64, new: u64, flags: u64) -> SysResult {
-    if flags & !(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) != 0 {
-        return Err(Errno::EINVAL);
-    }
+pub fn linkat(p: &mut Task, olddir: DirFd, old: UserCStr, newdir: DirFd, new: UserCStr, flags: FlagArg<AtFlags>) -> SysResult {
+    let flags = flags.within(AtFlags::LINKAT_VALID)?;
     let (old, new) = (user_path(p, old)?, user_path(p, new)?);
     if old.is_empty() || new.is_empty() {
         return Err(Errno::ENOENT);
     }
     let (ob, nb) = (base(p, olddir)?, base(p, newdir)?);
-    p.vfs.link_at(&p.cred, &ob, &old, &nb, &new, flags & AT_SYMLINK_FOLLOW != 0)?;
+    p.vfs.link_at(&p.cred, &ob, &old, &nb, &new, flags.contains(AtFlags::AT_SYMLINK_FOLLOW))?;
     Ok(0)
 }
 
-pub fn symlinkat(p: &mut Task, target: u64, newdir: u64, path: u64) -> SysResult {
+pub fn link(p: &mut Task, old: UserCStr, new: UserCStr) -> SysResult {
+    linkat(p, DirFd::Cwd, old, DirFd::Cwd, new, FlagArg::new(AtFlags::empty()))
+}
+
+pub fn symlinkat(p: &mut Task, target: UserCStr, newdir: DirFd, path: UserCStr) -> SysResult {
     let target = user_path(p, target)?;
     let path = user_path(p, path)?;
     let start = base(p, newdir)?;
@@ -413,10 +487,13 @@ pub fn symlinkat(p: &mut Task, target: u64, newdir: u64, path: u64) -> SysResult
     Ok(0)
 }
 
+pub fn symlink(p: &mut Task, target: UserCStr, path: UserCStr) -> SysResult {
+    symlinkat(p, target, DirFd::Cwd, path)
+}
+
 /// mknodat(2): regular files, FIFOs, sockets and (root) device nodes.
 /// A directory type is `EPERM`, an unknown one `EINVAL`, as Linux.
-pub fn mknodat(p: &mut Task, dirfd: u64, path_addr: u64, mode: u64, dev: u64) -> SysResult {
-    let mode = mode as u32;
+pub fn mknodat(p: &mut Task, dirfd: DirFd, path: UserCStr, mode: u32, dev: u32) -> SysResult {
     let kind = match mode & vfs::S_IFMT {
         0 => vfs::FileKind::Regular,
         bits => match vfs::FileKind::from_mode(bits) {
@@ -425,11 +502,14 @@ pub fn mknodat(p: &mut Task, dirfd: u64, path_addr: u64, mode: u64, dev: u64) ->
             Some(kind) => kind,
         },
     };
-    // The 32-bit dev_t of the syscall (Linux's new_decode_dev).
-    let dev = dev as u32;
-    let rdev = vfs::DevId::new((dev & 0xfff00) >> 8, (dev & 0xff) | ((dev >> 12) & 0xfff00));
-    let path = user_path(p, path_addr)?;
+    let (major, minor) = structs::decode_dev(dev);
+    let rdev = vfs::DevId::new(major, minor);
+    let path = user_path(p, path)?;
     let start = base(p, dirfd)?;
     p.vfs.mknod(&p.cred, &start, &path, kind, mode & 0o7777 & !p.umask, rdev)?;
     Ok(0)
+}
+
+pub fn mknod(p: &mut Task, path: UserCStr, mode: u32, dev: u32) -> SysResult {
+    mknodat(p, DirFd::Cwd, path, mode, dev)
 }

@@ -4,15 +4,14 @@
 //! May call: `fs.rs` helpers, `vfs` through the task's namespace.
 
 use errno::Errno;
+use linux_abi::flags::AtFlags;
 use linux_abi::structs;
+use linux_abi::{DirFd, Fd, FlagArg, UserCStr, UserPtr};
 
-use super::fs::{at_location, encode_stat, stat_fd, user_path, AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW};
+use super::fs::{at_location, encode_stat, stat_fd, user_path, user_path_or_empty};
 use super::SysResult;
 use crate::task::files::Node;
 use crate::task::Task;
-
-const AT_NO_AUTOMOUNT: u64 = 0x800;
-const AT_STATX_SYNC_TYPE: u64 = 0x6000;
 
 fn statx_time(t: structs::Timespec) -> structs::StatxTimestamp {
     structs::StatxTimestamp { tv_sec: t.tv_sec, tv_nsec: t.tv_nsec as u32, __reserved: 0 }
@@ -46,22 +45,19 @@ fn statx_of(st: &structs::Stat) -> structs::Statx {
 /// statx(dirfd, path, flags, mask, buf). The sync-type flags do not
 /// matter here (nothing is cached remotely); every basic field is filled
 /// whatever `mask` asks, as Linux does for local filesystems.
-pub fn statx(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let (dirfd, path_addr, flags, mask, buf) = (a[0], a[1], a[2], a[3] as u32, a[4]);
-    if flags & !(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE) != 0
-        || flags & AT_STATX_SYNC_TYPE == AT_STATX_SYNC_TYPE
-        || mask & structs::STATX__RESERVED != 0
-    {
-        return Err(Errno::EINVAL);
-    }
+pub fn statx(p: &mut Task, dirfd: DirFd, path: UserCStr, flags: FlagArg<AtFlags>, mask: u32, buf: UserPtr<structs::Statx>) -> SysResult {
+    let flags = match flags.within(AtFlags::STATX_VALID) {
+        Ok(f) if !f.contains(AtFlags::AT_STATX_SYNC_TYPE) && mask & structs::STATX__RESERVED == 0 => f,
+        _ => return Err(Errno::EINVAL),
+    };
     // Linux 6.11+: a NULL path with AT_EMPTY_PATH means the descriptor.
-    let path = if path_addr == 0 && flags & AT_EMPTY_PATH != 0 { alloc::string::String::new() } else { user_path(p, path_addr)? };
-    let st = if path.is_empty() && flags & AT_EMPTY_PATH != 0 && dirfd as i32 != -100 {
-        stat_fd(p, dirfd as i32 as i64)?
+    let path = user_path_or_empty(p, path, flags)?;
+    let st = if path.is_empty() && flags.contains(AtFlags::AT_EMPTY_PATH) && dirfd != DirFd::Cwd {
+        stat_fd(p, dirfd)?
     } else {
         encode_stat(&at_location(p, dirfd, &path, flags)?.stat()?)
     };
-    p.space.copy_out(buf, &statx_of(&st).to_bytes())?;
+    p.space.write(buf, &statx_of(&st))?;
     Ok(0)
 }
 
@@ -78,33 +74,32 @@ fn encode_statfs(st: &vfs::StatFs, dev: u64) -> structs::Statfs {
         f_fsid: [dev as u32 as i32, (dev >> 32) as u32 as i32],
         f_namelen: st.name_max as i64,
         f_frsize: st.fragment_size as i64,
-        // ST_VALID (0x20) says f_flags is meaningful.
-        f_flags: (st.flags | 0x20) as i64,
+        f_flags: (st.flags | structs::ST_VALID) as i64,
         f_spare: [0; 4],
     }
 }
 
 /// The pipe filesystem and the terminal's, for fstatfs on those descriptors.
 fn pseudo_statfs(magic: i64) -> structs::Statfs {
-    structs::Statfs { f_type: magic, f_bsize: 4096, f_namelen: 255, f_frsize: 4096, f_flags: 0x20, ..structs::Statfs::default() }
+    structs::Statfs { f_type: magic, f_bsize: 4096, f_namelen: 255, f_frsize: 4096, f_flags: structs::ST_VALID as i64, ..structs::Statfs::default() }
 }
 
-pub fn statfs(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let path = user_path(p, a[0])?;
+pub fn statfs(p: &mut Task, path: UserCStr, buf: UserPtr<structs::Statfs>) -> SysResult {
+    let path = user_path(p, path)?;
     let loc = p.vfs.resolve_as(&p.cred, &p.cwd, &path, true)?;
     let out = encode_statfs(&loc.statfs()?, loc.stat()?.dev);
-    p.space.copy_out(a[1], &out.to_bytes())?;
+    p.space.write(buf, &out)?;
     Ok(0)
 }
 
-pub fn fstatfs(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let out = match &p.files.get(a[0] as i32 as i64)?.node {
+pub fn fstatfs(p: &mut Task, fd: Fd, buf: UserPtr<structs::Statfs>) -> SysResult {
+    let out = match &p.files.get(fd.into())?.node {
         Node::Path(loc) => encode_statfs(&loc.statfs()?, loc.stat()?.dev),
         Node::Pipe(_) => pseudo_statfs(structs::PIPEFS_MAGIC),
         Node::Console => pseudo_statfs(structs::DEVPTS_SUPER_MAGIC),
-        Node::Socket(_) => pseudo_statfs(0x534f_434b),  // SOCKFS_MAGIC
-        Node::Epoll(_) => pseudo_statfs(0x0904_1934), // ANON_INODE_FS_MAGIC
+        Node::Socket(_) => pseudo_statfs(structs::SOCKFS_MAGIC),
+        Node::Epoll(_) => pseudo_statfs(structs::ANON_INODE_FS_MAGIC),
     };
-    p.space.copy_out(a[1], &out.to_bytes())?;
+    p.space.write(buf, &out)?;
     Ok(0)
 }

@@ -4,15 +4,32 @@
 
 use alloc::sync::Arc;
 use alloc::vec;
+use alloc::vec::Vec;
 use errno::Errno;
+use linux_abi::flags::{
+    OpenFlags, PollEvents, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETPIPE_SZ, F_SETFD, F_SETFL, F_SETPIPE_SZ, FD_CLOEXEC,
+    FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, MAX_RW_COUNT, SEEK_CUR, SEEK_END, SEEK_SET,
+};
+use linux_abi::structs::{Abi, Iovec, Pollfd, Timespec, UIO_MAXIOV};
+use linux_abi::{Fd, IoctlArg, UserPtr, UserSlice};
 
 use super::SysResult;
 use crate::task::files::{Node, OpenFile};
 use crate::task::Task;
 
+/// The largest kernel buffer one read or write goes through.
 const CHUNK: usize = 64 * 1024;
-const O_APPEND: u32 = 0o2000;
-const O_NONBLOCK: u32 = 0o4000;
+const O_APPEND: u32 = OpenFlags::O_APPEND.bits();
+const O_NONBLOCK: u32 = OpenFlags::O_NONBLOCK.bits();
+const O_ACCMODE: u32 = OpenFlags::O_ACCMODE.bits();
+const O_RDONLY: u32 = OpenFlags::O_RDONLY.bits();
+const O_WRONLY: u32 = OpenFlags::O_WRONLY.bits();
+const O_RDWR: u32 = OpenFlags::O_RDWR.bits();
+const POLLIN: u16 = PollEvents::POLLIN.bits();
+const POLLOUT: u16 = PollEvents::POLLOUT.bits();
+const POLLERR: u16 = PollEvents::POLLERR.bits();
+const POLLHUP: u16 = PollEvents::POLLHUP.bits();
+const POLLNVAL: i16 = PollEvents::POLLNVAL.bits() as i16;
 
 fn nonblocking(file: &OpenFile) -> bool {
     *file.status.lock() & O_NONBLOCK != 0
@@ -70,6 +87,8 @@ pub(super) fn write_file(file: &OpenFile, data: &[u8], offset: Option<u64>) -> R
             let n = match dev {
                 Some(d) => d.write(at, data)?,
                 None => {
+                    let regular = loc.kind()? == vfs::FileKind::Regular;
+                    let data = if regular { &data[..crate::task::rlimits::fsize_allows(at, data.len())?] } else { data };
                     let n = loc.inode().write_at(at, data)?;
                     crate::mm::filemap::wrote(loc.inode(), at, &data[..n.min(data.len())]);
                     n
@@ -83,37 +102,51 @@ pub(super) fn write_file(file: &OpenFile, data: &[u8], offset: Option<u64>) -> R
     }
 }
 
-/// `addr + off` for a piece of a transfer at user address `addr`.
-fn user_at(addr: u64, off: usize) -> Result<u64, Errno> {
-    addr.checked_add(off as u64).ok_or(Errno::EFAULT)
+/// The file of a read: EBADF unless open for reading, then `access_ok`
+/// (EFAULT), as Linux's `vfs_read` checks them.
+fn readable_file(p: &Task, fd: Fd, buf: UserPtr<u8>, count: usize) -> Result<(Arc<OpenFile>, UserSlice), Errno> {
+    let file = p.files.get(fd.into())?;
+    if !file.readable {
+        return Err(Errno::EBADF);
+    }
+    Ok((file, buf.array(count)?))
 }
 
-fn do_read(p: &mut Task, fd: u64, addr: u64, len: u64, offset: Option<u64>) -> SysResult {
-    let file = p.files.get(fd as i64)?;
-    if let (Node::Pipe(end), true) = (&file.node, file.readable) {
+/// read/pread64 into `dst` (checked): at most `MAX_RW_COUNT` bytes.
+fn do_read(p: &mut Task, file: &OpenFile, dst: UserSlice, offset: Option<u64>) -> SysResult {
+    if let Some(pos) = offset {
+        verify_area(pos, dst.len())?;
+    }
+    let dst = dst.prefix(dst.len().min(MAX_RW_COUNT))?;
+    if let (Node::Pipe(end), None) = (&file.node, offset) {
         // Straight from the pipe's ring into user memory.
         let space = &p.space;
-        return end.pipe.read_to(len as usize, nonblocking(&file), &mut |off, piece| space.copy_out(user_at(addr, off)?, piece));
+        return end.pipe.read_to(dst.len(), nonblocking(file), &mut |off, piece| space.copy_out(dst.sub(off, piece.len())?, piece));
     }
-    let mut buf = vec![0u8; (len as usize).min(CHUNK)];
-    let n = read_file(&file, &mut buf, offset)?;
-    p.space.copy_out(addr, &buf[..n])?;
+    let mut kbuf = vec![0u8; dst.len().min(CHUNK)];
+    let n = read_file(file, &mut kbuf, offset)?;
+    p.space.copy_out(dst, &kbuf[..n])?;
     Ok(n)
 }
 
-fn do_write(p: &mut Task, file: &Arc<OpenFile>, addr: u64, len: u64, offset: Option<u64>) -> SysResult {
-    let len = len as usize;
-    if let (Node::Pipe(end), true) = (&file.node, file.writable) {
+/// write/pwrite64 of the bytes in `src` (already checked by `access_ok`).
+fn do_write(p: &mut Task, file: &Arc<OpenFile>, src: UserSlice, offset: Option<u64>) -> SysResult {
+    let len = src.len().min(MAX_RW_COUNT);
+    if let (Node::Pipe(end), true, None) = (&file.node, file.writable, offset) {
         // Straight from user memory into the pipe's ring.
         let space = &p.space;
-        return end.pipe.write_from(len, nonblocking(file), &mut |off, piece| space.copy_in(user_at(addr, off)?, piece));
+        return end.pipe.write_from(len, nonblocking(file), &mut |off, piece| space.copy_in(src.sub(off, piece.len())?, piece));
     }
     let mut buf = vec![0u8; len.min(CHUNK)];
     let mut done = 0usize;
     while done < len {
         let n = (len - done).min(CHUNK);
-        p.space.copy_in(addr + done as u64, &mut buf[..n])?;
-        let wrote = write_file(file, &buf[..n], offset.map(|o| o + done as u64))?;
+        p.space.copy_in(src.sub(done, n)?, &mut buf[..n])?;
+        let at = match offset {
+            Some(o) => Some(o.checked_add(done as u64).ok_or(Errno::EFBIG)?),
+            None => None,
+        };
+        let wrote = write_file(file, &buf[..n], at)?;
         done += wrote;
         if wrote < n {
             break;
@@ -122,78 +155,116 @@ fn do_write(p: &mut Task, file: &Arc<OpenFile>, addr: u64, len: u64, offset: Opt
     Ok(done)
 }
 
-pub fn read(p: &mut Task, a: [u64; 6]) -> SysResult {
-    do_read(p, a[0], a[1], a[2], None)
-}
-
-pub fn pread64(p: &mut Task, a: [u64; 6]) -> SysResult {
-    do_read(p, a[0], a[1], a[2], Some(i64::try_from(a[3]).map_err(|_| Errno::EINVAL)? as u64))
-}
-
-pub fn write(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let file = p.files.get(a[0] as i64)?;
-    do_write(p, &file, a[1], a[2], None)
-}
-
-pub fn pwrite64(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let file = p.files.get(a[0] as i64)?;
-    do_write(p, &file, a[1], a[2], Some(i64::try_from(a[3]).map_err(|_| Errno::EINVAL)? as u64))
-}
-
-/// The (base, len) pairs of a user iovec array.
-fn iovecs(p: &Task, iov: u64, count: u64) -> Result<alloc::vec::Vec<(u64, u64)>, Errno> {
-    if count > 1024 {
-        return Err(Errno::EINVAL);
+/// The file of a write: EBADF unless open for writing, then `access_ok`.
+fn writable_file(p: &Task, fd: Fd, buf: UserPtr<u8>, count: usize) -> Result<(Arc<OpenFile>, UserSlice), Errno> {
+    let file = p.files.get(fd.into())?;
+    if !file.writable {
+        return Err(Errno::EBADF);
     }
-    let mut out = alloc::vec::Vec::with_capacity(count as usize);
-    for i in 0..count {
-        let mut raw = [0u8; 16];
-        p.space.copy_in(iov + 16 * i, &mut raw)?;
-        let [b0, b1, b2, b3, b4, b5, b6, b7, l0, l1, l2, l3, l4, l5, l6, l7] = raw;
-        out.push((u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]), u64::from_le_bytes([l0, l1, l2, l3, l4, l5, l6, l7])));
-    }
-    Ok(out)
+    Ok((file, buf.array(count)?))
 }
 
-pub fn writev(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let file = p.files.get(a[0] as i64)?;
+/// The offset of pread64/pwrite64: EINVAL if negative (checked first, as
+/// Linux does), or if `pos + count` passes the largest `loff_t` (Linux's
+/// `rw_verify_area`, once the descriptor is known).
+fn position(pos: i64) -> Result<u64, Errno> {
+    u64::try_from(pos).map_err(|_| Errno::EINVAL)
+}
+
+fn verify_area(pos: u64, count: usize) -> Result<(), Errno> {
+    let end = i64::try_from(pos).ok().zip(i64::try_from(count).ok()).and_then(|(p, c)| p.checked_add(c));
+    end.map(|_| ()).ok_or(Errno::EINVAL)
+}
+
+fn check_seekable(file: &OpenFile) -> Result<(), Errno> {
+    match file.node {
+        Node::Path(_) => Ok(()),
+        Node::Console | Node::Pipe(_) | Node::Socket(_) | Node::Epoll(_) => Err(Errno::ESPIPE),
+    }
+}
+
+pub fn read(p: &mut Task, fd: Fd, buf: UserPtr<u8>, count: usize) -> SysResult {
+    let (file, dst) = readable_file(p, fd, buf, count)?;
+    do_read(p, &file, dst, None)
+}
+
+pub fn pread64(p: &mut Task, fd: Fd, buf: UserPtr<u8>, count: usize, pos: i64) -> SysResult {
+    let pos = position(pos)?;
+    check_seekable(&*p.files.get(fd.into())?)?;
+    let (file, dst) = readable_file(p, fd, buf, count)?;
+    do_read(p, &file, dst, Some(pos))
+}
+
+pub fn write(p: &mut Task, fd: Fd, buf: UserPtr<u8>, count: usize) -> SysResult {
+    let (file, src) = writable_file(p, fd, buf, count)?;
+    do_write(p, &file, src, None)
+}
+
+pub fn pwrite64(p: &mut Task, fd: Fd, buf: UserPtr<u8>, count: usize, pos: i64) -> SysResult {
+    let pos = position(pos)?;
+    check_seekable(&*p.files.get(fd.into())?)?;
+    let (file, src) = writable_file(p, fd, buf, count)?;
+    verify_area(pos, count)?;
+    do_write(p, &file, src, Some(pos))
+}
+
+/// The buffers of readv/writev: at most `UIO_MAXIOV` (EINVAL).
+fn iovecs(p: &Task, iov: UserPtr<Iovec>, count: u64) -> Result<Vec<UserSlice>, Errno> {
+    let count = usize::try_from(count).ok().filter(|&n| n <= UIO_MAXIOV).ok_or(Errno::EINVAL)?;
+    super::user_iovecs(p, iov, count)
+}
+
+pub fn writev(p: &mut Task, fd: Fd, iov: UserPtr<Iovec>, count: u64) -> SysResult {
+    let file = p.files.get(fd.into())?;
+    if !file.writable {
+        return Err(Errno::EBADF);
+    }
     let mut total = 0;
-    for (base, len) in iovecs(p, a[1], a[2])? {
-        let n = do_write(p, &file, base, len, None)?;
+    for src in iovecs(p, iov, count)? {
+        let n = match do_write(p, &file, src, None) {
+            Ok(n) => n,
+            Err(_) if total > 0 => break,
+            Err(e) => return Err(e),
+        };
         total += n;
-        if (n as u64) < len {
+        if n < src.len() {
             break;
         }
     }
     Ok(total)
 }
 
-pub fn readv(p: &mut Task, a: [u64; 6]) -> SysResult {
+pub fn readv(p: &mut Task, fd: Fd, iov: UserPtr<Iovec>, count: u64) -> SysResult {
+    let file = p.files.get(fd.into())?;
+    if !file.readable {
+        return Err(Errno::EBADF);
+    }
     let mut total = 0;
-    for (base, len) in iovecs(p, a[1], a[2])? {
-        let n = do_read(p, a[0], base, len, None)?;
+    for dst in iovecs(p, iov, count)? {
+        let n = match do_read(p, &file, dst, None) {
+            Ok(n) => n,
+            Err(_) if total > 0 => break,
+            Err(e) => return Err(e),
+        };
         total += n;
-        if (n as u64) < len {
+        if n < dst.len() {
             break;
         }
     }
     Ok(total)
 }
 
-pub fn lseek(p: &mut Task, a: [u64; 6]) -> SysResult {
-    const SEEK_SET: u64 = 0;
-    const SEEK_CUR: u64 = 1;
-    const SEEK_END: u64 = 2;
-    let file = p.files.get(a[0] as i64)?;
+pub fn lseek(p: &mut Task, fd: Fd, offset: i64, whence: u32) -> SysResult {
+    let file = p.files.get(fd.into())?;
     let Node::Path(loc) = &file.node else { return Err(Errno::ESPIPE) };
     let mut pos = file.offset.lock();
-    let base = match a[2] {
+    let base = match whence {
         SEEK_SET => 0i64,
-        SEEK_CUR => *pos as i64,
-        SEEK_END => loc.metadata()?.size as i64,
+        SEEK_CUR => i64::try_from(*pos).map_err(|_| Errno::EOVERFLOW)?,
+        SEEK_END => i64::try_from(loc.metadata()?.size).map_err(|_| Errno::EOVERFLOW)?,
         _ => return Err(Errno::EINVAL),
     };
-    let new = base.checked_add(a[1] as i64).filter(|n| *n >= 0).ok_or(Errno::EINVAL)?;
+    let new = base.checked_add(offset).filter(|n| *n >= 0).ok_or(Errno::EINVAL)?;
     *pos = new as u64;
     Ok(new as usize)
 }
@@ -210,81 +281,65 @@ fn is_console(file: &OpenFile) -> bool {
     }
 }
 
-pub fn ioctl(p: &mut Task, a: [u64; 6]) -> SysResult {
-    const FIONBIO: u64 = 0x5421;
-    const FIOCLEX: u64 = 0x5451;
-    const FIONCLEX: u64 = 0x5450;
-    let fd = a[0] as i32 as i64;
-    let file = p.files.get(fd)?;
+pub fn ioctl(p: &mut Task, fd: Fd, cmd: u32, arg: IoctlArg) -> SysResult {
+    let file = p.files.get(fd.into())?;
     if let Node::Socket(s) = &file.node {
-        return super::socket::ioctl(p, &file, s, a);
+        return super::socket::ioctl(p, &file, s, cmd, arg);
     }
-    const FIONREAD: u64 = 0x541b;
-    if let (Node::Pipe(end), FIONREAD) = (&file.node, a[1]) {
-        p.space.copy_out(a[2], &(end.pipe.available() as u32).to_le_bytes())?;
+    if let (Node::Pipe(end), FIONREAD) = (&file.node, cmd) {
+        let n = u32::try_from(end.pipe.available()).unwrap_or(u32::MAX);
+        p.space.write(arg.ptr::<u32>(), &n)?;
         return Ok(0);
     }
-    match a[1] {
+    match cmd {
         FIONBIO => {
-            let mut on = [0u8; 4];
-            p.space.copy_in(a[2], &mut on)?;
+            let on = p.space.read(arg.ptr::<u32>())?;
             let mut status = file.status.lock();
-            if u32::from_le_bytes(on) != 0 {
+            if on != 0 {
                 *status |= O_NONBLOCK;
             } else {
                 *status &= !O_NONBLOCK;
             }
             return Ok(0);
         }
-        FIOCLEX | FIONCLEX => return p.files.set_cloexec(fd, a[1] == FIOCLEX).map(|_| 0),
+        FIOCLEX | FIONCLEX => return p.files.set_cloexec(fd.into(), cmd == FIOCLEX).map(|_| 0),
         _ => {}
     }
     if !is_console(&file) {
         return Err(Errno::ENOTTY);
     }
-    crate::console::terminal::ioctl(&p.proc, &p.space, a[1], a[2])
+    crate::console::terminal::ioctl(&p.proc, &p.space, cmd, arg)
 }
 
-pub fn fcntl(p: &mut Task, a: [u64; 6]) -> SysResult {
-    const F_DUPFD: u64 = 0;
-    const F_GETFD: u64 = 1;
-    const F_SETFD: u64 = 2;
-    const F_GETFL: u64 = 3;
-    const F_SETFL: u64 = 4;
-    const F_DUPFD_CLOEXEC: u64 = 1030;
-    const F_SETPIPE_SZ: u64 = 1031;
-    const F_GETPIPE_SZ: u64 = 1032;
-    const FD_CLOEXEC: u64 = 1;
-    /// The status flags F_SETFL may change (as Linux: O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME).
-    const SETTABLE: u32 = 0o2000 | 0o4000 | 0o20000 | 0o40000 | 0o1000000;
-    let fd = a[0] as i64;
-    let file = p.files.get(fd)?;
-    match a[1] {
+pub fn fcntl(p: &mut Task, fd: Fd, cmd: u32, arg: u64) -> SysResult {
+    let file = p.files.get(fd.into())?;
+    match cmd {
         F_DUPFD | F_DUPFD_CLOEXEC => {
-            let min = usize::try_from(a[2]).map_err(|_| Errno::EINVAL)?;
+            let min = usize::try_from(arg as u32 as i32).map_err(|_| Errno::EINVAL)?;
             if min >= crate::task::files::MAX_FDS {
                 return Err(Errno::EINVAL);
             }
-            p.files.insert(file, a[1] == F_DUPFD_CLOEXEC, min)
+            p.files.insert(file, cmd == F_DUPFD_CLOEXEC, min)
         }
-        F_GETFD => Ok(usize::from(p.files.cloexec(fd)?)),
+        F_GETFD => Ok(usize::from(p.files.cloexec(fd.into())?)),
         F_GETPIPE_SZ | F_SETPIPE_SZ => match &file.node {
-            Node::Pipe(end) if a[1] == F_GETPIPE_SZ => Ok(end.pipe.capacity()),
-            Node::Pipe(end) => end.pipe.set_capacity(a[2] as usize),
+            Node::Pipe(end) if cmd == F_GETPIPE_SZ => Ok(end.pipe.capacity()),
+            Node::Pipe(end) => end.pipe.set_capacity(arg as u32 as usize),
             _ => Err(Errno::EBADF),
         },
-        F_SETFD => p.files.set_cloexec(fd, a[2] & FD_CLOEXEC != 0).map(|_| 0),
+        F_SETFD => p.files.set_cloexec(fd.into(), arg as u32 & FD_CLOEXEC != 0).map(|_| 0),
         F_GETFL => {
             let access = match (file.readable, file.writable) {
-                (true, true) => 2,
-                (false, true) => 1,
-                _ => 0,
+                (true, true) => O_RDWR,
+                (false, true) => O_WRONLY,
+                _ => O_RDONLY,
             };
-            Ok((*file.status.lock() & !3 | access) as usize)
+            Ok((*file.status.lock() & !O_ACCMODE | access) as usize)
         }
         F_SETFL => {
+            let settable = OpenFlags::SETFL_MASK.bits();
             let mut status = file.status.lock();
-            *status = (*status & !SETTABLE) | (a[2] as u32 & SETTABLE);
+            *status = (*status & !settable) | (arg as u32 & settable);
             Ok(0)
         }
         _ => Err(Errno::EINVAL),
@@ -293,10 +348,6 @@ pub fn fcntl(p: &mut Task, a: [u64; 6]) -> SysResult {
 
 /// Ready events of one descriptor for poll/select.
 pub fn ready_events(file: &OpenFile, events: u16) -> u16 {
-    const POLLIN: u16 = 0x1;
-    const POLLOUT: u16 = 0x4;
-    const POLLERR: u16 = 0x8;
-    const POLLHUP: u16 = 0x10;
     match &file.node {
         Node::Console => (events & POLLOUT) | if crate::console::terminal::readable() { events & POLLIN } else { 0 },
         Node::Path(_) => events & (POLLIN | POLLOUT),
@@ -323,33 +374,30 @@ pub fn ready_events(file: &OpenFile, events: u16) -> u16 {
 /// and the console by their state. Waiting sleeps on the readiness queue
 /// (woken by any pipe or console change) until something is ready, a
 /// signal arrives or the timeout passes.
-pub fn poll(p: &mut Task, fds_addr: u64, nfds: u64, timeout_ms: Option<u64>) -> SysResult {
-    const POLLIN: u16 = 0x1;
-    const POLLOUT: u16 = 0x4;
-    const POLLNVAL: u16 = 0x20;
-    if nfds > crate::task::files::MAX_FDS as u64 {
+fn do_poll(p: &mut Task, fds: UserPtr<Pollfd>, nfds: u32, timeout_ms: Option<u64>) -> SysResult {
+    let nfds = nfds as usize;
+    if nfds as u64 > p.rlimit(creds::Resource::NOFILE).min(crate::task::files::MAX_FDS as u64) {
         return Err(Errno::EINVAL);
     }
-    let mut raw = vec![0u8; nfds as usize * 8];
-    p.space.copy_in(fds_addr, &mut raw)?;
-    let _ = (POLLIN, POLLOUT);
-    let deadline = timeout_ms.map(|t| crate::time::ticks().saturating_add(t * u64::from(crate::time::HZ) / 1000));
+    let range = fds.array(nfds)?;
+    let mut raw = vec![0u8; range.len()];
+    p.space.copy_in(range, &mut raw)?;
+    let deadline = timeout_ms.map(|t| crate::time::ticks().saturating_add(t.saturating_mul(u64::from(crate::time::HZ)) / 1000));
     let files = p.files.clone();
     let scan = |raw: &mut [u8]| -> usize {
         let mut ready = 0;
-        for entry in raw.chunks_mut(8) {
-            let fd = i32::from_le_bytes([entry[0], entry[1], entry[2], entry[3]]);
-            let events = u16::from_le_bytes([entry[4], entry[5]]);
-            let revents = if fd < 0 {
+        for entry in raw.chunks_exact_mut(Pollfd::SIZE) {
+            let mut pfd = Pollfd::read_from(entry);
+            pfd.revents = if pfd.fd < 0 {
                 0
             } else {
-                match files.get(i64::from(fd)) {
+                match files.get(i64::from(pfd.fd)) {
                     Err(_) => POLLNVAL,
-                    Ok(file) => ready_events(&file, events),
+                    Ok(file) => ready_events(&file, pfd.events as u16) as i16,
                 }
             };
-            entry[6..8].copy_from_slice(&revents.to_le_bytes());
-            if revents != 0 {
+            pfd.write_to(entry);
+            if pfd.revents != 0 {
                 ready += 1;
             }
         }
@@ -367,16 +415,18 @@ pub fn poll(p: &mut Task, fds_addr: u64, nfds: u64, timeout_ms: Option<u64>) -> 
         Err(crate::sched::wait::Interrupted::TimedOut) => 0,
         Err(crate::sched::wait::Interrupted::Signal) => return Err(Errno::EINTR),
     };
-    p.space.copy_out(fds_addr, &raw)?;
+    p.space.copy_out(range, &raw)?;
     Ok(n)
 }
 
-pub fn poll_ms(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let timeout = if (a[2] as i32) < 0 { None } else { Some(u64::from(a[2] as u32)) };
-    poll(p, a[0], a[1], timeout)
+pub fn poll(p: &mut Task, fds: UserPtr<Pollfd>, nfds: u32, timeout: i32) -> SysResult {
+    let timeout = u64::try_from(timeout).ok();
+    do_poll(p, fds, nfds, timeout)
 }
 
-pub fn ppoll(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let timeout = super::timeout_ms(p, a[2])?;
-    poll(p, a[0], a[1], timeout)
+/// ppoll(fds, nfds, timeout, sigmask, sigsetsize): the timeout is read
+/// first, then the temporary signal mask is put in force for the wait.
+pub fn ppoll(p: &mut Task, fds: UserPtr<Pollfd>, nfds: u32, timeout: UserPtr<Timespec>, mask: UserPtr<u64>, size: usize) -> SysResult {
+    let timeout = super::timeout_ms(p, timeout)?;
+    super::with_sigmask(p, mask, size, |p| do_poll(p, fds, nfds, timeout))
 }

@@ -1,17 +1,33 @@
-//! The Linux x86_64 syscall table, split by family. Each handler takes the
-//! current process and the six argument registers and returns
-//! `Result<usize, Errno>`.
+//! The Linux x86_64 syscall front door and table, split by family.
+//!
+//! One way in: [`dispatch`] takes the syscall number and the six argument
+//! registers, asks [`seccomp::entry`] (the seccomp hook), then finds the handler
+//! through the table generated from `linux_abi::linux_syscalls!`, the same
+//! declaration `docs/syscalls.md` is printed from. Each handler is named
+//! after its syscall (re-exported in [`sys`]) and takes typed parameters
+//! (`Fd`, `DirFd`, `UserPtr<T>`, `UserCStr`, `FlagArg<T>`, integers
+//! truncated as Linux's C types): [`handler`] decodes every register once,
+//! into exactly those types, before the call. No handler sees a raw
+//! register; user memory is reached only through `task::mm::Mm`'s typed
+//! copies, which perform the `access_ok` check (`linux_abi::user`).
+//! A number the table does not implement is `-ENOSYS`, logged once with
+//! its number and name.
+//! May call: `task`, `sched`, `mm`, `fs`, `net`, `console`, `time`.
 
 mod attr;
 mod epoll;
 mod flock;
 mod fs;
 mod fsinfo;
+mod handler;
 mod ids;
 mod io;
 mod memory;
 mod misc;
+mod mount;
+mod privileges;
 mod process;
+pub mod seccomp;
 mod select;
 mod sendfile;
 mod signal;
@@ -21,8 +37,11 @@ mod xattr;
 
 pub use epoll::Epoll;
 
+use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 use errno::Errno;
+use linux_abi::structs::{Iovec, Timespec};
+use linux_abi::{SyscallArgs, UserPtr, UserSlice};
 
 use super::Outcome;
 use crate::arch::usermode::TrapFrame;
@@ -30,215 +49,150 @@ use crate::task::Task;
 
 pub type SysResult = Result<usize, Errno>;
 
-/// `AT_FDCWD` as the register holds it.
-const AT_FDCWD: u64 = -100i64 as u64;
-
-pub fn dispatch(p: &mut Task, frame: &mut TrapFrame) -> Outcome {
-    let a = frame.args();
-    let nr = frame.nr();
-    let result = match nr {
-        0 => io::read(p, a),
-        1 => io::write(p, a),
-        2 => fs::open(p, a),
-        3 => fs::close(p, a),
-        4 => fs::stat(p, a),
-        5 => fs::fstat(p, a),
-        6 => fs::lstat(p, a),
-        7 => io::poll_ms(p, a),
-        8 => io::lseek(p, a),
-        9 => memory::mmap(p, a),
-        10 => memory::mprotect(p, a),
-        11 => memory::munmap(p, a),
-        12 => memory::brk(p, a),
-        13 => signal::rt_sigaction(p, a),
-        14 => signal::rt_sigprocmask(p, a),
-        15 => return signal::rt_sigreturn(p, frame),
-        16 => io::ioctl(p, a),
-        17 => io::pread64(p, a),
-        18 => io::pwrite64(p, a),
-        19 => io::readv(p, a),
-        20 => io::writev(p, a),
-        21 => fs::faccessat(p, AT_FDCWD, a[0], a[1], 0),
-        22 => process::pipe2(p, [a[0], 0, 0, 0, 0, 0]),
-        23 => select::select(p, a),
-        24 => process::sched_yield(p),
-        25 => memory::mremap(p, a),
-        26 => memory::msync(p, a),
-        28 => memory::madvise(p, a),
-        32 => fs::dup(p, a),
-        33 => fs::dup2(p, a),
-        34 => signal::pause(p),
-        35 => process::nanosleep(p, a),
-        36 => signal::getitimer(p, a),
-        37 => signal::alarm(p, a),
-        38 => signal::setitimer(p, a),
-        39 => Ok(p.pid() as usize),
-        40 => sendfile::sendfile(p, a),
-        41 => socket::socket(p, a),
-        42 => socket::connect(p, a),
-        43 => socket::accept(p, a),
-        44 => socket::sendto(p, a),
-        45 => socket::recvfrom(p, a),
-        46 => socket::sendmsg(p, a),
-        47 => socket::recvmsg(p, a),
-        48 => socket::shutdown(p, a),
-        49 => socket::bind(p, a),
-        50 => socket::listen(p, a),
-        51 => socket::getsockname(p, a),
-        52 => socket::getpeername(p, a),
-        53 => socket::socketpair(p, a),
-        54 => socket::setsockopt(p, a),
-        55 => socket::getsockopt(p, a),
-        56 => process::clone(p, frame, a),
-        57 => process::fork(p, frame),
-        58 => process::vfork(p, frame),
-        59 => return process::execve(p, frame, a),
-        60 => return Outcome::ExitThread((a[0] & 0xff) as i32),
-        61 => process::wait4(p, a),
-        62 => signal::kill(p, a),
-        63 => misc::uname(p, a),
-        72 => io::fcntl(p, a),
-        73 => flock::flock(p, a),
-        74 | 75 => sync::fsync(p, a),
-        76 => attr::truncate(p, a),
-        77 => fs::ftruncate(p, a),
-        78 => fs::getdents(p, a),
-        79 => fs::getcwd(p, a),
-        80 => fs::chdir(p, a),
-        81 => fs::fchdir(p, a),
-        82 => fs::renameat2(p, AT_FDCWD, a[0], AT_FDCWD, a[1], 0),
-        83 => fs::mkdirat(p, AT_FDCWD, a[0], a[1]),
-        84 => fs::unlinkat(p, AT_FDCWD, a[0], 0x200),
-        86 => fs::linkat(p, AT_FDCWD, a[0], AT_FDCWD, a[1], 0),
-        87 => fs::unlinkat(p, AT_FDCWD, a[0], 0),
-        88 => fs::symlinkat(p, a[0], AT_FDCWD, a[1]),
-        89 => fs::readlinkat(p, AT_FDCWD, a[0], a[1], a[2]),
-        90 => attr::chmod(p, a),
-        91 => attr::fchmod(p, a),
-        92 => attr::chown(p, a),
-        93 => attr::fchown(p, a),
-        94 => attr::lchown(p, a),
-        95 => fs::umask(p, a),
-        96 => misc::gettimeofday(p, a),
-        98 => process::getrusage(p, a),
-        99 => misc::sysinfo(p, a),
-        100 => process::times(p, a),
-        102 => ids::getuid(p),
-        104 => ids::getgid(p),
-        105 => ids::setuid(p, a),
-        106 => ids::setgid(p, a),
-        107 => ids::geteuid(p),
-        108 => ids::getegid(p),
-        109 => process::setpgid(p, a),
-        110 => process::getppid(p),
-        111 => process::getpgid(p, 0),
-        112 => process::setsid(p),
-        113 => ids::setreuid(p, a),
-        114 => ids::setregid(p, a),
-        115 => ids::getgroups(p, a),
-        116 => ids::setgroups(p, a),
-        117 => ids::setresuid(p, a),
-        118 => ids::getresuid(p, a),
-        119 => ids::setresgid(p, a),
-        120 => ids::getresgid(p, a),
-        121 => process::getpgid(p, a[0]),
-        124 => process::getsid(p, a[0]),
-        127 => signal::rt_sigpending(p, a),
-        128 => signal::rt_sigtimedwait(p, a),
-        129 => signal::rt_sigqueueinfo(p, a),
-        130 => signal::rt_sigsuspend(p, a),
-        131 => signal::sigaltstack(p, a, frame.rsp),
-        132 => attr::utime(p, a),
-        133 => fs::mknodat(p, AT_FDCWD, a[0], a[1], a[2]),
-        137 => fsinfo::statfs(p, a),
-        138 => fsinfo::fstatfs(p, a),
-        157 => process::prctl(p, a),
-        158 => misc::arch_prctl(p, a),
-        170 => misc::sethostname(p, a),
-        162 => sync::sync(p),
-        186 => Ok(p.tid as usize),
-        188 => xattr::setxattr(p, a, xattr::On::Path),
-        189 => xattr::setxattr(p, a, xattr::On::LinkPath),
-        190 => xattr::setxattr(p, a, xattr::On::Fd),
-        191 => xattr::getxattr(p, a, xattr::On::Path),
-        192 => xattr::getxattr(p, a, xattr::On::LinkPath),
-        193 => xattr::getxattr(p, a, xattr::On::Fd),
-        194 => xattr::listxattr(p, a, xattr::On::Path),
-        195 => xattr::listxattr(p, a, xattr::On::LinkPath),
-        196 => xattr::listxattr(p, a, xattr::On::Fd),
-        197 => xattr::removexattr(p, a, xattr::On::Path),
-        198 => xattr::removexattr(p, a, xattr::On::LinkPath),
-        199 => xattr::removexattr(p, a, xattr::On::Fd),
-        200 => signal::tgkill(p, None, a[0], a[1]),
-        201 => misc::time(p, a),
-        202 => process::futex(p, a),
-        213 => epoll::epoll_create(p, a),
-        217 => fs::getdents64(p, a),
-        218 => misc::set_tid_address(p, a),
-        221 => sync::fadvise64(p, a),
-        228 => misc::clock_gettime(p, a),
-        229 => misc::clock_getres(p, a),
-        230 => process::clock_nanosleep(p, a),
-        231 => return Outcome::ExitGroup((a[0] & 0xff) as i32),
-        232 => epoll::epoll_wait(p, a),
-        233 => epoll::epoll_ctl(p, a),
-        234 => signal::tgkill(p, Some(a[0]), a[1], a[2]),
-        235 => attr::utimes(p, a),
-        247 => process::waitid(p, a),
-        257 => fs::openat(p, a[0], a[1], a[2], a[3]),
-        258 => fs::mkdirat(p, a[0], a[1], a[2]),
-        259 => fs::mknodat(p, a[0], a[1], a[2], a[3]),
-        260 => attr::fchownat(p, a[0], a[1], a[2], a[3], a[4]),
-        261 => attr::futimesat(p, a),
-        262 => fs::newfstatat(p, a[0], a[1], a[2], a[3]),
-        263 => fs::unlinkat(p, a[0], a[1], a[2]),
-        264 => fs::renameat2(p, a[0], a[1], a[2], a[3], 0),
-        265 => fs::linkat(p, a[0], a[1], a[2], a[3], a[4]),
-        266 => fs::symlinkat(p, a[0], a[1], a[2]),
-        267 => fs::readlinkat(p, a[0], a[1], a[2], a[3]),
-        268 => attr::fchmodat(p, a),
-        269 => fs::faccessat(p, a[0], a[1], a[2], 0),
-        270 => select::pselect6(p, a),
-        271 => io::ppoll(p, a),
-        273 => misc::set_robust_list(p, a),
-        280 => attr::utimensat(p, a),
-        281 => epoll::epoll_pwait(p, a),
-        288 => socket::accept4(p, a),
-        291 => epoll::epoll_create1(p, a),
-        292 => fs::dup3(p, a[0], a[1], a[2]),
-        293 => process::pipe2(p, a),
-        297 => signal::rt_tgsigqueueinfo(p, a),
-        299 => socket::recvmmsg(p, a),
-        302 => misc::prlimit64(p, a),
-        306 => sync::syncfs(p, a),
-        307 => socket::sendmmsg(p, a),
-        316 => fs::renameat2(p, a[0], a[1], a[2], a[3], a[4]),
-        318 => misc::getrandom(p, a),
-        332 => fsinfo::statx(p, a),
-        435 => process::clone3(p, frame, a),
-        439 => fs::faccessat(p, a[0], a[1], a[2], a[3]),
-        441 => epoll::epoll_pwait2(p, a),
-        452 => attr::fchmodat2(p, a),
-        _ => Err(unimplemented(nr)),
+/// Every implemented syscall's handler, under its syscall's name: the
+/// names `linux_syscalls!` declares as implemented must all be here.
+mod sys {
+    pub use super::attr::{
+        chmod, chown, fchmod, fchmodat, fchmodat2, fchown, fchownat, futimesat, lchown, truncate, utime, utimensat, utimes,
     };
-    Outcome::Return(result)
+    pub use super::epoll::{epoll_create, epoll_create1, epoll_ctl, epoll_pwait, epoll_pwait2, epoll_wait};
+    pub use super::flock::flock;
+    pub use super::fs::{
+        access, chdir, close, dup, dup2, dup3, faccessat, faccessat2, fchdir, fstat, ftruncate, getcwd, getdents, getdents64,
+        link, linkat, lstat, mkdir, mkdirat, mknod, mknodat, newfstatat, open, openat, readlink, readlinkat, rename, renameat,
+        renameat2, rmdir, stat, symlink, symlinkat, umask, unlink, unlinkat,
+    };
+    pub use super::fsinfo::{fstatfs, statfs, statx};
+    pub use super::ids::{
+        getegid, geteuid, getgid, getgroups, getresgid, getresuid, getuid, setfsgid, setfsuid, setgid, setgroups, setregid,
+        setresgid, setresuid, setreuid, setuid,
+    };
+    pub use super::io::{fcntl, ioctl, lseek, poll, ppoll, pread64, pwrite64, read, readv, write, writev};
+    pub use super::memory::{brk, madvise, mmap, mprotect, mremap, msync, munmap};
+    pub use super::misc::{
+        arch_prctl, clock_getres, clock_gettime, getrandom, gettimeofday, set_robust_list, set_tid_address, sethostname,
+        sysinfo, time, uname,
+    };
+    pub use super::mount::{chroot, mount, pivot_root, umount2};
+    pub use super::privileges::{capget, capset, clock_settime, getrlimit, prlimit64, setrlimit, settimeofday};
+    pub use super::process::{
+        clock_nanosleep, clone, clone3, execve, exit, exit_group, fork, futex, getpgid, getpgrp, getpid, getppid, getrusage,
+        getsid, gettid, nanosleep, pipe, pipe2, prctl, sched_yield, setpgid, setsid, times, vfork, wait4, waitid,
+    };
+    pub use super::seccomp::seccomp;
+    pub use super::select::{pselect6, select};
+    pub use super::sendfile::sendfile;
+    pub use super::signal::{
+        alarm, getitimer, kill, pause, rt_sigaction, rt_sigpending, rt_sigprocmask, rt_sigqueueinfo, rt_sigreturn,
+        rt_sigsuspend, rt_sigtimedwait, rt_tgsigqueueinfo, setitimer, sigaltstack, tgkill, tkill,
+    };
+    pub use super::socket::{
+        accept, accept4, bind, connect, getpeername, getsockname, getsockopt, listen, recvfrom, recvmmsg, recvmsg, sendmmsg,
+        sendmsg, sendto, setsockopt, shutdown, socket, socketpair,
+    };
+    pub use super::sync::{fadvise64, fdatasync, fsync, sync, syncfs};
+    pub use super::xattr::{
+        fgetxattr, flistxattr, fremovexattr, fsetxattr, getxattr, lgetxattr, listxattr, llistxattr, lremovexattr,
+        lsetxattr, removexattr, setxattr,
+    };
 }
 
+/// The front door: the seccomp hook (the one place a thread's filters are
+/// evaluated, before any handler runs, over what `struct seccomp_data`
+/// holds: the number, the raw argument registers, the instruction pointer;
+/// see [`seccomp::entry`]), then the handler the table names. The number is
+/// an `int` to Linux (the upper half of rax is ignored).
+pub fn dispatch(t: &mut Task, frame: &mut TrapFrame) -> Outcome {
+    if let Some(outcome) = seccomp::entry(t, frame) {
+        return outcome;
+    }
+    let nr = u64::from(frame.nr() as u32);
+    let args = SyscallArgs(frame.args());
+    table(t, frame, nr, &args)
+}
+
+/// One `match` arm per implemented syscall (a jump table), generated from
+/// the declaration; `Missing` entries and undeclared numbers are ENOSYS.
+macro_rules! dispatch_table {
+    (@arm Missing $name:ident, $t:ident, $frame:ident, $args:ident, $nr:ident) => {
+        Outcome::Return(Err(unimplemented($nr)))
+    };
+    (@arm $support:ident $name:ident, $t:ident, $frame:ident, $args:ident, $nr:ident) => {
+        handler::call(sys::$name, $t, $frame, $args)
+    };
+    ($($name:ident = $nr:literal => $support:ident $(($note:literal))?;)*) => {
+        fn table(t: &mut Task, frame: &mut TrapFrame, nr: u64, args: &SyscallArgs) -> Outcome {
+            match nr {
+                $( $nr => dispatch_table!(@arm $support $name, t, frame, args, nr), )*
+                _ => Outcome::Return(Err(unimplemented(nr))),
+            }
+        }
+    };
+}
+
+linux_abi::linux_syscalls!(dispatch_table);
+
 /// A `struct timespec` duration from user memory, in milliseconds rounded
-/// up (a timeout or sleep never ends early).
-fn timespec_ms(p: &Task, addr: u64) -> Result<u64, Errno> {
-    let mut raw = [0u8; 16];
-    p.space.copy_in(addr, &mut raw)?;
-    let ts = linux_abi::structs::Timespec::from_bytes(&raw)?.validate()?;
+/// up (a timeout or sleep never ends early); EINVAL if out of range.
+fn timespec_ms(p: &Task, ts: UserPtr<Timespec>) -> Result<u64, Errno> {
+    let ts = p.space.read(ts)?.validate()?;
     Ok((ts.tv_sec as u64).saturating_mul(1000).saturating_add((ts.tv_nsec as u64).div_ceil(1_000_000)))
 }
 
 /// [`timespec_ms`] for an optional timeout (NULL: wait forever).
-fn timeout_ms(p: &Task, addr: u64) -> Result<Option<u64>, Errno> {
-    if addr == 0 {
+fn timeout_ms(p: &Task, ts: UserPtr<Timespec>) -> Result<Option<u64>, Errno> {
+    if ts.is_null() {
         return Ok(None);
     }
-    timespec_ms(p, addr).map(Some)
+    timespec_ms(p, ts).map(Some)
+}
+
+/// The user buffers of an iovec array of `count` entries (readv, writev,
+/// sendmsg, recvmsg), checked as Linux's `import_iovec` does: the array is
+/// copied (EFAULT), a length that is negative as `ssize_t` is EINVAL, each
+/// buffer must pass `access_ok` (EFAULT), and the total is cut at
+/// `MAX_RW_COUNT`. The caller has checked `count` (its errno differs).
+fn user_iovecs(p: &Task, iov: UserPtr<Iovec>, count: usize) -> Result<Vec<UserSlice>, Errno> {
+    let entries = p.space.read_array(iov, count)?;
+    if entries.iter().any(|v| (v.iov_len as i64) < 0) {
+        return Err(Errno::EINVAL);
+    }
+    let mut total = 0usize;
+    let mut out = Vec::with_capacity(entries.len());
+    for v in entries {
+        let slice = v.user_slice()?;
+        let len = slice.len().min(linux_abi::flags::MAX_RW_COUNT - total);
+        total += len;
+        out.push(slice.prefix(len)?);
+    }
+    Ok(out)
+}
+
+/// Runs `body` with the signal mask at `mask` (of `size` bytes) in force,
+/// as ppoll, pselect6 and epoll_pwait do; a signal that interrupts keeps
+/// the temporary mask until its handler returns. A NULL mask changes
+/// nothing; a size other than 8 is EINVAL.
+fn with_sigmask(
+    p: &mut Task,
+    mask: UserPtr<u64>,
+    size: usize,
+    body: impl FnOnce(&mut Task) -> SysResult,
+) -> SysResult {
+    if mask.is_null() {
+        return body(p);
+    }
+    if size != linux_abi::signal::SigSet::SIZE {
+        return Err(Errno::EINVAL);
+    }
+    let set = linux_abi::signal::SigSet(p.space.read(mask)?);
+    let t = crate::sched::current();
+    let old = t.sig_mask.swap(set.blockable().0, Ordering::AcqRel);
+    crate::task::signal::set_saved_mask(&t, old);
+    let result = body(p);
+    if !matches!(result, Err(Errno::EINTR)) {
+        crate::task::signal::restore_saved_mask();
+    }
+    result
 }
 
 /// Bit per (syscall, operation) pair already reported, by a small hash.
@@ -246,32 +200,26 @@ static REPORTED_OPS: AtomicU64 = AtomicU64::new(0);
 
 /// `ENOSYS` for an operation of a syscall we do not offer, logged once.
 fn unimplemented_op(name: &str, op: u64) -> Errno {
-    let bit = (name.len() as u64 * 31 + op) % 64;
+    let bit = (name.len() as u64).wrapping_mul(31).wrapping_add(op) % 64;
     if REPORTED_OPS.fetch_or(1 << bit, Ordering::Relaxed) & (1 << bit) == 0 {
         log::warn!("unimplemented {name} operation {op}: returning ENOSYS");
     }
     Errno::ENOSYS
 }
 
-/// Bit per syscall number already reported.
-static REPORTED: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
+/// Bit per syscall number already reported; the last word's top bit
+/// stands for every number past the table (none of them exists).
+static REPORTED: [AtomicU64; 9] = [const { AtomicU64::new(0) }; 9];
 
-/// `ENOSYS`, logged the first time each number is seen.
+/// `ENOSYS`, logged the first time each number is seen (numbers of 512 and
+/// up, which Linux does not assign on x86_64, once for all of them).
 fn unimplemented(nr: u64) -> Errno {
-    let (word, bit) = ((nr / 64) as usize, nr % 64);
-    let first = match REPORTED.get(word) {
-        Some(w) => w.fetch_or(1 << bit, Ordering::Relaxed) & (1 << bit) == 0,
-        // Numbers past the table: the first one only (a program trying
-        // random numbers must not flood the console).
-        None => !REPORTED_BEYOND.swap(true, Ordering::Relaxed),
-    };
+    let (word, bit) = if nr < 512 { ((nr / 64) as usize, nr % 64) } else { (8, 63) };
+    let first = REPORTED.get(word).is_some_and(|w| w.fetch_or(1 << bit, Ordering::Relaxed) & (1 << bit) == 0);
     if first {
         let name = usize::try_from(nr).ok().and_then(linux_abi::sysno::name).unwrap_or("unknown");
-        let more = if REPORTED.get(word).is_none() { "; later numbers past the table are not logged" } else { "" };
-        log::warn!("unimplemented Linux syscall {nr} ({name}): returning ENOSYS{more}");
+        log::warn!("unimplemented Linux syscall {nr} ({name}): returning ENOSYS");
     }
     Errno::ENOSYS
 }
 
-/// A number past `REPORTED`'s range was logged.
-static REPORTED_BEYOND: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);

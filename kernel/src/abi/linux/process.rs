@@ -6,7 +6,14 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 use errno::Errno;
-use linux_abi::structs;
+use linux_abi::flags::{
+    CloneFlags, OpenFlags, WaitOptions, CLOCK_REALTIME, FUTEX_CLOCK_REALTIME, FUTEX_CMD_MASK, FUTEX_CMP_REQUEUE,
+    FUTEX_REQUEUE, FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAKE, FUTEX_WAKE_BITSET, FUTEX_WAKE_OP, P_ALL, P_PGID, P_PID,
+    PATH_MAX, PR_GET_NAME, PR_GET_SECCOMP, PR_SET_NAME, PR_SET_SECCOMP, RUSAGE_CHILDREN, RUSAGE_SELF, RUSAGE_THREAD, TASK_COMM_LEN, TIMER_ABSTIME,
+};
+use linux_abi::signal::{Siginfo, CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED};
+use linux_abi::structs::{Abi, CloneArgs, Rusage, Timespec, Timeval, Tms, CLONE_ARGS_SIZE_VER0};
+use linux_abi::{FlagArg, IoctlArg, UserCStr, UserPtr, PAGE_SIZE};
 
 use super::SysResult;
 use crate::abi::Outcome;
@@ -17,41 +24,80 @@ use crate::task::files::{Node, OpenFile};
 use crate::task::signal::Signal;
 use crate::task::{fork, futex, pipe, Task};
 
-const PATH_MAX: usize = 4096;
 /// Total bytes of argv + envp execve accepts (as Linux's ARG_MAX-ish limit).
 const ARGS_MAX: usize = 2 * 1024 * 1024;
 
-pub fn fork(p: &mut Task, frame: &TrapFrame) -> SysResult {
+pub fn fork(p: &mut Task, frame: &mut TrapFrame) -> SysResult {
     fork::fork(p, frame)
 }
 
-pub fn vfork(p: &mut Task, frame: &TrapFrame) -> SysResult {
+pub fn vfork(p: &mut Task, frame: &mut TrapFrame) -> SysResult {
     fork::vfork(p, frame)
 }
 
-pub fn clone(p: &mut Task, frame: &TrapFrame, a: [u64; 6]) -> SysResult {
-    fork::clone(p, frame, fork::CloneArgs { flags: a[0], stack: a[1], parent_tid: a[2], child_tid: a[3], tls: a[4] })
+/// clone(flags, stack, parent_tid, child_tid, tls) (x86_64 order).
+pub fn clone(
+    p: &mut Task,
+    frame: &mut TrapFrame,
+    flags: u64,
+    stack: u64,
+    parent_tid: UserPtr<u32>,
+    child_tid: UserPtr<u32>,
+    tls: u64,
+) -> SysResult {
+    fork::clone(p, frame, fork::CloneArgs { flags, stack, parent_tid, child_tid, tls })
 }
 
-/// clone3(struct clone_args *, size).
-pub fn clone3(p: &mut Task, frame: &TrapFrame, a: [u64; 6]) -> SysResult {
-    if a[1] < 64 || a[1] > 4096 {
+/// clone3(struct clone_args *, size): the struct is read as Linux's
+/// `copy_struct_from_user` does (EINVAL below version 0, E2BIG above a
+/// page or with unknown non-zero trailing bytes), then checked as
+/// `clone3_args_valid` does.
+pub fn clone3(p: &mut Task, frame: &mut TrapFrame, uargs: UserPtr<CloneArgs>, size: usize) -> SysResult {
+    if size < CLONE_ARGS_SIZE_VER0 {
         return Err(Errno::EINVAL);
     }
-    let mut raw = [0u8; 64];
-    p.space.copy_in(a[0], &mut raw)?;
-    let w = |i: usize| u64::from_le_bytes(raw[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
-    let (flags, _pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls) =
-        (w(0), w(1), w(2), w(3), w(4), w(5), w(6), w(7));
-    let top = if stack != 0 { stack + stack_size } else { 0 };
-    fork::clone(p, frame, fork::CloneArgs { flags: flags | (exit_signal & 0xff), stack: top, parent_tid, child_tid, tls })
+    if size as u64 > PAGE_SIZE {
+        return Err(Errno::E2BIG);
+    }
+    let known = size.min(CloneArgs::SIZE);
+    let mut raw = alloc::vec![0u8; size];
+    p.space.copy_in(uargs.cast::<u8>().array(size)?, &mut raw)?;
+    if raw[known..].iter().any(|&b| b != 0) {
+        return Err(Errno::E2BIG);
+    }
+    let a = CloneArgs::read_from(&raw[..known]);
+    let flags = CloneFlags::from_bits_retain(a.flags);
+    let reused = CloneFlags::CLONE_DETACHED.bits() | (CloneFlags::CSIGNAL.bits() & !CloneFlags::CLONE_NEWTIME.bits());
+    let allowed = 0xffff_ffff | CloneFlags::CLONE_CLEAR_SIGHAND.bits() | CloneFlags::CLONE_INTO_CGROUP.bits();
+    if a.flags & !allowed != 0
+        || a.flags & reused != 0
+        || flags.contains(CloneFlags::CLONE_SIGHAND | CloneFlags::CLONE_CLEAR_SIGHAND)
+        || (flags.intersects(CloneFlags::CLONE_THREAD | CloneFlags::CLONE_PARENT) && a.exit_signal != 0)
+        || a.exit_signal > u64::from(linux_abi::signal::NSIG)
+        || (a.stack == 0 && a.stack_size != 0)
+        || (a.stack != 0 && a.stack_size == 0)
+    {
+        return Err(Errno::EINVAL);
+    }
+    if a.set_tid_size != 0 || flags.intersects(CloneFlags::CLONE_INTO_CGROUP | CloneFlags::CLONE_CLEAR_SIGHAND) {
+        return Err(super::unimplemented_op("clone3", a.flags));
+    }
+    let top = match a.stack {
+        0 => 0,
+        stack => {
+            let len = usize::try_from(a.stack_size).map_err(|_| Errno::EINVAL)?;
+            UserPtr::<u8>::new(stack).array(len).map_err(|_| Errno::EINVAL)?.end()
+        }
+    };
+    let (parent_tid, child_tid) = (UserPtr::new(a.parent_tid), UserPtr::new(a.child_tid));
+    fork::clone(p, frame, fork::CloneArgs { flags: a.flags | a.exit_signal, stack: top, parent_tid, child_tid, tls: a.tls })
 }
 
-pub fn execve(p: &mut Task, frame: &mut TrapFrame, a: [u64; 6]) -> Outcome {
+pub fn execve(p: &mut Task, frame: &mut TrapFrame, path: UserCStr, argv: UserPtr<u64>, envp: UserPtr<u64>) -> Outcome {
     let result = (|| {
-        let path = p.space.copy_in_str(a[0], PATH_MAX)?;
-        let argv = p.space.copy_in_str_array(a[1], ARGS_MAX)?;
-        let envp = p.space.copy_in_str_array(a[2], ARGS_MAX)?;
+        let path = p.space.read_cstr(path, PATH_MAX - 1)?;
+        let argv = p.space.read_cstr_array(argv, ARGS_MAX)?;
+        let envp = p.space.read_cstr_array(envp, ARGS_MAX)?;
         if path.is_empty() {
             return Err(Errno::ENOENT);
         }
@@ -63,100 +109,108 @@ pub fn execve(p: &mut Task, frame: &mut TrapFrame, a: [u64; 6]) -> Outcome {
     }
 }
 
-fn which(p: &Task, pid: i64) -> Which {
+/// exit(code): this thread ends (the low byte of `code` is the status).
+pub fn exit(_p: &mut Task, code: i32) -> Outcome {
+    Outcome::ExitThread(code & 0xff)
+}
+
+/// exit_group(code): the process ends.
+pub fn exit_group(_p: &mut Task, code: i32) -> Outcome {
+    Outcome::ExitGroup(code & 0xff)
+}
+
+fn which(p: &Task, pid: i32) -> Which {
     match pid {
         -1 => Which::Any,
         0 => Which::Group(p.proc.pgid.load(Ordering::Acquire)),
-        n if n < 0 => Which::Group(n.unsigned_abs() as u32),
-        n => Which::Pid(n as u32),
+        n if n < 0 => Which::Group(n.unsigned_abs()),
+        n => Which::Pid(n.unsigned_abs()),
     }
 }
 
-fn rusage_bytes(ticks: u64) -> [u8; 144] {
-    let mut r = [0u8; 144];
-    let ms = ticks * 1000 / u64::from(crate::time::HZ);
-    r[0..8].copy_from_slice(&((ms / 1000) as i64).to_le_bytes());
-    r[8..16].copy_from_slice(&(((ms % 1000) * 1000) as i64).to_le_bytes());
-    r
+/// A `struct timeval` of `ticks` CPU time.
+fn timeval_of_ticks(ticks: u64) -> Timeval {
+    let ms = ticks.saturating_mul(1000) / u64::from(crate::time::HZ);
+    Timeval { tv_sec: (ms / 1000) as i64, tv_usec: ((ms % 1000) * 1000) as i64 }
 }
 
-pub fn wait4(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let (pid, status_addr, options, rusage) = (a[0] as i32 as i64, a[1], a[2] as u32, a[3]);
-    if options & !(exit::WNOHANG | exit::WUNTRACED | exit::WCONTINUED | 0x4000_0000 | 0x8000_0000 | 0x2000_0000) != 0 {
-        return Err(Errno::EINVAL);
-    }
+/// The rusage of `ticks` CPU time (all counted as user time).
+fn rusage_of(ticks: u64) -> Rusage {
+    Rusage { ru_utime: timeval_of_ticks(ticks), ..Rusage::default() }
+}
+
+/// wait4(pid, status, options, rusage): EINVAL for options wait4 does not
+/// take; the status and rusage are written after the child is collected.
+pub fn wait4(p: &mut Task, pid: i32, status: UserPtr<i32>, options: FlagArg<WaitOptions>, rusage: UserPtr<Rusage>) -> SysResult {
+    let options = options.within(WaitOptions::WAIT4_VALID)?;
     let me = p.proc.clone();
     match exit::wait_child(&me, which(p, pid), options)? {
         None => Ok(0),
-        Some((vpid, status, ticks)) => {
-            if status_addr != 0 {
-                p.space.write_u32(status_addr, status)?;
+        Some((vpid, word, ticks)) => {
+            if !status.is_null() {
+                p.space.write(status, &(word as i32))?;
             }
-            if rusage != 0 {
-                p.space.copy_out(rusage, &rusage_bytes(ticks))?;
+            if !rusage.is_null() {
+                p.space.write(rusage, &rusage_of(ticks))?;
             }
             Ok(vpid as usize)
         }
     }
 }
 
-/// waitid(idtype, id, siginfo *, options, rusage *).
-pub fn waitid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    const P_ALL: u64 = 0;
-    const P_PID: u64 = 1;
-    const P_PGID: u64 = 2;
-    const WEXITED: u32 = 4;
-    let options = a[3] as u32;
-    let w = match a[0] {
-        P_ALL => Which::Any,
-        P_PID => Which::Pid(a[1] as u32),
-        P_PGID if a[1] == 0 => Which::Group(p.proc.pgid.load(Ordering::Acquire)),
-        P_PGID => Which::Group(a[1] as u32),
-        _ => return Err(Errno::EINVAL),
-    };
-    if options & (WEXITED | exit::WUNTRACED | exit::WCONTINUED) == 0 {
+/// waitid(idtype, id, siginfo *, options, rusage *): options are checked
+/// first (EINVAL), then the id type and id, as Linux's `kernel_waitid`.
+pub fn waitid(p: &mut Task, idtype: i32, id: i32, infop: UserPtr<Siginfo>, options: FlagArg<WaitOptions>, _rusage: UserPtr<Rusage>) -> SysResult {
+    let options = options.within(WaitOptions::WAITID_VALID)?;
+    if !options.intersects(WaitOptions::WEXITED | WaitOptions::WSTOPPED | WaitOptions::WCONTINUED) {
         return Err(Errno::EINVAL);
     }
+    let w = match u32::try_from(idtype) {
+        Ok(P_ALL) => Which::Any,
+        Ok(P_PID) if id > 0 => Which::Pid(id.unsigned_abs()),
+        Ok(P_PGID) if id == 0 => Which::Group(p.proc.pgid.load(Ordering::Acquire)),
+        Ok(P_PGID) if id > 0 => Which::Group(id.unsigned_abs()),
+        _ => return Err(Errno::EINVAL),
+    };
     let me = p.proc.clone();
-    let found = exit::wait_child(&me, w, options & !WEXITED)?;
-    if a[2] != 0 {
-        let mut info = [0u8; 128];
-        if let Some((vpid, status, _)) = found {
-            let (code, value) = if status & 0x7f == 0 {
-                (1, (status >> 8) & 0xff) // CLD_EXITED
-            } else if status & 0xff == 0x7f {
-                (5, (status >> 8) & 0xff) // CLD_STOPPED
-            } else if status == 0xffff {
-                (6, 18) // CLD_CONTINUED
-            } else if status & 0x80 != 0 {
-                (3, status & 0x7f) // CLD_DUMPED
-            } else {
-                (2, status & 0x7f) // CLD_KILLED
-            };
-            info[0..4].copy_from_slice(&i32::from(Signal::SIGCHLD.number()).to_le_bytes());
-            info[8..12].copy_from_slice(&(code as i32).to_le_bytes());
-            info[16..20].copy_from_slice(&vpid.to_le_bytes());
-            info[24..28].copy_from_slice(&value.to_le_bytes());
-        }
-        p.space.copy_out(a[2], &info)?;
+    let found = exit::wait_child(&me, w, options.difference(WaitOptions::WEXITED))?;
+    if !infop.is_null() {
+        let info = match found {
+            None => Siginfo::read_from(&[]),
+            Some((vpid, status, _)) => {
+                let (code, value) = if status & 0x7f == 0 {
+                    (CLD_EXITED, (status >> 8) & 0xff)
+                } else if status & 0xff == 0x7f {
+                    (CLD_STOPPED, (status >> 8) & 0xff)
+                } else if status == linux_abi::flags::WAIT_STATUS_CONTINUED as u32 {
+                    (CLD_CONTINUED, u32::from(Signal::SIGCONT.number()))
+                } else if status & 0x80 != 0 {
+                    (CLD_DUMPED, status & 0x7f)
+                } else {
+                    (CLD_KILLED, status & 0x7f)
+                };
+                Siginfo::child(code, vpid as i32, 0, value as i32, 0, 0)
+            }
+        };
+        p.space.write(infop, &info)?;
     }
     Ok(0)
 }
 
 /// A user timespec in timer ticks, rounded up (sleeping less than asked is not allowed).
-pub(super) fn ticks_from_timespec(p: &Task, addr: u64) -> Result<u64, Errno> {
-    Ok(super::timespec_ms(p, addr)? * u64::from(crate::time::HZ) / 1000)
+pub(super) fn ticks_from_timespec(p: &Task, ts: UserPtr<Timespec>) -> Result<u64, Errno> {
+    Ok(super::timespec_ms(p, ts)?.saturating_mul(u64::from(crate::time::HZ)) / 1000)
 }
 
-fn sleep_ticks(p: &Task, ticks: u64, rem_addr: u64) -> SysResult {
-    let deadline = crate::time::ticks() + ticks;
+fn sleep_ticks(p: &Task, ticks: u64, rem: UserPtr<Timespec>) -> SysResult {
+    let deadline = crate::time::ticks().saturating_add(ticks);
     let q = sched::WaitQueue::new();
     match q.wait_interruptible(|| None::<()>, Some(deadline)) {
         Err(sched::wait::Interrupted::Signal) => {
-            if rem_addr != 0 {
-                let left_ms = deadline.saturating_sub(crate::time::ticks()) * 1000 / u64::from(crate::time::HZ);
-                let ts = structs::Timespec { tv_sec: (left_ms / 1000) as i64, tv_nsec: ((left_ms % 1000) * 1_000_000) as i64 };
-                p.space.copy_out(rem_addr, &ts.to_bytes())?;
+            if !rem.is_null() {
+                let left_ms = deadline.saturating_sub(crate::time::ticks()).saturating_mul(1000) / u64::from(crate::time::HZ);
+                let ts = Timespec { tv_sec: (left_ms / 1000) as i64, tv_nsec: ((left_ms % 1000) * 1_000_000) as i64 };
+                p.space.write(rem, &ts)?;
             }
             Err(Errno::EINTR)
         }
@@ -164,95 +218,90 @@ fn sleep_ticks(p: &Task, ticks: u64, rem_addr: u64) -> SysResult {
     }
 }
 
-pub fn nanosleep(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let ticks = ticks_from_timespec(p, a[0])?;
-    sleep_ticks(p, ticks, a[1])
+pub fn nanosleep(p: &mut Task, req: UserPtr<Timespec>, rem: UserPtr<Timespec>) -> SysResult {
+    let ticks = ticks_from_timespec(p, req)?;
+    sleep_ticks(p, ticks, rem)
 }
 
-pub fn clock_nanosleep(p: &mut Task, a: [u64; 6]) -> SysResult {
-    const TIMER_ABSTIME: u64 = 1;
-    const CLOCK_REALTIME: u64 = 0;
-    if a[0] > 7 {
+/// The current time of `clock` in milliseconds (CLOCK_REALTIME, else
+/// the monotonic clock).
+fn clock_now_ms(realtime: bool) -> u64 {
+    if realtime {
+        let (s, ns) = crate::time::now();
+        (s.max(0) as u64).saturating_mul(1000).saturating_add(u64::from(ns) / 1_000_000)
+    } else {
+        crate::time::uptime_ms()
+    }
+}
+
+pub fn clock_nanosleep(p: &mut Task, clock: i32, flags: i32, req: UserPtr<Timespec>, rem: UserPtr<Timespec>) -> SysResult {
+    if !(0..=7).contains(&clock) {
         return Err(Errno::EINVAL);
     }
-    let ticks = ticks_from_timespec(p, a[2])?;
-    let ticks = if a[1] & TIMER_ABSTIME != 0 {
-        let now_ms = if a[0] == CLOCK_REALTIME {
-            let (s, ns) = crate::time::now();
-            (s as u64) * 1000 + u64::from(ns) / 1_000_000
-        } else {
-            crate::time::uptime_ms()
-        };
-        let target_ms = ticks * 1000 / u64::from(crate::time::HZ);
-        target_ms.saturating_sub(now_ms) * u64::from(crate::time::HZ) / 1000
-    } else {
-        ticks
-    };
-    sleep_ticks(p, ticks, if a[1] & TIMER_ABSTIME != 0 { 0 } else { a[3] })
+    let ticks = ticks_from_timespec(p, req)?;
+    let hz = u64::from(crate::time::HZ);
+    if flags & TIMER_ABSTIME != 0 {
+        let target_ms = ticks.saturating_mul(1000) / hz;
+        let left = target_ms.saturating_sub(clock_now_ms(clock == CLOCK_REALTIME)).saturating_mul(hz) / 1000;
+        return sleep_ticks(p, left, UserPtr::null());
+    }
+    sleep_ticks(p, ticks, rem)
 }
 
-pub fn futex(p: &mut Task, a: [u64; 6]) -> SysResult {
-    const FUTEX_WAIT: u64 = 0;
-    const FUTEX_WAKE: u64 = 1;
-    const FUTEX_REQUEUE: u64 = 3;
-    const FUTEX_CMP_REQUEUE: u64 = 4;
-    const FUTEX_WAKE_OP: u64 = 5;
-    const FUTEX_WAIT_BITSET: u64 = 9;
-    const FUTEX_WAKE_BITSET: u64 = 10;
-    const FUTEX_CLOCK_REALTIME: u64 = 256;
-    let (addr, op, val, timeout) = (a[0], a[1] & 0x7f, a[2], a[3]);
-    match op {
+/// futex(uaddr, op, val, timeout or val2, uaddr2, val3). A timeout is read
+/// before the operation runs, as Linux does; REQUEUE's second count is the
+/// fourth argument as a number.
+pub fn futex(p: &mut Task, uaddr: UserPtr<u32>, op: i32, val: u32, timeout: IoctlArg, uaddr2: UserPtr<u32>, val3: u32) -> SysResult {
+    let cmd = op as u32 & FUTEX_CMD_MASK;
+    let realtime = op as u32 & FUTEX_CLOCK_REALTIME != 0;
+    if realtime && cmd != FUTEX_WAIT_BITSET {
+        return Err(Errno::ENOSYS);
+    }
+    let val2 = timeout.value() as u32 as usize;
+    match cmd {
         FUTEX_WAIT | FUTEX_WAIT_BITSET => {
-            let deadline = if timeout == 0 {
+            let ts = timeout.ptr::<Timespec>();
+            let deadline = if ts.is_null() {
                 None
             } else {
-                let ticks = ticks_from_timespec(p, timeout)?;
-                Some(if op == FUTEX_WAIT_BITSET {
+                let ticks = ticks_from_timespec(p, ts)?;
+                Some(if cmd == FUTEX_WAIT_BITSET {
                     // Absolute: against CLOCK_MONOTONIC, or REALTIME if asked.
-                    let now_ms = if a[1] & FUTEX_CLOCK_REALTIME != 0 {
-                        let (s, ns) = crate::time::now();
-                        (s as u64) * 1000 + u64::from(ns) / 1_000_000
-                    } else {
-                        crate::time::uptime_ms()
-                    };
-                    let target_ms = ticks * 1000 / u64::from(crate::time::HZ);
-                    crate::time::ticks() + target_ms.saturating_sub(now_ms) * u64::from(crate::time::HZ) / 1000
+                    let hz = u64::from(crate::time::HZ);
+                    let target_ms = ticks.saturating_mul(1000) / hz;
+                    crate::time::ticks().saturating_add(target_ms.saturating_sub(clock_now_ms(realtime)).saturating_mul(hz) / 1000)
                 } else {
-                    crate::time::ticks() + ticks
+                    crate::time::ticks().saturating_add(ticks)
                 })
             };
-            futex::wait(&p.space, addr, val as u32, deadline).map(|_| 0)
+            futex::wait(&p.space, uaddr, val, deadline).map(|_| 0)
         }
-        FUTEX_WAKE | FUTEX_WAKE_BITSET => Ok(futex::wake(&p.space, addr, val as usize)),
-        FUTEX_REQUEUE => futex::requeue(&p.space, addr, val as usize, timeout as usize, a[4], None),
-        FUTEX_CMP_REQUEUE => futex::requeue(&p.space, addr, val as usize, timeout as usize, a[4], Some(a[5] as u32)),
-        FUTEX_WAKE_OP => futex::wake_op(&p.space, addr, val as usize, a[4], timeout as usize, a[5] as u32),
-        _ => Err(super::unimplemented_op("futex", op)),
+        FUTEX_WAKE | FUTEX_WAKE_BITSET => futex::wake(&p.space, uaddr, val as usize),
+        FUTEX_REQUEUE => futex::requeue(&p.space, uaddr, val as usize, val2, uaddr2, None),
+        FUTEX_CMP_REQUEUE => futex::requeue(&p.space, uaddr, val as usize, val2, uaddr2, Some(val3)),
+        FUTEX_WAKE_OP => futex::wake_op(&p.space, uaddr, val as usize, uaddr2, val2, val3),
+        _ => Err(super::unimplemented_op("futex", u64::from(cmd))),
     }
 }
 
-pub fn pipe2(p: &mut Task, a: [u64; 6]) -> SysResult {
-    const O_CLOEXEC: u64 = 0o2000000;
-    const O_NONBLOCK: u64 = 0o4000;
-    const O_DIRECT: u64 = 0o40000;
-    if a[1] & !(O_CLOEXEC | O_NONBLOCK | O_DIRECT) != 0 {
-        return Err(Errno::EINVAL);
-    }
+pub fn pipe(p: &mut Task, fds: UserPtr<[i32; 2]>) -> SysResult {
+    pipe2(p, fds, FlagArg::new(OpenFlags::empty()))
+}
+
+pub fn pipe2(p: &mut Task, fds: UserPtr<[i32; 2]>, flags: FlagArg<OpenFlags>) -> SysResult {
+    let flags = flags.within(OpenFlags::O_CLOEXEC | OpenFlags::O_NONBLOCK | OpenFlags::O_DIRECT)?;
     let (r, w) = pipe::new();
-    let status = (a[1] & O_NONBLOCK) as u32;
-    let cloexec = a[1] & O_CLOEXEC != 0;
+    let status = (flags & OpenFlags::O_NONBLOCK).bits();
+    let cloexec = flags.contains(OpenFlags::O_CLOEXEC);
     let rf = p.files.insert(OpenFile::new(Node::Pipe(r), true, false, status), cloexec, 0)?;
-    let wf = match p.files.insert(OpenFile::new(Node::Pipe(w), false, true, status | 1), cloexec, 0) {
+    let wf = match p.files.insert(OpenFile::new(Node::Pipe(w), false, true, status | OpenFlags::O_WRONLY.bits()), cloexec, 0) {
         Ok(fd) => fd,
         Err(e) => {
             let _ = p.files.close(rf as i64);
             return Err(e);
         }
     };
-    let mut out = [0u8; 8];
-    out[0..4].copy_from_slice(&(rf as i32).to_le_bytes());
-    out[4..8].copy_from_slice(&(wf as i32).to_le_bytes());
-    if let Err(e) = p.space.copy_out(a[0], &out) {
+    if let Err(e) = p.space.write(fds, &[rf as i32, wf as i32]) {
         let _ = p.files.close(rf as i64);
         let _ = p.files.close(wf as i64);
         return Err(e);
@@ -260,31 +309,47 @@ pub fn pipe2(p: &mut Task, a: [u64; 6]) -> SysResult {
     Ok(0)
 }
 
+pub fn getpid(p: &mut Task) -> SysResult {
+    Ok(p.pid() as usize)
+}
+
+pub fn gettid(p: &mut Task) -> SysResult {
+    Ok(p.tid as usize)
+}
+
 pub fn getppid(p: &mut Task) -> SysResult {
     Ok(p.proc.ppid() as usize)
 }
 
-pub fn getpgid(p: &mut Task, pid: u64) -> SysResult {
-    let target = if pid == 0 { p.proc.clone() } else { p.proc.ns.get(pid as u32).ok_or(Errno::ESRCH)? };
-    Ok(target.pgid.load(Ordering::Acquire) as usize)
+/// The process `pid` names (0: the caller); ESRCH if none.
+fn process_of(p: &Task, pid: i32) -> Result<Arc<crate::task::Process>, Errno> {
+    match pid {
+        0 => Ok(p.proc.clone()),
+        n => u32::try_from(n).ok().and_then(|n| p.proc.ns.get(n)).ok_or(Errno::ESRCH),
+    }
 }
 
-pub fn getsid(p: &mut Task, pid: u64) -> SysResult {
-    let target = if pid == 0 { p.proc.clone() } else { p.proc.ns.get(pid as u32).ok_or(Errno::ESRCH)? };
-    Ok(target.sid.load(Ordering::Acquire) as usize)
+pub fn getpgid(p: &mut Task, pid: i32) -> SysResult {
+    Ok(process_of(p, pid)?.pgid.load(Ordering::Acquire) as usize)
+}
+
+pub fn getpgrp(p: &mut Task) -> SysResult {
+    getpgid(p, 0)
+}
+
+pub fn getsid(p: &mut Task, pid: i32) -> SysResult {
+    Ok(process_of(p, pid)?.sid.load(Ordering::Acquire) as usize)
 }
 
 /// setpgid(pid, pgid): the caller or one of its children, within its session.
-pub fn setpgid(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let pid = a[0] as i32;
-    let pgid = a[1] as i32;
+pub fn setpgid(p: &mut Task, pid: i32, pgid: i32) -> SysResult {
     if pgid < 0 {
         return Err(Errno::EINVAL);
     }
     let target = if pid == 0 || pid as u32 == p.proc.vpid {
         p.proc.clone()
     } else {
-        let t = p.proc.ns.get(pid as u32).ok_or(Errno::ESRCH)?;
+        let t = process_of(p, pid)?;
         if t.parent().is_none_or(|par| !Arc::ptr_eq(&par, &p.proc)) {
             return Err(Errno::ESRCH);
         }
@@ -320,28 +385,27 @@ pub fn setsid(p: &mut Task) -> SysResult {
 }
 
 /// times(struct tms *): user/system CPU of the process and its children, in clock ticks (100 Hz).
-pub fn times(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let to_clk = |ticks: u64| ticks * 100 / u64::from(crate::time::HZ);
-    if a[0] != 0 {
-        let mut raw = [0u8; 32];
-        raw[0..8].copy_from_slice(&to_clk(p.proc.cpu_ticks()).to_le_bytes());
-        raw[16..24].copy_from_slice(&to_clk(p.proc.child_ticks.load(Ordering::Relaxed)).to_le_bytes());
-        p.space.copy_out(a[0], &raw)?;
+pub fn times(p: &mut Task, buf: UserPtr<Tms>) -> SysResult {
+    let to_clk = |ticks: u64| (ticks.saturating_mul(100) / u64::from(crate::time::HZ)) as i64;
+    if !buf.is_null() {
+        let tms = Tms {
+            tms_utime: to_clk(p.proc.cpu_ticks()),
+            tms_cutime: to_clk(p.proc.child_ticks.load(Ordering::Relaxed)),
+            ..Tms::default()
+        };
+        p.space.write(buf, &tms)?;
     }
     Ok(to_clk(crate::time::ticks()) as usize)
 }
 
-pub fn getrusage(p: &mut Task, a: [u64; 6]) -> SysResult {
-    const RUSAGE_SELF: i64 = 0;
-    const RUSAGE_CHILDREN: i64 = -1;
-    const RUSAGE_THREAD: i64 = 1;
-    let ticks = match a[0] as i64 {
+pub fn getrusage(p: &mut Task, who: i32, ru: UserPtr<Rusage>) -> SysResult {
+    let ticks = match who {
         RUSAGE_SELF => p.proc.cpu_ticks(),
         RUSAGE_CHILDREN => p.proc.child_ticks.load(Ordering::Relaxed),
         RUSAGE_THREAD => sched::current().ticks.load(Ordering::Relaxed),
         _ => return Err(Errno::EINVAL),
     };
-    p.space.copy_out(a[1], &rusage_bytes(ticks))?;
+    p.space.write(ru, &rusage_of(ticks))?;
     Ok(0)
 }
 
@@ -350,25 +414,29 @@ pub fn sched_yield(_p: &mut Task) -> SysResult {
     Ok(0)
 }
 
-/// The comm name for prctl(PR_GET_NAME).
-pub fn prctl(p: &mut Task, a: [u64; 6]) -> SysResult {
-    const PR_SET_NAME: u64 = 15;
-    const PR_GET_NAME: u64 = 16;
-    match a[0] {
+/// prctl(option, arg2, ...): the comm name (PR_SET_NAME, PR_GET_NAME) and
+/// seccomp (PR_SET_SECCOMP, PR_GET_SECCOMP); the credential options are in
+/// `privileges`.
+pub fn prctl(p: &mut Task, option: i32, arg2: IoctlArg, arg3: IoctlArg, arg4: u64, arg5: u64) -> SysResult {
+    match option {
+        PR_GET_SECCOMP => super::seccomp::prctl_get(),
+        PR_SET_SECCOMP => super::seccomp::prctl_set(p, arg2.value(), arg3.value()),
         PR_SET_NAME => {
-            let name = p.space.copy_in_str(a[1], 4096).unwrap_or_default();
-            let name: String = name.chars().take(15).collect();
+            let raw = p.space.read_cstr_prefix(UserCStr::new(arg2.value()), TASK_COMM_LEN - 1)?;
+            let name: String = String::from_utf8_lossy(&raw).chars().take(TASK_COMM_LEN - 1).collect();
             *p.proc.name.lock() = name.clone();
             *sched::current().name.lock() = name;
             Ok(0)
         }
         PR_GET_NAME => {
-            let mut out = [0u8; 16];
+            let mut out = [0u8; TASK_COMM_LEN];
             let name = p.proc.name.lock().clone();
-            out[..name.len().min(15)].copy_from_slice(&name.as_bytes()[..name.len().min(15)]);
-            p.space.copy_out(a[1], &out)?;
+            let n = name.len().min(TASK_COMM_LEN - 1);
+            out[..n].copy_from_slice(&name.as_bytes()[..n]);
+            p.space.write(arg2.ptr::<[u8; TASK_COMM_LEN]>(), &out)?;
             Ok(0)
         }
-        op => Err(super::unimplemented_op("prctl", op)),
+        op => super::privileges::prctl(p, op, [arg2.value(), arg3.value(), arg4, arg5])
+            .unwrap_or_else(|| Err(super::unimplemented_op("prctl", op as u64))),
     }
 }

@@ -14,7 +14,9 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 use errno::Errno;
-use linux_abi::structs;
+use linux_abi::flags::PollEvents;
+use linux_abi::structs::{Timespec, Timeval};
+use linux_abi::UserPtr;
 
 use super::io::ready_events;
 use super::SysResult;
@@ -22,11 +24,14 @@ use crate::sched::wait::Interrupted;
 use crate::task::files::{MAX_FDS, READINESS};
 use crate::task::Task;
 
-const POLLIN: u16 = 0x1;
-const POLLPRI: u16 = 0x2;
-const POLLOUT: u16 = 0x4;
-const POLLERR: u16 = 0x8;
-const POLLHUP: u16 = 0x10;
+const POLLIN: u16 = PollEvents::POLLIN.bits();
+const POLLPRI: u16 = PollEvents::POLLPRI.bits();
+const POLLOUT: u16 = PollEvents::POLLOUT.bits();
+const POLLERR: u16 = PollEvents::POLLERR.bits();
+const POLLHUP: u16 = PollEvents::POLLHUP.bits();
+
+/// One `fd_set` argument: an array of 64-bit words (NULL: no set).
+type FdSetPtr = UserPtr<u64>;
 
 /// The three fd sets as 64-bit words (an absent set is empty).
 type Sets = [Vec<u64>; 3];
@@ -35,18 +40,14 @@ fn words(nfds: usize) -> usize {
     nfds.div_ceil(64)
 }
 
-fn read_sets(p: &Task, addrs: [u64; 3], nfds: usize) -> Result<Sets, Errno> {
+fn read_sets(p: &Task, addrs: [FdSetPtr; 3], nfds: usize) -> Result<Sets, Errno> {
     let mut sets: Sets = Default::default();
     for (set, addr) in sets.iter_mut().zip(addrs) {
-        *set = vec![0u64; words(nfds)];
-        if addr == 0 {
+        if addr.is_null() {
+            *set = vec![0u64; words(nfds)];
             continue;
         }
-        let mut raw = vec![0u8; words(nfds) * 8];
-        p.space.copy_in(addr, &mut raw)?;
-        for (w, chunk) in set.iter_mut().zip(raw.chunks_exact(8)) {
-            *w = u64::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7]]);
-        }
+        *set = p.space.read_array(addr, words(nfds))?;
         // Bits at or past nfds are not looked at.
         if nfds % 64 != 0 {
             if let Some(last) = set.last_mut() {
@@ -57,11 +58,11 @@ fn read_sets(p: &Task, addrs: [u64; 3], nfds: usize) -> Result<Sets, Errno> {
     Ok(sets)
 }
 
-fn write_sets(p: &Task, addrs: [u64; 3], sets: &Sets) -> Result<(), Errno> {
+fn write_sets(p: &Task, addrs: [FdSetPtr; 3], sets: &Sets) -> Result<(), Errno> {
     for (set, addr) in sets.iter().zip(addrs) {
-        if addr != 0 {
+        if !addr.is_null() {
             let raw: Vec<u8> = set.iter().flat_map(|w| w.to_le_bytes()).collect();
-            p.space.copy_out(addr, &raw)?;
+            p.space.copy_out(addr.array(set.len())?, &raw)?;
         }
     }
     Ok(())
@@ -102,8 +103,8 @@ fn scan(files: &crate::task::files::Files, want: &Sets, nfds: usize) -> Result<(
 
 /// Waits for readiness; `timeout_ms` None waits for ever. Returns the
 /// count and the milliseconds left of the timeout.
-fn do_select(p: &mut Task, nfds: u64, addrs: [u64; 3], timeout_ms: Option<u64>) -> Result<(usize, Option<u64>), Errno> {
-    let nfds = usize::try_from(nfds as i32).map_err(|_| Errno::EINVAL)?.min(MAX_FDS);
+fn do_select(p: &mut Task, nfds: i32, addrs: [FdSetPtr; 3], timeout_ms: Option<u64>) -> Result<(usize, Option<u64>), Errno> {
+    let nfds = usize::try_from(nfds).map_err(|_| Errno::EINVAL)?.min(MAX_FDS);
     let want = read_sets(p, addrs, nfds)?;
     let files = p.files.clone();
     // A closed descriptor in a set fails the call before any waiting.
@@ -126,19 +127,17 @@ fn do_select(p: &mut Task, nfds: u64, addrs: [u64; 3], timeout_ms: Option<u64>) 
         }
     }
     write_sets(p, addrs, &ready)?;
-    let left = deadline.map(|d| d.saturating_sub(crate::time::ticks()) * 1000 / hz);
+    let left = deadline.map(|d| d.saturating_sub(crate::time::ticks()).saturating_mul(1000) / hz);
     Ok((count, left))
 }
 
 /// select(nfds, readfds, writefds, exceptfds, struct timeval *timeout).
-pub fn select(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let timeout = if a[4] == 0 {
+pub fn select(p: &mut Task, nfds: i32, r: FdSetPtr, w: FdSetPtr, e: FdSetPtr, timeout: UserPtr<Timeval>) -> SysResult {
+    let timeout_ms = if timeout.is_null() {
         None
     } else {
-        let mut raw = [0u8; 16];
-        p.space.copy_in(a[4], &mut raw)?;
         // Linux folds whole seconds out of tv_usec; only negatives are EINVAL.
-        let tv = structs::Timeval::from_bytes(&raw)?;
+        let tv = p.space.read(timeout)?;
         let sec = tv.tv_sec.checked_add(tv.tv_usec / 1_000_000).ok_or(Errno::EINVAL)?;
         let usec = tv.tv_usec % 1_000_000;
         if sec < 0 || usec < 0 {
@@ -146,24 +145,24 @@ pub fn select(p: &mut Task, a: [u64; 6]) -> SysResult {
         }
         Some((sec as u64).saturating_mul(1000).saturating_add((usec as u64).div_ceil(1000)))
     };
-    let (n, left) = do_select(p, a[0], [a[1], a[2], a[3]], timeout)?;
+    let (n, left) = do_select(p, nfds, [r, w, e], timeout_ms)?;
     if let Some(ms) = left {
-        let tv = structs::Timeval { tv_sec: (ms / 1000) as i64, tv_usec: ((ms % 1000) * 1000) as i64 };
-        p.space.copy_out(a[4], &tv.to_bytes())?;
+        let tv = Timeval { tv_sec: (ms / 1000) as i64, tv_usec: ((ms % 1000) * 1000) as i64 };
+        p.space.write(timeout, &tv)?;
     }
     Ok(n)
 }
 
 /// pselect6(nfds, r, w, e, struct timespec *timeout, { sigset_t *ss; size_t len } *).
-pub fn pselect6(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let timeout = super::timeout_ms(p, a[4])?;
-    let mask = sigmask_arg(p, a[5])?;
+pub fn pselect6(p: &mut Task, nfds: i32, r: FdSetPtr, w: FdSetPtr, e: FdSetPtr, timeout: UserPtr<Timespec>, sig: UserPtr<[u64; 2]>) -> SysResult {
+    let timeout_ms = super::timeout_ms(p, timeout)?;
+    let mask = sigmask_arg(p, sig)?;
     if let Some(mask) = mask {
         let t = crate::sched::current();
         let old = t.sig_mask.swap(linux_abi::signal::SigSet(mask).blockable().0, Ordering::AcqRel);
         crate::task::signal::set_saved_mask(&t, old);
     }
-    let result = do_select(p, a[0], [a[1], a[2], a[3]], timeout);
+    let result = do_select(p, nfds, [r, w, e], timeout_ms);
     // Unless a signal ended the wait (its handler runs under the temporary
     // mask, the old one comes back after it), the old mask returns now.
     if mask.is_some() && !matches!(result, Err(Errno::EINTR)) {
@@ -171,29 +170,25 @@ pub fn pselect6(p: &mut Task, a: [u64; 6]) -> SysResult {
     }
     let (n, left) = result?;
     if let Some(ms) = left {
-        let ts = structs::Timespec { tv_sec: (ms / 1000) as i64, tv_nsec: ((ms % 1000) * 1_000_000) as i64 };
-        p.space.copy_out(a[4], &ts.to_bytes())?;
+        let ts = Timespec { tv_sec: (ms / 1000) as i64, tv_nsec: ((ms % 1000) * 1_000_000) as i64 };
+        p.space.write(timeout, &ts)?;
     }
     Ok(n)
 }
 
 /// pselect6's sixth argument: the temporary signal mask, if one is given
 /// (`EINVAL` unless its size is 8 bytes).
-fn sigmask_arg(p: &Task, addr: u64) -> Result<Option<u64>, Errno> {
-    if addr == 0 {
+fn sigmask_arg(p: &Task, sig: UserPtr<[u64; 2]>) -> Result<Option<u64>, Errno> {
+    if sig.is_null() {
         return Ok(None);
     }
-    let mut raw = [0u8; 16];
-    p.space.copy_in(addr, &mut raw)?;
-    let [s0, s1, s2, s3, s4, s5, s6, s7, l0, l1, l2, l3, l4, l5, l6, l7] = raw;
-    let (set, len) = (u64::from_le_bytes([s0, s1, s2, s3, s4, s5, s6, s7]), u64::from_le_bytes([l0, l1, l2, l3, l4, l5, l6, l7]));
-    if set == 0 {
+    let [set, len] = p.space.read(sig)?;
+    let set = UserPtr::<u64>::new(set);
+    if set.is_null() {
         return Ok(None);
     }
-    if len != 8 {
+    if len != linux_abi::signal::SigSet::SIZE as u64 {
         return Err(Errno::EINVAL);
     }
-    let mut mask = [0u8; 8];
-    p.space.copy_in(set, &mut mask)?;
-    Ok(Some(u64::from_le_bytes(mask)))
+    Ok(Some(p.space.read(set)?))
 }

@@ -5,6 +5,8 @@
 
 use alloc::vec;
 use errno::Errno;
+use linux_abi::flags::{OpenFlags, MAX_RW_COUNT};
+use linux_abi::{Fd, UserPtr};
 
 use super::io::{read_file, write_file};
 use super::SysResult;
@@ -12,39 +14,39 @@ use crate::task::files::Node;
 use crate::task::Task;
 
 const CHUNK: usize = 64 * 1024;
-/// Linux's `MAX_RW_COUNT`: larger counts are cut to this.
-const MAX_RW_COUNT: u64 = 0x7fff_f000;
-const O_APPEND: u32 = 0o2000;
+const O_APPEND: u32 = OpenFlags::O_APPEND.bits();
 
 /// sendfile(out_fd, in_fd, offset*, count). With `offset` the input is
 /// read from `*offset` (updated after) and its file offset stays; without,
 /// the input's offset advances by what was written. A failure after some
 /// bytes moved returns that count, as Linux.
-pub fn sendfile(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let out = p.files.get(a[0] as i32 as i64)?;
-    let input = p.files.get(a[1] as i32 as i64)?;
+pub fn sendfile(p: &mut Task, out_fd: Fd, in_fd: Fd, offset: UserPtr<i64>, count: usize) -> SysResult {
+    // As Linux: the offset is read before the descriptors are looked up.
+    let given = if offset.is_null() { None } else { Some(p.space.read(offset)?) };
+    let out = p.files.get(out_fd.into())?;
+    let input = p.files.get(in_fd.into())?;
     if !input.readable || !out.writable {
         return Err(Errno::EBADF);
     }
     if matches!(input.node, Node::Pipe(_)) || *out.status.lock() & O_APPEND != 0 {
         return Err(Errno::EINVAL);
     }
-    let explicit = if a[2] == 0 {
-        None
-    } else {
-        let mut raw = [0u8; 8];
-        p.space.copy_in(a[2], &mut raw)?;
-        Some(u64::try_from(i64::from_le_bytes(raw)).map_err(|_| Errno::EINVAL)?)
+    let explicit = match given {
+        Some(pos) => Some(u64::try_from(pos).map_err(|_| Errno::EINVAL)?),
+        None => None,
     };
     let seekable = matches!(input.node, Node::Path(_));
     let start = explicit.unwrap_or_else(|| *input.offset.lock());
-    let count = a[3].min(MAX_RW_COUNT) as usize;
+    let count = count.min(MAX_RW_COUNT);
     let mut buf = vec![0u8; count.min(CHUNK)];
     let mut done = 0usize;
     let mut failure = None;
     while done < count {
         let want = (count - done).min(CHUNK);
-        let at = seekable.then_some(start + done as u64);
+        let at = match seekable {
+            true => Some(start.checked_add(done as u64).ok_or(Errno::EOVERFLOW)?),
+            false => None,
+        };
         let n = match read_file(&input, &mut buf[..want], at) {
             Ok(0) => break,
             Ok(n) => n,
@@ -64,9 +66,9 @@ pub fn sendfile(p: &mut Task, a: [u64; 6]) -> SysResult {
         }
     }
     if seekable {
-        let end = start + done as u64;
+        let end = start.saturating_add(done as u64);
         match explicit {
-            Some(_) => p.space.copy_out(a[2], &end.to_le_bytes())?,
+            Some(_) => p.space.write(offset, &(end as i64))?,
             None => *input.offset.lock() = end,
         }
     }

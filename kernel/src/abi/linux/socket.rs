@@ -18,7 +18,9 @@ use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 use errno::Errno;
-use linux_abi::structs::{self as abi, Msghdr, SocketAddress, UnixName};
+use linux_abi::flags::{OpenFlags, FIONBIO, FIONREAD};
+use linux_abi::structs::{self as abi, Abi, Cmsghdr, Mmsghdr, Msghdr, SocketAddress, Timespec, UnixName, UIO_MAXIOV};
+use linux_abi::{Fd, IoctlArg, UserPtr, UserSlice};
 use vfs::{DevId, FileKind};
 
 use super::SysResult;
@@ -27,30 +29,29 @@ use crate::net::socket::{Received, Socket, Target};
 use crate::task::files::{Node, OpenFile};
 use crate::task::Task;
 
-const O_NONBLOCK: u32 = 0o4000;
-const O_RDWR: u32 = 2;
+const O_NONBLOCK: u32 = OpenFlags::O_NONBLOCK.bits();
+const O_RDWR: u32 = OpenFlags::O_RDWR.bits();
 /// Bytes one send or receive moves through a kernel buffer at most.
 const MAX_IO: usize = 1 << 20;
-/// `MSG_WAITFORONE` (recvmmsg).
-const MSG_WAITFORONE: u32 = 0x10000;
 
 fn nonblocking(file: &OpenFile, flags: u32) -> bool {
     *file.status.lock() & O_NONBLOCK != 0 || flags & abi::MSG_DONTWAIT != 0
 }
 
 /// The socket behind `fd` (`ENOTSOCK` for other files).
-fn socket_file(p: &Task, fd: u64) -> Result<Arc<OpenFile>, Errno> {
-    let file = p.files.get(i64::from(fd as i32))?;
+fn socket_file(p: &Task, fd: Fd) -> Result<Arc<OpenFile>, Errno> {
+    let file = p.files.get(fd.into())?;
     match file.node {
         Node::Socket(_) => Ok(file),
         _ => Err(Errno::ENOTSOCK),
     }
 }
 
-fn sock(file: &OpenFile) -> &Socket {
+/// The socket of a file `socket_file` returned; ENOTSOCK for any other.
+fn sock(file: &OpenFile) -> Result<&Socket, Errno> {
     match &file.node {
-        Node::Socket(s) => s,
-        _ => unreachable!("socket_file checked the kind"),
+        Node::Socket(s) => Ok(s),
+        _ => Err(Errno::ENOTSOCK),
     }
 }
 
@@ -60,8 +61,7 @@ fn install(p: &mut Task, s: Socket, flags: u32) -> SysResult {
 }
 
 /// The type argument of socket/socketpair: (type, flags).
-fn split_type(raw: u64) -> Result<(u32, u32), Errno> {
-    let raw = raw as u32;
+fn split_type(raw: u32) -> Result<(u32, u32), Errno> {
     let flags = raw & (abi::SOCK_NONBLOCK | abi::SOCK_CLOEXEC);
     let ty = raw & !(abi::SOCK_NONBLOCK | abi::SOCK_CLOEXEC);
     if ty & !abi::SOCK_TYPE_MASK != 0 {
@@ -70,28 +70,28 @@ fn split_type(raw: u64) -> Result<(u32, u32), Errno> {
     Ok((ty, flags))
 }
 
-pub fn socket(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let domain = a[0] as u32;
-    let (ty, flags) = split_type(a[1])?;
+pub fn socket(p: &mut Task, domain: i32, ty: u32, protocol: i32) -> SysResult {
+    let (ty, flags) = split_type(ty)?;
     let domain = u16::try_from(domain).map_err(|_| Errno::EAFNOSUPPORT)?;
+    super::privileges::check_raw_socket(p, domain, ty)?;
     if domain != abi::AF_INET && domain != abi::AF_UNIX {
         return Err(Errno::EAFNOSUPPORT);
     }
-    let s = Socket::new(domain, ty, a[2] as i32, p.pid())?;
+    let s = Socket::new(domain, ty, protocol, p.pid())?;
     install(p, s, flags)
 }
 
-pub fn socketpair(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let (ty, flags) = split_type(a[1])?;
-    match a[0] as u32 {
-        1 => {}
-        2 => return Err(Errno::EOPNOTSUPP),
+pub fn socketpair(p: &mut Task, domain: i32, ty: u32, protocol: i32, sv: UserPtr<[i32; 2]>) -> SysResult {
+    let (ty, flags) = split_type(ty)?;
+    match u16::try_from(domain) {
+        Ok(abi::AF_UNIX) => {}
+        Ok(abi::AF_INET) => return Err(Errno::EOPNOTSUPP),
         _ => return Err(Errno::EAFNOSUPPORT),
     }
-    if a[2] != 0 {
+    if protocol != 0 {
         return Err(Errno::EPROTONOSUPPORT);
     }
-    linux_abi::check_user_range(a[3], 8)?;
+    sv.range()?;
     let (x, y) = Socket::pair(ty, p.pid())?;
     let fx = install(p, x, flags)?;
     let fy = match install(p, y, flags) {
@@ -101,10 +101,7 @@ pub fn socketpair(p: &mut Task, a: [u64; 6]) -> SysResult {
             return Err(e);
         }
     };
-    let mut out = [0u8; 8];
-    out[..4].copy_from_slice(&(fx as i32).to_le_bytes());
-    out[4..].copy_from_slice(&(fy as i32).to_le_bytes());
-    if let Err(e) = p.space.copy_out(a[3], &out) {
+    if let Err(e) = p.space.write(sv, &[fx as i32, fy as i32]) {
         let _ = p.files.close(fx as i64);
         let _ = p.files.close(fy as i64);
         return Err(e);
@@ -112,14 +109,12 @@ pub fn socketpair(p: &mut Task, a: [u64; 6]) -> SysResult {
     Ok(0)
 }
 
-/// Reads a user sockaddr of `len` bytes.
-fn read_address(p: &Task, addr: u64, len: u64) -> Result<SocketAddress, Errno> {
-    let len = usize::try_from(len as i32).map_err(|_| Errno::EINVAL)?;
-    if len > 128 {
-        return Err(Errno::EINVAL);
-    }
+/// Reads a user sockaddr of `len` bytes (Linux's `move_addr_to_kernel`:
+/// EINVAL for a negative or too long length, EFAULT for bad memory).
+fn read_address(p: &Task, addr: UserPtr<u8>, len: i32) -> Result<SocketAddress, Errno> {
+    let len = usize::try_from(len).ok().filter(|&n| n <= abi::SOCKADDR_STORAGE_SIZE).ok_or(Errno::EINVAL)?;
     let mut raw = vec![0u8; len];
-    p.space.copy_in(addr, &mut raw)?;
+    p.space.copy_in(addr.array(len)?, &mut raw)?;
     SocketAddress::decode(&raw)
 }
 
@@ -137,7 +132,7 @@ fn target(p: &Task, s: &Socket, addr: SocketAddress) -> Result<Target, Errno> {
         (abi::AF_UNIX, SocketAddress::Unix(name)) => {
             let key = match &name {
                 UnixName::Unnamed => None,
-                UnixName::Abstract(a) => Some(Key::Abstract(a.clone())),
+                UnixName::Abstract(a) => Some(Key::abstract_name(p.proc.net_ns, a)),
                 UnixName::Path(path) => {
                     let loc = p.vfs.resolve_as(&p.cred, &p.cwd, path_of(path)?, true)?;
                     if loc.kind()? != FileKind::Socket {
@@ -152,24 +147,24 @@ fn target(p: &Task, s: &Socket, addr: SocketAddress) -> Result<Target, Errno> {
     }
 }
 
-/// Writes `addr` to a user (sockaddr, socklen_t *) pair, truncating to the
-/// caller's length and reporting the real one, as Linux does.
-fn write_address(p: &Task, addr: u64, len_addr: u64, value: &SocketAddress) -> Result<(), Errno> {
-    if addr == 0 || len_addr == 0 {
-        return Ok(());
+/// Writes `value` (None: no address, length 0) to a user (sockaddr,
+/// socklen_t *) pair as Linux's `move_addr_to_user`: the length is read
+/// (EFAULT), EINVAL if negative, the address cut to it, the real length
+/// written back.
+fn write_address(p: &Task, addr: UserPtr<u8>, len: UserPtr<i32>, value: Option<&SocketAddress>) -> Result<(), Errno> {
+    let room = p.space.read(len)?;
+    let bytes = value.map(SocketAddress::encode).unwrap_or_default();
+    let n = usize::try_from(room).map_err(|_| Errno::EINVAL)?.min(bytes.len());
+    if n > 0 {
+        p.space.copy_out(addr.array(n)?, &bytes[..n])?;
     }
-    let mut raw = [0u8; 4];
-    p.space.copy_in(len_addr, &mut raw)?;
-    let room = usize::try_from(i32::from_le_bytes(raw)).map_err(|_| Errno::EINVAL)?;
-    let bytes = value.encode();
-    p.space.copy_out(addr, &bytes[..bytes.len().min(room)])?;
-    p.space.copy_out(len_addr, &(bytes.len() as u32).to_le_bytes())
+    p.space.write(len, &(bytes.len() as i32))
 }
 
-pub fn bind(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let file = socket_file(p, a[0])?;
-    let s = sock(&file);
-    let addr = read_address(p, a[1], a[2])?;
+pub fn bind(p: &mut Task, fd: Fd, addr: UserPtr<u8>, len: i32) -> SysResult {
+    let file = socket_file(p, fd)?;
+    let s = sock(&file)?;
+    let addr = read_address(p, addr, len)?;
     let to = match (s.domain, addr) {
         (abi::AF_UNIX, SocketAddress::Unix(UnixName::Path(path))) => {
             if s.is_bound() {
@@ -185,88 +180,93 @@ pub fn bind(p: &mut Task, a: [u64; 6]) -> SysResult {
         (abi::AF_INET, SocketAddress::Unspec) => return Err(Errno::EAFNOSUPPORT),
         (_, addr) => target(p, s, addr)?,
     };
+    if let Target::Inet(a) = &to {
+        creds::policy::may_bind_port(&p.cred, a.port())?;
+    }
     s.bind(to)?;
     Ok(0)
 }
 
-pub fn listen(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let file = socket_file(p, a[0])?;
-    let backlog = usize::try_from(a[1] as i32).unwrap_or(0).min(4096);
-    sock(&file).listen(backlog)?;
+pub fn listen(p: &mut Task, fd: Fd, backlog: i32) -> SysResult {
+    let file = socket_file(p, fd)?;
+    let backlog = usize::try_from(backlog).unwrap_or(0).min(4096);
+    sock(&file)?.listen(backlog)?;
     Ok(0)
 }
 
-pub fn accept4(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let flags = a[3] as u32;
+pub fn accept4(p: &mut Task, fd: Fd, addr: UserPtr<u8>, len: UserPtr<i32>, flags: i32) -> SysResult {
+    let flags = flags as u32;
     if flags & !(abi::SOCK_NONBLOCK | abi::SOCK_CLOEXEC) != 0 {
         return Err(Errno::EINVAL);
     }
-    let file = socket_file(p, a[0])?;
-    let (new, peer) = sock(&file).accept(nonblocking(&file, 0))?;
+    let file = socket_file(p, fd)?;
+    let (new, peer) = sock(&file)?.accept(nonblocking(&file, 0))?;
     let fd = install(p, new, flags)?;
-    if let Err(e) = write_address(p, a[1], a[2], &peer) {
-        let _ = p.files.close(fd as i64);
-        return Err(e);
+    if !addr.is_null() {
+        if let Err(e) = write_address(p, addr, len, Some(&peer)) {
+            let _ = p.files.close(fd as i64);
+            return Err(e);
+        }
     }
     Ok(fd)
 }
 
-pub fn accept(p: &mut Task, a: [u64; 6]) -> SysResult {
-    accept4(p, [a[0], a[1], a[2], 0, 0, 0])
+pub fn accept(p: &mut Task, fd: Fd, addr: UserPtr<u8>, len: UserPtr<i32>) -> SysResult {
+    accept4(p, fd, addr, len, 0)
 }
 
-pub fn connect(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let file = socket_file(p, a[0])?;
-    let s = sock(&file);
-    let to = target(p, s, read_address(p, a[1], a[2])?)?;
+/// connect(fd, addr, len): EBADF, then the address is read (EFAULT,
+/// EINVAL), then ENOTSOCK, as Linux's `__sys_connect`.
+pub fn connect(p: &mut Task, fd: Fd, addr: UserPtr<u8>, len: i32) -> SysResult {
+    let file = p.files.get(fd.into())?;
+    let addr = read_address(p, addr, len)?;
+    let s = sock(&file)?;
+    let to = target(p, s, addr)?;
     s.connect(to, nonblocking(&file, 0))?;
     Ok(0)
 }
 
-pub fn shutdown(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let file = socket_file(p, a[0])?;
-    sock(&file).shutdown(a[1] as u32)?;
+pub fn shutdown(p: &mut Task, fd: Fd, how: i32) -> SysResult {
+    let file = socket_file(p, fd)?;
+    sock(&file)?.shutdown(how as u32)?;
     Ok(0)
 }
 
-pub fn getsockname(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let file = socket_file(p, a[0])?;
-    linux_abi::check_user_range(a[2], 4)?;
-    write_address(p, a[1], a[2], &sock(&file).local_name())?;
+pub fn getsockname(p: &mut Task, fd: Fd, addr: UserPtr<u8>, len: UserPtr<i32>) -> SysResult {
+    let file = socket_file(p, fd)?;
+    write_address(p, addr, len, Some(&sock(&file)?.local_name()))?;
     Ok(0)
 }
 
-pub fn getpeername(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let file = socket_file(p, a[0])?;
-    let peer = sock(&file).peer_name()?;
-    write_address(p, a[1], a[2], &peer)?;
+pub fn getpeername(p: &mut Task, fd: Fd, addr: UserPtr<u8>, len: UserPtr<i32>) -> SysResult {
+    let file = socket_file(p, fd)?;
+    let peer = sock(&file)?.peer_name()?;
+    write_address(p, addr, len, Some(&peer))?;
     Ok(0)
 }
 
-pub fn setsockopt(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let file = socket_file(p, a[0])?;
-    let len = usize::try_from(a[4] as i32).map_err(|_| Errno::EINVAL)?.min(256);
-    let mut val = vec![0u8; len];
-    p.space.copy_in(a[3], &mut val)?;
-    sock(&file).set_option(a[1] as i32, a[2] as i32, &val)?;
+pub fn setsockopt(p: &mut Task, fd: Fd, level: i32, name: i32, val: UserPtr<u8>, len: i32) -> SysResult {
+    let file = socket_file(p, fd)?;
+    let len = usize::try_from(len).map_err(|_| Errno::EINVAL)?.min(256);
+    let mut bytes = vec![0u8; len];
+    p.space.copy_in(val.array(len)?, &mut bytes)?;
+    sock(&file)?.set_option(level, name, &bytes)?;
     Ok(0)
 }
 
-pub fn getsockopt(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let file = socket_file(p, a[0])?;
-    let mut raw = [0u8; 4];
-    p.space.copy_in(a[4], &mut raw)?;
-    let room = usize::try_from(i32::from_le_bytes(raw)).map_err(|_| Errno::EINVAL)?;
-    let val = sock(&file).get_option(a[1] as i32, a[2] as i32)?;
-    let n = val.len().min(room);
-    p.space.copy_out(a[3], &val[..n])?;
-    p.space.copy_out(a[4], &(n as u32).to_le_bytes())?;
+pub fn getsockopt(p: &mut Task, fd: Fd, level: i32, name: i32, val: UserPtr<u8>, len: UserPtr<i32>) -> SysResult {
+    let file = socket_file(p, fd)?;
+    let room = usize::try_from(p.space.read(len)?).map_err(|_| Errno::EINVAL)?;
+    let value = sock(&file)?.get_option(level, name)?;
+    let n = value.len().min(room);
+    p.space.copy_out(val.array(n)?, &value[..n])?;
+    p.space.write(len, &(n as i32))?;
     Ok(0)
 }
 
 /// Sends `data`; `EPIPE` on a stream raises SIGPIPE unless `MSG_NOSIGNAL`.
 fn send_data(file: &OpenFile, data: &[u8], to: Option<Target>, flags: u32) -> SysResult {
-    let s = sock(file);
+    let s = sock(file)?;
     match s.send(data, to, nonblocking(file, flags)) {
         Err(Errno::EPIPE) => {
             if flags & abi::MSG_NOSIGNAL == 0 && s.ty == abi::SOCK_STREAM {
@@ -285,14 +285,20 @@ fn check_send_flags(flags: u32) -> Result<(), Errno> {
     Ok(())
 }
 
-pub fn sendto(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let file = socket_file(p, a[0])?;
-    let flags = a[3] as u32;
+/// A send or receive buffer: `access_ok` first (len cut at `MAX_RW_COUNT`),
+/// before the descriptor is looked at, as Linux's `import_ubuf`.
+fn io_buffer(buf: UserPtr<u8>, len: usize) -> Result<UserSlice, Errno> {
+    buf.array(len.min(linux_abi::flags::MAX_RW_COUNT))
+}
+
+pub fn sendto(p: &mut Task, fd: Fd, buf: UserPtr<u8>, len: usize, flags: u32, addr: UserPtr<u8>, addrlen: i32) -> SysResult {
+    let src = io_buffer(buf, len)?;
+    let file = socket_file(p, fd)?;
+    let to = if addr.is_null() { None } else { Some(target(p, sock(&file)?, read_address(p, addr, addrlen)?)?) };
     check_send_flags(flags)?;
-    let to = if a[4] == 0 { None } else { Some(target(p, sock(&file), read_address(p, a[4], a[5])?)?) };
-    let len = (a[2] as usize).min(MAX_IO);
-    let mut data = vec![0u8; len];
-    p.space.copy_in(a[1], &mut data)?;
+    let src = src.prefix(src.len().min(MAX_IO))?;
+    let mut data = vec![0u8; src.len()];
+    p.space.copy_in(src, &mut data)?;
     send_data(&file, &data, to, flags)
 }
 
@@ -302,68 +308,49 @@ fn recv_data(file: &OpenFile, len: usize, flags: u32) -> Result<(Vec<u8>, Receiv
         return Err(Errno::EINVAL);
     }
     let mut buf = vec![0u8; len.min(MAX_IO)];
-    let got = sock(file).recv(&mut buf, flags & abi::MSG_PEEK != 0, flags & abi::MSG_WAITALL != 0, nonblocking(file, flags))?;
+    let got = sock(file)?.recv(&mut buf, flags & abi::MSG_PEEK != 0, flags & abi::MSG_WAITALL != 0, nonblocking(file, flags))?;
     Ok((buf, got))
 }
 
-pub fn recvfrom(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let file = socket_file(p, a[0])?;
-    let flags = a[3] as u32;
-    let (buf, got) = recv_data(&file, a[2] as usize, flags)?;
-    p.space.copy_out(a[1], &buf[..got.len])?;
-    if let Some(from) = &got.from {
-        write_address(p, a[4], a[5], from)?;
-    } else if a[4] != 0 && a[5] != 0 {
-        // A stream socket names no sender: the length says so.
-        p.space.copy_out(a[5], &0u32.to_le_bytes())?;
+pub fn recvfrom(p: &mut Task, fd: Fd, buf: UserPtr<u8>, len: usize, flags: u32, addr: UserPtr<u8>, addrlen: UserPtr<i32>) -> SysResult {
+    let dst = io_buffer(buf, len)?;
+    let file = socket_file(p, fd)?;
+    let (bytes, got) = recv_data(&file, dst.len(), flags)?;
+    p.space.copy_out(dst, &bytes[..got.len])?;
+    if !addr.is_null() {
+        // A stream socket names no sender: the length says so (0).
+        write_address(p, addr, addrlen, got.from.as_ref())?;
     }
     Ok(if flags & abi::MSG_TRUNC != 0 { got.full } else { got.len })
 }
 
-/// The (base, len) pairs of a user iovec array.
-fn iovecs(p: &Task, addr: u64, count: u64) -> Result<Vec<(u64, usize)>, Errno> {
-    if count > 1024 {
-        return Err(Errno::EMSGSIZE);
-    }
-    let mut raw = vec![0u8; count as usize * 16];
-    p.space.copy_in(addr, &mut raw)?;
-    Ok(raw
-        .chunks(16)
-        .map(|c| {
-            let v = abi::Iovec::from_bytes(c).unwrap_or_default();
-            (v.iov_base, v.iov_len as usize)
-        })
-        .collect())
-}
-
-fn read_msghdr(p: &Task, addr: u64) -> Result<Msghdr, Errno> {
-    let mut raw = [0u8; 56];
-    p.space.copy_in(addr, &mut raw)?;
-    Msghdr::from_bytes(&raw)
+/// The buffers of a message's iovec array (EMSGSIZE past `UIO_MAXIOV`).
+fn iovecs(p: &Task, m: &Msghdr) -> Result<Vec<UserSlice>, Errno> {
+    let count = usize::try_from(m.msg_iovlen).ok().filter(|&n| n <= UIO_MAXIOV).ok_or(Errno::EMSGSIZE)?;
+    super::user_iovecs(p, m.iov(), count)
 }
 
 /// One sendmsg: bytes sent.
 fn send_msg(p: &Task, file: &OpenFile, m: &Msghdr, flags: u32) -> SysResult {
     check_send_flags(flags)?;
-    if m.msg_controllen >= 16 && m.msg_control != 0 {
-        let mut raw = [0u8; 16];
-        p.space.copy_in(m.msg_control, &mut raw)?;
-        let c = abi::Cmsghdr::from_bytes(&raw)?;
+    if m.msg_controllen >= Cmsghdr::SIZE as u64 && !m.control().is_null() {
+        let c = p.space.read(m.control().cast::<Cmsghdr>())?;
         if c.cmsg_level == abi::SOL_SOCKET && c.cmsg_type == abi::SCM_RIGHTS {
             return Err(Errno::EOPNOTSUPP);
         }
     }
-    let to = if m.msg_name == 0 {
+    let to = if m.name().is_null() {
         None
     } else {
-        Some(target(p, sock(file), read_address(p, m.msg_name, u64::from(m.msg_namelen))?)?)
+        let len = i32::try_from(m.msg_namelen).map_err(|_| Errno::EINVAL)?;
+        Some(target(p, sock(file)?, read_address(p, m.name(), len)?)?)
     };
     let mut data = Vec::new();
-    for (base, len) in iovecs(p, m.msg_iov, m.msg_iovlen)? {
-        let take = len.min(MAX_IO - data.len());
+    for src in iovecs(p, m)? {
+        let take = src.len().min(MAX_IO - data.len());
         let at = data.len();
         data.resize(at + take, 0);
-        p.space.copy_in(base, &mut data[at..])?;
+        p.space.copy_in(src.prefix(take)?, &mut data[at..])?;
         if data.len() >= MAX_IO {
             break;
         }
@@ -371,86 +358,94 @@ fn send_msg(p: &Task, file: &OpenFile, m: &Msghdr, flags: u32) -> SysResult {
     send_data(file, &data, to, flags)
 }
 
-/// One recvmsg: fills the iovecs and the name, updates the header at `addr`.
-fn recv_msg(p: &Task, file: &OpenFile, addr: u64, m: &Msghdr, flags: u32) -> SysResult {
-    let iov = iovecs(p, m.msg_iov, m.msg_iovlen)?;
-    let total = iov.iter().fold(0usize, |t, (_, l)| t.saturating_add(*l));
+/// One recvmsg: fills the iovecs and the name, updates the header at `hdr`.
+fn recv_msg(p: &Task, file: &OpenFile, hdr: UserPtr<Msghdr>, m: &Msghdr, flags: u32) -> SysResult {
+    let iov = iovecs(p, m)?;
+    let total = iov.iter().fold(0usize, |t, v| t.saturating_add(v.len()));
     let (buf, got) = recv_data(file, total, flags)?;
     let mut done = 0;
-    for (base, len) in iov {
+    for dst in iov {
         if done >= got.len {
             break;
         }
-        let n = len.min(got.len - done);
-        p.space.copy_out(base, &buf[done..done + n])?;
+        let n = dst.len().min(got.len - done);
+        p.space.copy_out(dst, &buf[done..done + n])?;
         done += n;
     }
     let mut out = *m;
     out.msg_namelen = 0;
-    if m.msg_name != 0 {
+    if !m.name().is_null() {
         if let Some(from) = &got.from {
             let bytes = from.encode();
             let n = bytes.len().min(m.msg_namelen as usize);
-            p.space.copy_out(m.msg_name, &bytes[..n])?;
+            p.space.copy_out(m.name().array(n)?, &bytes[..n])?;
             out.msg_namelen = bytes.len() as u32;
         }
     }
     out.msg_controllen = 0;
     out.msg_flags = if got.full > got.len { abi::MSG_TRUNC as i32 } else { 0 };
-    p.space.copy_out(addr, &out.to_bytes())?;
+    p.space.write(hdr, &out)?;
     Ok(if flags & abi::MSG_TRUNC != 0 { got.full } else { got.len })
 }
 
-pub fn sendmsg(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let file = socket_file(p, a[0])?;
-    let m = read_msghdr(p, a[1])?;
-    send_msg(p, &file, &m, a[2] as u32)
+pub fn sendmsg(p: &mut Task, fd: Fd, msg: UserPtr<Msghdr>, flags: u32) -> SysResult {
+    let file = socket_file(p, fd)?;
+    let m = p.space.read(msg)?;
+    send_msg(p, &file, &m, flags)
 }
 
-pub fn recvmsg(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let file = socket_file(p, a[0])?;
-    let m = read_msghdr(p, a[1])?;
-    recv_msg(p, &file, a[1], &m, a[2] as u32)
+pub fn recvmsg(p: &mut Task, fd: Fd, msg: UserPtr<Msghdr>, flags: u32) -> SysResult {
+    let file = socket_file(p, fd)?;
+    let m = p.space.read(msg)?;
+    recv_msg(p, &file, msg, &m, flags)
+}
+
+/// The `msg_len` field of entry `i` of an mmsghdr array, and its header.
+fn mmsg_entry(vec: UserPtr<Mmsghdr>, i: usize) -> Result<(UserPtr<Msghdr>, UserPtr<u32>), Errno> {
+    let entry = vec.element(i)?;
+    Ok((entry.cast(), entry.field(core::mem::offset_of!(Mmsghdr, msg_len))?))
 }
 
 /// sendmmsg(fd, msgvec, vlen, flags): messages sent; an error after the
 /// first message ends the batch early.
-pub fn sendmmsg(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let file = socket_file(p, a[0])?;
-    let count = (a[2] as u32).min(1024) as u64;
-    let flags = a[3] as u32;
+pub fn sendmmsg(p: &mut Task, fd: Fd, vec: UserPtr<Mmsghdr>, vlen: u32, flags: u32) -> SysResult {
+    let file = socket_file(p, fd)?;
+    let count = (vlen as usize).min(UIO_MAXIOV);
     for i in 0..count {
-        let at = a[1] + i * 64;
-        let m = read_msghdr(p, at)?;
-        match send_msg(p, &file, &m, flags) {
-            Ok(n) => p.space.copy_out(at + 56, &(n as u32).to_le_bytes())?,
+        let (hdr, len) = mmsg_entry(vec, i)?;
+        let sent = p.space.read(hdr).and_then(|m| send_msg(p, &file, &m, flags));
+        match sent {
+            Ok(n) => p.space.write(len, &(n as u32))?,
             Err(e) if i == 0 => return Err(e),
-            Err(_) => return Ok(i as usize),
+            Err(_) => return Ok(i),
         }
     }
-    Ok(count as usize)
+    Ok(count)
 }
 
-/// recvmmsg(fd, msgvec, vlen, flags, timeout): the timeout is not
-/// honoured (as Linux, it is only checked between messages); with
+/// recvmmsg(fd, msgvec, vlen, flags, timeout): the timeout is read and
+/// checked but not honoured (Linux only checks it between messages); with
 /// `MSG_WAITFORONE` only the first receive blocks.
-pub fn recvmmsg(p: &mut Task, a: [u64; 6]) -> SysResult {
-    let file = socket_file(p, a[0])?;
-    let count = (a[2] as u32).min(1024) as u64;
-    let mut flags = a[3] as u32;
+pub fn recvmmsg(p: &mut Task, fd: Fd, vec: UserPtr<Mmsghdr>, vlen: u32, flags: u32, timeout: UserPtr<Timespec>) -> SysResult {
+    if !timeout.is_null() {
+        p.space.read(timeout)?.validate()?;
+    }
+    let file = socket_file(p, fd)?;
+    let count = (vlen as usize).min(UIO_MAXIOV);
+    let mut flags = flags;
     for i in 0..count {
-        let at = a[1] + i * 64;
-        let m = read_msghdr(p, at)?;
-        match recv_msg(p, &file, at, &m, flags & !MSG_WAITFORONE) {
-            Ok(n) => p.space.copy_out(at + 56, &(n as u32).to_le_bytes())?,
+        let (hdr, len) = mmsg_entry(vec, i)?;
+        let got = p.space.read(hdr).and_then(|m| recv_msg(p, &file, hdr, &m, flags & !abi::MSG_WAITFORONE));
+        match got {
+            Ok(n) => p.space.write(len, &(n as u32))?,
             Err(e) if i == 0 => return Err(e),
-            Err(_) => return Ok(i as usize),
+            Err(_) => return Ok(i),
         }
-        if flags & MSG_WAITFORONE != 0 {
+        if flags & abi::MSG_WAITFORONE != 0 {
             flags |= abi::MSG_DONTWAIT;
         }
     }
-    Ok(count as usize)
+    Ok(count)
 }
 
 /// read(2) on a socket.
@@ -472,19 +467,17 @@ pub(super) fn write(s: &Socket, data: &[u8], nonblock: bool) -> Result<usize, Er
 
 /// ioctl(2) on a socket: FIONREAD (bytes or next datagram waiting),
 /// FIONBIO (O_NONBLOCK); anything else is `ENOTTY`.
-pub(super) fn ioctl(p: &Task, file: &OpenFile, s: &Socket, a: [u64; 6]) -> SysResult {
-    const FIONREAD: u64 = 0x541b;
-    const FIONBIO: u64 = 0x5421;
-    match a[1] {
+pub(super) fn ioctl(p: &Task, file: &OpenFile, s: &Socket, cmd: u32, arg: IoctlArg) -> SysResult {
+    match cmd {
         FIONREAD => {
-            p.space.copy_out(a[2], &(s.available() as i32).to_le_bytes())?;
+            let n = i32::try_from(s.available()).unwrap_or(i32::MAX);
+            p.space.write(arg.ptr::<i32>(), &n)?;
             Ok(0)
         }
         FIONBIO => {
-            let mut raw = [0u8; 4];
-            p.space.copy_in(a[2], &mut raw)?;
+            let on: i32 = p.space.read(arg.ptr())?;
             let mut status = file.status.lock();
-            if i32::from_le_bytes(raw) != 0 {
+            if on != 0 {
                 *status |= O_NONBLOCK;
             } else {
                 *status &= !O_NONBLOCK;
@@ -497,11 +490,12 @@ pub(super) fn ioctl(p: &Task, file: &OpenFile, s: &Socket, a: [u64; 6]) -> SysRe
 
 /// poll bits of a socket.
 pub(super) fn poll_events(s: &Socket, events: u16) -> u16 {
-    const POLLIN: u16 = 0x1;
-    const POLLOUT: u16 = 0x4;
-    const POLLERR: u16 = 0x8;
-    const POLLHUP: u16 = 0x10;
-    const POLLRDHUP: u16 = 0x2000;
+    use linux_abi::flags::PollEvents;
+    const POLLIN: u16 = PollEvents::POLLIN.bits();
+    const POLLOUT: u16 = PollEvents::POLLOUT.bits();
+    const POLLERR: u16 = PollEvents::POLLERR.bits();
+    const POLLHUP: u16 = PollEvents::POLLHUP.bits();
+    const POLLRDHUP: u16 = PollEvents::POLLRDHUP.bits();
     let (r, rdhup) = s.readiness();
     let mut out = 0;
     if r.readable {
@@ -525,7 +519,7 @@ pub(super) fn poll_events(s: &Socket, events: u16) -> u16 {
 /// fstat of a socket or an epoll: an anonymous inode of the right type.
 pub(super) fn anon_stat(node: &Node) -> abi::Stat {
     let (mode, ino) = match node {
-        Node::Socket(s) => (0o140777, s.id()),
+        Node::Socket(s) => (abi::S_IFSOCK | 0o777, s.id()),
         _ => (0o600, 0),
     };
     abi::Stat { st_dev: 0x8, st_ino: ino, st_nlink: 1, st_mode: mode, st_blksize: 4096, ..abi::Stat::default() }

@@ -6,6 +6,8 @@
 //! May call: `fs` (the flush), the descriptor table.
 
 use errno::Errno;
+use linux_abi::flags::POSIX_FADV_NOREUSE;
+use linux_abi::Fd;
 
 use super::SysResult;
 use crate::task::files::Node;
@@ -17,16 +19,16 @@ pub fn sync(_p: &mut Task) -> SysResult {
 }
 
 /// syncfs(2): any open descriptor names a filesystem; flushes as sync.
-pub fn syncfs(p: &mut Task, a: [u64; 6]) -> SysResult {
-    p.files.get(a[0] as i32 as i64)?;
+pub fn syncfs(p: &mut Task, fd: Fd) -> SysResult {
+    p.files.get(fd.into())?;
     crate::fs::sync_all();
     Ok(0)
 }
 
 /// fsync(2)/fdatasync(2): `EINVAL` for pipes and the terminal, which
 /// cannot be synced (as on Linux).
-pub fn fsync(p: &mut Task, a: [u64; 6]) -> SysResult {
-    match p.files.get(a[0] as i32 as i64)?.node {
+pub fn fsync(p: &mut Task, fd: Fd) -> SysResult {
+    match p.files.get(fd.into())?.node {
         Node::Path(_) => {
             crate::fs::sync_all();
             Ok(0)
@@ -38,13 +40,16 @@ pub fn fsync(p: &mut Task, a: [u64; 6]) -> SysResult {
 /// fadvise64(fd, offset, len, advice): only a hint; the advice is checked
 /// (`EINVAL` beyond POSIX_FADV_NOREUSE, or a negative length) and ignored.
 /// Pipes are `ESPIPE`.
-pub fn fadvise64(p: &mut Task, a: [u64; 6]) -> SysResult {
-    const POSIX_FADV_NOREUSE: u64 = 5;
-    let file = p.files.get(a[0] as i32 as i64)?;
+pub fn fdatasync(p: &mut Task, fd: Fd) -> SysResult {
+    fsync(p, fd)
+}
+
+pub fn fadvise64(p: &mut Task, fd: Fd, _offset: i64, len: i64, advice: i32) -> SysResult {
+    let file = p.files.get(fd.into())?;
     if matches!(file.node, Node::Pipe(_)) {
         return Err(Errno::ESPIPE);
     }
-    if (a[2] as i64) < 0 || a[3] > POSIX_FADV_NOREUSE {
+    if len < 0 || !(0..=POSIX_FADV_NOREUSE).contains(&advice) {
         return Err(Errno::EINVAL);
     }
     Ok(0)

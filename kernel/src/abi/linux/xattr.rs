@@ -7,42 +7,36 @@
 //! May call: `fs.rs` path helpers.
 
 use errno::Errno;
+use linux_abi::flags::{AtFlags, XATTR_CREATE, XATTR_NAME_MAX, XATTR_REPLACE, XATTR_SIZE_MAX};
+use linux_abi::{DirFd, Fd, UserCStr, UserPtr};
 use vfs::Location;
 
-use super::fs::{at_location, fd_location, user_path, AT_SYMLINK_NOFOLLOW};
-use super::{SysResult, AT_FDCWD};
+use super::fs::{at_location, fd_location, user_path};
+use super::SysResult;
 use crate::task::Task;
-
-/// XATTR_NAME_MAX and XATTR_SIZE_MAX.
-const NAME_MAX: usize = 255;
-const SIZE_MAX: u64 = 65536;
-const XATTR_CREATE: u64 = 1;
-const XATTR_REPLACE: u64 = 2;
 
 /// Which file a call of a family names by its first argument: a path
 /// (`setxattr`), a path whose final symlink is not followed (`lsetxattr`),
 /// or a descriptor (`fsetxattr`).
 #[derive(Clone, Copy)]
-pub enum On {
-    Path,
-    LinkPath,
-    Fd,
+enum On {
+    Path(UserCStr),
+    LinkPath(UserCStr),
+    Fd(Fd),
 }
 
-/// Checks that the file `arg` names exists (ENOENT, EBADF, EFAULT ... as Linux).
-fn locate(p: &Task, on: On, arg: u64) -> Result<Location, Errno> {
+/// Checks that the file `on` names exists (ENOENT, EBADF, EFAULT ... as Linux).
+fn locate(p: &Task, on: On) -> Result<Location, Errno> {
     match on {
-        On::Fd => fd_location(p, arg),
-        On::Path | On::LinkPath => {
-            let path = user_path(p, arg)?;
-            at_location(p, AT_FDCWD, &path, if matches!(on, On::LinkPath) { AT_SYMLINK_NOFOLLOW } else { 0 })
-        }
+        On::Fd(fd) => fd_location(p, fd),
+        On::Path(path) => at_location(p, DirFd::Cwd, &user_path(p, path)?, AtFlags::empty()),
+        On::LinkPath(path) => at_location(p, DirFd::Cwd, &user_path(p, path)?, AtFlags::AT_SYMLINK_NOFOLLOW),
     }
 }
 
-/// The attribute name: ERANGE if empty or longer than NAME_MAX, as Linux.
-fn check_name(p: &Task, addr: u64) -> Result<(), Errno> {
-    match p.space.copy_in_str(addr, NAME_MAX) {
+/// The attribute name: ERANGE if empty or longer than XATTR_NAME_MAX, as Linux.
+fn check_name(p: &Task, name: UserCStr) -> Result<(), Errno> {
+    match p.space.read_cstr_bytes(name, XATTR_NAME_MAX) {
         Ok(name) if name.is_empty() => Err(Errno::ERANGE),
         Ok(_) => Ok(()),
         Err(Errno::ENAMETOOLONG) => Err(Errno::ERANGE),
@@ -50,42 +44,76 @@ fn check_name(p: &Task, addr: u64) -> Result<(), Errno> {
     }
 }
 
-fn get(p: &Task, name: u64) -> SysResult {
-    check_name(p, name)?;
-    Err(Errno::EOPNOTSUPP)
-}
-
-fn set(p: &Task, name: u64, size: u64, flags: u64) -> SysResult {
+/// setxattr(file, name, value, size, flags)
+fn set(p: &Task, on: On, name: UserCStr, size: usize, flags: i32) -> SysResult {
+    locate(p, on)?;
     if flags & !(XATTR_CREATE | XATTR_REPLACE) != 0 {
         return Err(Errno::EINVAL);
     }
     check_name(p, name)?;
-    if size > SIZE_MAX {
+    if size > XATTR_SIZE_MAX {
         return Err(Errno::E2BIG);
     }
     Err(Errno::EOPNOTSUPP)
 }
 
-/// setxattr(file, name, value, size, flags)
-pub fn setxattr(p: &mut Task, a: [u64; 6], on: On) -> SysResult {
-    locate(p, on, a[0])?;
-    set(p, a[1], a[3], a[4])
-}
-
-/// getxattr(file, name, value, size)
-pub fn getxattr(p: &mut Task, a: [u64; 6], on: On) -> SysResult {
-    locate(p, on, a[0])?;
-    get(p, a[1])
+/// getxattr(file, name, value, size) and removexattr(file, name).
+fn get(p: &Task, on: On, name: UserCStr) -> SysResult {
+    locate(p, on)?;
+    check_name(p, name)?;
+    Err(Errno::EOPNOTSUPP)
 }
 
 /// listxattr(file, list, size): no attributes, an empty list.
-pub fn listxattr(p: &mut Task, a: [u64; 6], on: On) -> SysResult {
-    locate(p, on, a[0])?;
+fn list(p: &Task, on: On) -> SysResult {
+    locate(p, on)?;
     Ok(0)
 }
 
-/// removexattr(file, name)
-pub fn removexattr(p: &mut Task, a: [u64; 6], on: On) -> SysResult {
-    locate(p, on, a[0])?;
-    get(p, a[1])
+pub fn setxattr(p: &mut Task, path: UserCStr, name: UserCStr, _value: UserPtr<u8>, size: usize, flags: i32) -> SysResult {
+    set(p, On::Path(path), name, size, flags)
+}
+
+pub fn lsetxattr(p: &mut Task, path: UserCStr, name: UserCStr, _value: UserPtr<u8>, size: usize, flags: i32) -> SysResult {
+    set(p, On::LinkPath(path), name, size, flags)
+}
+
+pub fn fsetxattr(p: &mut Task, fd: Fd, name: UserCStr, _value: UserPtr<u8>, size: usize, flags: i32) -> SysResult {
+    set(p, On::Fd(fd), name, size, flags)
+}
+
+pub fn getxattr(p: &mut Task, path: UserCStr, name: UserCStr) -> SysResult {
+    get(p, On::Path(path), name)
+}
+
+pub fn lgetxattr(p: &mut Task, path: UserCStr, name: UserCStr) -> SysResult {
+    get(p, On::LinkPath(path), name)
+}
+
+pub fn fgetxattr(p: &mut Task, fd: Fd, name: UserCStr) -> SysResult {
+    get(p, On::Fd(fd), name)
+}
+
+pub fn listxattr(p: &mut Task, path: UserCStr) -> SysResult {
+    list(p, On::Path(path))
+}
+
+pub fn llistxattr(p: &mut Task, path: UserCStr) -> SysResult {
+    list(p, On::LinkPath(path))
+}
+
+pub fn flistxattr(p: &mut Task, fd: Fd) -> SysResult {
+    list(p, On::Fd(fd))
+}
+
+pub fn removexattr(p: &mut Task, path: UserCStr, name: UserCStr) -> SysResult {
+    get(p, On::Path(path), name)
+}
+
+pub fn lremovexattr(p: &mut Task, path: UserCStr, name: UserCStr) -> SysResult {
+    get(p, On::LinkPath(path), name)
+}
+
+pub fn fremovexattr(p: &mut Task, fd: Fd, name: UserCStr) -> SysResult {
+    get(p, On::Fd(fd), name)
 }

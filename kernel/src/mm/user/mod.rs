@@ -5,9 +5,12 @@
 //! backing: zeros, the page cache's frame of a file ([`crate::mm::pagecache`],
 //! shared read-only or copy-on-write), or a shared object's frame
 //! ([`crate::mm::filemap`]). This is also the only way the kernel touches
-//! user memory: [`AddressSpace::copy_in`] / [`AddressSpace::copy_out`] check
-//! (and fill) every page first, so a bad pointer is `EFAULT`, never a kernel
-//! page fault.
+//! user memory: [`AddressSpace::copy_in`] / [`AddressSpace::copy_out`] take
+//! a [`UserSlice`] (a range that passed `access_ok`, see `linux_abi::user`)
+//! and check (and fill) every page first, so a bad pointer is `EFAULT`,
+//! never a kernel page fault. The mapping calls take [`PageRange`]s (whole
+//! pages below `USER_END`): no number a process passes reaches the page
+//! tables unchecked.
 //!
 //! Copy-on-write: [`AddressSpace::fork`] copies the mappings and shares every
 //! present frame with the child; private pages that were writable become
@@ -26,6 +29,7 @@ use alloc::sync::Arc;
 use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use errno::{Errno, KResult};
+use linux_abi::{PageRange, UserSlice};
 use x86_64::registers::control::{Cr3, Cr3Flags};
 use x86_64::structures::paging::mapper::{MappedFrame, Translate, TranslateResult};
 use x86_64::structures::paging::{Mapper, OffsetPageTable, Page, PageTable, PageTableFlags, PhysFrame, Size4KiB};
@@ -37,8 +41,8 @@ pub use vma::{Backing, Vma};
 use vma::VmaMap;
 
 /// First address above user space (as Linux: the last page below 2^47 is a guard).
-pub const USER_END: u64 = 0x0000_7fff_ffff_f000;
-const PAGE: u64 = 4096;
+pub use linux_abi::USER_END;
+const PAGE: u64 = linux_abi::PAGE_SIZE;
 
 /// Access a mapping allows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -165,18 +169,14 @@ fn table(frame: PhysFrame) -> OffsetPageTable<'static> {
     unsafe { OffsetPageTable::new(&mut *virt.as_mut_ptr::<PageTable>(), offset) }
 }
 
-fn page_of(addr: u64) -> Page<Size4KiB> {
-    Page::containing_address(VirtAddr::new(addr))
-}
-
-/// `[start, start+len)` widened to whole pages; ENOMEM past user space.
-fn page_range(start: u64, len: u64) -> KResult<(u64, u64)> {
-    let first = start & !(PAGE - 1);
-    let end = start.checked_add(len).and_then(|e| e.checked_next_multiple_of(PAGE)).ok_or(Errno::ENOMEM)?;
-    if end > USER_END {
-        return Err(Errno::ENOMEM);
+/// The user page holding `addr`; `None` outside the user half (callers
+/// only pass addresses of present pages or checked ranges, so this is the
+/// guard that keeps a wrong one from becoming a panic).
+fn page_of(addr: u64) -> Option<Page<Size4KiB>> {
+    if addr >= USER_END {
+        return None;
     }
-    Ok((first, end))
+    VirtAddr::try_new(addr).ok().map(Page::containing_address)
 }
 
 impl AddressSpace {
@@ -242,10 +242,7 @@ impl AddressSpace {
     /// The entry of user page `addr` (None for any address outside user
     /// space: kernel-half and non-canonical addresses are never translated).
     fn pte(&self, addr: u64) -> Option<(PhysFrame, PageTableFlags)> {
-        if addr >= USER_END {
-            return None;
-        }
-        match table(self.l4).translate(VirtAddr::new_truncate(addr)) {
+        match table(self.l4).translate(page_of(addr)?.start_address()) {
             TranslateResult::Mapped { frame: MappedFrame::Size4KiB(f), flags, .. } => Some((f, flags)),
             _ => None,
         }
@@ -254,9 +251,13 @@ impl AddressSpace {
     /// Maps `frame` at the absent page `addr`; the entry takes over the
     /// caller's owner of the frame (released again on failure).
     fn install(&mut self, addr: u64, f: PhysFrame, flags: PageTableFlags) -> Fault {
+        let Some(page) = page_of(addr) else {
+            self.release(f, flags);
+            return Fault::Segv;
+        };
         // SAFETY: the page is in this space's lower half and absent (the
         // callers checked); the caller handed its owner of `f` to the entry.
-        match unsafe { table(self.l4).map_to_with_table_flags(page_of(addr), f, flags, PARENTS, &mut GlobalFrames) } {
+        match unsafe { table(self.l4).map_to_with_table_flags(page, f, flags, PARENTS, &mut GlobalFrames) } {
             Ok(flush) => flush.flush(),
             Err(_) => {
                 self.release(f, flags);
@@ -270,15 +271,16 @@ impl AddressSpace {
     /// Removes the page at `addr`; the caller gets the entry's owner.
     fn take(&mut self, addr: u64) -> Option<(PhysFrame, PageTableFlags)> {
         let (_, flags) = self.pte(addr)?;
-        let (f, flush) = table(self.l4).unmap(page_of(addr)).ok()?;
+        let (f, flush) = table(self.l4).unmap(page_of(addr)?).ok()?;
         flush.flush();
         self.pages.remove(&addr);
         Some((f, flags))
     }
 
     fn set_flags(&self, addr: u64, flags: PageTableFlags) {
+        let Some(page) = page_of(addr) else { return };
         // SAFETY: only this space's present user page changes its flags.
-        if let Ok(flush) = unsafe { table(self.l4).update_flags(page_of(addr), flags) } {
+        if let Ok(flush) = unsafe { table(self.l4).update_flags(page, flags) } {
             flush.flush();
         }
     }
@@ -294,36 +296,37 @@ impl AddressSpace {
         }
     }
 
-    /// Adds a mapping over `[start, start+len)`, replacing what was there.
-    pub fn map(&mut self, start: u64, len: u64, prot: Prot, may_write: bool, backing: Backing) -> KResult<()> {
-        let (first, end) = page_range(start, len)?;
-        if first >= end {
+    /// Adds a mapping over `range`, replacing what was there (`ENOMEM`
+    /// for an empty range).
+    pub fn map(&mut self, range: PageRange, prot: Prot, may_write: bool, backing: Backing) -> KResult<()> {
+        if range.is_empty() {
             return Err(Errno::ENOMEM);
         }
-        self.unmap(first, end - first)?;
-        self.vmas.insert(Vma { start: first, end, prot, may_write, backing });
+        self.unmap(range);
+        self.vmas.insert(Vma { start: range.start(), end: range.end(), prot, may_write, backing });
         Ok(())
     }
 
-    /// Maps private zero-filled memory over `[start, start+len)` (page-aligned
-    /// outward), replacing what was there.
-    pub fn map_anon(&mut self, start: u64, len: u64, prot: Prot) -> KResult<()> {
-        self.map(start, len, prot, true, Backing::Anon)
+    /// Maps private zero-filled memory over `range`, replacing what was there.
+    pub fn map_anon(&mut self, range: PageRange, prot: Prot) -> KResult<()> {
+        self.map(range, prot, true, Backing::Anon)
     }
 
-    /// Whether any of `[start, start+len)` is mapped.
-    pub fn is_mapped(&self, start: u64, len: u64) -> bool {
-        self.vmas.overlaps(start, start.saturating_add(len))
+    /// Whether any of `range` is mapped.
+    pub fn is_mapped(&self, range: PageRange) -> bool {
+        self.vmas.overlaps(range.start(), range.end())
     }
 
-    /// Changes the protection of `[start, start+len)`: `ENOMEM` if part of
-    /// it is not mapped, `EACCES` for write access to a shared mapping of a
-    /// file opened read-only (as Linux).
-    pub fn protect(&mut self, start: u64, len: u64, prot: Prot) -> KResult<()> {
-        if start % PAGE != 0 {
-            return Err(Errno::EINVAL);
-        }
-        let (_, end) = page_range(start, len)?;
+    /// Whether all of `range` is mapped.
+    pub fn is_covered(&self, range: PageRange) -> bool {
+        self.vmas.covers(range.start(), range.end())
+    }
+
+    /// Changes the protection of `range`: `ENOMEM` if part of it is not
+    /// mapped, `EACCES` for write access to a shared mapping of a file
+    /// opened read-only (as Linux).
+    pub fn protect(&mut self, range: PageRange, prot: Prot) -> KResult<()> {
+        let (start, end) = (range.start(), range.end());
         if !self.vmas.covers(start, end) {
             return Err(Errno::ENOMEM);
         }
@@ -349,35 +352,26 @@ impl AddressSpace {
         Ok(())
     }
 
-    /// Unmaps `[start, start+len)` and frees its frames; stores to shared
-    /// file mappings there are written back first.
-    /// `EINVAL` if the range reaches past user space (as Linux).
-    pub fn unmap(&mut self, start: u64, len: u64) -> KResult<()> {
-        let first = start & !(PAGE - 1);
-        let end = start.checked_add(len).and_then(|e| e.checked_next_multiple_of(PAGE)).ok_or(Errno::EINVAL)?;
-        if end > USER_END {
-            return Err(Errno::EINVAL);
-        }
-        let removed = self.vmas.remove(first, end);
+    /// Unmaps `range` and frees its frames; stores to shared file mappings
+    /// there are written back first.
+    pub fn unmap(&mut self, range: PageRange) {
+        let removed = self.vmas.remove(range.start(), range.end());
         write_back(&removed);
-        self.drop_pages(first, end);
+        self.drop_pages(range.start(), range.end());
         drop(removed);
-        Ok(())
     }
 
-    /// Drops the present pages of `[start, start+len)` but keeps the
-    /// mappings (MADV_DONTNEED): private pages read as new again (zeros, or
-    /// the file), shared ones as the shared object holds them.
-    pub fn discard(&mut self, start: u64, len: u64) -> KResult<()> {
-        let (first, end) = page_range(start, len)?;
-        self.drop_pages(first, end);
-        Ok(())
+    /// Drops the present pages of `range` but keeps the mappings
+    /// (MADV_DONTNEED): private pages read as new again (zeros, or the
+    /// file), shared ones as the shared object holds them.
+    pub fn discard(&mut self, range: PageRange) {
+        self.drop_pages(range.start(), range.end());
     }
 
-    /// msync: writes stores to shared file mappings in `[start, start+len)`
-    /// back to their files; `ENOMEM` if part of the range is not mapped.
-    pub fn sync(&self, start: u64, len: u64) -> KResult<()> {
-        let (first, end) = page_range(start, len)?;
+    /// msync: writes stores to shared file mappings in `range` back to
+    /// their files; `ENOMEM` if part of the range is not mapped.
+    pub fn sync(&self, range: PageRange) -> KResult<()> {
+        let (first, end) = (range.start(), range.end());
         if !self.vmas.covers(first, end) {
             return Err(Errno::ENOMEM);
         }
@@ -390,15 +384,15 @@ impl AddressSpace {
         Ok(())
     }
 
-    /// mremap's move: the mappings of `[old, old+old_len)` and their present
-    /// pages move to `new` (a free range), then grow to `new_len` with more of
-    /// the last mapping's backing. `EFAULT` if the old range is not all mapped.
-    pub fn move_range(&mut self, old: u64, old_len: u64, new: u64, new_len: u64) -> KResult<()> {
-        let old_end = old.checked_add(old_len).ok_or(Errno::EFAULT)?;
-        if old % PAGE != 0 || old_len % PAGE != 0 || !self.vmas.covers(old, old_end) {
+    /// mremap's move: the mappings of `old` and their present pages move to
+    /// the start of `new` (a free range), then grow to its length with more
+    /// of the last mapping's backing. `EFAULT` if `old` is not all mapped.
+    pub fn move_range(&mut self, old_range: PageRange, new_range: PageRange) -> KResult<()> {
+        let (old, old_end, old_len) = (old_range.start(), old_range.end(), old_range.len());
+        let (new, new_len) = (new_range.start(), new_range.len());
+        if old_range.is_empty() || !self.vmas.covers(old, old_end) {
             return Err(Errno::EFAULT);
         }
-        page_range(new, new_len)?;
         // The grown part continues the last mapping's backing (its file
         // pages are read now, before anything changes).
         let grown = match self.vmas.find(old_end - 1) {
@@ -437,7 +431,7 @@ impl AddressSpace {
         let mut parent_map = table(self.l4);
         let mut child_map = table(child.l4);
         for &addr in &self.pages {
-            let page = page_of(addr);
+            let Some(page) = page_of(addr) else { continue };
             let TranslateResult::Mapped { frame: MappedFrame::Size4KiB(f), flags, .. } = parent_map.translate(page.start_address())
             else {
                 continue;
@@ -558,6 +552,17 @@ impl AddressSpace {
         self.install(addr, new, new_flags)
     }
 
+    /// Bytes of address space mapped (RLIMIT_AS counts these).
+    pub fn mapped_bytes(&self) -> u64 {
+        self.vmas.total_bytes()
+    }
+
+    /// Bytes of private writable mappings (RLIMIT_DATA counts these, as
+    /// Linux's data_vm; walks the mappings, so only asked when a limit is set).
+    pub fn private_writable_bytes(&self) -> u64 {
+        self.vmas.iter().filter(|v| v.prot.write && !matches!(v.backing, Backing::Shared { .. })).map(|v| v.end - v.start).sum()
+    }
+
     /// Number of pages present.
     pub fn resident_pages(&self) -> usize {
         self.pages.len()
@@ -588,9 +593,10 @@ impl AddressSpace {
         Err(Errno::EFAULT)
     }
 
-    /// Copies `data` to user address `addr` (the space need not be active).
+    /// Copies `data` to the start of `dst` (the space need not be active).
     /// `force` writes even read-only mappings (for the ELF loader).
-    fn write_at(&mut self, addr: u64, data: &[u8], force: bool) -> KResult<()> {
+    fn write_at(&mut self, dst: UserSlice, data: &[u8], force: bool) -> KResult<()> {
+        let addr = dst.prefix(data.len())?.addr();
         let mut done = 0usize;
         while done < data.len() {
             let at = addr.checked_add(done as u64).ok_or(Errno::EFAULT)?;
@@ -605,18 +611,20 @@ impl AddressSpace {
         Ok(())
     }
 
-    /// Copies kernel data into user memory that the process may write.
-    pub fn copy_out(&mut self, addr: u64, data: &[u8]) -> KResult<()> {
-        self.write_at(addr, data, false)
+    /// Copies kernel data into the start of `dst`, user memory the process
+    /// may write (`EFAULT` if `data` is longer than `dst`).
+    pub fn copy_out(&mut self, dst: UserSlice, data: &[u8]) -> KResult<()> {
+        self.write_at(dst, data, false)
     }
 
     /// Loader's write: ignores the mapping's write permission.
-    pub fn load(&mut self, addr: u64, data: &[u8]) -> KResult<()> {
-        self.write_at(addr, data, true)
+    pub fn load(&mut self, dst: UserSlice, data: &[u8]) -> KResult<()> {
+        self.write_at(dst, data, true)
     }
 
-    /// Copies user memory into `buf`.
-    pub fn copy_in(&mut self, addr: u64, buf: &mut [u8]) -> KResult<()> {
+    /// Fills `buf` from the start of `src` (`EFAULT` if `buf` is longer).
+    pub fn copy_in(&mut self, src: UserSlice, buf: &mut [u8]) -> KResult<()> {
+        let addr = src.prefix(buf.len())?.addr();
         let mut done = 0usize;
         while done < buf.len() {
             let at = addr.checked_add(done as u64).ok_or(Errno::EFAULT)?;
@@ -630,23 +638,27 @@ impl AddressSpace {
         Ok(())
     }
 
-    /// Reads a NUL-terminated string of at most `max` bytes.
-    pub fn copy_in_str(&mut self, addr: u64, max: usize) -> KResult<alloc::string::String> {
+    /// Reads the bytes of a NUL-terminated string starting at `start`,
+    /// looking at no more than `limit` bytes (Linux's `strncpy_from_user`):
+    /// the bytes before the NUL and whether a NUL was found within `limit`.
+    /// Each piece read stays within one page, so a string that ends before
+    /// an unmapped page reads fine.
+    pub fn copy_in_cstr(&mut self, start: linux_abi::UserPtr<u8>, limit: usize) -> KResult<(Vec<u8>, bool)> {
         let mut out = Vec::new();
-        let mut at = addr;
-        loop {
-            let mut b = [0u8; 1];
-            self.copy_in(at, &mut b)?;
-            if b[0] == 0 {
-                break;
+        let mut at = start;
+        while out.len() < limit {
+            let room = ((PAGE - at.value() % PAGE) as usize).min(limit - out.len());
+            let mut buf = [0u8; PAGE as usize];
+            let buf = &mut buf[..room];
+            self.copy_in(at.array(room)?, buf)?;
+            if let Some(n) = buf.iter().position(|&b| b == 0) {
+                out.extend_from_slice(&buf[..n]);
+                return Ok((out, true));
             }
-            if out.len() >= max {
-                return Err(Errno::ENAMETOOLONG);
-            }
-            out.push(b[0]);
-            at = at.checked_add(1).ok_or(Errno::EFAULT)?;
+            out.extend_from_slice(buf);
+            at = at.element(room)?;
         }
-        alloc::string::String::from_utf8(out).map_err(|_| Errno::EINVAL)
+        Ok((out, false))
     }
 }
 
@@ -670,7 +682,7 @@ impl Drop for AddressSpace {
         let pages = core::mem::take(&mut self.pages);
         let mut mapper = table(self.l4);
         for addr in pages {
-            let page = page_of(addr);
+            let Some(page) = page_of(addr) else { continue };
             let TranslateResult::Mapped { flags, .. } = mapper.translate(page.start_address()) else { continue };
             if let Ok((f, flush)) = mapper.unmap(page) {
                 flush.ignore();

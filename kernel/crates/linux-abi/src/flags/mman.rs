@@ -55,6 +55,13 @@ pub enum MapType {
 }
 
 impl MapFlags {
+    /// The flags a `MAP_SHARED` file mapping honours; with
+    /// `MAP_SHARED_VALIDATE` any other bit is EOPNOTSUPP (Linux's
+    /// `LEGACY_MAP_MASK`).
+    pub const LEGACY_MAP_MASK: MapFlags = MapFlags::from_bits_retain(
+        0x01 | 0x02 | 0x10 | 0x20 | 0x800 | 0x1000 | 0x400_0000 | 0x100 | 0x2000 | 0x4000 | 0x8000 | 0x1_0000 | 0x2_0000 | 0x4_0000,
+    );
+
     /// `MAP_ANON` is `MAP_ANONYMOUS`.
     pub const MAP_ANON: MapFlags = MapFlags::MAP_ANONYMOUS;
 
@@ -94,9 +101,20 @@ linux_consts! {
     MADV_KEEPONFORK = 19;
     MADV_COLD = 20;
     MADV_PAGEOUT = 21;
+    MADV_POPULATE_READ = 22;
+    MADV_POPULATE_WRITE = 23;
+    MADV_DONTNEED_LOCKED = 24;
+    MADV_COLLAPSE = 25;
+    MADV_HWPOISON = 100;
+    MADV_SOFT_OFFLINE = 101;
 }
 
 /// mremap(2) flags.
 pub const MREMAP_MAYMOVE: u64 = 1;
 pub const MREMAP_FIXED: u64 = 2;
 pub const MREMAP_DONTUNMAP: u64 = 4;
+
+/// msync(2) flags.
+pub const MS_ASYNC: i32 = 1;
+pub const MS_INVALIDATE: i32 = 2;
+pub const MS_SYNC: i32 = 4;

@@ -12,21 +12,31 @@ mod macros;
 mod at;
 mod clone;
 mod fcntl;
+mod file;
+mod futex;
 mod ioctl;
 mod mman;
+mod mount;
 mod open;
 mod poll;
+mod process;
 mod signal;
+mod time;
 mod wait;
 
 pub use at::*;
 pub use clone::*;
 pub use fcntl::*;
+pub use file::*;
+pub use futex::*;
 pub use ioctl::*;
 pub use mman::*;
+pub use mount::*;
 pub use open::*;
 pub use poll::*;
+pub use process::*;
 pub use signal::*;
+pub use time::*;
 pub use wait::*;
 
 /// What Linux does with bits it does not know in a flag argument.

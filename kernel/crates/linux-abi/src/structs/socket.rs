@@ -4,7 +4,11 @@
 
 use alloc::vec::Vec;
 
+use crate::user::UserPtr;
 use errno::{Errno, KResult};
+
+/// `sizeof(struct sockaddr_storage)`: the longest address a socket call copies in.
+pub const SOCKADDR_STORAGE_SIZE: usize = 128;
 
 /// Address families.
 pub const AF_UNSPEC: u16 = 0;
@@ -12,6 +16,7 @@ pub const AF_UNIX: u16 = 1;
 pub const AF_INET: u16 = 2;
 pub const AF_INET6: u16 = 10;
 pub const AF_NETLINK: u16 = 16;
+pub const AF_PACKET: u16 = 17;
 
 /// Socket types (the low bits of socket(2)'s `type`) and its flags.
 pub const SOCK_STREAM: u32 = 1;
@@ -28,6 +33,14 @@ pub const IPPROTO_IP: i32 = 0;
 pub const IPPROTO_TCP: i32 = 6;
 pub const IPPROTO_UDP: i32 = 17;
 pub const IPPROTO_IPV6: i32 = 41;
+
+// IPPROTO_IP option names.
+pub const IP_TOS: i32 = 1;
+pub const IP_TTL: i32 = 2;
+pub const IP_PKTINFO: i32 = 8;
+pub const IP_MTU_DISCOVER: i32 = 10;
+pub const IP_RECVERR: i32 = 11;
+pub const IP_FREEBIND: i32 = 15;
 
 /// `SOL_SOCKET` options.
 pub const SO_DEBUG: i32 = 1;
@@ -73,6 +86,7 @@ pub const MSG_EOR: u32 = 0x80;
 pub const MSG_WAITALL: u32 = 0x100;
 pub const MSG_NOSIGNAL: u32 = 0x4000;
 pub const MSG_MORE: u32 = 0x8000;
+pub const MSG_WAITFORONE: u32 = 0x1_0000;
 pub const MSG_CMSG_CLOEXEC: u32 = 0x4000_0000;
 
 /// shutdown(2) `how`.
@@ -133,6 +147,23 @@ pub struct Msghdr {
     pub msg_flags: i32,
 }
 abi_struct!(Msghdr, 56 { msg_name, msg_namelen, msg_iov, msg_iovlen, msg_control, msg_controllen, msg_flags });
+
+impl Msghdr {
+    /// The address buffer (`msg_name`, `msg_namelen` bytes).
+    pub const fn name(&self) -> UserPtr<u8> {
+        UserPtr::new(self.msg_name)
+    }
+
+    /// The iovec array (`msg_iovlen` entries).
+    pub const fn iov(&self) -> UserPtr<super::Iovec> {
+        UserPtr::new(self.msg_iov)
+    }
+
+    /// The control buffer (`msg_controllen` bytes).
+    pub const fn control(&self) -> UserPtr<u8> {
+        UserPtr::new(self.msg_control)
+    }
+}
 
 /// `struct mmsghdr` (sendmmsg/recvmmsg).
 #[repr(C)]

@@ -100,6 +100,16 @@ pub const fn encode_dev(major: u32, minor: u32) -> u64 {
     (minor & 0xff) | ((major & 0xfff) << 8) | ((minor & !0xff) << 12) | ((major & !0xfff) << 32)
 }
 
+/// Linux's `new_decode_dev`: major and minor of the 32-bit `dev_t` that
+/// mknod(2) takes.
+pub const fn decode_dev(dev: u32) -> (u32, u32) {
+    ((dev & 0xfff00) >> 8, (dev & 0xff) | ((dev >> 12) & 0xfff00))
+}
+
+/// `f_flags` bit saying the other bits are meaningful (kernel-internal
+/// `ST_VALID` of include/linux/statfs.h; no uapi header has it).
+pub const ST_VALID: u64 = 0x20;
+
 /// x86_64 `struct statfs` (statfs/fstatfs), as glibc's.
 #[repr(C)]
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
@@ -125,3 +135,5 @@ abi_struct!(Statfs, 120 {
 /// `f_type` of the pipe filesystem and of the terminal's (devpts).
 pub const PIPEFS_MAGIC: i64 = 0x5049_5045;
 pub const DEVPTS_SUPER_MAGIC: i64 = 0x1cd1;
+pub const SOCKFS_MAGIC: i64 = 0x534f_434b;
+pub const ANON_INODE_FS_MAGIC: i64 = 0x0904_1934;

@@ -1,0 +1,3 @@
+module cyrius/goserver
+
+go 1.19
