@@ -53,6 +53,20 @@ fn mem(m: &mut Machine) -> Mem {
 
 #[test]
 fn syscall_fuzzer_in_a_container_harms_nothing() {
+    fuzz(SEED, CALLS, 4);
+}
+
+/// `scripts/fuzz-soak`: seed, calls and workers from the environment.
+#[test]
+#[ignore = "long: run by scripts/fuzz-soak"]
+fn soak() {
+    let var = |name: &str, default: u64| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+    fuzz(var("CYRIUS_FUZZ_SEED", SEED), var("CYRIUS_FUZZ_CALLS", 10_000_000), var("CYRIUS_FUZZ_WORKERS", 4));
+}
+
+/// Boots, runs `calls` fuzzed calls with `seed` in a detached container
+/// while probing the host shell, deletes it, and checks what is left.
+fn fuzz(seed: u64, calls: u64, workers: u64) {
     let mut m = Machine::boot(&QemuConfig::for_tests());
     // Kernel warnings about the fuzzer's calls would drown the console.
     m.run("log error");
@@ -65,7 +79,9 @@ fn syscall_fuzzer_in_a_container_harms_nothing() {
     let before = mem(&mut m);
 
     m.run("latency reset");
-    m.run_with_timeout(&format!("oci-runtime run -d -b /mnt/bundles/fuzz fz /bin/fuzz -s {SEED} -n {CALLS}"), long);
+    m.run_with_timeout(&format!("oci-runtime run -d -b /mnt/bundles/fuzz fz /bin/fuzz -s {seed} -n {calls} -j {workers}"), long);
+    // 10^5 calls take about a minute; allow ten times that.
+    let limit = Duration::from_secs(600 * calls.div_ceil(100_000).max(1));
     let started = Instant::now();
     let mut slowest = Duration::ZERO;
     let mut probes = 0;
@@ -81,7 +97,7 @@ fn syscall_fuzzer_in_a_container_harms_nothing() {
         if state.contains("\"stopped\"") {
             break;
         }
-        m.assert(started.elapsed() < Duration::from_secs(900), "the fuzzer did not finish within 15 minutes");
+        m.assert(started.elapsed() < limit, &format!("the fuzzer did not finish within {limit:?}"));
         std::thread::sleep(Duration::from_millis(700));
     }
     let latency = m.run("latency");
@@ -94,10 +110,10 @@ fn syscall_fuzzer_in_a_container_harms_nothing() {
         "host shell: {probes} probes during the run; a typed key waited at most {waited} ms in the guest; slowest round trip from the host {:.0} ms",
         slowest.as_secs_f64() * 1000.0
     );
-    m.assert(summary.contains(&format!("seed {SEED}, ")), &format!("the fuzzer's summary line is there: {summary:?}"));
+    m.assert(summary.contains(&format!("seed {seed}, ")), &format!("the fuzzer's summary line is there: {summary:?}"));
     m.assert(summary.contains("hangs 0"), &format!("no system call outlived SIGKILL: {summary:?}"));
-    let calls = number_after(&summary, &format!("seed {SEED},"));
-    m.assert(calls >= CALLS, &format!("{calls} calls made, {CALLS} asked"));
+    let made = number_after(&summary, &format!("seed {seed},"));
+    m.assert(made >= calls, &format!("{made} calls made, {calls} asked"));
     m.assert(waited < 1000, &format!("a typed key waited {waited} ms for the host shell during the run"));
 
     m.run_expect("oci-runtime delete fz", &[]);
