@@ -91,6 +91,18 @@ impl Machine {
     /// Sends an NMI through QEMU's monitor: the kernel prints every thread's
     /// state and kernel stack (even when stuck with interrupts off).
     pub fn nmi(&mut self) -> bool {
+        self.monitor_command("nmi")
+    }
+
+    /// A BREAK on the serial line (as Ctrl-A B on a terminal): the next key
+    /// typed is a command for the kernel (`t`: the thread dump).
+    pub fn send_break(&mut self) -> bool {
+        self.monitor_command("chardev-send-break con0")
+    }
+
+    /// Runs one command in QEMU's monitor (booted machines only); true once
+    /// the monitor has run it.
+    fn monitor_command(&mut self, command: &str) -> bool {
         use std::os::unix::net::UnixStream;
         let Some(path) = self.monitor.as_ref() else { return false };
         let Ok(mut conn) = UnixStream::connect(path) else { return false };
@@ -108,7 +120,9 @@ impl Machine {
             }
             true
         };
-        read_until_prompts(&mut conn, 1) && conn.write_all(b"nmi\n").is_ok() && read_until_prompts(&mut conn, 2)
+        read_until_prompts(&mut conn, 1)
+            && conn.write_all(format!("{command}\n").as_bytes()).is_ok()
+            && read_until_prompts(&mut conn, 2)
     }
 
     /// On a timeout: an NMI, then a few seconds for the dump to arrive.

@@ -105,3 +105,18 @@ fn an_nmi_dumps_the_threads_of_a_locked_up_kernel() {
     let t = cyrius::symbolize::annotate_text(&m.transcript());
     m.assert(t.contains("lockup_with_interrupts_off at kernel/src/shell/commands/system.rs:"), "the dump names the locked-up function");
 }
+
+/// BREAK then `t` on the serial console (Ctrl-A B, t in QEMU's terminal)
+/// prints the thread dump on demand; the shell goes on.
+#[test]
+fn break_then_t_on_the_console_dumps_the_threads() {
+    let mut m = Machine::boot(&QemuConfig::for_tests());
+    let sent = m.send_break();
+    m.assert(sent, "QEMU's monitor sent a BREAK");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    m.send(b"t");
+    m.wait_for("sysrq: thread dump", COMMAND_TIMEOUT);
+    m.wait_for("thread 4 'net'", COMMAND_TIMEOUT);
+    m.run_expect("echo still here", &["still here"]);
+    m.poweroff();
+}
