@@ -85,7 +85,16 @@ fn fuzz(seed: u64, calls: u64, workers: u64) {
     let started = Instant::now();
     let mut slowest = Duration::ZERO;
     let mut probes = 0;
+    let mut reported = Instant::now();
     loop {
+        if reported.elapsed() > Duration::from_secs(60) {
+            // A soak runs for hours: say how far it got.
+            let t = m.transcript();
+            if let Some(line) = t.lines().rev().find(|l| l.starts_with("fuzz: ") && l.contains(" calls, ")) {
+                eprintln!("[{:>5} s] {line}", started.elapsed().as_secs());
+            }
+            reported = Instant::now();
+        }
         // The host shell answers while the fuzzer runs.
         let t = Instant::now();
         let out = m.run("echo ping");
@@ -102,6 +111,15 @@ fn fuzz(seed: u64, calls: u64, workers: u64) {
     }
     let latency = m.run("latency");
     eprintln!("{}", latency.trim_end());
+    if let (Some(sym), Some(rip)) = (
+        cyrius::symbolize::Symbolizer::for_kernel(),
+        latency
+            .split("at RIP 0x")
+            .nth(1)
+            .and_then(|r| u64::from_str_radix(&r.chars().take_while(char::is_ascii_hexdigit).collect::<String>(), 16).ok()),
+    ) {
+        eprintln!("  (that RIP is in:\n{})", sym.lookup(rip).join("\n"));
+    }
     let waited = number_after(&latency, "at most");
     let t = m.transcript();
     let summary = t.lines().rev().find(|l| l.contains("fuzz: done:")).unwrap_or("").to_string();

@@ -426,6 +426,9 @@ static int is_memory_call(long nr) {
     return 0;
 }
 
+/* The number the kernel acts on: the low 32 bits (Linux takes an int). */
+static long effective(long nr) { return (long)(uint32_t)nr; }
+
 /* -t: only these numbers (for narrowing a finding down). */
 static long only[64];
 static int nonly;
@@ -440,9 +443,10 @@ static long pick_nr(void) {
         case 1: nr = (long)any_int(); break;
         case 2: nr = 0x40000000L + (long)below(NR_MAX + 100); break; /* the x32 flag */
         case 3: nr = -1 - (long)below(4); break;
+        case 4: nr = (long)below(NR_MAX) | (long)(next() << 32); break; /* upper half set */
         default: nr = (long)below(NR_MAX); break;
         }
-        switch (nr) {
+        switch (effective(nr)) {
         case 60: case 231: /* exit, exit_group */
         case 169:          /* reboot */
             continue;
@@ -491,7 +495,8 @@ static uint64_t sane_pid(uint64_t v) {
 }
 
 static void one_call(struct slot *me) {
-    long nr = pick_nr();
+    long raw = pick_nr();
+    long nr = effective(raw); /* what every filter below looks at */
     const char *h = (nr >= 0 && nr < NR_MAX) ? hint_for(nr) : "xxxxxx";
     uint64_t a[6];
     char kinds[6];
@@ -549,17 +554,17 @@ static void one_call(struct slot *me) {
     }
     if (nr == 16 && (uint32_t)a[1] == 0x5412) a[1] = 0x5413; /* TIOCSTI: would type into the console */
     if (chance(16)) fill_structs();
-    me->nr = nr;
+    me->nr = raw;
     me->since_ms = now_ms();
     me->in_call = 1;
     long ret;
     switch (nr) {
     case 56: case 57: case 58: case 435:
-        ret = raw_fork_like(nr, a[0], a[1], a[2], a[3], a[4]);
+        ret = raw_fork_like(raw, a[0], a[1], a[2], a[3], a[4]);
         if (ret > 0) waitpid((pid_t)ret, NULL, __WALL | WNOHANG);
         break;
     default:
-        ret = raw_syscall(nr, a);
+        ret = raw_syscall(raw, a);
     }
     me->in_call = 0;
     me->calls++;

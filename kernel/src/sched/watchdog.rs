@@ -40,9 +40,27 @@ pub fn progress() {
     }
 }
 
+/// The longest stretch in the kernel a timer tick saw (ticks), and where.
+static LONGEST: AtomicU64 = AtomicU64::new(0);
+static LONGEST_RIP: AtomicU64 = AtomicU64::new(0);
+
+/// The longest time (ms) the timer found the CPU in the kernel since the
+/// last progress, and the RIP it was at then; since boot or the last reset.
+pub fn longest_stretch(reset: bool) -> (u64, u64) {
+    let r = (LONGEST.load(Ordering::Relaxed) * 1000 / u64::from(crate::time::HZ), LONGEST_RIP.load(Ordering::Relaxed));
+    if reset {
+        LONGEST.store(0, Ordering::Relaxed);
+    }
+    r
+}
+
 /// The timer interrupted kernel code at `rip` with frame pointer `rbp`.
 pub fn check(rip: u64, rbp: u64) {
     let since = crate::time::ticks().saturating_sub(LAST_PROGRESS.load(Ordering::Relaxed));
+    if since > LONGEST.load(Ordering::Relaxed) {
+        LONGEST.store(since, Ordering::Relaxed);
+        LONGEST_RIP.store(rip, Ordering::Relaxed);
+    }
     if since < STALL_MS || REPORTED.swap(true, Ordering::Relaxed) {
         return;
     }

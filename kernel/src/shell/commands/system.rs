@@ -69,6 +69,7 @@ pub fn mem(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
         let _ = write!(out, "{}{n} {name}", if i == 0 { " " } else { ", " });
     }
     let _ = writeln!(out, ", {} tmpfs instances", vfs::tmpfs::live_instances());
+    let _ = writeln!(out, "tmpfs:  {} KiB of file data", crate::fs::tmpfs_pages() * 4);
     let (files, pages, hits, misses) = crate::mm::pagecache::stats();
     let _ = writeln!(out, "pages:  {files} files, {pages} pages cached, {hits} hits, {misses} misses");
     if let Some(c) = crate::fs::disk_cache_stats() {
@@ -91,6 +92,8 @@ pub fn latency(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
     let _ = writeln!(out, "console input: a typed key waited at most {ms} ms for its reader{}", if reset { " (reset)" } else { "" });
     let (run_ms, thread, queued) = crate::sched::max_run_wait(reset);
     let _ = writeln!(out, "scheduler: a runnable host thread waited at most {run_ms} ms for the CPU (thread {thread}, {queued} others queued then)");
+    let (stretch, rip) = crate::sched::watchdog::longest_stretch(reset);
+    let _ = writeln!(out, "kernel: the CPU stayed at most {stretch} ms in the kernel without a switch (at RIP {rip:#x})");
     Ok(())
 }
 
