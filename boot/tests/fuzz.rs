@@ -90,7 +90,9 @@ fn fuzz(seed: u64, calls: u64, workers: u64) {
         if reported.elapsed() > Duration::from_secs(60) {
             // A soak runs for hours: say how far it got.
             let t = m.transcript();
-            if let Some(line) = t.lines().rev().find(|l| l.starts_with("fuzz: ") && l.contains(" calls, ")) {
+            // (A line of the detached fuzzer may follow the shell's prompt.)
+            let progress = t.lines().rev().filter_map(|l| l.find("fuzz: ").map(|at| &l[at..])).find(|l| l.contains(" calls, "));
+            if let Some(line) = progress {
                 eprintln!("[{:>5} s] {line}", started.elapsed().as_secs());
             }
             reported = Instant::now();
