@@ -15,6 +15,7 @@
 //! handler, also on a line shared with other devices (see `arch::pic`).
 
 pub mod blk;
+pub mod console;
 pub mod net;
 
 use core::ptr::NonNull;
