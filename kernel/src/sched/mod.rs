@@ -421,6 +421,16 @@ pub fn yield_now() {
     }
 }
 
+/// A preemption point for long loops inside a system call (Linux's
+/// `cond_resched`): the kernel is not preempted, so a copy of gigabytes
+/// would otherwise hold the CPU for seconds. Gives the CPU away if the
+/// running thread's slice is over and another thread waits.
+pub fn cond_resched() {
+    if should_yield() {
+        yield_now();
+    }
+}
+
 /// Ends the running thread for good.
 pub fn exit_current() -> ! {
     x86_64::instructions::interrupts::disable();
