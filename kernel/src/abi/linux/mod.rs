@@ -222,3 +222,4 @@ fn unimplemented(nr: u64) -> Errno {
     }
     Errno::ENOSYS
 }
+
