@@ -297,8 +297,9 @@ fn reader(shared: Arc<Shared>, mut chan: UnixStream) {
 }
 
 /// QEMU's command line: the runner's machine with the bundle disk and the
-/// control channel (a virtio-console on a socket QEMU inherits as `fd`).
-fn qemu_command(setup: &Setup, chan_fd: i32, log: File) -> io::Result<Command> {
+/// control channel (a virtio-console on a socket QEMU inherits as `fd`);
+/// with `hmp_fd`, QEMU's human monitor on that socket (port forwarding).
+fn qemu_command(setup: &Setup, chan_fd: i32, hmp_fd: Option<i32>, log: File) -> io::Result<Command> {
     let config = cyrius::QemuConfig {
         memory_mib: setup.memory_mib,
         data_disk: Some(setup.disk.clone()),
@@ -309,6 +310,9 @@ fn qemu_command(setup: &Setup, chan_fd: i32, log: File) -> io::Result<Command> {
     let mut cmd = config.command();
     cmd.args(["-chardev", &format!("socket,id=agent,fd={chan_fd}")]);
     cmd.args(["-device", "virtio-serial-pci,id=vser0", "-device", "virtconsole,bus=vser0.0,chardev=agent"]);
+    if let Some(fd) = hmp_fd {
+        cmd.args(["-chardev", &format!("socket,id=hmp,fd={fd}"), "-mon", "chardev=hmp,mode=readline"]);
+    }
     cmd.stdin(Stdio::null()).stdout(log.try_clone()?).stderr(log);
     use std::os::unix::process::CommandExt;
     // SAFETY: between fork and exec the closure only calls prctl, which is
@@ -357,11 +361,22 @@ fn boot(setup: Setup, ready: &mut File) -> Result<(Arc<Shared>, UnixListener, Ar
     }
     let (ours, theirs) = UnixStream::pair().map_err(|e| format!("socketpair: {e}"))?;
     inheritable(theirs.as_raw_fd()).map_err(|e| format!("socketpair: {e}"))?;
+    // The container's own network namespace: its listening ports are
+    // forwarded there (QEMU's human monitor adds each as it appears).
+    let hmp = match &setup.netns {
+        Some(_) => {
+            let (ours, theirs) = UnixStream::pair().map_err(|e| format!("socketpair: {e}"))?;
+            inheritable(theirs.as_raw_fd()).map_err(|e| format!("socketpair: {e}"))?;
+            Some((ours, theirs))
+        }
+        None => None,
+    };
     let log = File::create(dir.join("guest.log")).map_err(|e| format!("guest.log: {e}"))?;
-    let mut cmd = qemu_command(&setup, theirs.as_raw_fd(), log).map_err(|e| format!("qemu: {e}"))?;
+    let mut cmd = qemu_command(&setup, theirs.as_raw_fd(), hmp.as_ref().map(|h| h.1.as_raw_fd()), log).map_err(|e| format!("qemu: {e}"))?;
     let t0 = std::time::Instant::now();
     let child = cmd.spawn().map_err(|e| format!("starting {}: {e}", cyrius::prereq::QEMU))?;
     drop(theirs);
+    let hmp = hmp.map(|(ours, _theirs)| ours);
     let qemu_pid = child.id() as i32;
     let qemu = Arc::new(Mutex::new(child));
     let kill_qemu = |qemu: &Arc<Mutex<Child>>| {
@@ -441,6 +456,11 @@ fn boot(setup: Setup, ready: &mut File) -> Result<(Arc<Shared>, UnixListener, Ar
     let _ = std::fs::remove_file(&sock);
     let listener = UnixListener::bind(&sock).map_err(|e| format!("{}: {e}", sock.display()))?;
     shared.set_status("created", None);
+    if let Some(hmp) = hmp {
+        let taken: Vec<u16> = setup.publish.iter().map(|&(host, _)| host).collect();
+        let (s, log) = (shared.clone(), dir.join("hmp.log"));
+        std::thread::spawn(move || forward_ports(&s, hmp, &taken, &log));
+    }
     // The init's input flows from start on.
     *STDIN.lock().unwrap_or_else(|e| e.into_inner()) = Some(stdin);
     let created_ms = t0.elapsed().as_millis();
@@ -449,6 +469,48 @@ fn boot(setup: Setup, ready: &mut File) -> Result<(Arc<Shared>, UnixListener, Ar
 }
 
 static STDIN: Mutex<Option<File>> = Mutex::new(None);
+
+/// How often the guest is asked which TCP ports it listens on.
+const PORTS_EVERY: Duration = Duration::from_millis(250);
+
+/// Publishing without being told the ports: a container given a network
+/// namespace of its own (podman's, CRI's) is reachable there on the TCP
+/// ports it listens on, as a Linux container is. QEMU's user network
+/// lives in that namespace, so each port the guest listens on gets a
+/// forward from the same port there (`hostfwd_add`, on QEMU's human
+/// monitor `hmp`), removed when the guest stops listening; whatever maps
+/// host ports into the namespace (podman's `-p`) then arrives. Ports in
+/// `taken` are the annotation's host ports, already forwarded. QEMU's
+/// answers are kept in `log`.
+fn forward_ports(shared: &Arc<Shared>, hmp: UnixStream, taken: &[u16], log: &Path) {
+    if let (Ok(mut from), Ok(mut to)) = (hmp.try_clone(), File::create(log)) {
+        std::thread::spawn(move || {
+            let _ = io::copy(&mut from, &mut to);
+        });
+    }
+    let mut hmp = hmp;
+    let mut forwarded: std::collections::BTreeSet<u16> = std::collections::BTreeSet::new();
+    loop {
+        std::thread::sleep(PORTS_EVERY);
+        if shared.ended.lock().unwrap_or_else(|e| e.into_inner()).is_some() {
+            return;
+        }
+        let Ok(text) = shared.call(&["ports"]) else { return };
+        let now: std::collections::BTreeSet<u16> =
+            text.split_whitespace().filter_map(|p| p.parse().ok()).filter(|p| !taken.contains(p)).collect();
+        for p in now.difference(&forwarded) {
+            if writeln!(hmp, "hostfwd_add net0 tcp::{p}-:{p}").is_err() {
+                return;
+            }
+        }
+        for p in forwarded.difference(&now) {
+            if writeln!(hmp, "hostfwd_remove net0 tcp::{p}").is_err() {
+                return;
+            }
+        }
+        forwarded = now;
+    }
+}
 
 /// The guest kernel's last error line (or last line) from its console log.
 fn guest_error(dir: &Path) -> String {

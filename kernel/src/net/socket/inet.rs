@@ -31,6 +31,12 @@ static LOOP_TCP: Mutex<BTreeMap<u16, Weak<Backlog<Pending>>>> = Mutex::new(BTree
 /// Loopback UDP receivers by port.
 static LOOP_UDP: Mutex<BTreeMap<u16, Weak<DgramQueue>>> = Mutex::new(BTreeMap::new());
 
+/// The ports TCP sockets listen on (every listener registers in
+/// [`LOOP_TCP`]), ascending. A microVM's monitor forwards them.
+pub fn listening_tcp_ports() -> alloc::vec::Vec<u16> {
+    LOOP_TCP.lock().iter().filter(|(_, b)| b.strong_count() > 0).map(|(&port, _)| port).collect()
+}
+
 pub fn address(a: SocketAddrV4) -> SocketAddress {
     SocketAddress::Inet(a.ip().octets(), a.port())
 }
