@@ -124,6 +124,19 @@ fn ctr_run_exec_kill_delete_with_the_cyrius_shim() {
     assert_eq!(text(&out.stdout), "hello from cyrius\ngot abc\n");
     assert!(text(&out.stderr).contains("to-err"), "{}", text(&out.stderr));
 
+    // -t: the process's streams are a pty whose master the shim keeps (ctr
+    // sizes it with ResizePty); `script` gives ctr the terminal it wants.
+    let cmd = format!(
+        "ctr --address {} run -t --rm --runtime {RUNTIME} {IMAGE} t1 sh -c 'echo on-a-pty; exit 7'",
+        c.dir.path().join("containerd.sock").display()
+    );
+    let out = Command::new("script").args(["-qec", &cmd, "/dev/null"]).stdin(Stdio::null()).output().expect("script (util-linux)");
+    assert_eq!(out.status.code(), Some(7), "ctr run -t: {}{}\n{}", text(&out.stdout), text(&out.stderr), c.log());
+    // "\n" became "\r\n" on the shim's pty, then "\r\r\n" on ctr's own
+    // terminal (Debian's ctr keeps OPOST+ONLCR in its raw mode); pipes
+    // instead of a pty would give one "\r".
+    assert!(text(&out.stdout).contains("on-a-pty\r\r\n"), "{:?}", text(&out.stdout));
+
     // A task in the background: ls, ps, exec, kill, delete.
     let out = c.ctr(&["run", "-d", "--runtime", RUNTIME, IMAGE, "s2", "sh", "-c", "echo up; exec sleep 1000"]);
     assert!(out.status.success(), "ctr run -d: {}\n{}", text(&out.stderr), c.log());
