@@ -17,6 +17,7 @@ mod arch;
 mod console;
 mod container;
 mod dev;
+mod file;
 mod fs;
 mod mm;
 mod net;
@@ -80,7 +81,7 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
     dev::virtio::blk::probe();
     dev::virtio::net::probe();
     fs::init();
-    console::terminal::init();
+    file::tty::init();
     task::timer::init();
     if let Err(e) = task::procfs::mount(fs::host(), &task::pidns::host()) {
         log::error!("host fs: mount /proc: {e}");

@@ -71,6 +71,8 @@ static const char *ename(int e) {
     case EOVERFLOW: return "EOVERFLOW";
     case ENAMETOOLONG: return "ENAMETOOLONG";
     case EBADFD: return "EBADFD";
+    case ELOOP: return "ELOOP";
+    case ENXIO: return "ENXIO";
     default: return "E?";
     }
 }

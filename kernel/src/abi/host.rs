@@ -56,7 +56,7 @@ pub fn dispatch(t: &mut Task, frame: &mut TrapFrame) -> Outcome {
                 let len = args.get::<usize>(2).min(64 * 1024);
                 let mut buf = alloc::vec![0u8; len];
                 t.space.copy_in(ptr(1).array(len)?, &mut buf)?;
-                Ok(crate::console::terminal::write(&buf))
+                Ok(crate::file::tty::write(&buf))
             })(),
             _ => Err(Errno::EBADF),
         },

@@ -1,6 +1,10 @@
 //! Bytes typed on the console: filled by the COM1 IRQ, drained by the shell
 //! or a program reading the console. A fixed ring; when full, new bytes are
-//! dropped and counted. Readers sleep on [`INPUT`] (woken by the IRQ).
+//! dropped and counted. Readers sleep on [`INPUT`] (woken by the IRQ); the
+//! terminal's tty thread announces new bytes to pollers ([`pushed`] counts
+//! them).
+
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use crate::sched::WaitQueue;
 use crate::sync::IrqMutex;
@@ -17,6 +21,9 @@ struct Ring {
     dropped: u64,
 }
 
+/// Bytes pushed since boot.
+static PUSHED: AtomicU64 = AtomicU64::new(0);
+
 static RING: IrqMutex<Ring> = IrqMutex::new(Ring { buf: [0; CAPACITY], head: 0, len: 0, dropped: 0 });
 
 /// Called from the IRQ handler.
@@ -30,8 +37,13 @@ pub fn push(byte: u8) {
     ring.buf[tail] = byte;
     ring.len += 1;
     drop(ring);
+    PUSHED.fetch_add(1, Ordering::AcqRel);
     INPUT.wake_all();
-    crate::task::files::readiness_changed();
+}
+
+/// Bytes pushed since boot (the terminal compares it to what it announced).
+pub fn pushed() -> u64 {
+    PUSHED.load(Ordering::Acquire)
 }
 
 /// True if a byte is waiting.
