@@ -1,6 +1,7 @@
 //! Builds the kernel (a nested cargo build of `kernel/` for x86_64-cyrius.json,
 //! in its own target dir) and wraps it into a BIOS disk image with the
-//! `bootloader` crate. The image path reaches the runner as CYRIUS_BIOS_IMAGE.
+//! `bootloader` crate. The image path reaches the runner as CYRIUS_BIOS_IMAGE,
+//! the kernel QEMU loads directly (PVH boot) as CYRIUS_BOOT_KERNEL.
 //!
 //! Why nested: cargo's artifact dependencies panic together with build-std
 //! (see ARCHITECTURE.md), so the kernel is its own workspace with its own
@@ -15,7 +16,7 @@ fn main() {
     let kernel_dir = root.join("kernel");
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets it"));
 
-    for watched in ["kernel/src", "kernel/crates", "kernel/Cargo.toml", "kernel/.cargo", "x86_64-cyrius.json", "userland"] {
+    for watched in ["kernel/src", "kernel/crates", "kernel/Cargo.toml", "kernel/.cargo", "kernel/build.rs", "kernel/linker.ld", "x86_64-cyrius.json", "userland"] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
 
@@ -32,6 +33,7 @@ fn main() {
         .create_disk_image(&image)
         .unwrap_or_else(|e| panic!("creating the BIOS disk image failed: {e:#}"));
     println!("cargo:rustc-env=CYRIUS_KERNEL_ELF={}", kernel.display());
+    println!("cargo:rustc-env=CYRIUS_BOOT_KERNEL={}", booted.display());
     println!("cargo:rustc-env=CYRIUS_BIOS_IMAGE={}", image.display());
 }
 

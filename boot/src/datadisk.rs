@@ -404,6 +404,110 @@ pub const BUNDLE_TAR_CONFIG: &str = r#"{
 }
 "#;
 
+/// The capability sets of the isolation and credential tests' bundles:
+/// `runc spec`'s default, and a wide set (no CAP_NET_RAW, CAP_SYS_RESOURCE,
+/// CAP_SYS_TIME...). The host runs of the same cases get the same sets
+/// through `setpriv --bounding-set`.
+pub const DEFAULT_CAPS: [&str; 3] = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"];
+pub const WIDE_CAPS: [&str; 13] = [
+    "CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_MKNOD",
+    "CAP_NET_BIND_SERVICE", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_ADMIN", "CAP_SYS_CHROOT",
+];
+/// The limits those bundles set (type, soft, hard; u64::MAX is unlimited),
+/// which the host runs get from `prlimit`.
+pub const ISO_RLIMITS: [(&str, u64, u64); 8] = [
+    ("RLIMIT_NOFILE", 1024, 1024),
+    ("RLIMIT_CORE", 0, 0),
+    ("RLIMIT_FSIZE", u64::MAX, u64::MAX),
+    ("RLIMIT_CPU", u64::MAX, u64::MAX),
+    ("RLIMIT_AS", u64::MAX, u64::MAX),
+    ("RLIMIT_STACK", 8 << 20, u64::MAX),
+    ("RLIMIT_NPROC", 512, 512),
+    ("RLIMIT_MEMLOCK", 65536, 65536),
+];
+
+/// One bundle of the isolation tests (`/bundles/iso-NAME`), all over the
+/// same root `/mnt/bundles/iso-rootfs` (busybox, a few files), with the test
+/// programs bound read-only at `/t`, a tmpfs `/tmp`, /proc, masked and
+/// read-only paths and extra devices.
+pub struct IsoBundle {
+    pub name: &'static str,
+    pub uid: u32,
+    pub gid: u32,
+    pub additional_gids: &'static [u32],
+    pub umask: Option<u32>,
+    pub caps: &'static [&'static str],
+    pub no_new_privileges: bool,
+    pub readonly_root: bool,
+    /// linux.resources: memory limit in bytes and pids limit.
+    pub memory: u64,
+    pub pids: u32,
+}
+
+/// The isolation bundles: `default` (runc's defaults: three capabilities,
+/// no_new_privs, read-only root; memory and pids limits for the
+/// exhaustion checks), `priv` (the wide set, writable root), `user`
+/// (uid 1000 with supplementary groups and a umask).
+pub const ISO_BUNDLES: [IsoBundle; 3] = [
+    IsoBundle { name: "default", uid: 0, gid: 0, additional_gids: &[], umask: None, caps: &DEFAULT_CAPS, no_new_privileges: true, readonly_root: true, memory: 48 << 20, pids: 48 },
+    IsoBundle { name: "priv", uid: 0, gid: 0, additional_gids: &[], umask: None, caps: &WIDE_CAPS, no_new_privileges: false, readonly_root: false, memory: 128 << 20, pids: 128 },
+    IsoBundle { name: "user", uid: 1000, gid: 1000, additional_gids: &[10, 20], umask: Some(0o027), caps: &DEFAULT_CAPS, no_new_privileges: false, readonly_root: false, memory: 128 << 20, pids: 128 },
+];
+
+impl IsoBundle {
+    /// Its config.json.
+    pub fn config(&self) -> String {
+        let list = |items: &[&str]| items.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
+        let caps = list(self.caps);
+        let rlimits = ISO_RLIMITS
+            .iter()
+            .map(|(t, soft, hard)| format!("{{ \"type\": \"{t}\", \"soft\": {soft}, \"hard\": {hard} }}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let gids = self.additional_gids.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(", ");
+        let umask = self.umask.map(|u| format!(", \"umask\": {u}")).unwrap_or_default();
+        format!(
+            r#"{{
+  "ociVersion": "1.0.2",
+  "process": {{
+    "user": {{ "uid": {uid}, "gid": {gid}, "additionalGids": [{gids}]{umask} }},
+    "args": ["/bin/busybox", "sh"],
+    "env": ["PATH=/bin:/t", "HOME=/"],
+    "cwd": "/",
+    "capabilities": {{ "bounding": [{caps}], "effective": [{caps}], "permitted": [{caps}] }},
+    "rlimits": [{rlimits}],
+    "noNewPrivileges": {nnp}
+  }},
+  "root": {{ "path": "/mnt/bundles/iso-rootfs", "readonly": {ro} }},
+  "hostname": "iso-{name}",
+  "mounts": [
+    {{ "destination": "/proc", "type": "proc", "source": "proc" }},
+    {{ "destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "mode=755", "size=65536k"] }},
+    {{ "destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["mode=1777", "size=16m"] }},
+    {{ "destination": "/t", "type": "bind", "source": "/mnt/bin", "options": ["rbind", "ro"] }}
+  ],
+  "linux": {{
+    "resources": {{ "memory": {{ "limit": {memory} }}, "pids": {{ "limit": {pids} }} }},
+    "maskedPaths": ["/etc/masked-file", "/masked-dir", "/proc/kcore", "/no/such/path"],
+    "readonlyPaths": ["/ro-dir", "/proc/sys"],
+    "devices": [
+      {{ "path": "/dev/extra-null", "type": "c", "major": 1, "minor": 3, "fileMode": 438 }},
+      {{ "path": "/dev/vdz", "type": "b", "major": 254, "minor": 0, "fileMode": 432 }}
+    ]
+  }}
+}}
+"#,
+            uid = self.uid,
+            gid = self.gid,
+            nnp = self.no_new_privileges,
+            ro = self.readonly_root,
+            name = self.name,
+            memory = self.memory,
+            pids = self.pids,
+        )
+    }
+}
+
 /// Re-packs the busybox image's layer as a runtime-bundle tar.
 const BUNDLE_TAR_SCRIPT: &str = r#"
 import json, sys, tarfile, io
@@ -444,6 +548,15 @@ fn make_bundles(dir: &Path, layout: &Path, busybox: &Path) {
     write("busybox/rootfs/bin/busybox", &binary);
     write("busybox/rootfs/etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n");
     write("busybox/rootfs/home/.keep", b"");
+    for b in &ISO_BUNDLES {
+        write(&format!("iso-{}/config.json", b.name), b.config().as_bytes());
+    }
+    write("iso-rootfs/bin/busybox", &binary);
+    write("iso-rootfs/etc/passwd", b"root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000::/home:/bin/sh\n");
+    write("iso-rootfs/etc/masked-file", b"must not be readable in a container\n");
+    write("iso-rootfs/masked-dir/inside", b"must not be listed\n");
+    write("iso-rootfs/ro-dir/file", b"read-only\n");
+    write("iso-rootfs/home/.keep", b"");
     write("noconfig/rootfs/etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n");
     write("badjson/config.json", BUNDLE_DIR_CONFIG.replace(r#""args": ["#, r#""args": "sh", "x": ["#).as_bytes());
     write("badjson/rootfs/etc/passwd", b"");
@@ -452,6 +565,83 @@ fn make_bundles(dir: &Path, layout: &Path, busybox: &Path) {
     let tar = dir.join("busybox.tar");
     let made = Command::new("python3").arg("-c").arg(BUNDLE_TAR_SCRIPT).arg(layout).arg(&tar).arg(BUNDLE_TAR_CONFIG).status();
     assert!(made.is_ok_and(|s| s.success()), "making {} failed", tar.display());
+}
+
+/// The custom profile of the test bundle `/bundles/seccomp-custom`: ERRNO
+/// with and without argument conditions, LOG, TRAP and KILL_PROCESS.
+pub const SECCOMP_CUSTOM_PROFILE: &str = r#"{
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "architectures": ["SCMP_ARCH_X86_64"],
+    "flags": ["SECCOMP_FILTER_FLAG_LOG"],
+    "syscalls": [
+      { "names": ["getppid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13 },
+      { "names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO" },
+      { "names": ["dup"], "action": "SCMP_ACT_ERRNO", "errnoRet": 22, "args": [{ "index": 0, "value": 1000, "op": "SCMP_CMP_GE" }] },
+      { "names": ["socket"], "action": "SCMP_ACT_ERRNO", "errnoRet": 97,
+        "args": [{ "index": 0, "value": 2, "op": "SCMP_CMP_EQ" }, { "index": 1, "value": 15, "valueTwo": 2, "op": "SCMP_CMP_MASKED_EQ" }] },
+      { "names": ["ptrace"], "action": "SCMP_ACT_ERRNO" },
+      { "names": ["uname"], "action": "SCMP_ACT_LOG" },
+      { "names": ["getpgid"], "action": "SCMP_ACT_TRAP" },
+      { "names": ["sync"], "action": "SCMP_ACT_KILL_PROCESS" },
+      { "names": ["no_such_syscall"], "action": "SCMP_ACT_KILL" }
+    ]
+  }"#;
+
+/// Docker's default seccomp profile (moby 20.10, vendored by the `seccomp`
+/// crate) as dockerd hands it to runc for an amd64 container with Docker's
+/// default capabilities on Cyrius's kernel version (6.1), as `linux.seccomp` JSON.
+pub fn seccomp_docker_profile() -> String {
+    let profile = include_bytes!("../../kernel/crates/seccomp/tests/data/docker-default.json");
+    let spec = seccomp::docker::from_docker_profile(profile, &seccomp::docker::Target::docker_default((6, 1)))
+        .unwrap_or_else(|e| panic!("Docker's default profile: {e}"));
+    serde_json::to_string_pretty(&spec).expect("serialize linux.seccomp")
+}
+
+/// `config.json` of a seccomp probe bundle: `/bin/probe CASES...` under `profile`.
+pub fn seccomp_bundle_config(profile: &str, cases: &[&str]) -> String {
+    let args: Vec<String> = std::iter::once("/bin/probe").chain(cases.iter().copied()).map(|a| format!("{a:?}")).collect();
+    format!(
+        r#"{{
+  "ociVersion": "1.0.2",
+  "process": {{ "user": {{ "uid": 0, "gid": 0 }}, "args": [{}], "env": ["PATH=/bin"], "cwd": "/" }},
+  "root": {{ "path": "rootfs" }},
+  "mounts": [
+    {{ "destination": "/proc", "type": "proc", "source": "proc" }},
+    {{ "destination": "/tmp", "type": "tmpfs", "source": "tmpfs" }}
+  ],
+  "linux": {{ "seccomp": {profile} }}
+}}
+"#,
+        args.join(", ")
+    )
+}
+
+/// The seccomp probe bundles: (directory under `/bundles`, probe cases, profile).
+pub fn seccomp_bundles() -> Vec<(&'static str, Vec<&'static str>, String)> {
+    vec![
+        ("seccomp-custom", vec!["allowed", "custom"], SECCOMP_CUSTOM_PROFILE.to_string()),
+        ("seccomp-docker", vec!["allowed", "docker_denied"], seccomp_docker_profile()),
+    ]
+}
+
+/// `/bundles/seccomp-*`: the probe program under each profile.
+fn make_seccomp_bundles(dir: &Path) {
+    let probe = fs::read(linux_test_program("scprobe")).expect("the built scprobe program");
+    for (name, cases, profile) in seccomp_bundles() {
+        let root = dir.join(name);
+        fs::create_dir_all(root.join("rootfs/bin")).expect("make bundle dirs");
+        // Mount points (FAT32 keeps a directory only with something in it).
+        for keep in ["rootfs/proc/.keep", "rootfs/tmp/.keep"] {
+            fs::create_dir_all(root.join(keep).parent().unwrap_or(&root)).expect("make bundle dirs");
+            fs::write(root.join(keep), b"").expect("write .keep");
+        }
+        fs::write(root.join("config.json"), seccomp_bundle_config(&profile, &cases)).expect("write config.json");
+        fs::write(root.join("rootfs/bin/probe"), &probe).expect("write the probe");
+    }
+    let bad = r#"{ "defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{ "names": ["read"], "action": "SCMP_ACT_MAYBE" }] }"#;
+    fs::create_dir_all(dir.join("seccomp-bad/rootfs/bin")).expect("make bundle dirs");
+    fs::write(dir.join("seccomp-bad/config.json"), seccomp_bundle_config(bad, &["allowed"])).expect("write config.json");
+    fs::write(dir.join("seccomp-bad/rootfs/bin/probe"), &probe).expect("write the probe");
 }
 
 /// FNV-1a over the names and contents of `userland/linux-tests`, `userland/host` and `userland/dynamic`.
@@ -500,7 +690,7 @@ pub fn test_disk() -> PathBuf {
 fn make_test_disk() -> PathBuf {
     // The name carries a version (bump it when `test_files` changes) and a
     // hash of the test programs' sources, so editing one makes a new disk.
-    let image = crate::paths::build_dir().join(format!("test-data-v6-{:016x}.img", sources_hash()));
+    let image = crate::paths::build_dir().join(format!("test-data-v7-{:016x}.img", sources_hash()));
     if image.exists() && linux_test_program("badptr").exists() && glibc_program("hello").exists() {
         return image;
     }
@@ -521,6 +711,7 @@ fn make_test_disk() -> PathBuf {
     }
     tamper_copy(&dir.join("images/busybox"), &dir.join("images/tampered"));
     make_bundles(&dir.join("bundles"), &dir.join("images/busybox"), Path::new("/bin/busybox"));
+    make_seccomp_bundles(&dir.join("bundles"));
     // Parallel test binaries may race to make it: build privately, then rename.
     let private = image.with_extension(format!("{}.img", std::process::id()));
     if let Err(e) = build_fat32(&private, TEST_SIZE_MIB, "CYRTEST", Some(&dir)).and_then(|_| fs::rename(&private, &image).map_err(|e| e.to_string())) {

@@ -17,4 +17,4 @@ pub mod script;
 pub mod userimages;
 
 pub use machine::Machine;
-pub use qemu::{ExitKind, QemuConfig};
+pub use qemu::{BootPath, ExitKind, Firmware, QemuConfig};

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use cyrius::userimages::{self, Source};
-use cyrius::{paths, prereq, ExitKind, QemuConfig};
+use cyrius::{paths, prereq, BootPath, ExitKind, QemuConfig};
 
 const HELP: &str = "\
 Boot Cyrius in QEMU (TCG) with the serial console on this terminal.
@@ -28,6 +28,9 @@ options:
                            (linux/amd64) and add it like --image (repeatable)
       --insecure           plain HTTP for --pull (loopback registries always use it)
   -p, --publish HOST:GUEST forward host TCP port HOST to guest port GUEST (repeatable)
+      --boot pvh|bios      how QEMU starts the kernel: pvh (default) loads it directly
+                           (-kernel, qboot firmware, ~0.05 s to the kernel); bios boots
+                           the bootloader crate's disk image (SeaBIOS, ~2 s)
   -h, --help               this text
 
 Keys: Ctrl-A X quits QEMU, Ctrl-A C opens its monitor; `poweroff` in the shell ends it.
@@ -86,6 +89,7 @@ fn parse_args(args: &[String]) -> Result<Action, String> {
                 config.extra_disks.push(p);
             }
             "-p" | "--publish" => config.publish.push(parse_publish(&value(arg)?)?),
+            "--boot" => config.boot = BootPath::parse(&value(arg)?)?,
             "--image" => images.push(userimages::parse_image_arg(&value(arg)?)?),
             "--pull" => images.push(Source::Pull { reference: value(arg)? }),
             "--insecure" => insecure = true,

@@ -7,7 +7,13 @@ pub fn bios_image() -> PathBuf {
     PathBuf::from(env!("CYRIUS_BIOS_IMAGE"))
 }
 
-/// The kernel ELF inside that image (for symbolizing stack traces).
+/// The kernel ELF QEMU's `-kernel` loads for the PVH boot (the same file as
+/// in the BIOS image: without its symbol table).
+pub fn boot_kernel() -> PathBuf {
+    PathBuf::from(env!("CYRIUS_BOOT_KERNEL"))
+}
+
+/// The kernel ELF with its symbols (for symbolizing stack traces).
 pub fn kernel_elf() -> PathBuf {
     PathBuf::from(env!("CYRIUS_KERNEL_ELF"))
 }

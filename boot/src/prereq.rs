@@ -14,9 +14,15 @@ pub fn check_qemu() -> Result<(), String> {
         .status()
         .map(|s| s.success())
         .unwrap_or(false);
-    if found {
-        Ok(())
-    } else {
-        Err(format!("{QEMU} not found: run `scripts/setup` (or `apt-get install -y qemu-system-x86`)"))
+    if !found {
+        return Err(format!("{QEMU} not found: run `scripts/setup` (or `apt-get install -y qemu-system-x86`)"));
     }
+    // The PVH boot's firmware; Debian's qemu-system-data ships it.
+    if !std::path::Path::new(crate::qemu::QBOOT).is_file() {
+        return Err(format!(
+            "{} not found: run `scripts/setup` (or `apt-get install -y qemu-system-data`), or boot with `--boot bios`",
+            crate::qemu::QBOOT
+        ));
+    }
+    Ok(())
 }

@@ -1,6 +1,6 @@
 //! Differential tests of the process model (issue #5): the static musl
 //! programs of `userland/linux-tests` (proc, pipes, epoll, signals, threads,
-//! timing, mmap) and busybox shell scripts run on the host Linux and inside
+//! timing, mmap, seccomp) and busybox shell scripts run on the host Linux and inside
 //! Cyrius; what they print and how they exit must match.
 //!
 //! Each program is a table of named cases (`prog --list`); every case runs
@@ -320,6 +320,22 @@ fn mmap_matches_linux() {
 #[ignore = "known kernel differences, see MMAP_BROKEN"]
 fn mmap_known_broken() {
     still_broken("mmap", MMAP_BROKEN);
+}
+
+// ---- seccomp ----
+
+const SECCOMP: &[&str] = &["strict", "actions", "trap", "kill", "args", "stacking", "fork_exec", "tsync", "errors"];
+const SECCOMP_BROKEN: &[(&str, &str)] = &[];
+
+#[test]
+fn seccomp_matches_linux() {
+    differential("seccomp", SECCOMP, SECCOMP_BROKEN);
+}
+
+#[test]
+#[ignore = "known kernel differences, see SECCOMP_BROKEN"]
+fn seccomp_known_broken() {
+    still_broken("seccomp", SECCOMP_BROKEN);
 }
 
 // ---- busybox shell scripts ----

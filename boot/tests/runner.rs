@@ -36,7 +36,7 @@ fn help_lists_the_options() {
     let out = runner().arg("--help").output().expect("run --help");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
-    for opt in ["--memory", "--disk", "--publish", "--data-disk", "--no-data-disk"] {
+    for opt in ["--memory", "--disk", "--publish", "--data-disk", "--no-data-disk", "--boot pvh|bios"] {
         assert!(text.contains(opt), "--help lacks {opt}:\n{text}");
     }
 }
@@ -48,6 +48,8 @@ fn bad_options_give_one_line_errors() {
         (&["--publish", "80"][..], "cyrius: bad port mapping '80'"),
         (&["--disk", "/nonexistent.img"][..], "cyrius: /nonexistent.img: no such disk image"),
         (&["--frobnicate"][..], "cyrius: unknown option '--frobnicate'"),
+        (&["--boot", "uefi"][..], "cyrius: unknown boot path 'uefi' (pvh or bios)"),
+        (&["--boot"][..], "cyrius: --boot needs a value"),
     ] {
         let out = runner().args(args).output().expect("run");
         let err = String::from_utf8_lossy(&out.stderr);

@@ -35,12 +35,23 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Stack the bootloader gives `kmain`.
-const BOOT_STACK_SIZE: u64 = 256 * 1024;
+/// The boot stack `kmain` runs on (and the shell after it).
+pub const BOOT_STACK_SIZE: u64 = 256 * 1024;
+/// The boot contract: where both boot paths (the `bootloader` crate's BIOS
+/// stages, and the PVH entry `arch::x86_64::pvh`) put things. The kernel
+/// itself sits at its link address (kernel/linker.ld). Level-4 slots: 256 the
+/// physical-memory window (it may take 257 too: the bootloader covers every
+/// E820 range, up to 1 TiB on QEMU), 448 the heap (`mm::heap`), 510 the boot
+/// stack, 511 the kernel; the bootloader puts its `BootInfo` in a free slot
+/// from 256 on, the PVH path in the kernel's .bss.
+pub const PHYS_OFFSET: u64 = 0xffff_8000_0000_0000;
+/// The boot stack's unmapped guard page; the stack follows it.
+pub const BOOT_STACK_GUARD: u64 = 0xffff_ff00_0000_0000;
 
 pub static BOOT_CONFIG: BootloaderConfig = {
     let mut config = BootloaderConfig::new_default();
-    config.mappings.physical_memory = Some(Mapping::Dynamic);
+    config.mappings.physical_memory = Some(Mapping::FixedAddress(PHYS_OFFSET));
+    config.mappings.kernel_stack = Mapping::FixedAddress(BOOT_STACK_GUARD);
     // Keep every bootloader-chosen mapping in the upper half: the lower half
     // belongs to user address spaces.
     config.mappings.dynamic_range_start = Some(0xffff_8000_0000_0000);

@@ -72,10 +72,26 @@ pub fn uptime_ms() -> u64 {
     ticks() * 1000 / HZ as u64
 }
 
+/// Milliseconds added to the RTC's time by clock_settime/settimeofday.
+static SET_OFFSET_MS: AtomicI64 = AtomicI64::new(0);
+
+fn wall_ms() -> i64 {
+    let boot = BOOT_EPOCH.load(Ordering::Relaxed).saturating_mul(1000);
+    boot.saturating_add(uptime_ms() as i64).saturating_add(SET_OFFSET_MS.load(Ordering::Relaxed))
+}
+
 /// Wall-clock time: (Unix seconds, nanoseconds).
 pub fn now() -> (i64, u32) {
-    let ms = uptime_ms();
-    (BOOT_EPOCH.load(Ordering::Relaxed) + (ms / 1000) as i64, ((ms % 1000) * 1_000_000) as u32)
+    let ms = wall_ms();
+    (ms.div_euclid(1000), (ms.rem_euclid(1000) * 1_000_000) as u32)
+}
+
+/// Sets the wall clock (to the millisecond, its resolution); the
+/// monotonic clocks are unaffected.
+pub fn set_now(sec: i64, nsec: u32) {
+    let target = sec.saturating_mul(1000).saturating_add(i64::from(nsec / 1_000_000));
+    let delta = target.saturating_sub(wall_ms());
+    SET_OFFSET_MS.fetch_add(delta, Ordering::Relaxed);
 }
 
 pub fn init() {

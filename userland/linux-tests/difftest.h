@@ -71,8 +71,20 @@ static const char *ename(int e) {
     case EOVERFLOW: return "EOVERFLOW";
     case ENAMETOOLONG: return "ENAMETOOLONG";
     case EBADFD: return "EBADFD";
-    case ELOOP: return "ELOOP";
+    case EROFS: return "EROFS";
+    case EFBIG: return "EFBIG";
+    case EMFILE: return "EMFILE";
+    case ENFILE: return "ENFILE";
     case ENXIO: return "ENXIO";
+    case ENODEV: return "ENODEV";
+    case EXDEV: return "EXDEV";
+    case ELOOP: return "ELOOP";
+    case ENOTEMPTY: return "ENOTEMPTY";
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case EADDRINUSE: return "EADDRINUSE";
+    case EAFNOSUPPORT: return "EAFNOSUPPORT";
+    case ESOCKTNOSUPPORT: return "ESOCKTNOSUPPORT";
+    case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
     default: return "E?";
     }
 }
@@ -120,7 +132,7 @@ struct dcase {
 #define CASE(n) { #n, case_##n }
 
 /* Runs the cases named in argv (all if none); exits with `code`. */
-static int run_cases(const struct dcase *cases, int argc, char **argv, int code) {
+static __attribute__((unused)) int run_cases(const struct dcase *cases, int argc, char **argv, int code) {
     int n = 0;
     while (cases[n].name) n++;
     if (argc > 1 && strcmp(argv[1], "--list") == 0) {

@@ -2,7 +2,7 @@
 //!
 //! Both systems boot from `QemuConfig` with the same flags, the same data disk and
 //! the same port forward (a free host port -> guest port `WEB_PORT`); Linux only
-//! swaps the Cyrius boot drive for `-kernel`/`-initrd` (see `linux`).
+//! swaps the Cyrius kernel for its own `-kernel`/`-initrd` (see `linux`).
 //! Each boot runs its first container right away: Linux's /init runs the echo
 //! bundle; on Cyrius the harness types `oci-runtime run` of the busybox image as
 //! soon as the prompt shows (the image is not in the cache yet).

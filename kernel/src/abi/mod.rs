@@ -25,6 +25,8 @@ pub enum Outcome {
     ExitThread(i32),
     /// exit_group: the process ends.
     ExitGroup(i32),
+    /// The process ends as if killed by a signal (seccomp).
+    Killed(task::ExitStatus),
 }
 
 /// Called by the syscall entry with the saved user registers.
@@ -40,6 +42,7 @@ pub fn syscall(frame: &mut TrapFrame) {
         Some(Outcome::Replaced) => {}
         Some(Outcome::ExitThread(code)) => exit::exit_thread(Some(code)),
         Some(Outcome::ExitGroup(code)) => exit::exit_group(task::ExitStatus::Exited(code)),
+        Some(Outcome::Killed(status)) => exit::exit_group(status),
         None => exit::exit_thread(Some(127)),
     }
 }

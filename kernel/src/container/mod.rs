@@ -8,7 +8,8 @@
 //! (`--bundle` directories and tars), `namespace` (a container's mounts),
 //! `runtime` (the Container object and the OCI verbs), `limits` (its CPU,
 //! memory and pids limits: what cgroups give on Linux, enforced by the
-//! scheduler, the user-memory allocator and the PID namespace).
+//! scheduler, the user-memory allocator and the PID namespace), `security`
+//! (the credentials, capabilities and rlimits its processes start with).
 //! Invariants: nothing from an image is trusted before its digest matched;
 //! a bad image or bundle is reported by name and harms no other.
 //! May call: `fs`, `task`, `sched` (CPU groups), `mm` (memory limits).
@@ -19,3 +20,4 @@ pub mod images;
 pub mod limits;
 pub mod namespace;
 pub mod runtime;
+pub mod security;

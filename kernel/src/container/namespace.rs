@@ -10,6 +10,14 @@
 //! are skipped and said so in one log line. Any other type is an error.
 //! Missing mount points are created (in the root filesystem even if it is to
 //! be read-only, as runc does before it remounts).
+//! Then `linux.devices` become nodes (in `/dev`, or in the root filesystem);
+//! a node reaches a driver only if its number is one of the container's
+//! devfs drivers (null, zero, full, random, urandom, console, tty), as
+//! every other number opens with `ENXIO`. After `/proc` is mounted,
+//! [`restrict`] applies `linux.maskedPaths` (`/dev/null` bound over a
+//! file, an empty read-only tmpfs over a directory) and
+//! `linux.readonlyPaths` (read-only binds onto themselves), as runc does;
+//! paths that do not exist are skipped.
 //! Invariants: nothing of the host is reachable except what a bind mount names.
 //! May call: `fs`, `net` (the DNS server for resolv.conf).
 
@@ -54,6 +62,8 @@ pub fn build(rootfs: Arc<TmpFs>, plan: &Plan<'_>) -> Result<Arc<Vfs>, String> {
     for (dev, major, minor) in [("console", 5, 1), ("tty", 5, 0)] {
         devfs.register(dev, major, minor, console.clone()).map_err(|e| format!("devfs {dev}: {e}"))?;
     }
+    // Device nodes made in the container's tmpfs mounts reach the same drivers.
+    let registry = devfs.registry().clone();
     ns.mount("/dev", devfs, MountOptions::new("devfs")).map_err(|e| format!("mount /dev: {e}"))?;
     if plan.tmp {
         ensure(&ns, &rw, "/tmp", FileKind::Directory)?;
@@ -73,7 +83,8 @@ pub fn build(rootfs: Arc<TmpFs>, plan: &Plan<'_>) -> Result<Arc<Vfs>, String> {
             // The devfs above is this container's /dev.
         } else if m.kind == "tmpfs" {
             ensure(&ns, &rw, &m.destination, FileKind::Directory).map_err(|e| fail(&e))?;
-            let (fs_options, mount_options) = tmpfs_options(m).map_err(|e| fail(&e))?;
+            let (mut fs_options, mount_options) = tmpfs_options(m).map_err(|e| fail(&e))?;
+            fs_options.devices = Some(registry.clone());
             let fs = TmpFs::new(clock.clone(), fs_options);
             ns.mount(&m.destination, fs, mount_options).map_err(|e| fail(&e))?;
         } else if m.kind == "proc" {
@@ -89,7 +100,78 @@ pub fn build(rootfs: Arc<TmpFs>, plan: &Plan<'_>) -> Result<Arc<Vfs>, String> {
     if !skipped.is_empty() {
         log::log!(plan.note_level, "container {}: not mounted, no such filesystem yet: {}", plan.id, skipped.join(", "));
     }
+    if let Some(linux) = &plan.spec.linux {
+        for (i, d) in linux.devices.iter().enumerate() {
+            make_device(&ns, &rw, d).map_err(|e| format!("linux.devices[{i}] ({}): {e}", d.path))?;
+        }
+    }
     Ok(ns)
+}
+
+/// One `linux.devices` node: type `c`/`u` (character), `b` (block), `p`
+/// (FIFO); mode `fileMode` (default 0666), owner `uid`/`gid` (default 0).
+/// An existing node is left as it is (as runc does).
+fn make_device(ns: &Vfs, rw: &Vfs, d: &oci::runtime::Device) -> Result<(), String> {
+    let cred = Cred::root();
+    let kind = match d.kind.as_str() {
+        "c" | "u" => FileKind::CharDevice,
+        "b" => FileKind::BlockDevice,
+        _ => FileKind::Fifo,
+    };
+    let number = |n: i64| u32::try_from(n).map_err(|_| format!("device number {n} out of range"));
+    let rdev = if kind == FileKind::Fifo { vfs::DevId::NONE } else { vfs::DevId::new(number(d.major)?, number(d.minor)?) };
+    if let Some(parent) = d.path.rsplit_once('/').map(|(dir, _)| dir).filter(|dir| !dir.is_empty()) {
+        ensure(ns, rw, parent, FileKind::Directory)?;
+    }
+    let perm = d.file_mode.unwrap_or(0o666) & 0o7777;
+    let made = match ns.mknod(&cred, &ns.root(), &d.path, kind, perm, rdev) {
+        Err(Errno::EROFS) => rw.mknod(&cred, &rw.root(), &d.path, kind, perm, rdev),
+        other => other,
+    };
+    let node = match made {
+        Ok(node) => node,
+        Err(Errno::EEXIST) => return Ok(()),
+        Err(e) => return Err(format!("{e}")),
+    };
+    if d.uid.is_some() || d.gid.is_some() {
+        node.set_owner(&cred, d.uid, d.gid).map_err(|e| format!("chown: {e}"))?;
+    }
+    Ok(())
+}
+
+/// `linux.maskedPaths` and `linux.readonlyPaths` of `spec` over the
+/// finished namespace (after /proc is mounted).
+pub fn restrict(ns: &Vfs, spec: &Spec) -> Result<(), String> {
+    let Some(linux) = &spec.linux else { return Ok(()) };
+    let root = ns.root();
+    for path in &linux.masked_paths {
+        let target = match ns.resolve(&root, path, true) {
+            Ok(t) => t,
+            Err(Errno::ENOENT | Errno::ENOTDIR) => continue,
+            Err(e) => return Err(format!("linux.maskedPaths {path}: {e}")),
+        };
+        let masked = if target.kind() == Ok(FileKind::Directory) {
+            let clock: Arc<dyn vfs::Clock> = Arc::new(crate::fs::KernelClock);
+            let empty = TmpFs::new(clock, TmpFsOptions { size_limit: Some(0), ..crate::fs::tmpfs_options() });
+            ns.mount_at(&target, empty, MountOptions::new("tmpfs").read_only())
+        } else {
+            ns.resolve(&root, "/dev/null", true).and_then(|null| ns.bind(&null, &target, MountOptions::new("/dev/null")))
+        };
+        masked.map_err(|e| format!("linux.maskedPaths {path}: {e}"))?;
+    }
+    for path in &linux.readonly_paths {
+        let target = match ns.resolve(&root, path, true) {
+            Ok(t) => t,
+            Err(Errno::ENOENT | Errno::ENOTDIR) => continue,
+            Err(e) => return Err(format!("linux.readonlyPaths {path}: {e}")),
+        };
+        let mut options = MountOptions::new(path).read_only();
+        options.flags.nosuid = target.mount_flags().nosuid;
+        options.flags.nodev = target.mount_flags().nodev;
+        options.flags.noexec = target.mount_flags().noexec;
+        ns.bind(&target, &target, options).map_err(|e| format!("linux.readonlyPaths {path}: {e}"))?;
+    }
+    Ok(())
 }
 
 /// As Docker does: `/etc/resolv.conf` naming the network's DNS server (QEMU's
@@ -190,11 +272,17 @@ fn apply_flags(options: &mut MountOptions, list: &[String]) {
 /// A tmpfs mount's `size=`/`mode=` (other data options are ignored, as
 /// `strictatime` and friends change nothing here) and flags.
 fn tmpfs_options(m: &Mount) -> Result<(TmpFsOptions, MountOptions), String> {
+    tmpfs_mount_options(&m.source, &m.options)
+}
+
+/// The filesystem and mount options of a tmpfs from its source and option
+/// words (`size=`, `mode=`, `ro`, `nosuid`, ...): for config.json mounts and mount(2).
+pub fn tmpfs_mount_options(source: &str, options: &[String]) -> Result<(TmpFsOptions, MountOptions), String> {
     let mut fs = crate::fs::tmpfs_options();
-    let mut mount = MountOptions::new(if m.source.is_empty() { "tmpfs" } else { &m.source });
-    apply_flags(&mut mount, &m.options);
+    let mut mount = MountOptions::new(if source.is_empty() { "tmpfs" } else { source });
+    apply_flags(&mut mount, options);
     let mut data = Vec::new();
-    for o in &m.options {
+    for o in options {
         if let Some(v) = o.strip_prefix("mode=") {
             fs.root_perm = u32::from_str_radix(v, 8).ok().filter(|p| *p <= 0o7777).ok_or_else(|| format!("bad option {o:?}"))?;
             data.push(o.clone());

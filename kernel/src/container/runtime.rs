@@ -48,7 +48,16 @@ pub struct Container {
     pub limits: super::limits::Limits,
     /// Its UTS namespace's host name (spec.hostname, or the id).
     pub uts: Arc<spin::Mutex<String>>,
+    /// Its network namespace's id (scopes abstract AF_UNIX names).
+    pub net_ns: u64,
+    /// Who its processes run as: credentials, capabilities, rlimits, umask.
+    pub identity: super::security::Identity,
+    /// `linux.seccomp` compiled: every process started in it runs under it.
+    pub seccomp: Option<seccomp::FilterStack>,
 }
+
+/// Network namespace ids of containers (0 is the host's).
+static NEXT_NET_NS: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
 
 impl Container {
     /// Notices that the init ended (the runtime-spec "stopped" state).
@@ -133,11 +142,14 @@ pub fn create(id: &str, source: Source, command: Vec<String>) -> Result<(), Stri
     if !command.is_empty() {
         spec.process.args = command;
     }
+    let identity = super::security::identity(id, &spec)?;
+    let seccomp = spec.linux.as_ref().and_then(|l| l.seccomp.as_ref()).map(task::seccomp::from_spec).transpose()?;
     let pidns = task::PidNs::new_container();
     if let Err(e) = task::procfs::mount(&ns, &pidns) {
         // A read-only root without a /proc mount point: the container has no /proc.
         log::info!("container {id}: no /proc: {e}");
     }
+    super::namespace::restrict(&ns, &spec)?;
     let (sec, nsec) = crate::time::now();
     let hostname = if spec.hostname.is_empty() { id.to_string() } else { spec.hostname.clone() };
     let mut container = Container {
@@ -154,6 +166,9 @@ pub fn create(id: &str, source: Source, command: Vec<String>) -> Result<(), Stri
         uts: Arc::new(spin::Mutex::new(hostname)),
         pidns,
         init: None,
+        net_ns: NEXT_NET_NS.fetch_add(1, core::sync::atomic::Ordering::Relaxed),
+        identity,
+        seccomp,
     };
     if let Some(res) = container.spec.linux.as_ref().and_then(|l| l.resources.as_ref()) {
         container.limits.apply(&super::limits::Update::from_resources(res), &container.pidns)?;
@@ -205,8 +220,11 @@ fn spawn_in(c: &Container, args: &[String], env: &[String], cwd: &str, attach: A
     let prog = args.first().ok_or_else(|| String::from("process.args is empty"))?;
     let path = lookup_program(&c.vfs, env, prog)?;
     let cwd_loc = c.vfs.resolve(&c.vfs.root(), cwd, true).map_err(|e| format!("process.cwd {cwd}: {e}"))?;
-    // process.user: the identity the container's processes run as.
-    let user = &c.spec.process.user;
+    // process.user, capabilities, noNewPrivileges, rlimits: who it runs as.
+    let id = &c.identity;
+    if let Some(filters) = &c.seccomp {
+        task::seccomp::check_exec(filters).map_err(|e| format!("exec {path}: {e}"))?;
+    }
     task::spawn(task::Spawn {
         path: &path,
         argv: args,
@@ -216,11 +234,14 @@ fn spawn_in(c: &Container, args: &[String], env: &[String], cwd: &str, attach: A
         ns: c.pidns.clone(),
         container: Some(c.id.clone()),
         files: stdio(&c.vfs, attach)?,
-        cred: Cred::new(user.uid, user.gid, user.additional_gids.clone()),
-        umask: user.umask.map_or(0o022, |m| m & 0o777),
+        cred: id.cred.clone(),
+        umask: id.umask,
         cpu_group: c.limits.cpu_group,
         mem: Some(c.limits.mem.clone()),
         uts: c.uts.clone(),
+        rlimits: id.rlimits,
+        net_ns: c.net_ns,
+        seccomp: c.seccomp.clone(),
     })
     .map_err(|e| format!("exec {path}: {e}"))
 }

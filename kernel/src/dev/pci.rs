@@ -1,6 +1,8 @@
 //! PCI enumeration through configuration mechanism #1 (ports 0xCF8/0xCFC).
 //! Buses are walked from bus 0 through PCI-to-PCI bridges, so only buses that
-//! exist are scanned.
+//! exist are scanned. BARs the firmware left at address 0 (qboot, the PVH
+//! boot's firmware, assigns none; SeaBIOS assigns all) get addresses in the
+//! i440fx PCI hole ([`assign_bars`]).
 
 use alloc::vec::Vec;
 use core::fmt;
@@ -94,9 +96,95 @@ pub fn init() {
     DEVICES.call_once(|| {
         let mut devices = Vec::new();
         scan_bus(0, &mut devices, 0);
+        assign_bars(&devices);
         log::info!("pci: {} devices", devices.len());
         devices
     });
+}
+
+/// Where unassigned memory BARs go: QEMU's i440fx keeps RAM below 4 GiB
+/// under 0xe000_0000 (and SeaBIOS fills the hole from the top, down from
+/// the IO-APIC at 0xfec0_0000). 64-bit BARs go there too.
+const MEM_WINDOW: core::ops::Range<u64> = 0xe000_0000..0xfec0_0000;
+/// Where unassigned I/O BARs go (above the legacy ISA ports, as SeaBIOS).
+const IO_WINDOW: core::ops::Range<u64> = 0xc000..0x1_0000;
+
+/// One BAR of one function: config offset, space, base (0 = unassigned), size.
+struct Bar {
+    addr: Address,
+    offset: u8,
+    space: pcibars::Space,
+    base: u64,
+    size: u64,
+}
+
+/// The BARs of a type-0 function (bridges' windows are left as they are).
+fn bars_of(dev: &Device, out: &mut Vec<Bar>) {
+    let header_type = (read_config(dev.addr, 0x0c) >> 16) as u8 & 0x7f;
+    if header_type != 0 {
+        return;
+    }
+    let command = read_config(dev.addr, 0x04);
+    // Decoding off while the BARs read back as size masks.
+    write_config(dev.addr, 0x04, command & !0b11);
+    let mut i = 0;
+    while i < 6 {
+        let offset = 0x10 + 4 * i;
+        let low = read_config(dev.addr, offset);
+        let is64 = low & 0b111 == 0b100;
+        let high = if is64 { read_config(dev.addr, offset + 4) } else { 0 };
+        let (space, base) = pcibars::decode(low, high);
+        write_config(dev.addr, offset, 0xffff_ffff);
+        let probe_low = read_config(dev.addr, offset);
+        write_config(dev.addr, offset, low);
+        let probe_high = if is64 {
+            write_config(dev.addr, offset + 4, 0xffff_ffff);
+            let p = read_config(dev.addr, offset + 4);
+            write_config(dev.addr, offset + 4, high);
+            p
+        } else {
+            0
+        };
+        if let Some(size) = pcibars::probe_size(space, probe_low, probe_high) {
+            out.push(Bar { addr: dev.addr, offset, space, base, size });
+        }
+        i += if is64 { 2 } else { 1 };
+    }
+    write_config(dev.addr, 0x04, command);
+}
+
+/// Gives every BAR at address 0 a free, aligned address (memory BARs in
+/// [`MEM_WINDOW`], I/O BARs in [`IO_WINDOW`]) and turns on the function's
+/// decoding of that space. Assigned BARs are left alone and avoided.
+fn assign_bars(devices: &[Device]) {
+    let mut bars = Vec::new();
+    for dev in devices {
+        bars_of(dev, &mut bars);
+    }
+    for io in [false, true] {
+        let of_space = |b: &&Bar| (b.space == pcibars::Space::Io) == io;
+        let used: Vec<_> = bars.iter().filter(of_space).filter(|b| b.base != 0).map(|b| b.base..b.base.saturating_add(b.size)).collect();
+        let todo: Vec<&Bar> = bars.iter().filter(of_space).filter(|b| b.base == 0).collect();
+        if todo.is_empty() {
+            continue;
+        }
+        let sizes: Vec<u64> = todo.iter().map(|b| b.size).collect();
+        let mut placed = alloc::vec![None; todo.len()];
+        pcibars::place(&sizes, if io { IO_WINDOW } else { MEM_WINDOW }, &used, &mut placed);
+        for (bar, at) in todo.iter().zip(placed) {
+            let Some(at) = at else {
+                log::warn!("pci {:02x}:{:02x}.{}: no room for a {:#x}-byte BAR", bar.addr.bus, bar.addr.device, bar.addr.function, bar.size);
+                continue;
+            };
+            let flags = read_config(bar.addr, bar.offset) & if io { 0x3 } else { 0xf };
+            write_config(bar.addr, bar.offset, at as u32 | flags);
+            if bar.space == pcibars::Space::Mem64 {
+                write_config(bar.addr, bar.offset + 4, (at >> 32) as u32);
+            }
+            let command = read_config(bar.addr, 0x04);
+            write_config(bar.addr, 0x04, command | if io { 0b01 } else { 0b10 });
+        }
+    }
 }
 
 pub fn devices() -> &'static [Device] {

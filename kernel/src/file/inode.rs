@@ -118,9 +118,21 @@ impl FileLike for InodeFile {
             };
             let wrote = match &dev {
                 Some(d) => d.write(place, &buf[..n]),
-                None => inode.write_at(place, &buf[..n]).inspect(|&w| {
-                    crate::mm::filemap::wrote(inode, place, &buf[..w.min(n)]);
-                }),
+                None => {
+                    // RLIMIT_FSIZE cuts writes to regular files (SIGXFSZ, EFBIG).
+                    let n = if self.loc.kind()? == FileKind::Regular {
+                        match crate::task::rlimits::fsize_allows(place, n) {
+                            Ok(n) => n,
+                            Err(_) if done > 0 => return Ok(done),
+                            Err(e) => return Err(e),
+                        }
+                    } else {
+                        n
+                    };
+                    inode.write_at(place, &buf[..n]).inspect(|&w| {
+                        crate::mm::filemap::wrote(inode, place, &buf[..w.min(n)]);
+                    })
+                }
             };
             let wrote = match wrote {
                 Ok(w) => w,

@@ -102,10 +102,15 @@ pub fn init(regions: &'static MemoryRegions, phys_offset: u64) {
     for r in usable() {
         let first = r.start.div_ceil(FRAME) as usize;
         let last = (r.end / FRAME) as usize;
-        for f in first..last {
+        bitmap.free += last.saturating_sub(first);
+        // A word (64 frames) at a time: 512 MiB is 131072 frames.
+        let mut f = first;
+        while f < last {
             let (w, b) = (f / 64, f % 64);
-            bitmap.words[w] &= !(1 << b);
-            bitmap.free += 1;
+            let n = (64 - b).min(last - f);
+            let bits = if n == 64 { u64::MAX } else { ((1u64 << n) - 1) << b };
+            bitmap.words[w] &= !bits;
+            f += n;
         }
     }
     // The bitmap's own frames, and frame 0 (keep null physical addresses invalid).

@@ -64,6 +64,8 @@ pub struct Thread {
     pub group: AtomicU32,
     /// The process a user thread belongs to (fixed for its life).
     pub process: Option<Arc<crate::task::Process>>,
+    /// seccomp mode and filters (on the thread: TSYNC sets them for siblings).
+    pub seccomp: crate::task::seccomp::ThreadSeccomp,
 }
 
 // SAFETY: the UnsafeCells are touched only by the thread itself (`task`,
@@ -97,6 +99,7 @@ impl Thread {
             slice_start: AtomicU64::new(0),
             group: AtomicU32::new(0),
             process,
+            seccomp: crate::task::seccomp::ThreadSeccomp::new(),
         }
     }
 
@@ -255,6 +258,13 @@ pub fn with_task<R>(f: impl FnOnce(&mut crate::task::Task) -> R) -> Option<R> {
     // `Sched::current` while it runs.
     let thread = unsafe { ptr.as_ref() }?;
     thread.task_mut().map(f)
+}
+
+/// Runs `f` on the running thread without taking the scheduler lock.
+pub fn with_current<R>(f: impl FnOnce(&Thread) -> R) -> Option<R> {
+    let ptr = CURRENT.load(Ordering::Acquire);
+    // SAFETY: as in `with_task`.
+    unsafe { ptr.as_ref() }.map(f)
 }
 
 /// Takes the running thread's user context (thread exit).

@@ -9,8 +9,13 @@
 //! (`mm::pagecache`): a cached binary is not read again, its pages are
 //! mapped on first touch (read-only, or copy-on-write for data), and only
 //! the page where a writable segment's file bytes end and its bss begins is
-//! copied at exec (its tail must read as zeros). The stack is an 8 MiB
-//! mapping filled on demand.
+//! copied at exec (its tail must read as zeros). The stack is a mapping
+//! filled on demand, as large as RLIMIT_STACK allows (8 MiB by default).
+//!
+//! Credentials: execve applies Linux's rules (`creds::Cred::after_exec`):
+//! set-user-ID and set-group-ID bits unless the mount is `nosuid` or the
+//! thread has `no_new_privs`, root's capabilities, ambient ones. A `noexec`
+//! mount refuses to run anything (`EACCES`).
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -32,10 +37,10 @@ const PIE_BASE: u64 = 0x5555_5555_4000;
 const INTERP_BASE: u64 = 0x7fff_0000_0000;
 /// Top of the initial stack.
 const STACK_TOP: u64 = 0x7fff_ffff_e000;
-/// RLIMIT_STACK as reported to the process, and the stack mapping's size.
-pub const STACK_SIZE: u64 = 8 * 1024 * 1024;
-/// Most the arguments, environment and auxv may take (a quarter of the stack, as Linux).
-const STACK_ARGS_MAX: u64 = STACK_SIZE / 4;
+/// The largest stack mapping (an unlimited RLIMIT_STACK gets this much).
+const STACK_MAX: u64 = 1 << 30;
+/// The smallest (Linux keeps at least 128 KiB for arguments and the first frames).
+const STACK_MIN: u64 = 128 * 1024;
 const PAGE: u64 = linux_abi::PAGE_SIZE;
 const MAX_SCRIPT_DEPTH: usize = 4;
 
@@ -52,6 +57,13 @@ pub struct Image {
     pub entry: u64,
     pub rsp: u64,
     pub brk: u64,
+    /// The credentials the program runs with (set-ID bits and capabilities applied).
+    pub cred: creds::Cred,
+}
+
+/// The stack mapping's size for RLIMIT_STACK `limit` (page multiple).
+fn stack_size(limit: u64) -> u64 {
+    limit.clamp(STACK_MIN, STACK_MAX) & !(PAGE - 1)
 }
 
 /// The process name Linux derives from a path (basename, at most 15 bytes).
@@ -143,10 +155,11 @@ pub fn load(
     cwd: &vfs::Location,
     cred: &vfs::Cred,
     charge: Option<Arc<crate::mm::user::MemLimit>>,
+    limits: &creds::Rlimits,
 ) -> KResult<Image> {
     let mut path = String::from(path);
     let mut argv: Vec<String> = argv.to_vec();
-    let (mut image, mut exe) = open_executable(vfs, cwd, cred, &path)?;
+    let (mut image, mut exe, mut exec_file) = open_executable(vfs, cwd, cred, &path)?;
     for depth in 0..=MAX_SCRIPT_DEPTH {
         let mut head = [0u8; elf::BINPRM_BUF_SIZE];
         let n = image.read(0, &mut head)?;
@@ -161,7 +174,7 @@ pub fn load(
         new_argv.extend(argv.iter().skip(1).cloned());
         argv = new_argv;
         path = interp;
-        (image, exe) = open_executable(vfs, cwd, cred, &path)?;
+        (image, exe, exec_file) = open_executable(vfs, cwd, cred, &path)?;
     }
     let head = elf_head(&image)?;
     let file = ElfFile::parse_head(&head, image.size()).map_err(|_| Errno::ENOEXEC)?;
@@ -173,7 +186,7 @@ pub fn load(
     let mut entry = plan.entry;
     let mut interp_base = 0;
     if let Some(interp_path) = file.interpreter() {
-        let (interp_image, _) = open_executable(vfs, cwd, cred, interp_path).map_err(|e| {
+        let (interp_image, ..) = open_executable(vfs, cwd, cred, interp_path).map_err(|e| {
             log::warn!("{path}: interpreter {interp_path}: {e}");
             if e == Errno::ENOENT { Errno::ENOENT } else { Errno::ELIBBAD }
         })?;
@@ -184,7 +197,9 @@ pub fn load(
         entry = interp_plan.entry;
         interp_base = bias_for(&interp, INTERP_BASE);
     }
-    space.map_anon(user_pages(STACK_TOP - STACK_SIZE, STACK_SIZE)?, Prot { read: true, write: true, exec: false })?;
+    let after = cred.after_exec(&exec_file);
+    let stack_size = stack_size(limits.cur(creds::Resource::STACK));
+    space.map_anon(user_pages(STACK_TOP - stack_size, stack_size)?, Prot { read: true, write: true, exec: false })?;
     let mut random = [0u8; 16];
     vfs::EntropySource::fill(&crate::fs::HwEntropy, &mut random);
     let layout = StackLayout::new(STACK_TOP, &argv, envp, path.as_bytes(), Some(b"x86_64"), random)
@@ -197,26 +212,41 @@ pub fn load(
         hwcap: crate::arch::cpu::hwcap(),
         hwcap2: crate::arch::cpu::hwcap2(),
         min_signal_stack: Some(super::sigframe::fpu_config().min_sigstksz()),
+        uid: after.cred.ruid,
+        euid: after.cred.euid,
+        gid: after.cred.rgid,
+        egid: after.cred.egid,
+        secure: after.secure,
         ..AuxvParams::default()
     };
     let stack = layout.finish(&build_auxv(&plan, &params)).map_err(|_| Errno::E2BIG)?;
-    if STACK_TOP - stack.rsp > STACK_ARGS_MAX {
+    // Arguments, environment and auxv may take a quarter of the stack (as Linux).
+    if STACK_TOP - stack.rsp > stack_size / 4 {
         return Err(Errno::E2BIG);
     }
     space.load(UserSlice::checked(stack.rsp, stack.bytes.len())?, &stack.bytes)?;
-    Ok(Image { exe, host_world, space, entry, rsp: stack.rsp, brk: plan.brk })
+    Ok(Image { exe, host_world, space, entry, rsp: stack.rsp, brk: plan.brk, cred: after.cred })
 }
 
-/// The page-cache image of the executable at `path`, and its resolved path.
-fn open_executable(vfs: &Arc<Vfs>, cwd: &vfs::Location, cred: &vfs::Cred, path: &str) -> KResult<(Arc<FileImage>, String)> {
+/// The page-cache image of the executable at `path`, its resolved path,
+/// and what the credential change needs to know of it.
+fn open_executable(
+    vfs: &Arc<Vfs>,
+    cwd: &vfs::Location,
+    cred: &vfs::Cred,
+    path: &str,
+) -> KResult<(Arc<FileImage>, String, creds::ExecFile)> {
     let loc = vfs.resolve_as(cred, cwd, path, true)?;
     let meta = loc.metadata()?;
-    if meta.kind != vfs::FileKind::Regular || meta.perm & 0o111 == 0 {
+    let flags = loc.mount_flags();
+    if meta.kind != vfs::FileKind::Regular || flags.noexec {
         return Err(Errno::EACCES);
     }
-    vfs::check_access(&meta, cred, vfs::Access::READ)?; // as opening it to read did
+    // Execute permission only, as Linux's open_exec (a 0711 program runs).
+    vfs::check_access(&meta, cred, vfs::Access::EXEC)?;
     crate::mm::filemap::sync_inode(loc.inode());
-    Ok((pagecache::image(loc.inode())?, loc.path()))
+    let file = creds::ExecFile { mode: meta.perm, uid: meta.uid, gid: meta.gid, nosuid: flags.nosuid };
+    Ok((pagecache::image(loc.inode())?, loc.path(), file))
 }
 
 /// The start of an ELF file: its first page, or as much as its program
@@ -237,7 +267,8 @@ fn elf_head(image: &FileImage) -> KResult<Vec<u8>> {
 /// execve: replaces the running program of `t` (frame included).
 pub fn execve(t: &mut Task, frame: &mut TrapFrame, path: &str, argv: &[String], envp: &[String]) -> KResult<()> {
     let charge = t.space.lock().space.charge();
-    let image = load(path, argv, envp, &t.vfs, &t.cwd, &t.cred, charge)?;
+    let limits = *t.proc.rlimits.lock();
+    let image = load(path, argv, envp, &t.vfs, &t.cwd, &t.cred, charge, &limits)?;
     // A process's ABI is fixed when it starts: a Linux process (and so any
     // container process) can never turn into a host-world one, nor back.
     if image.host_world != (t.proc.abi == super::Abi::Host) {
@@ -281,6 +312,7 @@ pub fn execve(t: &mut Task, frame: &mut TrapFrame, path: &str, argv: &[String], 
     *crate::sched::current().name.lock() = name;
     *p.cmdline.lock() = argv.to_vec();
     *p.exe.lock() = image.exe.clone();
+    t.commit_cred(image.cred);
     *frame = TrapFrame::user(image.entry, image.rsp);
     if p.vfork_pending.swap(false, Ordering::AcqRel) {
         p.state_event.wake_all();

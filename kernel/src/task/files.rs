@@ -2,7 +2,8 @@
 //!
 //! An [`OpenFile`] (`file`) is Linux's open file description (offset,
 //! status flags), shared by descriptors that `dup` made; the table maps
-//! small integers to them, lowest free number first, up to [`MAX_FDS`].
+//! small integers to them, lowest free number first, below the calling
+//! process's RLIMIT_NOFILE (and never past [`MAX_FDS`], `fs.nr_open`).
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -11,7 +12,15 @@ use spin::Mutex;
 
 pub use crate::file::OpenFile;
 
-pub const MAX_FDS: usize = 1024;
+pub const MAX_FDS: usize = creds::rlimit::NR_OPEN as usize;
+
+/// The descriptor numbers the running process may use: its RLIMIT_NOFILE
+/// (kernel threads setting up a process: [`MAX_FDS`]).
+fn fd_limit() -> usize {
+    crate::task::current_process()
+        .map_or(MAX_FDS, |p| usize::try_from(p.rlimits.lock().cur(creds::Resource::NOFILE)).unwrap_or(MAX_FDS))
+        .min(MAX_FDS)
+}
 
 #[derive(Clone)]
 pub struct Slot {
@@ -100,16 +109,23 @@ impl FdTable {
         self.slots.get(i).and_then(|s| s.as_ref()).map(|s| s.file.clone()).ok_or(Errno::EBADF)
     }
 
-    /// Installs `file` at the lowest free number >= `min`.
+    /// Installs `file` at the lowest free number >= `min`: `EMFILE` when
+    /// none is free below RLIMIT_NOFILE, `EINVAL` for a `min` at or past it
+    /// (fcntl F_DUPFD).
     pub fn insert(&mut self, file: Arc<OpenFile>, cloexec: bool, min: usize) -> KResult<usize> {
-        let free = (min..MAX_FDS).find(|&i| self.slots.get(i).is_none_or(|s| s.is_none())).ok_or(Errno::EMFILE)?;
+        let limit = fd_limit();
+        if min > 0 && min >= limit {
+            return Err(Errno::EINVAL);
+        }
+        let free = (min..limit).find(|&i| self.slots.get(i).is_none_or(|s| s.is_none())).ok_or(Errno::EMFILE)?;
         self.put(free, file, cloexec)?;
         Ok(free)
     }
 
-    /// Installs `file` at `fd`, closing what was there (dup2).
+    /// Installs `file` at `fd`, closing what was there (dup2): `EBADF` at
+    /// or past RLIMIT_NOFILE.
     pub fn put(&mut self, fd: usize, file: Arc<OpenFile>, cloexec: bool) -> KResult<()> {
-        if fd >= MAX_FDS {
+        if fd >= fd_limit() {
             return Err(Errno::EBADF);
         }
         if self.slots.len() <= fd {
@@ -127,7 +143,7 @@ impl FdTable {
 
     /// Installs `file` at `fd` and returns what was there.
     pub fn replace(&mut self, fd: usize, file: Arc<OpenFile>, cloexec: bool) -> KResult<Option<Slot>> {
-        if fd >= MAX_FDS {
+        if fd >= fd_limit() {
             return Err(Errno::EBADF);
         }
         if self.slots.len() <= fd {

@@ -54,18 +54,21 @@ pub fn clone(t: &mut Task, frame: &TrapFrame, a: CloneArgs) -> KResult<usize> {
         return Err(Errno::EPERM);
     }
     let me = t.proc.clone();
+    check_nproc(t)?;
     let space = if f & CLONE_VM != 0 { t.space.clone() } else { Arc::new(t.space.fork()?) };
     let files = if f & CLONE_FILES != 0 { t.files.clone() } else { Arc::new(t.files.duplicate()) };
 
     let (proc, tid) = if f & CLONE_THREAD != 0 {
         let pid = super::NEXT_PID.fetch_add(1, Ordering::Relaxed);
         let tid = me.ns.alloc(pid)?;
-        me.ns.insert(tid, &me);
+        me.ns.insert(tid, &me, t.cred.ruid);
         (me.clone(), tid)
     } else {
         let parent = if f & CLONE_PARENT != 0 { me.parent() } else { Some(me.clone()) };
         let pg = (me.pgid.load(Ordering::Acquire), me.sid.load(Ordering::Acquire));
-        let child = new_process(&me.ns, me.container.clone(), &me.name.lock(), parent.as_ref(), Some(pg), me.signals.lock().clone(), &me.uts, me.abi)?;
+        let rlimits = *me.rlimits.lock();
+        let ids = super::Identity { cred: t.cred.clone(), rlimits, umask: t.umask, net_ns: me.net_ns };
+        let child = new_process(&me.ns, me.container.clone(), &me.name.lock(), parent.as_ref(), Some(pg), me.signals.lock().clone(), &me.uts, me.abi, ids)?;
         if parent.is_none() {
             child.autoreap.store(true, Ordering::Release);
         }
@@ -111,6 +114,7 @@ pub fn clone(t: &mut Task, frame: &TrapFrame, a: CloneArgs) -> KResult<usize> {
     let thread = sched::spawn_user(&name, &child_frame, task, Some(&fpu), Some(proc.clone()));
     thread.sig_mask.store(me_thread.sig_mask.load(Ordering::Acquire), Ordering::Release);
     thread.group.store(me_thread.group.load(Ordering::Relaxed), Ordering::Relaxed);
+    super::seccomp::inherit(&me_thread, &thread);
     proc.threads.lock().push((tid, Arc::downgrade(&thread)));
 
     if f & CLONE_VFORK != 0 {
@@ -119,6 +123,20 @@ pub fn clone(t: &mut Task, frame: &TrapFrame, a: CloneArgs) -> KResult<usize> {
         proc.state_event.wait_for(|| (!proc.vfork_pending.load(Ordering::Acquire) || proc.is_zombie()).then_some(()));
     }
     Ok(tid as usize)
+}
+
+/// RLIMIT_NPROC: `EAGAIN` once the caller's real uid runs as many
+/// processes and threads as its soft limit allows, unless it is uid 0 or
+/// has `CAP_SYS_RESOURCE` or `CAP_SYS_ADMIN` (as Linux's copy_process).
+/// Counted within the caller's PID namespace (its container).
+fn check_nproc(t: &Task) -> KResult<()> {
+    let limit = t.rlimit(creds::Resource::NPROC);
+    let uid = t.cred.ruid;
+    let exempt = uid == 0 || t.cred.capable(creds::Cap::SYS_RESOURCE) || t.cred.capable(creds::Cap::SYS_ADMIN);
+    if !exempt && u64::from(t.proc.ns.user_count(uid)) >= limit {
+        return Err(Errno::EAGAIN);
+    }
+    Ok(())
 }
 
 /// fork(): a copy-on-write child process.

@@ -21,6 +21,8 @@ pub mod mm;
 pub mod pidns;
 pub mod pipe;
 pub mod procfs;
+pub mod rlimits;
+pub mod seccomp;
 pub mod signal;
 pub mod sigframe;
 pub mod timer;
@@ -34,7 +36,7 @@ use spin::Mutex;
 use crate::arch::usermode::TrapFrame;
 use crate::sched::{self, Thread, WaitQueue};
 
-pub use exec::{execve, STACK_SIZE};
+pub use exec::execve;
 pub use exit::ExitStatus;
 pub use pidns::PidNs;
 
@@ -107,6 +109,18 @@ pub struct Process {
     pub itimer: Mutex<Option<(u64, u64)>>,
     /// The host name its UTS namespace reports (shared by a container's processes).
     pub uts: Arc<Mutex<String>>,
+    /// Its network namespace (0: the host's; a container's own id): scopes
+    /// abstract AF_UNIX names.
+    pub net_ns: u64,
+    /// The credentials of its main thread, for others to judge it by
+    /// (kill, prlimit, /proc): [`Task::commit_cred`] keeps it current.
+    pub cred: Mutex<creds::Cred>,
+    /// Resource limits (shared by its threads, inherited by children).
+    pub rlimits: Mutex<creds::Rlimits>,
+    /// The CPU-time tick at which RLIMIT_CPU next signals (u64::MAX: none).
+    pub cpu_limit_at: AtomicU64,
+    /// The main thread's umask, for /proc.
+    pub umask: AtomicU32,
 }
 
 impl Process {
@@ -168,6 +182,26 @@ pub struct Task {
 }
 
 impl Task {
+    /// Installs new credentials for this thread (Linux's `commit_creds`):
+    /// the main thread's are also what others see of the process, and a
+    /// new real uid moves the thread's count for RLIMIT_NPROC.
+    pub fn commit_cred(&mut self, new: creds::Cred) {
+        if new.ruid != self.cred.ruid {
+            self.proc.ns.recharge(self.tid, new.ruid);
+        }
+        if self.tid == self.proc.vpid {
+            *self.proc.cred.lock() = new.clone();
+        }
+        self.cred = new;
+    }
+
+    /// The soft limit of `r` for this process.
+    pub fn rlimit(&self, r: creds::Resource) -> u64 {
+        self.proc.rlimits.lock().cur(r)
+    }
+}
+
+impl Task {
     /// Loads this task's address space and TLS base into the CPU.
     pub fn activate(&self) {
         self.space.activate();
@@ -204,6 +238,7 @@ fn new_process(
     signals: linux_abi::signal::SigActions,
     uts: &Arc<Mutex<String>>,
     abi: Abi,
+    ids: Identity,
 ) -> Result<Arc<Process>, errno::Errno> {
     let pid = NEXT_PID.fetch_add(1, Ordering::Relaxed);
     let vpid = ns.alloc(pid)?;
@@ -241,13 +276,40 @@ fn new_process(
         cwd: Mutex::new(String::from("/")),
         itimer: Mutex::new(None),
         uts: uts.clone(),
+        net_ns: ids.net_ns,
+        cpu_limit_at: AtomicU64::new(cpu_limit_tick(&ids.rlimits, 0)),
+        umask: AtomicU32::new(ids.umask),
+        cred: Mutex::new(ids.cred),
+        rlimits: Mutex::new(ids.rlimits),
     });
-    ns.insert(vpid, &p);
+    ns.insert(vpid, &p, p.cred.lock().ruid);
     PROCS.lock().insert(pid, Arc::downgrade(&p));
     if let Some(parent) = parent {
         parent.children.lock().push(p.clone());
     }
     Ok(p)
+}
+
+/// Who a new process is: its credentials, limits, umask and network namespace.
+pub struct Identity {
+    pub cred: creds::Cred,
+    pub rlimits: creds::Rlimits,
+    pub umask: u32,
+    pub net_ns: u64,
+}
+
+/// The CPU tick at which a process that has used `used` ticks must next be
+/// checked against RLIMIT_CPU (u64::MAX if unlimited).
+pub fn cpu_limit_tick(limits: &creds::Rlimits, used: u64) -> u64 {
+    limits.cpu_check_at(used, u64::from(crate::time::HZ))
+}
+
+/// The limits a process of the host starts with (Linux's init defaults for
+/// this machine's memory).
+pub fn default_rlimits() -> creds::Rlimits {
+    // Linux: max_threads = RAM / (8 * THREAD_SIZE); NPROC and SIGPENDING half of it.
+    let frames = crate::mm::stats().total_frames as u64;
+    creds::Rlimits::linux_defaults((frames / 32).max(40))
 }
 
 /// What a new program needs: path, arguments, environment, where it runs.
@@ -267,6 +329,11 @@ pub struct Spawn<'a> {
     pub mem: Option<Arc<crate::mm::user::MemLimit>>,
     /// Host name of its UTS namespace.
     pub uts: Arc<Mutex<String>>,
+    /// Resource limits and network namespace (0: the host's).
+    pub rlimits: creds::Rlimits,
+    pub net_ns: u64,
+    /// seccomp filters it starts under (a container's `linux.seccomp`).
+    pub seccomp: Option<::seccomp::FilterStack>,
 }
 
 static HOST_UTS: spin::Once<Arc<Mutex<String>>> = spin::Once::new();
@@ -279,15 +346,17 @@ pub fn host_uts() -> Arc<Mutex<String>> {
 /// Starts a program as a new kernel-owned process (the shell's `run`, a
 /// container's init). The caller collects it with [`wait_exit`].
 pub fn spawn(s: Spawn<'_>) -> Result<Arc<Process>, errno::Errno> {
-    let cred = s.cred.clone();
-    let image = exec::load(s.path, s.argv, s.envp, &s.vfs, &s.cwd, &cred, s.mem.clone())?;
+    let image = exec::load(s.path, s.argv, s.envp, &s.vfs, &s.cwd, &s.cred, s.mem.clone(), &s.rlimits)?;
     let name = exec::comm_of(s.path);
     if image.host_world && s.container.is_some() {
         // The host table is out of reach from inside a container.
         return Err(errno::Errno::ENOEXEC);
     }
+    // The new program's credentials, as execve gives them.
+    let cred = image.cred.clone();
     let abi = if image.host_world { Abi::Host } else { Abi::Linux };
-    let proc = new_process(&s.ns, s.container.clone(), &name, None, None, linux_abi::signal::SigActions::new(), &s.uts, abi)?;
+    let ids = Identity { cred: cred.clone(), rlimits: s.rlimits, umask: s.umask, net_ns: s.net_ns };
+    let proc = new_process(&s.ns, s.container.clone(), &name, None, None, linux_abi::signal::SigActions::new(), &s.uts, abi, ids)?;
     *proc.cmdline.lock() = s.argv.to_vec();
     *proc.exe.lock() = image.exe.clone();
     let space = Arc::new(mm::Mm::new(image.space, image.brk));
@@ -313,6 +382,10 @@ pub fn spawn(s: Spawn<'_>) -> Result<Arc<Process>, errno::Errno> {
     let frame = TrapFrame::user(image.entry, image.rsp);
     let thread = sched::spawn_user(&name, &frame, task, None, Some(proc.clone()));
     thread.group.store(s.cpu_group, Ordering::Relaxed);
+    if let Some(filters) = s.seccomp {
+        // Before the thread first runs (kernel code is not preempted).
+        thread.seccomp.set(seccomp::MODE_FILTER, filters);
+    }
     proc.threads.lock().push((proc.vpid, Arc::downgrade(&thread)));
     Ok(proc)
 }
@@ -338,6 +411,7 @@ pub fn signal_pending() -> bool {
 /// Work on the way back to user mode: give up the CPU if the slice is over,
 /// die if killed, deliver pending signals.
 pub fn return_to_user(frame: &mut TrapFrame) {
+    rlimits::check_cpu();
     loop {
         if sched::should_yield() {
             sched::yield_now();

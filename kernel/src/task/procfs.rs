@@ -27,6 +27,7 @@ fn info(p: &Arc<Process>) -> ProcessInfo {
     let rss = p.mm.lock().upgrade().map_or(0, |m| m.resident_pages() as u64);
     let threads = p.live_threads();
     let blocked = threads.first().map_or(0, |t| t.sig_mask.load(Ordering::Acquire));
+    let seccomp = threads.first().map_or((0, 0), |t| (u32::from(t.seccomp.mode()), t.seccomp.filter_count() as u32));
     let (ignored, caught) = {
         let d = p.signals.lock();
         let mut ign = 0u64;
@@ -46,6 +47,8 @@ fn info(p: &Arc<Process>) -> ProcessInfo {
         .upgrade()
         .map(|f| f.entries().into_iter().map(|(fd, file)| (fd as u32, file.describe())).collect())
         .unwrap_or_default();
+    let cred = p.cred.lock().clone();
+    let c = cred.caps;
     ProcessInfo {
         pid: p.vpid,
         ppid: p.ppid(),
@@ -64,13 +67,18 @@ fn info(p: &Arc<Process>) -> ProcessInfo {
         cmdline: p.cmdline.lock().clone(),
         exe: p.exe.lock().clone(),
         cwd: p.cwd.lock().clone(),
-        uid: 0,
-        gid: 0,
-        umask: 0o022,
+        uids: [cred.ruid, cred.euid, cred.suid, cred.fsuid],
+        gids: [cred.rgid, cred.egid, cred.sgid, cred.fsgid],
+        groups: cred.groups.clone(),
+        caps: [c.inheritable.bits(), c.permitted.bits(), c.effective.bits(), c.bounding.bits(), c.ambient.bits()],
+        no_new_privs: cred.no_new_privs,
+        umask: p.umask.load(Ordering::Relaxed),
         sig_pending: p.sig_pending.set().0,
         sig_blocked: blocked,
         sig_ignored: ignored,
         sig_caught: caught,
+        seccomp_mode: seccomp.0,
+        seccomp_filters: seccomp.1,
         fds,
     }
 }
@@ -147,6 +155,12 @@ pub fn mount(vfs: &Arc<Vfs>, ns: &Arc<PidNs>) -> Result<(), errno::Errno> {
     if vfs.resolve(&vfs.root(), "/proc", true).is_err() {
         vfs.mkdir(&vfs::Cred::root(), &vfs.root(), "/proc", 0o555)?;
     }
+    vfs.mount("/proc", filesystem(vfs, ns), MountOptions::new("proc"))
+}
+
+/// A proc filesystem showing the processes of `ns`, for a mount in `vfs`
+/// (mount(2) of type "proc").
+pub fn filesystem(vfs: &Arc<Vfs>, ns: &Arc<PidNs>) -> Arc<procfs::ProcFs> {
     let source = Arc::new(NsSource { ns: ns.clone(), vfs: Arc::downgrade(vfs) });
-    vfs.mount("/proc", procfs::ProcFs::new(source), MountOptions::new("proc"))
+    procfs::ProcFs::new(source)
 }

@@ -151,6 +151,22 @@ fn send(p: &Arc<Process>, to: Option<&Arc<Thread>>, info: Siginfo) -> KResult<()
     Ok(())
 }
 
+/// Linux's `check_kill_permission` for a signal (`None`: the kill(pid, 0)
+/// probe) a user process sends: to its own process, or to one whose real
+/// or saved uid is its real or effective uid, or with `CAP_KILL`; SIGCONT
+/// also within its session. `EPERM` otherwise.
+pub fn check_permission(sender: &super::Task, target: &Process, signal: Option<Signal>) -> KResult<()> {
+    if core::ptr::eq(&*sender.proc, target) || creds::policy::may_signal(&sender.cred, &target.cred.lock()) {
+        return Ok(());
+    }
+    let same_session = Arc::ptr_eq(&sender.proc.ns, &target.ns)
+        && sender.proc.sid.load(Ordering::Acquire) == target.sid.load(Ordering::Acquire);
+    if signal == Some(Signal::SIGCONT) && same_session {
+        return Ok(());
+    }
+    Err(Errno::EPERM)
+}
+
 /// Sends `signal` to process `p` from the kernel (SI_KERNEL): the
 /// terminal, timers, the shell's and the runtime's kill.
 pub fn send_to_process(p: &Arc<Process>, signal: Signal) {
@@ -175,7 +191,7 @@ pub fn send_info_to_thread(t: &Arc<Thread>, info: Siginfo) -> KResult<()> {
 pub fn send_to_current(signal: Signal) {
     let t = sched::current();
     let pid = t.process.as_ref().map_or(0, |p| p.vpid as i32);
-    let uid = sched::with_task(|task| task.cred.uid).unwrap_or(0);
+    let uid = sched::with_task(|task| task.cred.ruid).unwrap_or(0);
     let _ = send_info_to_thread(&t, Siginfo::kill(signal, SI_USER, pid, uid));
 }
 

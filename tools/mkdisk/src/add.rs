@@ -33,7 +33,7 @@ pub fn add(image: &Path, folder: &str, inputs: &[PathBuf], quiet: bool) -> Resul
             Err(e) => return Err(Error::Fat { path: image.to_path_buf(), errno: e }),
         }
     }
-    let st = fs.statfs();
+    let st = fs.statfs().map_err(Error::fat(image))?;
     let cluster = u64::from(st.cluster_size);
     let free = u64::from(st.free_clusters) * cluster;
     let needed = space::clusters_needed(&tree, cluster) * cluster;
@@ -46,7 +46,7 @@ pub fn add(image: &Path, folder: &str, inputs: &[PathBuf], quiet: bool) -> Resul
     if dir != fs.root() {
         fs.forget(dir, 1).map_err(Error::fat(image))?;
     }
-    let st = fs.statfs();
+    let st = fs.statfs().map_err(Error::fat(image))?;
     fs.unmount().map_err(Error::fat(image))?;
     copied?;
     let free_bytes = u64::from(st.free_clusters) * cluster;

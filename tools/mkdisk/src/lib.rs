@@ -92,7 +92,7 @@ fn write_image(path: &Path, opts: &Options, tree: &tree::Tree) -> Result<Stats, 
         .map_err(|source| Error::Format { output: opts.output.clone(), size: opts.size, source })?;
     let fs = FatFs::mount(dev, now)
         .map_err(|source| Error::Mount { output: opts.output.clone(), source })?;
-    let st = fs.statfs();
+    let st = fs.statfs().map_err(Error::fat(path))?;
     let cluster = u64::from(st.cluster_size);
     let free = u64::from(st.free_clusters) * cluster;
     let needed = space::clusters_needed(tree, cluster) * cluster;
@@ -111,7 +111,7 @@ fn write_image(path: &Path, opts: &Options, tree: &tree::Tree) -> Result<Stats, 
         Err(Error::Fat { errno: errno::Errno::ENOSPC, .. }) => return Err(no_space()),
         other => other?,
     }
-    let st = fs.statfs();
+    let st = fs.statfs().map_err(Error::fat(path))?;
     fs.unmount().map_err(Error::fat(path))?;
     let free_bytes = u64::from(st.free_clusters) * cluster;
     Ok(Stats {

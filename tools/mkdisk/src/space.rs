@@ -42,7 +42,7 @@ fn dir_clusters(items: &[Item], fixed: u64, cs: u64) -> u64 {
 pub fn capacity(bytes: u64, label: &str) -> Option<(u64, u64)> {
     let dev = SparseDevice { blocks: bytes / BLOCK_SIZE as u64, written: Mutex::new(HashMap::new()) };
     fat32::format(&dev, label).ok()?;
-    let st = FatFs::mount(dev, || 0).ok()?.statfs();
+    let st = FatFs::mount(dev, || 0).ok()?.statfs().ok()?;
     Some((u64::from(st.cluster_size), u64::from(st.free_clusters)))
 }
 

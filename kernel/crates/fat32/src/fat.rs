@@ -2,9 +2,12 @@
 //! following chains (with cycle and range guards), allocating and freeing clusters, and the
 //! exact free-cluster count kept in FSInfo.
 //!
-//! Invariants: `free_count` equals the number of free entries in the FAT (counted at mount,
-//! then adjusted by every entry write); dirty cached blocks reach every written FAT copy, and
-//! the FSInfo sector its new counts, at [`Fat::flush`].
+//! Invariants: `free_count`, once known, equals the number of free entries in the FAT. It is
+//! counted on first need (an allocation, `statfs`, or writing FSInfo), not at mount: the count
+//! reads the whole FAT (~250 KiB for a 64 MiB volume), which a boot that only reads files
+//! never needs (Linux's vfat also counts on first `statfs`). Every entry write adjusts a known
+//! count. Dirty cached blocks reach every written FAT copy, and the FSInfo sector its new
+//! counts, at [`Fat::flush`].
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -64,22 +67,34 @@ pub(crate) struct Fat {
     geo: Geometry,
     cache: Vec<CachedBlock>,
     uses: u64,
-    free_count: u32,
+    /// `None` until first needed (see the module doc).
+    free_count: Option<u32>,
     next_free: u32,
     fsinfo_dirty: bool,
 }
 
 impl Fat {
-    /// Opens the FAT of a mounted volume: counts its free clusters and takes the allocation
-    /// hint from `fsinfo`.
-    pub fn open<D: BlockDevice>(disk: &Disk<D>, geo: Geometry, fsinfo: FsInfo) -> KResult<Fat> {
-        let free_count = count_free(disk, &geo)?;
+    /// Opens the FAT of a mounted volume, taking the allocation hint from `fsinfo` (its free
+    /// count is not trusted: it is counted when first needed).
+    pub fn open(geo: Geometry, fsinfo: FsInfo) -> Fat {
         let next_free = if geo.is_cluster(fsinfo.next_free) { fsinfo.next_free } else { 2 };
-        Ok(Fat { geo, cache: Vec::new(), uses: 0, free_count, next_free, fsinfo_dirty: false })
+        Fat { geo, cache: Vec::new(), uses: 0, free_count: None, next_free, fsinfo_dirty: false }
     }
 
-    pub fn free_count(&self) -> u32 {
-        self.free_count
+    /// The number of free clusters, counted from the FAT on first use (after writing back
+    /// dirty cached blocks, so the disk holds every entry).
+    pub fn free_count<D: BlockDevice>(&mut self, disk: &Disk<D>) -> KResult<u32> {
+        if let Some(n) = self.free_count {
+            return Ok(n);
+        }
+        for i in 0..self.cache.len() {
+            if self.cache[i].dirty {
+                self.write_back(disk, i)?;
+            }
+        }
+        let n = count_free(disk, &self.geo)?;
+        self.free_count = Some(n);
+        Ok(n)
     }
 
     pub fn entry<D: BlockDevice>(&mut self, disk: &Disk<D>, cluster: u32) -> KResult<FatEntry> {
@@ -119,7 +134,7 @@ impl Fat {
         if count == 0 {
             return Ok(Vec::new());
         }
-        if count > self.free_count {
+        if count > self.free_count(disk)? {
             return Err(Errno::ENOSPC);
         }
         let runs = self.find_free(disk, count)?;
@@ -181,9 +196,10 @@ impl Fat {
             }
         }
         if self.fsinfo_dirty {
+            let free_count = self.free_count(disk)?;
             let mut sector = [0u8; BLOCK_SIZE];
             disk.read(self.geo.fs_info_offset, &mut sector)?;
-            FsInfo { free_count: self.free_count, next_free: self.next_free }.encode_into(&mut sector);
+            FsInfo { free_count, next_free: self.next_free }.encode_into(&mut sector);
             disk.write(self.geo.fs_info_offset, &sector)?;
             self.fsinfo_dirty = false;
         }
@@ -221,9 +237,11 @@ impl Fat {
         let old = get32(&block.data, at);
         put32(&mut block.data, at, (old & !ENTRY_MASK) | (value & ENTRY_MASK));
         block.dirty = true;
-        match (old & ENTRY_MASK == 0, value & ENTRY_MASK == 0) {
-            (true, false) => self.free_count = self.free_count.saturating_sub(1),
-            (false, true) => self.free_count = self.free_count.saturating_add(1),
+        let count = self.free_count.as_mut();
+        match (old & ENTRY_MASK == 0, value & ENTRY_MASK == 0, count) {
+            (true, false, Some(n)) => *n = n.saturating_sub(1),
+            (false, true, Some(n)) => *n = n.saturating_add(1),
+            (true, false, None) | (false, true, None) => {}
             _ => return Ok(()),
         }
         self.fsinfo_dirty = true;
@@ -307,25 +325,25 @@ mod tests {
             volume_id: 0,
         };
         let disk = Disk::new(MemDevice::zeroed(1 + 2 * fat_blocks as usize));
-        let fat = Fat::open(&disk, geo, FsInfo { free_count: u32::MAX, next_free: u32::MAX }).unwrap();
+        let fat = Fat::open(geo, FsInfo { free_count: u32::MAX, next_free: u32::MAX });
         (disk, fat)
     }
 
     #[test]
     fn allocate_link_free_and_count() {
         let (disk, mut fat) = setup(40);
-        assert_eq!(fat.free_count(), 40);
+        assert_eq!(fat.free_count(&disk).unwrap(), 40);
         let a = fat.allocate(&disk, 3, None).unwrap();
         assert_eq!(a, [Run { start: 2, len: 3 }]);
         let b = fat.allocate(&disk, 2, Some(4)).unwrap();
         assert_eq!(b, [Run { start: 5, len: 2 }]);
-        assert_eq!(fat.free_count(), 35);
+        assert_eq!(fat.free_count(&disk).unwrap(), 35);
         let chain = fat.load_chain(&disk, 2).unwrap();
         assert_eq!(chain.runs(), &[Run { start: 2, len: 5 }]);
         assert_eq!(fat.allocate(&disk, 36, None), Err(Errno::ENOSPC));
-        assert_eq!(fat.free_count(), 35);
+        assert_eq!(fat.free_count(&disk).unwrap(), 35);
         fat.free_chain(&disk, 2).unwrap();
-        assert_eq!(fat.free_count(), 40);
+        assert_eq!(fat.free_count(&disk).unwrap(), 40);
         fat.flush(&disk).unwrap();
         // Both FAT copies got the same entries; the count survives a reopen.
         let mut f0 = [0u8; 512];
@@ -333,7 +351,25 @@ mod tests {
         disk.read(fat.geo.fat_copy_offset(0), &mut f0).unwrap();
         disk.read(fat.geo.fat_copy_offset(1), &mut f1).unwrap();
         assert_eq!(f0, f1);
-        assert_eq!(Fat::open(&disk, fat.geo, FsInfo { free_count: 0, next_free: 0 }).unwrap().free_count(), 40);
+        assert_eq!(Fat::open(fat.geo, FsInfo { free_count: 0, next_free: 0 }).free_count(&disk).unwrap(), 40);
+    }
+
+    #[test]
+    fn count_taken_late_sees_entries_written_before() {
+        // Entries written while the count is unknown (a file freed before any allocation)
+        // are in the count taken later, and FSInfo gets it at flush.
+        let (disk, mut fat) = setup(40);
+        fat.set(&disk, 2, 3).unwrap();
+        fat.set(&disk, 3, END_OF_CHAIN).unwrap();
+        fat.flush(&disk).unwrap();
+        let mut fat = Fat::open(fat.geo, FsInfo { free_count: 7, next_free: 2 });
+        fat.free_chain(&disk, 2).unwrap();
+        assert!(fat.free_count.is_none());
+        fat.flush(&disk).unwrap();
+        assert_eq!(fat.free_count(&disk).unwrap(), 40);
+        let mut sector = [0u8; BLOCK_SIZE];
+        disk.read(fat.geo.fs_info_offset, &mut sector).unwrap();
+        assert_eq!(get32(&sector, 488), 40);
     }
 
     #[test]
@@ -350,7 +386,7 @@ mod tests {
         // Freeing a cyclic chain terminates.
         fat.set(&disk, 3, 2).unwrap();
         fat.free_chain(&disk, 2).unwrap();
-        assert_eq!(fat.free_count(), 40);
+        assert_eq!(fat.free_count(&disk).unwrap(), 40);
     }
 
     #[test]
@@ -360,7 +396,7 @@ mod tests {
         for _ in 0..5000 {
             fat.allocate(&disk, 1, None).unwrap();
         }
-        assert_eq!(fat.free_count(), 0);
+        assert_eq!(fat.free_count(&disk).unwrap(), 0);
         fat.flush(&disk).unwrap();
         assert_eq!(count_free(&disk, &fat.geo).unwrap(), 0);
     }

@@ -37,7 +37,7 @@ fn full_disk_loses_nothing() {
             Err(e) => panic!("expected a short write before ENOSPC, got {e:?}"),
         }
     }
-    assert_eq!(fs.statfs().free_clusters, 0);
+    assert_eq!(fs.statfs().unwrap().free_clusters, 0);
     assert_eq!(fs.write_at(filler, written, b"more"), Err(Errno::ENOSPC));
     assert_eq!(fs.metadata(filler).unwrap().size, written);
 
@@ -79,9 +79,9 @@ fn full_disk_loses_nothing() {
 
     // Freeing the filler gives the space back.
     let fs = mount(&image);
-    let total = fs.statfs().total_clusters;
+    let total = fs.statfs().unwrap().total_clusters;
     fs.unlink(fs.root(), "filler").unwrap();
-    let free = fs.statfs().free_clusters;
+    let free = fs.statfs().unwrap().free_clusters;
     assert_eq!(u64::from(free), written.div_ceil(512));
     assert!(free < total);
     fs.unmount().unwrap();

@@ -15,7 +15,7 @@ fn formatted_image_passes_fsck_and_mounts() {
         assert!(listing.contains("CYRIUS"), "{listing}");
     }
     let fs = mount(&image);
-    let st = fs.statfs();
+    let st = fs.statfs().unwrap();
     assert_eq!(st.cluster_size, 512);
     assert!(u64::from(st.total_clusters) >= MIN_CLUSTERS);
     assert_eq!(st.free_clusters, st.total_clusters - 1);
@@ -27,7 +27,7 @@ fn larger_clusters_and_minimum_size() {
     let dev = MemDevice::zeroed((300 << 20) / 512);
     fat32::format(&dev, "").unwrap();
     let fs = FatFs::mount(dev, clock).unwrap();
-    assert_eq!(fs.statfs().cluster_size, 4096);
+    assert_eq!(fs.statfs().unwrap().cluster_size, 4096);
 
     let opts = FormatOptions { label: "X", volume_id: 1, sectors_per_cluster: Some(8) };
     let dev = MemDevice::zeroed((64 << 20) / 512);
@@ -42,8 +42,8 @@ fn mkfs_and_own_format_agree_on_free_space() {
         return;
     }
     let dir = TempDir::new("format-agree");
-    let theirs = mount(&mkfs_image(&dir, 40)).statfs();
-    let ours = FatFs::mount(FileDevice::open(&own_image(&dir, 40)).unwrap(), clock).unwrap().statfs();
+    let theirs = mount(&mkfs_image(&dir, 40)).statfs().unwrap();
+    let ours = FatFs::mount(FileDevice::open(&own_image(&dir, 40)).unwrap(), clock).unwrap().statfs().unwrap();
     // Same size and cluster size: cluster counts within the difference in reserved sectors.
     assert_eq!(theirs.cluster_size, ours.cluster_size);
     assert!(theirs.total_clusters.abs_diff(ours.total_clusters) < 64, "{theirs:?} vs {ours:?}");

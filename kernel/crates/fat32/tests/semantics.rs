@@ -108,17 +108,17 @@ fn renames_follow_rename_2() {
 fn removed_nodes_live_until_forgotten() {
     let fs = fresh();
     let root = fs.root();
-    let free0 = fs.statfs().free_clusters;
+    let free0 = fs.statfs().unwrap().free_clusters;
     let f = file_with(&fs, root, "open file", &pattern(5000, 1));
-    let used = free0 - fs.statfs().free_clusters;
+    let used = free0 - fs.statfs().unwrap().free_clusters;
     fs.unlink(root, "open file").unwrap();
     assert_eq!(fs.lookup(root, "open file"), Err(Errno::ENOENT));
     // Still readable and writable, space still held.
     assert_eq!(read_all(&fs, f), pattern(5000, 1));
     assert_eq!(fs.write_at(f, 5000, b"more").unwrap(), 4);
-    assert_eq!(fs.statfs().free_clusters, free0 - used);
+    assert_eq!(fs.statfs().unwrap().free_clusters, free0 - used);
     fs.forget(f, 1).unwrap();
-    assert_eq!(fs.statfs().free_clusters, free0);
+    assert_eq!(fs.statfs().unwrap().free_clusters, free0);
     assert_eq!(fs.metadata(f), Err(Errno::ESTALE));
 
     // A replaced rename target is kept alive the same way.

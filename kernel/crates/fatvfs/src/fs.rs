@@ -40,7 +40,7 @@ impl<D: BlockDevice + 'static> FatVfs<D> {
     /// `utimensat(.., UTIME_NOW)`.
     pub fn new(fat: FatFs<D>, clock: Arc<dyn Clock>, options: FatVfsOptions) -> Arc<FatVfs<D>> {
         Arc::new_cyclic(|this| {
-            let cluster_size = fat.statfs().cluster_size;
+            let cluster_size = fat.cluster_size();
             let shared = Arc::new(Shared { fat, options, clock, cluster_size, id: alloc_fs_id(), this: this.clone() });
             let root = Arc::new(FatInode::root(shared.clone()));
             FatVfs { shared, root }
@@ -80,7 +80,7 @@ impl<D: BlockDevice + 'static> FileSystem for FatVfs<D> {
 
     /// Linux's `fat_statfs`: blocks are clusters; FAT has no inode count (`f_files` 0).
     fn statfs(&self) -> KResult<StatFs> {
-        let st = self.shared.fat.statfs();
+        let st = self.shared.fat.statfs()?;
         let cluster = u64::from(st.cluster_size);
         Ok(StatFs {
             magic: MSDOS_SUPER_MAGIC,

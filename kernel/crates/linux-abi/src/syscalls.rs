@@ -135,6 +135,7 @@ macro_rules! linux_syscalls {
             lchown = 94 => Full;
             umask = 95 => Full;
             gettimeofday = 96 => Full;
+            getrlimit = 97 => Full;
             getrusage = 98 => Partial("CPU times only");
             sysinfo = 99 => Partial("no load average (0) and no swap");
             times = 100 => Full;
@@ -157,7 +158,11 @@ macro_rules! linux_syscalls {
             setresgid = 119 => Full;
             getresgid = 120 => Full;
             getpgid = 121 => Full;
+            setfsuid = 122 => Full;
+            setfsgid = 123 => Full;
             getsid = 124 => Full;
+            capget = 125 => Full;
+            capset = 126 => Full;
             rt_sigpending = 127 => Full;
             rt_sigtimedwait = 128 => Full;
             rt_sigqueueinfo = 129 => Full;
@@ -167,9 +172,15 @@ macro_rules! linux_syscalls {
             mknod = 133 => Full;
             statfs = 137 => Full;
             fstatfs = 138 => Full;
-            prctl = 157 => Partial("PR_SET_NAME and PR_GET_NAME only; other options are ENOSYS");
+            pivot_root = 155 => Partial("EPERM without CAP_SYS_ADMIN; with it ENOSYS (the root mount of a namespace cannot be replaced)");
+            prctl = 157 => Partial("PR_SET_NAME, PR_GET_NAME, PR_SET_SECCOMP, PR_GET_SECCOMP, the capability options (PR_CAPBSET_READ/DROP, PR_CAP_AMBIENT, PR_GET/SET_KEEPCAPS, PR_GET/SET_SECUREBITS) and PR_GET/SET_NO_NEW_PRIVS; other options are ENOSYS");
             arch_prctl = 158 => Partial("ARCH_SET_FS and ARCH_GET_FS only; other codes are EINVAL");
+            setrlimit = 160 => Full;
+            chroot = 161 => Partial("the root is per thread: threads do not share it (no CLONE_FS)");
             sync = 162 => Full;
+            settimeofday = 164 => Partial("the wall clock to the millisecond (its resolution); the time zone is ignored");
+            mount = 165 => Partial("tmpfs, proc and bind mounts (MS_REC binds only the top mount), MS_REMOUNT flag changes, MS_PRIVATE/MS_SLAVE (every mount is private); other filesystem types ENODEV; MS_MOVE, MS_SHARED, MS_UNBINDABLE ENOSYS");
+            umount2 = 166 => Partial("MNT_FORCE acts as a plain unmount; MNT_EXPIRE is ENOSYS");
             sethostname = 170 => Full;
             gettid = 186 => Full;
             setxattr = 188 => Partial("no attributes are stored: EOPNOTSUPP, as a filesystem without xattrs");
@@ -191,6 +202,7 @@ macro_rules! linux_syscalls {
             getdents64 = 217 => Full;
             set_tid_address = 218 => Full;
             fadvise64 = 221 => Full;
+            clock_settime = 227 => Partial("CLOCK_REALTIME only, to the millisecond (its resolution)");
             clock_gettime = 228 => Partial("CLOCK_TAI and the alarm clocks are EINVAL");
             clock_getres = 229 => Full;
             clock_nanosleep = 230 => Partial("CLOCK_TAI and the alarm clocks are EINVAL");
@@ -224,10 +236,11 @@ macro_rules! linux_syscalls {
             pipe2 = 293 => Partial("O_DIRECT (packet mode) is accepted but the pipe stays a byte stream");
             rt_tgsigqueueinfo = 297 => Full;
             recvmmsg = 299 => Partial("the timeout is not honoured; no control messages are received");
-            prlimit64 = 302 => Partial("fixed limits of the caller only: setting a limit is EPERM, another process ESRCH");
+            prlimit64 = 302 => Full;
             syncfs = 306 => Full;
             sendmmsg = 307 => Partial("as sendmsg");
             renameat2 = 316 => Partial("RENAME_NOREPLACE, RENAME_EXCHANGE and RENAME_WHITEOUT are EINVAL");
+            seccomp = 317 => Partial("no user-notification listeners: SECCOMP_FILTER_FLAG_NEW_LISTENER is EINVAL");
             getrandom = 318 => Full;
             statx = 332 => Partial("the basic fields only (no birth time, attributes or mount id)");
             clone3 = 435 => Partial("as clone; set_tid and cgroup are not supported");

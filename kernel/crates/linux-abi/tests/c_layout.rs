@@ -386,7 +386,7 @@ fn socket_layouts_and_constants() {
     layout!(c, Linger, "struct linger" { l_onoff, l_linger });
     layout!(c, Ucred, "struct ucred" { pid, uid, gid });
     consts!(c,
-        AF_UNIX => "AF_UNIX", AF_INET => "AF_INET", AF_INET6 => "AF_INET6", AF_NETLINK => "AF_NETLINK",
+        AF_UNIX => "AF_UNIX", AF_INET => "AF_INET", AF_INET6 => "AF_INET6", AF_NETLINK => "AF_NETLINK", AF_PACKET => "AF_PACKET",
         SOCK_STREAM => "SOCK_STREAM", SOCK_DGRAM => "SOCK_DGRAM", SOCK_RAW => "SOCK_RAW",
         SOCK_SEQPACKET => "SOCK_SEQPACKET", SOCK_NONBLOCK => "SOCK_NONBLOCK", SOCK_CLOEXEC => "SOCK_CLOEXEC",
         SOL_SOCKET => "SOL_SOCKET", IPPROTO_TCP => "IPPROTO_TCP", IPPROTO_UDP => "IPPROTO_UDP",
@@ -413,6 +413,19 @@ fn socket_layouts_and_constants() {
          #include <netinet/tcp.h>\n",
         c,
     );
+}
+
+#[test]
+fn mount_constants() {
+    let mut c = Checks::new();
+    consts!(c,
+        MS_RDONLY => "MS_RDONLY", MS_NOSUID => "MS_NOSUID", MS_NODEV => "MS_NODEV", MS_NOEXEC => "MS_NOEXEC",
+        MS_REMOUNT => "MS_REMOUNT", MS_BIND => "MS_BIND", MS_MOVE => "MS_MOVE", MS_REC => "MS_REC",
+        MS_UNBINDABLE => "MS_UNBINDABLE", MS_PRIVATE => "MS_PRIVATE", MS_SLAVE => "MS_SLAVE", MS_SHARED => "MS_SHARED",
+        MS_NOUSER => "(unsigned int)MS_NOUSER", MS_MGC_MSK => "MS_MGC_MSK", MS_MGC_VAL => "MS_MGC_VAL",
+        MNT_FORCE => "MNT_FORCE", MNT_DETACH => "MNT_DETACH", MNT_EXPIRE => "MNT_EXPIRE", UMOUNT_NOFOLLOW => "UMOUNT_NOFOLLOW",
+    );
+    compare("mount", "#include <sys/mount.h>\n", c);
 }
 
 #[test]

@@ -38,16 +38,26 @@ pub fn format_status(p: &ProcessInfo) -> String {
     };
     format!(
         "Name:\t{}\nUmask:\t{:04o}\nState:\t{}\nTgid:\t{}\nNgid:\t0\nPid:\t{}\nPPid:\t{}\nTracerPid:\t0\n\
-         Uid:\t{u}\t{u}\t{u}\t{u}\nGid:\t{g}\t{g}\t{g}\t{g}\nFDSize:\t64\nGroups:\t\n\
+         Uid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\nFDSize:\t64\nGroups:\t{} \n\
          VmPeak:\t{:8} kB\nVmSize:\t{:8} kB\nVmRSS:\t{:8} kB\nThreads:\t{}\n\
          SigQ:\t0/3906\nSigPnd:\t{:016x}\nShdPnd:\t{:016x}\nSigBlk:\t{:016x}\nSigIgn:\t{:016x}\nSigCgt:\t{:016x}\n\
-         Cpus_allowed:\t1\nCpus_allowed_list:\t0\n",
+         CapInh:\t{:016x}\nCapPrm:\t{:016x}\nCapEff:\t{:016x}\nCapBnd:\t{:016x}\nCapAmb:\t{:016x}\nNoNewPrivs:\t{}\n\
+         Seccomp:\t{}\nSeccomp_filters:\t{}\nCpus_allowed:\t1\nCpus_allowed_list:\t0\n",
         p.comm,
         p.umask,
         state,
         p.pid,
         p.pid,
         p.ppid,
+        p.uids[0],
+        p.uids[1],
+        p.uids[2],
+        p.uids[3],
+        p.gids[0],
+        p.gids[1],
+        p.gids[2],
+        p.gids[3],
+        p.groups.iter().map(|g| format!("{g}")).collect::<alloc::vec::Vec<_>>().join(" "),
         p.vsize / 1024,
         p.vsize / 1024,
         kb(p.rss_pages),
@@ -57,8 +67,14 @@ pub fn format_status(p: &ProcessInfo) -> String {
         p.sig_blocked,
         p.sig_ignored,
         p.sig_caught,
-        u = p.uid,
-        g = p.gid,
+        p.caps[0],
+        p.caps[1],
+        p.caps[2],
+        p.caps[3],
+        p.caps[4],
+        u8::from(p.no_new_privs),
+        p.seccomp_mode,
+        p.seccomp_filters,
     )
 }
 

@@ -53,13 +53,22 @@ pub struct ProcessInfo {
     pub cmdline: Vec<String>,
     pub exe: String,
     pub cwd: String,
-    pub uid: u32,
-    pub gid: u32,
+    /// Real, effective, saved and filesystem uids (and gids).
+    pub uids: [u32; 4],
+    pub gids: [u32; 4],
+    /// Supplementary groups.
+    pub groups: Vec<u32>,
+    /// Capability sets: inheritable, permitted, effective, bounding, ambient.
+    pub caps: [u64; 5],
+    pub no_new_privs: bool,
     pub umask: u32,
     pub sig_pending: u64,
     pub sig_blocked: u64,
     pub sig_ignored: u64,
     pub sig_caught: u64,
+    /// The main thread's seccomp mode (0 disabled, 1 strict, 2 filter) and filter count.
+    pub seccomp_mode: u32,
+    pub seccomp_filters: u32,
     /// Open descriptors and what they name (`/dev/console`, `pipe:[123]`, a path).
     pub fds: Vec<(u32, String)>,
 }

@@ -31,6 +31,7 @@ extern crate alloc;
 extern crate std;
 
 mod buffer;
+mod decimal;
 mod editor;
 mod flags;
 mod history;
@@ -42,6 +43,7 @@ mod term;
 mod width;
 mod words;
 
+pub use decimal::{parse_millis, Tenths};
 pub use editor::{Event, LineEditor};
 pub use flags::{Flag, FlagError, Flags};
 pub use history::{History, DEFAULT_HISTORY_CAPACITY};

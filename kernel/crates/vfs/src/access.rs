@@ -1,56 +1,18 @@
 //! Credentials and Linux's discretionary access checks (owner/group/other
 //! rwx bits, root override, sticky directories, owner-only attribute changes).
 
-use alloc::vec::Vec;
 use core::ops::BitOr;
 
 use errno::{Errno, KResult};
 
 use crate::types::{Metadata, S_ISVTX};
 
-/// Who is asking: the filesystem uid/gid and supplementary groups of a
-/// process. uid 0 has the powers of `CAP_DAC_OVERRIDE`, `CAP_FOWNER`,
-/// `CAP_CHOWN` and `CAP_FSETID`.
-///
-/// `uid`/`gid` are the effective ids, which are also the filesystem ids
-/// every check here uses; `ruid`/`rgid` (real) and `suid`/`sgid` (saved
-/// set-ID) are only kept for the set*id family and `access(2)`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Cred {
-    pub uid: u32,
-    pub gid: u32,
-    pub groups: Vec<u32>,
-    pub ruid: u32,
-    pub rgid: u32,
-    pub suid: u32,
-    pub sgid: u32,
-}
-
-impl Cred {
-    /// uid 0, gid 0.
-    pub fn root() -> Cred {
-        Cred::new(0, 0, Vec::new())
-    }
-
-    /// Real, effective and saved ids all `uid`/`gid`.
-    pub fn new(uid: u32, gid: u32, groups: Vec<u32>) -> Cred {
-        Cred { uid, gid, groups, ruid: uid, rgid: gid, suid: uid, sgid: gid }
-    }
-
-    /// The same process judged by its real ids (`access(2)` without `AT_EACCESS`).
-    pub fn with_real_ids(&self) -> Cred {
-        Cred { uid: self.ruid, gid: self.rgid, ..self.clone() }
-    }
-
-    pub fn is_root(&self) -> bool {
-        self.uid == 0
-    }
-
-    /// Whether `gid` is the primary or a supplementary group.
-    pub fn in_group(&self, gid: u32) -> bool {
-        self.gid == gid || self.groups.contains(&gid)
-    }
-}
+/// Who is asking: the credentials of a thread (`creds::Cred`). Checks
+/// here use its filesystem uid/gid (`fsuid`/`fsgid`), supplementary groups
+/// and effective capabilities (`CAP_DAC_OVERRIDE`, `CAP_DAC_READ_SEARCH`,
+/// `CAP_FOWNER`, `CAP_CHOWN`, `CAP_FSETID`, `CAP_MKNOD`), as Linux does.
+pub use creds::Cred;
+pub use creds::Cap;
 
 /// A set of requested accesses (`R_OK`, `W_OK`, `X_OK` values).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,15 +42,13 @@ impl BitOr for Access {
 }
 
 /// Linux's `generic_permission`: the owner, group or other rwx triple decides
-/// (the first class that matches, even if it grants less than a later one);
-/// root may read and write anything and execute anything that is a directory
-/// or has some execute bit. `EACCES` when denied.
+/// (the first class that matches, even if it grants less than a later one).
+/// Then the capabilities: on a directory `CAP_DAC_READ_SEARCH` grants read
+/// and search, `CAP_DAC_OVERRIDE` everything; on a file
+/// `CAP_DAC_READ_SEARCH` grants read, `CAP_DAC_OVERRIDE` read and write, and
+/// execute if some execute bit is set. `EACCES` when denied.
 pub fn check_access(meta: &Metadata, cred: &Cred, mask: Access) -> KResult<()> {
-    if cred.is_root() {
-        let exec_ok = meta.is_dir() || meta.perm & 0o111 != 0;
-        return if !mask.contains(Access::EXEC) || exec_ok { Ok(()) } else { Err(Errno::EACCES) };
-    }
-    let shift = if meta.uid == cred.uid {
+    let shift = if meta.uid == cred.fsuid {
         6
     } else if cred.in_group(meta.gid) {
         3
@@ -97,16 +57,32 @@ pub fn check_access(meta: &Metadata, cred: &Cred, mask: Access) -> KResult<()> {
     };
     let granted = ((meta.perm >> shift) & 7) as u8;
     if granted & mask.0 == mask.0 {
+        return Ok(());
+    }
+    let read_search = cred.capable(Cap::DAC_READ_SEARCH);
+    let overrides = cred.capable(Cap::DAC_OVERRIDE);
+    let ok = if meta.is_dir() {
+        (!mask.contains(Access::WRITE) && read_search) || overrides
+    } else {
+        (mask == Access::READ && read_search) || (overrides && (!mask.contains(Access::EXEC) || meta.perm & 0o111 != 0))
+    };
+    if ok {
         Ok(())
     } else {
         Err(Errno::EACCES)
     }
 }
 
+/// `inode_owner_or_capable`: the caller's filesystem uid owns the file, or
+/// it has `CAP_FOWNER`.
+pub fn is_owner_or_capable(meta: &Metadata, cred: &Cred) -> bool {
+    meta.uid == cred.fsuid || cred.capable(Cap::FOWNER)
+}
+
 /// Owner-only operations (chmod, setting explicit times): `EPERM` unless the
-/// caller owns the file or is root.
+/// caller owns the file or has `CAP_FOWNER`.
 pub fn check_owner(meta: &Metadata, cred: &Cred) -> KResult<()> {
-    if cred.is_root() || meta.uid == cred.uid {
+    if is_owner_or_capable(meta, cred) {
         Ok(())
     } else {
         Err(Errno::EPERM)
@@ -114,12 +90,12 @@ pub fn check_owner(meta: &Metadata, cred: &Cred) -> KResult<()> {
 }
 
 /// Linux's `may_delete` permission part: write and search on the directory,
-/// and in a sticky directory only the file's or directory's owner (or root)
-/// may remove or rename the entry (`EPERM`).
+/// and in a sticky directory only the file's or directory's owner (or
+/// `CAP_FOWNER`) may remove or rename the entry (`EPERM`).
 pub(crate) fn check_delete(dir: &Metadata, victim: &Metadata, cred: &Cred) -> KResult<()> {
     check_access(dir, cred, Access::WRITE | Access::EXEC)?;
     let sticky = dir.perm & S_ISVTX != 0;
-    if sticky && !cred.is_root() && victim.uid != cred.uid && dir.uid != cred.uid {
+    if sticky && victim.uid != cred.fsuid && dir.uid != cred.fsuid && !cred.capable(Cap::FOWNER) {
         return Err(Errno::EPERM);
     }
     Ok(())
@@ -128,6 +104,7 @@ pub(crate) fn check_delete(dir: &Metadata, victim: &Metadata, cred: &Cred) -> KR
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec::Vec;
     use crate::types::{DevId, FileKind, Timespec};
 
     fn meta(kind: FileKind, perm: u32, uid: u32, gid: u32) -> Metadata {
@@ -165,6 +142,22 @@ mod tests {
     fn owner_class_wins_even_when_it_grants_less() {
         let m = meta(FileKind::Regular, 0o077, 10, 20);
         assert_eq!(check_access(&m, &Cred::new(10, 20, Vec::new()), Access::READ), Err(Errno::EACCES));
+    }
+
+    #[test]
+    fn read_search_capability_reads_but_never_writes() {
+        let mut c = Cred::new(12, 1, Vec::new());
+        c.caps.effective = creds::CapSet::of(&[Cap::DAC_READ_SEARCH]);
+        let file = meta(FileKind::Regular, 0o000, 10, 20);
+        let dir = meta(FileKind::Directory, 0o000, 10, 20);
+        assert_eq!(check_access(&file, &c, Access::READ), Ok(()));
+        assert_eq!(check_access(&file, &c, Access::WRITE), Err(Errno::EACCES));
+        assert_eq!(check_access(&dir, &c, Access::READ | Access::EXEC), Ok(()));
+        assert_eq!(check_access(&dir, &c, Access::WRITE), Err(Errno::EACCES));
+        // uid 0 without capabilities is an ordinary user.
+        let mut root = Cred::root();
+        root.caps.effective = creds::CapSet::EMPTY;
+        assert_eq!(check_access(&file, &root, Access::READ), Err(Errno::EACCES));
     }
 
     #[test]

@@ -22,12 +22,14 @@
 //! reachable; no operation panics on any input; read-only mounts give
 //! `EROFS`; all locking is `spin` locks taken parent-before-child.
 //!
-//! Depends on: `alloc`, `spin`, and the `errno` crate only. Time comes from
+//! Depends on: `alloc`, `spin`, and the `errno` and `creds` crates only. Time comes from
 //! an injected [`Clock`], randomness from an injected [`EntropySource`].
 //!
 //! API summary:
 //! - `Vfs::new(root_fs)`, `mount(path, fs, MountOptions)`, `mount_at`, `bind`
-//!   (volumes, file binds), `umount`, `umount_detach`, `mounts() -> Vec<MountInfo>`.
+//!   (volumes, file binds), `remount` (per-mount flags), `umount`, `umount_detach`,
+//!   `mounts() -> Vec<MountInfo>`; `chroot(dir) -> Vfs` (a view whose `/` is `dir`),
+//!   `path_of(loc)` (getcwd as the view names it).
 //! - `resolve(cwd, path, follow) -> Location`, `resolve_as(cred, ..)`,
 //!   `resolve_parent(cwd, path) -> (Location, String)`, `resolve_parent_full`.
 //! - Ops, all `(cred, cwd, path, ..)`: `open(.., OpenFlags, perm)`, `stat`,
@@ -45,9 +47,12 @@
 //! Integration notes: the caller applies the umask before passing a mode;
 //! holding a `Location` keeps its mount busy; FIFOs and sockets are plain
 //! nodes (the kernel attaches pipes by `(st_dev, st_ino)`); names must be
-//! UTF-8; clearing set-ID bits on `write(2)`, `nodev`/`noexec` at exec and
-//! `O_APPEND`/file positions are the kernel's job; spin locks must not be
-//! taken from interrupt handlers.
+//! UTF-8; clearing set-ID bits on `write(2)`, `noexec`/`nosuid` at exec and
+//! `O_APPEND`/file positions are the kernel's job (`nodev` and device
+//! nodes without a driver, `ENXIO`, are refused at open here); spin locks
+//! must not be taken from interrupt handlers. Permission checks use the
+//! credentials' filesystem ids and effective capabilities (`creds`), never
+//! uid 0 as such.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -69,7 +74,7 @@ pub mod tmpfs;
 mod types;
 mod vfs;
 
-pub use access::{check_access, check_owner, Access, Cred};
+pub use access::{check_access, check_owner, is_owner_or_capable, Access, Cap, Cred};
 pub use devfs::{DevFs, EntropySource};
 pub use device::{CharDevice, DeviceRegistry};
 pub use location::Location;

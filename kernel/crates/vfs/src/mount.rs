@@ -99,6 +99,8 @@ pub(crate) struct Mount {
     pub fs: Arc<dyn FileSystem>,
     pub root: Arc<Dentry>,
     pub options: MountOptions,
+    /// The per-mount flags now (`options.flags` until a remount changes them).
+    flags: RwLock<MountFlags>,
     /// The mount at the top of its namespace (never detached).
     pub is_namespace_root: bool,
     /// `None` for the namespace root and for detached mounts.
@@ -119,7 +121,8 @@ impl Mount {
             at.mountpoint.mount_added();
         }
         let is_namespace_root = attachment.is_none();
-        Mount { id, namespace, fs, root, options, is_namespace_root, attachment: RwLock::new(attachment) }
+        let flags = RwLock::new(options.flags);
+        Mount { id, namespace, fs, root, options, flags, is_namespace_root, attachment: RwLock::new(attachment) }
     }
 
     pub fn attachment(&self) -> Option<Attachment> {
@@ -134,12 +137,16 @@ impl Mount {
     }
 
     pub fn flags(&self) -> MountFlags {
-        self.options.flags
+        *self.flags.read()
+    }
+
+    pub fn set_flags(&self, flags: MountFlags) {
+        *self.flags.write() = flags;
     }
 
     /// `options` as `/proc/mounts` shows them.
     pub fn option_string(&self) -> String {
-        let mut out = self.options.flags.option_string();
+        let mut out = self.flags().option_string();
         if !self.options.data.is_empty() {
             out.push(',');
             out.push_str(&self.options.data);

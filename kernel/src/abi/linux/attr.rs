@@ -83,6 +83,9 @@ pub fn fchown(p: &mut Task, fd: Fd, uid: u32, gid: u32) -> SysResult {
 pub fn truncate(p: &mut Task, path: UserCStr, length: i64) -> SysResult {
     let path = user_path(p, path)?;
     let len = u64::try_from(length).map_err(|_| Errno::EINVAL)?;
+    if let Ok(st) = p.vfs.stat(&p.cred, &p.cwd, &path) {
+        crate::task::rlimits::check_truncate(len, st.meta.size)?;
+    }
     p.vfs.truncate(&p.cred, &p.cwd, &path, len)?;
     if crate::mm::filemap::any_live() {
         if let Ok(loc) = p.vfs.resolve_as(&p.cred, &p.cwd, &path, true) {

@@ -212,7 +212,7 @@ pub fn getdents(p: &mut Task, fd: Fd, dirp: UserPtr<u8>, count: u32) -> SysResul
 }
 
 pub fn getcwd(p: &mut Task, buf: UserPtr<u8>, size: usize) -> SysResult {
-    let mut path = p.cwd.path().into_bytes();
+    let mut path = p.vfs.path_of(&p.cwd).into_bytes();
     path.push(0);
     if path.len() > size {
         return Err(Errno::ERANGE);
@@ -378,6 +378,7 @@ pub fn ftruncate(p: &mut Task, fd: Fd, length: i64) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let loc = file.location().ok_or(Errno::EINVAL)?;
+    crate::task::rlimits::check_truncate(len, loc.metadata()?.size)?;
     loc.truncate(len)?;
     crate::mm::filemap::truncated(loc.inode(), len);
     Ok(0)
@@ -386,6 +387,9 @@ pub fn ftruncate(p: &mut Task, fd: Fd, length: i64) -> SysResult {
 pub fn umask(p: &mut Task, mask: u32) -> SysResult {
     let old = p.umask;
     p.umask = mask & 0o777;
+    if p.tid == p.proc.vpid {
+        p.proc.umask.store(p.umask, core::sync::atomic::Ordering::Relaxed);
+    }
     Ok(old as usize)
 }
 

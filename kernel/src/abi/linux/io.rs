@@ -219,7 +219,7 @@ pub fn fcntl(p: &mut Task, fd: Fd, cmd: u32, arg: u64) -> SysResult {
 /// or the timeout passes.
 fn do_poll(p: &mut Task, fds: UserPtr<Pollfd>, nfds: u32, timeout_ms: Option<u64>) -> SysResult {
     let nfds = nfds as usize;
-    if nfds > crate::task::files::MAX_FDS {
+    if nfds as u64 > p.rlimit(creds::Resource::NOFILE).min(crate::task::files::MAX_FDS as u64) {
         return Err(Errno::EINVAL);
     }
     let range = fds.array(nfds)?;

@@ -42,7 +42,9 @@ pub fn brk(p: &mut Task, want: u64) -> SysResult {
     if new_end > old_end {
         let grown = PageRange::between(old_end, new_end);
         let ok = grown.is_some_and(|r| {
-            !mm.space.is_mapped(r) && mm.space.map_anon(r, Prot { read: true, write: true, exec: false }).is_ok()
+            !mm.space.is_mapped(r)
+                && crate::task::rlimits::check_vm_growth(&mm, new_end - old_end, true).is_ok()
+                && mm.space.map_anon(r, Prot { read: true, write: true, exec: false }).is_ok()
         });
         if !ok {
             return Ok(mm.brk as usize); // Linux reports failure by returning the old break
@@ -138,6 +140,8 @@ pub fn mmap(p: &mut Task, addr: u64, len: u64, prot_bits: FlagArg<ProtFlags>, fl
     let ty = flags.map_type().ok_or(Errno::EINVAL)?;
     let (backing, may_write) = backing(p, ty, flags, file, offset, len, prot_bits)?;
     let mut mm = p.space.lock();
+    let private_writable = !matches!(backing, Backing::Shared { .. }) && prot_bits.contains(ProtFlags::PROT_WRITE);
+    crate::task::rlimits::check_vm_growth(&mm, len, private_writable)?;
     let range = match fixed_range {
         Some(range) => range,
         None => {
@@ -225,6 +229,7 @@ pub fn mremap(p: &mut Task, old: u64, old_len: u64, new_len: u64, flags: u64, _n
     if flags & MREMAP_MAYMOVE == 0 {
         return Err(Errno::ENOMEM);
     }
+    crate::task::rlimits::check_vm_growth(&mm, new_len - old_len, false)?;
     let new_range = mm
         .mmap_top
         .checked_sub(new_len)

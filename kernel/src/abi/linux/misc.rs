@@ -7,7 +7,7 @@ use linux_abi::flags::{
     CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_REALTIME_COARSE, CLOCK_THREAD_CPUTIME_ID, GRND_INSECURE, GRND_NONBLOCK,
     GRND_RANDOM,
 };
-use linux_abi::structs::{self, Rlimit, Sysinfo, Timespec, Timeval, Utsname, RLIMIT_NOFILE, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS};
+use linux_abi::structs::{self, Sysinfo, Timespec, Timeval, Utsname};
 use linux_abi::{IoctlArg, UserPtr};
 
 use super::SysResult;
@@ -121,31 +121,6 @@ pub fn set_robust_list(p: &mut Task, head: UserPtr<u8>, len: usize) -> SysResult
     Ok(0)
 }
 
-/// prlimit64(pid, resource, new, old): the caller's fixed limits.
-pub fn prlimit64(p: &mut Task, pid: i32, resource: u32, new: UserPtr<Rlimit>, old: UserPtr<Rlimit>) -> SysResult {
-    if !new.is_null() {
-        p.space.read(new)?;
-    }
-    if pid != 0 && pid != p.pid() as i32 {
-        return Err(Errno::ESRCH);
-    }
-    if resource >= RLIM_NLIMITS {
-        return Err(Errno::EINVAL);
-    }
-    if !new.is_null() {
-        return Err(Errno::EPERM); // changing limits is not offered
-    }
-    if !old.is_null() {
-        let (cur, max) = match resource {
-            RLIMIT_STACK => (crate::task::STACK_SIZE, RLIM_INFINITY),
-            RLIMIT_NOFILE => (1024, 4096),
-            _ => (RLIM_INFINITY, RLIM_INFINITY),
-        };
-        p.space.write(old, &Rlimit { rlim_cur: cur, rlim_max: max })?;
-    }
-    Ok(0)
-}
-
 /// sysinfo(2): uptime, memory from the frame allocator, the data disk's
 /// block cache as buffer memory, and the number of processes. There is no
 /// load average yet (reported as 0) and no swap.
@@ -172,7 +147,7 @@ const HOST_NAME_MAX: usize = structs::UTS_FIELD_LEN - 1;
 /// sethostname(name, len): changes the host name of the caller's UTS
 /// namespace; EPERM without privilege, then EINVAL for a bad length.
 pub fn sethostname(p: &mut Task, name: UserPtr<u8>, len: i32) -> SysResult {
-    if p.cred.uid != 0 {
+    if !p.cred.capable(creds::Cap::SYS_ADMIN) {
         return Err(Errno::EPERM);
     }
     let len = usize::try_from(len).ok().filter(|&n| n <= HOST_NAME_MAX).ok_or(Errno::EINVAL)?;

@@ -1,7 +1,7 @@
 //! The Linux x86_64 syscall front door and table, split by family.
 //!
 //! One way in: [`dispatch`] takes the syscall number and the six argument
-//! registers, asks [`filter`] (the seccomp hook), then finds the handler
+//! registers, asks [`seccomp::entry`] (the seccomp hook), then finds the handler
 //! through the table generated from `linux_abi::linux_syscalls!`, the same
 //! declaration `docs/syscalls.md` is printed from. Each handler is named
 //! after its syscall (re-exported in [`sys`]) and takes typed parameters
@@ -24,7 +24,10 @@ mod ids;
 mod io;
 mod memory;
 mod misc;
+mod mount;
+mod privileges;
 mod process;
+pub mod seccomp;
 mod select;
 mod sendfile;
 mod signal;
@@ -59,19 +62,22 @@ mod sys {
     };
     pub use super::fsinfo::{fstatfs, statfs, statx};
     pub use super::ids::{
-        getegid, geteuid, getgid, getgroups, getresgid, getresuid, getuid, setgid, setgroups, setregid, setresgid, setresuid,
-        setreuid, setuid,
+        getegid, geteuid, getgid, getgroups, getresgid, getresuid, getuid, setfsgid, setfsuid, setgid, setgroups, setregid,
+        setresgid, setresuid, setreuid, setuid,
     };
     pub use super::io::{fcntl, ioctl, lseek, poll, ppoll, pread64, pwrite64, read, readv, write, writev};
     pub use super::memory::{brk, madvise, mmap, mprotect, mremap, msync, munmap};
     pub use super::misc::{
-        arch_prctl, clock_getres, clock_gettime, getrandom, gettimeofday, prlimit64, set_robust_list, set_tid_address,
-        sethostname, sysinfo, time, uname,
+        arch_prctl, clock_getres, clock_gettime, getrandom, gettimeofday, set_robust_list, set_tid_address, sethostname,
+        sysinfo, time, uname,
     };
+    pub use super::mount::{chroot, mount, pivot_root, umount2};
+    pub use super::privileges::{capget, capset, clock_settime, getrlimit, prlimit64, setrlimit, settimeofday};
     pub use super::process::{
         clock_nanosleep, clone, clone3, execve, exit, exit_group, fork, futex, getpgid, getpgrp, getpid, getppid, getrusage,
         getsid, gettid, nanosleep, pipe, pipe2, prctl, sched_yield, setpgid, setsid, times, vfork, wait4, waitid,
     };
+    pub use super::seccomp::seccomp;
     pub use super::select::{pselect6, select};
     pub use super::sendfile::sendfile;
     pub use super::signal::{
@@ -89,28 +95,18 @@ mod sys {
     };
 }
 
-/// What the pre-dispatch filter decides about one call.
-pub enum Verdict {
-    /// Run the handler.
-    Allow,
-}
-
-/// The one place a per-process syscall filter (seccomp) is evaluated:
-/// before any handler runs, with what `struct seccomp_data` holds (the
-/// number, the raw argument registers, the instruction pointer) and the
-/// calling task. Every call is allowed today.
-fn filter(_t: &Task, _nr: u64, _args: &SyscallArgs, _rip: u64) -> Verdict {
-    Verdict::Allow
-}
-
-/// The front door: filter, then the handler the table names. The number
-/// is an `int` to Linux (the upper half of rax is ignored).
+/// The front door: the seccomp hook (the one place a thread's filters are
+/// evaluated, before any handler runs, over what `struct seccomp_data`
+/// holds: the number, the raw argument registers, the instruction pointer;
+/// see [`seccomp::entry`]), then the handler the table names. The number is
+/// an `int` to Linux (the upper half of rax is ignored).
 pub fn dispatch(t: &mut Task, frame: &mut TrapFrame) -> Outcome {
+    if let Some(outcome) = seccomp::entry(t, frame) {
+        return outcome;
+    }
     let nr = u64::from(frame.nr() as u32);
     let args = SyscallArgs(frame.args());
-    match filter(t, nr, &args, frame.rip) {
-        Verdict::Allow => table(t, frame, nr, &args),
-    }
+    table(t, frame, nr, &args)
 }
 
 /// One `match` arm per implemented syscall (a jump table), generated from

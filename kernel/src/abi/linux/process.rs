@@ -9,7 +9,7 @@ use errno::Errno;
 use linux_abi::flags::{
     CloneFlags, OpenFlags, WaitOptions, CLOCK_REALTIME, FUTEX_CLOCK_REALTIME, FUTEX_CMD_MASK, FUTEX_CMP_REQUEUE,
     FUTEX_REQUEUE, FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAKE, FUTEX_WAKE_BITSET, FUTEX_WAKE_OP, P_ALL, P_PGID, P_PID,
-    PATH_MAX, PR_GET_NAME, PR_SET_NAME, RUSAGE_CHILDREN, RUSAGE_SELF, RUSAGE_THREAD, TASK_COMM_LEN, TIMER_ABSTIME,
+    PATH_MAX, PR_GET_NAME, PR_GET_SECCOMP, PR_SET_NAME, PR_SET_SECCOMP, RUSAGE_CHILDREN, RUSAGE_SELF, RUSAGE_THREAD, TASK_COMM_LEN, TIMER_ABSTIME,
 };
 use linux_abi::signal::{Siginfo, CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED};
 use linux_abi::structs::{Abi, CloneArgs, Rusage, Timespec, Timeval, Tms, CLONE_ARGS_SIZE_VER0};
@@ -413,9 +413,13 @@ pub fn sched_yield(_p: &mut Task) -> SysResult {
     Ok(0)
 }
 
-/// prctl(option, arg2, ...): the comm name (PR_SET_NAME, PR_GET_NAME).
-pub fn prctl(p: &mut Task, option: i32, arg2: IoctlArg) -> SysResult {
+/// prctl(option, arg2, ...): the comm name (PR_SET_NAME, PR_GET_NAME) and
+/// seccomp (PR_SET_SECCOMP, PR_GET_SECCOMP); the credential options are in
+/// `privileges`.
+pub fn prctl(p: &mut Task, option: i32, arg2: IoctlArg, arg3: IoctlArg, arg4: u64, arg5: u64) -> SysResult {
     match option {
+        PR_GET_SECCOMP => super::seccomp::prctl_get(),
+        PR_SET_SECCOMP => super::seccomp::prctl_set(p, arg2.value(), arg3.value()),
         PR_SET_NAME => {
             let raw = p.space.read_cstr_prefix(UserCStr::new(arg2.value()), TASK_COMM_LEN - 1)?;
             let name: String = String::from_utf8_lossy(&raw).chars().take(TASK_COMM_LEN - 1).collect();
@@ -431,6 +435,7 @@ pub fn prctl(p: &mut Task, option: i32, arg2: IoctlArg) -> SysResult {
             p.space.write(arg2.ptr::<[u8; TASK_COMM_LEN]>(), &out)?;
             Ok(0)
         }
-        op => Err(super::unimplemented_op("prctl", op as u64)),
+        op => super::privileges::prctl(p, op, [arg2.value(), arg3.value(), arg4, arg5])
+            .unwrap_or_else(|| Err(super::unimplemented_op("prctl", op as u64))),
     }
 }

@@ -52,26 +52,45 @@ fn kill_targets(p: &Task, pid: i32) -> Vec<Arc<Process>> {
     }
 }
 
-/// Sends `info` (None: only check) to the processes kill(`pid`) names.
+/// Sends `info` (None: only check) to the processes kill(`pid`) names,
+/// each subject to the permission check (`EPERM`). As Linux: one target's
+/// error is the result; a group succeeds if any member did, else the last
+/// error; kill(-1) gives the result of the last target that was not
+/// `EPERM` (`ESRCH` with no target).
 fn kill_info(p: &mut Task, pid: i32, info: Option<Siginfo>) -> SysResult {
     let targets = kill_targets(p, pid);
     if targets.is_empty() {
         return Err(Errno::ESRCH);
     }
-    let Some(info) = info else { return Ok(0) };
     let host = p.proc.ns.is_host();
-    let sig = Signal::new(info.si_signo).ok_or(Errno::EINVAL)?;
-    let mut result = Ok(0);
+    let sig = match info {
+        Some(i) => Some(Signal::new(i.si_signo).ok_or(Errno::EINVAL)?),
+        None => None,
+    };
+    let (mut any_ok, mut last_err, mut last_not_eperm) = (false, None, Ok(()));
     for t in &targets {
-        // A namespace's init only gets the signals it handles (Linux's
-        // SIGNAL_UNKILLABLE), SIGKILL and SIGSTOP only from outside.
-        if t.vpid == 1 && !host && !t.signals.lock().catches(sig) {
-            continue;
+        let sent = signal::check_permission(p, t, sig).and_then(|()| match (info, sig) {
+            // A namespace's init only gets the signals it handles (Linux's
+            // SIGNAL_UNKILLABLE), SIGKILL and SIGSTOP only from outside.
+            (Some(info), Some(sig)) if !(t.vpid == 1 && !host && !t.signals.lock().catches(sig)) => {
+                signal::send_info_to_process(t, info)
+            }
+            _ => Ok(()),
+        });
+        if sent != Err(Errno::EPERM) {
+            last_not_eperm = sent;
         }
-        if let Err(e) = signal::send_info_to_process(t, info) {
-            result = Err(e);
+        match sent {
+            Ok(()) => any_ok = true,
+            Err(e) => last_err = Some(e),
         }
     }
+    let result = match (pid, last_err) {
+        (_, None) => Ok(0),
+        (-1, _) => last_not_eperm.map(|()| 0),
+        (n, Some(e)) if n > 0 || !any_ok => Err(e),
+        _ => Ok(0),
+    };
     // Let the woken targets act before the sender goes on, as wake-up
     // preemption does on Linux (a killed child is gone when kill returns).
     if targets.iter().any(|t| !Arc::ptr_eq(t, &p.proc)) {
@@ -83,7 +102,7 @@ fn kill_info(p: &mut Task, pid: i32, info: Option<Siginfo>) -> SysResult {
 /// kill(pid, sig): SI_USER with the sender's pid and uid.
 pub fn kill(p: &mut Task, pid: i32, sig: i32) -> SysResult {
     let signal = signal_arg(sig)?;
-    let info = signal.map(|s| Siginfo::kill(s, SI_USER, p.pid() as i32, p.cred.uid));
+    let info = signal.map(|s| Siginfo::kill(s, SI_USER, p.pid() as i32, p.cred.ruid));
     kill_info(p, pid, info)
 }
 
@@ -104,8 +123,11 @@ fn do_tkill(p: &mut Task, tgid: Option<i32>, tid: i32, sig: i32) -> SysResult {
     }
     let signal = signal_arg(sig)?;
     let thread = find_thread(p, tgid.map(i32::unsigned_abs), tid.unsigned_abs())?;
+    if let Some(target) = thread.process.clone() {
+        signal::check_permission(p, &target, signal)?;
+    }
     if let Some(s) = signal {
-        signal::send_info_to_thread(&thread, Siginfo::kill(s, SI_TKILL, p.pid() as i32, p.cred.uid))?;
+        signal::send_info_to_thread(&thread, Siginfo::kill(s, SI_TKILL, p.pid() as i32, p.cred.ruid))?;
     }
     Ok(0)
 }
@@ -155,6 +177,9 @@ pub fn rt_tgsigqueueinfo(p: &mut Task, tgid: i32, tid: i32, sig: i32, uinfo: Use
         None => None,
     };
     let thread = find_thread(p, Some(tgid.unsigned_abs()), tid.unsigned_abs())?;
+    if let Some(target) = thread.process.clone() {
+        signal::check_permission(p, &target, signal)?;
+    }
     if let Some(info) = info {
         signal::send_info_to_thread(&thread, info)?;
     }

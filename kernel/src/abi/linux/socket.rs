@@ -66,6 +66,7 @@ fn split_type(raw: u32) -> Result<(u32, u32), Errno> {
 pub fn socket(p: &mut Task, domain: i32, ty: u32, protocol: i32) -> SysResult {
     let (ty, flags) = split_type(ty)?;
     let domain = u16::try_from(domain).map_err(|_| Errno::EAFNOSUPPORT)?;
+    super::privileges::check_raw_socket(p, domain, ty)?;
     if domain != abi::AF_INET && domain != abi::AF_UNIX {
         return Err(Errno::EAFNOSUPPORT);
     }
@@ -124,7 +125,7 @@ fn target(p: &Task, s: &Socket, addr: SocketAddress) -> Result<Target, Errno> {
         (abi::AF_UNIX, SocketAddress::Unix(name)) => {
             let key = match &name {
                 UnixName::Unnamed => None,
-                UnixName::Abstract(a) => Some(Key::Abstract(a.clone())),
+                UnixName::Abstract(a) => Some(Key::abstract_name(p.proc.net_ns, a)),
                 UnixName::Path(path) => {
                     let loc = p.vfs.resolve_as(&p.cred, &p.cwd, path_of(path)?, true)?;
                     if loc.kind()? != FileKind::Socket {
@@ -172,6 +173,9 @@ pub fn bind(p: &mut Task, fd: Fd, addr: UserPtr<u8>, len: i32) -> SysResult {
         (abi::AF_INET, SocketAddress::Unspec) => return Err(Errno::EAFNOSUPPORT),
         (_, addr) => target(p, s, addr)?,
     };
+    if let Target::Inet(a) = &to {
+        creds::policy::may_bind_port(&p.cred, a.port())?;
+    }
     s.bind(to)?;
     Ok(0)
 }

@@ -1,4 +1,5 @@
-//! x86_64 support: GDT/TSS, IDT, legacy PIC + PIT timer, port I/O, CPU helpers.
+//! x86_64 support: GDT/TSS, IDT, legacy PIC + PIT timer, port I/O, CPU helpers,
+//! and the PVH entry (`pvh`) for booting without a boot loader.
 
 pub mod backtrace;
 pub mod cpu;
@@ -6,6 +7,7 @@ pub mod gdt;
 pub mod idt;
 pub mod pic;
 pub mod port;
+pub mod pvh;
 pub mod rtc;
 pub mod usermode;
 

@@ -548,6 +548,17 @@ impl AddressSpace {
         self.install(addr, new, new_flags)
     }
 
+    /// Bytes of address space mapped (RLIMIT_AS counts these).
+    pub fn mapped_bytes(&self) -> u64 {
+        self.vmas.total_bytes()
+    }
+
+    /// Bytes of private writable mappings (RLIMIT_DATA counts these, as
+    /// Linux's data_vm; walks the mappings, so only asked when a limit is set).
+    pub fn private_writable_bytes(&self) -> u64 {
+        self.vmas.iter().filter(|v| v.prot.write && !matches!(v.backing, Backing::Shared { .. })).map(|v| v.end - v.start).sum()
+    }
+
     /// Number of pages present.
     pub fn resident_pages(&self) -> usize {
         self.pages.len()

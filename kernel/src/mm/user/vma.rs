@@ -75,6 +75,8 @@ impl Vma {
 #[derive(Clone, Default)]
 pub struct VmaMap {
     map: BTreeMap<u64, Vma>,
+    /// Bytes mapped in all (RLIMIT_AS), kept as mappings come and go.
+    total: u64,
 }
 
 impl VmaMap {
@@ -98,12 +100,15 @@ impl VmaMap {
         self.split_at(start);
         self.split_at(end);
         let keys: Vec<u64> = self.map.range(start..end).map(|(&k, _)| k).collect();
-        keys.iter().filter_map(|k| self.map.remove(k)).collect()
+        let removed: Vec<Vma> = keys.iter().filter_map(|k| self.map.remove(k)).collect();
+        self.total -= removed.iter().map(|v| v.end - v.start).sum::<u64>();
+        removed
     }
 
     /// Adds a mapping over a free range; merges it into an adjacent
     /// anonymous mapping with the same protection (brk grows one page at a time).
     pub fn insert(&mut self, vma: Vma) {
+        self.total += vma.end - vma.start;
         if matches!(vma.backing, Backing::Anon) {
             if let Some(prev) = self.map.range_mut(..vma.start).next_back().map(|(_, v)| v) {
                 if prev.end == vma.start && matches!(prev.backing, Backing::Anon) && prev.prot == vma.prot && prev.may_write == vma.may_write {
@@ -141,5 +146,10 @@ impl VmaMap {
 
     pub fn iter(&self) -> impl Iterator<Item = &Vma> {
         self.map.values()
+    }
+
+    /// Bytes mapped in all.
+    pub fn total_bytes(&self) -> u64 {
+        self.total
     }
 }

@@ -339,11 +339,20 @@ impl Socket {
         }
     }
 
-    /// The peer's credentials (SO_PEERCRED): its creator's pid, root.
-    fn peer_pid(&self) -> u32 {
-        match &self.inner {
-            Inner::Unix(s) => s.peer_pid().unwrap_or(0),
-            Inner::Inet(_) => 0,
+    /// The peer's credentials (SO_PEERCRED): its pid as the caller's PID
+    /// namespace names it (0 if it cannot), effective uid and gid when it
+    /// connected (or listened, or made the pair); without a peer, pid 0
+    /// and the overflow ids 65534, as Linux.
+    fn peer_cred(&self) -> abi::Ucred {
+        const OVERFLOW_ID: u32 = 65534;
+        let peer = match &self.inner {
+            Inner::Unix(s) => s.peer_cred(),
+            Inner::Inet(_) => None,
+        };
+        match (peer, crate::task::current_process()) {
+            (Some(c), Some(me)) => abi::Ucred { pid: c.pid_in(&me.ns), uid: c.uid, gid: c.gid },
+            (Some(c), None) => abi::Ucred { pid: 0, uid: c.uid, gid: c.gid },
+            (None, _) => abi::Ucred { pid: 0, uid: OVERFLOW_ID, gid: OVERFLOW_ID },
         }
     }
 
@@ -437,7 +446,7 @@ impl Socket {
             (abi::SOL_SOCKET, abi::SO_SNDTIMEO) => tv(o.snd_timeout),
             (abi::SOL_SOCKET, abi::SO_LINGER) => Ok(o.linger.to_bytes().to_vec()),
             (abi::SOL_SOCKET, abi::SO_PEERCRED) if self.domain == abi::AF_UNIX => {
-                Ok(abi::Ucred { pid: self.peer_pid(), uid: 0, gid: 0 }.to_bytes().to_vec())
+                Ok(self.peer_cred().to_bytes().to_vec())
             }
             (abi::IPPROTO_TCP, _) if self.domain != abi::AF_INET || self.ty != abi::SOCK_STREAM => Err(Errno::EOPNOTSUPP),
             (abi::IPPROTO_TCP, abi::TCP_NODELAY) => int(i32::from(o.no_delay)),

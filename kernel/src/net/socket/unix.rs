@@ -6,9 +6,11 @@
 //! again by resolving the path to that same inode, so an unlinked or
 //! replaced file no longer reaches the socket (as on Linux), and a container
 //! only reaches sockets in its own namespace. Abstract names (a leading NUL)
-//! live only in [`NAMES`], shared by the whole kernel (Linux scopes them per
-//! network namespace; containers have none yet). A socket leaves [`NAMES`]
-//! when it closes; the file stays until unlinked, as on Linux.
+//! live only in [`NAMES`], keyed by the network namespace of the process
+//! that binds or connects (each container has its own, the host another),
+//! so a name bound in one container cannot be reached from another, as on
+//! Linux. A socket leaves [`NAMES`] when it closes; the file stays until
+//! unlinked, as on Linux.
 //! Data: streams are `local::stream_pair`s; datagrams go into the
 //! receiver's `DgramQueue` with the sender's name. File descriptor passing
 //! (SCM_RIGHTS) is not offered.
@@ -29,14 +31,20 @@ use crate::net::Readiness;
 pub enum Key {
     /// The socket file's inode.
     Inode(Arc<dyn vfs::Inode>),
-    Abstract(Vec<u8>),
+    /// An abstract name in a network namespace.
+    Abstract { net_ns: u64, name: Vec<u8> },
 }
 
 impl Key {
+    /// Abstract `name` as seen from network namespace `net_ns`.
+    pub fn abstract_name(net_ns: u64, name: &[u8]) -> Key {
+        Key::Abstract { net_ns, name: name.to_vec() }
+    }
+
     fn same(&self, other: &Key) -> bool {
         match (self, other) {
             (Key::Inode(a), Key::Inode(b)) => Arc::as_ptr(a) as *const u8 == Arc::as_ptr(b) as *const u8,
-            (Key::Abstract(a), Key::Abstract(b)) => a == b,
+            (Key::Abstract { net_ns: n1, name: a }, Key::Abstract { net_ns: n2, name: b }) => n1 == n2 && a == b,
             _ => false,
         }
     }
@@ -49,18 +57,42 @@ pub struct UnixAddr {
     pub key: Option<Key>,
 }
 
-/// A pending connection: the server's end, the client's name and pid.
-type Pending = (StreamEnd, UnixName, u32);
+/// Who is at the other end (SO_PEERCRED): the process and its effective
+/// uid and gid when it connected, listened or made the pair.
+#[derive(Clone, Default)]
+pub struct PeerCred {
+    pub proc: Weak<crate::task::Process>,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+impl PeerCred {
+    /// The calling thread's.
+    fn current() -> PeerCred {
+        let proc = crate::task::current_process().map_or_else(Weak::new, |p| Arc::downgrade(&p));
+        let (uid, gid) = crate::sched::with_task(|t| (t.cred.euid, t.cred.egid)).unwrap_or((0, 0));
+        PeerCred { proc, uid, gid }
+    }
+
+    /// The pid as a process of PID namespace `ns` sees it (0 if it cannot).
+    pub fn pid_in(&self, ns: &Arc<crate::task::PidNs>) -> u32 {
+        self.proc.upgrade().filter(|p| Arc::ptr_eq(&p.ns, ns)).map_or(0, |p| p.vpid)
+    }
+}
+
+/// A pending connection: the server's end, the client's name and credentials.
+type Pending = (StreamEnd, UnixName, PeerCred);
 
 enum Bound {
-    Stream(Weak<Backlog<Pending>>),
+    /// A listener's queue and its owner's credentials.
+    Stream(Weak<Backlog<Pending>>, PeerCred),
     Dgram(Weak<DgramQueue>),
 }
 
 impl Bound {
     fn alive(&self) -> bool {
         match self {
-            Bound::Stream(w) => w.strong_count() > 0,
+            Bound::Stream(w, _) => w.strong_count() > 0,
             Bound::Dgram(w) => w.strong_count() > 0,
         }
     }
@@ -73,7 +105,7 @@ fn find(key: &Key) -> Option<Bound> {
     let mut names = NAMES.lock();
     names.retain(|(_, b)| b.alive());
     names.iter().find(|(k, _)| k.same(key)).map(|(_, b)| match b {
-        Bound::Stream(w) => Bound::Stream(w.clone()),
+        Bound::Stream(w, c) => Bound::Stream(w.clone(), c.clone()),
         Bound::Dgram(w) => Bound::Dgram(w.clone()),
     })
 }
@@ -96,7 +128,8 @@ fn bind_key(addr: UnixAddr) -> Result<(UnixName, Key), Errno> {
         None => {
             let n = AUTOBIND.fetch_add(1, Ordering::Relaxed) & 0xfffff;
             let name = alloc::format!("{n:05x}").into_bytes();
-            Ok((UnixName::Abstract(name.clone()), Key::Abstract(name)))
+            let net_ns = crate::task::current_process().map_or(0, |p| p.net_ns);
+            Ok((UnixName::Abstract(name.clone()), Key::Abstract { net_ns, name }))
         }
     }
 }
@@ -112,13 +145,14 @@ pub struct Stream {
     backlog: Option<Arc<Backlog<Pending>>>,
     listening: bool,
     conn: Option<Conn>,
-    pid: u32,
+    /// Its own credentials, as a peer will see them.
+    cred: PeerCred,
 }
 
 struct Conn {
     end: StreamEnd,
     peer: UnixName,
-    peer_pid: u32,
+    peer_cred: PeerCred,
 }
 
 pub struct Dgram {
@@ -141,9 +175,6 @@ impl Drop for Dgram {
     }
 }
 
-fn current_pid() -> u32 {
-    crate::task::current_process().map_or(0, |p| p.pid)
-}
 
 impl Unix {
     /// A socket whose changes are told to `pollee`.
@@ -157,7 +188,7 @@ impl Unix {
                 backlog: None,
                 listening: false,
                 conn: None,
-                pid: current_pid(),
+                cred: PeerCred::current(),
             }))),
             abi::SOCK_DGRAM => Ok(Unix::Dgram(Mutex::new(Dgram { name: None, queue: DgramQueue::new(pollee), peer: None }))),
             _ => Err(Errno::ESOCKTNOSUPPORT),
@@ -166,15 +197,16 @@ impl Unix {
 
     /// A connected pair; the sockets' pollees are `pa` and `pb`.
     pub fn pair(ty: u32, pa: &Pollee, pb: &Pollee) -> Result<(Unix, Unix), Errno> {
-        let pid = current_pid();
+        let cred = PeerCred::current();
         match ty {
             abi::SOCK_STREAM => {
                 let (a, b) = local::stream_pair();
                 a.attach(pa);
                 b.attach(pb);
                 let make = |end| {
-                    let conn = Conn { end, peer: UnixName::Unnamed, peer_pid: pid };
-                    Unix::Stream(Mutex::new(Stream { name: None, backlog: None, listening: false, conn: Some(conn), pid }))
+                    let conn = Conn { end, peer: UnixName::Unnamed, peer_cred: cred.clone() };
+                    let s = Stream { name: None, backlog: None, listening: false, conn: Some(conn), cred: cred.clone() };
+                    Unix::Stream(Mutex::new(s))
                 };
                 Ok((make(a), make(b)))
             }
@@ -205,8 +237,8 @@ impl Unix {
             Unix::Stream(s) => {
                 let backlog = Backlog::new(1, pollee);
                 backlog.close(); // refuses until listen()
-                register(key, Bound::Stream(Arc::downgrade(&backlog)))?;
                 let mut s = s.lock();
+                register(key, Bound::Stream(Arc::downgrade(&backlog), s.cred.clone()))?;
                 s.name = Some(name);
                 s.backlog = Some(backlog);
             }
@@ -238,11 +270,11 @@ impl Unix {
         if !s.listening {
             return Err(Errno::EINVAL);
         }
-        let (end, peer, peer_pid) = s.backlog.as_ref().and_then(|b| b.pop()).ok_or(Errno::EAGAIN)?;
+        let (end, peer, peer_cred) = s.backlog.as_ref().and_then(|b| b.pop()).ok_or(Errno::EAGAIN)?;
         end.attach(pollee);
         let addr = SocketAddress::Unix(peer.clone());
-        let conn = Conn { end, peer, peer_pid };
-        let new = Stream { name: s.name.clone(), backlog: None, listening: false, conn: Some(conn), pid: s.pid };
+        let conn = Conn { end, peer, peer_cred };
+        let new = Stream { name: s.name.clone(), backlog: None, listening: false, conn: Some(conn), cred: s.cred.clone() };
         Ok((Unix::Stream(Mutex::new(new)), addr))
     }
 
@@ -251,7 +283,7 @@ impl Unix {
         let target = find(&key).ok_or(Errno::ECONNREFUSED)?;
         match self {
             Unix::Stream(s) => {
-                let Bound::Stream(backlog) = target else { return Err(Errno::EPROTOTYPE) };
+                let Bound::Stream(backlog, server) = target else { return Err(Errno::EPROTOTYPE) };
                 let backlog = backlog.upgrade().ok_or(Errno::ECONNREFUSED)?;
                 {
                     let s = s.lock();
@@ -267,8 +299,8 @@ impl Unix {
                 let (mine, theirs) = local::stream_pair();
                 mine.attach(pollee);
                 let me = s.name.clone().unwrap_or_default();
-                backlog.push((theirs, me, s.pid))?;
-                s.conn = Some(Conn { end: mine, peer: addr.name, peer_pid: 0 });
+                backlog.push((theirs, me, PeerCred::current()))?;
+                s.conn = Some(Conn { end: mine, peer: addr.name, peer_cred: server });
                 Ok(())
             }
             Unix::Dgram(d) => {
@@ -325,7 +357,7 @@ impl Unix {
                     let queue = match to {
                         Some(addr) => match find(&addr.key.ok_or(Errno::EINVAL)?) {
                             Some(Bound::Dgram(q)) => q.upgrade(),
-                            Some(Bound::Stream(_)) => return Err(Errno::EPROTOTYPE),
+                            Some(Bound::Stream(..)) => return Err(Errno::EPROTOTYPE),
                             None => return Err(Errno::ECONNREFUSED),
                         },
                         None => match &d.peer {
@@ -420,9 +452,9 @@ impl Unix {
         }
     }
 
-    pub fn peer_pid(&self) -> Option<u32> {
+    pub fn peer_cred(&self) -> Option<PeerCred> {
         match self {
-            Unix::Stream(s) => s.lock().conn.as_ref().map(|c| c.peer_pid),
+            Unix::Stream(s) => s.lock().conn.as_ref().map(|c| c.peer_cred.clone()),
             Unix::Dgram(_) => None,
         }
     }

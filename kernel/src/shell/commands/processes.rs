@@ -74,8 +74,8 @@ pub fn top(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
         match a.as_str() {
             "-n" => iterations = Some(v()?.parse().map_err(|_| String::from("top: -n: not a number"))?),
             "-d" => {
-                let secs: f64 = v()?.parse().map_err(|_| String::from("top: -d: not a number"))?;
-                delay_ms = ((secs * 1000.0) as u64).clamp(100, 60_000);
+                let ms = ::shell::parse_millis(&v()?).ok_or_else(|| String::from("top: -d: not a number"))?;
+                delay_ms = ms.clamp(100, 60_000);
             }
             other => return Err(alloc::format!("top: unknown option '{other}'")),
         }
@@ -102,11 +102,11 @@ pub fn top(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
         let _ = writeln!(out, "{:<16} {:<8} {:>6} {:>10} {:>10} {:>6}", "CONTAINER", "STATUS", "CPU%", "MEM", "LIMIT", "PIDS");
         for (id, s, status) in &now.1 {
             let before = prev.1.iter().find(|(pid, _, _)| pid == id).map_or(0, |(_, b, _)| b.cpu_ns);
-            let pct = (s.cpu_ns.saturating_sub(before)) as f64 * 100.0 / elapsed_ns as f64;
+            let pct = ::shell::Tenths::percent(s.cpu_ns.saturating_sub(before), elapsed_ns);
             let limit = if s.mem_limit == 0 { String::from("-") } else { alloc::format!("{}K", s.mem_limit / 1024) };
             let _ = writeln!(
                 out,
-                "{:<16} {:<8} {:>6.1} {:>9}K {:>10} {:>6}",
+                "{:<16} {:<8} {:>6} {:>9}K {:>10} {:>6}",
                 id,
                 status.as_str(),
                 pct,
@@ -115,9 +115,9 @@ pub fn top(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
                 s.pids
             );
         }
-        let _ = writeln!(out, "idle {:.1}%", {
+        let _ = writeln!(out, "idle {}%", {
             let prev_idle = IDLE_BEFORE.swap(idle, core::sync::atomic::Ordering::Relaxed);
-            (idle.saturating_sub(prev_idle)) as f64 * 100.0 / (now.0 - prev.0).max(1) as f64
+            ::shell::Tenths::percent(idle.saturating_sub(prev_idle), (now.0 - prev.0).max(1))
         });
 
         prev = now;

@@ -50,6 +50,9 @@ pub fn run(s: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
         cpu_group: 0,
         mem: None,
         uts: task::host_uts(),
+        rlimits: task::default_rlimits(),
+        net_ns: 0,
+        seccomp: None,
     })
     .map_err(|e| format!("{path}: {e}"))?;
     let status = crate::file::tty::foreground(&process, || {

@@ -57,14 +57,14 @@ impl<D: BlockDevice> Volume<D> {
         self.save(id)
     }
 
-    pub fn statfs(&self) -> StatFs {
-        StatFs {
+    pub fn statfs(&mut self) -> KResult<StatFs> {
+        Ok(StatFs {
             cluster_size: self.geo.cluster_size,
             total_clusters: self.geo.cluster_count,
-            free_clusters: self.fat.free_count(),
+            free_clusters: self.fat.free_count(&self.disk)?,
             name_max: MAX_NAME_UNITS as u32,
             volume_id: self.geo.volume_id,
-        }
+        })
     }
 
     pub fn forget(&mut self, id: NodeId, count: u64) -> KResult<()> {

@@ -74,7 +74,7 @@ impl<D: BlockDevice> Volume<D> {
         if need <= have {
             return Ok(end);
         }
-        let count = (need - have).min(self.fat.free_count());
+        let count = (need - have).min(self.fat.free_count(&self.disk)?);
         let reached = if count == need - have { end } else { u64::from(have + count) * cs };
         if reached <= min_end {
             return Err(Errno::ENOSPC);

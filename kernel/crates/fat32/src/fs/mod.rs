@@ -116,7 +116,7 @@ impl<D: BlockDevice> FatFs<D> {
         let geo = Geometry::from_boot_sector(&BootSector::parse(&sector), device_blocks)?;
         disk.read(geo.fs_info_offset, &mut sector).map_err(io)?;
         let fsinfo = FsInfo::parse(&sector).ok_or(MountError::BadFsInfo)?;
-        let fat = Fat::open(&disk, geo, fsinfo).map_err(io)?;
+        let fat = Fat::open(geo, fsinfo);
         let mut root = ShortEntry::new(ShortName(*b"           "), 0, attr::DIRECTORY, 0);
         root.first_cluster = geo.root_cluster;
         let nodes = NodeTable::new(root);
@@ -215,8 +215,15 @@ impl<D: BlockDevice> FatFs<D> {
         self.change(|v| v.set_times(node, atime, mtime))
     }
 
-    pub fn statfs(&self) -> StatFs {
+    /// Volume usage. The first call (or first allocation) counts the free clusters, which
+    /// reads the whole FAT.
+    pub fn statfs(&self) -> KResult<StatFs> {
         self.volume.lock().statfs()
+    }
+
+    /// Bytes per cluster.
+    pub fn cluster_size(&self) -> u32 {
+        self.volume.lock().geo.cluster_size
     }
 
     /// Writes everything pending and flushes the device.

@@ -16,6 +16,7 @@ pub const AF_UNIX: u16 = 1;
 pub const AF_INET: u16 = 2;
 pub const AF_INET6: u16 = 10;
 pub const AF_NETLINK: u16 = 16;
+pub const AF_PACKET: u16 = 17;
 
 /// Socket types (the low bits of socket(2)'s `type`) and its flags.
 pub const SOCK_STREAM: u32 = 1;

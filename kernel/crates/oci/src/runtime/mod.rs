@@ -78,7 +78,8 @@ pub struct User {
     pub additional_gids: Vec<u32>,
 }
 
-/// `process.capabilities`: capability names (`CAP_KILL`), kept as data.
+/// `process.capabilities`: capability names (`CAP_KILL`); the kernel turns them into
+/// credentials with the `creds` crate (unknown names are its business, as runc warns).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Capabilities {
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -139,6 +140,8 @@ pub struct Linux {
     pub namespaces: Vec<Namespace>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub devices: Vec<Device>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seccomp: Option<Seccomp>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub masked_paths: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -272,6 +275,53 @@ pub struct Device {
     pub gid: Option<u32>,
 }
 
+/// `linux.seccomp`, kept as the spec's strings (the `seccomp` crate compiles
+/// it and reports unknown actions, operators, architectures and flags).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Seccomp {
+    /// `SCMP_ACT_*`.
+    pub default_action: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_errno_ret: Option<u32>,
+    /// `SCMP_ARCH_*`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub architectures: Vec<String>,
+    /// `SECCOMP_FILTER_FLAG_*`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub listener_path: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub listener_metadata: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub syscalls: Vec<SeccompSyscall>,
+}
+
+/// One `linux.seccomp.syscalls` entry: a rule for each name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeccompSyscall {
+    pub names: Vec<String>,
+    pub action: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errno_ret: Option<u32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<SeccompArg>,
+}
+
+/// One argument condition of a seccomp rule.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeccompArg {
+    pub index: u32,
+    pub value: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub value_two: u64,
+    /// `SCMP_CMP_*`.
+    pub op: String,
+}
+
 /// The Linux `RLIMIT_*` names in resource-number order (`RLIMIT_CPU` is 0).
 pub const RLIMIT_NAMES: [&str; 16] = [
     "RLIMIT_CPU",
@@ -309,6 +359,10 @@ impl Spec {
     pub fn has_namespace(&self, kind: NamespaceKind) -> bool {
         self.linux.as_ref().is_some_and(|l| l.namespaces.iter().any(|n| n.kind == kind))
     }
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 fn is_false(b: &bool) -> bool {

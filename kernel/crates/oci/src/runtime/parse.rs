@@ -5,7 +5,7 @@ use crate::json::{decode, Node, Obj};
 
 use super::{
     Capabilities, CpuLimits, Device, DeviceRule, IdMapping, Linux, MemoryLimits, Mount, Namespace, NamespaceKind,
-    PidsLimits, Process, Resources, Rlimit, Root, Spec, User,
+    PidsLimits, Process, Resources, Rlimit, Root, Seccomp, SeccompArg, SeccompSyscall, Spec, User,
 };
 
 /// The document name in error messages.
@@ -93,6 +93,7 @@ fn linux(o: &Obj<'_>) -> Result<Linux, ConfigError> {
         resources: o.opt("resources", |n| resources(&n.object()?))?,
         namespaces: o.or_default("namespaces", |n| n.array(|ns| namespace(&ns.object()?)))?,
         devices: o.or_default("devices", |n| n.array(|d| device(&d.object()?)))?,
+        seccomp: o.opt("seccomp", |n| seccomp(&n.object()?))?,
         masked_paths: o.or_default("maskedPaths", Node::strings)?,
         readonly_paths: o.or_default("readonlyPaths", Node::strings)?,
     })
@@ -151,5 +152,36 @@ fn device(o: &Obj<'_>) -> Result<Device, ConfigError> {
         file_mode: o.opt("fileMode", Node::u32)?,
         uid: o.opt("uid", Node::u32)?,
         gid: o.opt("gid", Node::u32)?,
+    })
+}
+
+/// `linux.seccomp`; parsed here, compiled (and its names checked) by the `seccomp` crate.
+fn seccomp(o: &Obj<'_>) -> Result<Seccomp, ConfigError> {
+    Ok(Seccomp {
+        default_action: o.req("defaultAction")?.string()?,
+        default_errno_ret: o.opt("defaultErrnoRet", Node::u32)?,
+        architectures: o.or_default("architectures", Node::strings)?,
+        flags: o.or_default("flags", Node::strings)?,
+        listener_path: o.or_default("listenerPath", Node::string)?,
+        listener_metadata: o.or_default("listenerMetadata", Node::string)?,
+        syscalls: o.or_default("syscalls", |n| n.array(|s| seccomp_syscall(&s.object()?)))?,
+    })
+}
+
+fn seccomp_syscall(o: &Obj<'_>) -> Result<SeccompSyscall, ConfigError> {
+    Ok(SeccompSyscall {
+        names: o.req("names")?.strings()?,
+        action: o.req("action")?.string()?,
+        errno_ret: o.opt("errnoRet", Node::u32)?,
+        args: o.or_default("args", |n| n.array(|a| seccomp_arg(&a.object()?)))?,
+    })
+}
+
+fn seccomp_arg(o: &Obj<'_>) -> Result<SeccompArg, ConfigError> {
+    Ok(SeccompArg {
+        index: o.req("index")?.u32()?,
+        value: o.req("value")?.u64()?,
+        value_two: o.or_default("valueTwo", Node::u64)?,
+        op: o.req("op")?.string()?,
     })
 }

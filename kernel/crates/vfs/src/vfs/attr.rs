@@ -5,33 +5,34 @@ use errno::{Errno, KResult};
 
 use super::walk::Walker;
 use super::Vfs;
-use crate::access::{check_access, check_owner, Access, Cred};
+use crate::access::{check_access, check_owner, Access, Cap, Cred};
 use crate::location::Location;
 use crate::types::{FileKind, SetAttr, SetTime, PERM_MASK, S_ISGID, S_ISUID, S_IXGRP};
 
 impl Location {
-    /// `fchmod(2)`: owner or root only (`EPERM`); a non-root caller outside
-    /// the file's group loses the set-group-ID bit.
+    /// `fchmod(2)`: owner or `CAP_FOWNER` only (`EPERM`); a caller outside
+    /// the file's group without `CAP_FSETID` loses the set-group-ID bit.
     pub fn set_mode(&self, cred: &Cred, perm: u32) -> KResult<()> {
         self.check_writable()?;
         let meta = self.metadata()?;
         check_owner(&meta, cred)?;
         let mut perm = perm & PERM_MASK;
-        if !cred.is_root() && !cred.in_group(meta.gid) {
+        if !cred.in_group(meta.gid) && !cred.capable(Cap::FSETID) {
             perm &= !S_ISGID;
         }
         self.inode().set_attr(&SetAttr { mode: Some(perm), ..SetAttr::default() })
     }
 
-    /// `fchown(2)`: only root changes the owner; the owner may change the
-    /// group to one of their groups (`EPERM` otherwise). Like Linux, any
+    /// `fchown(2)`: only `CAP_CHOWN` changes the owner; the owner may change
+    /// the group to one of their groups (`EPERM` otherwise). Like Linux, any
     /// chown of a non-directory clears set-user-ID, and set-group-ID when
     /// group-executable.
     pub fn set_owner(&self, cred: &Cred, uid: Option<u32>, gid: Option<u32>) -> KResult<()> {
         self.check_writable()?;
         let meta = self.metadata()?;
-        if !cred.is_root() {
-            let owner = meta.uid == cred.uid;
+        if !cred.capable(Cap::CHOWN) {
+            // chown_ok/chgrp_ok: no change, or the owner picking one of its groups.
+            let owner = meta.uid == cred.fsuid;
             let uid_ok = uid.is_none_or(|u| owner && u == meta.uid);
             let gid_ok = gid.is_none_or(|g| owner && (g == meta.gid || cred.in_group(g)));
             if !uid_ok || !gid_ok {
@@ -53,7 +54,7 @@ impl Location {
 
     /// `futimens(2)`: `None` leaves a time alone (`UTIME_OMIT`). Setting
     /// both to now needs ownership or write permission (`EACCES`); setting
-    /// an explicit time needs ownership (`EPERM`); root may do both.
+    /// an explicit time needs ownership (`EPERM`); `CAP_FOWNER` may do both.
     pub fn set_times(&self, cred: &Cred, atime: Option<SetTime>, mtime: Option<SetTime>) -> KResult<()> {
         if atime.is_none() && mtime.is_none() {
             return Ok(());

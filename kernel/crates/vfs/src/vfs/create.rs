@@ -10,7 +10,7 @@ use errno::{Errno, KResult};
 
 use super::walk::{ParentPath, Walker};
 use super::{new_owner, Vfs};
-use crate::access::{check_access, Access, Cred};
+use crate::access::{check_access, is_owner_or_capable, Access, Cap, Cred};
 use crate::dentry::Dentry;
 use crate::location::Location;
 use crate::node::Inode;
@@ -75,7 +75,7 @@ impl Vfs {
     ) -> KResult<Location> {
         let parent = Walker::new(self, Some(cred)).parent(cwd, path)?;
         let new = self.new_name(cred, parent, kind == FileKind::Directory)?;
-        if matches!(kind, FileKind::CharDevice | FileKind::BlockDevice) && !cred.is_root() {
+        if matches!(kind, FileKind::CharDevice | FileKind::BlockDevice) && !cred.capable(Cap::MKNOD) {
             return Err(Errno::EPERM);
         }
         let owner = new_owner(&new.dir_meta, cred, kind, perm & PERM_MASK);
@@ -151,10 +151,10 @@ impl Vfs {
     }
 }
 
-/// Linux's `protected_hardlinks`: a non-owner may only link a regular,
-/// non-set-ID file they can read and write.
+/// Linux's `protected_hardlinks`: a non-owner without `CAP_FOWNER` may only
+/// link a regular, non-set-ID file they can read and write.
 fn check_hardlink_allowed(meta: &Metadata, cred: &Cred) -> KResult<()> {
-    if cred.is_root() || meta.uid == cred.uid {
+    if is_owner_or_capable(meta, cred) {
         return Ok(());
     }
     let setid = meta.perm & S_ISUID != 0 || meta.perm & (S_ISGID | S_IXGRP) == (S_ISGID | S_IXGRP);

@@ -5,6 +5,12 @@
 //! absolute symlink restarts at this namespace's root, and a location from
 //! another namespace is refused (`EINVAL`), so nothing outside the root
 //! mount's tree and the filesystems mounted into it can be reached.
+//!
+//! chroot: [`Vfs::chroot`] makes a view of the same namespace (same mount
+//! table, same id) whose `/` is a directory inside it. Absolute paths and
+//! `..` stop there, as Linux's process root; a location already held from
+//! outside that directory (a cwd or a dirfd from before the chroot) still
+//! works, exactly as on Linux, but can never climb above the namespace root.
 
 mod attr;
 mod create;
@@ -30,9 +36,17 @@ use crate::types::{DevId, FileKind, Metadata, NewNode, S_ISGID, S_IXGRP};
 pub use open::OpenFlags;
 pub use walk::ParentPath;
 
-/// A mount namespace: what one container (or the host) sees as `/`.
+/// A mount namespace: what one container (or the host) sees as `/`; or a
+/// chroot view of one.
 pub struct Vfs {
     id: u64,
+    table: Arc<MountTable>,
+    /// The view's `/` when chrooted (`None`: the namespace root).
+    chroot: Option<Location>,
+}
+
+/// The mounts of a namespace, shared by its chroot views.
+struct MountTable {
     root: Arc<Mount>,
     /// Attached mounts other than the root, oldest first.
     mounts: RwLock<Vec<Arc<Mount>>>,
@@ -52,12 +66,52 @@ impl Vfs {
         let id = NEXT_NAMESPACE.fetch_add(1, Ordering::Relaxed);
         let root_dentry = Dentry::root(root_fs.root());
         let root = Arc::new(Mount::new(1, id, root_fs, root_dentry, options, None));
-        Vfs { id, root, mounts: RwLock::new(Vec::new()), next_mount_id: AtomicU64::new(2) }
+        let table = MountTable { root, mounts: RwLock::new(Vec::new()), next_mount_id: AtomicU64::new(2) };
+        Vfs { id, table: Arc::new(table), chroot: None }
     }
 
-    /// The namespace's `/` (the top of anything mounted over it).
+    /// The view's `/`: the namespace's (the top of anything mounted over
+    /// it), or the chroot directory.
     pub fn root(&self) -> Location {
-        self.cross_mounts(Location::mount_root(self.root.clone()))
+        match &self.chroot {
+            Some(root) => root.clone(),
+            None => self.cross_mounts(Location::mount_root(self.table.root.clone())),
+        }
+    }
+
+    /// chroot(2): a view of this namespace whose `/` is `dir` (a directory
+    /// of this namespace: `EINVAL` otherwise, `ENOTDIR` if not a directory).
+    pub fn chroot(&self, dir: &Location) -> KResult<Vfs> {
+        self.check_namespace(dir)?;
+        if dir.kind()? != FileKind::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        Ok(Vfs { id: self.id, table: self.table.clone(), chroot: Some(dir.clone()) })
+    }
+
+    /// Whether `loc` is this view's `/` (a chroot's, or the namespace root).
+    fn is_view_root(&self, loc: &Location) -> bool {
+        match &self.chroot {
+            Some(root) => root.same_as(loc),
+            None => false,
+        }
+    }
+
+    /// The absolute path of `loc` as this view names it (getcwd): from the
+    /// chroot directory if chrooted; a location outside the view's `/`
+    /// gets Linux's `(unreachable)` prefix and its path in the namespace.
+    pub fn path_of(&self, loc: &Location) -> alloc::string::String {
+        let Some(root) = &self.chroot else { return loc.path() };
+        let (full, top) = (loc.path(), root.path());
+        if top == "/" {
+            return full;
+        }
+        match full.strip_prefix(top.as_str()) {
+            Some("") => alloc::string::String::from("/"),
+            Some(rest) if rest.starts_with('/') => alloc::string::String::from(rest),
+            _ if full.starts_with("(unreachable)") => full,
+            _ => alloc::format!("(unreachable){full}"),
+        }
     }
 
     /// Mounts `fs` on the directory `path` (resolved from the root, following
@@ -99,9 +153,20 @@ impl Vfs {
             return Err(Errno::ENOTDIR);
         }
         let attachment = Attachment { parent: target.mount.clone(), mountpoint: target.dentry.clone() };
-        let id = self.next_mount_id.fetch_add(1, Ordering::Relaxed);
+        let id = self.table.next_mount_id.fetch_add(1, Ordering::Relaxed);
         let mount = Mount::new(id, self.id, fs, root, options, Some(attachment));
-        self.mounts.write().push(Arc::new(mount));
+        self.table.mounts.write().push(Arc::new(mount));
+        Ok(())
+    }
+
+    /// `mount(2)` with `MS_REMOUNT`: new per-mount flags for the mount whose
+    /// root `target` is (`EINVAL` otherwise).
+    pub fn remount(&self, target: &Location, flags: crate::mount::MountFlags) -> KResult<()> {
+        self.check_namespace(target)?;
+        if !target.is_mount_root() {
+            return Err(Errno::EINVAL);
+        }
+        target.mount.set_flags(flags);
         Ok(())
     }
 
@@ -128,10 +193,10 @@ impl Vfs {
         }
         let mount = target.mount;
         drop(target.dentry);
-        if Arc::ptr_eq(&mount, &self.root) {
+        if Arc::ptr_eq(&mount, &self.table.root) {
             return Err(Errno::EBUSY);
         }
-        let mut table = self.mounts.write();
+        let mut table = self.table.mounts.write();
         let Some(index) = table.iter().position(|m| Arc::ptr_eq(m, &mount)) else {
             return Err(Errno::EINVAL);
         };
@@ -161,14 +226,14 @@ impl Vfs {
     /// The mount table, root first then in mount order (for `/proc/mounts`,
     /// `/proc/self/mountinfo` and the `mount` command).
     pub fn mounts(&self) -> Vec<MountInfo> {
-        let table = self.mounts.read();
-        core::iter::once(&self.root).chain(table.iter()).map(|m| mount_info(m)).collect()
+        let table = self.table.mounts.read();
+        core::iter::once(&self.table.root).chain(table.iter()).map(|m| mount_info(m)).collect()
     }
 
     /// Follows mounts stacked on `loc` down to the topmost one's root.
     pub(crate) fn cross_mounts(&self, mut loc: Location) -> Location {
         while loc.dentry.is_mountpoint() {
-            let table = self.mounts.read();
+            let table = self.table.mounts.read();
             let above = table.iter().rev().find(|m| {
                 m.attachment()
                     .is_some_and(|at| Arc::ptr_eq(&at.parent, &loc.mount) && Arc::ptr_eq(&at.mountpoint, &loc.dentry))
@@ -182,13 +247,20 @@ impl Vfs {
     }
 
     /// Where `..` leads from `loc`: up through mount points, never above the
+    /// view's `/` (a chroot directory, reached on the way up) nor the
     /// namespace root (nor above the root of a detached tree).
     pub(crate) fn dotdot(&self, loc: &Location) -> Location {
         let mut here = loc.clone();
+        if self.is_view_root(&here) {
+            return here;
+        }
         while here.is_mount_root() {
             match here.mount.attachment() {
                 Some(at) => here = Location::new(at.parent, at.mountpoint),
                 None => return self.cross_mounts(here),
+            }
+            if self.is_view_root(&here) {
+                return loc.clone();
             }
         }
         match here.dentry.parent() {
@@ -248,12 +320,15 @@ pub(crate) fn new_owner(dir: &Metadata, cred: &Cred, kind: FileKind, perm: u32) 
     let gid = if dir.perm & S_ISGID != 0 {
         if kind == FileKind::Directory {
             perm |= S_ISGID;
-        } else if perm & (S_ISGID | S_IXGRP) == (S_ISGID | S_IXGRP) && !cred.is_root() && !cred.in_group(dir.gid) {
+        } else if perm & (S_ISGID | S_IXGRP) == (S_ISGID | S_IXGRP)
+            && !cred.in_group(dir.gid)
+            && !cred.capable(crate::access::Cap::FSETID)
+        {
             perm &= !S_ISGID;
         }
         dir.gid
     } else {
-        cred.gid
+        cred.fsgid
     };
-    NewOwner { uid: cred.uid, gid, perm }
+    NewOwner { uid: cred.fsuid, gid, perm }
 }

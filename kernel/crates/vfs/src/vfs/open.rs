@@ -148,6 +148,11 @@ fn finish_open(cred: &Cred, loc: Location, flags: OpenFlags, created: bool) -> K
     if flags.write && matches!(meta.kind, FileKind::Regular | FileKind::Directory) {
         loc.check_writable()?;
     }
+    // A device node reaches a driver only through its filesystem's device
+    // registry; no block devices are offered (chrdev_open/blkdev_open: ENXIO).
+    if matches!(meta.kind, FileKind::CharDevice | FileKind::BlockDevice) && loc.inode().device().is_none() {
+        return Err(Errno::ENXIO);
+    }
     if will_truncate {
         loc.inode().truncate(0)?;
     }

@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 use errno::{Errno, KResult};
 
 use super::Vfs;
-use crate::access::{check_access, Access, Cred};
+use crate::access::{check_access, Access, Cap, Cred};
 use crate::location::Location;
 use crate::path::{check_name_len, parse, LastComponent};
 use crate::types::{FileKind, SYMLINK_MAX};
@@ -103,7 +103,8 @@ impl<'a> Walker<'a> {
     /// (`ENOTDIR`) the caller may search (`EACCES`).
     fn enter(&self, dir: &Location) -> KResult<()> {
         match self.cred {
-            Some(cred) if !cred.is_root() => {
+            // Either capability grants search on every directory.
+            Some(cred) if !cred.capable(Cap::DAC_READ_SEARCH) && !cred.capable(Cap::DAC_OVERRIDE) => {
                 let meta = dir.metadata()?;
                 if !meta.is_dir() {
                     return Err(Errno::ENOTDIR);

@@ -99,3 +99,49 @@ fn a_filesystem_mounted_in_two_namespaces_stays_confined_in_each() {
     assert!(b.stat(&root, &b.root(), "/d").is_ok());
     assert_eq!(a.resolve(&a.root(), "/d/../..", true).unwrap().path(), "/");
 }
+
+#[test]
+fn chroot_view_confines_absolute_paths_and_dotdot() {
+    let (_host, c) = host_and_container();
+    c.mkdir("/jail");
+    c.mkdir("/jail/sub");
+    c.mkdir("/jail/etc");
+    c.write("/jail/etc/hostname", b"inner");
+    c.symlink("/etc/hostname", "/jail/abs");
+    c.vfs.mount("/jail/sub", tmpfs(&c.clock), MountOptions::new("tmpfs")).unwrap();
+    let jail = c.vfs.chroot(&c.resolve("/jail")).unwrap();
+    let root = jail.root();
+    assert_eq!(jail.read_file(&c.root, &root, "/etc/hostname").unwrap(), b"inner");
+    assert_eq!(jail.read_file(&c.root, &root, "/../../etc/hostname").unwrap(), b"inner");
+    assert_eq!(jail.read_file(&c.root, &root, "/abs").unwrap(), b"inner");
+    // `..` from a mount inside the jail climbs back to the jail's root, no further.
+    let sub = jail.resolve(&root, "/sub", true).unwrap();
+    let up = jail.resolve(&sub, "../../../..", true).unwrap();
+    assert!(up.same_as(&root));
+    assert_eq!(jail.path_of(&sub), "/sub");
+    assert_eq!(jail.path_of(&root), "/");
+    // Not a directory, or from another namespace: refused.
+    assert_eq!(c.vfs.chroot(&c.resolve("/jail/etc/hostname")).err(), Some(Errno::ENOTDIR));
+    let other = env();
+    assert_eq!(other.vfs.chroot(&c.resolve("/jail")).err(), Some(Errno::EINVAL));
+}
+
+#[test]
+fn chroot_escape_reaches_namespace_root_never_beyond() {
+    // The classic escape: chroot into a subdirectory while the cwd stays
+    // outside it, then climb. As on Linux it leaves the chroot, but the
+    // namespace root (the container's) is still the top.
+    let (_host, c) = host_and_container();
+    c.mkdir("/jail");
+    c.mkdir("/jail/deeper");
+    let jail = c.vfs.chroot(&c.resolve("/jail/deeper")).unwrap();
+    let cwd_outside = c.resolve("/jail");
+    let top = jail.resolve(&cwd_outside, "../../../../../..", true).unwrap();
+    assert_eq!(top.path(), "/");
+    assert_eq!(jail.path_of(&top), "(unreachable)/");
+    assert_eq!(jail.read_file(&c.root, &top, "etc/hostname").unwrap(), b"box");
+    assert_eq!(jail.stat(&c.root, &top, "etc/secret").unwrap_err(), Errno::ENOENT);
+    // A second chroot at the climbed-to place is the namespace root again.
+    let out = jail.chroot(&top).unwrap();
+    assert_eq!(out.resolve(&out.root(), "/..", true).unwrap().path(), "/");
+}

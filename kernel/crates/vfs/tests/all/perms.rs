@@ -114,6 +114,6 @@ fn access_by_real_ids() {
     cred.rgid = 1000;
     assert_eq!(e.vfs.access(&cred, &e.cwd(), "/secret", Access::READ), Ok(()));
     let real = cred.with_real_ids();
-    assert_eq!((real.uid, real.gid, real.ruid), (1000, 1000, 1000));
+    assert_eq!((real.fsuid, real.fsgid, real.ruid), (1000, 1000, 1000));
     assert_eq!(e.vfs.access(&real, &e.cwd(), "/secret", Access::READ).unwrap_err(), Errno::EACCES);
 }
