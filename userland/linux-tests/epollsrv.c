@@ -2,6 +2,7 @@
  * differential program: it prints counts, and the host drives it).
  *
  *   epollsrv PORT TOTAL [et]
+ *   epollsrv selftest CLIENTS REQUESTS [IDLE]
  *
  * Listens on 0.0.0.0:PORT (non-blocking sockets, one thread), answers every
  * request (a header block ending in an empty line) with a fixed 6-byte body,
@@ -10,6 +11,10 @@
  * the connections are registered edge-triggered (read and write until
  * EAGAIN), otherwise level-triggered. Prints "epollsrv: listening" once
  * ready and "epollsrv: served N requests, M connections" at the end.
+ * `selftest` serves CLIENTS client processes of its own over 127.0.0.1,
+ * each sending REQUESTS requests on one kept-alive connection with blocking
+ * calls, and prints how long that took; IDLE more connections stay open
+ * and silent meanwhile (the server watches them too).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +25,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_CONNS 4096
@@ -81,13 +89,44 @@ static void answer(struct conn *c) {
     }
 }
 
+/* One client process: `reqs` requests on one connection to 127.0.0.1:port. */
+static int client(int port, int reqs) {
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (connect(s, (struct sockaddr *)&a, sizeof a) < 0) return 1;
+    static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    char buf[256];
+    for (int i = 0; i < reqs; i++) {
+        if (write(s, req, sizeof req - 1) != (ssize_t)sizeof req - 1) return 1;
+        size_t have = 0;
+        while (have < sizeof RESPONSE - 1) {
+            ssize_t n = read(s, buf, sizeof buf);
+            if (n <= 0) return 1;
+            have += (size_t)n;
+        }
+    }
+    close(s);
+    return 0;
+}
+
+static long long ms_now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int serve(int ls, long total, long accepts, unsigned et);
+
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: epollsrv PORT TOTAL [et]\n");
+        fprintf(stderr, "usage: epollsrv PORT TOTAL [et] | epollsrv selftest CLIENTS REQUESTS\n");
         return 2;
     }
-    int port = atoi(argv[1]);
-    long total = atol(argv[2]);
+    int selftest = strcmp(argv[1], "selftest") == 0;
+    int port = selftest ? 9099 : atoi(argv[1]);
+    int clients = selftest ? atoi(argv[2]) : 0, reqs = selftest && argc > 3 ? atoi(argv[3]) : 0;
+    int idle = selftest && argc > 4 ? atoi(argv[4]) : 0;
+    long total = selftest ? (long)clients * reqs : atol(argv[2]);
     unsigned et = argc > 3 && strcmp(argv[3], "et") == 0 ? EPOLLET : 0;
     int ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
@@ -97,13 +136,56 @@ int main(int argc, char **argv) {
         perror("epollsrv: listen");
         return 1;
     }
-    int ep = epoll_create1(EPOLL_CLOEXEC);
-    struct epoll_event ev = {.events = EPOLLIN, .data.fd = ls};
-    epoll_ctl(ep, EPOLL_CTL_ADD, ls, &ev);
-    printf("epollsrv: listening\n");
-    fflush(stdout);
+    if (!selftest) return serve(ls, total, 0, et);
+    /* The idle connections: a helper opens them and stays silent. */
+    pid_t holder = 0;
+    if (idle > 0) {
+        holder = fork();
+        if (holder == 0) {
+            for (int i = 0; i < idle; i++) {
+                int c = socket(AF_INET, SOCK_STREAM, 0);
+                struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+                if (c < 0 || connect(c, (struct sockaddr *)&to, sizeof to) < 0) _exit(1);
+            }
+            pause();
+            _exit(0);
+        }
+        if (serve(ls, 0, idle, 0)) return 1;
+    }
+    long long t0 = ms_now();
+    for (int i = 0; i < clients; i++) {
+        if (fork() == 0) _exit(client(port, reqs));
+    }
+    int r = serve(ls, total, 0, 0);
+    int failed = 0, st;
+    for (int i = 0; i < clients; i++) {
+        pid_t w = wait(&st);
+        if (w == holder) i--;
+        failed += !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
+    long long ms = ms_now() - t0;
+    if (holder > 0) {
+        kill(holder, SIGKILL);
+        waitpid(holder, NULL, 0);
+    }
+    printf("selftest: %ld requests, %d clients, %d idle, %d failed, %lld ms\n", total, clients, idle, failed, ms);
+    return r || failed;
+}
+
+/* Serves until `total` requests were answered (or `accepts` connections
+ * accepted, when not 0), or 60 s pass without an event. */
+static int serve(int ls, long total, long accepts, unsigned et) {
+    int one = 1;
+    static int ep = -1;
+    if (ep < 0) {
+        ep = epoll_create1(EPOLL_CLOEXEC);
+        struct epoll_event ev = {.events = EPOLLIN, .data.fd = ls};
+        epoll_ctl(ep, EPOLL_CTL_ADD, ls, &ev);
+        printf("epollsrv: listening\n");
+        fflush(stdout);
+    }
     struct epoll_event events[64];
-    while (served < total) {
+    while (accepts ? accepted < accepts : served < total) {
         int n = epoll_wait(ep, events, 64, 60000);
         if (n == 0) break;
         if (n < 0) {

@@ -15,7 +15,8 @@
 //! this module sees only kernel buffers and resolved addresses.
 //! Invariants: no lock is held while sleeping; closing is dropping (the last
 //! open file of the socket goes, and with it its port or name).
-//! May call: `net` (stack handles, local transports), `sched` (waits), `vfs` inodes (names).
+//! May call: `net` (stack handles, local transports), `file` (pollees, the
+//! open-file trait), `sched` (waits), `vfs` inodes (names).
 
 pub mod file;
 pub mod inet;
