@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Size of a fresh data disk.
-pub const DEFAULT_SIZE_MIB: u64 = 256;
+pub const DEFAULT_SIZE_MIB: u64 = 1024;
 /// Size of the test data disk.
 pub const TEST_SIZE_MIB: u64 = 64;
 
@@ -48,7 +48,8 @@ pub fn build_fat32(image: &Path, size_mib: u64, label: &str, dir: Option<&Path>)
 }
 
 /// Builds the OCI image layouts of `images/` (each `images/NAME/build.sh`)
-/// into `<root>/images/NAME`, the tree the data disk is made from.
+/// into `<root>/images/NAME`, the tree the data disk is made from, each with
+/// its image store (`erofs/`, one EROFS image per layer, kept when current).
 pub fn build_images(root: &Path) -> Result<(), String> {
     let sources = crate::paths::repo_root().join("images");
     let mut names: Vec<PathBuf> = fs::read_dir(&sources)
@@ -61,6 +62,7 @@ pub fn build_images(root: &Path) -> Result<(), String> {
         let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let out = root.join("images").join(&name);
         run(Command::new("bash").arg(dir.join("build.sh")).arg(&out))?;
+        ociimport::build_store(&out).map_err(|e| format!("{}: image store: {e}", out.display()))?;
     }
     Ok(())
 }
@@ -342,6 +344,35 @@ fn tamper_copy(src: &Path, dst: &Path) {
     let mut bytes = fs::read(&path).expect("config blob");
     bytes.extend_from_slice(b" ");
     fs::write(&path, bytes).expect("tamper");
+}
+
+/// How [`damage_store_copy`] breaks an image's store file.
+enum StoreDamage {
+    /// A byte of the superblock changes (its checksum no longer matches).
+    FlipSuperblockByte,
+    /// The last block is cut off.
+    Truncate,
+    /// The store is removed (a layout copied without one: the kernel unpacks it).
+    Remove,
+}
+
+/// A copy of an image layout whose (only) store file is damaged; its blobs are intact.
+fn damage_store_copy(src: &Path, dst: &Path, how: StoreDamage) {
+    let copy = Command::new("cp").arg("-r").arg(src).arg(dst).status();
+    assert!(copy.is_ok_and(|s| s.success()), "copying {} failed", src.display());
+    let store = dst.join(oci::store::STORE_DIR);
+    if let StoreDamage::Remove = how {
+        fs::remove_dir_all(&store).expect("remove the image store");
+        return;
+    }
+    let file = fs::read_dir(&store).expect("the image store").next().expect("a store file").expect("a store file").path();
+    let mut bytes = fs::read(&file).expect("store file");
+    match how {
+        StoreDamage::FlipSuperblockByte => bytes[1024 + 40] ^= 0x01,
+        StoreDamage::Truncate => bytes.truncate(bytes.len() - 4096),
+        StoreDamage::Remove => {}
+    }
+    fs::write(&file, bytes).expect("damage the store file");
 }
 
 /// Just enough JSON digging for `tamper_copy` (no JSON dependency in the runner).
@@ -690,7 +721,7 @@ pub fn test_disk() -> PathBuf {
 fn make_test_disk() -> PathBuf {
     // The name carries a version (bump it when `test_files` changes) and a
     // hash of the test programs' sources, so editing one makes a new disk.
-    let image = crate::paths::build_dir().join(format!("test-data-v7-{:016x}.img", sources_hash()));
+    let image = crate::paths::build_dir().join(format!("test-data-v10-{:016x}.img", sources_hash()));
     if image.exists() && linux_test_program("badptr").exists() && glibc_program("hello").exists() {
         return image;
     }
@@ -710,6 +741,9 @@ fn make_test_disk() -> PathBuf {
         panic!("building the OCI images for the test disk: {e}");
     }
     tamper_copy(&dir.join("images/busybox"), &dir.join("images/tampered"));
+    damage_store_copy(&dir.join("images/busybox"), &dir.join("images/badstore"), StoreDamage::FlipSuperblockByte);
+    damage_store_copy(&dir.join("images/busybox"), &dir.join("images/shortstore"), StoreDamage::Truncate);
+    damage_store_copy(&dir.join("images/busybox"), &dir.join("images/nostore"), StoreDamage::Remove);
     make_bundles(&dir.join("bundles"), &dir.join("images/busybox"), Path::new("/bin/busybox"));
     make_seccomp_bundles(&dir.join("bundles"));
     // Parallel test binaries may race to make it: build privately, then rename.

@@ -54,7 +54,8 @@ fn import_all(disk: &Path, sources: &[Source], insecure: bool, staging: &Path) -
             Source::Pull { reference } => {
                 let parsed = oci_pull::Reference::parse(reference)?;
                 let dest = staging.join(format!("pull-{i}"));
-                let options = oci_pull::Options { insecure, verbose: true };
+                // The import below builds the image store.
+                let options = oci_pull::Options { insecure, verbose: true, store: false };
                 let pulled = oci_pull::pull(&parsed, &dest, &options).map_err(|e| format!("--pull {parsed}: {e}"))?;
                 (dest, None, pulled.reference)
             }

@@ -167,14 +167,15 @@ fn containers_of_one_image_share_its_data_copy_on_write() {
     let mut m = Machine::boot(&QemuConfig::for_tests());
     m.run("log error");
     let long = std::time::Duration::from_secs(60);
-    // The first create unpacks the image into the cache; later ones snapshot it.
+    // The first create mounts the image's store layers; later ones reuse them (and the
+    // pages the first one read).
     let first = m.run_with_timeout("time oci-runtime run --image busybox t1 echo hi", long);
     let second = m.run_with_timeout("time oci-runtime run --image busybox t2 echo hi", long);
     let (t1, t2) = (real_seconds(&first), real_seconds(&second));
-    eprintln!("oci-runtime run echo: first (unpacks the image) {t1:.3} s, second (cached, snapshot) {t2:.3} s");
+    eprintln!("oci-runtime run echo: first (mounts the image) {t1:.3} s, second (mounted, cached pages) {t2:.3} s");
     m.assert(first.contains("hi") && second.contains("hi"), &format!("runs printed {first:?} / {second:?}"));
     m.assert(t2 < t1, &format!("the cached run ({t2} s) is not faster than the first ({t1} s)"));
-    m.run_expect("images", &["busybox", "yes"]);
+    m.run_expect("images", &["busybox", "mounted"]);
 
     // Two containers of the same image: writes into /bin in one stay there.
     // Shell builtins only (no fork or execve yet): the container's one process.

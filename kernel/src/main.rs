@@ -91,6 +91,7 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
     dev::pci::init();
     dev::virtio::blk::probe();
     dev::virtio::net::probe();
+    dev::virtio::console::probe();
     fs::init();
     file::tty::init();
     task::timer::init();
@@ -104,5 +105,8 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
         kernel_base(),
         (arch::cpu::rdtsc() - boot_tsc) / 1_000_000
     );
+    if dev::virtio::console::present() {
+        container::microvm::run()
+    }
     shell::run()
 }

@@ -49,7 +49,7 @@ pub fn data_disk() -> Result<PathBuf, String> {
     // The name carries a version (bump it when the contents change) and a hash
     // of benchtool's source, so editing it makes a new disk.
     let hash = source.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
-    let image = crate::paths::build_dir().join(format!("bench-data-v4-{hash:016x}.img"));
+    let image = crate::paths::build_dir().join(format!("bench-data-v5-{hash:016x}.img"));
     if image.exists() {
         return Ok(image);
     }

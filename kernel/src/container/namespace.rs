@@ -48,7 +48,7 @@ pub struct Plan<'a> {
 }
 
 /// The namespace over `rootfs` described by `plan`.
-pub fn build(rootfs: Arc<TmpFs>, plan: &Plan<'_>) -> Result<Arc<Vfs>, String> {
+pub fn build(rootfs: Arc<dyn FileSystem>, plan: &Plan<'_>) -> Result<Arc<Vfs>, String> {
     // A writable view of the root filesystem, for making mount points.
     let rw = Vfs::new(rootfs.clone());
     let mut options = MountOptions::new(rootfs.fs_type());

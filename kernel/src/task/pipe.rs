@@ -137,6 +137,19 @@ impl Pipe {
         Ok(n)
     }
 
+    /// Writes all of `data` (blocking as needed); EPIPE if no reader.
+    pub fn write(&self, data: &[u8], nonblock: bool) -> KResult<usize> {
+        self.write_from(data.len(), nonblock, &mut |off, piece| {
+            piece.copy_from_slice(&data[off..off + piece.len()]);
+            Ok(())
+        })
+    }
+
+    /// True once every read end is closed.
+    pub fn no_readers(&self) -> bool {
+        self.state.lock().readers == 0
+    }
+
     /// Writes `len` bytes taken from `source` (blocking as needed); EPIPE
     /// (and SIGPIPE) if no reader. Interrupted, non-blocking or faulting
     /// writes return the bytes written so far, if any.

@@ -113,6 +113,9 @@ pub struct Options {
     pub insecure: bool,
     /// Progress lines on stderr.
     pub verbose: bool,
+    /// Also build the image store (`erofs/`, one EROFS image per layer, see
+    /// `ociimport::build_store`), so the layout can go onto the data disk as it is.
+    pub store: bool,
 }
 
 /// Pulls `reference` into the new layout directory `dest` (which must not exist, or be empty).
@@ -124,6 +127,12 @@ pub fn pull(reference: &Reference, dest: &Path, options: &Options) -> Result<Pul
         Ok(pulled) => {
             let tag = reference.tag.as_deref();
             writer.finish(&pulled.1, pulled.2, tag, Some(&reference.to_string()))?;
+            if options.store {
+                if let Err(e) = ociimport::build_store(dest) {
+                    let _ = std::fs::remove_dir_all(dest);
+                    return Err(PullError::Write(e));
+                }
+            }
             Ok(pulled.0)
         }
         Err(e) => {

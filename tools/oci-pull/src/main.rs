@@ -7,10 +7,11 @@ use oci_pull::{pull, Options, Reference};
 
 const USAGE: &str = "usage: oci-pull [--insecure] [--quiet] [HOST[:PORT]/]NAME[:TAG|@sha256:DIGEST] DEST-DIR
   Pulls the linux/amd64 image from a registry (Docker Hub when no host is given) into a new
-  OCI image layout DEST-DIR. Loopback registries use plain HTTP; --insecure allows it for others.";
+  OCI image layout DEST-DIR, with its image store (DEST-DIR/erofs, one EROFS image per layer).
+  Loopback registries use plain HTTP; --insecure allows it for others.";
 
 fn main() -> ExitCode {
-    let mut options = Options { insecure: false, verbose: true };
+    let mut options = Options { insecure: false, verbose: true, store: true };
     let mut positional = Vec::new();
     for arg in std::env::args().skip(1) {
         match arg.as_str() {

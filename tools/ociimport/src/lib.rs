@@ -14,18 +14,26 @@
 //! (`RepoTags`, `io.containerd.image.name`, a full `ref.name`), else from the file name
 //! ([`name`]).
 //!
+//! The layout also gets its image store ([`erofs_store`]): every layer converted
+//! ([`layerfs`]) into an EROFS image under `erofs/`, which the kernel mounts instead of
+//! unpacking the layers.
+//!
 //! Invariants: every blob is checked against its digest and size while it is copied; the
 //! finished layout is then opened with the kernel's own `oci` crate and every layer read
-//! and checked against its `diff_id` (as `oci-runtime create` will), so an image the kernel
-//! would refuse is refused here, with a one-line [`Error`]. A failed import leaves nothing
-//! behind; a successful one replaces an older image of the same name.
+//! and checked against its `diff_id` (as `oci-runtime create` will) while the store is
+//! built, so an image the kernel would refuse is refused here, with a one-line [`Error`].
+//! A failed import leaves nothing behind; a successful one replaces an older image of the
+//! same name.
 //!
-//! Depends on the kernel's `oci` (documents, digests, verification) and `errno` crates,
-//! `tar` and `flate2` for archives, `serde_json` to write documents, `sha2`. Host-only.
+//! Depends on the kernel's `oci` (documents, digests, verification), `ocitar`, `erofs`,
+//! `overlay`, `vfs` and `errno` crates, `tar` and `flate2` for archives, `serde_json` to
+//! write documents, `sha2`. Host-only.
 
 mod error;
+pub mod erofs_store;
 mod from_docker;
 mod from_oci;
+pub mod layerfs;
 pub mod name;
 pub mod store;
 pub mod writer;
@@ -35,6 +43,7 @@ use std::path::{Path, PathBuf};
 
 use oci::{open_layout, Digest};
 
+pub use erofs_store::{build_store, StoreLayer};
 pub use error::{Error, Kind};
 pub use writer::{BlobRef, LayoutWriter};
 
@@ -65,6 +74,8 @@ pub struct Imported {
     pub config: Digest,
     /// Layer blob digests, base first.
     pub layers: Vec<Digest>,
+    /// Bytes of its image store (`erofs/`, one EROFS image per layer).
+    pub store: u64,
 }
 
 /// What a source reader produced into the staging layout.
@@ -115,7 +126,8 @@ pub fn import(source: &Path, images_dir: &Path, name: Option<&str>) -> Result<Im
     let picked = picked.map_err(fail)?;
     drop(store);
     writer.finish(&picked.media_type, picked.manifest, Some(&picked.tag), picked.full_ref.as_deref()).map_err(fail)?;
-    check(&layout).map_err(fail)?;
+    // Opens the layout as the kernel will, reads every layer (checked) into the store.
+    let store_layers = build_store(&layout).map_err(fail)?;
 
     let final_name = match name {
         Some(n) => n.to_string(),
@@ -135,6 +147,7 @@ pub fn import(source: &Path, images_dir: &Path, name: Option<&str>) -> Result<Im
         manifest: picked.manifest.digest,
         config: picked.config,
         layers: picked.layers,
+        store: store_layers.iter().map(|l| l.bytes).sum(),
     })
 }
 

@@ -9,6 +9,8 @@
 //!   of 512 returns `OutOfRange`, never a panic.
 //! - Reads serve hits from memory; each run of consecutive missing blocks (<= 64 KiB) costs
 //!   one disk request, so a cold sequential 1 MiB read is 16 requests.
+//!   [`BlockCache::with_readahead`] also fetches the blocks after a read that missed, in the
+//!   same request.
 //! - Writes are write-through: the disk has the data before `write` returns. Fully written
 //!   blocks are cached; a partly written block is patched only if already cached. A failed
 //!   disk write drops the touched blocks from the cache.

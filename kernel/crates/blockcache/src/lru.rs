@@ -32,6 +32,11 @@ impl LruBlocks {
         self.entries.len()
     }
 
+    /// Whether the block is cached (its recency unchanged).
+    pub fn contains(&self, block: u64) -> bool {
+        self.entries.contains_key(&block)
+    }
+
     /// The block's data, marking it most recently used.
     pub fn get(&mut self, block: u64) -> Option<&[u8]> {
         self.touch(block);

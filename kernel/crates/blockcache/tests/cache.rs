@@ -42,6 +42,29 @@ fn hit_and_miss_counts() {
 }
 
 #[test]
+fn readahead_fetches_the_following_blocks_with_a_miss() {
+    let cache = BlockCache::with_readahead(MemDisk::new(8 * 40), 64, 7);
+    // One block asked for, eight fetched in one request; the next seven are hits.
+    assert_eq!(read(&cache, 8, 8), disk_bytes(&cache, 8, 8));
+    assert_eq!(cache.disk().reads(), vec![(8, 64)]);
+    for block in 2..9 {
+        assert_eq!(read(&cache, block * 8, 8), disk_bytes(&cache, block * 8, 8));
+    }
+    assert_eq!(cache.disk().reads().len(), 1);
+    assert_eq!(cache.stats().hits, 7);
+    // Already cached blocks end the readahead; it stops at the end of the disk.
+    read(&cache, 0, 8);
+    assert_eq!(cache.disk().reads()[1], (0, 8));
+    assert_eq!(read(&cache, 8 * 36, 8), disk_bytes(&cache, 8 * 36, 8));
+    assert_eq!(cache.disk().reads()[2], (8 * 36, 32));
+    // A request whose last block is a hit fetches only its misses.
+    let cache = BlockCache::with_readahead(MemDisk::new(8 * 40), 64, 7);
+    read(&cache, 8 * 5, 8);
+    assert_eq!(read(&cache, 8 * 4, 16), disk_bytes(&cache, 8 * 4, 16));
+    assert_eq!(cache.disk().reads(), vec![(40, 64), (32, 8)]);
+}
+
+#[test]
 fn cold_megabyte_is_sixteen_64k_requests() {
     let cache = BlockCache::new(MemDisk::new(4096), 512);
     let data = read(&cache, 0, 2048);

@@ -49,8 +49,8 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
-    fn cache_matches_model(capacity in 0usize..6, ops in prop::collection::vec(op(), 1..60)) {
-        let cache = BlockCache::new(MemDisk::new(SECTORS), capacity);
+    fn cache_matches_model(capacity in 0usize..6, readahead in 0u64..4, ops in prop::collection::vec(op(), 1..60)) {
+        let cache = BlockCache::with_readahead(MemDisk::new(SECTORS), capacity, readahead);
         let mut model: Vec<u8> = (0..SECTORS as usize * SECTOR_SIZE).map(pattern).collect();
         for op in ops {
             match op {

@@ -21,6 +21,8 @@
 //! - [`open_layout`]`(store, Some("latest"))` → [`Image`]; [`Image::layer_tar`] returns a
 //!   verified, uncompressed layer. [`ArchiveStore`] + [`open_docker_archive`] do the same
 //!   for `docker save` tarballs.
+//! - [`store`]: where an image's store (its layers as EROFS images) lives in a layout, and
+//!   the layers' OCI ChainIDs that name its files.
 //!
 //! Invariants: no input makes these functions panic; every blob is checked against its
 //! descriptor's size and sha256 before use, every layer against its `diff_id`; documents
@@ -45,6 +47,7 @@ mod json;
 pub mod layout;
 pub mod runtime;
 pub mod state;
+pub mod store;
 mod time;
 pub mod users;
 

@@ -79,7 +79,7 @@ pub use devfs::{DevFs, EntropySource};
 pub use device::{CharDevice, DeviceRegistry};
 pub use location::Location;
 pub use mount::{MountFlags, MountInfo, MountOptions};
-pub use node::{alloc_fs_id, FileSystem, Inode};
+pub use node::{alloc_content_ids, alloc_fs_id, FileSystem, Inode};
 pub use path::LastComponent;
 pub use time::{Clock, ManualClock};
 pub use tmpfs::{TmpFs, TmpFsOptions};

@@ -16,9 +16,10 @@
 //! - Permission checks, read-only mounts and mount points are the VFS's job.
 
 use alloc::string::String;
+use alloc::vec::Vec;
 use alloc::sync::Arc;
 use core::any::Any;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use errno::{Errno, KResult};
 
@@ -46,6 +47,13 @@ pub trait FileSystem: Send + Sync {
 pub fn alloc_fs_id() -> u64 {
     static NEXT_MINOR: AtomicU32 = AtomicU32::new(16);
     DevId::new(0, NEXT_MINOR.fetch_add(1, Ordering::Relaxed)).encode()
+}
+
+/// Reserves `count` consecutive content ids ([`Inode::content_id`]) no other caller gets,
+/// and returns the first: one counter for every filesystem, so ids never collide.
+pub fn alloc_content_ids(count: u64) -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(count.max(1), Ordering::Relaxed)
 }
 
 /// One file, directory, symlink or special node of a filesystem.
@@ -140,6 +148,25 @@ pub trait Inode: Send + Sync {
     /// cache then does not keep the file's pages from one exec to the next).
     fn content_id(&self) -> Option<u64> {
         None
+    }
+
+    /// Called when a regular file is opened for writing, before any write (and before the
+    /// `truncate(0)` of `O_TRUNC`, told by `truncating`): a layered filesystem copies the file
+    /// up here (without its data when it is about to be truncated), so the open fails
+    /// (`ENOSPC`, ...) rather than a later write.
+    fn open_for_write(&self, _truncating: bool) -> KResult<()> {
+        Ok(())
+    }
+
+    /// The value of extended attribute `name` (`ENODATA` if it has none of that name,
+    /// `EOPNOTSUPP` on a filesystem without xattrs).
+    fn getxattr(&self, _name: &str) -> KResult<Vec<u8>> {
+        Err(Errno::EOPNOTSUPP)
+    }
+
+    /// The names of its extended attributes.
+    fn listxattr(&self) -> KResult<Vec<String>> {
+        Err(Errno::EOPNOTSUPP)
     }
 
     /// Changes attributes (and sets ctime).

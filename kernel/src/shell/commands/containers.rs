@@ -1,4 +1,5 @@
-//! Container commands: `images` (with whether each is in the image cache) and
+//! Container commands: `images` (with how each is cached: its store layers mounted, or
+//! unpacked) and
 //! `oci-runtime` (issue 4; containers from images or runtime bundles).
 
 use alloc::string::{String, ToString};
@@ -30,7 +31,7 @@ pub fn images(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
                     img.config.architecture,
                     img.layers.len(),
                     size / 1024,
-                    if cache::contains(&img) { "yes" } else { "no" }
+                    cache::state(&f.name, &img)
                 );
             }
             Err(e) => {

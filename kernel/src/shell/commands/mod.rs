@@ -56,7 +56,7 @@ pub static COMMANDS: &[Command] = &[
     cmd!("mount", "mount [-t tmpfs none <dir>]", "list mounts, or mount a tmpfs", files::mount),
     cmd!("umount", "umount <dir>", "unmount a filesystem", files::umount),
     cmd!("df", "df", "disk space of mounted filesystems", files::df),
-    cmd!("images", "images", "list the OCI images on the data disk (digests verified)", containers::images),
+    cmd!("images", "images", "list the OCI images on the data disk (digests verified; CACHED: store layers mounted, unpacked, or no)", containers::images),
     cmd!("oci-runtime", "oci-runtime create|start|run|state|kill|exec|ps|update|events|delete|list ...", "containers: create (--image NAME | --bundle DIR|TAR) ID [CMD...], start ID, run [-d] (--image NAME | --bundle DIR|TAR) ID [CMD...], state ID, kill [--all] ID [SIGNAL], exec ID CMD..., ps ID, update [--cpu-quota N] [--cpu-period N] [--cpu-shares N] [--memory SIZE] [--pids-limit N] ID, events --stats ID, delete [--force] ID, list", containers::oci_runtime),
     cmd!("run", "run <linux-program> [args...]", "run a Linux x86_64 program in user mode", programs::run),
     cmd!("ps", "ps", "list processes (containers included)", processes::ps),

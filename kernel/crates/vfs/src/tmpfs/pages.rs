@@ -12,7 +12,6 @@
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicU64, Ordering};
 
 use errno::{Errno, KResult};
 
@@ -29,8 +28,7 @@ static ZERO_PAGE: [u8; PAGE_SIZE] = [0; PAGE_SIZE];
 
 /// A content id never handed out before (unique across every tmpfs instance).
 fn fresh_id() -> u64 {
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    NEXT.fetch_add(1, Ordering::Relaxed)
+    crate::node::alloc_content_ids(1)
 }
 
 /// Sparse file data.

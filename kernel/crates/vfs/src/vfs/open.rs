@@ -153,6 +153,9 @@ fn finish_open(cred: &Cred, loc: Location, flags: OpenFlags, created: bool) -> K
     if matches!(meta.kind, FileKind::CharDevice | FileKind::BlockDevice) && loc.inode().device().is_none() {
         return Err(Errno::ENXIO);
     }
+    if flags.write && regular && !created {
+        loc.inode().open_for_write(will_truncate)?;
+    }
     if will_truncate {
         loc.inode().truncate(0)?;
     }
