@@ -19,6 +19,7 @@ mod container;
 mod dev;
 mod file;
 mod fs;
+mod live;
 mod mm;
 mod net;
 mod panic;

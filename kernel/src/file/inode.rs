@@ -143,8 +143,16 @@ impl FileLike for InodeFile {
                 *pos = place + wrote as u64;
             }
             done += wrote;
-            if wrote < n {
+            // As Linux: a signal ends a long write with what went out so far.
+            if wrote < n || crate::task::signal_pending() {
                 break;
+            }
+            // A preemption point (the offset lock is a spin lock: not held
+            // while another thread runs).
+            if crate::sched::should_yield() {
+                drop(pos);
+                crate::sched::cond_resched();
+                pos = file.offset.lock();
             }
         }
         Ok(done)

@@ -125,6 +125,7 @@ pub struct OpenFile {
     pub status: Mutex<u32>,
     /// The epolls watching this open file, and under which descriptor.
     watches: Mutex<Vec<(Weak<epoll::Instance>, i32)>>,
+    _live: crate::live::Live,
 }
 
 impl OpenFile {
@@ -136,6 +137,7 @@ impl OpenFile {
             offset: Mutex::new(0),
             status: Mutex::new(status),
             watches: Mutex::new(Vec::new()),
+            _live: crate::live::Live::new(crate::live::Kind::OpenFile),
         })
     }
 

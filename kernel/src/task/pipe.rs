@@ -52,6 +52,7 @@ pub struct Pipe {
     readable: Pollee,
     /// The write end's: room appeared, or the last reader left.
     writable: Pollee,
+    _live: crate::live::Live,
 }
 
 /// One end; the pipe's reader/writer count follows the ends' lifetimes.
@@ -81,6 +82,7 @@ impl Drop for PipeEnd {
 /// A new pipe: (read end, write end).
 pub fn new() -> (PipeEnd, PipeEnd) {
     let pipe = Arc::new(Pipe {
+        _live: crate::live::Live::new(crate::live::Kind::Pipe),
         state: Mutex::new(State { data: PipeBuf::new(CAPACITY), readers: 1, writers: 1 }),
         readable: Pollee::new(),
         writable: Pollee::new(),

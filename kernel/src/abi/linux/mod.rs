@@ -220,3 +220,4 @@ fn unimplemented(nr: u64) -> Errno {
     }
     Errno::ENOSYS
 }
+

@@ -122,6 +122,7 @@ pub struct Socket {
     pub owner_pid: u32,
     /// Notified when the socket's state changes.
     pollee: Pollee,
+    _live: crate::live::Live,
 }
 
 /// Runs `op` until it stops saying `EAGAIN`: at once if `nonblock`, else
@@ -158,7 +159,7 @@ impl Socket {
             abi::AF_UNIX => Inner::Unix(unix::Unix::new(ty, protocol, &pollee)?),
             _ => return Err(Errno::EAFNOSUPPORT),
         };
-        Ok(Socket { domain, ty, protocol, inner, opts: Mutex::new(Options::default()), owner_pid, pollee })
+        Ok(Socket { domain, ty, protocol, inner, opts: Mutex::new(Options::default()), owner_pid, pollee, _live: crate::live::Live::new(crate::live::Kind::Socket) })
     }
 
     /// socketpair(2): two connected `AF_UNIX` sockets.
@@ -173,6 +174,7 @@ impl Socket {
             opts: Mutex::new(Options::default()),
             owner_pid,
             pollee,
+            _live: crate::live::Live::new(crate::live::Kind::Socket),
         };
         Ok((make(a, pa), make(b, pb)))
     }
@@ -186,6 +188,7 @@ impl Socket {
             opts: Mutex::new(*self.opts.lock()),
             owner_pid: self.owner_pid,
             pollee,
+            _live: crate::live::Live::new(crate::live::Kind::Socket),
         }
     }
 
