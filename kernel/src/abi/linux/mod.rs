@@ -35,8 +35,6 @@ mod socket;
 mod sync;
 mod xattr;
 
-pub use epoll::Epoll;
-
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 use errno::Errno;
