@@ -137,6 +137,17 @@ fn ctr_run_exec_kill_delete_with_the_cyrius_shim() {
     // instead of a pty would give one "\r".
     assert!(text(&out.stdout).contains("on-a-pty\r\r\n"), "{:?}", text(&out.stdout));
 
+    // A command the image does not have: start fails with the guest
+    // kernel's reason (runc finds it out at create already); the created
+    // task is then killed and deleted with its VM (`task delete --force`).
+    let out = c.ctr(&["run", "--rm", "--runtime", RUNTIME, IMAGE, "bad1", "/no/such/program"]);
+    assert!(!out.status.success(), "ctr run of a missing program succeeded");
+    assert!(text(&out.stderr).contains("/no/such/program"), "{}", text(&out.stderr));
+    let del = c.ctr(&["task", "delete", "--force", "bad1"]);
+    assert!(del.status.success(), "task delete: {}", text(&del.stderr));
+    assert!(!c.tasks().iter().any(|t| t.0 == "bad1"), "{:?}", c.tasks());
+    assert!(c.ctr(&["container", "delete", "bad1"]).status.success());
+
     // A task in the background: ls, ps, exec, kill, delete.
     let out = c.ctr(&["run", "-d", "--runtime", RUNTIME, IMAGE, "s2", "sh", "-c", "echo up; exec sleep 1000"]);
     assert!(out.status.success(), "ctr run -d: {}\n{}", text(&out.stderr), c.log());

@@ -470,6 +470,17 @@ fn boot(setup: Setup, ready: &mut File) -> Result<(Arc<Shared>, UnixListener, Ar
 
 static STDIN: Mutex<Option<File>> = Mutex::new(None);
 
+/// A failed guest verb's error with the kernel's reason, which the agent's
+/// errno reply leaves out: its last "host VERB: ..." console line.
+fn with_reason(shared: &Shared, verb: &str, e: String) -> String {
+    let log = std::fs::read_to_string(state::dir(&shared.root, &shared.id).join("guest.log")).unwrap_or_default();
+    let needle = format!("host {verb}: ");
+    match log.lines().rev().find_map(|l| l.split_once(&needle).map(|(_, reason)| reason.trim().to_string())) {
+        Some(reason) if !reason.is_empty() => format!("{e}: {reason}"),
+        _ => e,
+    }
+}
+
 /// How often the guest is asked which TCP ports it listens on.
 const PORTS_EVERY: Duration = Duration::from_millis(250);
 
@@ -575,7 +586,7 @@ fn client(shared: &Arc<Shared>, mut conn: UnixStream) {
             if status != "created" {
                 Err(format!("cannot start a container that has {status}"))
             } else {
-                shared.call(&["start", &id, "0"]).map(|_| {
+                shared.call(&["start", &id, "0"]).map_err(|e| with_reason(shared, "start", e)).map(|_| {
                     shared.set_status("running", None);
                     if let Some(stdin) = STDIN.lock().unwrap_or_else(|e| e.into_inner()).take() {
                         shared.pump_stdin(0, stdin);
@@ -645,7 +656,7 @@ fn exec(shared: &Arc<Shared>, mut conn: UnixStream, req: &Value, fds: Vec<OwnedF
     let mut words: Vec<&str> = vec!["exec", &id, &h, &cwd, &argc];
     words.extend(args.iter().map(String::as_str));
     words.extend(env.iter().map(String::as_str));
-    let pid = match shared.call(&words) {
+    let pid = match shared.call(&words).map_err(|e| with_reason(shared, "exec", e)) {
         Ok(pid) => pid.parse::<u64>().unwrap_or(0),
         Err(e) => {
             shared.exits.lock().unwrap_or_else(|e| e.into_inner()).remove(&handle);
