@@ -1,6 +1,6 @@
 //! Differential tests of the process model (issue #5): the static musl
 //! programs of `userland/linux-tests` (proc, pipes, signals, threads,
-//! timing, mmap, seccomp) and busybox shell scripts run on the host Linux and inside
+//! timing, mmap, seccomp, sched, locks) and busybox shell scripts run on the host Linux and inside
 //! Cyrius; what they print and how they exit must match.
 //!
 //! Each program is a table of named cases (`prog --list`); every case runs
@@ -317,6 +317,38 @@ fn seccomp_matches_linux() {
 #[ignore = "known kernel differences, see SECCOMP_BROKEN"]
 fn seccomp_known_broken() {
     still_broken("seccomp", SECCOMP_BROKEN);
+}
+
+// ---- scheduling attributes and process controls ----
+
+const SCHED: &[&str] = &["affinity", "scheduler", "nice", "close_range", "prctl", "subreaper", "membarrier", "rseq"];
+const SCHED_BROKEN: &[(&str, &str)] = &[];
+
+#[test]
+fn sched_matches_linux() {
+    differential("sched", SCHED, SCHED_BROKEN);
+}
+
+#[test]
+#[ignore = "known kernel differences, see SCHED_BROKEN"]
+fn sched_known_broken() {
+    still_broken("sched", SCHED_BROKEN);
+}
+
+// ---- record locks ----
+
+const LOCKS: &[&str] = &["posix_basic", "split_merge", "ranges", "release", "wait", "deadlock", "ofd"];
+const LOCKS_BROKEN: &[(&str, &str)] = &[];
+
+#[test]
+fn locks_match_linux() {
+    differential("locks", LOCKS, LOCKS_BROKEN);
+}
+
+#[test]
+#[ignore = "known kernel differences, see LOCKS_BROKEN"]
+fn locks_known_broken() {
+    still_broken("locks", LOCKS_BROKEN);
 }
 
 // ---- busybox shell scripts ----

@@ -477,3 +477,43 @@ fn file_process_and_time_constants() {
         c,
     );
 }
+
+#[test]
+fn scheduling_locks_and_process_control() {
+    use linux_abi::rseq::{RseqArea, RseqCs, ORIG_RSEQ_SIZE, RSEQ_CPU_ID_UNINITIALIZED, RSEQ_FLAG_UNREGISTER};
+    let mut c = Checks::new();
+    layout!(c, Flock, "struct flock" { l_type, l_whence, l_start, l_len, l_pid });
+    // node_id and mm_cid (Linux 6.3) follow `flags` in what older headers call padding.
+    layout!(c, RseqArea, "struct rseq" { cpu_id_start, cpu_id, rseq_cs, flags });
+    consts!(c,
+        core::mem::offset_of!(RseqArea, node_id) => "offsetof(struct rseq, flags) + 4",
+        core::mem::offset_of!(RseqArea, mm_cid) => "offsetof(struct rseq, flags) + 8",
+    );
+    layout!(c, RseqCs, "struct rseq_cs" { version, flags, start_ip, post_commit_offset, abort_ip });
+    consts!(c,
+        ORIG_RSEQ_SIZE => "ORIG_RSEQ_SIZE", RSEQ_FLAG_UNREGISTER => "RSEQ_FLAG_UNREGISTER",
+        RSEQ_CPU_ID_UNINITIALIZED as i32 => "RSEQ_CPU_ID_UNINITIALIZED",
+        CLOSE_RANGE_UNSHARE => "CLOSE_RANGE_UNSHARE", CLOSE_RANGE_CLOEXEC => "CLOSE_RANGE_CLOEXEC",
+        MEMBARRIER_CMD_FLAG_CPU => "MEMBARRIER_CMD_FLAG_CPU",
+        PR_SET_VMA_ANON_NAME => "PR_SET_VMA_ANON_NAME", PR_TIMING_STATISTICAL => "PR_TIMING_STATISTICAL",
+        SUID_DUMP_DISABLE => "SUID_DUMP_DISABLE", SUID_DUMP_USER => "SUID_DUMP_USER",
+        schedattr::SCHED_OTHER => "SCHED_NORMAL", schedattr::SCHED_FIFO => "SCHED_FIFO",
+        schedattr::SCHED_RR => "SCHED_RR", schedattr::SCHED_BATCH => "SCHED_BATCH",
+        schedattr::SCHED_IDLE => "SCHED_IDLE", schedattr::SCHED_DEADLINE => "SCHED_DEADLINE",
+        schedattr::SCHED_RESET_ON_FORK => "SCHED_RESET_ON_FORK",
+        schedattr::PRIO_PROCESS => "PRIO_PROCESS", schedattr::PRIO_PGRP => "PRIO_PGRP", schedattr::PRIO_USER => "PRIO_USER",
+    );
+    for (name, value) in (-1..1024).filter_map(|v| membarrier_cmd_name(v).map(|n| (n, v))) {
+        c.push((i128::from(value), name));
+    }
+    compare(
+        "sched_locks_prctl",
+        "#define _GNU_SOURCE\n#include <fcntl.h>\n#include <linux/types.h>\n#include <linux/rseq.h>\n\
+         #include <linux/close_range.h>\n#include <linux/membarrier.h>\n#include <linux/prctl.h>\n\
+         #include <linux/sched.h>\n#include <sys/resource.h>\n\
+         #define ORIG_RSEQ_SIZE 32 /* kernel/rseq.c */\n\
+         #ifndef MEMBARRIER_CMD_GET_REGISTRATIONS /* Linux 6.3; older headers lack it */\n\
+         #define MEMBARRIER_CMD_GET_REGISTRATIONS (1 << 9)\n#endif\n#define SUID_DUMP_DISABLE 0 /* linux/sched/coredump.h */\n#define SUID_DUMP_USER 1\n",
+        c,
+    );
+}

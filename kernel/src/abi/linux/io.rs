@@ -342,6 +342,12 @@ pub fn fcntl(p: &mut Task, fd: Fd, cmd: u32, arg: u64) -> SysResult {
             *status = (*status & !settable) | (arg as u32 & settable);
             Ok(0)
         }
+        super::locks::F_GETLK
+        | super::locks::F_SETLK
+        | super::locks::F_SETLKW
+        | super::locks::F_OFD_GETLK
+        | super::locks::F_OFD_SETLK
+        | super::locks::F_OFD_SETLKW => super::locks::fcntl_lock(p, &file, cmd, UserPtr::new(arg)),
         _ => Err(Errno::EINVAL),
     }
 }

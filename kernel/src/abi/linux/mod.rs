@@ -16,17 +16,21 @@
 
 mod attr;
 mod epoll;
+mod fdrange;
 mod flock;
 mod fs;
 mod fsinfo;
 mod handler;
 mod ids;
 mod io;
+pub mod locks;
 mod memory;
 mod misc;
 mod mount;
 mod privileges;
 mod process;
+mod procctl;
+mod scheduling;
 pub mod seccomp;
 mod select;
 mod sendfile;
@@ -56,6 +60,7 @@ mod sys {
         chmod, chown, fchmod, fchmodat, fchmodat2, fchown, fchownat, futimesat, lchown, truncate, utime, utimensat, utimes,
     };
     pub use super::epoll::{epoll_create, epoll_create1, epoll_ctl, epoll_pwait, epoll_pwait2, epoll_wait};
+    pub use super::fdrange::close_range;
     pub use super::flock::flock;
     pub use super::fs::{
         access, chdir, close, dup, dup2, dup3, faccessat, faccessat2, fchdir, fstat, ftruncate, getcwd, getdents, getdents64,
@@ -78,6 +83,11 @@ mod sys {
     pub use super::process::{
         clock_nanosleep, clone, clone3, execve, exit, exit_group, fork, futex, getpgid, getpgrp, getpid, getppid, getrusage,
         getsid, gettid, nanosleep, pipe, pipe2, prctl, sched_yield, setpgid, setsid, times, vfork, wait4, waitid,
+    };
+    pub use super::procctl::{membarrier, rseq};
+    pub use super::scheduling::{
+        getcpu, getpriority, sched_get_priority_max, sched_get_priority_min, sched_getaffinity, sched_getparam,
+        sched_getscheduler, sched_rr_get_interval, sched_setaffinity, sched_setparam, sched_setscheduler, setpriority,
     };
     pub use super::seccomp::seccomp;
     pub use super::select::{pselect6, select};
