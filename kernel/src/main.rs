@@ -90,6 +90,7 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
     dev::pci::init();
     dev::virtio::blk::probe();
     dev::virtio::net::probe();
+    dev::virtio::console::probe();
     fs::init();
     console::terminal::init();
     task::timer::init();
@@ -103,5 +104,8 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
         kernel_base(),
         (arch::cpu::rdtsc() - boot_tsc) / 1_000_000
     );
+    if dev::virtio::console::present() {
+        container::microvm::run()
+    }
     shell::run()
 }

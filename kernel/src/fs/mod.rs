@@ -67,7 +67,10 @@ pub fn init() {
     if let Err(e) = vfs.mount("/tmp", tmp, MountOptions::new("tmpfs")) {
         log::error!("host fs: mount /tmp: {e}");
     }
-    mount_data_disk(vfs);
+    // A microVM's first disk is its bundle (container::microvm), not FAT32.
+    if !crate::dev::virtio::console::present() {
+        mount_data_disk(vfs);
+    }
 }
 
 /// Makes every completed write durable before power-off or reboot.

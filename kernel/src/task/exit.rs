@@ -173,6 +173,8 @@ fn finish(p: &Arc<Process>) {
     }
     *p.state.lock() = ProcState::Zombie(status);
     p.state_event.wake_all();
+    // A host-world agent polls for exits together with its descriptors.
+    super::files::readiness_changed();
     // Groups this exit may have orphaned: its own and its children's.
     let own = p.pgid.load(Ordering::Acquire);
     hangup_orphaned(&p.ns, own);

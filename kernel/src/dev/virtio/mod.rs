@@ -12,6 +12,7 @@
 //! bounce data.
 
 pub mod blk;
+pub mod console;
 pub mod net;
 
 use core::ptr::NonNull;
