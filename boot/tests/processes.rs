@@ -1,6 +1,6 @@
 //! Differential tests of the process model (issue #5): the static musl
 //! programs of `userland/linux-tests` (proc, pipes, signals, threads,
-//! timing, mmap, seccomp, sched, locks) and busybox shell scripts run on the host Linux and inside
+//! timing, mmap, seccomp, sched, locks, ipc) and busybox shell scripts run on the host Linux and inside
 //! Cyrius; what they print and how they exit must match.
 //!
 //! Each program is a table of named cases (`prog --list`); every case runs
@@ -349,6 +349,22 @@ fn locks_match_linux() {
 #[ignore = "known kernel differences, see LOCKS_BROKEN"]
 fn locks_known_broken() {
     still_broken("locks", LOCKS_BROKEN);
+}
+
+// ---- System V IPC ----
+
+const IPC: &[&str] = &["shm_basic", "shm_keys", "shm_addresses", "sem_basic", "sem_wait", "sem_undo", "msg"];
+const IPC_BROKEN: &[(&str, &str)] = &[];
+
+#[test]
+fn ipc_matches_linux() {
+    differential("ipc", IPC, IPC_BROKEN);
+}
+
+#[test]
+#[ignore = "known kernel differences, see IPC_BROKEN"]
+fn ipc_known_broken() {
+    still_broken("ipc", IPC_BROKEN);
 }
 
 // ---- busybox shell scripts ----

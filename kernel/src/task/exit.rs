@@ -127,6 +127,7 @@ pub fn exit_thread(code: Option<i32>) -> ! {
 /// tell the parent.
 fn finish(p: &Arc<Process>) {
     crate::abi::linux::locks::process_ended(p.pid);
+    crate::abi::linux::ipc::exit_sem(p);
     let status = p.exit_status.lock().unwrap_or(ExitStatus::Exited(0));
     let children: Vec<Arc<Process>> = core::mem::take(&mut *p.children.lock());
     let child_groups: Vec<u32> = children.iter().map(|c| c.pgid.load(Ordering::Acquire)).collect();

@@ -75,6 +75,9 @@ pub fn clone(t: &mut Task, frame: &TrapFrame, a: CloneArgs) -> KResult<usize> {
         *child.cmdline.lock() = me.cmdline.lock().clone();
         *child.exe.lock() = me.exe.lock().clone();
         *child.mm.lock() = Arc::downgrade(&space);
+        for a in space.shm.lock().iter_mut() {
+            a.set_pid(child.vpid);
+        }
         *child.files.lock() = Arc::downgrade(&files);
         *child.cwd.lock() = me.cwd.lock().clone();
         child.dumpable.store(me.dumpable.load(Ordering::Relaxed), Ordering::Relaxed);

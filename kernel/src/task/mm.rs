@@ -29,11 +29,13 @@ pub struct Mm {
     inner: Mutex<MmInner>,
     /// membarrier(2) registrations (the REGISTER_* command bits).
     pub membarrier: core::sync::atomic::AtomicU32,
+    /// System V shared memory segments attached here (shmat).
+    pub shm: Mutex<Vec<crate::abi::linux::ipc::Attachment>>,
 }
 
 impl Mm {
     pub fn new(space: AddressSpace, brk: u64) -> Mm {
-        Mm { inner: Mutex::new(MmInner { space, brk_base: brk, brk, mmap_top: MMAP_TOP }), membarrier: Default::default() }
+        Mm { inner: Mutex::new(MmInner { space, brk_base: brk, brk, mmap_top: MMAP_TOP }), membarrier: Default::default(), shm: Mutex::new(Vec::new()) }
     }
 
     pub fn lock(&self) -> MutexGuard<'_, MmInner> {
@@ -47,7 +49,9 @@ impl Mm {
         let inner = MmInner { space, brk_base: g.brk_base, brk: g.brk, mmap_top: g.mmap_top };
         // membarrier registrations are kept by fork (an exec starts afresh).
         let membarrier = core::sync::atomic::AtomicU32::new(self.membarrier.load(core::sync::atomic::Ordering::Acquire));
-        Ok(Mm { inner: Mutex::new(inner), membarrier })
+        // The copy is attached to the same segments (the child's pid is set by fork).
+        let shm = self.shm.lock().iter().map(|a| a.fork()).collect();
+        Ok(Mm { inner: Mutex::new(inner), membarrier, shm: Mutex::new(shm) })
     }
 
     pub fn activate(&self) {

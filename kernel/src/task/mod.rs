@@ -134,6 +134,10 @@ pub struct Process {
     pub dumpable: AtomicU32,
     /// prctl(PR_SET_THP_DISABLE): kept across fork and exec.
     pub thp_disable: AtomicBool,
+    /// Its System V IPC namespace (its container's, or the host's).
+    pub ipc: Arc<crate::abi::linux::ipc::IpcNs>,
+    /// It used SEM_UNDO: adjustments are applied when it ends.
+    pub sem_undo: AtomicBool,
 }
 
 impl Process {
@@ -319,6 +323,9 @@ fn new_process(
         child_subreaper: AtomicBool::new(false),
         dumpable: AtomicU32::new(1),
         thp_disable: AtomicBool::new(false),
+        // A container's namespaces are made together: its network id names its IPC namespace too.
+        ipc: crate::abi::linux::ipc::namespace(ids.net_ns),
+        sem_undo: AtomicBool::new(false),
     });
     ns.insert(vpid, &p, p.cred.lock().ruid);
     PROCS.lock().insert(pid, Arc::downgrade(&p));

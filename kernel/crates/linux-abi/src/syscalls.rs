@@ -79,6 +79,9 @@ macro_rules! linux_syscalls {
             mremap = 25 => Partial("growing in place is ENOMEM (MREMAP_MAYMOVE moves); MREMAP_FIXED and MREMAP_DONTUNMAP are ENOSYS; an old size of 0 is EINVAL");
             msync = 26 => Full;
             madvise = 28 => Partial("MADV_DONTNEED drops pages; the other advice values are accepted and have no effect");
+            shmget = 29 => Full;
+            shmat = 30 => Partial("an attachment partly unmapped, or moved by mremap, stays counted as attached until shmdt, exec or exit");
+            shmctl = 31 => Partial("SHM_LOCK/SHM_UNLOCK record the flag (nothing is ever swapped out); SHM_INFO reports every page as resident");
             dup = 32 => Full;
             dup2 = 33 => Full;
             pause = 34 => Full;
@@ -111,6 +114,14 @@ macro_rules! linux_syscalls {
             wait4 = 61 => Partial("the rusage holds CPU times only");
             kill = 62 => Full;
             uname = 63 => Full;
+            semget = 64 => Full;
+            semop = 65 => Partial("SEM_UNDO adjustments are per process: CLONE_SYSVSEM does not share them between processes");
+            semctl = 66 => Full;
+            shmdt = 67 => Full;
+            msgget = 68 => Full;
+            msgsnd = 69 => Full;
+            msgrcv = 70 => Full;
+            msgctl = 71 => Full;
             fcntl = 72 => Partial("F_DUPFD(_CLOEXEC), F_GETFD/F_SETFD, F_GETFL/F_SETFL, F_GETPIPE_SZ/F_SETPIPE_SZ, record locks (F_GETLK/F_SETLK/F_SETLKW with deadlock detection, F_OFD_GETLK/F_OFD_SETLK/F_OFD_SETLKW); leases, F_NOTIFY, owners/F_SETSIG and seals are EINVAL");
             flock = 73 => Full;
             fsync = 74 => Full;
@@ -212,6 +223,7 @@ macro_rules! linux_syscalls {
             epoll_create = 213 => Full;
             getdents64 = 217 => Full;
             set_tid_address = 218 => Full;
+            semtimedop = 220 => Partial("as semop");
             fadvise64 = 221 => Full;
             clock_settime = 227 => Partial("CLOCK_REALTIME only, to the millisecond (its resolution)");
             clock_gettime = 228 => Partial("CLOCK_TAI and the alarm clocks are EINVAL");

@@ -517,3 +517,53 @@ fn scheduling_locks_and_process_control() {
         c,
     );
 }
+
+#[test]
+fn sysv_ipc_layouts() {
+    let mut c = Checks::new();
+    layout!(c, IpcPerm64, "struct ipc64_perm" { key, uid, gid, cuid, cgid, mode, seq, unused1 = "__unused1", unused2 = "__unused2" });
+    layout!(c, ShmidDs, "struct shmid64_ds" { shm_perm, shm_segsz, shm_atime, shm_dtime, shm_ctime, shm_cpid, shm_lpid, shm_nattch });
+    layout!(c, SemidDs, "struct semid64_ds" { sem_perm, sem_otime, sem_ctime, sem_nsems });
+    layout!(c, MsqidDs, "struct msqid64_ds" {
+        msg_perm, msg_stime, msg_rtime, msg_ctime, msg_cbytes, msg_qnum, msg_qbytes, msg_lspid, msg_lrpid,
+    });
+    layout!(c, Sembuf, "struct sembuf" { sem_num, sem_op, sem_flg });
+    layout!(c, Shminfo64, "struct shminfo64" { shmmax, shmmin, shmmni, shmseg, shmall });
+    layout!(c, ShmInfo, "struct shm_info" { used_ids, shm_tot, shm_rss, shm_swp, swap_attempts, swap_successes });
+    layout!(c, Seminfo, "struct seminfo" { semmap, semmni, semmns, semmnu, semmsl, semopm, semume, semusz, semvmx, semaem });
+    layout!(c, Msginfo, "struct msginfo" { msgpool, msgmap, msgmax, msgmnb, msgmni, msgssz, msgtql, msgseg });
+    use sysvipc::{msg, sem, shm};
+    consts!(c,
+        sysvipc::IPC_PRIVATE => "IPC_PRIVATE", sysvipc::IPC_CREAT => "IPC_CREAT", sysvipc::IPC_EXCL => "IPC_EXCL",
+        sysvipc::IPC_NOWAIT => "IPC_NOWAIT", sysvipc::IPC_RMID => "IPC_RMID", sysvipc::IPC_SET => "IPC_SET",
+        sysvipc::IPC_STAT => "IPC_STAT", sysvipc::IPC_INFO => "IPC_INFO",
+        shm::SHM_RDONLY => "SHM_RDONLY", shm::SHM_RND => "SHM_RND", shm::SHM_REMAP => "SHM_REMAP", shm::SHM_EXEC => "SHM_EXEC",
+        shm::SHM_LOCK => "SHM_LOCK",
+        shm::SHM_UNLOCK => "SHM_UNLOCK", shm::SHM_STAT => "SHM_STAT", shm::SHM_INFO => "SHM_INFO",
+        shm::SHM_STAT_ANY => "SHM_STAT_ANY", shm::SHMMIN => "SHMMIN", shm::SHMMNI => "SHMMNI", shm::SHMMAX => "SHMMAX",
+        shm::SHMALL => "SHMALL", shm::SHMLBA => "4096 /* SHMLBA on x86_64 */",
+        sem::GETPID => "GETPID", sem::GETVAL => "GETVAL", sem::GETALL => "GETALL", sem::GETNCNT => "GETNCNT",
+        sem::GETZCNT => "GETZCNT", sem::SETVAL => "SETVAL", sem::SETALL => "SETALL", sem::SEM_STAT => "SEM_STAT",
+        sem::SEM_INFO => "SEM_INFO", sem::SEM_STAT_ANY => "SEM_STAT_ANY", sem::SEM_UNDO => "SEM_UNDO",
+        sem::SEMMSL => "SEMMSL", sem::SEMMNI => "SEMMNI", sem::SEMMNS => "SEMMNS", sem::SEMOPM => "SEMOPM",
+        sem::SEMVMX => "SEMVMX", sem::SEMAEM => "SEMAEM",
+        msg::MSG_NOERROR => "MSG_NOERROR", msg::MSG_EXCEPT => "MSG_EXCEPT", msg::MSG_COPY => "MSG_COPY",
+        msg::MSG_STAT => "MSG_STAT", msg::MSG_INFO => "MSG_INFO", msg::MSG_STAT_ANY => "MSG_STAT_ANY",
+        msg::MSGMAX => "MSGMAX", msg::MSGMNB => "MSGMNB", msg::MSGMNI => "MSGMNI", msg::MSGPOOL => "MSGPOOL",
+        msg::MSGTQL => "MSGTQL", msg::MSGMAP => "MSGMAP", msg::MSGSSZ => "MSGSSZ", msg::MSGSEG => "MSGSEG",
+    );
+    compare(
+        "sysv_ipc",
+        "#include <limits.h>\n#include <linux/types.h>\n#include <linux/ipc.h>\n#include <linux/shm.h>\n#include <linux/sem.h>\n\
+         #include <linux/msg.h>\n#include <asm/ipcbuf.h>\n#include <asm/shmbuf.h>\n#include <asm/sembuf.h>\n\
+         #include <asm/msgbuf.h>\n",
+        c,
+    );
+}
+
+#[test]
+fn sysv_shm_mode_bits() {
+    let mut c = Checks::new();
+    consts!(c, sysvipc::shm::SHM_DEST => "SHM_DEST", sysvipc::shm::SHM_LOCKED => "SHM_LOCKED");
+    compare("sysv_shm_mode", "#define _GNU_SOURCE\n#include <sys/shm.h>\n", c);
+}

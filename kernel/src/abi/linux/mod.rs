@@ -23,6 +23,7 @@ mod fsinfo;
 mod handler;
 mod ids;
 mod io;
+pub mod ipc;
 pub mod locks;
 mod memory;
 mod misc;
@@ -72,6 +73,7 @@ mod sys {
         getegid, geteuid, getgid, getgroups, getresgid, getresuid, getuid, setfsgid, setfsuid, setgid, setgroups, setregid,
         setresgid, setresuid, setreuid, setuid,
     };
+    pub use super::ipc::{msgctl, msgget, msgrcv, msgsnd, semctl, semget, semop, semtimedop, shmat, shmctl, shmdt, shmget};
     pub use super::io::{fcntl, ioctl, lseek, poll, ppoll, pread64, pwrite64, read, readv, write, writev};
     pub use super::memory::{brk, madvise, mmap, mprotect, mremap, msync, munmap};
     pub use super::misc::{
