@@ -1,6 +1,6 @@
 //! Differential tests of the process model (issue #5): the static musl
 //! programs of `userland/linux-tests` (proc, pipes, signals, threads,
-//! timing, mmap, seccomp, sched, locks, ipc) and busybox shell scripts run on the host Linux and inside
+//! timing, mmap, seccomp, sched, locks, ipc, inet6) and busybox shell scripts run on the host Linux and inside
 //! Cyrius; what they print and how they exit must match.
 //!
 //! Each program is a table of named cases (`prog --list`); every case runs
@@ -365,6 +365,22 @@ fn ipc_matches_linux() {
 #[ignore = "known kernel differences, see IPC_BROKEN"]
 fn ipc_known_broken() {
     still_broken("ipc", IPC_BROKEN);
+}
+
+// ---- AF_INET6 sockets (loopback) ----
+
+const INET6: &[&str] = &["dual_stack", "v6only", "errors", "udp"];
+const INET6_BROKEN: &[(&str, &str)] = &[];
+
+#[test]
+fn inet6_matches_linux() {
+    differential("inet6", INET6, INET6_BROKEN);
+}
+
+#[test]
+#[ignore = "known kernel differences, see INET6_BROKEN"]
+fn inet6_known_broken() {
+    still_broken("inet6", INET6_BROKEN);
 }
 
 // ---- busybox shell scripts ----

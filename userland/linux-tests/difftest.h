@@ -96,6 +96,7 @@ static const char *ename(int e) {
     case ENOPROTOOPT: return "ENOPROTOOPT";
     case ENOTTY: return "ENOTTY";
     case ETXTBSY: return "ETXTBSY";
+    case ENETUNREACH: return "ENETUNREACH";
     default: return "E?";
     }
 }

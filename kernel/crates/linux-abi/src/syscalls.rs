@@ -91,7 +91,7 @@ macro_rules! linux_syscalls {
             setitimer = 38 => Partial("ITIMER_REAL only; ITIMER_VIRTUAL and ITIMER_PROF are ENOSYS");
             getpid = 39 => Full;
             sendfile = 40 => Full;
-            socket = 41 => Partial("AF_INET (TCP, UDP) and AF_UNIX (stream, datagram); other families are EAFNOSUPPORT");
+            socket = 41 => Partial("AF_INET (TCP, UDP), AF_INET6 (dual-stack: IPv4 peers v4-mapped; IPv6 traffic only over ::1, the stack carries no IPv6) and AF_UNIX (stream, datagram); other families are EAFNOSUPPORT");
             connect = 42 => Full;
             accept = 43 => Full;
             sendto = 44 => Partial("MSG_OOB is EOPNOTSUPP");
@@ -104,7 +104,7 @@ macro_rules! linux_syscalls {
             getsockname = 51 => Full;
             getpeername = 52 => Full;
             socketpair = 53 => Partial("AF_UNIX only");
-            setsockopt = 54 => Partial("the common SOL_SOCKET, IPPROTO_TCP and IPPROTO_IP options; IP options are stored without effect");
+            setsockopt = 54 => Partial("the common SOL_SOCKET, IPPROTO_TCP and IPPROTO_IP options and IPV6_V6ONLY; IP options are stored without effect, other IPPROTO_IPV6 options are ENOPROTOOPT");
             getsockopt = 55 => Partial("the options setsockopt takes, and SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_ERROR, SO_ACCEPTCONN, SO_PEERCRED");
             clone = 56 => Partial("namespace flags (CLONE_NEW*) are EPERM; CLONE_PIDFD is not supported");
             fork = 57 => Full;

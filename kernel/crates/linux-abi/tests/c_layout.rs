@@ -103,6 +103,7 @@ fn glibc_struct_layouts() {
     layout!(c, Pollfd, "struct pollfd" { fd, events, revents });
     layout!(c, EpollEvent, "struct epoll_event" { events, data });
     layout!(c, SockaddrIn, "struct sockaddr_in" { sin_family, sin_port, sin_addr, sin_zero });
+    layout!(c, SockaddrIn6, "struct sockaddr_in6" { sin6_family, sin6_port, sin6_flowinfo, sin6_addr, sin6_scope_id });
     layout!(c, StackT, "stack_t" { ss_sp, ss_flags, ss_size });
     layout!(c, Siginfo, "siginfo_t" { si_signo, si_errno, si_code, fields = "_sifields" });
     // siginfo union members reached through the accessors' offsets.
@@ -390,7 +391,7 @@ fn socket_layouts_and_constants() {
         SOCK_STREAM => "SOCK_STREAM", SOCK_DGRAM => "SOCK_DGRAM", SOCK_RAW => "SOCK_RAW",
         SOCK_SEQPACKET => "SOCK_SEQPACKET", SOCK_NONBLOCK => "SOCK_NONBLOCK", SOCK_CLOEXEC => "SOCK_CLOEXEC",
         SOL_SOCKET => "SOL_SOCKET", IPPROTO_TCP => "IPPROTO_TCP", IPPROTO_UDP => "IPPROTO_UDP",
-        IPPROTO_IPV6 => "IPPROTO_IPV6", IP_TOS => "IP_TOS", IP_TTL => "IP_TTL", IP_PKTINFO => "IP_PKTINFO",
+        IPPROTO_IPV6 => "IPPROTO_IPV6", IPV6_V6ONLY => "IPV6_V6ONLY", IP_TOS => "IP_TOS", IP_TTL => "IP_TTL", IP_PKTINFO => "IP_PKTINFO",
         IP_MTU_DISCOVER => "IP_MTU_DISCOVER", IP_RECVERR => "IP_RECVERR", IP_FREEBIND => "IP_FREEBIND",
         SO_REUSEADDR => "SO_REUSEADDR", SO_TYPE => "SO_TYPE", SO_ERROR => "SO_ERROR",
         SO_BROADCAST => "SO_BROADCAST", SO_SNDBUF => "SO_SNDBUF", SO_RCVBUF => "SO_RCVBUF",
