@@ -14,6 +14,7 @@ pub mod paths;
 pub mod prereq;
 pub mod qemu;
 pub mod script;
+pub mod symbolize;
 pub mod userimages;
 
 pub use machine::Machine;

@@ -268,3 +268,50 @@ fn socket_semantics_match_linux() {
     m.run_expect("echo still alive", &["still alive"]);
     m.poweroff();
 }
+
+/// virtio-net and virtio-blk share one interrupt line on QEMU (IRQ 11).
+/// While the host downloads from a container's web server over and over
+/// (the card interrupts for every burst), a program in the guest writes the
+/// data disk again and again (each write waits for the disk's interrupt).
+/// Both must finish: neither driver may leave the line stuck, and no lock
+/// may be taken by an interrupt that the code it interrupted holds.
+#[test]
+fn disk_and_network_interrupts_on_a_shared_line() {
+    let web = free_port();
+    let mut config = QemuConfig::for_tests();
+    config.publish = vec![(web, 8080)];
+    let mut m = Machine::boot(&config);
+    m.run("log error");
+    wait_for_dhcp(&mut m);
+    let long = Duration::from_secs(120);
+    m.run_with_timeout(
+        "oci-runtime run -d --image busybox web sh -c 'mkdir -p /tmp/www && head -c 2000000 /dev/zero > /tmp/www/big && exec httpd -f -p 8080 -h /tmp/www'",
+        long,
+    );
+    let (status, body) = host_get(web, "/big");
+    assert_eq!((status.as_str(), body.len()), ("HTTP/1.1 200 OK", 2_000_000), "the first download");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let downloads = {
+        let stop = stop.clone();
+        thread::spawn(move || {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let (_, body) = host_get(web, "/big");
+                assert_eq!(body.len(), 2_000_000, "download {n} was cut short");
+                n += 1;
+            }
+            n
+        })
+    };
+    let out = m.run_with_timeout(
+        "run /mnt/bin/busybox sh -c 'i=0; while [ $i -lt 60 ]; do cat /mnt/big.bin > /mnt/copy.bin || exit 1; i=$((i+1)); done; echo wrote $i copies'",
+        Duration::from_secs(240),
+    );
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    m.assert(out.contains("wrote 60 copies"), &format!("the disk writes finished: {out:?}"));
+    let n = downloads.join().expect("the download thread");
+    eprintln!("{n} downloads of 2 MB during 60 disk writes of 100 KB");
+    m.assert(n >= 1, "the downloads went on during the disk writes");
+    m.run_expect("echo still alive", &["still alive"]);
+    m.poweroff();
+}

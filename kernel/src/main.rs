@@ -18,6 +18,7 @@ mod console;
 mod container;
 mod dev;
 mod fs;
+mod live;
 mod mm;
 mod net;
 mod panic;

@@ -12,6 +12,11 @@
 //! still gets its ^C. Bytes typed ahead that the program never asked for
 //! stay in the ring for the shell (as a shared tty queue behaves on Linux);
 //! they are echoed when read.
+//! Only the foreground session reads the terminal or changes its state
+//! (termios, flushes, window size, FIONREAD): any other caller (a detached
+//! container, a process of another namespace) gets `EIO`, so one container
+//! can neither read the keys typed to another's shell nor signal or
+//! reconfigure it through the shared console. Writing is open to all.
 //! Invariants: the line discipline is only touched under its lock, never in
 //! interrupt context; terminal stop signals to an orphaned process group are
 //! discarded, as on Linux (so a program started by the kernel shell cannot
@@ -136,11 +141,24 @@ pub fn foreground<R>(p: &Arc<Process>, wait: impl FnOnce() -> R) -> R {
 }
 
 
-/// read(2) on the console.
+/// True if `p` belongs to the terminal's foreground session.
+fn in_foreground(p: &Arc<Process>) -> bool {
+    FG.lock().as_ref().is_some_and(|g| Arc::ptr_eq(&g.ns, &p.ns) && g.sid == p.sid.load(Ordering::Acquire))
+}
+
+/// [`in_foreground`] for the running thread's process.
+fn caller_in_foreground() -> bool {
+    crate::sched::current().process.as_ref().is_some_and(in_foreground)
+}
+
+/// read(2) on the console: `EIO` outside the foreground session.
 pub fn read(buf: &mut [u8], nonblock: bool) -> KResult<usize> {
     let mut call = ReadCall::new();
     let mut timer: Option<u64> = None;
     loop {
+        if !caller_in_foreground() {
+            return Err(Errno::EIO);
+        }
         pull();
         match with_ld(|ld| ld.read(&mut call, buf)) {
             ReadResult::Ready(n) => return Ok(n),
@@ -160,9 +178,14 @@ pub fn read(buf: &mut [u8], nonblock: bool) -> KResult<usize> {
                     }
                 };
                 let before = with_ld(|ld| ld.available());
-                // New raw bytes, or the line discipline changed (tty thread, TCSETS).
+                // New raw bytes for a program that owns the keyboard (the
+                // shell's own bytes are not ours: waking for them would spin
+                // while the shell waits for the CPU), or the line discipline
+                // changed (tty thread, TCSETS), or the foreground changed.
                 let woke = || {
-                    (super::input::has_input() || with_ld(|ld| ld.available()) != before || with_ld(|ld| ld.readable())).then_some(())
+                    let raw = PROGRAM_OWNS_INPUT.load(Ordering::Acquire) && super::input::has_input();
+                    let moved = with_ld(|ld| ld.available()) != before || with_ld(|ld| ld.readable());
+                    (raw || moved || !PROGRAM_OWNS_INPUT.load(Ordering::Acquire)).then_some(())
                 };
                 match super::input::INPUT.wait_interruptible(woke, deadline) {
                     Ok(()) => {}
@@ -188,7 +211,12 @@ pub fn readable() -> bool {
 }
 
 /// The terminal ioctls for process `p` (user memory through `space`).
+/// Those that change the terminal or look at its input are for the
+/// foreground session only (`EIO` otherwise).
 pub fn ioctl(p: &Arc<Process>, space: &crate::task::mm::Mm, cmd: u32, arg: IoctlArg) -> KResult<usize> {
+    if matches!(cmd, TCSETS | TCSETSW | TCSETSF | TCFLSH | TIOCSWINSZ | FIONREAD) && !in_foreground(p) {
+        return Err(Errno::EIO);
+    }
     match cmd {
         TCGETS => {
             let t = with_ld(|ld| ld.termios().clone());

@@ -409,6 +409,8 @@ pub fn delete(id: &str, force: bool) -> Result<(), String> {
     }
     if let Some(c) = CONTAINERS.lock().remove(id) {
         c.limits.release();
+        drop(c);
+        crate::mm::pagecache::release_files();
     }
     Ok(())
 }

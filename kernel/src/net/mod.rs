@@ -11,8 +11,9 @@
 //! [`ACTIVITY`] and re-check.
 //! Progress: the stack runs only in thread context, never in an interrupt
 //! handler (a poll takes the stack lock and allocates bounce buffers). The
-//! card's IRQ line is deferred (the handler masks it and records it) and its
-//! handler here only wakes the `net` thread, which polls when [`poll_due`]
+//! card interrupts on its IRQ line (maybe shared with disks); the
+//! handler here acknowledges the card (its ISR register), records that it
+//! interrupted and wakes the `net` thread, which polls when [`poll_due`]
 //! (IRQ recorded, or smoltcp's next timer due; at least once a second) and
 //! otherwise sleeps until then. Every socket call also polls, so its effect
 //! goes out at once.
@@ -30,7 +31,7 @@ pub mod local;
 pub mod socket;
 pub mod sockets;
 
-use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use errno::Errno;
 
 use crate::arch::pic;
@@ -58,8 +59,8 @@ pub struct Info {
 static STACK: IrqMutex<Option<Stack>> = IrqMutex::new(None);
 /// Uptime (ms) by which the stack wants a poll; `u64::MAX` without a card.
 static NEXT_POLL_MS: AtomicU64 = AtomicU64::new(u64::MAX);
-/// The card's IRQ line (0xff: none).
-static IRQ: AtomicU8 = AtomicU8::new(0xff);
+/// Set by the card's interrupt, cleared by the poll that follows.
+static IRQ_SEEN: AtomicBool = AtomicBool::new(false);
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 /// Woken by the card's IRQ: the `net` thread sleeps here.
 static EVENT: WaitQueue = WaitQueue::new();
@@ -79,16 +80,18 @@ pub fn init() {
         static_config: None,
     };
     *STACK.lock() = Some(netstack::Stack::new(nic, options));
-    IRQ.store(irq, Ordering::Relaxed);
     NEXT_POLL_MS.store(0, Ordering::Release);
     pic::register(irq, on_irq);
     crate::sched::spawn_kernel("net", Box::new(service));
 }
 
-/// The card's interrupt (also any other device's on a shared line): the
-/// line is already masked and recorded; wake the `net` thread.
+/// The card's interrupt line fired (maybe for another device on it): if the
+/// card raised it, record that and wake the `net` thread.
 fn on_irq() {
-    EVENT.wake_all();
+    if crate::dev::virtio::net::ack_irq() {
+        IRQ_SEEN.store(true, Ordering::Release);
+        EVENT.wake_all();
+    }
 }
 
 /// The `net` thread: polls when there is work, sleeps until the next timer
@@ -105,8 +108,7 @@ fn service() {
 
 /// True if the stack has work: the card interrupted, or a timer is due.
 pub fn poll_due() -> bool {
-    let irq = IRQ.load(Ordering::Relaxed);
-    (irq != 0xff && pic::is_pending(irq)) || crate::time::uptime_ms() >= NEXT_POLL_MS.load(Ordering::Acquire)
+    IRQ_SEEN.load(Ordering::Acquire) || crate::time::uptime_ms() >= NEXT_POLL_MS.load(Ordering::Acquire)
 }
 
 /// Runs the stack: frames in and out, timers, DHCP. Thread context only.
@@ -159,7 +161,7 @@ fn with<R>(f: impl FnOnce(&mut Stack) -> R) -> Result<R, Errno> {
         let mut guard = STACK.lock();
         let stack = guard.as_mut().ok_or(Errno::ENETDOWN)?;
         let result = f(stack);
-        stack.device_mut().service_irq();
+        IRQ_SEEN.store(false, Ordering::Release);
         let changed = stack.poll();
         NEXT_POLL_MS.store(stack.next_poll_ms(), Ordering::Release);
         (result, changed)

@@ -107,11 +107,12 @@ pub fn exit_thread(code: Option<i32>) -> ! {
     };
     if last {
         begin_exit(&p, super::ExitStatus::Exited(code.unwrap_or(0)));
-    } else if !p.exiting.load(Ordering::Acquire) {
-        // A lone thread's exit leaves the process running; its vtid is freed.
-        if task.tid != p.vpid {
-            p.ns.remove(task.tid);
-        }
+    }
+    // A thread's own id (not the process's) is free once it ends, also when
+    // the whole process is ending (else it would hold a slot of the
+    // namespace, counted against its pids limit, forever).
+    if task.tid != p.vpid {
+        p.ns.remove(task.tid);
     }
     drop(thread);
     crate::mm::user::activate_kernel_table();
@@ -128,6 +129,7 @@ pub fn exit_thread(code: Option<i32>) -> ! {
 fn finish(p: &Arc<Process>) {
     crate::abi::linux::locks::process_ended(p.pid);
     crate::abi::linux::ipc::exit_sem(p);
+    super::timer::cancel(p);
     let status = p.exit_status.lock().unwrap_or(ExitStatus::Exited(0));
     let children: Vec<Arc<Process>> = core::mem::take(&mut *p.children.lock());
     let child_groups: Vec<u32> = children.iter().map(|c| c.pgid.load(Ordering::Acquire)).collect();

@@ -138,6 +138,7 @@ pub struct Process {
     pub ipc: Arc<crate::abi::linux::ipc::IpcNs>,
     /// It used SEM_UNDO: adjustments are applied when it ends.
     pub sem_undo: AtomicBool,
+    _live: crate::live::Live,
 }
 
 impl Process {
@@ -282,6 +283,7 @@ fn new_process(
     let vpid = ns.alloc(pid)?;
     let (pgid, sid) = pgid_sid.unwrap_or((vpid, vpid));
     let p = Arc::new(Process {
+        _live: crate::live::Live::new(crate::live::Kind::Process),
         pid,
         vpid,
         ns: ns.clone(),

@@ -41,6 +41,7 @@ pub struct Pipe {
     state: Mutex<State>,
     readable: WaitQueue,
     writable: WaitQueue,
+    _live: crate::live::Live,
 }
 
 /// One end; the pipe's reader/writer count follows the ends' lifetimes.
@@ -68,6 +69,7 @@ impl Drop for PipeEnd {
 /// A new pipe: (read end, write end).
 pub fn new() -> (PipeEnd, PipeEnd) {
     let pipe = Arc::new(Pipe {
+        _live: crate::live::Live::new(crate::live::Kind::Pipe),
         state: Mutex::new(State { data: PipeBuf::new(CAPACITY), readers: 1, writers: 1 }),
         readable: WaitQueue::new(),
         writable: WaitQueue::new(),

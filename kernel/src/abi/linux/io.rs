@@ -148,9 +148,10 @@ fn do_write(p: &mut Task, file: &Arc<OpenFile>, src: UserSlice, offset: Option<u
         };
         let wrote = write_file(file, &buf[..n], at)?;
         done += wrote;
-        if wrote < n {
+        if wrote < n || crate::task::signal_pending() {
             break;
         }
+        crate::sched::cond_resched();
     }
     Ok(done)
 }

@@ -234,3 +234,4 @@ fn unimplemented(nr: u64) -> Errno {
     }
     Errno::ENOSYS
 }
+

@@ -64,6 +64,11 @@ pub fn sendfile(p: &mut Task, out_fd: Fd, in_fd: Fd, offset: UserPtr<i64>, count
         if written < n {
             break;
         }
+        // As Linux: a signal ends a long transfer with what moved so far.
+        if crate::task::signal_pending() {
+            break;
+        }
+        crate::sched::cond_resched();
     }
     if seekable {
         let end = start.saturating_add(done as u64);

@@ -120,6 +120,7 @@ pub struct Socket {
     opts: Mutex<Options>,
     /// The creating process (SO_PEERCRED of its peer).
     pub owner_pid: u32,
+    _live: crate::live::Live,
 }
 
 /// Runs `op` until it stops saying `EAGAIN`: at once if `nonblock`, else
@@ -156,7 +157,7 @@ impl Socket {
             abi::AF_UNIX => Inner::Unix(unix::Unix::new(ty, protocol)?),
             _ => return Err(Errno::EAFNOSUPPORT),
         };
-        Ok(Socket { domain, ty, protocol, inner, opts: Mutex::new(Options::default()), owner_pid })
+        Ok(Socket { domain, ty, protocol, inner, opts: Mutex::new(Options::default()), owner_pid, _live: crate::live::Live::new(crate::live::Kind::Socket) })
     }
 
     /// socketpair(2): two connected `AF_UNIX` sockets.
@@ -169,12 +170,13 @@ impl Socket {
             inner: Inner::Unix(u),
             opts: Mutex::new(Options::default()),
             owner_pid,
+            _live: crate::live::Live::new(crate::live::Kind::Socket),
         };
         Ok((make(a), make(b)))
     }
 
     fn with_inner(&self, inner: Inner) -> Socket {
-        Socket { domain: self.domain, ty: self.ty, protocol: self.protocol, inner, opts: Mutex::new(*self.opts.lock()), owner_pid: self.owner_pid }
+        Socket { domain: self.domain, ty: self.ty, protocol: self.protocol, inner, opts: Mutex::new(*self.opts.lock()), owner_pid: self.owner_pid, _live: crate::live::Live::new(crate::live::Kind::Socket) }
     }
 
     pub fn bind(&self, to: Target) -> Result<(), Errno> {
