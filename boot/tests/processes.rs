@@ -1,6 +1,6 @@
 //! Differential tests of the process model (issue #5): the static musl
 //! programs of `userland/linux-tests` (proc, pipes, signals, threads,
-//! timing, mmap, seccomp, sched, locks, ipc, inet6) and busybox shell scripts run on the host Linux and inside
+//! timing, mmap, seccomp, sched, locks, ipc, inet6, fileio) and busybox shell scripts run on the host Linux and inside
 //! Cyrius; what they print and how they exit must match.
 //!
 //! Each program is a table of named cases (`prog --list`); every case runs
@@ -381,6 +381,22 @@ fn inet6_matches_linux() {
 #[ignore = "known kernel differences, see INET6_BROKEN"]
 fn inet6_known_broken() {
     still_broken("inet6", INET6_BROKEN);
+}
+
+// ---- data between descriptors ----
+
+const FILEIO: &[&str] = &["vectored", "owner"];
+const FILEIO_BROKEN: &[(&str, &str)] = &[];
+
+#[test]
+fn fileio_matches_linux() {
+    differential("fileio", FILEIO, FILEIO_BROKEN);
+}
+
+#[test]
+#[ignore = "known kernel differences, see FILEIO_BROKEN"]
+fn fileio_known_broken() {
+    still_broken("fileio", FILEIO_BROKEN);
 }
 
 // ---- busybox shell scripts ----

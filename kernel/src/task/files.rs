@@ -42,12 +42,14 @@ pub struct OpenFile {
     pub offset: Mutex<u64>,
     /// O_APPEND, O_NONBLOCK and the other status flags F_GETFL reports.
     pub status: Mutex<u32>,
+    /// F_SETOWN's owner.
+    pub owner: Mutex<crate::abi::linux::owner::Owner>,
     _live: crate::live::Live,
 }
 
 impl OpenFile {
     pub fn new(node: Node, readable: bool, writable: bool, status: u32) -> Arc<OpenFile> {
-        Arc::new(OpenFile { node, readable, writable, offset: Mutex::new(0), status: Mutex::new(status), _live: crate::live::Live::new(crate::live::Kind::OpenFile) })
+        Arc::new(OpenFile { node, readable, writable, offset: Mutex::new(0), status: Mutex::new(status), owner: Mutex::new(Default::default()), _live: crate::live::Live::new(crate::live::Kind::OpenFile) })
     }
 }
 

@@ -67,7 +67,7 @@ macro_rules! linux_syscalls {
             rt_sigaction = 13 => Full;
             rt_sigprocmask = 14 => Full;
             rt_sigreturn = 15 => Full;
-            ioctl = 16 => Partial("terminal ioctls on the console, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX; other requests are ENOTTY");
+            ioctl = 16 => Partial("terminal ioctls on the console, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX, FIOASYNC (O_ASYNC is recorded, no SIGIO is sent); other requests are ENOTTY");
             pread64 = 17 => Full;
             pwrite64 = 18 => Full;
             readv = 19 => Full;
@@ -122,7 +122,7 @@ macro_rules! linux_syscalls {
             msgsnd = 69 => Full;
             msgrcv = 70 => Full;
             msgctl = 71 => Full;
-            fcntl = 72 => Partial("F_DUPFD(_CLOEXEC), F_GETFD/F_SETFD, F_GETFL/F_SETFL, F_GETPIPE_SZ/F_SETPIPE_SZ, record locks (F_GETLK/F_SETLK/F_SETLKW with deadlock detection, F_OFD_GETLK/F_OFD_SETLK/F_OFD_SETLKW); leases, F_NOTIFY, owners/F_SETSIG and seals are EINVAL");
+            fcntl = 72 => Partial("F_DUPFD(_CLOEXEC), F_GETFD/F_SETFD, F_GETFL/F_SETFL, F_GETPIPE_SZ/F_SETPIPE_SZ, record locks (F_GETLK/F_SETLK/F_SETLKW with deadlock detection, F_OFD_GETLK/F_OFD_SETLK/F_OFD_SETLKW), owners (F_SETOWN/F_GETOWN(_EX): recorded, but O_ASYNC sends no SIGIO); leases, F_NOTIFY, F_SETSIG and seals are EINVAL");
             flock = 73 => Full;
             fsync = 74 => Full;
             fdatasync = 75 => Full;
@@ -257,6 +257,8 @@ macro_rules! linux_syscalls {
             epoll_create1 = 291 => Full;
             dup3 = 292 => Full;
             pipe2 = 293 => Partial("O_DIRECT (packet mode) is accepted but the pipe stays a byte stream");
+            preadv = 295 => Full;
+            pwritev = 296 => Full;
             rt_tgsigqueueinfo = 297 => Full;
             recvmmsg = 299 => Partial("the timeout is not honoured; no control messages are received");
             prlimit64 = 302 => Full;
@@ -267,6 +269,8 @@ macro_rules! linux_syscalls {
             seccomp = 317 => Partial("no user-notification listeners: SECCOMP_FILTER_FLAG_NEW_LISTENER is EINVAL");
             getrandom = 318 => Full;
             membarrier = 324 => Full;
+            preadv2 = 327 => Partial("RWF_NOWAIT, RWF_ATOMIC and RWF_DONTCACHE are EOPNOTSUPP");
+            pwritev2 = 328 => Partial("RWF_NOWAIT, RWF_ATOMIC and RWF_DONTCACHE are EOPNOTSUPP");
             statx = 332 => Partial("the basic fields only (no birth time, attributes or mount id)");
             rseq = 334 => Full;
             clone3 = 435 => Partial("as clone; set_tid and cgroup are not supported");

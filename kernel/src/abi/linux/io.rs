@@ -7,7 +7,8 @@ use alloc::vec;
 use alloc::vec::Vec;
 use errno::Errno;
 use linux_abi::flags::{
-    OpenFlags, PollEvents, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETPIPE_SZ, F_SETFD, F_SETFL, F_SETPIPE_SZ, FD_CLOEXEC,
+    OpenFlags, PollEvents, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETOWN, F_GETOWN_EX, F_GETPIPE_SZ, F_SETFD, F_SETFL, F_SETOWN,
+    F_SETOWN_EX, F_SETPIPE_SZ, FD_CLOEXEC, FIOASYNC,
     FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, MAX_RW_COUNT, SEEK_CUR, SEEK_END, SEEK_SET,
 };
 use linux_abi::structs::{Abi, Iovec, Pollfd, Timespec, UIO_MAXIOV};
@@ -113,7 +114,7 @@ fn readable_file(p: &Task, fd: Fd, buf: UserPtr<u8>, count: usize) -> Result<(Ar
 }
 
 /// read/pread64 into `dst` (checked): at most `MAX_RW_COUNT` bytes.
-fn do_read(p: &mut Task, file: &OpenFile, dst: UserSlice, offset: Option<u64>) -> SysResult {
+pub(super) fn do_read(p: &mut Task, file: &OpenFile, dst: UserSlice, offset: Option<u64>) -> SysResult {
     if let Some(pos) = offset {
         verify_area(pos, dst.len())?;
     }
@@ -130,7 +131,7 @@ fn do_read(p: &mut Task, file: &OpenFile, dst: UserSlice, offset: Option<u64>) -
 }
 
 /// write/pwrite64 of the bytes in `src` (already checked by `access_ok`).
-fn do_write(p: &mut Task, file: &Arc<OpenFile>, src: UserSlice, offset: Option<u64>) -> SysResult {
+pub(super) fn do_write(p: &mut Task, file: &Arc<OpenFile>, src: UserSlice, offset: Option<u64>) -> SysResult {
     let len = src.len().min(MAX_RW_COUNT);
     if let (Node::Pipe(end), true, None) = (&file.node, file.writable, offset) {
         // Straight from user memory into the pipe's ring.
@@ -172,12 +173,12 @@ fn position(pos: i64) -> Result<u64, Errno> {
     u64::try_from(pos).map_err(|_| Errno::EINVAL)
 }
 
-fn verify_area(pos: u64, count: usize) -> Result<(), Errno> {
+pub(super) fn verify_area(pos: u64, count: usize) -> Result<(), Errno> {
     let end = i64::try_from(pos).ok().zip(i64::try_from(count).ok()).and_then(|(p, c)| p.checked_add(c));
     end.map(|_| ()).ok_or(Errno::EINVAL)
 }
 
-fn check_seekable(file: &OpenFile) -> Result<(), Errno> {
+pub(super) fn check_seekable(file: &OpenFile) -> Result<(), Errno> {
     match file.node {
         Node::Path(_) => Ok(()),
         Node::Console | Node::Pipe(_) | Node::Socket(_) | Node::Epoll(_) => Err(Errno::ESPIPE),
@@ -210,7 +211,7 @@ pub fn pwrite64(p: &mut Task, fd: Fd, buf: UserPtr<u8>, count: usize, pos: i64) 
 }
 
 /// The buffers of readv/writev: at most `UIO_MAXIOV` (EINVAL).
-fn iovecs(p: &Task, iov: UserPtr<Iovec>, count: u64) -> Result<Vec<UserSlice>, Errno> {
+pub(super) fn iovecs(p: &Task, iov: UserPtr<Iovec>, count: u64) -> Result<Vec<UserSlice>, Errno> {
     let count = usize::try_from(count).ok().filter(|&n| n <= UIO_MAXIOV).ok_or(Errno::EINVAL)?;
     super::user_iovecs(p, iov, count)
 }
@@ -284,6 +285,9 @@ fn is_console(file: &OpenFile) -> bool {
 
 pub fn ioctl(p: &mut Task, fd: Fd, cmd: u32, arg: IoctlArg) -> SysResult {
     let file = p.files.get(fd.into())?;
+    if cmd == FIOASYNC {
+        return super::owner::fioasync(p, &file, arg);
+    }
     if let Node::Socket(s) = &file.node {
         return super::socket::ioctl(p, &file, s, cmd, arg);
     }
@@ -343,6 +347,10 @@ pub fn fcntl(p: &mut Task, fd: Fd, cmd: u32, arg: u64) -> SysResult {
             *status = (*status & !settable) | (arg as u32 & settable);
             Ok(0)
         }
+        F_SETOWN => super::owner::setown(p, &file, arg as u32 as i32),
+        F_GETOWN => super::owner::getown(&file),
+        F_SETOWN_EX => super::owner::setown_ex(p, &file, arg),
+        F_GETOWN_EX => super::owner::getown_ex(p, &file, arg),
         super::locks::F_GETLK
         | super::locks::F_SETLK
         | super::locks::F_SETLKW

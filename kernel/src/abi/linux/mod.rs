@@ -28,6 +28,7 @@ pub mod locks;
 mod memory;
 mod misc;
 mod mount;
+pub mod owner;
 mod privileges;
 mod process;
 mod procctl;
@@ -38,6 +39,7 @@ mod sendfile;
 mod signal;
 mod socket;
 mod sync;
+mod vectored;
 mod xattr;
 
 pub use epoll::Epoll;
@@ -103,6 +105,7 @@ mod sys {
         sendmsg, sendto, setsockopt, shutdown, socket, socketpair,
     };
     pub use super::sync::{fadvise64, fdatasync, fsync, sync, syncfs};
+    pub use super::vectored::{preadv, preadv2, pwritev, pwritev2};
     pub use super::xattr::{
         fgetxattr, flistxattr, fremovexattr, fsetxattr, getxattr, lgetxattr, listxattr, llistxattr, lremovexattr,
         lsetxattr, removexattr, setxattr,
