@@ -385,7 +385,7 @@ fn inet6_known_broken() {
 
 // ---- data between descriptors ----
 
-const FILEIO: &[&str] = &["vectored", "owner"];
+const FILEIO: &[&str] = &["vectored", "owner", "copy_range", "splice", "tee_vmsplice"];
 const FILEIO_BROKEN: &[(&str, &str)] = &[];
 
 #[test]

@@ -251,6 +251,9 @@ macro_rules! linux_syscalls {
             pselect6 = 270 => Full;
             ppoll = 271 => Full;
             set_robust_list = 273 => Partial("the list is recorded but not walked when a thread exits");
+            splice = 275 => Partial("bytes are copied, not moved by page reference (SPLICE_F_MOVE and SPLICE_F_GIFT mean nothing); regular files, sockets and devices on the non-pipe side");
+            tee = 276 => Full;
+            vmsplice = 278 => Partial("bytes are copied into the pipe, never mapped (SPLICE_F_GIFT means nothing)");
             utimensat = 280 => Full;
             epoll_pwait = 281 => Full;
             accept4 = 288 => Full;
@@ -269,6 +272,7 @@ macro_rules! linux_syscalls {
             seccomp = 317 => Partial("no user-notification listeners: SECCOMP_FILTER_FLAG_NEW_LISTENER is EINVAL");
             getrandom = 318 => Full;
             membarrier = 324 => Full;
+            copy_file_range = 326 => Full;
             preadv2 = 327 => Partial("RWF_NOWAIT, RWF_ATOMIC and RWF_DONTCACHE are EOPNOTSUPP");
             pwritev2 = 328 => Partial("RWF_NOWAIT, RWF_ATOMIC and RWF_DONTCACHE are EOPNOTSUPP");
             statx = 332 => Partial("the basic fields only (no birth time, attributes or mount id)");

@@ -37,6 +37,7 @@ pub mod seccomp;
 mod select;
 mod sendfile;
 mod signal;
+mod splice;
 mod socket;
 mod sync;
 mod vectored;
@@ -105,6 +106,7 @@ mod sys {
         sendmsg, sendto, setsockopt, shutdown, socket, socketpair,
     };
     pub use super::sync::{fadvise64, fdatasync, fsync, sync, syncfs};
+    pub use super::splice::{copy_file_range, splice, tee, vmsplice};
     pub use super::vectored::{preadv, preadv2, pwritev, pwritev2};
     pub use super::xattr::{
         fgetxattr, flistxattr, fremovexattr, fsetxattr, getxattr, lgetxattr, listxattr, llistxattr, lremovexattr,
