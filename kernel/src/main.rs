@@ -17,6 +17,7 @@ mod arch;
 mod console;
 mod container;
 mod dev;
+mod file;
 mod fs;
 mod live;
 mod mm;
@@ -93,7 +94,7 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
     dev::virtio::net::probe();
     dev::virtio::console::probe();
     fs::init();
-    console::terminal::init();
+    file::tty::init();
     task::timer::init();
     if let Err(e) = task::procfs::mount(fs::host(), &task::pidns::host()) {
         log::error!("host fs: mount /proc: {e}");

@@ -37,7 +37,9 @@ use spin::Mutex;
 use super::Outcome;
 use crate::arch::usermode::TrapFrame;
 use crate::container::runtime;
-use crate::task::files::{FdTable, Node, OpenFile, READINESS};
+use crate::file::{ev, Poller};
+use crate::task::files::{FdTable, OpenFile};
+use crate::task::pipe::PipeEnd;
 use crate::task::{self, Process, Task};
 
 /// Processes started by host calls 3 and 13, by kernel pid, until call 14
@@ -68,10 +70,10 @@ fn verb_error(verb: &str, e: String) -> Errno {
 /// The pipe end behind descriptor `fd`.
 fn pipe_end(t: &Task, fd: u64) -> Result<Arc<OpenFile>, Errno> {
     let file = t.files.get(i64::try_from(fd).map_err(|_| Errno::EBADF)?)?;
-    match file.node {
-        Node::Pipe(_) => Ok(file),
-        _ => Err(Errno::EINVAL),
+    if file.downcast::<PipeEnd>().is_none() {
+        return Err(Errno::EINVAL);
     }
+    Ok(file)
 }
 
 /// A new process's standard descriptors from the caller's `int[3]` at
@@ -93,14 +95,14 @@ fn stdio_table(t: &Task, addr: UserPtr<u8>) -> Result<FdTable, Errno> {
 fn null_file() -> Result<Arc<OpenFile>, Errno> {
     let host = crate::fs::host();
     let loc = host.open(&crate::fs::root_cred(), &host.root(), "/dev/null", vfs::OpenFlags::from_linux(linux_abi::flags::OpenFlags::O_RDWR.bits()), 0)?;
-    Ok(OpenFile::new(Node::Path(loc), true, true, linux_abi::flags::OpenFlags::O_RDWR.bits()))
+    Ok(OpenFile::new(crate::file::inode::open(loc), true, true, linux_abi::flags::OpenFlags::O_RDWR.bits()))
 }
 
 /// Puts two new descriptors for `pair` into the caller's table and writes
 /// their numbers to the `int[2]` at `out`.
 fn install_pair(t: &Task, out: UserPtr<u8>, pair: (task::pipe::PipeEnd, task::pipe::PipeEnd)) -> Result<usize, Errno> {
-    let r = t.files.insert(OpenFile::new(Node::Pipe(pair.0), true, false, 0), true, 0)?;
-    let w = match t.files.insert(OpenFile::new(Node::Pipe(pair.1), false, true, 1), true, 0) {
+    let r = t.files.insert(OpenFile::new(Arc::new(pair.0), true, false, 0), true, 0)?;
+    let w = match t.files.insert(OpenFile::new(Arc::new(pair.1), false, true, 1), true, 0) {
         Ok(w) => w,
         Err(e) => {
             let _ = t.files.close(r as i64);
@@ -118,13 +120,10 @@ fn install_pair(t: &Task, out: UserPtr<u8>, pair: (task::pipe::PipeEnd, task::pi
     Ok(0)
 }
 
-const POLLIN: u16 = 0x1;
-const POLLOUT: u16 = 0x4;
-const POLLERR: u16 = 0x8;
-const POLLHUP: u16 = 0x10;
 const POLLNVAL: u16 = 0x20;
 
-/// Host call 10: poll over pipe descriptors, also woken by process exits.
+/// Host call 10: poll over descriptors (each file's own readiness), also
+/// woken by process exits.
 fn poll(t: &Task, fds: UserPtr<u8>, count: usize, timeout: i64, pids: UserPtr<u8>, npids: usize) -> Result<usize, Errno> {
     if count > crate::task::files::MAX_FDS || npids > 1024 {
         return Err(Errno::EINVAL);
@@ -141,7 +140,8 @@ fn poll(t: &Task, fds: UserPtr<u8>, count: usize, timeout: i64, pids: UserPtr<u8
             .collect()
     };
     let files = t.files.clone();
-    let scan = |raw: &mut [u8]| -> usize {
+    let mut poller = Poller::new();
+    let scan = |raw: &mut [u8], mut poller: Option<&mut Poller>| -> usize {
         let mut ready = 0;
         for entry in raw.chunks_exact_mut(8) {
             let fd = i32::from_le_bytes([entry[0], entry[1], entry[2], entry[3]]);
@@ -151,23 +151,10 @@ fn poll(t: &Task, fds: UserPtr<u8>, count: usize, timeout: i64, pids: UserPtr<u8
             } else {
                 match files.get(i64::from(fd)) {
                     Err(_) => POLLNVAL,
-                    Ok(file) => match &file.node {
-                        Node::Pipe(end) => {
-                            let (r, w, hup) = end.pipe.poll(end.write);
-                            let mut out = 0;
-                            if r {
-                                out |= events & POLLIN;
-                            }
-                            if w {
-                                out |= events & POLLOUT;
-                            }
-                            if hup {
-                                out |= if end.write { POLLERR } else { POLLHUP };
-                            }
-                            out
-                        }
-                        _ => events & (POLLIN | POLLOUT),
-                    },
+                    Ok(file) => {
+                        let mask = u32::from(events) | ev::ALWAYS;
+                        (file.poll(mask, poller.as_deref_mut().map(Poller::table)) & mask) as u16
+                    }
                 }
             };
             entry[6..8].copy_from_slice(&revents.to_le_bytes());
@@ -180,13 +167,20 @@ fn poll(t: &Task, fds: UserPtr<u8>, count: usize, timeout: i64, pids: UserPtr<u8
     let deadline = u64::try_from(timeout)
         .ok()
         .map(|ms| crate::time::ticks().saturating_add(ms.saturating_mul(u64::from(crate::time::HZ)) / 1000));
-    let result = READINESS.wait_interruptible(
-        || {
-            let n = scan(&mut raw);
-            (n > 0 || timeout == 0 || watched.iter().any(|p| p.exit_status().is_some())).then_some(n)
-        },
-        deadline,
-    );
+    let exited = || watched.iter().any(|p| p.exit_status().is_some());
+    poller.table().add(&crate::task::exit::EXITS);
+    let first = scan(&mut raw, Some(&mut poller));
+    let result = if first > 0 || timeout == 0 || exited() {
+        Ok(first)
+    } else {
+        poller.wait(
+            || {
+                let n = scan(&mut raw, None);
+                (n > 0 || exited()).then_some(n)
+            },
+            deadline,
+        )
+    };
     let n = match result {
         Ok(n) => n,
         Err(crate::sched::wait::Interrupted::TimedOut) => 0,
@@ -223,11 +217,11 @@ pub fn dispatch(t: &mut Task, frame: &mut TrapFrame) -> Outcome {
                 let len = args.get::<usize>(2).min(64 * 1024);
                 let mut buf = alloc::vec![0u8; len];
                 t.space.copy_in(ptr(1).array(len)?, &mut buf)?;
-                Ok(crate::console::terminal::write(&buf))
+                Ok(crate::file::tty::write(&buf))
             })(),
             fd => (|| {
                 let file = pipe_end(t, fd)?;
-                let Node::Pipe(end) = &file.node else { return Err(Errno::EINVAL) };
+                let Some(end) = file.downcast::<PipeEnd>() else { return Err(Errno::EINVAL) };
                 if !end.write {
                     return Err(Errno::EBADF);
                 }
@@ -239,7 +233,7 @@ pub fn dispatch(t: &mut Task, frame: &mut TrapFrame) -> Outcome {
         },
         7 => (|| {
             let file = pipe_end(t, a[0])?;
-            let Node::Pipe(end) = &file.node else { return Err(Errno::EINVAL) };
+            let Some(end) = file.downcast::<PipeEnd>() else { return Err(Errno::EINVAL) };
             if end.write {
                 return Err(Errno::EBADF);
             }

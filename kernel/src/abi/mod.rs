@@ -12,7 +12,6 @@
 mod host;
 pub(crate) mod linux;
 
-pub use linux::Epoll;
 
 use crate::arch::usermode::TrapFrame;
 use crate::task::{self, exit, Abi};

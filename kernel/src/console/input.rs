@@ -1,11 +1,12 @@
 //! Bytes typed on the console: filled by the COM1 IRQ, drained by the shell
 //! or a program reading the console. A fixed ring; when full, new bytes are
-//! dropped and counted. Readers sleep on [`INPUT`] (woken by the IRQ).
-//! Each byte carries its arrival time, so [`max_latency`] tells how long a
-//! typed key waited for its reader at worst (how responsive the console is
-//! while the machine is busy).
+//! dropped and counted. Readers sleep on [`INPUT`] (woken by the IRQ); the
+//! terminal's tty thread announces new bytes to pollers ([`pushed`] counts
+//! them). Each byte carries its arrival time, so [`max_latency`] tells how
+//! long a typed key waited for its reader at worst (how responsive the
+//! console is while the machine is busy).
 
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use crate::sched::WaitQueue;
 use crate::sync::IrqMutex;
@@ -24,6 +25,9 @@ struct Ring {
     dropped: u64,
 }
 
+/// Bytes pushed since boot.
+static PUSHED: AtomicU64 = AtomicU64::new(0);
+
 static RING: IrqMutex<Ring> = IrqMutex::new(Ring { buf: [0; CAPACITY], arrived: [0; CAPACITY], head: 0, len: 0, dropped: 0 });
 /// The longest a byte waited between arrival and its reader, in ms.
 static MAX_LATENCY: AtomicU32 = AtomicU32::new(0);
@@ -40,8 +44,13 @@ pub fn push(byte: u8) {
     ring.arrived[tail] = crate::time::uptime_ms() as u32;
     ring.len += 1;
     drop(ring);
+    PUSHED.fetch_add(1, Ordering::AcqRel);
     INPUT.wake_all();
-    crate::task::files::readiness_changed();
+}
+
+/// Bytes pushed since boot (the terminal compares it to what it announced).
+pub fn pushed() -> u64 {
+    PUSHED.load(Ordering::Acquire)
 }
 
 /// True if a byte is waiting.

@@ -210,7 +210,7 @@ fn stdio(ns: &Arc<Vfs>, attach: Attach) -> Result<task::files::FdTable, String> 
         let null = ns
             .open(&Cred::root(), &ns.root(), "/dev/null", vfs::OpenFlags::read_only(), 0)
             .map_err(|e| format!("/dev/null: {e}"))?;
-        let file = task::files::OpenFile::new(task::files::Node::Path(null), true, false, 0);
+        let file = task::files::OpenFile::new(crate::file::inode::open(null), true, false, 0);
         files.put(0, file, false).map_err(|e| format!("stdin: {e}"))?;
     }
     Ok(files)
@@ -254,7 +254,7 @@ pub fn start(id: &str, attach: Attach) -> Result<Option<ExitStatus>, String> {
     if attach == Attach::Background {
         return Ok(None);
     }
-    let status = crate::console::terminal::foreground(&init, || task::wait_exit(&init));
+    let status = crate::file::tty::foreground(&init, || task::wait_exit(&init));
     if let Some(c) = CONTAINERS.lock().get_mut(id) {
         c.status = Status::Stopped;
         c.exit = Some(status);
@@ -319,7 +319,7 @@ pub fn exec(id: &str, args: &[String]) -> Result<ExitStatus, String> {
         let files = stdio(&c.vfs, Attach::Foreground)?;
         spawn_in(c, args, &env, &cwd, files)?
     };
-    Ok(crate::console::terminal::foreground(&p, || task::wait_exit(&p)))
+    Ok(crate::file::tty::foreground(&p, || task::wait_exit(&p)))
 }
 
 /// A signal by name (`KILL`, `SIGKILL`) or number.

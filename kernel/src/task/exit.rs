@@ -20,6 +20,9 @@ use super::signal::{self, Signal};
 use super::{ProcState, Process};
 use crate::sched::{self, wait::Interrupted};
 
+/// Notified when any process exits (the host agent's poll watches it).
+pub static EXITS: spin::LazyLock<crate::file::Pollee> = spin::LazyLock::new(crate::file::Pollee::new);
+
 /// How a process ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -177,7 +180,7 @@ fn finish(p: &Arc<Process>) {
     *p.state.lock() = ProcState::Zombie(status);
     p.state_event.wake_all();
     // A host-world agent polls for exits together with its descriptors.
-    super::files::readiness_changed();
+    EXITS.notify(0);
     // Groups this exit may have orphaned: its own and its children's.
     let own = p.pgid.load(Ordering::Acquire);
     hangup_orphaned(&p.ns, own);

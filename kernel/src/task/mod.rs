@@ -9,7 +9,7 @@
 //! Invariants: a Task is touched only by its own thread (`sched::with_task`);
 //! everything other threads may reach is behind a lock or atomic in
 //! `Process`. Locks are never held across a block.
-//! May call: `sched`, `mm`, `fs`, `arch`, `console`, `time`.
+//! May call: `sched`, `mm`, `fs`, `file`, `arch`, `console`, `time`.
 
 mod exec;
 pub mod exit;

@@ -24,7 +24,7 @@ use spin::Mutex;
 use super::SysResult;
 use crate::sched::wait::Interrupted;
 use crate::sched::WaitQueue;
-use crate::task::files::{Node, OpenFile};
+use crate::task::files::OpenFile;
 use crate::task::Task;
 
 /// Which file a lock is on: (`st_dev`, `st_ino`), or another kind of open
@@ -39,24 +39,12 @@ static RELEASED: WaitQueue = WaitQueue::new();
 const RECHECK_TICKS: u64 = 10;
 
 fn key_of(file: &OpenFile) -> Result<Key, Errno> {
-    match &file.node {
-        Node::Path(loc) => {
-            let st = loc.stat()?;
-            Ok((st.dev, st.meta.ino))
-        }
-        Node::Pipe(end) => Ok((u64::MAX, Arc::as_ptr(&end.pipe) as u64)),
-        Node::Console => Ok((u64::MAX - 1, 0)),
-        Node::Socket(s) => Ok((u64::MAX - 2, s.id())),
-        Node::Epoll(ep) => Ok((u64::MAX - 3, ep as *const _ as u64)),
-    }
+    file.inner().lock_key()
 }
 
 /// The file's size, for SEEK_END ranges (0 for what has none).
 fn size_of(file: &OpenFile) -> u64 {
-    match &file.node {
-        Node::Path(loc) => loc.stat().map_or(0, |st| st.meta.size),
-        _ => 0,
-    }
+    file.location().and_then(|loc| loc.stat().ok()).map_or(0, |st| st.meta.size)
 }
 
 fn ofd_id(file: &Arc<OpenFile>) -> u64 {

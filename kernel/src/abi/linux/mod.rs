@@ -43,8 +43,6 @@ mod sync;
 mod vectored;
 mod xattr;
 
-pub use epoll::Epoll;
-
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 use errno::Errno;

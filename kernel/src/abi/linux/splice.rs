@@ -24,8 +24,9 @@ use linux_abi::{Fd, UserPtr, UserSlice};
 
 use super::io::{iovecs, read_file, write_file};
 use super::SysResult;
-use crate::task::files::{Node, OpenFile};
-use crate::task::pipe::Pipe;
+use crate::net::socket::Socket;
+use crate::task::files::OpenFile;
+use crate::task::pipe::{Pipe, PipeEnd};
 use crate::task::Task;
 
 pub const SPLICE_F_MOVE: u32 = 1;
@@ -34,32 +35,28 @@ pub const SPLICE_F_MORE: u32 = 4;
 pub const SPLICE_F_GIFT: u32 = 8;
 const SPLICE_F_ALL: u32 = SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT;
 const O_APPEND: u32 = OpenFlags::O_APPEND.bits();
-const O_NONBLOCK: u32 = OpenFlags::O_NONBLOCK.bits();
 /// The largest kernel buffer one step goes through.
 const CHUNK: usize = 64 * 1024;
 
 fn pipe_of(file: &OpenFile) -> Option<&Arc<Pipe>> {
-    match &file.node {
-        Node::Pipe(end) => Some(&end.pipe),
-        _ => None,
-    }
+    file.downcast::<PipeEnd>().map(|end| &end.pipe)
 }
 
 fn nonblocking(file: &OpenFile) -> bool {
-    *file.status.lock() & O_NONBLOCK != 0
+    file.nonblocking()
 }
 
 /// The non-pipe side of a splice: a regular file's location, or `None`
 /// for a stream (a socket, a device); EINVAL for anything else.
 fn regular(file: &OpenFile) -> Result<Option<&vfs::Location>, Errno> {
-    match &file.node {
-        Node::Path(loc) => match loc.kind()? {
+    match file.location() {
+        Some(loc) => match loc.kind()? {
             vfs::FileKind::Regular => Ok(Some(loc)),
             vfs::FileKind::CharDevice | vfs::FileKind::BlockDevice => Ok(None),
             _ => Err(Errno::EINVAL),
         },
-        Node::Console | Node::Epoll(_) | Node::Pipe(_) => Err(Errno::EINVAL),
-        Node::Socket(_) => Ok(None),
+        None if file.downcast::<Socket>().is_some() => Ok(None),
+        None => Err(Errno::EINVAL),
     }
 }
 
@@ -311,7 +308,7 @@ pub fn copy_file_range(p: &mut Task, fd_in: Fd, off_in: UserPtr<i64>, fd_out: Fd
     let out = p.files.get(fd_out.into())?;
     let given_in = if off_in.is_null() { None } else { Some(p.space.read(off_in)?) };
     let given_out = if off_out.is_null() { None } else { Some(p.space.read(off_out)?) };
-    let (Node::Path(lin), Node::Path(lout)) = (&input.node, &out.node) else { return Err(Errno::EINVAL) };
+    let (Some(lin), Some(lout)) = (input.location(), out.location()) else { return Err(Errno::EINVAL) };
     let (sin, sout) = (lin.stat()?, lout.stat()?);
     if sin.meta.is_dir() || sout.meta.is_dir() {
         return Err(Errno::EISDIR);

@@ -2,8 +2,7 @@
 //! pwritev2(328).
 //!
 //! Role: the offset and `RWF_*` rules around readv/writev; the bytes move
-//! through `io`'s read and write paths, one buffer after another (a short
-//! transfer ends the call, as on Linux).
+//! through `io`'s read and write paths (the buffers as one run of bytes).
 //! On x86_64 the offset is the whole `pos_l` register (`pos_h` is
 //! ignored); preadv2/pwritev2 take -1 for "at the file position", as
 //! readv/writev. `RWF_HIPRI`, `RWF_DSYNC` and `RWF_SYNC` are accepted (the
@@ -18,9 +17,9 @@ use linux_abi::flags::OpenFlags;
 use linux_abi::structs::Iovec;
 use linux_abi::{Fd, UserPtr};
 
-use super::io::{check_seekable, do_read, do_write, iovecs, verify_area};
+use super::io::{do_read, do_write, iovecs, verify_area};
 use super::SysResult;
-use crate::task::files::{Node, OpenFile};
+use crate::task::files::OpenFile;
 use crate::task::Task;
 
 pub const RWF_HIPRI: u32 = 0x1;
@@ -48,12 +47,13 @@ pub fn pwritev2(p: &mut Task, fd: Fd, iov: UserPtr<Iovec>, count: u64, pos: i64,
 
 /// Where a write with these flags starts: the end of the file for
 /// RWF_APPEND, and for a positioned write of an O_APPEND file (unless
-/// RWF_NOAPPEND), as Linux's `IOCB_APPEND`.
+/// RWF_NOAPPEND), as Linux's `IOCB_APPEND`. None: not appending (or not
+/// a file with an end).
 fn append_at(file: &OpenFile, pos: Option<u64>, flags: u32) -> Result<Option<u64>, Errno> {
     let o_append = *file.status.lock() & O_APPEND != 0;
     let append = flags & RWF_APPEND != 0 || (o_append && pos.is_some() && flags & RWF_NOAPPEND == 0);
-    match (&file.node, append) {
-        (Node::Path(loc), true) => Ok(Some(loc.metadata()?.size)),
+    match (file.location(), append) {
+        (Some(loc), true) if file.inner().positional() => Ok(Some(loc.metadata()?.size)),
         _ => Ok(None),
     }
 }
@@ -67,39 +67,30 @@ fn vectored(p: &mut Task, fd: Fd, iov: UserPtr<Iovec>, count: u64, pos: Option<i
     if flags & !(RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_APPEND | RWF_NOAPPEND) != 0 {
         return Err(Errno::EOPNOTSUPP);
     }
+    if pos.is_some() && !file.inner().positional() {
+        return Err(Errno::ESPIPE);
+    }
     if (write && !file.writable) || (!write && !file.readable) {
         return Err(Errno::EBADF);
     }
-    if pos.is_some() {
-        check_seekable(&file)?;
-    }
-    let bufs = iovecs(p, iov, count)?;
-    let total_len: usize = bufs.iter().map(|b| b.len()).sum();
+    let segs = iovecs(p, iov, count)?;
+    let total: usize = segs.iter().map(|b| b.len()).sum();
     if let Some(at) = pos {
-        verify_area(at, total_len)?;
+        verify_area(at, total)?;
+    }
+    if !write {
+        return do_read(p, &file, segs, pos);
     }
     // An appending write is positioned at the end; without an offset of
     // its own it moves the file position past what it wrote.
-    let (start, moves_position) = match (write, append_at(&file, pos, flags)?) {
-        (true, Some(end)) => (Some(end), pos.is_none()),
-        _ => (pos, false),
-    };
-    let mut total = 0usize;
-    for buf in bufs {
-        let at = start.map(|s| s + total as u64);
-        let r = if write { do_write(p, &file, buf, at) } else { do_read(p, &file, buf, at) };
-        let n = match r {
-            Ok(n) => n,
-            Err(_) if total > 0 => break,
-            Err(e) => return Err(e),
-        };
-        total += n;
-        if n < buf.len() {
-            break;
+    match append_at(&file, pos, flags)? {
+        Some(end) => {
+            let n = do_write(p, &file, segs, Some(end))?;
+            if pos.is_none() {
+                *file.offset.lock() = end + n as u64;
+            }
+            Ok(n)
         }
+        None => do_write(p, &file, segs, pos),
     }
-    if let (true, Some(s)) = (moves_position, start) {
-        *file.offset.lock() = s + total as u64;
-    }
-    Ok(total)
 }

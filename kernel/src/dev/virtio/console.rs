@@ -185,7 +185,7 @@ fn receive_pump(ch: &Channel, to_process: PipeEnd) {
         data.clear();
         ch.dev.lock().take_received(&mut data);
         if data.is_empty() {
-            if to_process.pipe.poll(true).2 {
+            if to_process.pipe.no_readers() {
                 break;
             }
             let deadline = crate::time::ticks() + idle_ms * u64::from(crate::time::HZ) / 1000;
@@ -194,7 +194,7 @@ fn receive_pump(ch: &Channel, to_process: PipeEnd) {
             continue;
         }
         idle_ms = 1;
-        if to_process.pipe.poll(true).2 || to_process.pipe.write(&data, false).is_err() {
+        if to_process.pipe.no_readers() || to_process.pipe.write(&data, false).is_err() {
             break;
         }
     }

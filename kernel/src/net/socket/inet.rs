@@ -30,6 +30,7 @@ use linux_abi::structs::{self as abi, SocketAddress};
 use spin::Mutex;
 
 use super::{wait, Received, Target};
+use crate::file::Pollee;
 use crate::net::local::{self, Backlog, DgramQueue, StreamEnd};
 use crate::net::{Readiness, Shutdown, Tcp, Udp};
 
@@ -247,21 +248,27 @@ impl Dgram {
 }
 
 impl Inet {
-    /// A TCP or UDP socket; `six`: of AF_INET6.
-    pub fn new(ty: u32, protocol: i32, six: bool) -> Result<Inet, Errno> {
+    /// A socket whose changes are told to `pollee`; `six`: of AF_INET6.
+    pub fn new(ty: u32, protocol: i32, pollee: &Pollee, six: bool) -> Result<Inet, Errno> {
         let six = || six.then(Six::default);
         match (ty, protocol) {
             (abi::SOCK_STREAM, 0 | abi::IPPROTO_TCP) => {
-                Ok(Inet::Stream(Mutex::new(Stream { tcp: Some(Tcp::new()?), lo: Loop::None, six: six() })))
+                let tcp = Tcp::new()?;
+                tcp.watch(pollee);
+                Ok(Inet::Stream(Mutex::new(Stream { tcp: Some(tcp), lo: Loop::None, six: six() })))
             }
-            (abi::SOCK_DGRAM, 0 | abi::IPPROTO_UDP) => Ok(Inet::Dgram(Mutex::new(Dgram {
-                udp: Udp::new()?,
-                queue: DgramQueue::new(),
-                registered: None,
-                registered6: None,
-                peer: None,
-                six: six(),
-            }))),
+            (abi::SOCK_DGRAM, 0 | abi::IPPROTO_UDP) => {
+                let udp = Udp::new()?;
+                udp.watch(pollee);
+                Ok(Inet::Dgram(Mutex::new(Dgram {
+                    udp,
+                    queue: DgramQueue::new(pollee),
+                    registered: None,
+                    registered6: None,
+                    peer: None,
+                    six: six(),
+                })))
+            }
             (abi::SOCK_STREAM | abi::SOCK_DGRAM, _) => Err(Errno::EPROTONOSUPPORT),
             _ => Err(Errno::ESOCKTNOSUPPORT),
         }
@@ -337,7 +344,7 @@ impl Inet {
         }
     }
 
-    pub fn listen(&self, backlog: usize) -> Result<(), Errno> {
+    pub fn listen(&self, backlog: usize, pollee: &Pollee) -> Result<(), Errno> {
         let Inet::Stream(s) = self else { return Err(Errno::EOPNOTSUPP) };
         let mut s = s.lock();
         if matches!(s.lo, Loop::Connected { .. }) {
@@ -351,7 +358,7 @@ impl Inet {
         match &s.lo {
             Loop::Listening(b) => b.set_max(max),
             _ => {
-                let b = Backlog::new(max);
+                let b = Backlog::new(max, pollee);
                 if !only {
                     let port = s.tcp()?.local_addr()?.port();
                     LOOP_TCP.lock().insert(port, Arc::downgrade(&b));
@@ -370,12 +377,14 @@ impl Inet {
     }
 
     /// One accept attempt: a loopback connection first, then the network's.
-    pub fn accept(&self) -> Result<(Inet, SocketAddress), Errno> {
+    /// The new socket's changes are told to `pollee`.
+    pub fn accept(&self, pollee: &Pollee) -> Result<(Inet, SocketAddress), Errno> {
         let Inet::Stream(s) = self else { return Err(Errno::EOPNOTSUPP) };
         let s = s.lock();
         let Loop::Listening(backlog) = &s.lo else { return Err(Errno::EINVAL) };
         let six = || s.six.as_ref().map(|_| Six::default());
         if let Some((end, local, peer)) = backlog.pop() {
+            end.attach(pollee);
             let new = Stream { tcp: None, lo: Loop::Connected { end, local, peer }, six: six() };
             return Ok((Inet::Stream(Mutex::new(new)), address(peer)));
         }
@@ -383,11 +392,12 @@ impl Inet {
             return Err(Errno::EAGAIN);
         }
         let (tcp, peer) = s.tcp()?.accept()?;
+        tcp.watch(pollee);
         Ok((Inet::Stream(Mutex::new(Stream { tcp: Some(tcp), lo: Loop::None, six: six() })), address(SocketAddr::V4(peer))))
     }
 
     /// connect(2) to an IPv4 address, or (AF_INET6) to the IPv6 loopback.
-    pub fn connect(&self, addr: SocketAddr, nonblock: bool, timeout: u64) -> Result<(), Errno> {
+    pub fn connect(&self, addr: SocketAddr, nonblock: bool, timeout: u64, pollee: &Pollee) -> Result<(), Errno> {
         let addr = match (self, addr) {
             (Inet::Dgram(d), SocketAddr::V6(_)) => {
                 let mut d = d.lock();
@@ -399,7 +409,7 @@ impl Inet {
                 if !matches!(s.lock().lo, Loop::None) {
                     return Err(Errno::EISCONN);
                 }
-                return connect_loopback(s, addr, nonblock, timeout);
+                return connect_loopback(s, addr, nonblock, timeout, pollee);
             }
             (_, SocketAddr::V4(a)) => a,
         };
@@ -426,7 +436,7 @@ impl Inet {
                     is_local(*addr.ip()) && st.tcp()?.is_fresh()
                 };
                 if loopback {
-                    return connect_loopback(s, SocketAddr::V4(addr), nonblock, timeout);
+                    return connect_loopback(s, SocketAddr::V4(addr), nonblock, timeout, pollee);
                 }
                 let first = s.lock().tcp()?.connect(addr);
                 match first {
@@ -434,7 +444,7 @@ impl Inet {
                     other => return other,
                 }
                 // Blocking connect: wait for the outcome.
-                wait(false, timeout, || match s.lock().tcp()?.connect(addr) {
+                wait(pollee, false, timeout, || match s.lock().tcp()?.connect(addr) {
                     Err(Errno::EALREADY) => Err(Errno::EAGAIN),
                     other => other,
                 })
@@ -456,7 +466,7 @@ impl Inet {
         }
     }
 
-    pub fn send(&self, data: &[u8], to: Option<Target>, nonblock: bool, timeout: u64) -> Result<usize, Errno> {
+    pub fn send(&self, data: &[u8], to: Option<Target>, nonblock: bool, timeout: u64, pollee: &Pollee) -> Result<usize, Errno> {
         let to = match to {
             None => None,
             Some(Target::Inet(a)) => Some(SocketAddr::V4(a)),
@@ -468,7 +478,7 @@ impl Inet {
                 // Linux ignores the address of a connected stream socket.
                 let mut done = 0;
                 while done < data.len() || data.is_empty() {
-                    let r = wait(nonblock, timeout, || {
+                    let r = wait(pollee, nonblock, timeout, || {
                         let st = s.lock();
                         match &st.lo {
                             Loop::Connected { end, .. } => end.write(&data[done..]),
@@ -504,7 +514,7 @@ impl Inet {
                         let target = LOOP6_UDP.lock().get(&dest.port()).and_then(Weak::upgrade);
                         let Some(q) = target else { return Ok(data.len()) }; // nobody there: dropped
                         let from = address(SocketAddr::V6(SocketAddrV6::new(*dest.ip(), port, 0, 0)));
-                        return wait(nonblock, timeout, || q.push(data, from.clone()));
+                        return wait(q.room(), nonblock, timeout, || q.push(data, from.clone()));
                     }
                     SocketAddr::V4(dest) => dest,
                 };
@@ -516,9 +526,9 @@ impl Inet {
                     let target = LOOP_UDP.lock().get(&dest.port()).and_then(Weak::upgrade);
                     let Some(q) = target else { return Ok(data.len()) }; // nobody there: dropped
                     let from = address(SocketAddr::V4(SocketAddrV4::new(*dest.ip(), port)));
-                    return wait(nonblock, timeout, || q.push(data, from.clone()));
+                    return wait(q.room(), nonblock, timeout, || q.push(data, from.clone()));
                 }
-                wait(nonblock, timeout, || d.lock().udp.send_to(data, Some(dest)))
+                wait(pollee, nonblock, timeout, || d.lock().udp.send_to(data, Some(dest)))
             }
         }
     }
@@ -675,7 +685,7 @@ impl Inet {
 /// connect() to a local address (IPv4, or the IPv6 loopback): hand one
 /// end of a fresh stream to the listener registered on the port (waiting
 /// while its backlog is full).
-fn connect_loopback(s: &Mutex<Stream>, addr: SocketAddr, nonblock: bool, timeout: u64) -> Result<(), Errno> {
+fn connect_loopback(s: &Mutex<Stream>, addr: SocketAddr, nonblock: bool, timeout: u64, pollee: &Pollee) -> Result<(), Errno> {
     let table = if addr.is_ipv6() { &LOOP6_TCP } else { &LOOP_TCP };
     let backlog = table.lock().get(&addr.port()).and_then(Weak::upgrade).ok_or(Errno::ECONNREFUSED)?;
     let port = {
@@ -700,9 +710,10 @@ fn connect_loopback(s: &Mutex<Stream>, addr: SocketAddr, nonblock: bool, timeout
             tcp.local_addr()?.port()
         }
     };
-    wait(nonblock, timeout, || backlog.room())?;
+    wait(backlog.room_pollee(), nonblock, timeout, || backlog.room())?;
     let local = SocketAddr::new(addr.ip(), port);
     let (mine, theirs) = local::stream_pair();
+    mine.attach(pollee);
     let mut st = s.lock();
     if !matches!(st.lo, Loop::None) {
         return Err(Errno::EISCONN);
