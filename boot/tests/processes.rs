@@ -404,7 +404,7 @@ fn inet6_known_broken() {
 
 // ---- data between descriptors ----
 
-const FILEIO: &[&str] = &["vectored", "owner", "copy_range", "splice", "tee_vmsplice"];
+const FILEIO: &[&str] = &["vectored", "owner", "copy_range", "splice", "tee_vmsplice", "sigio"];
 const FILEIO_BROKEN: &[(&str, &str)] = &[];
 
 #[test]

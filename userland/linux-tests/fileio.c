@@ -1,6 +1,6 @@
 /* Data between descriptors, differentially: positioned vector I/O
  * (preadv/pwritev/preadv2/pwritev2 and their RWF_* flags), the
- * descriptor's owner and O_ASYNC (F_SETOWN/F_GETOWN, FIOASYNC),
+ * descriptor's owner and O_ASYNC (F_SETOWN/F_GETOWN, FIOASYNC, SIGIO),
  * copy_file_range, splice, tee and vmsplice.
  *
  * Files live in /tmp under a name from the pid and are removed at the end
@@ -362,8 +362,78 @@ static void case_tee_vmsplice(void) {
     close(q[1]);
 }
 
+static volatile sig_atomic_t sigios;
+static void on_sigio(int s) {
+    (void)s;
+    sigios++;
+}
+
+/* Writes to the other end and reports whether SIGIO came (it is sent to
+ * this process, so it is delivered when the write returns). */
+static void poke(const char *what, int fd) {
+    sigios = 0;
+    (void)!write(fd, "x", 1);
+    say("%s: SIGIO %d", what, sigios > 0);
+}
+
+static void case_sigio(void) {
+    struct sigaction sa = { .sa_handler = on_sigio, .sa_flags = SA_RESTART }, old;
+    sigaction(SIGIO, &sa, &old);
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) return;
+    char c;
+    poke("no O_ASYNC", sv[1]);
+    (void)!read(sv[0], &c, 1);
+    int on = 1;
+    ioctl(sv[0], FIOASYNC, &on);
+    poke("O_ASYNC, no owner", sv[1]);
+    (void)!read(sv[0], &c, 1);
+    fcntl(sv[0], F_SETOWN, getpid());
+    poke("O_ASYNC and owner", sv[1]);
+    (void)!read(sv[0], &c, 1);
+    int d = dup(sv[0]);
+    close(sv[0]);
+    poke("through a dup", sv[1]);
+    (void)!read(d, &c, 1);
+    fcntl(d, F_SETOWN, -getpgrp());
+    poke("owner is my group", sv[1]);
+    (void)!read(d, &c, 1);
+    on = 0;
+    ioctl(d, FIOASYNC, &on);
+    poke("O_ASYNC off", sv[1]);
+    (void)!read(d, &c, 1);
+    fcntl(d, F_SETOWN, getpid());
+    fcntl(d, F_SETFL, fcntl(d, F_GETFL) | O_ASYNC);
+    poke("F_SETFL O_ASYNC", sv[1]);
+    (void)!read(d, &c, 1);
+    sigios = 0;
+    close(sv[1]);
+    say("peer closed: SIGIO %d", sigios > 0);
+    close(d);
+
+    int p[2];
+    if (pipe(p) == 0) {
+        fcntl(p[0], F_SETOWN, getpid());
+        fcntl(p[0], F_SETFL, O_ASYNC);
+        poke("pipe", p[1]);
+        (void)!read(p[0], &c, 1);
+        /* A child writes: the owner is signalled, not the writer. */
+        sigios = 0;
+        pid_t k = fork();
+        if (k == 0) {
+            (void)!write(p[1], "y", 1);
+            _exit(0);
+        }
+        reap("writer", k);
+        say("a child's write: SIGIO %d", sigios > 0);
+        close(p[0]);
+        close(p[1]);
+    }
+    sigaction(SIGIO, &old, 0);
+}
+
 static const struct dcase cases[] = {
-    CASE(vectored), CASE(owner), CASE(copy_range), CASE(splice), CASE(tee_vmsplice), { 0, 0 },
+    CASE(vectored), CASE(owner), CASE(copy_range), CASE(splice), CASE(tee_vmsplice), CASE(sigio), { 0, 0 },
 };
 
 int main(int argc, char **argv) { return run_cases(cases, argc, argv, 0); }

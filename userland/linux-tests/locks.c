@@ -207,8 +207,10 @@ static void case_wait(void) {
     char b;
     (void)!read(sync[0], &b, 1);
     sleep_ms(150);
-    say_ret("UN [0,10)", lk(fd, F_SETLK, F_UNLCK, SEEK_SET, 0, 10));
+    /* Reported after the woken child's lines: their order is the scheduler's. */
+    int un = lk(fd, F_SETLK, F_UNLCK, SEEK_SET, 0, 10);
     reap("waiter", c);
+    say("UN [0,10): %d", un);
     /* A signal interrupts the wait. */
     say_ret("WR [0,10)", lk(fd, F_SETLK, F_WRLCK, SEEK_SET, 0, 10));
     c = fork();

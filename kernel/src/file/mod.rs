@@ -127,6 +127,8 @@ pub struct OpenFile {
     watches: Mutex<Vec<(Weak<epoll::Instance>, i32)>>,
     /// F_SETOWN's owner.
     pub owner: Mutex<crate::abi::linux::owner::Owner>,
+    /// While O_ASYNC is set: the observer that signals the owner.
+    pub fasync: Mutex<Option<PollTable>>,
     _live: crate::live::Live,
 }
 
@@ -140,6 +142,7 @@ impl OpenFile {
             status: Mutex::new(status),
             watches: Mutex::new(Vec::new()),
             owner: Mutex::new(Default::default()),
+            fasync: Mutex::new(None),
             _live: crate::live::Live::new(crate::live::Kind::OpenFile),
         })
     }

@@ -67,7 +67,7 @@ macro_rules! linux_syscalls {
             rt_sigaction = 13 => Full;
             rt_sigprocmask = 14 => Full;
             rt_sigreturn = 15 => Full;
-            ioctl = 16 => Partial("terminal ioctls on the console, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX, FIOASYNC (O_ASYNC is recorded, no SIGIO is sent); other requests are ENOTTY");
+            ioctl = 16 => Partial("terminal ioctls on the console, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX, FIOASYNC; other requests are ENOTTY");
             pread64 = 17 => Full;
             pwrite64 = 18 => Full;
             readv = 19 => Full;
@@ -122,7 +122,7 @@ macro_rules! linux_syscalls {
             msgsnd = 69 => Full;
             msgrcv = 70 => Full;
             msgctl = 71 => Full;
-            fcntl = 72 => Partial("F_DUPFD(_CLOEXEC), F_GETFD/F_SETFD, F_GETFL/F_SETFL, F_GETPIPE_SZ/F_SETPIPE_SZ, record locks (F_GETLK/F_SETLK/F_SETLKW with deadlock detection, F_OFD_GETLK/F_OFD_SETLK/F_OFD_SETLKW), owners (F_SETOWN/F_GETOWN(_EX): recorded, but O_ASYNC sends no SIGIO); leases, F_NOTIFY, F_SETSIG and seals are EINVAL");
+            fcntl = 72 => Partial("F_DUPFD(_CLOEXEC), F_GETFD/F_SETFD, F_GETFL/F_SETFL, F_GETPIPE_SZ/F_SETPIPE_SZ, record locks (F_GETLK/F_SETLK/F_SETLKW with deadlock detection, F_OFD_GETLK/F_OFD_SETLK/F_OFD_SETLKW), owners (F_SETOWN/F_GETOWN(_EX)) and O_ASYNC's SIGIO for input, errors and hang-ups (not for room to write, no SIGURG); leases, F_NOTIFY, F_SETSIG and seals are EINVAL");
             flock = 73 => Full;
             fsync = 74 => Full;
             fdatasync = 75 => Full;

@@ -207,6 +207,8 @@ pub fn fcntl(p: &mut Task, fd: Fd, cmd: u32, arg: u64) -> SysResult {
             let settable = OpenFlags::SETFL_MASK.bits();
             let mut status = file.status.lock();
             *status = (*status & !settable) | (arg as u32 & settable);
+            drop(status);
+            super::owner::async_changed(&file);
             Ok(0)
         }
         F_SETOWN => super::owner::setown(p, &file, arg as u32 as i32),
