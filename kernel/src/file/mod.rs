@@ -6,7 +6,8 @@
 //! the object itself. Kinds: files, directories and device nodes of a
 //! namespace, /proc files included ([`inode::InodeFile`]), the terminal
 //! ([`tty::TtyFile`]), pipe ends (`task::pipe`), sockets (`net::socket`),
-//! epoll instances ([`epoll::EpollFile`]). A new kind is one new type
+//! epoll instances ([`epoll::EpollFile`]), eventfds, timerfds, signalfds
+//! and pidfds ([`eventfd`], [`timerfd`], [`signalfd`], [`pidfd`]). A new kind is one new type
 //! implementing the trait; the syscall layer never matches on kinds (the
 //! few kind-specific calls find their object with [`OpenFile::downcast`]).
 //! Readiness: [`FileLike::poll`] says what holds now and, given a
@@ -21,8 +22,12 @@
 
 pub mod buf;
 pub mod epoll;
+pub mod eventfd;
 pub mod inode;
+pub mod pidfd;
 pub mod pollee;
+pub mod signalfd;
+pub mod timerfd;
 pub mod tty;
 
 use alloc::string::String;

@@ -11,6 +11,7 @@
 //! A dead thread's stack is freed by the next thread, after the switch.
 //! May call: `arch`, `mm`, `time`.
 
+pub mod cpus;
 pub mod group;
 pub mod wait;
 pub mod watchdog;

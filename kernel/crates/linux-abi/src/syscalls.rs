@@ -198,6 +198,8 @@ macro_rules! linux_syscalls {
             tkill = 200 => Full;
             time = 201 => Full;
             futex = 202 => Partial("WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAKE_OP and the BITSET variants (the bitset is not matched); priority-inheritance operations are ENOSYS");
+            sched_setaffinity = 203 => Full;
+            sched_getaffinity = 204 => Full;
             epoll_create = 213 => Full;
             getdents64 = 217 => Full;
             set_tid_address = 218 => Full;
@@ -230,7 +232,14 @@ macro_rules! linux_syscalls {
             set_robust_list = 273 => Partial("the list is recorded but not walked when a thread exits");
             utimensat = 280 => Full;
             epoll_pwait = 281 => Full;
+            signalfd = 282 => Full;
+            timerfd_create = 283 => Partial("CLOCK_REALTIME, CLOCK_MONOTONIC and CLOCK_BOOTTIME; the alarm clocks are EINVAL");
+            eventfd = 284 => Full;
+            timerfd_settime = 286 => Partial("TFD_TIMER_CANCEL_ON_SET is accepted but a clock change does not cancel the timer; CLOCK_REALTIME deadlines do not follow clock changes; millisecond resolution");
+            timerfd_gettime = 287 => Full;
             accept4 = 288 => Full;
+            signalfd4 = 289 => Full;
+            eventfd2 = 290 => Full;
             epoll_create1 = 291 => Full;
             dup3 = 292 => Full;
             pipe2 = 293 => Partial("O_DIRECT (packet mode) is accepted but the pipe stays a byte stream");
@@ -242,7 +251,10 @@ macro_rules! linux_syscalls {
             renameat2 = 316 => Partial("RENAME_NOREPLACE, RENAME_EXCHANGE and RENAME_WHITEOUT are EINVAL");
             seccomp = 317 => Partial("no user-notification listeners: SECCOMP_FILTER_FLAG_NEW_LISTENER is EINVAL");
             getrandom = 318 => Full;
+            memfd_create = 319 => Partial("MFD_HUGETLB is EINVAL; seals are not supported (MFD_ALLOW_SEALING is accepted, F_ADD_SEALS is EINVAL)");
             statx = 332 => Partial("the basic fields only (no birth time, attributes or mount id)");
+            pidfd_send_signal = 424 => Full;
+            pidfd_open = 434 => Full;
             clone3 = 435 => Partial("as clone; set_tid and cgroup are not supported");
             faccessat2 = 439 => Full;
             epoll_pwait2 = 441 => Full;

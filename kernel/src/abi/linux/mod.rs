@@ -14,8 +14,10 @@
 //! its number and name.
 //! May call: `task`, `sched`, `mm`, `fs`, `net`, `console`, `time`.
 
+mod affinity;
 mod attr;
 mod epoll;
+mod fdkinds;
 mod flock;
 mod fs;
 mod fsinfo;
@@ -53,7 +55,12 @@ mod sys {
     pub use super::attr::{
         chmod, chown, fchmod, fchmodat, fchmodat2, fchown, fchownat, futimesat, lchown, truncate, utime, utimensat, utimes,
     };
+    pub use super::affinity::{sched_getaffinity, sched_setaffinity};
     pub use super::epoll::{epoll_create, epoll_create1, epoll_ctl, epoll_pwait, epoll_pwait2, epoll_wait};
+    pub use super::fdkinds::{
+        eventfd, eventfd2, memfd_create, pidfd_open, pidfd_send_signal, signalfd, signalfd4, timerfd_create, timerfd_gettime,
+        timerfd_settime,
+    };
     pub use super::flock::flock;
     pub use super::fs::{
         access, chdir, close, dup, dup2, dup3, faccessat, faccessat2, fchdir, fstat, ftruncate, getcwd, getdents, getdents64,
