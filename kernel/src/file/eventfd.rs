@@ -1,6 +1,6 @@
 //! eventfd(2): a 64-bit counter as a file ([`fdkinds::EventCounter`] holds
-//! the rules). Reads and writes move exactly 8 bytes (`EINVAL` below 8; a
-//! longer buffer moves 8); a read of 0 and a write that would pass the
+//! the rules). A read moves 8 bytes (`EINVAL` for a smaller buffer; a
+//! larger one gets 8); a write takes exactly 8 (`EINVAL` otherwise); a read of 0 and a write that would pass the
 //! ceiling block, or fail with `EAGAIN` when non-blocking. One pollee: a
 //! read notifies writers (room), a write notifies readers.
 
@@ -55,7 +55,7 @@ impl FileLike for EventFd {
     }
 
     fn write(&self, file: &OpenFile, src: &mut dyn Source, _at: Option<u64>) -> KResult<usize> {
-        if src.len() < 8 {
+        if src.len() != 8 {
             return Err(Errno::EINVAL);
         }
         let mut bytes = [0u8; 8];

@@ -193,7 +193,12 @@ impl FileLike for InodeFile {
     }
 
     fn describe(&self) -> String {
-        self.loc.path()
+        // As Linux's d_path: an unlinked file's last name, marked.
+        let mut path = self.loc.path();
+        if self.loc.is_unlinked() {
+            path.push_str(" (deleted)");
+        }
+        path
     }
 
     fn lock_key(&self) -> KResult<(u64, u64)> {

@@ -1,7 +1,7 @@
 //! pidfd_open(2)'s file: a process by reference (not by number, so it
 //! cannot name a recycled pid). Poll is readable once the process has
-//! exited (a zombie or reaped; its `exit_pollee` is notified at the
-//! change). pidfd_send_signal and waitid(P_PIDFD) find the process here.
+//! exited (a zombie; its `exit_pollee` is notified at the change), and
+//! also hung up once it was reaped. pidfd_send_signal and waitid(P_PIDFD) find the process here.
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -24,6 +24,11 @@ impl PidFd {
     pub fn process(&self) -> &Arc<Process> {
         &self.proc
     }
+
+    /// True once the process was reaped (its number is free again).
+    pub fn reaped(&self) -> bool {
+        !self.proc.ns.get(self.proc.vpid).is_some_and(|q| Arc::ptr_eq(&q, &self.proc))
+    }
 }
 
 impl FileLike for PidFd {
@@ -31,8 +36,13 @@ impl FileLike for PidFd {
         if let Some(t) = table {
             t.add(&self.proc.exit_pollee);
         }
-        let ready = if self.proc.exit_status().is_some() { ev::IN | ev::RDNORM } else { 0 };
-        ready & mask
+        let ready = match self.proc.exit_status() {
+            None => 0,
+            // Reaped: the process is gone, not just exited.
+            Some(_) if self.reaped() => ev::IN | ev::RDNORM | ev::HUP,
+            Some(_) => ev::IN | ev::RDNORM,
+        };
+        ready & (mask | ev::ALWAYS)
     }
 
     fn stat(&self) -> KResult<structs::Stat> {

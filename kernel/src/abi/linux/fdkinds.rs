@@ -138,7 +138,8 @@ pub fn pidfd_send_signal(p: &mut Task, pidfd: Fd, sig: i32, uinfo: UserPtr<Sigin
         return Err(Errno::EINVAL);
     }
     let file = p.files.get(pidfd.into())?;
-    let target = file.downcast::<PidFd>().ok_or(Errno::EBADF)?.process().clone();
+    let pidfd = file.downcast::<PidFd>().ok_or(Errno::EBADF)?;
+    let target = pidfd.process().clone();
     let signal = super::signal::signal_arg(sig)?;
     let info = match signal {
         None => None,
@@ -155,7 +156,8 @@ pub fn pidfd_send_signal(p: &mut Task, pidfd: Fd, sig: i32, uinfo: UserPtr<Sigin
             Some(info)
         }
     };
-    if target.exit_status().is_some() {
+    // A zombie still takes (and drops) signals; a reaped process is gone.
+    if pidfd.reaped() {
         return Err(Errno::ESRCH);
     }
     signal::check_permission(p, &target, signal)?;
