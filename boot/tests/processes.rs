@@ -246,7 +246,7 @@ fn epoll_known_broken() {
 const FDKINDS: &[&str] = &[
     "eventfd_basic", "eventfd_semaphore", "eventfd_overflow", "eventfd_wakeups", "affinity", "timerfd_oneshot",
     "timerfd_interval", "timerfd_realtime", "timerfd_errors", "timerfd_epoll", "signalfd_basic", "signalfd_wait",
-    "pidfd", "memfd",
+    "pidfd", "pidfd_waitid", "memfd",
 ];
 const FDKINDS_BROKEN: &[(&str, &str)] = &[];
 

@@ -213,7 +213,7 @@ macro_rules! linux_syscalls {
             epoll_ctl = 233 => Partial("EPOLLET reports input while it is present (an edge-triggered reader sees extra wake-ups)");
             tgkill = 234 => Full;
             utimes = 235 => Full;
-            waitid = 247 => Partial("P_PIDFD is EINVAL; the rusage is not filled");
+            waitid = 247 => Partial("the rusage is not filled");
             openat = 257 => Partial("FIFOs cannot be opened (ENXIO: named pipes are not attached to pipe buffers); O_TMPFILE is not supported");
             mkdirat = 258 => Full;
             mknodat = 259 => Full;
