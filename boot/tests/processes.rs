@@ -241,12 +241,12 @@ fn epoll_known_broken() {
     still_broken("epoll", EPOLL_BROKEN);
 }
 
-// ---- descriptor kinds: eventfd, timerfd, signalfd, pidfd, memfd; CPU affinity ----
+// ---- descriptor kinds: eventfd, timerfd, signalfd, pidfd, memfd, inotify; CPU affinity ----
 
 const FDKINDS: &[&str] = &[
     "eventfd_basic", "eventfd_semaphore", "eventfd_overflow", "eventfd_wakeups", "affinity", "timerfd_oneshot",
     "timerfd_interval", "timerfd_realtime", "timerfd_errors", "timerfd_epoll", "signalfd_basic", "signalfd_wait",
-    "pidfd", "pidfd_waitid", "memfd",
+    "pidfd", "pidfd_waitid", "memfd", "inotify",
 ];
 const FDKINDS_BROKEN: &[(&str, &str)] = &[];
 

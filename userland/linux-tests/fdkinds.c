@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -445,6 +447,9 @@ static void case_signalfd_basic(void) {
     say_ret("bad flags", syscall(SYS_signalfd4, -1, &mask, 8, 1));
     say_ret("bad mask pointer", syscall(SYS_signalfd4, -1, (void *)8, 8, 0));
     int efd = eventfd(0, 0);
+    int legacy = syscall(SYS_signalfd, -1, &mask, 8);
+    say("legacy signalfd: %d nonblock %d", legacy >= 0, (fcntl(legacy, F_GETFL) & O_NONBLOCK) != 0);
+    close(legacy);
     say_ret("on an eventfd", signalfd(efd, &mask, 0));
     say_ret("on a closed fd", signalfd(1000, &mask, 0));
     say_ret("write", write(fd, si, sizeof si[0]));
@@ -611,6 +616,127 @@ static void case_pidfd_waitid(void) {
     close(efd);
 }
 
+/* ---- inotify ---- */
+
+/* Reads what is queued and prints each event; cookies as relations. */
+static void drain(int fd, const char *what) {
+    char buf[4096] __attribute__((aligned(8)));
+    long n = read(fd, buf, sizeof buf);
+    if (n < 0) {
+        say("%s: -1 %s", what, ename(errno));
+        return;
+    }
+    unsigned last_cookie = 0;
+    for (char *p = buf; p < buf + n;) {
+        struct inotify_event *e = (struct inotify_event *)p;
+        say("%s: wd %d mask 0x%x len %u name %s cookie %s", what, e->wd, e->mask, e->len, e->len ? e->name : "-",
+            e->cookie == 0 ? "0" : e->cookie == last_cookie ? "same" : "new");
+        if (e->cookie) last_cookie = e->cookie;
+        p += sizeof *e + e->len;
+    }
+}
+
+static void case_inotify(void) {
+    char dir[] = "/tmp/fdkinds.XXXXXX", path[64], path2[64];
+    if (!mkdtemp(dir)) {
+        say("mkdtemp: %s", ename(errno));
+        return;
+    }
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    say("fd ok: %d cloexec %d", fd >= 0, fcntl(fd, F_GETFD));
+    say_ret("read empty", read(fd, path, sizeof path));
+    int wd = inotify_add_watch(fd, dir, IN_CREATE | IN_DELETE | IN_MODIFY | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE);
+    say("wd: %d", wd);
+    say("same path, same wd: %d", inotify_add_watch(fd, dir, IN_CREATE | IN_DELETE | IN_MODIFY | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE) == wd);
+    say_ret("MASK_CREATE on a watched path", inotify_add_watch(fd, dir, IN_CREATE | IN_MASK_CREATE));
+    snprintf(path, sizeof path, "%s/a", dir);
+    int f = open(path, O_CREAT | O_WRONLY, 0644);
+    write(f, "x", 1);
+    write(f, "y", 1);
+    write(f, "z", 1);
+    close(f);
+    say("poll: 0x%x", poll1(fd, POLLIN, 0));
+    int queued = 0;
+    ioctl(fd, FIONREAD, &queued);
+    say("FIONREAD: %d", queued);
+    char small[8];
+    say_ret("read 8 bytes", read(fd, small, sizeof small));
+    drain(fd, "create+write");
+    f = open(path, O_CREAT | O_RDWR, 0644);
+    close(f);
+    f = open(path, O_RDONLY);
+    close(f);
+    drain(fd, "reopen");
+    snprintf(path2, sizeof path2, "%s/sub", dir);
+    mkdir(path2, 0755);
+    rmdir(path2);
+    snprintf(path2, sizeof path2, "%s/b", dir);
+    rename(path, path2);
+    unlink(path2);
+    drain(fd, "mkdir rmdir rename unlink");
+    /* A watch on a file (a second instance, so the directory's watch does not report too). */
+    int fd2 = inotify_init1(IN_NONBLOCK);
+    snprintf(path, sizeof path, "%s/c", dir);
+    f = open(path, O_CREAT | O_WRONLY, 0644);
+    int fwd = inotify_add_watch(fd2, path, IN_MODIFY | IN_CLOSE_WRITE);
+    say("file wd: %d", fwd);
+    write(f, "q", 1);
+    close(f);
+    drain(fd2, "file");
+    say_ret("ONLYDIR on a file", inotify_add_watch(fd2, path, IN_MODIFY | IN_ONLYDIR));
+    /* Oneshot: one event, then IN_IGNORED. */
+    say("oneshot wd: %d", inotify_add_watch(fd2, path, IN_MODIFY | IN_ONESHOT) == fwd);
+    f = open(path, O_WRONLY);
+    write(f, "1", 1);
+    write(f, "2", 1);
+    close(f);
+    drain(fd2, "oneshot");
+    say_ret("rm_watch after oneshot", inotify_rm_watch(fd2, fwd));
+    drain(fd, "dir");
+    say_ret("rm_watch", inotify_rm_watch(fd, wd));
+    drain(fd, "after rm_watch");
+    say_ret("rm_watch again", inotify_rm_watch(fd, wd));
+    unlink(path);
+    drain(fd, "unwatched");
+    /* Errors. */
+    say_ret("mask 0", inotify_add_watch(fd, dir, 0));
+    say_ret("MASK_ADD|MASK_CREATE", inotify_add_watch(fd, dir, IN_CREATE | IN_MASK_ADD | IN_MASK_CREATE));
+    say_ret("no such path", inotify_add_watch(fd, "/nonexistent/x", IN_CREATE));
+    int efd = eventfd(0, 0);
+    say_ret("on an eventfd", inotify_add_watch(efd, dir, IN_CREATE));
+    say_ret("rm on an eventfd", inotify_rm_watch(efd, 1));
+    say_ret("on a closed fd", inotify_add_watch(1000, dir, IN_CREATE));
+    say_ret("init1 bad flags", inotify_init1(1));
+    close(efd);
+    /* A blocking read woken by another process; epoll sees the instance. */
+    int bfd = inotify_init1(0);
+    inotify_add_watch(bfd, dir, IN_CREATE);
+    int ep = epoll_create1(0);
+    struct epoll_event e = { .events = EPOLLIN, .data.u32 = 3 }, out[1];
+    epoll_ctl(ep, EPOLL_CTL_ADD, bfd, &e);
+    say_ret("epoll idle", epoll_wait(ep, out, 1, 0));
+    pid_t child = fork();
+    if (child == 0) {
+        sleep_ms(50);
+        char p2[64];
+        snprintf(p2, sizeof p2, "%s/d", dir);
+        close(open(p2, O_CREAT | O_WRONLY, 0644));
+        _exit(0);
+    }
+    long long t0 = now_ms();
+    drain(bfd, "blocking");
+    say("waited >= 30 ms: %d", now_ms() - t0 >= 30);
+    reap("child", child);
+    say_ret("epoll after read", epoll_wait(ep, out, 1, 0));
+    snprintf(path, sizeof path, "%s/d", dir);
+    unlink(path);
+    close(ep);
+    close(bfd);
+    close(fd2);
+    close(fd);
+    say_ret("rmdir", rmdir(dir));
+}
+
 /* ---- memfd ---- */
 
 static void case_memfd(void) {
@@ -684,6 +810,7 @@ static const struct dcase cases[] = {
     CASE(pidfd),
     CASE(pidfd_waitid),
     CASE(memfd),
+    CASE(inotify),
     { 0, 0 },
 };
 

@@ -7,7 +7,8 @@
 //! namespace, /proc files included ([`inode::InodeFile`]), the terminal
 //! ([`tty::TtyFile`]), pipe ends (`task::pipe`), sockets (`net::socket`),
 //! epoll instances ([`epoll::EpollFile`]), eventfds, timerfds, signalfds
-//! and pidfds ([`eventfd`], [`timerfd`], [`signalfd`], [`pidfd`]). A new kind is one new type
+//! pidfds and inotify instances ([`eventfd`], [`timerfd`], [`signalfd`],
+//! [`pidfd`], [`inotify`]). A new kind is one new type
 //! implementing the trait; the syscall layer never matches on kinds (the
 //! few kind-specific calls find their object with [`OpenFile::downcast`]).
 //! Readiness: [`FileLike::poll`] says what holds now and, given a
@@ -24,6 +25,7 @@ pub mod buf;
 pub mod epoll;
 pub mod eventfd;
 pub mod inode;
+pub mod inotify;
 pub mod pidfd;
 pub mod pollee;
 pub mod signalfd;
@@ -199,6 +201,11 @@ impl OpenFile {
 
 impl Drop for OpenFile {
     fn drop(&mut self) {
+        if self.writable {
+            if let Some(loc) = self.file.location() {
+                inotify::closed_write(loc);
+            }
+        }
         let id = self.id();
         let watches = core::mem::take(&mut *self.watches.lock());
         for (ep, fd) in watches {

@@ -7,8 +7,14 @@
 //! - [`Schedule`]: a timerfd's deadline and interval in nanoseconds of one
 //!   monotonic clock, and the count of expirations a read returns
 //!   (Linux's `hrtimer_forward`: missed periods are counted, never drift).
+//! - [`inotify::Queue`]: an inotify instance's event queue (coalescing,
+//!   overflow, the record encoding and what a read of n bytes takes).
 
 #![no_std]
+
+extern crate alloc;
+
+pub mod inotify;
 
 use errno::{Errno, KResult};
 

@@ -214,6 +214,9 @@ macro_rules! linux_syscalls {
             tgkill = 234 => Full;
             utimes = 235 => Full;
             waitid = 247 => Partial("the rusage is not filled");
+            inotify_init = 253 => Full;
+            inotify_add_watch = 254 => Partial("events generated: IN_CREATE, IN_DELETE, IN_MODIFY (write), IN_MOVED_FROM/IN_MOVED_TO, IN_CLOSE_WRITE, IN_IGNORED; other event bits are accepted and never reported");
+            inotify_rm_watch = 255 => Full;
             openat = 257 => Partial("FIFOs cannot be opened (ENXIO: named pipes are not attached to pipe buffers); O_TMPFILE is not supported");
             mkdirat = 258 => Full;
             mknodat = 259 => Full;
@@ -243,6 +246,7 @@ macro_rules! linux_syscalls {
             epoll_create1 = 291 => Full;
             dup3 = 292 => Full;
             pipe2 = 293 => Partial("O_DIRECT (packet mode) is accepted but the pipe stays a byte stream");
+            inotify_init1 = 294 => Full;
             rt_tgsigqueueinfo = 297 => Full;
             recvmmsg = 299 => Partial("the timeout is not honoured; no control messages are received");
             prlimit64 = 302 => Full;

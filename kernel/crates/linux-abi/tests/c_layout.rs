@@ -497,7 +497,16 @@ fn descriptor_kind_layouts_and_flags() {
         F_SEAL_WRITE => "F_SEAL_WRITE", F_SEAL_FUTURE_WRITE => "F_SEAL_FUTURE_WRITE",
         F_ADD_SEALS => "F_ADD_SEALS", F_GET_SEALS => "F_GET_SEALS",
         IN_CLOEXEC => "IN_CLOEXEC", IN_NONBLOCK => "IN_NONBLOCK",
+        IN_ACCESS => "IN_ACCESS", IN_MODIFY => "IN_MODIFY", IN_ATTRIB => "IN_ATTRIB", IN_CLOSE_WRITE => "IN_CLOSE_WRITE",
+        IN_CLOSE_NOWRITE => "IN_CLOSE_NOWRITE", IN_OPEN => "IN_OPEN", IN_MOVED_FROM => "IN_MOVED_FROM",
+        IN_MOVED_TO => "IN_MOVED_TO", IN_CREATE => "IN_CREATE", IN_DELETE => "IN_DELETE",
+        IN_DELETE_SELF => "IN_DELETE_SELF", IN_MOVE_SELF => "IN_MOVE_SELF", IN_ALL_EVENTS => "IN_ALL_EVENTS",
+        IN_UNMOUNT => "IN_UNMOUNT", IN_Q_OVERFLOW => "IN_Q_OVERFLOW", IN_IGNORED => "IN_IGNORED",
+        IN_ONLYDIR => "IN_ONLYDIR", IN_DONT_FOLLOW => "IN_DONT_FOLLOW", IN_EXCL_UNLINK => "IN_EXCL_UNLINK",
+        IN_MASK_CREATE => "IN_MASK_CREATE", IN_MASK_ADD => "IN_MASK_ADD", IN_ISDIR => "IN_ISDIR",
+        IN_ONESHOT => "IN_ONESHOT",
     );
+    layout!(c, InotifyEvent, "struct inotify_event" { wd, mask, cookie, len });
     compare(
         "descriptor_kinds",
         "#define _GNU_SOURCE\n#include <sys/eventfd.h>\n#include <sys/timerfd.h>\n#include <sys/signalfd.h>\n\

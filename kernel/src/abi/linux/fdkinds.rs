@@ -1,7 +1,8 @@
 //! The descriptor-creating calls of the anonymous kinds: eventfd(284) /
 //! eventfd2(290), timerfd_create(283) / timerfd_settime(286) /
 //! timerfd_gettime(287), signalfd(282) / signalfd4(289), pidfd_open(434) /
-//! pidfd_send_signal(424), memfd_create(319). The objects are `file::{eventfd, timerfd,
+//! pidfd_send_signal(424), memfd_create(319), inotify_init(253) /
+//! inotify_init1(294) / inotify_add_watch(254) / inotify_rm_watch(255). The objects are `file::{eventfd, timerfd,
 //! signalfd, pidfd}`; this layer checks arguments in Linux's order.
 //! May call: `file`, the descriptor table, `task::signal`.
 
@@ -10,7 +11,8 @@ use errno::Errno;
 use linux_abi::flags::{
     CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_REALTIME_ALARM, EFD_CLOEXEC,
     EFD_NONBLOCK, EFD_SEMAPHORE, FD_O_CLOEXEC, FD_O_NONBLOCK, MFD_ALLOW_SEALING, MFD_CLOEXEC, MFD_EXEC, MFD_HUGETLB,
-    MFD_NAME_MAX, MFD_NOEXEC_SEAL, PIDFD_NONBLOCK, SFD_CLOEXEC, SFD_NONBLOCK, TFD_CLOEXEC,
+    IN_ALL_EVENTS, IN_CLOEXEC, IN_DONT_FOLLOW, IN_MASK_ADD, IN_MASK_CREATE, IN_NONBLOCK, IN_ONLYDIR, MFD_NAME_MAX,
+    MFD_NOEXEC_SEAL, PIDFD_NONBLOCK, SFD_CLOEXEC, SFD_NONBLOCK, TFD_CLOEXEC,
     TFD_NONBLOCK, TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET,
 };
 use linux_abi::signal::{SigSet, Siginfo, SI_TKILL, SI_USER};
@@ -19,6 +21,7 @@ use linux_abi::{Fd, UserCStr, UserPtr};
 
 use super::SysResult;
 use crate::file::eventfd::EventFd;
+use crate::file::inotify::InotifyFile;
 use crate::file::pidfd::PidFd;
 use crate::file::signalfd::SignalFd;
 use crate::file::timerfd::TimerFd;
@@ -193,4 +196,41 @@ pub fn memfd_create(p: &mut Task, name: UserCStr, flags: u32) -> SysResult {
     let status = linux_abi::flags::OpenFlags::O_RDWR.bits() | linux_abi::flags::OpenFlags::O_LARGEFILE.bits();
     let file = OpenFile::new(crate::file::inode::open(loc), true, true, status);
     p.files.insert(file, flags & MFD_CLOEXEC != 0, 0)
+}
+
+pub fn inotify_init1(p: &mut Task, flags: i32) -> SysResult {
+    let flags = flags as u32;
+    if flags & !(IN_CLOEXEC | IN_NONBLOCK) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    install(p, InotifyFile::new(), flags)
+}
+
+pub fn inotify_init(p: &mut Task) -> SysResult {
+    inotify_init1(p, 0)
+}
+
+/// inotify_add_watch(fd, path, mask): the mask is checked first (EINVAL
+/// for no event, or MASK_ADD with MASK_CREATE), then the descriptor
+/// (EBADF; EINVAL for another kind), then the path (read permission on
+/// it, ENOTDIR for IN_ONLYDIR on a non-directory).
+pub fn inotify_add_watch(p: &mut Task, fd: Fd, path: UserCStr, mask: u32) -> SysResult {
+    if mask & IN_ALL_EVENTS == 0 || mask & (IN_MASK_ADD | IN_MASK_CREATE) == (IN_MASK_ADD | IN_MASK_CREATE) {
+        return Err(Errno::EINVAL);
+    }
+    let file = p.files.get(fd.into())?;
+    let ino = file.downcast::<InotifyFile>().ok_or(Errno::EINVAL)?;
+    let path = super::fs::user_path(p, path)?;
+    let loc = p.vfs.resolve_as(&p.cred, &p.cwd, &path, mask & IN_DONT_FOLLOW == 0)?;
+    if mask & IN_ONLYDIR != 0 && loc.kind()? != vfs::FileKind::Directory {
+        return Err(Errno::ENOTDIR);
+    }
+    vfs::check_access(&loc.metadata()?, &p.cred, vfs::Access::READ)?;
+    ino.add_watch(&loc, mask).map(|wd| wd as usize)
+}
+
+pub fn inotify_rm_watch(p: &mut Task, fd: Fd, wd: i32) -> SysResult {
+    let file = p.files.get(fd.into())?;
+    file.downcast::<InotifyFile>().ok_or(Errno::EINVAL)?.rm_watch(wd)?;
+    Ok(0)
 }

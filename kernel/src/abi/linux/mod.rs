@@ -58,7 +58,7 @@ mod sys {
     pub use super::affinity::{sched_getaffinity, sched_setaffinity};
     pub use super::epoll::{epoll_create, epoll_create1, epoll_ctl, epoll_pwait, epoll_pwait2, epoll_wait};
     pub use super::fdkinds::{
-        eventfd, eventfd2, memfd_create, pidfd_open, pidfd_send_signal, signalfd, signalfd4, timerfd_create, timerfd_gettime,
+        eventfd, eventfd2, inotify_add_watch, inotify_init, inotify_init1, inotify_rm_watch, memfd_create, pidfd_open, pidfd_send_signal, signalfd, signalfd4, timerfd_create, timerfd_gettime,
         timerfd_settime,
     };
     pub use super::flock::flock;
