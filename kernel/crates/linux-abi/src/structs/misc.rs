@@ -188,3 +188,14 @@ pub struct InotifyEvent {
     pub len: u32,
 }
 abi_struct!(InotifyEvent, 16 { wd, mask, cookie, len });
+/// `struct flock` (fcntl F_GETLK/F_SETLK/F_SETLKW and the F_OFD_* commands).
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Flock {
+    pub l_type: i16,
+    pub l_whence: i16,
+    pub l_start: i64,
+    pub l_len: i64,
+    pub l_pid: i32,
+}
+abi_struct!(Flock, 32 { l_type, l_whence, l_start, l_len, l_pid });
