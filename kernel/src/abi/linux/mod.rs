@@ -64,8 +64,8 @@ mod sys {
     };
     pub use super::epoll::{epoll_create, epoll_create1, epoll_ctl, epoll_pwait, epoll_pwait2, epoll_wait};
     pub use super::fdkinds::{
-        eventfd, eventfd2, inotify_add_watch, inotify_init, inotify_init1, inotify_rm_watch, memfd_create, pidfd_open, pidfd_send_signal, signalfd, signalfd4, timerfd_create, timerfd_gettime,
-        timerfd_settime,
+        eventfd, eventfd2, inotify_add_watch, inotify_init, inotify_init1, inotify_rm_watch, memfd_create, pidfd_open,
+        pidfd_send_signal, signalfd, signalfd4, timerfd_create, timerfd_gettime, timerfd_settime,
     };
     pub use super::fdrange::close_range;
     pub use super::flock::flock;
