@@ -22,7 +22,27 @@ impl Drop for Containerd {
     fn drop(&mut self) {
         let _ = self.daemon.kill();
         let _ = self.daemon.wait();
+        // After a failed check: shims and monitors of this containerd
+        // (QEMU dies with its monitor). Shims outlive containerd by design.
+        let dir = self.dir.path().display().to_string();
+        for pid in pids_with(&dir) {
+            // SAFETY: kill(2) with a pid read from /proc; no memory is involved.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
     }
+}
+
+/// Pids of the shim processes (servers, monitors) whose command line contains `needle`.
+fn pids_with(needle: &str) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let pid: i32 = e.file_name().to_str()?.parse().ok()?;
+            let c = text(&std::fs::read(e.path().join("cmdline")).ok()?);
+            (c.contains("containerd-shim-cyrius-v1") && c.contains(needle)).then_some(pid)
+        })
+        .collect()
 }
 
 impl Containerd {
