@@ -70,19 +70,5 @@ pub fn alloc() -> Option<PhysFrame> {
     })
 }
 
-/// The bytes of a frame, through the physical-memory window.
-pub fn bytes(f: PhysFrame) -> &'static [u8] {
-    let virt = super::phys_to_virt(f.start_address());
-    // SAFETY: the window maps every frame; the caller holds an owner of `f`,
-    // so it stays allocated while the slice is used (within one kernel path,
-    // which nothing preempts).
-    unsafe { core::slice::from_raw_parts(virt.as_ptr::<u8>(), PAGE) }
-}
-
-/// The bytes of a frame, writable (see the module invariants).
-pub fn bytes_mut(f: PhysFrame) -> &'static mut [u8] {
-    let virt = super::phys_to_virt(f.start_address());
-    // SAFETY: as in `bytes`; the caller is the frame's only writer (sole
-    // owner, or the shared file that the mapping processes write anyway).
-    unsafe { core::slice::from_raw_parts_mut(virt.as_mut_ptr::<u8>(), PAGE) }
-}
+/// The bytes of a frame (the foundation's window onto untyped frames).
+pub use foundation::mm::{frame_bytes as bytes, frame_bytes_mut as bytes_mut};

@@ -19,6 +19,7 @@ use x86_64::VirtAddr;
 
 use super::cpu::{fpu_features, FPU_AREA_MAX};
 use super::gdt;
+use crate::trap::UserEntry;
 
 /// User code and data selectors (GDT layout, see `gdt`).
 pub const USER_CS: u64 = 0x23;
@@ -63,6 +64,15 @@ impl TrapFrame {
         TrapFrame { rip, rsp, cs: USER_CS, ss: USER_SS, rflags: 0x202, orig_rax: u64::MAX, ..TrapFrame::default() }
     }
 
+    /// The frame's 21 words in memory order (as the entry code saves them).
+    pub fn as_words(&self) -> [u64; 21] {
+        [
+            self.r15, self.r14, self.r13, self.r12, self.rbp, self.rbx, self.r11, self.r10, self.r9, self.r8,
+            self.rcx, self.rdx, self.rsi, self.rdi, self.rax, self.orig_rax, self.rip, self.cs, self.rflags,
+            self.rsp, self.ss,
+        ]
+    }
+
     pub fn nr(&self) -> u64 {
         self.orig_rax
     }
@@ -79,7 +89,7 @@ impl TrapFrame {
     fn sysret_ok(&self) -> bool {
         self.rcx == self.rip
             && self.r11 == self.rflags
-            && self.rip < crate::mm::user::USER_END
+            && self.rip < linux_abi::USER_END
             && self.cs == USER_CS
             && self.ss == USER_SS
     }
@@ -316,10 +326,9 @@ pub fn exception_entry(vector: u8) -> Option<VirtAddr> {
 
 /// An exception from ring 3 (interrupts off, as the gate left them): the
 /// error code comes out of the orig_rax slot (which becomes -1: no syscall
-/// to restart), the fault is turned into a signal, and the way back to user
-/// mode delivers it.
+/// to restart), and the kernel hears of it (it turns the fault into a
+/// signal, which the way back to user mode delivers).
 extern "C" fn exception_trampoline(frame: &mut TrapFrame, vector: u64) {
-    crate::sched::watchdog::progress();
     let vector = vector as u8;
     let error_code = if linux_abi::signal::fault::has_error_code(vector) { frame.orig_rax } else { 0 };
     frame.orig_rax = u64::MAX;
@@ -329,8 +338,14 @@ extern "C" fn exception_trampoline(frame: &mut TrapFrame, vector: u64) {
         linux_abi::signal::fault::DB => take_dr6(),
         _ => 0,
     };
-    crate::task::fault::user_exception(frame, vector, error_code, cr2, extra);
-    crate::task::return_to_user(frame);
+    user_entry(frame, UserEntry::Exception { vector, error_code, cr2, extra });
+}
+
+/// Hands an entry from user mode to the kernel; interrupts are off again
+/// when it returns (the way out must not be interrupted).
+fn user_entry(frame: &mut TrapFrame, entry: UserEntry) {
+    let handlers = crate::trap::handlers().expect("trap::install runs before the first user thread");
+    (handlers.user_entry)(frame, entry);
     x86_64::instructions::interrupts::disable();
 }
 
@@ -368,30 +383,23 @@ fn take_dr6() -> u64 {
 
 /// Returns nonzero if the frame must be restored with `iretq`.
 extern "C" fn syscall_trampoline(frame: &mut TrapFrame) -> u64 {
-    crate::sched::watchdog::progress();
-    crate::abi::syscall(frame);
-    crate::task::return_to_user(frame);
-    x86_64::instructions::interrupts::disable();
+    user_entry(frame, UserEntry::Syscall);
     u64::from(!frame.sysret_ok())
 }
 
 extern "C" fn timer_trampoline(frame: &mut TrapFrame) {
-    if frame.from_user() {
-        crate::sched::watchdog::progress();
-    } else {
-        crate::sched::watchdog::check(frame.rip, frame.rbp);
+    if let Some(h) = crate::trap::handlers() {
+        (h.timer)(frame.from_user(), frame.rip, frame.rbp);
     }
     super::pic::dispatch(super::pic::TIMER_IRQ);
     if frame.from_user() {
-        crate::task::return_to_user(frame);
-        x86_64::instructions::interrupts::disable();
+        user_entry(frame, UserEntry::Timer);
     }
 }
 
 extern "C" fn first_entry_trampoline(frame: &mut TrapFrame) {
-    crate::sched::finish_switch();
-    crate::task::return_to_user(frame);
-    x86_64::instructions::interrupts::disable();
+    crate::task::finish_switch();
+    user_entry(frame, UserEntry::Start);
 }
 
 /// The address a new user thread's kernel stack "returns" to on its first
@@ -528,82 +536,4 @@ impl FpuState {
             }
         }
     }
-}
-
-global_asm!(
-    r#"
-    .global cyrius_switch
-    // fn(save_rsp: *mut u64, next_rsp: u64)
-    cyrius_switch:
-        push rbp
-        push rbx
-        push r12
-        push r13
-        push r14
-        push r15
-        mov [rdi], rsp
-        mov rsp, rsi
-        pop r15
-        pop r14
-        pop r13
-        pop r12
-        pop rbx
-        pop rbp
-        ret
-
-    .global cyrius_kthread_start
-    cyrius_kthread_start:
-        mov rdi, r12
-        call {kthread}
-        ud2
-    "#,
-    kthread = sym kthread_trampoline,
-);
-
-unsafe extern "C" {
-    fn cyrius_switch(save_rsp: *mut u64, next_rsp: u64);
-    fn cyrius_kthread_start();
-}
-
-extern "C" fn kthread_trampoline(arg: u64) -> ! {
-    crate::sched::kthread_main(arg)
-}
-
-/// Saves the running kernel context's stack pointer into `save` and resumes
-/// the context saved at `next`.
-///
-/// # Safety
-/// Interrupts are off; `next` is a stack pointer saved by this function (or
-/// prepared by [`prepare_stack`]) whose stack is still alive; `save` stays
-/// valid until the saved context is resumed.
-pub unsafe fn switch(save: *mut u64, next: u64) {
-    // SAFETY: guaranteed by the caller.
-    unsafe { cyrius_switch(save, next) }
-}
-
-/// How a new thread's first switch enters it.
-pub enum Start {
-    /// Pop the [`TrapFrame`] at the top of the stack into user mode.
-    User,
-    /// Call `sched::kthread_main(arg)`.
-    Kernel(u64),
-}
-
-/// Writes the initial switch frame for a new thread whose kernel stack ends
-/// at `top` (16-aligned) and returns the stack pointer to switch to. For
-/// [`Start::User`], the caller has put the TrapFrame at `top - TRAP_FRAME_SIZE`.
-pub fn prepare_stack(stack: &mut [u8], top: u64, start: Start) -> u64 {
-    let base = stack.as_ptr() as u64;
-    let (ret, r12, below) = match start {
-        Start::User => (user_thread_start(), 0, top - TRAP_FRAME_SIZE),
-        Start::Kernel(arg) => (cyrius_kthread_start as *const () as u64, arg, top - 16),
-    };
-    // Six callee-saved registers, then the return address.
-    let words: [u64; 7] = [0, 0, 0, r12, 0, 0, ret];
-    let rsp = below - 8 * words.len() as u64;
-    for (i, w) in words.iter().enumerate() {
-        let off = (rsp - base) as usize + 8 * i;
-        stack[off..off + 8].copy_from_slice(&w.to_le_bytes());
-    }
-    rsp
 }
