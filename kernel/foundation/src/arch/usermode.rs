@@ -3,11 +3,12 @@
 //! when the frame allows it).
 //!
 //! Conventions: one CPU. The entry code finds the running thread's kernel
-//! stack top in [`KERNEL_RSP`] (also TSS.rsp0, set by [`set_kernel_stack`] on
+//! stack top in `CYRIUS_KERNEL_RSP` (also TSS.rsp0, set by [`set_kernel_stack`] on
 //! every thread switch); GS is never touched, so the user's GS stays the
 //! user's. An entry from ring 3 (syscall or interrupt) leaves a complete
-//! [`TrapFrame`] at the top of the thread's kernel stack: `fork` copies it,
-//! `execve` and signal delivery rewrite it.
+//! [`TrapFrame`] at the top of the thread's kernel stack and hands it, with
+//! the reason, to the kernel's handler (`crate::trap`); the kernel may
+//! rewrite it (`execve`, signal delivery) and `fork` copies it.
 //! Invariants: `sysretq` is used only when RCX/R11 in the frame equal RIP/RFLAGS
 //! and RIP is a canonical user address; anything else returns with `iretq`.
 
