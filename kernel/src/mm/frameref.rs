@@ -5,7 +5,7 @@
 //! [`super::filemap::SharedFile`]. One owner is the common case and costs
 //! nothing; two or more are counted in `SHARED` (absent = one owner). The
 //! last [`release`] frees the frame.
-//! Invariants: a frame is written through [`bytes_mut`] only by its sole
+//! Invariants: a frame is written through [`with_frame_mut`] only by its sole
 //! owner, or for a shared file page (the point of sharing it).
 //! May call: `frame`, `phys_to_virt`.
 
@@ -70,5 +70,6 @@ pub fn alloc() -> Option<PhysFrame> {
     })
 }
 
-/// The bytes of a frame (the foundation's window onto untyped frames).
-pub use foundation::mm::{frame_bytes as bytes, frame_bytes_mut as bytes_mut};
+/// A frame's bytes, lent to a closure (the foundation's window onto
+/// untyped frames), and whole-frame copies.
+pub use foundation::mm::{copy_frame, with_frame, with_frame_mut};

@@ -7,7 +7,7 @@
 //! kernel's) and its entries.
 //! Invariants: lock order is heap -> page tables -> frames; the frame
 //! allocator and the mapper never allocate from the heap. Frames handed to
-//! [`frame_bytes`]/[`frame_bytes_mut`], [`copy_to_frame`]/[`copy_from_frame`]
+//! [`with_frame`]/[`with_frame_mut`], [`copy_frame`], [`copy_to_frame`]/[`copy_from_frame`]
 //! and user page tables are untyped memory (user pages, the page cache, DMA
 //! buffers): no Rust object lives in them, their owners are counted by the
 //! kernel (`mm::frameref`).
@@ -37,23 +37,34 @@ pub fn phys_to_virt(phys: PhysAddr) -> VirtAddr {
     paging::phys_to_virt(phys)
 }
 
-/// The bytes of a frame, through the physical-memory window.
-pub fn frame_bytes(f: PhysFrame) -> &'static [u8] {
+/// Runs `op` on the bytes of frame `f` (through the physical-memory
+/// window); the caller holds an owner of `f`, an untyped frame.
+pub fn with_frame<R>(f: PhysFrame, op: impl FnOnce(&[u8]) -> R) -> R {
     let virt = phys_to_virt(f.start_address());
-    // SAFETY: the window maps every frame; the caller holds an owner of `f`
-    // (an untyped frame, see the module doc), so it stays allocated while
-    // the slice is used (within one kernel path, which nothing preempts).
-    unsafe { core::slice::from_raw_parts(virt.as_ptr::<u8>(), PAGE) }
+    // SAFETY: the window maps every frame; the caller's owner keeps `f`
+    // allocated while `op` runs, and an untyped frame holds no Rust object
+    // (see the module doc), so the slice aliases none.
+    op(unsafe { core::slice::from_raw_parts(virt.as_ptr::<u8>(), PAGE) })
 }
 
-/// The bytes of a frame, writable: the caller is the frame's only writer
-/// (its sole owner, or the shared file that the mapping processes write
-/// anyway).
-pub fn frame_bytes_mut(f: PhysFrame) -> &'static mut [u8] {
+/// Runs `op` on the bytes of frame `f`, writable: the caller is the frame's
+/// only kernel writer (its sole owner, or the shared file that the mapping
+/// processes write anyway).
+pub fn with_frame_mut<R>(f: PhysFrame, op: impl FnOnce(&mut [u8]) -> R) -> R {
     let virt = phys_to_virt(f.start_address());
-    // SAFETY: as in `frame_bytes`; untyped memory that no Rust reference
-    // but this one is used for during the caller's kernel path.
-    unsafe { core::slice::from_raw_parts_mut(virt.as_mut_ptr::<u8>(), PAGE) }
+    // SAFETY: as in `with_frame`; the borrow ends with `op`.
+    op(unsafe { core::slice::from_raw_parts_mut(virt.as_mut_ptr::<u8>(), PAGE) })
+}
+
+/// Copies frame `src` into frame `dst` (nothing if they are the same).
+pub fn copy_frame(src: PhysFrame, dst: PhysFrame) {
+    if src == dst {
+        return;
+    }
+    let (from, to) = (phys_to_virt(src.start_address()), phys_to_virt(dst.start_address()));
+    // SAFETY: two distinct frames, both mapped whole by the window; untyped
+    // (see the module doc), so no Rust object is overwritten.
+    unsafe { core::ptr::copy_nonoverlapping(from.as_ptr::<u8>(), to.as_mut_ptr::<u8>(), PAGE) };
 }
 
 /// Copies `src` into frame `f` at `offset`; false (nothing copied) if it

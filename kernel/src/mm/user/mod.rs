@@ -465,14 +465,14 @@ impl AddressSpace {
         match backing {
             Backing::Anon => {
                 let Some(f) = self.private_frame() else { return Fault::Oom };
-                frameref::bytes_mut(f).fill(0);
+                frameref::with_frame_mut(f, |b| b.fill(0));
                 self.install(page, f, prot.flags())
             }
             Backing::File { image, .. } => {
                 let Some(src) = image.frame(index) else { return Fault::Bus };
                 if write {
                     let Some(f) = self.private_frame() else { return Fault::Oom };
-                    frameref::bytes_mut(f).copy_from_slice(frameref::bytes(src));
+                    frameref::copy_frame(src, f);
                     return self.install(page, f, prot.flags());
                 }
                 frameref::share(src);
@@ -508,7 +508,7 @@ impl AddressSpace {
             return Fault::Resolved;
         }
         let Some(new) = self.private_frame() else { return Fault::Oom };
-        frameref::bytes_mut(new).copy_from_slice(frameref::bytes(old));
+        frameref::copy_frame(old, new);
         if self.take(addr).is_none() {
             self.release(new, PageTableFlags::empty());
             return Fault::Segv;
