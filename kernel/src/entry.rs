@@ -1,37 +1,43 @@
-//! The kernel's side of user mode: what happens when the CPU comes back
-//! from ring 3, and the few interrupt-time jobs only the kernel can do.
+//! The kernel's side of user mode: each user thread's loop, and the few
+//! interrupt-time jobs only the kernel can do.
 //!
-//! The foundation's entry stubs save the user registers and call
-//! [`user_entry`] with the reason (`foundation::trap::UserEntry`); this
-//! code acts on it (the syscall is dispatched, a fault handled or turned
-//! into a signal) and then does the common way out, `task::return_to_user`
-//! (yield when the slice is over, die if killed, deliver signals). When it
-//! returns, the foundation goes back to ring 3 with the frame as left here.
+//! A user thread runs [`user_main`] on its kernel stack: it enters user
+//! mode through the foundation (`arch::usermode::execute`), which returns
+//! the reason the CPU came back (`foundation::trap::UserEntry`); the loop
+//! acts on it (the syscall is dispatched, a fault handled or turned into a
+//! signal), then takes the common way out, `task::return_to_user` (yield
+//! when the slice is over, die if killed, deliver signals), and enters
+//! again.
 //! May call: `abi`, `task`, `sched`.
 
 use foundation::trap::{self, Handlers, UserEntry};
 
-use crate::arch::usermode::TrapFrame;
+use crate::arch::usermode::{self, TrapFrame};
 
 /// Installs the handlers (at boot, before interrupts are enabled).
 pub fn install() {
-    trap::install(Handlers { user_entry, timer, nmi, fatal_in_user: crate::task::fault::fatal_in_user });
+    trap::install(Handlers { user_main, timer, nmi, fatal_in_user: crate::task::fault::fatal_in_user });
 }
 
-fn user_entry(frame: &mut TrapFrame, entry: UserEntry) {
-    match entry {
-        UserEntry::Syscall => {
-            crate::sched::watchdog::progress();
-            crate::abi::syscall(frame);
+/// A user thread's life in the kernel, from its first switch on; ends when
+/// the thread exits (inside the syscall or the signal delivery that ends it).
+fn user_main(frame: &mut TrapFrame) -> ! {
+    crate::sched::finish_switch();
+    loop {
+        crate::task::return_to_user(frame);
+        match usermode::execute(frame) {
+            UserEntry::Syscall => {
+                crate::sched::watchdog::progress();
+                crate::abi::syscall(frame);
+            }
+            UserEntry::Exception { vector, error_code, cr2, extra } => {
+                crate::sched::watchdog::progress();
+                crate::task::fault::user_exception(frame, vector, error_code, cr2, extra);
+            }
+            // The tick's work ran in the interrupt (the timer hook below).
+            UserEntry::Timer => {}
         }
-        UserEntry::Exception { vector, error_code, cr2, extra } => {
-            crate::sched::watchdog::progress();
-            crate::task::fault::user_exception(frame, vector, error_code, cr2, extra);
-        }
-        UserEntry::Timer => {}
-        UserEntry::Start => crate::sched::finish_switch(),
     }
-    crate::task::return_to_user(frame);
 }
 
 /// Every timer interrupt, before its tick handlers: arrivals from user mode

@@ -8,12 +8,14 @@
 //!   handlers), port I/O, CPU helpers and the FPU setup, the RTC, stack
 //!   walking, the PVH boot entry, and `usermode`: the `syscall`, timer and
 //!   exception entries, the way back to ring 3, `FpuState`.
-//! - [`trap`]: how the kernel learns why the CPU left user mode (a syscall,
-//!   an exception, the timer, a new thread's first run): one handler the
-//!   kernel installs at boot receives the saved [`arch::usermode::TrapFrame`]
-//!   and the reason, and acts on it; the foundation never calls up into the
-//!   kernel otherwise (the NMI, the timer's watchdog look and fatal user
-//!   faults go through the same installed table).
+//! - [`trap`] and `arch::usermode::execute`: user mode belongs to the
+//!   kernel. A user thread's kernel side (the kernel's `user_main`, which
+//!   [`trap::install`] names) calls `execute(frame)` with the thread's
+//!   [`arch::usermode::TrapFrame`]: it enters ring 3 and returns why the CPU
+//!   came back (a syscall, an exception, the timer), and the kernel acts on
+//!   it. The foundation never calls up into the kernel otherwise (the NMI,
+//!   the timer's watchdog look and fatal user faults go through the same
+//!   installed table).
 //! - [`task`]: kernel stacks, the saved context and FPU state of a thread
 //!   ([`task::Context`]) and the context switch ([`task::switch_to`]), which
 //!   keeps the outgoing context alive until the incoming side has left its

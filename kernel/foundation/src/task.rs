@@ -129,6 +129,13 @@ fn stack_top(stack: &[u8]) -> u64 {
     (stack.as_ptr() as u64 + stack.len() as u64) & !0xf
 }
 
+/// Where the running thread's TrapFrame sits (None: it has no kernel stack
+/// of its own, the boot flow of control).
+pub(crate) fn running_frame_addr() -> Option<u64> {
+    let running = RUNNING.lock();
+    running.as_ref()?.kstack_top().map(|top| top - TRAP_FRAME_SIZE)
+}
+
 /// Saves the running context and resumes `next`; returns when the running
 /// context is resumed in turn. `save_user`: store the CPU's user FPU state
 /// and FS base into the outgoing context (it runs user code);

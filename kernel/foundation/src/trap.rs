@@ -1,16 +1,17 @@
-//! Why the CPU left user mode, told to the kernel.
+//! User mode belongs to the kernel: the foundation only says why the CPU
+//! left it.
 //!
-//! The entry stubs (`arch::usermode`) save a complete [`TrapFrame`] at the
-//! top of the thread's kernel stack and call the kernel's
-//! [`Handlers::user_entry`] with the reason ([`UserEntry`]). The kernel acts
-//! on it (dispatches the syscall, handles the fault, delivers signals,
-//! switches threads) and returns; the stub then goes back to ring 3 with the
-//! frame as the kernel left it (`sysretq` when it allows, `iretq` otherwise).
+//! A user thread's kernel side is the kernel's [`Handlers::user_main`],
+//! handed the [`TrapFrame`] at the top of the thread's kernel stack. It
+//! loops: `arch::usermode::execute(frame)` enters ring 3 and returns when
+//! the CPU comes back, with the reason ([`UserEntry`]) and the user
+//! registers in the frame; the kernel acts on it (dispatches the syscall,
+//! handles the fault, delivers signals, switches threads) and enters again.
 //! The other entries of [`Handlers`] are the few things only the kernel
 //! knows how to do from interrupt context.
 //! Invariants: [`install`] runs once, before interrupts are enabled and
 //! before the first user thread; until then, the timer and NMI hooks are
-//! skipped and a user entry is a panic.
+//! skipped and a user thread's start is a panic.
 
 use core::fmt;
 use spin::Once;
@@ -29,14 +30,13 @@ pub enum UserEntry {
     Exception { vector: u8, error_code: u64, cr2: u64, extra: u64 },
     /// The timer interrupted user code (its tick handlers have run).
     Timer,
-    /// A new user thread's first run, right after the switch to it.
-    Start,
 }
 
 /// The kernel's side of the entries.
 pub struct Handlers {
-    /// An entry from user mode; returns when the frame may go back.
-    pub user_entry: fn(&mut TrapFrame, UserEntry),
+    /// A user thread's kernel side, from its first run on: it owns the
+    /// thread's TrapFrame and enters user mode with `usermode::execute`.
+    pub user_main: fn(&mut TrapFrame) -> !,
     /// Every timer interrupt, before the tick handlers run: whether it
     /// came from user mode, and the interrupted RIP and RBP.
     pub timer: fn(from_user: bool, rip: u64, rbp: u64),

@@ -135,19 +135,44 @@ global_asm!(
         push rcx
         push rax                // orig_rax: the syscall number
         cyrius_push_regs
-        mov rdi, rsp
-        sub rsp, 8
-        call {syscall}
-        add rsp, 8
-        test rax, rax
-        jmp 2f
+        xor eax, eax            // ENTRY_SYSCALL
+        jmp cyrius_resume_kernel
 
-    // Pops a TrapFrame into user mode with iretq (ZF clear), or with
-    // sysretq (ZF set: only the syscall path above). Pops keep the flags.
+    // Back into the kernel code that called `cyrius_execute`, which
+    // returns the reason in rax (the TrapFrame is complete above).
+    cyrius_resume_kernel:
+        mov rsp, [rip + CYRIUS_RESUME_RSP]
+        pop r15
+        pop r14
+        pop r13
+        pop r12
+        pop rbx
+        pop rbp
+        ret
+
+    // fn(frame: *mut TrapFrame, iret: u64) -> u64: saves the kernel's
+    // callee-saved registers and stack, then leaves for user mode with
+    // the frame at the top of the stack (sysretq if `iret` is 0).
+    .global cyrius_execute
+    cyrius_execute:
+        push rbp
+        push rbx
+        push r12
+        push r13
+        push r14
+        push r15
+        mov [rip + CYRIUS_RESUME_RSP], rsp
+        mov rsp, rdi
+        test rsi, rsi
+        jmp cyrius_pop_frame
+
+    // Pops a TrapFrame into user mode (or interrupted kernel code) with
+    // iretq (ZF clear), or with sysretq (ZF set: only `cyrius_execute`).
+    // Pops keep the flags.
     .global cyrius_ret_to_user
     cyrius_ret_to_user:
         or eax, 1
-    2:
+    cyrius_pop_frame:
         pop r15
         pop r14
         pop r13
@@ -172,6 +197,9 @@ global_asm!(
     3:
         iretq
 
+    // The timer: the tick's work on the interrupted stack, then back to
+    // interrupted kernel code, or to the kernel code waiting in
+    // `cyrius_execute` when it interrupted user mode.
     .global cyrius_timer_entry
     cyrius_timer_entry:
         push -1                 // orig_rax: not a syscall
@@ -182,21 +210,26 @@ global_asm!(
         and rsp, -16
         call {timer}
         mov rsp, rbx
-        jmp cyrius_ret_to_user
+        test byte ptr [rsp + {cs_offset}], 3
+        jz cyrius_ret_to_user
+        mov eax, 1              // ENTRY_TIMER
+        jmp cyrius_resume_kernel
 
+    // A new user thread's first switch lands here, with the TrapFrame
+    // right above: the kernel's user main takes it from there.
     .global cyrius_user_thread_start
     cyrius_user_thread_start:
         mov rdi, rsp
         sub rsp, 8
         call {first}
-        add rsp, 8
-        jmp cyrius_ret_to_user
+        ud2
 
     // CPU exception entries. From ring 3 the CPU's frame sits at the top of
     // the thread's kernel stack: the error code (or -1 pushed here) fills
-    // the orig_rax slot, the pushes complete a TrapFrame, and the way out is
-    // the shared iretq exit. From ring 0 the CPU's frame goes unchanged to
-    // the fatal x86-interrupt handler `kernel` (report, backtrace, panic).
+    // the orig_rax slot, the pushes complete a TrapFrame, and the kernel
+    // code waiting in `cyrius_execute` gets ENTRY_EXCEPTION + vector. From
+    // ring 0 the CPU's frame goes unchanged to the fatal x86-interrupt
+    // handler `kernel` (report, backtrace, panic).
     .macro cyrius_exception vector, kernel, has_error
     .global cyrius_exception_\vector
     cyrius_exception_\vector:
@@ -207,13 +240,8 @@ global_asm!(
         jz 1f
         cyrius_push_regs
         cld
-        mov rdi, rsp
-        mov esi, \vector
-        mov rbx, rsp
-        and rsp, -16
-        call {exception}
-        mov rsp, rbx
-        jmp cyrius_ret_to_user
+        mov eax, {exception} + \vector
+        jmp cyrius_resume_kernel
     1:
         .if \has_error == 0
         add rsp, 8
@@ -242,10 +270,10 @@ global_asm!(
     cyrius_exception 29, {vc}, 1
     cyrius_exception 30, {sx}, 1
     "#,
-    syscall = sym syscall_trampoline,
     timer = sym timer_trampoline,
     first = sym first_entry_trampoline,
-    exception = sym exception_trampoline,
+    exception = const ENTRY_EXCEPTION,
+    cs_offset = const 17 * 8,
     de = sym super::idt::divide_error,
     db = sym super::idt::debug,
     bp = sym super::idt::breakpoint,
@@ -270,7 +298,18 @@ global_asm!(
     user_cs = const USER_CS,
 );
 
+/// The kernel stack pointer inside `cyrius_execute`, where an entry from
+/// user mode resumes the kernel.
+#[unsafe(no_mangle)]
+static mut CYRIUS_RESUME_RSP: u64 = 0;
+
+/// Reasons as `cyrius_execute` returns them.
+const ENTRY_SYSCALL: u64 = 0;
+const ENTRY_TIMER: u64 = 1;
+const ENTRY_EXCEPTION: u64 = 0x100;
+
 unsafe extern "C" {
+    fn cyrius_execute(frame: *mut TrapFrame, iret: u64) -> u64;
     fn cyrius_syscall_entry();
     fn cyrius_timer_entry();
     fn cyrius_user_thread_start();
@@ -325,12 +364,40 @@ pub fn exception_entry(vector: u8) -> Option<VirtAddr> {
     Some(VirtAddr::new(entry as *const () as u64))
 }
 
-/// An exception from ring 3 (interrupts off, as the gate left them): the
-/// error code comes out of the orig_rax slot (which becomes -1: no syscall
-/// to restart), and the kernel hears of it (it turns the fault into a
-/// signal, which the way back to user mode delivers).
-extern "C" fn exception_trampoline(frame: &mut TrapFrame, vector: u64) {
-    let vector = vector as u8;
+/// Runs user code with `frame` (the [`TrapFrame`] at the top of the
+/// running thread's kernel stack, which the kernel's user main was handed)
+/// until the CPU comes back: returns why, with `frame` holding the user
+/// registers as they were then. Interrupts are off on return. The way out
+/// uses `sysretq` when the frame allows it and `iretq` otherwise; the code
+/// and stack selectors are always the user's.
+pub fn execute(frame: &mut TrapFrame) -> UserEntry {
+    x86_64::instructions::interrupts::disable();
+    let at = frame as *mut TrapFrame as u64;
+    assert!(
+        crate::task::running_frame_addr() == Some(at),
+        "usermode::execute needs the running thread's own TrapFrame"
+    );
+    frame.cs = USER_CS;
+    frame.ss = USER_SS;
+    let iret = !frame.sysret_ok();
+    // SAFETY: `frame` is the TrapFrame at the top of the running thread's
+    // kernel stack (checked), the address every entry from ring 3 saves
+    // the user registers to; the user selectors are forced above, so the
+    // exit cannot land in ring 0; interrupts are off until the CPU is in
+    // user mode. The entry stubs come back here with callee-saved
+    // registers and the stack as `cyrius_execute` saved them.
+    let code = unsafe { cyrius_execute(frame, u64::from(iret)) };
+    match code {
+        ENTRY_SYSCALL => UserEntry::Syscall,
+        ENTRY_TIMER => UserEntry::Timer,
+        _ => exception(frame, (code - ENTRY_EXCEPTION) as u8),
+    }
+}
+
+/// An exception from ring 3 (interrupts still off, as the gate left them):
+/// the error code comes out of the orig_rax slot (which becomes -1: no
+/// syscall to restart); CR2, DR6 and the FPU's status are read now.
+fn exception(frame: &mut TrapFrame, vector: u8) -> UserEntry {
     let error_code = if linux_abi::signal::fault::has_error_code(vector) { frame.orig_rax } else { 0 };
     frame.orig_rax = u64::MAX;
     let cr2 = if vector == linux_abi::signal::fault::PF { Cr2::read_raw() } else { 0 };
@@ -339,15 +406,7 @@ extern "C" fn exception_trampoline(frame: &mut TrapFrame, vector: u64) {
         linux_abi::signal::fault::DB => take_dr6(),
         _ => 0,
     };
-    user_entry(frame, UserEntry::Exception { vector, error_code, cr2, extra });
-}
-
-/// Hands an entry from user mode to the kernel; interrupts are off again
-/// when it returns (the way out must not be interrupted).
-fn user_entry(frame: &mut TrapFrame, entry: UserEntry) {
-    let handlers = crate::trap::handlers().expect("trap::install runs before the first user thread");
-    (handlers.user_entry)(frame, entry);
-    x86_64::instructions::interrupts::disable();
+    UserEntry::Exception { vector, error_code, cr2, extra }
 }
 
 /// The `si_code` of the user's pending x87 (#MF) or SIMD (#XM) exception,
@@ -382,25 +441,19 @@ fn take_dr6() -> u64 {
     dr6
 }
 
-/// Returns nonzero if the frame must be restored with `iretq`.
-extern "C" fn syscall_trampoline(frame: &mut TrapFrame) -> u64 {
-    user_entry(frame, UserEntry::Syscall);
-    u64::from(!frame.sysret_ok())
-}
-
+/// The timer's tick work, from user or kernel mode (interrupts off).
 extern "C" fn timer_trampoline(frame: &mut TrapFrame) {
     if let Some(h) = crate::trap::handlers() {
         (h.timer)(frame.from_user(), frame.rip, frame.rbp);
     }
     super::pic::dispatch(super::pic::TIMER_IRQ);
-    if frame.from_user() {
-        user_entry(frame, UserEntry::Timer);
-    }
 }
 
-extern "C" fn first_entry_trampoline(frame: &mut TrapFrame) {
+/// A new user thread's first run: the kernel's user main, with the frame.
+extern "C" fn first_entry_trampoline(frame: &mut TrapFrame) -> ! {
     crate::task::finish_switch();
-    user_entry(frame, UserEntry::Start);
+    let handlers = crate::trap::handlers().expect("trap::install runs before the first user thread");
+    (handlers.user_main)(frame)
 }
 
 /// The address a new user thread's kernel stack "returns" to on its first
