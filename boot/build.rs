@@ -16,7 +16,7 @@ fn main() {
     let kernel_dir = root.join("kernel");
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets it"));
 
-    for watched in ["kernel/src", "kernel/crates", "kernel/Cargo.toml", "kernel/.cargo", "kernel/build.rs", "kernel/linker.ld", "x86_64-cyrius.json", "userland"] {
+    for watched in ["kernel/src", "kernel/foundation", "kernel/crates", "kernel/Cargo.toml", "kernel/.cargo", "kernel/build.rs", "kernel/linker.ld", "x86_64-cyrius.json", "userland"] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
 

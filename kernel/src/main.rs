@@ -3,12 +3,13 @@
 //! This crate is thin glue over the host-testable crates in `kernel/crates/`.
 //! Layers, each a folder whose doc names what it may call (arrows point down):
 //! `shell` -> `fs` -> `dev`, `mm`, `console`, `time`, `power` -> `arch`.
-//! `unsafe` is confined to `arch` (CPU, ports, descriptor tables), `mm`
-//! (frames, page tables, the heap) and the console's emergency path.
+//! `unsafe` lives in the `foundation` crate (kernel/foundation: CPU,
+//! interrupts, paging, the heap, user-mode entry, the context switch,
+//! locks); this crate denies it, except the virtio drivers' DMA glue.
 
 #![no_std]
 #![no_main]
-#![feature(abi_x86_interrupt)]
+#![deny(unsafe_code)]
 
 extern crate alloc;
 
@@ -17,6 +18,7 @@ mod arch;
 mod console;
 mod container;
 mod dev;
+mod entry;
 mod file;
 mod fs;
 mod live;
@@ -32,22 +34,12 @@ mod time;
 
 use bootloader_api::config::{BootloaderConfig, Mapping};
 use bootloader_api::{entry_point, BootInfo};
-use core::sync::atomic::{AtomicU64, Ordering};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// The boot stack `kmain` runs on (and the shell after it).
-pub const BOOT_STACK_SIZE: u64 = 256 * 1024;
-/// The boot contract: where both boot paths (the `bootloader` crate's BIOS
-/// stages, and the PVH entry `arch::x86_64::pvh`) put things. The kernel
-/// itself sits at its link address (kernel/linker.ld). Level-4 slots: 256 the
-/// physical-memory window (it may take 257 too: the bootloader covers every
-/// E820 range, up to 1 TiB on QEMU), 448 the heap (`mm::heap`), 510 the boot
-/// stack, 511 the kernel; the bootloader puts its `BootInfo` in a free slot
-/// from 256 on, the PVH path in the kernel's .bss.
-pub const PHYS_OFFSET: u64 = 0xffff_8000_0000_0000;
-/// The boot stack's unmapped guard page; the stack follows it.
-pub const BOOT_STACK_GUARD: u64 = 0xffff_ff00_0000_0000;
+/// The boot contract (the foundation's `boot`): the boot stack `kmain` runs
+/// on, the physical-memory window, the boot stack's guard page.
+pub use foundation::boot::{BOOT_STACK_GUARD, BOOT_STACK_SIZE, PHYS_OFFSET};
 
 pub static BOOT_CONFIG: BootloaderConfig = {
     let mut config = BootloaderConfig::new_default();
@@ -62,21 +54,20 @@ pub static BOOT_CONFIG: BootloaderConfig = {
 
 entry_point!(kmain, config = &BOOT_CONFIG);
 
-static KERNEL_BASE: AtomicU64 = AtomicU64::new(0);
-
 /// Where the bootloader placed the kernel image (to turn addresses in stack
 /// traces into offsets for `addr2line`).
 pub fn kernel_base() -> u64 {
-    KERNEL_BASE.load(Ordering::Relaxed)
+    foundation::boot::kernel_base()
 }
 
 fn kmain(boot_info: &'static mut BootInfo) -> ! {
     let boot_tsc = arch::cpu::rdtsc();
     console::init();
-    KERNEL_BASE.store(boot_info.kernel_image_offset, Ordering::Relaxed);
+    foundation::boot::set_kernel_base(boot_info.kernel_image_offset);
     let stack_top = arch::cpu::stack_pointer().next_multiple_of(4096);
     arch::backtrace::set_boot_stack(stack_top, BOOT_STACK_SIZE);
     arch::init();
+    entry::install();
 
     let phys_offset = boot_info
         .physical_memory_offset

@@ -1,12 +1,7 @@
-//! Architecture layer: everything that touches the CPU directly.
-//!
-//! Role: descriptor tables, interrupts and exceptions, the interrupt
-//! controller and timer, port I/O, stack walking. Most of the kernel's
-//! `unsafe` lives here, each block with a `// SAFETY:` line.
-//! Invariants: interrupt handlers never allocate and never block; every lock
-//! an interrupt handler takes is an [`crate::sync::IrqMutex`].
-//! May call: `console` (to report faults), `time` (the tick), `power`.
+//! Architecture layer: the foundation crate's `arch` (descriptor tables,
+//! interrupts and exceptions, the interrupt controller and timer, port I/O,
+//! CPU helpers, stack walking, the user-mode entries), re-exported so the
+//! kernel names it `crate::arch`. No `unsafe` here: it lives in
+//! `kernel/foundation`.
 
-pub mod x86_64;
-
-pub use self::x86_64::*;
+pub use foundation::arch::*;

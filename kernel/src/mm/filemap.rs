@@ -113,7 +113,7 @@ impl SharedFile {
         }
         let filled = match &self.file {
             Some((inode, _)) => pagecache::read_page(inode.as_ref(), at),
-            None => frameref::alloc().inspect(|&f| frameref::bytes_mut(f).fill(0)).ok_or(Errno::ENOMEM),
+            None => frameref::alloc().inspect(|&f| frameref::with_frame_mut(f, |b| b.fill(0))).ok_or(Errno::ENOMEM),
         };
         let f = filled.inspect_err(|_| {
             self.charge.as_ref().inspect(|c| c.uncharge());
@@ -151,7 +151,7 @@ impl SharedFile {
                 continue;
             }
             let n = (size - at).min(PAGE_U64) as usize;
-            inode.write_at(at, &frameref::bytes(f)[..n])?;
+            frameref::with_frame(f, |b| inode.write_at(at, &b[..n]))?;
         }
         Ok(())
     }
@@ -216,7 +216,7 @@ pub fn wrote(inode: &Arc<dyn Inode>, offset: u64, data: &[u8]) {
         let to = end.min(page_start + PAGE_U64);
         let src = &data[(from - offset) as usize..(to - offset) as usize];
         let at = (from - page_start) as usize;
-        frameref::bytes_mut(f)[at..at + src.len()].copy_from_slice(src);
+        frameref::with_frame_mut(f, |b| b[at..at + src.len()].copy_from_slice(src));
     }
 }
 
@@ -226,6 +226,6 @@ pub fn truncated(inode: &Arc<dyn Inode>, len: u64) {
     let pages = object.pages.lock();
     for (&index, &f) in pages.range(len / PAGE_U64..) {
         let from = len.saturating_sub(index * PAGE_U64).min(PAGE_U64) as usize;
-        frameref::bytes_mut(f)[from..].fill(0);
+        frameref::with_frame_mut(f, |b| b[from..].fill(0));
     }
 }

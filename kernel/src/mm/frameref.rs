@@ -5,7 +5,7 @@
 //! [`super::filemap::SharedFile`]. One owner is the common case and costs
 //! nothing; two or more are counted in `SHARED` (absent = one owner). The
 //! last [`release`] frees the frame.
-//! Invariants: a frame is written through [`bytes_mut`] only by its sole
+//! Invariants: a frame is written through [`with_frame_mut`] only by its sole
 //! owner, or for a shared file page (the point of sharing it).
 //! May call: `frame`, `phys_to_virt`.
 
@@ -70,19 +70,6 @@ pub fn alloc() -> Option<PhysFrame> {
     })
 }
 
-/// The bytes of a frame, through the physical-memory window.
-pub fn bytes(f: PhysFrame) -> &'static [u8] {
-    let virt = super::phys_to_virt(f.start_address());
-    // SAFETY: the window maps every frame; the caller holds an owner of `f`,
-    // so it stays allocated while the slice is used (within one kernel path,
-    // which nothing preempts).
-    unsafe { core::slice::from_raw_parts(virt.as_ptr::<u8>(), PAGE) }
-}
-
-/// The bytes of a frame, writable (see the module invariants).
-pub fn bytes_mut(f: PhysFrame) -> &'static mut [u8] {
-    let virt = super::phys_to_virt(f.start_address());
-    // SAFETY: as in `bytes`; the caller is the frame's only writer (sole
-    // owner, or the shared file that the mapping processes write anyway).
-    unsafe { core::slice::from_raw_parts_mut(virt.as_mut_ptr::<u8>(), PAGE) }
-}
+/// A frame's bytes, lent to a closure (the foundation's window onto
+/// untyped frames), and whole-frame copies.
+pub use foundation::mm::{copy_frame, with_frame, with_frame_mut};

@@ -9,31 +9,18 @@
 //! executables; `filemap`: MAP_SHARED objects and their write-back.
 //! Invariants: lock order is heap -> page tables -> frames; the frame
 //! allocator and the mapper never allocate from the heap.
-//! May call: `arch`; the page cache and shared mappings read and write
+//! May call: `arch`, `foundation::mm` (frames, the window, user page
+//! tables); the page cache and shared mappings read and write
 //! files through `vfs::Inode` (never while holding a page-table lock).
 
 pub mod filemap;
-pub mod frame;
 pub mod frameref;
-pub mod heap;
 pub mod pagecache;
-pub mod paging;
 pub mod user;
 
-use bootloader_api::info::MemoryRegions;
-use x86_64::{PhysAddr, VirtAddr};
-
-/// Sets up frames, paging and the heap. Must run before anything allocates.
-pub fn init(regions: &'static MemoryRegions, phys_offset: u64) {
-    paging::init(phys_offset);
-    frame::init(regions, phys_offset);
-    heap::init();
-}
-
-/// The kernel-virtual address of a physical address (the physical-memory window).
-pub fn phys_to_virt(phys: PhysAddr) -> VirtAddr {
-    paging::phys_to_virt(phys)
-}
+/// The frame allocator, the heap and the kernel's page tables live in the
+/// foundation (`foundation::mm`), as does the physical-memory window.
+pub use foundation::mm::{frame, heap, init, phys_to_virt};
 
 /// Frames kept for the kernel (its heap, page tables, DMA): user memory and
 /// the page cache (`frameref::alloc`) stop here, so a program or a container

@@ -41,19 +41,22 @@ const PAGE_U64: u64 = PAGE as u64;
 /// is kept. Also serves `filemap`'s shared pages.
 pub fn read_page(inode: &dyn Inode, at: u64) -> KResult<PhysFrame> {
     let f = frameref::alloc().ok_or(Errno::ENOMEM)?;
-    let bytes = frameref::bytes_mut(f);
-    let mut done = 0;
-    while done < PAGE {
-        match inode.read_at(at + done as u64, &mut bytes[done..]) {
-            Ok(0) => break,
-            Ok(n) => done += n,
-            Err(e) => {
-                frameref::release(f);
-                return Err(e);
+    let filled = frameref::with_frame_mut(f, |bytes| {
+        let mut done = 0;
+        while done < PAGE {
+            match inode.read_at(at + done as u64, &mut bytes[done..]) {
+                Ok(0) => break,
+                Ok(n) => done += n,
+                Err(e) => return Err(e),
             }
         }
+        bytes[done..].fill(0);
+        Ok(())
+    });
+    if let Err(e) = filled {
+        frameref::release(f);
+        return Err(e);
     }
-    bytes[done..].fill(0);
     Ok(f)
 }
 
@@ -126,7 +129,7 @@ impl FileImage {
             let n = (PAGE - in_page).min((end - at) as usize);
             let f = self.frame(index).ok_or(Errno::EIO)?;
             let dst = (at - offset) as usize;
-            buf[dst..dst + n].copy_from_slice(&frameref::bytes(f)[in_page..in_page + n]);
+            frameref::with_frame(f, |b| buf[dst..dst + n].copy_from_slice(&b[in_page..in_page + n]));
             at += n as u64;
         }
         Ok((end - offset) as usize)

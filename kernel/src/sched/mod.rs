@@ -20,15 +20,15 @@ use alloc::collections::{BTreeMap, VecDeque};
 use alloc::string::String;
 use alloc::vec::Vec;
 use alloc::sync::Arc;
-use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 
-use crate::arch::usermode::{self, FpuState, Start, TrapFrame, TRAP_FRAME_SIZE};
-use crate::sync::IrqMutex;
+use foundation::task::Context;
+
+use crate::arch::usermode::{FpuState, TrapFrame};
+use crate::sync::{ExclusiveCell, IrqMutex};
 
 pub use wait::WaitQueue;
 
-const KERNEL_STACK: usize = 64 * 1024;
 /// CPUs of the machine (Linux's `nr_cpu_ids`).
 pub const NR_CPUS: usize = 1;
 /// Time slice of a user thread, in ticks (ms).
@@ -44,12 +44,17 @@ pub struct Thread {
     pub id: u32,
     pub name: IrqMutex<String>,
     state: AtomicU8,
-    /// Saved kernel stack pointer while not running.
-    ctx: UnsafeCell<u64>,
-    kstack: Option<Box<[u8]>>,
-    fpu: UnsafeCell<FpuState>,
-    /// The user context (None for kernel threads); see [`Thread::task`].
-    task: UnsafeCell<Option<crate::task::Task>>,
+    /// Kernel stack, saved context, FPU state (the foundation's).
+    cpu: Arc<Context>,
+    /// The user context (None for kernel threads), lent to the thread
+    /// itself by [`with_task`]; a second, nested borrow is a panic.
+    task: ExclusiveCell<Option<crate::task::Task>>,
+    /// The address space the switch loads for this thread (its task's; kept
+    /// here so the scheduler never reaches into a task that is lent out).
+    space: IrqMutex<Option<Arc<crate::task::mm::Mm>>>,
+    /// The thread runs user code (it has a task): the switch saves and
+    /// loads its FPU state and FS base.
+    user: AtomicBool,
     /// Set by another thread to make this one end at its next chance.
     pub killed: AtomicBool,
     /// Signals sent to this thread only (tgkill, faults), with their siginfo.
@@ -80,17 +85,10 @@ pub struct Thread {
     _live: crate::live::Live,
 }
 
-// SAFETY: the UnsafeCells are touched only by the thread itself (`task`,
-// `fpu` while running) or by the scheduler with interrupts off on the one
-// CPU (`ctx`, `fpu` across a switch).
-unsafe impl Sync for Thread {}
-// SAFETY: as above; a Thread moves between queues only as an Arc.
-unsafe impl Send for Thread {}
-
 impl Thread {
     fn new(
         name: &str,
-        kstack: Option<Box<[u8]>>,
+        cpu: Arc<Context>,
         task: Option<crate::task::Task>,
         process: Option<Arc<crate::task::Process>>,
     ) -> Thread {
@@ -98,10 +96,10 @@ impl Thread {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             name: IrqMutex::new(String::from(name)),
             state: AtomicU8::new(RUNNABLE),
-            ctx: UnsafeCell::new(0),
-            kstack,
-            fpu: UnsafeCell::new(FpuState::initial()),
-            task: UnsafeCell::new(task),
+            cpu,
+            user: AtomicBool::new(task.is_some()),
+            space: IrqMutex::new(task.as_ref().map(|t| t.space.clone())),
+            task: ExclusiveCell::new(task),
             killed: AtomicBool::new(false),
             sig_pending: crate::task::signal::PendingSignals::new(),
             sig_mask: AtomicU64::new(0),
@@ -137,13 +135,14 @@ impl Thread {
         self.slice_ticks.load(Ordering::Relaxed) * 1000 / u64::from(crate::time::HZ)
     }
 
-    fn kstack_top(&self) -> u64 {
-        self.kstack.as_ref().map_or(0, |s| (s.as_ptr() as u64 + s.len() as u64) & !0xf)
-    }
-
     /// `[lo, hi)` of the thread's kernel stack ((0, 0): the boot stack).
     fn kstack_bounds(&self) -> (u64, u64) {
-        self.kstack.as_ref().map_or((0, 0), |s| (s.as_ptr() as u64, s.as_ptr() as u64 + s.len() as u64))
+        self.cpu.kstack_bounds()
+    }
+
+    /// The address space this thread runs in from now on (execve).
+    pub fn set_space(&self, space: Arc<crate::task::mm::Mm>) {
+        *self.space.lock() = Some(space);
     }
 
     pub fn is_dead(&self) -> bool {
@@ -155,22 +154,13 @@ impl Thread {
         self.state.load(Ordering::Acquire) == BLOCKED
     }
 
-    /// The user context of the *running* thread.
-    ///
-    /// Only the thread itself may call this (through [`with_task`]); others
-    /// reach a process through its shared `Arc` parts.
-    #[allow(clippy::mut_from_ref)]
-    fn task_mut(&self) -> Option<&mut crate::task::Task> {
-        // SAFETY: called only for the current thread, by itself (see above);
-        // no second reference is live because `with_task` is not re-entered
-        // (the syscall path takes it once).
-        unsafe { (*self.task.get()).as_mut() }
-    }
-
     /// Takes the user context out (at thread exit).
     fn take_task(&self) -> Option<crate::task::Task> {
-        // SAFETY: as in `task_mut`: only the running thread itself calls this.
-        unsafe { (*self.task.get()).take() }
+        let task = self.task.borrow_mut().take();
+        self.user.store(false, Ordering::Release);
+        let space = self.space.lock().take();
+        drop(space);
+        task
     }
 }
 
@@ -260,7 +250,9 @@ pub fn remove_group(id: u32) {
     let mut s = SCHED.lock();
     s.run.extend(parked);
 }
-static CURRENT: AtomicPtr<Thread> = AtomicPtr::new(core::ptr::null_mut());
+/// The running thread (also `Sched::current`, but reachable without the
+/// scheduler's lock).
+static CURRENT: IrqMutex<Option<Arc<Thread>>> = IrqMutex::new(None);
 static NEED_RESCHED: AtomicBool = AtomicBool::new(false);
 static IDLE_TICKS: AtomicU64 = AtomicU64::new(0);
 /// The longest a runnable host thread (group 0: kernel threads, host
@@ -296,9 +288,9 @@ pub fn runnable() -> usize {
 
 /// Makes the boot flow of control thread 0 ("kernel", running the shell).
 pub fn init() {
-    let boot = Arc::new(Thread::new("kernel", None, None, None));
+    let boot = Arc::new(Thread::new("kernel", Context::boot(), None, None));
     boot.state.store(RUNNING, Ordering::Release);
-    CURRENT.store(Arc::as_ptr(&boot) as *mut Thread, Ordering::Release);
+    *CURRENT.lock() = Some(boot.clone());
     let mut s = SCHED.lock();
     s.all.insert(boot.id, boot.clone());
     s.current = Some(boot);
@@ -310,34 +302,28 @@ pub fn current() -> Arc<Thread> {
 }
 
 /// Runs `f` on the running thread's user context (None in a kernel thread).
+/// Not re-entrant: `f` must not call `with_task` again (that is a panic).
 pub fn with_task<R>(f: impl FnOnce(&mut crate::task::Task) -> R) -> Option<R> {
-    let ptr = CURRENT.load(Ordering::Acquire);
-    // SAFETY: CURRENT points at the running thread, kept alive by
-    // `Sched::current` while it runs.
-    let thread = unsafe { ptr.as_ref() }?;
-    thread.task_mut().map(f)
+    let thread = CURRENT.lock().clone()?;
+    let mut task = thread.task.borrow_mut();
+    task.as_mut().map(f)
 }
 
 /// Runs `f` on the running thread without taking the scheduler lock.
 pub fn with_current<R>(f: impl FnOnce(&Thread) -> R) -> Option<R> {
-    let ptr = CURRENT.load(Ordering::Acquire);
-    // SAFETY: as in `with_task`.
-    unsafe { ptr.as_ref() }.map(f)
+    let thread = CURRENT.lock().clone()?;
+    Some(f(&thread))
 }
 
 /// Takes the running thread's user context (thread exit).
 pub fn take_task() -> Option<crate::task::Task> {
-    let ptr = CURRENT.load(Ordering::Acquire);
-    // SAFETY: as in `with_task`.
-    let thread = unsafe { ptr.as_ref() }?;
+    let thread = CURRENT.lock().clone()?;
     thread.take_task()
 }
 
 /// Id of the running thread.
 pub fn current_id() -> u32 {
-    let ptr = CURRENT.load(Ordering::Acquire);
-    // SAFETY: as in `with_task`.
-    unsafe { ptr.as_ref() }.map_or(0, |t| t.id)
+    CURRENT.lock().as_ref().map_or(0, |t| t.id)
 }
 
 /// Creates a user thread that starts by returning to user mode with `frame`,
@@ -349,22 +335,8 @@ pub fn spawn_user(
     fpu: Option<&FpuState>,
     process: Option<Arc<crate::task::Process>>,
 ) -> Arc<Thread> {
-    let mut stack = alloc::vec![0u8; KERNEL_STACK].into_boxed_slice();
-    let top = (stack.as_ptr() as u64 + stack.len() as u64) & !0xf;
-    let base = stack.as_ptr() as u64;
-    let at = (top - TRAP_FRAME_SIZE - base) as usize;
-    // SAFETY: TrapFrame is repr(C) plain u64s; `at..at+size` lies inside the
-    // stack (the stack is far larger than a frame); unaligned write is allowed.
-    unsafe { core::ptr::write_unaligned(stack.as_mut_ptr().add(at) as *mut TrapFrame, frame.clone()) };
-    let rsp = usermode::prepare_stack(&mut stack, top, Start::User);
-    let thread = Thread::new(name, Some(stack), Some(task), process);
-    // SAFETY: the thread is not running; nothing else references it yet.
-    unsafe { *thread.ctx.get() = rsp };
-    if let Some(f) = fpu {
-        // SAFETY: as above.
-        unsafe { *thread.fpu.get() = f.clone() };
-    }
-    let thread = Arc::new(thread);
+    let cpu = Context::new_user(frame, fpu, task.fs_base);
+    let thread = Arc::new(Thread::new(name, cpu, Some(task), process));
     let mut s = SCHED.lock();
     s.all.insert(thread.id, thread.clone());
     s.run.push_back(thread.clone());
@@ -373,25 +345,17 @@ pub fn spawn_user(
 
 /// Starts a kernel thread running `f`.
 pub fn spawn_kernel(name: &str, f: Box<dyn FnOnce() + Send>) -> Arc<Thread> {
-    let mut stack = alloc::vec![0u8; KERNEL_STACK].into_boxed_slice();
-    let top = (stack.as_ptr() as u64 + stack.len() as u64) & !0xf;
-    let arg = Box::into_raw(Box::new(f)) as u64;
-    let rsp = usermode::prepare_stack(&mut stack, top, Start::Kernel(arg));
-    let thread = Thread::new(name, Some(stack), None, None);
-    // SAFETY: the thread is not running; nothing else references it yet.
-    unsafe { *thread.ctx.get() = rsp };
-    let thread = Arc::new(thread);
+    let cpu = Context::new_kernel(Box::new(move || kthread_main(f)));
+    let thread = Arc::new(Thread::new(name, cpu, None, None));
     let mut s = SCHED.lock();
     s.all.insert(thread.id, thread.clone());
     s.run.push_back(thread.clone());
     thread
 }
 
-/// First code of a kernel thread (called from the switch stub).
-pub fn kthread_main(arg: u64) -> ! {
+/// First code of a kernel thread (its context's first switch calls it).
+fn kthread_main(f: Box<dyn FnOnce() + Send>) -> ! {
     finish_switch();
-    // SAFETY: `arg` is the pointer `spawn_kernel` leaked for exactly this call.
-    let f = unsafe { Box::from_raw(arg as *mut Box<dyn FnOnce() + Send>) };
     crate::arch::enable_interrupts();
     f();
     exit_current()
@@ -410,9 +374,7 @@ pub fn wake(t: &Arc<Thread>) {
 pub fn block() {
     let were = x86_64::instructions::interrupts::are_enabled();
     x86_64::instructions::interrupts::disable();
-    let ptr = CURRENT.load(Ordering::Acquire);
-    // SAFETY: as in `with_task`.
-    if let Some(t) = unsafe { ptr.as_ref() } {
+    if let Some(t) = CURRENT.lock().as_ref() {
         t.state.store(BLOCKED, Ordering::Release);
     }
     schedule();
@@ -462,9 +424,7 @@ pub fn cond_resched() {
 /// Ends the running thread for good.
 pub fn exit_current() -> ! {
     x86_64::instructions::interrupts::disable();
-    let ptr = CURRENT.load(Ordering::Acquire);
-    // SAFETY: as in `with_task`.
-    if let Some(t) = unsafe { ptr.as_ref() } {
+    if let Some(t) = CURRENT.lock().as_ref() {
         t.state.store(DEAD, Ordering::Release);
     }
     schedule();
@@ -581,26 +541,15 @@ fn schedule() {
     if Arc::ptr_eq(&next, &prev) {
         return;
     }
-    // Save the outgoing user state; install the incoming one.
-    // SAFETY: interrupts are off on the one CPU: neither thread's FPU area
-    // is touched by anyone else during the switch.
-    unsafe {
-        if (*prev.task.get()).is_some() {
-            (*prev.fpu.get()).save();
-        }
-        if let Some(task) = (*next.task.get()).as_ref() {
-            task.activate();
-            (*next.fpu.get()).restore();
+    // The incoming thread's address space; the foundation's switch saves
+    // and loads the user FPU state and FS base.
+    let save_user = prev.user.load(Ordering::Acquire);
+    let load_user = next.user.load(Ordering::Acquire);
+    if load_user {
+        if let Some(space) = next.space.lock().as_ref() {
+            space.activate();
         }
     }
-    if next.kstack.is_some() {
-        usermode::set_kernel_stack(next.kstack_top());
-    }
-    let (lo, hi) = next.kstack_bounds();
-    crate::arch::backtrace::set_current_stack(lo, hi);
-    let save = prev.ctx.get();
-    // SAFETY: `next` is not running, so its saved context is stable.
-    let to = unsafe { *next.ctx.get() };
     {
         let mut s = SCHED.lock();
         if prev.is_dead() {
@@ -609,14 +558,14 @@ fn schedule() {
         }
         s.current = Some(next.clone());
     }
-    CURRENT.store(Arc::as_ptr(&next) as *mut Thread, Ordering::Release);
+    *CURRENT.lock() = Some(next.clone());
     SWITCHES.fetch_add(1, Ordering::Relaxed);
+    let to = next.cpu.clone();
     drop(next);
     drop(prev);
-    // SAFETY: interrupts are off; `to` was saved by `switch` or prepared by
-    // `prepare_stack` for a stack that `Sched::all`/`current` keep alive; the
-    // outgoing thread is kept alive by `all` or `dead` until `finish_switch`.
-    unsafe { usermode::switch(save, to) };
+    // The foundation keeps both contexts (their stacks) alive across the
+    // switch, whatever happens to the threads.
+    foundation::task::switch_to(to, save_user, load_user);
     finish_switch();
 }
 

@@ -117,22 +117,12 @@ pub fn dump(rip: u64, rbp: u64) {
             t.ticks.load(Ordering::Relaxed),
             if t.killed.load(Ordering::Relaxed) { " killed" } else { "" },
         ));
-        let stack = t.kstack_bounds();
-        let stack = (stack.1 > stack.0).then_some(stack);
         if t.id == current {
-            backtrace::walk(rip, rbp, stack);
+            let stack = t.kstack_bounds();
+            backtrace::walk(rip, rbp, (stack.1 > stack.0).then_some(stack));
             continue;
         }
-        // SAFETY: a thread that is not running does not change its saved
-        // context; `ctx` is the stack pointer `cyrius_switch` saved (or
-        // `prepare_stack` made), pointing at six saved registers and the
-        // return address, checked to lie inside the thread's stack.
-        let saved = unsafe { *t.ctx.get() };
-        if !backtrace::on_stack(saved, 56, stack) {
-            continue;
-        }
-        // SAFETY: as above: [saved, saved + 56) is inside the thread's stack.
-        let (saved_rbp, ret) = unsafe { (*((saved + 40) as *const u64), *((saved + 48) as *const u64)) };
-        backtrace::walk(ret, saved_rbp, stack);
+        // Not running: its stack from the context saved at its last switch.
+        t.cpu.walk_saved();
     }
 }

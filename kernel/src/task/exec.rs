@@ -294,6 +294,7 @@ pub fn execve(t: &mut Task, frame: &mut TrapFrame, path: &str, argv: &[String], 
     }
     let space = Arc::new(super::mm::Mm::new(image.space, image.brk));
     space.activate();
+    crate::sched::current().set_space(space.clone());
     t.space = space;
     *p.mm.lock() = Arc::downgrade(&t.space);
     if Arc::strong_count(&t.files) > 1 {

@@ -1,5 +1,5 @@
-//! CPU exceptions taken in user mode (called by the exception entries in
-//! `arch::x86_64::usermode` with the thread's full `TrapFrame`): a page
+//! CPU exceptions taken in user mode (the foundation's exception entries
+//! hand them to `entry::user_entry` with the thread's full `TrapFrame`): a page
 //! fault inside a mapping fills the page (lazily mapped, copy-on-write);
 //! a file mapping past its file's end is SIGBUS; anything else forces the
 //! signal Linux would send (`linux_abi::signal::CpuFault`), which

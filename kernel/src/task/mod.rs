@@ -241,12 +241,6 @@ impl Task {
 }
 
 impl Task {
-    /// Loads this task's address space and TLS base into the CPU.
-    pub fn activate(&self) {
-        self.space.activate();
-        crate::arch::usermode::set_fs_base(self.fs_base);
-    }
-
     pub fn pid(&self) -> u32 {
         self.proc.vpid
     }
@@ -256,7 +250,6 @@ static PROCS: Mutex<alloc::collections::BTreeMap<u32, Weak<Process>>> = Mutex::n
 static NEXT_PID: AtomicU32 = AtomicU32::new(1);
 
 pub fn init() {
-    crate::mm::user::init();
     sched::init();
     pidns::init();
 }

@@ -206,7 +206,9 @@ pub fn send_info_to_thread(t: &Arc<Thread>, info: Siginfo) -> KResult<()> {
 pub fn send_to_current(signal: Signal) {
     let t = sched::current();
     let pid = t.process.as_ref().map_or(0, |p| p.vpid as i32);
-    let uid = sched::with_task(|task| task.cred.ruid).unwrap_or(0);
+    // The process's credentials (its main thread's): this runs inside a
+    // system call, where the thread's own task is lent to the handler.
+    let uid = t.process.as_ref().map_or(0, |p| p.cred.lock().ruid);
     let _ = send_info_to_thread(&t, Siginfo::kill(signal, SI_USER, pid, uid));
 }
 

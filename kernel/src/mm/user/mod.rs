@@ -30,12 +30,10 @@ use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use errno::{Errno, KResult};
 use linux_abi::{PageRange, UserSlice};
-use x86_64::registers::control::{Cr3, Cr3Flags};
-use x86_64::structures::paging::mapper::{MappedFrame, Translate, TranslateResult};
-use x86_64::structures::paging::{Mapper, OffsetPageTable, Page, PageTable, PageTableFlags, PhysFrame, Size4KiB};
-use x86_64::{PhysAddr, VirtAddr};
+use foundation::mm::pagetable::{Flush, UserPageTable};
+use x86_64::structures::paging::{Page, PageTableFlags, PhysFrame, Size4KiB};
+use x86_64::VirtAddr;
 
-use super::frame::{self, GlobalFrames};
 use super::frameref;
 pub use vma::{Backing, Vma};
 use vma::VmaMap;
@@ -151,22 +149,14 @@ pub fn shared_frames() -> usize {
 }
 
 pub struct AddressSpace {
-    l4: PhysFrame,
+    /// The page table (first: freed after the pages, before the mappings).
+    pt: UserPageTable,
     /// Every present user page (to free them, and their frames, on drop).
     pages: BTreeSet<u64>,
     vmas: VmaMap,
     /// The container's memory limit its frames are charged to.
     charge: Option<Arc<MemLimit>>,
     _live: crate::live::Live,
-}
-
-fn table(frame: PhysFrame) -> OffsetPageTable<'static> {
-    let virt = super::phys_to_virt(frame.start_address());
-    let offset = super::phys_to_virt(PhysAddr::new(0));
-    // SAFETY: `frame` is a level-4 table owned by an AddressSpace (or the
-    // active one), reached through the physical-memory window; the returned
-    // mapper lives only as long as the caller's short borrow.
-    unsafe { OffsetPageTable::new(&mut *virt.as_mut_ptr::<PageTable>(), offset) }
 }
 
 /// The user page holding `addr`; `None` outside the user half (callers
@@ -182,18 +172,8 @@ fn page_of(addr: u64) -> Option<Page<Size4KiB>> {
 impl AddressSpace {
     /// A new space: empty lower half, the kernel's upper half.
     pub fn new() -> KResult<AddressSpace> {
-        let l4 = frame::alloc_zeroed().ok_or(Errno::ENOMEM)?;
-        let (current, _) = Cr3::read();
-        let src = super::phys_to_virt(current.start_address()).as_ptr::<PageTable>();
-        let dst = super::phys_to_virt(l4.start_address()).as_mut_ptr::<PageTable>();
-        // SAFETY: both are level-4 tables mapped by the physical-memory window;
-        // `dst` was just allocated, so no one else references it.
-        unsafe {
-            for i in 256..512 {
-                (&mut (*dst))[i] = (&(*src))[i].clone();
-            }
-        }
-        Ok(AddressSpace { l4, pages: BTreeSet::new(), vmas: VmaMap::default(), charge: None, _live: crate::live::Live::new(crate::live::Kind::AddressSpace) })
+        let pt = UserPageTable::new().ok_or(Errno::ENOMEM)?;
+        Ok(AddressSpace { pt, pages: BTreeSet::new(), vmas: VmaMap::default(), charge: None, _live: crate::live::Live::new(crate::live::Kind::AddressSpace) })
     }
 
     /// Charges this space's new frames to `limit` from now on.
@@ -234,18 +214,13 @@ impl AddressSpace {
 
     /// Makes this the active address space.
     pub fn activate(&self) {
-        // SAFETY: the table maps the kernel's upper half exactly as the current
-        // one does, so the kernel keeps running after the switch.
-        unsafe { Cr3::write(self.l4, Cr3Flags::empty()) };
+        self.pt.activate();
     }
 
     /// The entry of user page `addr` (None for any address outside user
     /// space: kernel-half and non-canonical addresses are never translated).
     fn pte(&self, addr: u64) -> Option<(PhysFrame, PageTableFlags)> {
-        match table(self.l4).translate(page_of(addr)?.start_address()) {
-            TranslateResult::Mapped { frame: MappedFrame::Size4KiB(f), flags, .. } => Some((f, flags)),
-            _ => None,
-        }
+        self.pt.translate(page_of(addr)?)
     }
 
     /// Maps `frame` at the absent page `addr`; the entry takes over the
@@ -255,11 +230,11 @@ impl AddressSpace {
             self.release(f, flags);
             return Fault::Segv;
         };
-        // SAFETY: the page is in this space's lower half and absent (the
-        // callers checked); the caller handed its owner of `f` to the entry.
-        match unsafe { table(self.l4).map_to_with_table_flags(page, f, flags, PARENTS, &mut GlobalFrames) } {
-            Ok(flush) => flush.flush(),
-            Err(_) => {
+        // The page is absent (the callers checked); the caller handed its
+        // owner of `f` to the entry.
+        match self.pt.map(page, f, flags, PARENTS, Flush::Now) {
+            Ok(()) => {}
+            Err(()) => {
                 self.release(f, flags);
                 return Fault::Oom;
             }
@@ -271,18 +246,14 @@ impl AddressSpace {
     /// Removes the page at `addr`; the caller gets the entry's owner.
     fn take(&mut self, addr: u64) -> Option<(PhysFrame, PageTableFlags)> {
         let (_, flags) = self.pte(addr)?;
-        let (f, flush) = table(self.l4).unmap(page_of(addr)?).ok()?;
-        flush.flush();
+        let f = self.pt.unmap(page_of(addr)?, Flush::Now)?;
         self.pages.remove(&addr);
         Some((f, flags))
     }
 
     fn set_flags(&self, addr: u64, flags: PageTableFlags) {
         let Some(page) = page_of(addr) else { return };
-        // SAFETY: only this space's present user page changes its flags.
-        if let Ok(flush) = unsafe { table(self.l4).update_flags(page, flags) } {
-            flush.flush();
-        }
+        self.pt.update_flags(page, flags, Flush::Now);
     }
 
     /// Drops the present pages in `[first, end)`.
@@ -428,12 +399,9 @@ impl AddressSpace {
         let mut child = AddressSpace::new()?;
         child.charge = self.charge.clone();
         child.vmas = self.vmas.clone();
-        let mut parent_map = table(self.l4);
-        let mut child_map = table(child.l4);
         for &addr in &self.pages {
             let Some(page) = page_of(addr) else { continue };
-            let TranslateResult::Mapped { frame: MappedFrame::Size4KiB(f), flags, .. } = parent_map.translate(page.start_address())
-            else {
+            let Some((f, flags)) = self.pt.translate(page) else {
                 continue;
             };
             let flags = if flags.contains(SHARED_MAPPING) || !flags.intersects(PageTableFlags::WRITABLE | COW) {
@@ -441,19 +409,16 @@ impl AddressSpace {
             } else {
                 let cow = (flags - PageTableFlags::WRITABLE) | COW;
                 if cow != flags {
-                    // SAFETY: only this space's user page changes its flags.
-                    if let Ok(flush) = unsafe { parent_map.update_flags(page, cow) } {
-                        flush.ignore();
-                    }
+                    self.pt.update_flags(page, cow, Flush::Later);
                 }
                 cow
             };
             frameref::share(f);
-            // SAFETY: the child's page is absent (a fresh space); the frame
-            // stays alive because its owner count was raised just above.
-            match unsafe { child_map.map_to_with_table_flags(page, f, flags, PARENTS, &mut GlobalFrames) } {
-                Ok(flush) => flush.ignore(),
-                Err(_) => {
+            // The child's page is absent (a fresh space); the frame stays
+            // alive because its owner count was raised just above.
+            match child.pt.map(page, f, flags, PARENTS, Flush::Later) {
+                Ok(()) => {}
+                Err(()) => {
                     frameref::release(f);
                     return Err(Errno::ENOMEM);
                 }
@@ -461,8 +426,8 @@ impl AddressSpace {
             child.pages.insert(addr);
         }
         // The parent's writable pages just became read-only: drop stale TLB entries.
-        if Cr3::read().0 == self.l4 {
-            x86_64::instructions::tlb::flush_all();
+        if self.pt.is_active() {
+            foundation::mm::pagetable::flush_all();
         }
         Ok(child)
     }
@@ -500,14 +465,14 @@ impl AddressSpace {
         match backing {
             Backing::Anon => {
                 let Some(f) = self.private_frame() else { return Fault::Oom };
-                frameref::bytes_mut(f).fill(0);
+                frameref::with_frame_mut(f, |b| b.fill(0));
                 self.install(page, f, prot.flags())
             }
             Backing::File { image, .. } => {
                 let Some(src) = image.frame(index) else { return Fault::Bus };
                 if write {
                     let Some(f) = self.private_frame() else { return Fault::Oom };
-                    frameref::bytes_mut(f).copy_from_slice(frameref::bytes(src));
+                    frameref::copy_frame(src, f);
                     return self.install(page, f, prot.flags());
                 }
                 frameref::share(src);
@@ -543,7 +508,7 @@ impl AddressSpace {
             return Fault::Resolved;
         }
         let Some(new) = self.private_frame() else { return Fault::Oom };
-        frameref::bytes_mut(new).copy_from_slice(frameref::bytes(old));
+        frameref::copy_frame(old, new);
         if self.take(addr).is_none() {
             self.release(new, PageTableFlags::empty());
             return Fault::Segv;
@@ -570,7 +535,7 @@ impl AddressSpace {
 
     /// The kernel address of user address `addr`, made present (and
     /// writable for `write`) first.
-    fn resolve(&mut self, addr: u64, write: bool, force: bool) -> KResult<VirtAddr> {
+    fn resolve(&mut self, addr: u64, write: bool, force: bool) -> KResult<PhysFrame> {
         if addr >= USER_END {
             return Err(Errno::EFAULT);
         }
@@ -581,7 +546,7 @@ impl AddressSpace {
                         || flags.contains(PageTableFlags::WRITABLE)
                         || (force && !flags.intersects(COW | FILE_PAGE | SHARED_MAPPING)));
                 if ok {
-                    return Ok(super::phys_to_virt(f.start_address() + (addr % PAGE)));
+                    return Ok(f);
                 }
             }
             match self.populate(addr, write, force) {
@@ -603,9 +568,10 @@ impl AddressSpace {
             let room = (PAGE - at % PAGE) as usize;
             let n = room.min(data.len() - done);
             let dst = self.resolve(at, true, force)?;
-            // SAFETY: `dst` maps `n` bytes of one user page (n stays within the
-            // page) through the physical-memory window.
-            unsafe { core::ptr::copy_nonoverlapping(data[done..].as_ptr(), dst.as_mut_ptr::<u8>(), n) };
+            // `n` stays within the page.
+            if !foundation::mm::copy_to_frame(dst, (at % PAGE) as usize, &data[done..done + n]) {
+                return Err(Errno::EFAULT);
+            }
             done += n;
         }
         Ok(())
@@ -631,8 +597,9 @@ impl AddressSpace {
             let room = (PAGE - at % PAGE) as usize;
             let n = room.min(buf.len() - done);
             let src = self.resolve(at, false, false)?;
-            // SAFETY: as in `write_at`, reading instead of writing.
-            unsafe { core::ptr::copy_nonoverlapping(src.as_ptr::<u8>(), buf[done..].as_mut_ptr(), n) };
+            if !foundation::mm::copy_from_frame(src, (at % PAGE) as usize, &mut buf[done..done + n]) {
+                return Err(Errno::EFAULT);
+            }
             done += n;
         }
         Ok(())
@@ -675,74 +642,26 @@ fn write_back(removed: &[Vma]) {
 
 impl Drop for AddressSpace {
     fn drop(&mut self) {
-        if Cr3::read().0 == self.l4 {
-            // Never free the tables the CPU is using: fall back to the kernel's.
-            activate_kernel(kernel_l4());
+        // The page table switches to the kernel's own if it is active
+        // before it frees its tables (its own drop, after this).
+        if self.pt.is_active() {
+            foundation::mm::pagetable::activate_kernel_table();
         }
         let pages = core::mem::take(&mut self.pages);
-        let mut mapper = table(self.l4);
         for addr in pages {
             let Some(page) = page_of(addr) else { continue };
-            let TranslateResult::Mapped { flags, .. } = mapper.translate(page.start_address()) else { continue };
-            if let Ok((f, flush)) = mapper.unmap(page) {
-                flush.ignore();
+            let Some((_, flags)) = self.pt.translate(page) else { continue };
+            if let Some(f) = self.pt.unmap(page, Flush::Later) {
                 self.release(f, flags);
             }
         }
-        // Free the lower half's page tables (levels 3..1), then the level-4 table.
-        let l4 = super::phys_to_virt(self.l4.start_address()).as_mut_ptr::<PageTable>();
-        // SAFETY: this space owns its lower-half tables; it is not active
-        // (checked above).
-        unsafe { free_tables(&mut *l4, 4) };
-        frame::free(self.l4);
-        // The mappings go last: shared objects write their pages back.
+        // Then the lower half's page tables go (the page table's drop), and
+        // the mappings last: shared objects write their pages back.
     }
-}
-
-/// Frees the page-table frames below `table` (lower half only at level 4).
-///
-/// # Safety
-/// The tables must be owned by one address space that is no longer in use.
-unsafe fn free_tables(table: &mut PageTable, level: u8) {
-    let range = if level == 4 { 0..256 } else { 0..512 };
-    for i in range {
-        let entry = &mut table[i];
-        if entry.is_unused() || level == 1 || entry.flags().contains(PageTableFlags::HUGE_PAGE) {
-            continue;
-        }
-        let frame = PhysFrame::containing_address(entry.addr());
-        let child = super::phys_to_virt(frame.start_address()).as_mut_ptr::<PageTable>();
-        // SAFETY: guaranteed by the caller, recursively.
-        unsafe { free_tables(&mut *child, level - 1) };
-        frame::free(frame);
-        entry.set_unused();
-    }
-}
-
-static KERNEL_L4: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
-
-/// Records the boot page table (the kernel's own) as the one to fall back to.
-pub fn init() {
-    KERNEL_L4.store(Cr3::read().0.start_address().as_u64(), core::sync::atomic::Ordering::Relaxed);
-}
-
-fn kernel_l4() -> PhysFrame {
-    PhysFrame::containing_address(PhysAddr::new(KERNEL_L4.load(core::sync::atomic::Ordering::Relaxed)))
-}
-
-/// Switches back to the kernel's own table (the boot one).
-pub fn activate_kernel(kernel_l4: PhysFrame) {
-    // SAFETY: the boot table maps the kernel.
-    unsafe { Cr3::write(kernel_l4, Cr3Flags::empty()) };
 }
 
 /// Switches to the kernel's own table (a thread without a user space).
-pub fn activate_kernel_table() {
-    if Cr3::read().0 != kernel_l4() {
-        activate_kernel(kernel_l4());
-    }
-}
-
+pub use foundation::mm::pagetable::activate_kernel_table;
 
 /// Writable private pages whose frame is shared (or belongs to the page
 /// cache) become read-only + COW; MAP_SHARED pages stay as asked.

@@ -69,8 +69,14 @@ pub struct PeerCred {
 impl PeerCred {
     /// The calling thread's.
     fn current() -> PeerCred {
-        let proc = crate::task::current_process().map_or_else(Weak::new, |p| Arc::downgrade(&p));
-        let (uid, gid) = crate::sched::with_task(|t| (t.cred.euid, t.cred.egid)).unwrap_or((0, 0));
+        let process = crate::task::current_process();
+        // The process's credentials (its main thread's): this runs inside a
+        // system call, where the thread's own task is lent to the handler.
+        let (uid, gid) = process.as_ref().map_or((0, 0), |p| {
+            let cred = p.cred.lock();
+            (cred.euid, cred.egid)
+        });
+        let proc = process.as_ref().map_or_else(Weak::new, Arc::downgrade);
         PeerCred { proc, uid, gid }
     }
 

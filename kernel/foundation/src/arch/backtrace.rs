@@ -57,8 +57,8 @@ pub fn print_from(rip: u64, rbp: u64) {
 
 /// The header of a trace: where the kernel was loaded.
 pub fn header() {
-    let base = crate::kernel_base();
-    crate::console::emergency_print(format_args!(
+    let base = crate::boot::kernel_base();
+    crate::trap::report(format_args!(
         "stack trace (kernel loaded at {base:#x}; addr2line -e <kernel> <addr - base>):\n"
     ));
 }
@@ -67,7 +67,7 @@ pub fn header() {
 /// the known stacks and, if given, on the stack `[lo, hi)`.
 pub fn walk(rip: u64, mut rbp: u64, stack: Option<(u64, u64)>) {
     if rip != 0 {
-        crate::console::emergency_print(format_args!("  #0  {rip:#018x}\n"));
+        crate::trap::report(format_args!("  #0  {rip:#018x}\n"));
     }
     let ok = |addr: u64| on_known_stack(addr) || stack.is_some_and(|(lo, hi)| within(addr, lo, hi));
     for n in 1..MAX_FRAMES {
@@ -80,7 +80,7 @@ pub fn walk(rip: u64, mut rbp: u64, stack: Option<(u64, u64)>) {
         if ret == 0 {
             break;
         }
-        crate::console::emergency_print(format_args!("  #{n:<2} {ret:#018x}\n"));
+        crate::trap::report(format_args!("  #{n:<2} {ret:#018x}\n"));
         if next <= rbp {
             break;
         }

@@ -1,5 +1,8 @@
 //! x86_64 support: GDT/TSS, IDT, legacy PIC + PIT timer, port I/O, CPU helpers,
+//! the RTC, stack walking, the user-mode entries and FPU state (`usermode`),
 //! and the PVH entry (`pvh`) for booting without a boot loader.
+//! Invariants: interrupt handlers never allocate and never block; every lock
+//! an interrupt handler takes is an [`crate::sync::IrqMutex`].
 
 pub mod backtrace;
 pub mod cpu;

@@ -8,7 +8,7 @@
 //! kernel's link base, enters long mode and calls [`pvh_main`].
 //!
 //! `pvh_main` then builds exactly what the `bootloader` crate hands a kernel
-//! (the boot contract of `BOOT_CONFIG` in main.rs): the kernel at its link
+//! (the boot contract, `crate::boot`): the kernel at its link
 //! address with per-section permissions (text read-only and executable,
 //! read-only data, writable data, both no-execute), the boot stack at its
 //! fixed address above an unmapped guard page, the physical-memory window at
@@ -22,7 +22,7 @@
 //! `pvh_main` allocates comes from the RAM right after the kernel image and
 //! below 1 GiB (the early identity mapping). A malformed start info is
 //! reported on COM1 and ends QEMU with the panic status.
-//! May call: `bootmem`, `x86_64`'s page-table types, `crate::power`.
+//! May call: `bootmem`, `x86_64`'s page-table types, port I/O.
 
 use core::arch::{asm, global_asm};
 use core::mem::MaybeUninit;
@@ -37,7 +37,7 @@ use x86_64::structures::paging::{
 };
 use x86_64::{PhysAddr, VirtAddr};
 
-use crate::{BOOT_STACK_GUARD, BOOT_STACK_SIZE, PHYS_OFFSET};
+use crate::boot::{BOOT_STACK_GUARD, BOOT_STACK_SIZE, PHYS_OFFSET};
 
 /// Link address minus load address of every kernel byte (kernel/linker.ld
 /// checks that it agrees).
@@ -302,8 +302,9 @@ fn local_apic_virtual_wire() {
 /// A start info the kernel cannot use: say so on COM1 and end QEMU as a panic.
 fn fail(why: &str) -> ! {
     for &b in b"pvh: ".iter().chain(why.as_bytes()).chain(b"\n") {
-        crate::arch::port::outb(0x3f8, b);
+        super::port::outb(0x3f8, b);
     }
-    crate::power::qemu_exit(crate::power::ExitCode::Panic);
-    crate::arch::halt_forever()
+    // isa-debug-exit: QEMU ends with the kernel-panic status (35).
+    super::port::outl(0xf4, 0x11);
+    super::halt_forever()
 }

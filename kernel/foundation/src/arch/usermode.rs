@@ -3,11 +3,12 @@
 //! when the frame allows it).
 //!
 //! Conventions: one CPU. The entry code finds the running thread's kernel
-//! stack top in [`KERNEL_RSP`] (also TSS.rsp0, set by [`set_kernel_stack`] on
+//! stack top in `CYRIUS_KERNEL_RSP` (also TSS.rsp0, set by [`set_kernel_stack`] on
 //! every thread switch); GS is never touched, so the user's GS stays the
 //! user's. An entry from ring 3 (syscall or interrupt) leaves a complete
-//! [`TrapFrame`] at the top of the thread's kernel stack: `fork` copies it,
-//! `execve` and signal delivery rewrite it.
+//! [`TrapFrame`] at the top of the thread's kernel stack and hands it, with
+//! the reason, to the kernel's handler (`crate::trap`); the kernel may
+//! rewrite it (`execve`, signal delivery) and `fork` copies it.
 //! Invariants: `sysretq` is used only when RCX/R11 in the frame equal RIP/RFLAGS
 //! and RIP is a canonical user address; anything else returns with `iretq`.
 
@@ -19,6 +20,7 @@ use x86_64::VirtAddr;
 
 use super::cpu::{fpu_features, FPU_AREA_MAX};
 use super::gdt;
+use crate::trap::UserEntry;
 
 /// User code and data selectors (GDT layout, see `gdt`).
 pub const USER_CS: u64 = 0x23;
@@ -63,6 +65,15 @@ impl TrapFrame {
         TrapFrame { rip, rsp, cs: USER_CS, ss: USER_SS, rflags: 0x202, orig_rax: u64::MAX, ..TrapFrame::default() }
     }
 
+    /// The frame's 21 words in memory order (as the entry code saves them).
+    pub fn as_words(&self) -> [u64; 21] {
+        [
+            self.r15, self.r14, self.r13, self.r12, self.rbp, self.rbx, self.r11, self.r10, self.r9, self.r8,
+            self.rcx, self.rdx, self.rsi, self.rdi, self.rax, self.orig_rax, self.rip, self.cs, self.rflags,
+            self.rsp, self.ss,
+        ]
+    }
+
     pub fn nr(&self) -> u64 {
         self.orig_rax
     }
@@ -79,7 +90,7 @@ impl TrapFrame {
     fn sysret_ok(&self) -> bool {
         self.rcx == self.rip
             && self.r11 == self.rflags
-            && self.rip < crate::mm::user::USER_END
+            && self.rip < linux_abi::USER_END
             && self.cs == USER_CS
             && self.ss == USER_SS
     }
@@ -124,19 +135,44 @@ global_asm!(
         push rcx
         push rax                // orig_rax: the syscall number
         cyrius_push_regs
-        mov rdi, rsp
-        sub rsp, 8
-        call {syscall}
-        add rsp, 8
-        test rax, rax
-        jmp 2f
+        xor eax, eax            // ENTRY_SYSCALL
+        jmp cyrius_resume_kernel
 
-    // Pops a TrapFrame into user mode with iretq (ZF clear), or with
-    // sysretq (ZF set: only the syscall path above). Pops keep the flags.
+    // Back into the kernel code that called `cyrius_execute`, which
+    // returns the reason in rax (the TrapFrame is complete above).
+    cyrius_resume_kernel:
+        mov rsp, [rip + CYRIUS_RESUME_RSP]
+        pop r15
+        pop r14
+        pop r13
+        pop r12
+        pop rbx
+        pop rbp
+        ret
+
+    // fn(frame: *mut TrapFrame, iret: u64) -> u64: saves the kernel's
+    // callee-saved registers and stack, then leaves for user mode with
+    // the frame at the top of the stack (sysretq if `iret` is 0).
+    .global cyrius_execute
+    cyrius_execute:
+        push rbp
+        push rbx
+        push r12
+        push r13
+        push r14
+        push r15
+        mov [rip + CYRIUS_RESUME_RSP], rsp
+        mov rsp, rdi
+        test rsi, rsi
+        jmp cyrius_pop_frame
+
+    // Pops a TrapFrame into user mode (or interrupted kernel code) with
+    // iretq (ZF clear), or with sysretq (ZF set: only `cyrius_execute`).
+    // Pops keep the flags.
     .global cyrius_ret_to_user
     cyrius_ret_to_user:
         or eax, 1
-    2:
+    cyrius_pop_frame:
         pop r15
         pop r14
         pop r13
@@ -161,6 +197,9 @@ global_asm!(
     3:
         iretq
 
+    // The timer: the tick's work on the interrupted stack, then back to
+    // interrupted kernel code, or to the kernel code waiting in
+    // `cyrius_execute` when it interrupted user mode.
     .global cyrius_timer_entry
     cyrius_timer_entry:
         push -1                 // orig_rax: not a syscall
@@ -171,21 +210,26 @@ global_asm!(
         and rsp, -16
         call {timer}
         mov rsp, rbx
-        jmp cyrius_ret_to_user
+        test byte ptr [rsp + {cs_offset}], 3
+        jz cyrius_ret_to_user
+        mov eax, 1              // ENTRY_TIMER
+        jmp cyrius_resume_kernel
 
+    // A new user thread's first switch lands here, with the TrapFrame
+    // right above: the kernel's user main takes it from there.
     .global cyrius_user_thread_start
     cyrius_user_thread_start:
         mov rdi, rsp
         sub rsp, 8
         call {first}
-        add rsp, 8
-        jmp cyrius_ret_to_user
+        ud2
 
     // CPU exception entries. From ring 3 the CPU's frame sits at the top of
     // the thread's kernel stack: the error code (or -1 pushed here) fills
-    // the orig_rax slot, the pushes complete a TrapFrame, and the way out is
-    // the shared iretq exit. From ring 0 the CPU's frame goes unchanged to
-    // the fatal x86-interrupt handler `kernel` (report, backtrace, panic).
+    // the orig_rax slot, the pushes complete a TrapFrame, and the kernel
+    // code waiting in `cyrius_execute` gets ENTRY_EXCEPTION + vector. From
+    // ring 0 the CPU's frame goes unchanged to the fatal x86-interrupt
+    // handler `kernel` (report, backtrace, panic).
     .macro cyrius_exception vector, kernel, has_error
     .global cyrius_exception_\vector
     cyrius_exception_\vector:
@@ -196,13 +240,8 @@ global_asm!(
         jz 1f
         cyrius_push_regs
         cld
-        mov rdi, rsp
-        mov esi, \vector
-        mov rbx, rsp
-        and rsp, -16
-        call {exception}
-        mov rsp, rbx
-        jmp cyrius_ret_to_user
+        mov eax, {exception} + \vector
+        jmp cyrius_resume_kernel
     1:
         .if \has_error == 0
         add rsp, 8
@@ -231,10 +270,10 @@ global_asm!(
     cyrius_exception 29, {vc}, 1
     cyrius_exception 30, {sx}, 1
     "#,
-    syscall = sym syscall_trampoline,
     timer = sym timer_trampoline,
     first = sym first_entry_trampoline,
-    exception = sym exception_trampoline,
+    exception = const ENTRY_EXCEPTION,
+    cs_offset = const 17 * 8,
     de = sym super::idt::divide_error,
     db = sym super::idt::debug,
     bp = sym super::idt::breakpoint,
@@ -259,7 +298,18 @@ global_asm!(
     user_cs = const USER_CS,
 );
 
+/// The kernel stack pointer inside `cyrius_execute`, where an entry from
+/// user mode resumes the kernel.
+#[unsafe(no_mangle)]
+static mut CYRIUS_RESUME_RSP: u64 = 0;
+
+/// Reasons as `cyrius_execute` returns them.
+const ENTRY_SYSCALL: u64 = 0;
+const ENTRY_TIMER: u64 = 1;
+const ENTRY_EXCEPTION: u64 = 0x100;
+
 unsafe extern "C" {
+    fn cyrius_execute(frame: *mut TrapFrame, iret: u64) -> u64;
     fn cyrius_syscall_entry();
     fn cyrius_timer_entry();
     fn cyrius_user_thread_start();
@@ -314,13 +364,40 @@ pub fn exception_entry(vector: u8) -> Option<VirtAddr> {
     Some(VirtAddr::new(entry as *const () as u64))
 }
 
-/// An exception from ring 3 (interrupts off, as the gate left them): the
-/// error code comes out of the orig_rax slot (which becomes -1: no syscall
-/// to restart), the fault is turned into a signal, and the way back to user
-/// mode delivers it.
-extern "C" fn exception_trampoline(frame: &mut TrapFrame, vector: u64) {
-    crate::sched::watchdog::progress();
-    let vector = vector as u8;
+/// Runs user code with `frame` (the [`TrapFrame`] at the top of the
+/// running thread's kernel stack, which the kernel's user main was handed)
+/// until the CPU comes back: returns why, with `frame` holding the user
+/// registers as they were then. Interrupts are off on return. The way out
+/// uses `sysretq` when the frame allows it and `iretq` otherwise; the code
+/// and stack selectors are always the user's.
+pub fn execute(frame: &mut TrapFrame) -> UserEntry {
+    x86_64::instructions::interrupts::disable();
+    let at = frame as *mut TrapFrame as u64;
+    assert!(
+        crate::task::running_frame_addr() == Some(at),
+        "usermode::execute needs the running thread's own TrapFrame"
+    );
+    frame.cs = USER_CS;
+    frame.ss = USER_SS;
+    let iret = !frame.sysret_ok();
+    // SAFETY: `frame` is the TrapFrame at the top of the running thread's
+    // kernel stack (checked), the address every entry from ring 3 saves
+    // the user registers to; the user selectors are forced above, so the
+    // exit cannot land in ring 0; interrupts are off until the CPU is in
+    // user mode. The entry stubs come back here with callee-saved
+    // registers and the stack as `cyrius_execute` saved them.
+    let code = unsafe { cyrius_execute(frame, u64::from(iret)) };
+    match code {
+        ENTRY_SYSCALL => UserEntry::Syscall,
+        ENTRY_TIMER => UserEntry::Timer,
+        _ => exception(frame, (code - ENTRY_EXCEPTION) as u8),
+    }
+}
+
+/// An exception from ring 3 (interrupts still off, as the gate left them):
+/// the error code comes out of the orig_rax slot (which becomes -1: no
+/// syscall to restart); CR2, DR6 and the FPU's status are read now.
+fn exception(frame: &mut TrapFrame, vector: u8) -> UserEntry {
     let error_code = if linux_abi::signal::fault::has_error_code(vector) { frame.orig_rax } else { 0 };
     frame.orig_rax = u64::MAX;
     let cr2 = if vector == linux_abi::signal::fault::PF { Cr2::read_raw() } else { 0 };
@@ -329,9 +406,7 @@ extern "C" fn exception_trampoline(frame: &mut TrapFrame, vector: u64) {
         linux_abi::signal::fault::DB => take_dr6(),
         _ => 0,
     };
-    crate::task::fault::user_exception(frame, vector, error_code, cr2, extra);
-    crate::task::return_to_user(frame);
-    x86_64::instructions::interrupts::disable();
+    UserEntry::Exception { vector, error_code, cr2, extra }
 }
 
 /// The `si_code` of the user's pending x87 (#MF) or SIMD (#XM) exception,
@@ -366,32 +441,19 @@ fn take_dr6() -> u64 {
     dr6
 }
 
-/// Returns nonzero if the frame must be restored with `iretq`.
-extern "C" fn syscall_trampoline(frame: &mut TrapFrame) -> u64 {
-    crate::sched::watchdog::progress();
-    crate::abi::syscall(frame);
-    crate::task::return_to_user(frame);
-    x86_64::instructions::interrupts::disable();
-    u64::from(!frame.sysret_ok())
-}
-
+/// The timer's tick work, from user or kernel mode (interrupts off).
 extern "C" fn timer_trampoline(frame: &mut TrapFrame) {
-    if frame.from_user() {
-        crate::sched::watchdog::progress();
-    } else {
-        crate::sched::watchdog::check(frame.rip, frame.rbp);
+    if let Some(h) = crate::trap::handlers() {
+        (h.timer)(frame.from_user(), frame.rip, frame.rbp);
     }
     super::pic::dispatch(super::pic::TIMER_IRQ);
-    if frame.from_user() {
-        crate::task::return_to_user(frame);
-        x86_64::instructions::interrupts::disable();
-    }
 }
 
-extern "C" fn first_entry_trampoline(frame: &mut TrapFrame) {
-    crate::sched::finish_switch();
-    crate::task::return_to_user(frame);
-    x86_64::instructions::interrupts::disable();
+/// A new user thread's first run: the kernel's user main, with the frame.
+extern "C" fn first_entry_trampoline(frame: &mut TrapFrame) -> ! {
+    crate::task::finish_switch();
+    let handlers = crate::trap::handlers().expect("trap::install runs before the first user thread");
+    (handlers.user_main)(frame)
 }
 
 /// The address a new user thread's kernel stack "returns" to on its first
@@ -528,82 +590,4 @@ impl FpuState {
             }
         }
     }
-}
-
-global_asm!(
-    r#"
-    .global cyrius_switch
-    // fn(save_rsp: *mut u64, next_rsp: u64)
-    cyrius_switch:
-        push rbp
-        push rbx
-        push r12
-        push r13
-        push r14
-        push r15
-        mov [rdi], rsp
-        mov rsp, rsi
-        pop r15
-        pop r14
-        pop r13
-        pop r12
-        pop rbx
-        pop rbp
-        ret
-
-    .global cyrius_kthread_start
-    cyrius_kthread_start:
-        mov rdi, r12
-        call {kthread}
-        ud2
-    "#,
-    kthread = sym kthread_trampoline,
-);
-
-unsafe extern "C" {
-    fn cyrius_switch(save_rsp: *mut u64, next_rsp: u64);
-    fn cyrius_kthread_start();
-}
-
-extern "C" fn kthread_trampoline(arg: u64) -> ! {
-    crate::sched::kthread_main(arg)
-}
-
-/// Saves the running kernel context's stack pointer into `save` and resumes
-/// the context saved at `next`.
-///
-/// # Safety
-/// Interrupts are off; `next` is a stack pointer saved by this function (or
-/// prepared by [`prepare_stack`]) whose stack is still alive; `save` stays
-/// valid until the saved context is resumed.
-pub unsafe fn switch(save: *mut u64, next: u64) {
-    // SAFETY: guaranteed by the caller.
-    unsafe { cyrius_switch(save, next) }
-}
-
-/// How a new thread's first switch enters it.
-pub enum Start {
-    /// Pop the [`TrapFrame`] at the top of the stack into user mode.
-    User,
-    /// Call `sched::kthread_main(arg)`.
-    Kernel(u64),
-}
-
-/// Writes the initial switch frame for a new thread whose kernel stack ends
-/// at `top` (16-aligned) and returns the stack pointer to switch to. For
-/// [`Start::User`], the caller has put the TrapFrame at `top - TRAP_FRAME_SIZE`.
-pub fn prepare_stack(stack: &mut [u8], top: u64, start: Start) -> u64 {
-    let base = stack.as_ptr() as u64;
-    let (ret, r12, below) = match start {
-        Start::User => (user_thread_start(), 0, top - TRAP_FRAME_SIZE),
-        Start::Kernel(arg) => (cyrius_kthread_start as *const () as u64, arg, top - 16),
-    };
-    // Six callee-saved registers, then the return address.
-    let words: [u64; 7] = [0, 0, 0, r12, 0, 0, ret];
-    let rsp = below - 8 * words.len() as u64;
-    for (i, w) in words.iter().enumerate() {
-        let off = (rsp - base) as usize + 8 * i;
-        stack[off..off + 8].copy_from_slice(&w.to_le_bytes());
-    }
-    rsp
 }

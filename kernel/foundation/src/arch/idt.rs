@@ -2,12 +2,13 @@
 //! hardware IRQ lines of the legacy PIC (vectors 32..48).
 //!
 //! Exceptions enter through the full-frame stubs of `usermode.rs`: from
-//! ring 3 they become signals (`task::fault`); from ring 0 the stub jumps to
+//! ring 3 they go to the kernel's trap handler (`crate::trap`), which makes
+//! them signals; from ring 0 the stub jumps to
 //! the x86-interrupt handler here, and a kernel-mode exception is fatal: it
 //! prints the vector, RIP, error code, CR2 and a stack trace, then panics
 //! (which ends QEMU under test). Kernel breakpoints are reported and
 //! execution continues. NMI, #DF and #MC have only the handlers here; an NMI
-//! prints the thread dump (`sched::watchdog`) and execution continues.
+//! prints the thread dump (the kernel's `trap::Handlers::nmi`) and execution continues.
 
 use core::fmt;
 use spin::Once;
@@ -54,9 +55,11 @@ impl fmt::Display for Fault<'_> {
 
 fn fatal(fault: Fault<'_>) -> ! {
     if fault.frame.code_segment.rpl() == x86_64::PrivilegeLevel::Ring3 {
-        crate::task::fault::fatal_in_user(fault.vector, fault.frame.instruction_pointer.as_u64());
+        if let Some(h) = crate::trap::handlers() {
+            (h.fatal_in_user)(fault.vector, fault.frame.instruction_pointer.as_u64());
+        }
     }
-    crate::console::emergency_print(format_args!("\n{fault}\n"));
+    crate::trap::report(format_args!("\n{fault}\n"));
     backtrace::print_from(
         fault.frame.instruction_pointer.as_u64(),
         super::cpu::frame_pointer(),
@@ -100,8 +103,10 @@ exception!(security, "#SX security", 30, error_code);
 /// thread dump, which works even when the kernel is stuck with interrupts
 /// off. Execution then goes on.
 extern "x86-interrupt" fn nmi(frame: InterruptStackFrame) {
-    crate::console::emergency_print(format_args!("\nNMI at RIP {:#x}: thread dump\n", frame.instruction_pointer.as_u64()));
-    crate::sched::watchdog::dump(frame.instruction_pointer.as_u64(), super::cpu::frame_pointer());
+    crate::trap::report(format_args!("\nNMI at RIP {:#x}: thread dump\n", frame.instruction_pointer.as_u64()));
+    if let Some(h) = crate::trap::handlers() {
+        (h.nmi)(frame.instruction_pointer.as_u64(), super::cpu::frame_pointer());
+    }
 }
 
 pub(super) extern "x86-interrupt" fn breakpoint(frame: InterruptStackFrame) {

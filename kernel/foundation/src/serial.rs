@@ -1,0 +1,107 @@
+//! COM1 through `uart_16550`: output, received bytes, and the fatal path's
+//! printing (which never waits for the lock).
+
+use core::fmt::{self, Write};
+use uart_16550::backend::PioBackend;
+use uart_16550::spec::registers::IER;
+use uart_16550::{BaudRate, Config, Uart16550};
+
+use crate::arch::port::inb;
+use crate::sync::IrqMutex;
+
+const COM1: u16 = 0x3f8;
+/// Line status register: data ready, break received.
+const LSR: u16 = COM1 + 5;
+pub const LSR_DATA: u8 = 1;
+pub const LSR_BREAK: u8 = 1 << 4;
+
+static UART: IrqMutex<Option<Uart16550<PioBackend>>> = IrqMutex::new(None);
+
+/// Brings up COM1 at 115200 baud. Bytes that wait in the UART (keys typed
+/// before now; `init` resets its FIFOs) go to `pending` first.
+pub fn init(mut pending: impl FnMut(u8)) {
+    // SAFETY: 0x3f8 is COM1 on every PC-compatible machine QEMU emulates, and
+    // nothing else in the kernel drives it.
+    let Ok(mut uart) = (unsafe { Uart16550::new_port(COM1) }) else { return };
+    while inb(LSR) & LSR_DATA != 0 {
+        pending(inb(COM1));
+    }
+    let config = Config { baud_rate: BaudRate::Baud115200, ..Config::DEFAULT };
+    if uart.init(config).is_ok() {
+        *UART.lock() = Some(uart);
+    }
+}
+
+pub fn enable_rx_interrupt() {
+    if let Some(uart) = UART.lock().as_mut() {
+        uart.enable_interrupts(IER::DATA_READY);
+    }
+}
+
+/// Takes every received byte, with the line status it came with (data or
+/// a BREAK), under the UART lock; false if COM1 is not up.
+pub fn receive(mut f: impl FnMut(u8, u8)) -> bool {
+    let guard = UART.lock();
+    if guard.is_none() {
+        return false;
+    }
+    loop {
+        let lsr = inb(LSR);
+        if lsr & (LSR_DATA | LSR_BREAK) == 0 {
+            break;
+        }
+        f(lsr, inb(COM1));
+    }
+    true
+}
+
+struct Writer<'a>(&'a mut Uart16550<PioBackend>);
+
+impl Write for Writer<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        put(self.0, s.as_bytes());
+        Ok(())
+    }
+}
+
+/// Writes bytes, turning a lone `\n` into `\r\n` as a terminal expects.
+fn put(uart: &mut Uart16550<PioBackend>, bytes: &[u8]) {
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\n' && (i == 0 || bytes[i - 1] != b'\r') {
+            uart.send_bytes_exact(&bytes[start..i]);
+            uart.send_bytes_exact(b"\r\n");
+            start = i + 1;
+        }
+    }
+    uart.send_bytes_exact(&bytes[start..]);
+}
+
+pub fn write_bytes(bytes: &[u8]) {
+    if let Some(uart) = UART.lock().as_mut() {
+        put(uart, bytes);
+    }
+}
+
+pub fn write_fmt(args: fmt::Arguments<'_>) {
+    if let Some(uart) = UART.lock().as_mut() {
+        let _ = Writer(uart).write_fmt(args);
+    }
+}
+
+/// Output for the panic and fault paths: never waits for the lock. If the lock
+/// is held (we faulted while printing), it writes through a fresh handle to
+/// the same port; interleaved bytes beat a silent hang.
+pub fn emergency_print(args: fmt::Arguments<'_>) {
+    if let Some(mut guard) = UART.try_lock() {
+        if let Some(uart) = guard.as_mut() {
+            let _ = Writer(uart).write_fmt(args);
+            return;
+        }
+    }
+    // SAFETY: COM1 exists (see `init`); we are on a fatal path, where a second
+    // handle racing the first can at worst garble a few bytes of output.
+    if let Ok(mut uart) = unsafe { Uart16550::new_port(COM1) } {
+        let _ = Writer(&mut uart).write_fmt(args);
+    }
+}
