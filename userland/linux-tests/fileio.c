@@ -376,7 +376,21 @@ static void poke(const char *what, int fd) {
     say("%s: SIGIO %d", what, sigios > 0);
 }
 
+static void sigio_in_own_group(void);
+
+/* Runs in a child leading a process group of its own: SIGIO to "my
+ * group" must reach no process outside the test. */
 static void case_sigio(void) {
+    pid_t c = fork();
+    if (c == 0) {
+        setpgid(0, 0);
+        sigio_in_own_group();
+        _exit(0);
+    }
+    reap("group leader", c);
+}
+
+static void sigio_in_own_group(void) {
     struct sigaction sa = { .sa_handler = on_sigio, .sa_flags = SA_RESTART }, old;
     sigaction(SIGIO, &sa, &old);
     int sv[2];

@@ -408,19 +408,25 @@ static void case_subreaper(void) {
     int sig = 0, adopted = 0;
     sscanf(line, "%d %d", &sig, &adopted);
     say("grandchild: parent-death signal %d, adopted by the subreaper %d", sig, adopted);
-    int st, seen = 0;
+    int st, seen = 0, statuses[2] = { 0, 0 };
     long long end = now_ms() + 5000;
     while (seen < 2 && now_ms() < end) {
         pid_t w = waitpid(-1, &st, WNOHANG);
         if (w > 0) {
-            seen++;
-            say("adopted child status %d", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+            statuses[seen++] = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
         } else if (w < 0) {
             break;
         } else {
             sleep_ms(5);
         }
     }
+    /* In exit order, which is the scheduler's: printed sorted. */
+    if (seen == 2 && statuses[0] > statuses[1]) {
+        int t = statuses[0];
+        statuses[0] = statuses[1];
+        statuses[1] = t;
+    }
+    for (int i = 0; i < seen; i++) say("adopted child status %d", statuses[i]);
     say("adopted children reaped: %d", seen);
     prctl(PR_SET_CHILD_SUBREAPER, 0);
 }

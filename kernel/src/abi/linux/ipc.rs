@@ -151,6 +151,7 @@ pub fn shmat(p: &mut Task, id: i32, addr: u64, flags: i32) -> SysResult {
     let prot = Prot { read: true, write: writable, exec };
     let start = {
         let mut mm = p.space.lock();
+        crate::task::rlimits::check_vm_growth(&mm, len, false)?;
         let range = match at {
             Some(a) => {
                 let range = PageRange::aligned(a, len).filter(|_| a.checked_add(len).is_some_and(|e| e <= USER_END));
@@ -161,7 +162,12 @@ pub fn shmat(p: &mut Task, id: i32, addr: u64, flags: i32) -> SysResult {
                 range
             }
             None => {
-                let range = mm.mmap_top.checked_sub(len).and_then(|s| PageRange::aligned(s, len)).ok_or(Errno::ENOMEM)?;
+                let range = mm
+                    .mmap_top
+                    .checked_sub(len)
+                    .filter(|&s| s >= super::memory::BRK_LIMIT)
+                    .and_then(|s| PageRange::aligned(s, len))
+                    .ok_or(Errno::ENOMEM)?;
                 mm.mmap_top = range.start();
                 range
             }

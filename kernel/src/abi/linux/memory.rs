@@ -22,7 +22,7 @@ use crate::task::files::OpenFile;
 use crate::task::Task;
 
 /// The break may not grow into the mmap area.
-const BRK_LIMIT: u64 = 0x7000_0000_0000;
+pub(super) const BRK_LIMIT: u64 = 0x7000_0000_0000;
 
 fn prot(bits: ProtFlags) -> Prot {
     Prot {
