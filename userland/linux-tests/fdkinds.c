@@ -707,6 +707,9 @@ static void case_inotify(void) {
     say_ret("rm on an eventfd", inotify_rm_watch(efd, 1));
     say_ret("on a closed fd", inotify_add_watch(1000, dir, IN_CREATE));
     say_ret("init1 bad flags", inotify_init1(1));
+    int legacy = syscall(SYS_inotify_init);
+    say("legacy init: %d nonblock %d", legacy >= 0, (fcntl(legacy, F_GETFL) & O_NONBLOCK) != 0);
+    close(legacy);
     close(efd);
     /* A blocking read woken by another process; epoll sees the instance. */
     int bfd = inotify_init1(0);
