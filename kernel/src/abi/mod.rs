@@ -12,6 +12,7 @@
 mod host;
 mod linux;
 
+pub use linux::trace;
 pub use linux::Epoll;
 
 use crate::arch::usermode::TrapFrame;

@@ -33,6 +33,7 @@ mod sendfile;
 mod signal;
 mod socket;
 mod sync;
+pub mod trace;
 mod xattr;
 
 pub use epoll::Epoll;
@@ -108,7 +109,11 @@ pub fn dispatch(t: &mut Task, frame: &mut TrapFrame) -> Outcome {
     }
     let nr = u64::from(frame.nr() as u32);
     let args = SyscallArgs(frame.args());
-    table(t, frame, nr, &args)
+    let outcome = table(t, frame, nr, &args);
+    if trace::enabled() {
+        trace::record(t, nr, &args, &outcome);
+    }
+    outcome
 }
 
 /// One `match` arm per implemented syscall (a jump table), generated from
