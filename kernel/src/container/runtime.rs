@@ -126,7 +126,9 @@ fn valid_id(id: &str) -> bool {
 /// The spec and namespace of a container of image `name`: the image's config
 /// converted as umoci does, with `docker run`'s default privileges, over a fresh root of
 /// the image (see `cache::rootfs`).
-fn from_image(id: &str, name: &str, volumes: &[Volume]) -> Result<(Spec, Arc<Vfs>), String> {
+/// Also returns the image's `Entrypoint`, which a command given to `run`/`create` follows
+/// (`docker run IMAGE ARGS...` replaces only `Cmd`).
+fn from_image(id: &str, name: &str, volumes: &[Volume]) -> Result<(Spec, Arc<Vfs>, Vec<String>), String> {
     let store = VfsStore::for_image(name);
     // Verifies index -> manifest -> config on every create; layers are
     // verified when the template is built (the cache key covers them).
@@ -144,7 +146,7 @@ fn from_image(id: &str, name: &str, volumes: &[Volume]) -> Result<(Spec, Arc<Vfs
     spec.mounts.extend(volumes.iter().map(Volume::mount));
     let plan = Plan { id, spec: &spec, bundle_dir: None, tmp: true, note_level: log::Level::Debug };
     let ns = namespace::build(rootfs, &plan)?;
-    Ok((spec, ns))
+    Ok((spec, ns, image.config.config.entrypoint.clone()))
 }
 
 /// The spec and namespace of a container of the bundle at `path`.
@@ -173,18 +175,18 @@ pub fn create_with(id: &str, source: Source, command: Vec<String>, volumes: &[Vo
     if CONTAINERS.lock().contains_key(id) {
         return Err(format!("container '{id}' already exists"));
     }
-    let (mut spec, ns, shown, bundle) = match &source {
+    let (mut spec, ns, shown, bundle, entrypoint) = match &source {
         Source::Image(name) => {
-            let (spec, ns) = from_image(id, name, volumes)?;
-            (spec, ns, name.clone(), format!("{}/{name}", super::images::IMAGES_DIR))
+            let (spec, ns, entrypoint) = from_image(id, name, volumes)?;
+            (spec, ns, name.clone(), format!("{}/{name}", super::images::IMAGES_DIR), entrypoint)
         }
         Source::Bundle(path) => {
             let (spec, ns) = from_bundle(id, path)?;
-            (spec, ns, path.clone(), path.clone())
+            (spec, ns, path.clone(), path.clone(), Vec::new())
         }
     };
     if !command.is_empty() {
-        spec.process.args = command;
+        spec.process.args = entrypoint.into_iter().chain(command).collect();
     }
     let identity = super::security::identity(id, &spec)?;
     let seccomp = spec.linux.as_ref().and_then(|l| l.seccomp.as_ref()).map(task::seccomp::from_spec).transpose()?;

@@ -46,7 +46,7 @@ const USAGE: &str = "usage: oci-runtime <create|start|run|state|kill|exec|ps|del
 
 /// `[--image NAME | --bundle PATH] ID [--image NAME | --bundle PATH] [COMMAND...]`
 /// of create/run: the id, where the container comes from, and a command
-/// replacing the image's or bundle's (as `docker run IMAGE COMMAND` does).
+/// replacing the bundle's args or following the image's Entrypoint in place of its Cmd (as `docker run IMAGE ARGS` does).
 /// The options may stand before or right after the id (runc's order, or
 /// `create ID --bundle DIR`).
 fn parse_create(cmd: &str, args: &[String]) -> Result<(String, Source, Vec<String>, Vec<Volume>), String> {
