@@ -118,6 +118,34 @@ fn linux_test_programs() -> Vec<(String, Vec<u8>)> {
     build_c_programs("linux-tests", "linux-tests", "musl-gcc", &["-static", "-O1"], "bin/", |_| {})
 }
 
+/// The syscall fuzzer of `userland/fuzz`, a static musl binary (`bin/fuzz`,
+/// and in the `/bundles/fuzz` bundle).
+fn fuzz_programs() -> Vec<(String, Vec<u8>)> {
+    build_c_programs("fuzz", "fuzz", "musl-gcc", &["-static", "-O2"], "bin/", |_| {})
+}
+
+/// `config.json` of the test bundle `/bundles/fuzz`: the fuzzer as the
+/// container's init (args given on the command line), /proc and a small /tmp,
+/// memory and pids limits.
+pub const FUZZ_BUNDLE_CONFIG: &str = r#"{
+  "ociVersion": "1.0.2",
+  "process": {
+    "terminal": false,
+    "user": { "uid": 0, "gid": 0 },
+    "args": ["/bin/fuzz"],
+    "env": ["PATH=/bin"],
+    "cwd": "/"
+  },
+  "root": { "path": "rootfs" },
+  "hostname": "fuzz",
+  "mounts": [
+    { "destination": "/proc", "type": "proc", "source": "proc" },
+    { "destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["mode=1777", "size=16m"] }
+  ],
+  "linux": { "resources": { "memory": { "limit": 134217728 }, "pids": { "limit": 128 } } }
+}
+"#;
+
 /// The host-world programs of `userland/host` (no libc; their ELF header's
 /// OSABI byte 0xC7 makes the kernel serve them with its host OCI-verb
 /// table), in `bin/host/`.
@@ -568,7 +596,7 @@ with tarfile.open(out, "w", format=tarfile.GNU_FORMAT) as t:
 /// directory: FAT32 keeps no modes or links, so it holds just the busybox
 /// binary), `busybox.tar` (the image's rootfs with its links and modes), and
 /// broken ones for the error cases.
-fn make_bundles(dir: &Path, layout: &Path, busybox: &Path) {
+fn make_bundles(dir: &Path, layout: &Path, busybox: &Path, fuzz: &[u8]) {
     let write = |path: &str, data: &[u8]| {
         let p = dir.join(path);
         fs::create_dir_all(p.parent().unwrap_or(dir)).expect("make bundle dirs");
@@ -593,6 +621,9 @@ fn make_bundles(dir: &Path, layout: &Path, busybox: &Path) {
     write("badjson/rootfs/etc/passwd", b"");
     write("norootfs/config.json", BUNDLE_DIR_CONFIG.as_bytes());
     write("broken.tar", &[0x42; 1536]);
+    write("fuzz/config.json", FUZZ_BUNDLE_CONFIG.as_bytes());
+    write("fuzz/rootfs/bin/fuzz", fuzz);
+    write("fuzz/rootfs/etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n");
     let tar = dir.join("busybox.tar");
     let made = Command::new("python3").arg("-c").arg(BUNDLE_TAR_SCRIPT).arg(layout).arg(&tar).arg(BUNDLE_TAR_CONFIG).status();
     assert!(made.is_ok_and(|s| s.success()), "making {} failed", tar.display());
@@ -675,12 +706,13 @@ fn make_seccomp_bundles(dir: &Path) {
     fs::write(dir.join("seccomp-bad/rootfs/bin/probe"), &probe).expect("write the probe");
 }
 
-/// FNV-1a over the names and contents of `userland/linux-tests`, `userland/host` and `userland/dynamic`.
+/// FNV-1a over the names and contents of `userland/linux-tests`, `userland/host`, `userland/fuzz` and `userland/dynamic`.
 fn sources_hash() -> u64 {
     let user = crate::paths::repo_root().join("userland");
     let list = |dir: PathBuf| -> Vec<PathBuf> { fs::read_dir(dir).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default() };
     let mut paths: Vec<PathBuf> = list(user.join("linux-tests"));
     paths.extend(list(user.join("host")));
+    paths.extend(list(user.join("fuzz")));
     paths.extend(list(user.join("dynamic")));
     paths.extend(list(user.join("dynamic/glibc")));
     paths.extend(list(user.join("dynamic/glibc/lib")));
@@ -730,7 +762,9 @@ fn make_test_disk() -> PathBuf {
     let busybox = fs::read("/bin/busybox").unwrap_or_else(|e| panic!("/bin/busybox: {e} (run `scripts/setup`)"));
     let glibc = glibc_programs();
     make_glibc_bundle(&dir.join("bundles"), &glibc, &busybox);
-    let extra = linux_test_programs().into_iter().chain(host_programs()).chain(dynamic_programs()).chain(glibc).chain([(String::from("bin/busybox"), busybox)]);
+    let fuzz = fuzz_programs();
+    let fuzz_binary = fuzz.iter().find(|(p, _)| p == "bin/fuzz").map(|(_, d)| d.clone()).expect("bin/fuzz was built");
+    let extra = linux_test_programs().into_iter().chain(host_programs()).chain(fuzz).chain(dynamic_programs()).chain(glibc).chain([(String::from("bin/busybox"), busybox)]);
     let files = test_files().into_iter().map(|(p, d)| (p.to_string(), d)).chain(extra);
     for (path, data) in files {
         let p = dir.join(path);
@@ -744,7 +778,7 @@ fn make_test_disk() -> PathBuf {
     damage_store_copy(&dir.join("images/busybox"), &dir.join("images/badstore"), StoreDamage::FlipSuperblockByte);
     damage_store_copy(&dir.join("images/busybox"), &dir.join("images/shortstore"), StoreDamage::Truncate);
     damage_store_copy(&dir.join("images/busybox"), &dir.join("images/nostore"), StoreDamage::Remove);
-    make_bundles(&dir.join("bundles"), &dir.join("images/busybox"), Path::new("/bin/busybox"));
+    make_bundles(&dir.join("bundles"), &dir.join("images/busybox"), Path::new("/bin/busybox"), &fuzz_binary);
     make_seccomp_bundles(&dir.join("bundles"));
     // Parallel test binaries may race to make it: build privately, then rename.
     let private = image.with_extension(format!("{}.img", std::process::id()));

@@ -16,6 +16,7 @@ pub mod prereq;
 pub mod qemu;
 pub mod realdisk;
 pub mod script;
+pub mod symbolize;
 pub mod userimages;
 
 pub use machine::Machine;

@@ -2,7 +2,10 @@
 //!
 //! Every wait has a timeout. Any failure (timeout, kernel panic, QEMU dying)
 //! panics with a message that names what was expected and shows the console
-//! transcript, so a failing test explains itself.
+//! transcript (kernel stack traces symbolized), so a failing test explains
+//! itself. On a timeout the harness first asks the kernel for its thread dump
+//! with an NMI through QEMU's monitor (a socket of its own per machine), so
+//! a hang shows where every thread is.
 
 use std::io::{Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -32,6 +35,8 @@ struct Console {
 
 pub struct Machine {
     child: Child,
+    /// QEMU's monitor socket (booted machines only).
+    monitor: Option<std::path::PathBuf>,
     stdin: Option<ChildStdin>,
     console: Arc<(Mutex<Console>, Condvar)>,
     /// Start of the part of the transcript not consumed by a wait yet.
@@ -71,9 +76,81 @@ impl Machine {
         if let Err(msg) = crate::prereq::check_qemu() {
             panic!("{msg}");
         }
-        let mut m = Machine::spawn(config.command());
+        static COUNT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let monitor = std::env::temp_dir().join(format!("cyrius-monitor-{}-{n}.sock", std::process::id()));
+        let _ = std::fs::remove_file(&monitor);
+        let mut cmd = config.command();
+        cmd.arg("-monitor").arg(format!("unix:{},server=on,wait=off", monitor.display()));
+        let mut m = Machine::spawn(cmd);
+        m.monitor = Some(monitor);
         m.wait_for(PROMPT, BOOT_TIMEOUT);
         m
+    }
+
+    /// Sends an NMI through QEMU's monitor: the kernel prints every thread's
+    /// state and kernel stack (even when stuck with interrupts off).
+    pub fn nmi(&mut self) -> bool {
+        self.monitor_command("nmi")
+    }
+
+    /// A BREAK on the serial line (as Ctrl-A B on a terminal): the next key
+    /// typed is a command for the kernel (`t`: the thread dump).
+    pub fn send_break(&mut self) -> bool {
+        self.monitor_command("chardev-send-break con0")
+    }
+
+    /// Runs one command in QEMU's monitor (booted machines only); true once
+    /// the monitor has run it.
+    fn monitor_command(&mut self, command: &str) -> bool {
+        use std::os::unix::net::UnixStream;
+        let Some(path) = self.monitor.as_ref() else { return false };
+        let Ok(mut conn) = UnixStream::connect(path) else { return false };
+        let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
+        // The banner and prompt, then the command; the monitor has run it when
+        // its next prompt appears (closing earlier may drop the command).
+        let mut seen = Vec::new();
+        let mut read_until_prompts = |conn: &mut UnixStream, count: usize| {
+            let mut buf = [0u8; 1024];
+            while seen.windows(7).filter(|w| w == b"(qemu) ").count() < count {
+                match conn.read(&mut buf) {
+                    Ok(n) if n > 0 => seen.extend_from_slice(&buf[..n]),
+                    _ => return false,
+                }
+            }
+            true
+        };
+        read_until_prompts(&mut conn, 1)
+            && conn.write_all(format!("{command}\n").as_bytes()).is_ok()
+            && read_until_prompts(&mut conn, 2)
+    }
+
+    /// On a timeout: an NMI, then a few seconds for the dump to arrive.
+    fn dump_threads(&mut self) {
+        if !self.nmi() {
+            return;
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let (lock, cvar) = &*self.console;
+        let mut guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+        let start = guard.bytes.len();
+        loop {
+            let fresh = &guard.bytes[start..];
+            // The dump ends with the last thread's trace: wait for the output to settle.
+            if find(fresh, b"threads").is_some() && fresh.len() > 0 {
+                let before = guard.bytes.len();
+                guard = cvar.wait_timeout(guard, Duration::from_millis(500)).unwrap_or_else(|e| e.into_inner()).0;
+                if guard.bytes.len() == before {
+                    return;
+                }
+                continue;
+            }
+            let now = Instant::now();
+            if now >= deadline || guard.closed {
+                return;
+            }
+            guard = cvar.wait_timeout(guard, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
+        }
     }
 
     /// Starts any program as the "machine" (the harness's own tests use `cat`).
@@ -92,7 +169,7 @@ impl Machine {
             thread::spawn(move || pump(stream, console));
         }
         let stdin = child.stdin.take();
-        Machine { child, stdin, console, cursor: 0, started: Instant::now() }
+        Machine { child, monitor: None, stdin, console, cursor: 0, started: Instant::now() }
     }
 
     /// Time since the machine was started.
@@ -108,7 +185,7 @@ impl Machine {
 
     fn fail(&mut self, what: &str) -> ! {
         let _ = self.child.kill();
-        let t = self.transcript();
+        let t = crate::symbolize::annotate_text(&self.transcript());
         let tail = if t.len() > TRANSCRIPT_TAIL {
             let mut start = t.len() - TRANSCRIPT_TAIL;
             while !t.is_char_boundary(start) {
@@ -162,7 +239,8 @@ impl Machine {
             let now = Instant::now();
             if now >= deadline {
                 drop(guard);
-                self.fail(&format!("timed out after {timeout:?} waiting for {needle:?}"));
+                self.dump_threads();
+                self.fail(&format!("timed out after {timeout:?} waiting for {needle:?} (the kernel's thread dump, if it answered the NMI, is at the end)"));
             }
             guard = cvar.wait_timeout(guard, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
         }
@@ -233,6 +311,9 @@ impl Drop for Machine {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(path) = &self.monitor {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 

@@ -136,7 +136,7 @@ fn main() -> ExitCode {
         config.data_disk = Some(disk);
     }
     let started = if std::io::stdin().is_terminal() {
-        config.command().status()
+        cyrius::script::run_interactive(config.command())
     } else {
         cyrius::script::run_scripted(config.command())
     };
@@ -150,7 +150,7 @@ fn main() -> ExitCode {
     match ExitKind::from_status(status.code()) {
         ExitKind::PowerOff => ExitCode::SUCCESS,
         ExitKind::Panic => {
-            eprintln!("cyrius: the kernel panicked (kernel ELF for addr2line: {})", paths::kernel_elf().display());
+            eprintln!("cyrius: the kernel panicked (stack traces above are symbolized with {})", paths::kernel_elf().display());
             ExitCode::from(1)
         }
         ExitKind::Other(code) => {

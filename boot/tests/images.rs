@@ -132,10 +132,7 @@ fn bad_images_are_refused_before_boot_and_leave_the_disk_alone() {
 fn pull_from_a_local_registry_onto_the_disk() {
     use cyrius::userimages::{add_to_disk, Source};
     use oci_pull::local_registry::{LocalRegistry, BINARY};
-    if !LocalRegistry::available() {
-        eprintln!("SKIPPED: {BINARY} is not installed (scripts/setup installs the Debian package docker-registry)");
-        return;
-    }
+    assert!(LocalRegistry::available(), "{BINARY} is not installed: run scripts/setup (it installs the Debian package docker-registry)");
     let scratch = Scratch::new("pull");
     let registry = LocalRegistry::start(&scratch.0).unwrap();
     let (layout, _) = busybox_layout(&scratch.0);

@@ -1,5 +1,5 @@
 //! Differential tests of the process model (issue #5): the static musl
-//! programs of `userland/linux-tests` (proc, pipes, signals, threads,
+//! programs of `userland/linux-tests` (proc, pipes, epoll, signals, threads,
 //! timing, mmap, seccomp) and busybox shell scripts run on the host Linux and inside
 //! Cyrius; what they print and how they exit must match.
 //!
@@ -220,6 +220,25 @@ fn pipes_match_linux() {
 #[ignore = "known kernel differences, see PIPES_BROKEN"]
 fn pipes_known_broken() {
     still_broken("pipes", PIPES_BROKEN);
+}
+
+// ---- epoll, poll, select ----
+
+const EPOLL: &[&str] = &[
+    "level_pipe", "edge_pipe", "oneshot", "exclusive", "nested", "close_registered", "rdhup", "sockets", "order",
+    "ctl_errors", "poll_kinds", "terminal",
+];
+const EPOLL_BROKEN: &[(&str, &str)] = &[];
+
+#[test]
+fn epoll_matches_linux() {
+    differential("epoll", EPOLL, EPOLL_BROKEN);
+}
+
+#[test]
+#[ignore = "known kernel differences, see EPOLL_BROKEN"]
+fn epoll_known_broken() {
+    still_broken("epoll", EPOLL_BROKEN);
 }
 
 // ---- signals ----

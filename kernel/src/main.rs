@@ -17,7 +17,9 @@ mod arch;
 mod console;
 mod container;
 mod dev;
+mod file;
 mod fs;
+mod live;
 mod mm;
 mod net;
 mod panic;
@@ -90,8 +92,9 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
     dev::pci::init();
     dev::virtio::blk::probe();
     dev::virtio::net::probe();
+    dev::virtio::console::probe();
     fs::init();
-    console::terminal::init();
+    file::tty::init();
     task::timer::init();
     if let Err(e) = task::procfs::mount(fs::host(), &task::pidns::host()) {
         log::error!("host fs: mount /proc: {e}");
@@ -103,5 +106,8 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
         kernel_base(),
         (arch::cpu::rdtsc() - boot_tsc) / 1_000_000
     );
+    if dev::virtio::console::present() {
+        container::microvm::run()
+    }
     shell::run()
 }

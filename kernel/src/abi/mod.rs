@@ -13,7 +13,6 @@ mod host;
 mod linux;
 
 pub use linux::trace;
-pub use linux::Epoll;
 
 use crate::arch::usermode::TrapFrame;
 use crate::task::{self, exit, Abi};

@@ -10,7 +10,6 @@
 pub mod input;
 mod logger;
 mod serial;
-pub mod terminal;
 
 pub use logger::{level_name, parse_level, set_level};
 pub use serial::{emergency_print, write_bytes, write_fmt};

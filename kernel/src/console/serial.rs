@@ -1,6 +1,7 @@
 //! COM1 through `uart_16550`.
 
 use core::fmt::{self, Write};
+use core::sync::atomic::{AtomicBool, Ordering};
 use uart_16550::backend::PioBackend;
 use uart_16550::spec::registers::IER;
 use uart_16550::{BaudRate, Config, Uart16550};
@@ -32,12 +33,52 @@ pub fn enable_rx_interrupt() {
     }
 }
 
-/// IRQ 4: move every received byte into the input ring.
+/// Line status register: data ready, break received.
+const LSR: u16 = COM1 + 5;
+const LSR_DATA: u8 = 1;
+const LSR_BREAK: u8 = 1 << 4;
+
+/// A BREAK arrived: the next byte is a console command, not input.
+static SYSRQ: AtomicBool = AtomicBool::new(false);
+
+/// IRQ 4: move every received byte into the input ring. A BREAK on the line
+/// (QEMU: Ctrl-A B on its terminal) makes the next key a command for the
+/// kernel, as Linux's magic SysRq on a serial console: `t` prints every
+/// thread's state and kernel stack; any other key lists the commands.
 pub fn on_irq() {
-    let mut guard = UART.lock();
-    let Some(uart) = guard.as_mut() else { return };
-    while let Ok(byte) = uart.try_receive_byte() {
-        super::input::push(byte);
+    let mut command = None;
+    {
+        let guard = UART.lock();
+        if guard.is_none() {
+            return;
+        }
+        loop {
+            let lsr = crate::arch::port::inb(LSR);
+            if lsr & (LSR_DATA | LSR_BREAK) == 0 {
+                break;
+            }
+            let byte = crate::arch::port::inb(COM1);
+            if lsr & LSR_BREAK != 0 {
+                SYSRQ.store(true, Ordering::Relaxed);
+            } else if SYSRQ.swap(false, Ordering::Relaxed) {
+                command = Some(byte);
+            } else {
+                super::input::push(byte);
+            }
+        }
+    }
+    if let Some(key) = command {
+        sysrq(key);
+    }
+}
+
+fn sysrq(key: u8) {
+    match key {
+        b't' => {
+            emergency_print(format_args!("\nsysrq: thread dump\n"));
+            crate::sched::watchdog::dump(0, crate::arch::cpu::frame_pointer());
+        }
+        _ => emergency_print(format_args!("\nsysrq: t = every thread's state and kernel stack\n")),
     }
 }
 

@@ -11,7 +11,8 @@
 //! `runtime` (the Container object and the OCI verbs), `limits` (its CPU,
 //! memory and pids limits: what cgroups give on Linux, enforced by the
 //! scheduler, the user-memory allocator and the PID namespace), `security`
-//! (the credentials, capabilities and rlimits its processes start with).
+//! (the credentials, capabilities and rlimits its processes start with),
+//! `microvm` (the boot of a microVM for one container: bundle disk, guest agent).
 //! Invariants: nothing from an image is trusted before its digest matched;
 //! a bad image or bundle is reported by name and harms no other.
 //! May call: `fs`, `task`, `sched` (CPU groups), `mm` (memory limits).
@@ -20,6 +21,7 @@ pub mod bundle;
 pub mod cache;
 pub mod images;
 pub mod limits;
+pub mod microvm;
 pub mod namespace;
 pub mod runtime;
 pub mod security;

@@ -255,14 +255,14 @@ fn stdio(ns: &Arc<Vfs>, attach: Attach) -> Result<task::files::FdTable, String> 
         let null = ns
             .open(&Cred::root(), &ns.root(), "/dev/null", vfs::OpenFlags::read_only(), 0)
             .map_err(|e| format!("/dev/null: {e}"))?;
-        let file = task::files::OpenFile::new(task::files::Node::Path(null), true, false, 0);
+        let file = task::files::OpenFile::new(crate::file::inode::open(null), true, false, 0);
         files.put(0, file, false).map_err(|e| format!("stdin: {e}"))?;
     }
     Ok(files)
 }
 
 /// Starts `args` inside the container's namespaces (init or exec'd process).
-fn spawn_in(c: &Container, args: &[String], env: &[String], cwd: &str, attach: Attach) -> Result<Arc<task::Process>, String> {
+fn spawn_in(c: &Container, args: &[String], env: &[String], cwd: &str, files: task::files::FdTable) -> Result<Arc<task::Process>, String> {
     let prog = args.first().ok_or_else(|| String::from("process.args is empty"))?;
     let path = lookup_program(&c.vfs, env, prog)?;
     let cwd_loc = c.vfs.resolve(&c.vfs.root(), cwd, true).map_err(|e| format!("process.cwd {cwd}: {e}"))?;
@@ -279,7 +279,7 @@ fn spawn_in(c: &Container, args: &[String], env: &[String], cwd: &str, attach: A
         cwd: cwd_loc,
         ns: c.pidns.clone(),
         container: Some(c.id.clone()),
-        files: stdio(&c.vfs, attach)?,
+        files,
         cred: id.cred.clone(),
         umask: id.umask,
         cpu_group: c.limits.cpu_group,
@@ -295,30 +295,52 @@ fn spawn_in(c: &Container, args: &[String], env: &[String], cwd: &str, attach: A
 /// `start ID`: starts the container's init. Foreground: waits for it to
 /// end and returns how it ended; background: returns at once.
 pub fn start(id: &str, attach: Attach) -> Result<Option<ExitStatus>, String> {
-    let init = {
-        let mut table = CONTAINERS.lock();
-        let c = find(&mut table, id)?;
-        if c.status != Status::Created {
-            return Err(format!("cannot start a container that is {}", c.status));
-        }
-        let p = &c.spec.process;
-        let (args, env, cwd) = (p.args.clone(), p.env.clone(), p.cwd.clone());
-        let init = spawn_in(c, &args, &env, &cwd, attach)?;
-        c.status = Status::Running;
-        c.pid = init.pid;
-        c.init = Some(init.clone());
-        init
-    };
+    let init = start_init(id, |c| stdio(&c.vfs, attach))?;
     if attach == Attach::Background {
         return Ok(None);
     }
-    let status = crate::console::terminal::foreground(&init, || task::wait_exit(&init));
+    let status = crate::file::tty::foreground(&init, || task::wait_exit(&init));
     if let Some(c) = CONTAINERS.lock().get_mut(id) {
         c.status = Status::Stopped;
         c.exit = Some(status);
         c.init = None;
     }
     Ok(Some(status))
+}
+
+/// Starts the container's init with the descriptor table `files` makes.
+fn start_init(id: &str, files: impl FnOnce(&Container) -> Result<task::files::FdTable, String>) -> Result<Arc<task::Process>, String> {
+    let mut table = CONTAINERS.lock();
+    let c = find(&mut table, id)?;
+    if c.status != Status::Created {
+        return Err(format!("cannot start a container that is {}", c.status));
+    }
+    let p = &c.spec.process;
+    let (args, env, cwd) = (p.args.clone(), p.env.clone(), p.cwd.clone());
+    let files = files(c)?;
+    let init = spawn_in(c, &args, &env, &cwd, files)?;
+    c.status = Status::Running;
+    c.pid = init.pid;
+    c.init = Some(init.clone());
+    Ok(init)
+}
+
+/// `start ID` with the init's standard descriptors given (the guest
+/// agent's pipes): returns at once with the init process.
+pub fn start_with(id: &str, files: task::files::FdTable) -> Result<Arc<task::Process>, String> {
+    start_init(id, |_| Ok(files))
+}
+
+/// `exec` with the process given in full (args, env, cwd) and its
+/// standard descriptors: returns at once with the new process, which the
+/// caller collects with `task::wait_exit`.
+pub fn exec_with(id: &str, args: &[String], env: &[String], cwd: &str, files: task::files::FdTable) -> Result<Arc<task::Process>, String> {
+    let mut table = CONTAINERS.lock();
+    let c = find(&mut table, id)?;
+    if c.status != Status::Running {
+        return Err(format!("cannot exec in a container that is {}", c.status));
+    }
+    spawn_in(c, args, env, cwd, files)
 }
 
 /// True if the container's config asks for a terminal (process.terminal).
@@ -339,9 +361,10 @@ pub fn exec(id: &str, args: &[String]) -> Result<ExitStatus, String> {
         }
         let sp = &c.spec.process;
         let (env, cwd) = (sp.env.clone(), sp.cwd.clone());
-        spawn_in(c, args, &env, &cwd, Attach::Foreground)?
+        let files = stdio(&c.vfs, Attach::Foreground)?;
+        spawn_in(c, args, &env, &cwd, files)?
     };
-    Ok(crate::console::terminal::foreground(&p, || task::wait_exit(&p)))
+    Ok(crate::file::tty::foreground(&p, || task::wait_exit(&p)))
 }
 
 /// A signal by name (`KILL`, `SIGKILL`) or number.
@@ -431,6 +454,8 @@ pub fn delete(id: &str, force: bool) -> Result<(), String> {
     }
     if let Some(c) = CONTAINERS.lock().remove(id) {
         c.limits.release();
+        drop(c);
+        crate::mm::pagecache::release_files();
     }
     Ok(())
 }

@@ -12,6 +12,7 @@ mod disk;
 mod services;
 
 use alloc::sync::Arc;
+use core::sync::atomic::{AtomicU64, Ordering};
 use spin::Once;
 use vfs::{Cred, DevFs, MountOptions, TmpFs, TmpFsOptions, Vfs};
 
@@ -32,10 +33,45 @@ pub fn root_cred() -> Cred {
 
 /// A tmpfs's options as Linux mounts one by default: file data up to half of
 /// RAM (`size=50%`) and as many inodes as that has pages (`nr_inodes`), so
-/// `df` shows its size and one instance cannot take all memory.
+/// `df` shows its size and one instance cannot take all memory. Its pages
+/// (kernel heap) are also charged to [`TmpfsBudget`], shared by every tmpfs.
 pub fn tmpfs_options() -> TmpFsOptions {
     let half = crate::mm::stats().total_frames as u64 / 2;
-    TmpFsOptions { size_limit: Some(half * 4096), max_inodes: Some(half), ..TmpFsOptions::default() }
+    TmpFsOptions {
+        size_limit: Some(half * 4096),
+        max_inodes: Some(half),
+        charge: Some(Arc::new(TmpfsBudget)),
+        ..TmpFsOptions::default()
+    }
+}
+
+/// Data pages of all tmpfs instances together.
+static TMPFS_PAGES: AtomicU64 = AtomicU64::new(0);
+
+/// The memory all tmpfs data may take: half of RAM in all (however many
+/// instances), and a new page only while free memory is above twice the
+/// kernel's reserve, so file data on the heap never starves the kernel
+/// (a write then stops short, `ENOSPC`, as on a full tmpfs).
+pub struct TmpfsBudget;
+
+impl vfs::tmpfs::PageCharge for TmpfsBudget {
+    fn charge(&self) -> bool {
+        let stats = crate::mm::stats();
+        if stats.free_frames <= 2 * crate::mm::kernel_reserve_frames() {
+            return false;
+        }
+        let cap = stats.total_frames as u64 / 2;
+        TMPFS_PAGES.try_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < cap).then_some(n + 1)).is_ok()
+    }
+
+    fn uncharge(&self, pages: u64) {
+        let _ = TMPFS_PAGES.try_update(Ordering::AcqRel, Ordering::Acquire, |n| Some(n.saturating_sub(pages)));
+    }
+}
+
+/// Pages of file data all tmpfs instances hold (for `mem`).
+pub fn tmpfs_pages() -> u64 {
+    TMPFS_PAGES.load(Ordering::Relaxed)
 }
 
 pub fn init() {
@@ -67,7 +103,10 @@ pub fn init() {
     if let Err(e) = vfs.mount("/tmp", tmp, MountOptions::new("tmpfs")) {
         log::error!("host fs: mount /tmp: {e}");
     }
-    mount_data_disk(vfs);
+    // A microVM's first disk is its bundle (container::microvm), not FAT32.
+    if !crate::dev::virtio::console::present() {
+        mount_data_disk(vfs);
+    }
 }
 
 /// Makes every completed write durable before power-off or reboot.

@@ -42,10 +42,10 @@ pub struct ConsoleDevice;
 
 impl CharDevice for ConsoleDevice {
     fn read(&self, _offset: u64, buf: &mut [u8]) -> KResult<usize> {
-        crate::console::terminal::read(buf, false)
+        crate::file::tty::read(buf, false)
     }
 
     fn write(&self, _offset: u64, data: &[u8]) -> KResult<usize> {
-        Ok(crate::console::terminal::write(data))
+        Ok(crate::file::tty::write(data))
     }
 }

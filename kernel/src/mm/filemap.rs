@@ -45,6 +45,7 @@ pub struct SharedFile {
     pages: Mutex<BTreeMap<u64, PhysFrame>>,
     /// Pages some mapping could write: what a write-back copies.
     writable: Mutex<BTreeSet<u64>>,
+    _live: crate::live::Live,
 }
 
 static REGISTRY: Mutex<BTreeMap<Key, Weak<SharedFile>>> = Mutex::new(BTreeMap::new());
@@ -64,6 +65,7 @@ pub fn file(inode: &Arc<dyn Inode>) -> KResult<Arc<SharedFile>> {
         return Ok(live);
     }
     let object = Arc::new(SharedFile {
+        _live: crate::live::Live::new(crate::live::Kind::SharedFile),
         file: Some((inode.clone(), key)),
         charge: None,
         pages: Mutex::new(BTreeMap::new()),
@@ -76,7 +78,7 @@ pub fn file(inode: &Arc<dyn Inode>) -> KResult<Arc<SharedFile>> {
 
 /// New anonymous shared memory whose pages are charged to `charge`.
 pub fn anonymous(charge: Option<Arc<MemLimit>>) -> Arc<SharedFile> {
-    Arc::new(SharedFile { file: None, charge, pages: Mutex::new(BTreeMap::new()), writable: Mutex::new(BTreeSet::new()) })
+    Arc::new(SharedFile { _live: crate::live::Live::new(crate::live::Kind::SharedFile), file: None, charge, pages: Mutex::new(BTreeMap::new()), writable: Mutex::new(BTreeSet::new()) })
 }
 
 /// Whether any file is mapped shared (the hooks have work only then).

@@ -54,8 +54,16 @@ pub fn shared_count() -> usize {
 }
 
 /// A fresh frame for user memory or the page cache (contents undefined).
-/// When memory runs out, the page cache gives back what no one maps.
+/// When memory runs out, the page cache gives back what no one maps. The
+/// kernel's reserve ([`super::kernel_reserve_frames`]) is never handed out.
 pub fn alloc() -> Option<PhysFrame> {
+    let above_reserve = || frame::counts().1 > super::kernel_reserve_frames();
+    if !above_reserve() {
+        super::pagecache::shrink();
+        if !above_reserve() {
+            return None;
+        }
+    }
     frame::alloc().or_else(|| {
         super::pagecache::shrink();
         frame::alloc()

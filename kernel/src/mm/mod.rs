@@ -35,6 +35,15 @@ pub fn phys_to_virt(phys: PhysAddr) -> VirtAddr {
     paging::phys_to_virt(phys)
 }
 
+/// Frames kept for the kernel (its heap, page tables, DMA): user memory and
+/// the page cache (`frameref::alloc`) stop here, so a program or a container
+/// that takes all the memory it can gets ENOMEM or an OOM kill, and the
+/// kernel's own allocations (which cannot fail gracefully) still succeed.
+/// 1/32 of RAM, at least 4 MiB.
+pub fn kernel_reserve_frames() -> usize {
+    (frame::counts().0 / 32).max(1024)
+}
+
 /// Frame and heap figures for the `mem` command.
 pub struct MemStats {
     pub total_frames: usize,

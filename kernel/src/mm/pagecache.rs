@@ -13,7 +13,11 @@
 //!
 //! Bounded: at most a quarter of RAM in cached pages (least recently used
 //! images go first), and [`shrink`] gives back every image no mapping uses
-//! when a frame allocation fails. Cached frames are never charged to a
+//! when a frame allocation fails. An image keeps its file (the inode, and so
+//! a tmpfs file's data) only while a mapping uses it or it is being looked
+//! up: a cached image no one uses lets go of the file ([`trim`],
+//! [`release_files`]), so a deleted container's files are freed at once and
+//! only the bounded frames stay; a later hit gives the file back. Cached frames are never charged to a
 //! container's memory limit; a process pays only for pages it copies.
 //! Invariants: a loaded page's frame holds one owner for the image
 //! (`frameref`); pages past the end of the file are never loaded; the cache
@@ -55,7 +59,8 @@ pub fn read_page(inode: &dyn Inode, at: u64) -> KResult<PhysFrame> {
 
 /// One file's contents, as frames.
 pub struct FileImage {
-    inode: Arc<dyn Inode>,
+    /// The file, while anyone but the cache uses the image.
+    inode: Mutex<Option<Arc<dyn Inode>>>,
     /// The content id the image stands for (None: not cached).
     id: Option<u64>,
     size: u64,
@@ -65,7 +70,7 @@ pub struct FileImage {
 
 impl FileImage {
     fn new(inode: &Arc<dyn Inode>, id: Option<u64>, size: u64) -> FileImage {
-        FileImage { inode: inode.clone(), id, size, pages: Mutex::new(BTreeMap::new()), loaded: AtomicUsize::new(0) }
+        FileImage { inode: Mutex::new(Some(inode.clone())), id, size, pages: Mutex::new(BTreeMap::new()), loaded: AtomicUsize::new(0) }
     }
 
     /// File size when the image was taken.
@@ -87,14 +92,15 @@ impl FileImage {
         if pages.range(first..last).count() as u64 == last - first {
             return Ok(());
         }
-        if self.id.is_some() && self.inode.content_id() != self.id {
+        let Some(inode) = self.inode.lock().clone() else { return Err(Errno::ESTALE) };
+        if self.id.is_some() && inode.content_id() != self.id {
             return Err(Errno::ESTALE);
         }
         for index in first..last {
             if pages.contains_key(&index) {
                 continue;
             }
-            let f = read_page(self.inode.as_ref(), index * PAGE_U64)?;
+            let f = read_page(inode.as_ref(), index * PAGE_U64)?;
             pages.insert(index, f);
             self.loaded.fetch_add(1, Ordering::Relaxed);
         }
@@ -160,6 +166,11 @@ pub fn image(inode: &Arc<dyn Inode>) -> KResult<Arc<FileImage>> {
         if let Some(e) = CACHE.lock().get_mut(&id) {
             e.last_use = now;
             HITS.fetch_add(1, Ordering::Relaxed);
+            let mut file = e.image.inode.lock();
+            if file.is_none() {
+                *file = Some(inode.clone());
+            }
+            drop(file);
             return Ok(e.image.clone());
         }
     }
@@ -177,12 +188,15 @@ fn cap_pages() -> usize {
     super::frame::counts().0 / 4
 }
 
-/// Drops least recently used images while the cache holds more than its cap.
+/// Drops least recently used images while the cache holds more than its
+/// cap, and the files of images no one else uses.
 pub fn trim() {
     let cap = cap_pages();
     let mut dropped = alloc::vec::Vec::new();
+    let mut files = alloc::vec::Vec::new();
     {
         let mut cache = CACHE.lock();
+        files.extend(unused_files(&cache));
         let mut total: usize = cache.values().map(|e| e.image.loaded_pages()).sum();
         while total > cap {
             let Some((&id, _)) = cache.iter().min_by_key(|(_, e)| e.last_use) else { break };
@@ -192,7 +206,24 @@ pub fn trim() {
             }
         }
     }
-    drop(dropped); // frames freed outside the lock
+    drop(dropped); // frames and files freed outside the lock
+    drop(files);
+}
+
+/// Takes the files of the cached images only the cache holds.
+fn unused_files(cache: &BTreeMap<u64, Entry>) -> alloc::vec::Vec<Arc<dyn Inode>> {
+    cache
+        .values()
+        .filter(|e| Arc::strong_count(&e.image) == 1)
+        .filter_map(|e| e.image.inode.lock().take())
+        .collect()
+}
+
+/// Lets go of the files of cached images no one uses (a container was
+/// deleted: its files are freed now, not when their images leave the cache).
+pub fn release_files() {
+    let files = unused_files(&CACHE.lock());
+    drop(files);
 }
 
 /// Gives back every cached image no mapping uses (memory pressure).

@@ -4,13 +4,15 @@
 //! UDP over loopback) and a listener's queue of pending connections
 //! ([`Backlog`]).
 //!
-//! Every operation is non-blocking (`EAGAIN` means "not now"); whoever
-//! changes a queue calls [`changed`], which wakes [`super::ACTIVITY`] and
-//! poll/select/epoll, so the socket layer's blocking waits cover these and
-//! the network stack alike. Dropping an end closes its directions: the peer
-//! reads end-of-file and its writes fail with `EPIPE`.
+//! Every operation is non-blocking (`EAGAIN` means "not now"). Readiness:
+//! each queue knows the pollees of the sockets it serves and notifies only
+//! them: a stream end its own socket's and its peer's ([`StreamEnd::attach`]),
+//! a datagram queue its receiver's (and its `room` pollee, which blocked
+//! senders wait on), a backlog its listener's (and its `room`). Dropping an
+//! end closes its directions: the peer reads end-of-file and its writes
+//! fail with `EPIPE`.
 //! Invariants: each lock is held only for one queue operation, never while
-//! waking or sleeping.
+//! notifying or sleeping.
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
@@ -20,6 +22,7 @@ use linux_abi::structs::SocketAddress;
 use spin::Mutex;
 
 use super::Readiness;
+use crate::file::{ev, Pollee};
 
 /// Bytes a stream direction holds (Linux's AF_UNIX default is ~208 KiB).
 pub const STREAM_CAPACITY: usize = 128 * 1024;
@@ -29,12 +32,8 @@ pub const DGRAM_MAX: usize = 64 * 1024;
 /// Datagrams a queue holds.
 const DGRAM_COUNT: usize = 128;
 
-/// Something changed: wake every socket waiter and poll/select/epoll.
-pub fn changed() {
-    super::bump_generation();
-    super::ACTIVITY.wake_all();
-    crate::task::files::readiness_changed();
-}
+const IN: u32 = ev::IN | ev::RDNORM;
+const OUT: u32 = ev::OUT | ev::WRNORM;
 
 #[derive(Default)]
 struct Direction {
@@ -48,6 +47,17 @@ struct Direction {
 /// Two directions; side `s` reads `dirs[s]` and writes `dirs[1 - s]`.
 struct Channel {
     dirs: [Mutex<Direction>; 2],
+    /// The pollee of the socket at each side.
+    owners: [Mutex<Option<Pollee>>; 2],
+}
+
+impl Channel {
+    fn notify(&self, side: usize, events: u32) {
+        let owner = self.owners[side].lock().clone();
+        if let Some(p) = owner {
+            p.notify(events);
+        }
+    }
 }
 
 /// One end of a byte stream.
@@ -58,11 +68,21 @@ pub struct StreamEnd {
 
 /// A connected pair of ends.
 pub fn stream_pair() -> (StreamEnd, StreamEnd) {
-    let chan = Arc::new(Channel { dirs: [Mutex::new(Direction::default()), Mutex::new(Direction::default())] });
+    let chan = Arc::new(Channel {
+        dirs: [Mutex::new(Direction::default()), Mutex::new(Direction::default())],
+        owners: [Mutex::new(None), Mutex::new(None)],
+    });
     (StreamEnd { chan: chan.clone(), side: 0 }, StreamEnd { chan, side: 1 })
 }
 
 impl StreamEnd {
+    /// The socket holding this end: its pollee hears of this end's changes.
+    pub fn attach(&self, pollee: &Pollee) {
+        *self.chan.owners[self.side].lock() = Some(pollee.clone());
+        // Whatever arrived before (a connection in a backlog) is news to it.
+        pollee.notify(0);
+    }
+
     fn inbound(&self) -> &Mutex<Direction> {
         &self.chan.dirs[self.side]
     }
@@ -88,7 +108,7 @@ impl StreamEnd {
             n
         };
         if !peek {
-            changed();
+            self.chan.notify(1 - self.side, OUT);
         }
         Ok(n)
     }
@@ -112,7 +132,7 @@ impl StreamEnd {
             d.data.extend(&data[..n]);
             n
         };
-        changed();
+        self.chan.notify(1 - self.side, IN);
         Ok(n)
     }
 
@@ -126,7 +146,8 @@ impl StreamEnd {
         if write {
             self.outbound().lock().writer_gone = true;
         }
-        changed();
+        self.chan.notify(1 - self.side, 0);
+        self.chan.notify(self.side, 0);
     }
 
     /// Bytes waiting (FIONREAD).
@@ -167,11 +188,25 @@ struct Queue {
 /// A socket's incoming datagrams with their senders.
 pub struct DgramQueue {
     q: Mutex<Queue>,
+    /// The receiving socket's pollee.
+    owner: Pollee,
+    /// Notified when room appears (or the queue closes): senders wait here.
+    room: Pollee,
 }
 
 impl DgramQueue {
-    pub fn new() -> Arc<DgramQueue> {
-        Arc::new(DgramQueue { q: Mutex::new(Queue { items: VecDeque::new(), bytes: 0, closed: false }) })
+    /// The queue of the socket whose pollee is `owner`.
+    pub fn new(owner: &Pollee) -> Arc<DgramQueue> {
+        Arc::new(DgramQueue {
+            q: Mutex::new(Queue { items: VecDeque::new(), bytes: 0, closed: false }),
+            owner: owner.clone(),
+            room: Pollee::new(),
+        })
+    }
+
+    /// What senders blocked on a full queue wait on (and poll for OUT).
+    pub fn room(&self) -> &Pollee {
+        &self.room
     }
 
     /// Queues a datagram: `EMSGSIZE` if too big, `EAGAIN` when full,
@@ -191,7 +226,7 @@ impl DgramQueue {
             q.bytes += data.len();
             q.items.push_back((data.to_vec(), from));
         }
-        changed();
+        self.owner.notify(IN);
         Ok(data.len())
     }
 
@@ -204,6 +239,7 @@ impl DgramQueue {
         keep: impl Fn(&SocketAddress) -> bool,
     ) -> Result<(usize, usize, SocketAddress), Errno> {
         let mut q = self.q.lock();
+        let mut dropped = false;
         loop {
             let Some((data, from)) = q.items.front() else {
                 // Shut for reading: end of file, as Linux's recv returns 0.
@@ -213,6 +249,7 @@ impl DgramQueue {
                 let len = data.len();
                 q.items.pop_front();
                 q.bytes -= len;
+                dropped = true;
                 continue;
             }
             let n = data.len().min(buf.len());
@@ -222,7 +259,10 @@ impl DgramQueue {
                 q.bytes -= data.len();
                 q.items.pop_front();
                 drop(q);
-                changed();
+                self.room.notify(OUT);
+            } else if dropped {
+                drop(q);
+                self.room.notify(OUT);
             }
             return Ok(result);
         }
@@ -243,12 +283,17 @@ impl DgramQueue {
         self.q.lock().items.front().map_or(0, |(d, _)| d.len())
     }
 
-    /// The receiver is gone: senders get `ECONNREFUSED`, queued data is dropped.
+    /// The receiver is gone (or shut for reading): senders get
+    /// `ECONNREFUSED`, queued data is dropped.
     pub fn close(&self) {
-        let mut q = self.q.lock();
-        q.closed = true;
-        q.items.clear();
-        q.bytes = 0;
+        {
+            let mut q = self.q.lock();
+            q.closed = true;
+            q.items.clear();
+            q.bytes = 0;
+        }
+        self.room.notify(ev::OUT | ev::ERR);
+        self.owner.notify(IN);
     }
 
     pub fn is_closed(&self) -> bool {
@@ -259,24 +304,37 @@ impl DgramQueue {
 /// A listener's connections not yet accepted.
 pub struct Backlog<T> {
     q: Mutex<(VecDeque<T>, usize, bool)>,
+    /// The listening socket's pollee.
+    owner: Pollee,
+    /// Notified when room appears: connectors blocked on a full backlog.
+    room: Pollee,
 }
 
 impl<T> Backlog<T> {
-    pub fn new(max: usize) -> Arc<Backlog<T>> {
-        Arc::new(Backlog { q: Mutex::new((VecDeque::new(), max.max(1), false)) })
+    pub fn new(max: usize, owner: &Pollee) -> Arc<Backlog<T>> {
+        Arc::new(Backlog { q: Mutex::new((VecDeque::new(), max.max(1), false)), owner: owner.clone(), room: Pollee::new() })
+    }
+
+    /// What connectors wait on for room.
+    pub fn room_pollee(&self) -> &Pollee {
+        &self.room
     }
 
     /// Raises the limit (listen again).
     pub fn set_max(&self, max: usize) {
         self.q.lock().1 = max.max(1);
+        self.room.notify(OUT);
     }
 
     /// Accepts connections again, up to `max` pending (a bound AF_UNIX
     /// socket's backlog is closed until listen()).
     pub fn reopen(&self, max: usize) {
-        let mut q = self.q.lock();
-        q.1 = max.max(1);
-        q.2 = false;
+        {
+            let mut q = self.q.lock();
+            q.1 = max.max(1);
+            q.2 = false;
+        }
+        self.room.notify(OUT);
     }
 
     /// `EAGAIN` when full, `ECONNREFUSED` once the listener closed.
@@ -291,7 +349,7 @@ impl<T> Backlog<T> {
             }
             q.0.push_back(item);
         }
-        changed();
+        self.owner.notify(IN);
         Ok(())
     }
 
@@ -310,7 +368,7 @@ impl<T> Backlog<T> {
     pub fn pop(&self) -> Option<T> {
         let item = self.q.lock().0.pop_front();
         if item.is_some() {
-            changed();
+            self.room.notify(OUT);
         }
         item
     }
@@ -327,6 +385,7 @@ impl<T> Backlog<T> {
             core::mem::take(&mut q.0)
         };
         drop(pending);
-        changed();
+        self.room.notify(ev::ERR);
+        self.owner.notify(0);
     }
 }

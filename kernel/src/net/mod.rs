@@ -11,30 +11,41 @@
 //! [`ACTIVITY`] and re-check.
 //! Progress: the stack runs only in thread context, never in an interrupt
 //! handler (a poll takes the stack lock and allocates bounce buffers). The
-//! card's IRQ line is deferred (the handler masks it and records it) and its
-//! handler here only wakes the `net` thread, which polls when [`poll_due`]
+//! card interrupts on its IRQ line (maybe shared with disks); the
+//! handler here acknowledges the card (its ISR register), records that it
+//! interrupted and wakes the `net` thread, which polls when [`poll_due`]
 //! (IRQ recorded, or smoltcp's next timer due; at least once a second) and
 //! otherwise sleeps until then. Every socket call also polls, so its effect
 //! goes out at once.
-//! Waking: after a poll that may have changed a socket's state, [`generation`]
-//! advances, [`ACTIVITY`] is woken, and so is poll/select
-//! (`task::files::readiness_changed`). Looking at a socket (readiness,
-//! addresses) never polls; an operation that polls may consume an event, so
-//! a waiter retries while [`generation`] moved during its attempt.
+//! Waking: the stack names the sockets a poll (or an operation) changed
+//! (`netstack::Stack::take_changes`, from smoltcp's per-socket wakers); the
+//! Linux socket of each has registered its pollee ([`watch`]), which is
+//! notified with what changed, after the stack lock is released. So a
+//! frame wakes the waiters of its own socket, not every waiter. The kernel
+//! shell's handles (DNS, ping, `httpget`) wait on [`ACTIVITY`] and
+//! [`generation`] instead, woken only while one of them waits. Looking at a
+//! socket (readiness, addresses) never polls; an operation that polls may
+//! consume an event, so a waiter retries while its pollee's sequence moved
+//! during its attempt.
 //! Invariants: the stack lives in one `IrqMutex`, so neither an interrupt nor
 //! another thread sees it half-changed.
 //! May call: `dev::virtio::net`, `sched` (thread, wait queues), `time`,
-//! `arch` (random seed, IRQ lines), `task::files` (the readiness wake-up).
+//! `arch` (random seed, IRQ lines), `file` (pollees).
 
 pub mod local;
 pub mod socket;
 pub mod sockets;
 
-use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use errno::Errno;
+use netstack::{Change, SocketRef};
+use spin::Mutex;
 
 use crate::arch::pic;
 use crate::dev::virtio::net::{Stats, VirtioNet};
+use crate::file::{ev, Pollee};
 use crate::sched::WaitQueue;
 use crate::sync::IrqMutex;
 use alloc::boxed::Box;
@@ -58,14 +69,49 @@ pub struct Info {
 static STACK: IrqMutex<Option<Stack>> = IrqMutex::new(None);
 /// Uptime (ms) by which the stack wants a poll; `u64::MAX` without a card.
 static NEXT_POLL_MS: AtomicU64 = AtomicU64::new(u64::MAX);
-/// The card's IRQ line (0xff: none).
-static IRQ: AtomicU8 = AtomicU8::new(0xff);
+/// Set by the card's interrupt, cleared by the poll that follows.
+static IRQ_SEEN: AtomicBool = AtomicBool::new(false);
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 /// Woken by the card's IRQ: the `net` thread sleeps here.
 static EVENT: WaitQueue = WaitQueue::new();
-/// Woken after every poll that may have changed some socket's state: socket
-/// waiters sleep here and re-check (compare [`generation`]).
+/// Woken after every poll that may have changed some socket's state, while
+/// someone waits here: the kernel shell's handles (compare [`generation`]).
 pub static ACTIVITY: WaitQueue = WaitQueue::new();
+/// The pollee of each stack socket a Linux socket holds.
+static WATCHERS: Mutex<BTreeMap<SocketRef, Pollee>> = Mutex::new(BTreeMap::new());
+
+/// Changes of `who` are told to `pollee` from now on.
+pub fn watch(who: SocketRef, pollee: &Pollee) {
+    WATCHERS.lock().insert(who, pollee.clone());
+}
+
+/// `who` is closed: no more notifications.
+pub fn unwatch(who: SocketRef) {
+    let old = WATCHERS.lock().remove(&who);
+    drop(old);
+}
+
+/// The bits a change may have made true.
+fn change_events(c: Change) -> u32 {
+    let mut bits = 0;
+    if c.recv {
+        bits |= ev::IN | ev::RDNORM | ev::RDHUP | ev::HUP | ev::ERR;
+    }
+    if c.send {
+        bits |= ev::OUT | ev::WRNORM | ev::HUP | ev::ERR;
+    }
+    bits
+}
+
+/// Notifies the pollees of the sockets in `changes` (no lock held).
+fn notify(changes: Vec<(SocketRef, Change)>) {
+    for (who, change) in changes {
+        let pollee = WATCHERS.lock().get(&who).cloned();
+        if let Some(p) = pollee {
+            p.notify(change_events(change));
+        }
+    }
+}
 
 /// Builds the stack over the probed card, if any. Nothing waits for the
 /// network: DHCP starts with the first poll.
@@ -79,16 +125,18 @@ pub fn init() {
         static_config: None,
     };
     *STACK.lock() = Some(netstack::Stack::new(nic, options));
-    IRQ.store(irq, Ordering::Relaxed);
     NEXT_POLL_MS.store(0, Ordering::Release);
     pic::register(irq, on_irq);
     crate::sched::spawn_kernel("net", Box::new(service));
 }
 
-/// The card's interrupt (also any other device's on a shared line): the
-/// line is already masked and recorded; wake the `net` thread.
+/// The card's interrupt line fired (maybe for another device on it): if the
+/// card raised it, record that and wake the `net` thread.
 fn on_irq() {
-    EVENT.wake_all();
+    if crate::dev::virtio::net::ack_irq() {
+        IRQ_SEEN.store(true, Ordering::Release);
+        EVENT.wake_all();
+    }
 }
 
 /// The `net` thread: polls when there is work, sleeps until the next timer
@@ -105,8 +153,7 @@ fn service() {
 
 /// True if the stack has work: the card interrupted, or a timer is due.
 pub fn poll_due() -> bool {
-    let irq = IRQ.load(Ordering::Relaxed);
-    (irq != 0xff && pic::is_pending(irq)) || crate::time::uptime_ms() >= NEXT_POLL_MS.load(Ordering::Acquire)
+    IRQ_SEEN.load(Ordering::Acquire) || crate::time::uptime_ms() >= NEXT_POLL_MS.load(Ordering::Acquire)
 }
 
 /// Runs the stack: frames in and out, timers, DHCP. Thread context only.
@@ -118,11 +165,6 @@ pub fn poll() {
 /// it, checks its socket, and sleeps only while it is unchanged.
 pub fn generation() -> u64 {
     GENERATION.load(Ordering::Acquire)
-}
-
-/// Advances [`generation`] (the in-kernel transports changed something).
-pub fn bump_generation() {
-    GENERATION.fetch_add(1, Ordering::AcqRel);
 }
 
 /// True for addresses the kernel's loopback path serves: 127/8 and the
@@ -155,19 +197,21 @@ fn peek<R>(f: impl FnOnce(&mut Stack) -> R) -> Result<R, Errno> {
 /// Runs `f` on the stack, then polls it so the effects go out at once;
 /// `ENETDOWN` without a card.
 fn with<R>(f: impl FnOnce(&mut Stack) -> R) -> Result<R, Errno> {
-    let (result, changed) = {
+    let (result, changed, changes) = {
         let mut guard = STACK.lock();
         let stack = guard.as_mut().ok_or(Errno::ENETDOWN)?;
         let result = f(stack);
-        stack.device_mut().service_irq();
+        IRQ_SEEN.store(false, Ordering::Release);
         let changed = stack.poll();
         NEXT_POLL_MS.store(stack.next_poll_ms(), Ordering::Release);
-        (result, changed)
+        (result, changed, stack.take_changes())
     };
-    if changed {
+    if changed || !changes.is_empty() {
         GENERATION.fetch_add(1, Ordering::AcqRel);
-        ACTIVITY.wake_all();
-        crate::task::files::readiness_changed();
+        if ACTIVITY.has_waiters() {
+            ACTIVITY.wake_all();
+        }
     }
+    notify(changes);
     Ok(result)
 }

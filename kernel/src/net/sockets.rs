@@ -5,9 +5,10 @@
 
 use core::net::{Ipv4Addr, SocketAddrV4};
 use errno::Errno;
-use netstack::{PingId, Readiness, Reply, Shutdown, TcpId, UdpId};
+use netstack::{PingId, Readiness, Reply, Shutdown, SocketRef, TcpId, UdpId};
 
 use super::{peek, with};
+use crate::file::Pollee;
 
 /// A TCP socket (`socket(AF_INET, SOCK_STREAM)`); see `netstack::tcp`.
 #[derive(Debug)]
@@ -16,6 +17,11 @@ pub struct Tcp(TcpId);
 impl Tcp {
     pub fn new() -> Result<Tcp, Errno> {
         with(|s| s.tcp_open()).map(Tcp)
+    }
+
+    /// The socket's changes are told to `pollee` until it closes.
+    pub fn watch(&self, pollee: &Pollee) {
+        super::watch(SocketRef::Tcp(self.0), pollee);
     }
 
     pub fn bind(&self, addr: SocketAddrV4) -> Result<(), Errno> {
@@ -85,6 +91,7 @@ impl Tcp {
 
 impl Drop for Tcp {
     fn drop(&mut self) {
+        super::unwatch(SocketRef::Tcp(self.0));
         let _ = with(|s| s.tcp_close(self.0));
     }
 }
@@ -96,6 +103,11 @@ pub struct Udp(UdpId);
 impl Udp {
     pub fn new() -> Result<Udp, Errno> {
         with(|s| s.udp_open()).map(Udp)
+    }
+
+    /// The socket's changes are told to `pollee` until it closes.
+    pub fn watch(&self, pollee: &Pollee) {
+        super::watch(SocketRef::Udp(self.0), pollee);
     }
 
     pub fn bind(&self, addr: SocketAddrV4) -> Result<(), Errno> {
@@ -135,6 +147,7 @@ impl Udp {
 
 impl Drop for Udp {
     fn drop(&mut self) {
+        super::unwatch(SocketRef::Udp(self.0));
         let _ = with(|s| s.udp_close(self.0));
     }
 }

@@ -13,6 +13,7 @@
 
 pub mod group;
 pub mod wait;
+pub mod watchdog;
 
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, VecDeque};
@@ -60,12 +61,15 @@ pub struct Thread {
     /// Ticks this thread ran (CPU time).
     pub ticks: AtomicU64,
     slice_start: AtomicU64,
+    /// When the thread last became runnable (ticks), for [`max_run_wait`].
+    queued_at: AtomicU64,
     /// Accounting group (a container's CPU share), 0 = host.
     pub group: AtomicU32,
     /// The process a user thread belongs to (fixed for its life).
     pub process: Option<Arc<crate::task::Process>>,
     /// seccomp mode and filters (on the thread: TSYNC sets them for siblings).
     pub seccomp: crate::task::seccomp::ThreadSeccomp,
+    _live: crate::live::Live,
 }
 
 // SAFETY: the UnsafeCells are touched only by the thread itself (`task`,
@@ -97,14 +101,21 @@ impl Thread {
             saved_mask: AtomicU64::new(u64::MAX),
             ticks: AtomicU64::new(0),
             slice_start: AtomicU64::new(0),
+            queued_at: AtomicU64::new(crate::time::ticks()),
             group: AtomicU32::new(0),
             process,
             seccomp: crate::task::seccomp::ThreadSeccomp::new(),
+            _live: crate::live::Live::new(crate::live::Kind::Thread),
         }
     }
 
     fn kstack_top(&self) -> u64 {
         self.kstack.as_ref().map_or(0, |s| (s.as_ptr() as u64 + s.len() as u64) & !0xf)
+    }
+
+    /// `[lo, hi)` of the thread's kernel stack ((0, 0): the boot stack).
+    fn kstack_bounds(&self) -> (u64, u64) {
+        self.kstack.as_ref().map_or((0, 0), |s| (s.as_ptr() as u64, s.as_ptr() as u64 + s.len() as u64))
     }
 
     pub fn is_dead(&self) -> bool {
@@ -224,6 +235,25 @@ pub fn remove_group(id: u32) {
 static CURRENT: AtomicPtr<Thread> = AtomicPtr::new(core::ptr::null_mut());
 static NEED_RESCHED: AtomicBool = AtomicBool::new(false);
 static IDLE_TICKS: AtomicU64 = AtomicU64::new(0);
+/// The longest a runnable host thread (group 0: kernel threads, host
+/// programs) waited for the CPU, in ticks, and which thread it was.
+static MAX_RUN_WAIT: AtomicU64 = AtomicU64::new(0);
+static MAX_RUN_WAIT_THREAD: AtomicU32 = AtomicU32::new(0);
+static MAX_RUN_WAIT_QUEUE: AtomicU32 = AtomicU32::new(0);
+
+/// The longest a runnable host thread waited for the CPU (ms) and that
+/// thread's id, since boot or the last reset.
+pub fn max_run_wait(reset: bool) -> (u64, u32, u32) {
+    let r = (
+        MAX_RUN_WAIT.load(Ordering::Relaxed) * 1000 / u64::from(crate::time::HZ),
+        MAX_RUN_WAIT_THREAD.load(Ordering::Relaxed),
+        MAX_RUN_WAIT_QUEUE.load(Ordering::Relaxed),
+    );
+    if reset {
+        MAX_RUN_WAIT.store(0, Ordering::Relaxed);
+    }
+    r
+}
 static SWITCHES: AtomicU64 = AtomicU64::new(0);
 
 /// Context switches so far.
@@ -342,6 +372,7 @@ pub fn kthread_main(arg: u64) -> ! {
 /// Makes `t` runnable if it is blocked. Safe from interrupt handlers.
 pub fn wake(t: &Arc<Thread>) {
     if t.state.compare_exchange(BLOCKED, RUNNABLE, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+        t.queued_at.store(crate::time::ticks(), Ordering::Relaxed);
         SCHED.lock().run.push_back(t.clone());
     }
 }
@@ -390,6 +421,16 @@ pub fn yield_now() {
     }
 }
 
+/// A preemption point for long loops inside a system call (Linux's
+/// `cond_resched`): the kernel is not preempted, so a copy of gigabytes
+/// would otherwise hold the CPU for seconds. Gives the CPU away if the
+/// running thread's slice is over and another thread waits.
+pub fn cond_resched() {
+    if should_yield() {
+        yield_now();
+    }
+}
+
 /// Ends the running thread for good.
 pub fn exit_current() -> ! {
     x86_64::instructions::interrupts::disable();
@@ -418,6 +459,7 @@ pub fn on_tick(now: u64, elapsed: u64) {
         }
         if let Some((_, t)) = s.sleepers.pop_first() {
             if t.state.compare_exchange(BLOCKED, RUNNABLE, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+                t.queued_at.store(now, Ordering::Relaxed);
                 s.run.push_back(t);
             }
         }
@@ -459,12 +501,14 @@ pub fn idle_ticks() -> u64 {
 /// Interrupts must be off; they are off again on return.
 fn schedule() {
     NEED_RESCHED.store(false, Ordering::Release);
+    watchdog::progress();
     let prev = current();
     {
         // A yield: the running thread goes to the back of the queue, or aside
         // if its group has used up its CPU quota.
         let mut s = SCHED.lock();
         if prev.state.compare_exchange(RUNNING, RUNNABLE, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+            prev.queued_at.store(crate::time::ticks(), Ordering::Relaxed);
             if s.throttled(&prev) {
                 s.park(prev.clone());
             } else {
@@ -493,9 +537,19 @@ fn schedule() {
         // Nothing to run: sleep until an interrupt makes something runnable.
         crate::arch::cpu::enable_and_halt();
         x86_64::instructions::interrupts::disable();
+        watchdog::progress();
     };
     next.state.store(RUNNING, Ordering::Release);
-    next.slice_start.store(crate::time::ticks(), Ordering::Relaxed);
+    let now = crate::time::ticks();
+    next.slice_start.store(now, Ordering::Relaxed);
+    if next.group.load(Ordering::Relaxed) == 0 {
+        let waited = now.saturating_sub(next.queued_at.load(Ordering::Relaxed));
+        if waited > MAX_RUN_WAIT.load(Ordering::Relaxed) {
+            MAX_RUN_WAIT.store(waited, Ordering::Relaxed);
+            MAX_RUN_WAIT_THREAD.store(next.id, Ordering::Relaxed);
+            MAX_RUN_WAIT_QUEUE.store(SCHED.lock().run.len() as u32, Ordering::Relaxed);
+        }
+    }
     if Arc::ptr_eq(&next, &prev) {
         return;
     }
@@ -514,6 +568,8 @@ fn schedule() {
     if next.kstack.is_some() {
         usermode::set_kernel_stack(next.kstack_top());
     }
+    let (lo, hi) = next.kstack_bounds();
+    crate::arch::backtrace::set_current_stack(lo, hi);
     let save = prev.ctx.get();
     // SAFETY: `next` is not running, so its saved context is stable.
     let to = unsafe { *next.ctx.get() };

@@ -20,6 +20,9 @@ use super::signal::{self, Signal};
 use super::{ProcState, Process};
 use crate::sched::{self, wait::Interrupted};
 
+/// Notified when any process exits (the host agent's poll watches it).
+pub static EXITS: spin::LazyLock<crate::file::Pollee> = spin::LazyLock::new(crate::file::Pollee::new);
+
 /// How a process ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -107,11 +110,12 @@ pub fn exit_thread(code: Option<i32>) -> ! {
     };
     if last {
         begin_exit(&p, super::ExitStatus::Exited(code.unwrap_or(0)));
-    } else if !p.exiting.load(Ordering::Acquire) {
-        // A lone thread's exit leaves the process running; its vtid is freed.
-        if task.tid != p.vpid {
-            p.ns.remove(task.tid);
-        }
+    }
+    // A thread's own id (not the process's) is free once it ends, also when
+    // the whole process is ending (else it would hold a slot of the
+    // namespace, counted against its pids limit, forever).
+    if task.tid != p.vpid {
+        p.ns.remove(task.tid);
     }
     drop(thread);
     crate::mm::user::activate_kernel_table();
@@ -126,6 +130,7 @@ pub fn exit_thread(code: Option<i32>) -> ! {
 /// The process's last thread is gone: hand over children, become a zombie,
 /// tell the parent.
 fn finish(p: &Arc<Process>) {
+    super::timer::cancel(p);
     let status = p.exit_status.lock().unwrap_or(ExitStatus::Exited(0));
     let children: Vec<Arc<Process>> = core::mem::take(&mut *p.children.lock());
     let child_groups: Vec<u32> = children.iter().map(|c| c.pgid.load(Ordering::Acquire)).collect();
@@ -160,6 +165,8 @@ fn finish(p: &Arc<Process>) {
     }
     *p.state.lock() = ProcState::Zombie(status);
     p.state_event.wake_all();
+    // A host-world agent polls for exits together with its descriptors.
+    EXITS.notify(0);
     // Groups this exit may have orphaned: its own and its children's.
     let own = p.pgid.load(Ordering::Acquire);
     hangup_orphaned(&p.ns, own);

@@ -37,8 +37,8 @@ fn resolve_page_fault(addr: u64, error_code: u64) -> PageFault {
         None => PageFault::Segv { mapped: false },
         Some(Fault::Bus) => PageFault::Bus,
         Some(Fault::Oom) => {
-            let name = current_name();
-            log::warn!("{name}: out of memory (container limit): killed");
+            // (The name is dropped before the frame that never returns.)
+            log::warn!("{}: out of memory (container limit): killed", current_name());
             exit::exit_group(ExitStatus::Signaled(Signal::SIGKILL.number(), false))
         }
     }
@@ -85,8 +85,7 @@ pub fn user_exception(frame: &TrapFrame, vector: u8, error_code: u64, cr2: u64, 
 /// An exception from user mode that has no full-frame entry (NMI, machine
 /// check): the process dies by SIGSEGV, nothing can be delivered.
 pub fn fatal_in_user(vector: u8, rip: u64) -> ! {
-    let name = current_name();
-    log::warn!("{name}: exception {vector} at rip {rip:#x}: killed by SIGSEGV");
+    log::warn!("{}: exception {vector} at rip {rip:#x}: killed by SIGSEGV", current_name());
     exit::exit_group(ExitStatus::Signaled(Signal::SIGSEGV.number(), true))
 }
 

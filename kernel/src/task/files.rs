@@ -1,15 +1,16 @@
-//! Open files and the per-process descriptor table.
+//! The per-process descriptor table.
 //!
-//! An [`OpenFile`] is Linux's open file description (offset, status flags),
-//! shared by descriptors that `dup` made; the table maps small integers to
-//! them, lowest free number first, below the calling process's
-//! RLIMIT_NOFILE (and never past [`MAX_FDS`], `fs.nr_open`).
+//! An [`OpenFile`] (`file`) is Linux's open file description (offset,
+//! status flags), shared by descriptors that `dup` made; the table maps
+//! small integers to them, lowest free number first, below the calling
+//! process's RLIMIT_NOFILE (and never past [`MAX_FDS`], `fs.nr_open`).
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use errno::{Errno, KResult};
 use spin::Mutex;
-use vfs::Location;
+
+pub use crate::file::OpenFile;
 
 pub const MAX_FDS: usize = creds::rlimit::NR_OPEN as usize;
 
@@ -19,35 +20,6 @@ fn fd_limit() -> usize {
     crate::task::current_process()
         .map_or(MAX_FDS, |p| usize::try_from(p.rlimits.lock().cur(creds::Resource::NOFILE)).unwrap_or(MAX_FDS))
         .min(MAX_FDS)
-}
-
-pub enum Node {
-    /// The serial console (the host's terminal).
-    Console,
-    /// A file, directory or device node in the process's namespace.
-    Path(Location),
-    /// One end of a pipe.
-    Pipe(super::pipe::PipeEnd),
-    /// A socket (`net::socket`).
-    Socket(crate::net::socket::Socket),
-    /// An epoll instance (`abi::linux::epoll`).
-    Epoll(crate::abi::Epoll),
-}
-
-pub struct OpenFile {
-    pub node: Node,
-    pub readable: bool,
-    pub writable: bool,
-    /// File offset, or the directory cookie for getdents64.
-    pub offset: Mutex<u64>,
-    /// O_APPEND, O_NONBLOCK and the other status flags F_GETFL reports.
-    pub status: Mutex<u32>,
-}
-
-impl OpenFile {
-    pub fn new(node: Node, readable: bool, writable: bool, status: u32) -> Arc<OpenFile> {
-        Arc::new(OpenFile { node, readable, writable, offset: Mutex::new(0), status: Mutex::new(status) })
-    }
 }
 
 #[derive(Clone)]
@@ -126,7 +98,8 @@ impl Files {
 impl FdTable {
     /// 0, 1 and 2 on the console, as a terminal login gets them.
     pub fn with_console() -> FdTable {
-        let console = OpenFile::new(Node::Console, true, true, linux_abi::flags::OpenFlags::O_RDWR.bits());
+        let tty = Arc::new(crate::file::tty::TtyFile::console());
+        let console = OpenFile::new(tty, true, true, linux_abi::flags::OpenFlags::O_RDWR.bits());
         let slot = Some(Slot { file: console, cloexec: false });
         FdTable { slots: alloc::vec![slot.clone(), slot.clone(), slot] }
     }
@@ -196,32 +169,9 @@ impl FdTable {
     }
 }
 
-/// Woken whenever some descriptor may have become ready (pipe data or room,
-/// an end closed, console input): poll/select re-check their sets.
-pub static READINESS: crate::sched::WaitQueue = crate::sched::WaitQueue::new();
-
-pub fn readiness_changed() {
-    if READINESS.has_waiters() {
-        READINESS.wake_all();
-    }
-}
-
 impl Files {
     /// (descriptor, open file) pairs, for /proc/<pid>/fd.
     pub fn entries(&self) -> Vec<(usize, Arc<OpenFile>)> {
         self.table.lock().slots.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|s| (i, s.file.clone()))).collect()
-    }
-}
-
-impl OpenFile {
-    /// What /proc/<pid>/fd/N names for this file.
-    pub fn describe(&self) -> alloc::string::String {
-        match &self.node {
-            Node::Console => alloc::string::String::from("/dev/console"),
-            Node::Path(loc) => loc.path(),
-            Node::Pipe(end) => alloc::format!("pipe:[{}]", (Arc::as_ptr(&end.pipe) as u64 >> 4) & 0xffff_ffff),
-            Node::Socket(s) => alloc::format!("socket:[{}]", s.id()),
-            Node::Epoll(_) => alloc::string::String::from("anon_inode:[eventpoll]"),
-        }
     }
 }

@@ -101,11 +101,14 @@ pub fn clone(t: &mut Task, frame: &TrapFrame, a: CloneArgs) -> KResult<usize> {
         altstack: if f & CLONE_VM != 0 && f & CLONE_VFORK == 0 { linux_abi::signal::AltStack::DISABLED } else { t.altstack },
         trap: t.trap,
     };
+    // The child exists from here on: nothing may fail any more (an error
+    // would leave a process that never runs and is never reaped). As on
+    // Linux, a bad address for the tid stores is ignored.
     if f & CLONE_PARENT_SETTID != 0 {
-        t.space.write(a.parent_tid, &tid)?;
+        let _ = t.space.write(a.parent_tid, &tid);
     }
     if f & CLONE_CHILD_SETTID != 0 {
-        space.write(a.child_tid, &tid)?;
+        let _ = space.write(a.child_tid, &tid);
     }
     let mut fpu = FpuState::initial();
     fpu.save();
@@ -118,9 +121,14 @@ pub fn clone(t: &mut Task, frame: &TrapFrame, a: CloneArgs) -> KResult<usize> {
     proc.threads.lock().push((tid, Arc::downgrade(&thread)));
 
     if f & CLONE_VFORK != 0 {
-        // The parent sleeps until the child execs or exits (it shares our memory).
+        // The parent sleeps until the child execs or exits (it shares our
+        // memory), or until the parent is killed (Linux's killable wait: a
+        // stopped child must not make its parent unkillable).
         proc.vfork_pending.store(true, Ordering::Release);
-        proc.state_event.wait_for(|| (!proc.vfork_pending.load(Ordering::Acquire) || proc.is_zombie()).then_some(()));
+        proc.state_event.wait_for(|| {
+            let done = !proc.vfork_pending.load(Ordering::Acquire) || proc.is_zombie();
+            (done || me_thread.killed.load(Ordering::Acquire)).then_some(())
+        });
     }
     Ok(tid as usize)
 }

@@ -9,7 +9,7 @@
 //! Invariants: a Task is touched only by its own thread (`sched::with_task`);
 //! everything other threads may reach is behind a lock or atomic in
 //! `Process`. Locks are never held across a block.
-//! May call: `sched`, `mm`, `fs`, `arch`, `console`, `time`.
+//! May call: `sched`, `mm`, `fs`, `file`, `arch`, `console`, `time`.
 
 mod exec;
 pub mod exit;
@@ -121,6 +121,7 @@ pub struct Process {
     pub cpu_limit_at: AtomicU64,
     /// The main thread's umask, for /proc.
     pub umask: AtomicU32,
+    _live: crate::live::Live,
 }
 
 impl Process {
@@ -244,6 +245,7 @@ fn new_process(
     let vpid = ns.alloc(pid)?;
     let (pgid, sid) = pgid_sid.unwrap_or((vpid, vpid));
     let p = Arc::new(Process {
+        _live: crate::live::Live::new(crate::live::Kind::Process),
         pid,
         vpid,
         ns: ns.clone(),

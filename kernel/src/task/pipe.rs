@@ -10,16 +10,25 @@
 //! straight from and to user memory, no bounce buffer); a failing copy
 //! (EFAULT) ends the call with the bytes moved before it, or the error if
 //! none were.
-//! Wake-ups: a wait queue is only touched when a thread waits on it.
-//! May call: `sched` (wait queues), `task::files` (readiness), `task::signal`.
+//! Readiness: each end has its own pollee (Linux's `rd_wait`/`wr_wait`):
+//! a write notifies the read end (every write, as Linux does since 5.14, so
+//! edge-triggered readers see each one), a read from a full pipe notifies
+//! the write end (other reads only wake writers blocked in the pipe),
+//! closing an end notifies the other. A [`PipeEnd`] is the open file's
+//! object (`file::FileLike`).
+//! May call: `sched` (wait queues), `file` (pollees), `task::signal`.
 
+use alloc::string::String;
 use alloc::sync::Arc;
+use core::any::Any;
 use errno::{Errno, KResult};
+use linux_abi::flags::FIONREAD;
+use linux_abi::{structs, IoctlArg};
 use pipebuf::PipeBuf;
 use spin::Mutex;
 
+use crate::file::{self, ev, FileLike, OpenFile, PollTable, Pollee};
 use crate::sched::wait::Interrupted;
-use crate::sched::WaitQueue;
 
 pub const CAPACITY: usize = 64 * 1024;
 pub use linux_abi::flags::PIPE_BUF;
@@ -39,8 +48,11 @@ struct State {
 
 pub struct Pipe {
     state: Mutex<State>,
-    readable: WaitQueue,
-    writable: WaitQueue,
+    /// The read end's: data arrived, or the last writer left.
+    readable: Pollee,
+    /// The write end's: room appeared, or the last reader left.
+    writable: Pollee,
+    _live: crate::live::Live,
 }
 
 /// One end; the pipe's reader/writer count follows the ends' lifetimes.
@@ -59,27 +71,23 @@ impl Drop for PipeEnd {
                 s.readers -= 1;
             }
         }
-        self.pipe.readable.wake_all();
-        self.pipe.writable.wake_all();
-        super::files::readiness_changed();
+        if self.write {
+            self.pipe.readable.notify(ev::HUP);
+        } else {
+            self.pipe.writable.notify(ev::ERR);
+        }
     }
 }
 
 /// A new pipe: (read end, write end).
 pub fn new() -> (PipeEnd, PipeEnd) {
     let pipe = Arc::new(Pipe {
+        _live: crate::live::Live::new(crate::live::Kind::Pipe),
         state: Mutex::new(State { data: PipeBuf::new(CAPACITY), readers: 1, writers: 1 }),
-        readable: WaitQueue::new(),
-        writable: WaitQueue::new(),
+        readable: Pollee::new(),
+        writable: Pollee::new(),
     });
     (PipeEnd { pipe: pipe.clone(), write: false }, PipeEnd { pipe, write: true })
-}
-
-/// Wakes `queue`'s waiters, if it has any.
-fn wake(queue: &WaitQueue) {
-    if queue.has_waiters() {
-        queue.wake_all();
-    }
 }
 
 impl Pipe {
@@ -96,12 +104,14 @@ impl Pipe {
         if len == 0 {
             return Ok(0);
         }
+        let mut was_full = false;
         let n = self
             .readable
-            .wait_interruptible(
+            .wait(
                 || {
                     let mut s = self.state.lock();
                     if !s.data.is_empty() {
+                        was_full = s.data.room() == 0;
                         return Some(match s.data.drain(len, &mut *sink) {
                             (0, Some(e)) => Err(e),
                             (n, _) => Ok(n),
@@ -118,9 +128,13 @@ impl Pipe {
                 None,
             )
             .map_err(Interrupted::errno)??;
-        if n > 0 {
-            wake(&self.writable);
-            super::files::readiness_changed();
+        if n > 0 && was_full {
+            // Room appeared: an event for the write end (Linux wakes its
+            // pollers only when the pipe was full).
+            self.writable.notify(ev::OUT | ev::WRNORM);
+        } else if n > 0 {
+            // A writer may still wait for room for an atomic write.
+            self.writable.wake_waiters();
         }
         Ok(n)
     }
@@ -133,6 +147,11 @@ impl Pipe {
         })
     }
 
+    /// True once every read end is closed.
+    pub fn no_readers(&self) -> bool {
+        self.state.lock().readers == 0
+    }
+
     /// Writes `len` bytes taken from `source` (blocking as needed); EPIPE
     /// (and SIGPIPE) if no reader. Interrupted, non-blocking or faulting
     /// writes return the bytes written so far, if any.
@@ -140,7 +159,7 @@ impl Pipe {
         let mut done = 0;
         while done < len {
             let atomic = len - done <= PIPE_BUF;
-            let r = self.writable.wait_interruptible(
+            let r = self.writable.wait(
                 || {
                     let mut s = self.state.lock();
                     if s.readers == 0 {
@@ -161,8 +180,7 @@ impl Pipe {
             match r {
                 Ok(Ok((n, fault))) => {
                     done += n;
-                    wake(&self.readable);
-                    super::files::readiness_changed();
+                    self.readable.notify(ev::IN | ev::RDNORM);
                     if let Some(e) = fault {
                         return if done > 0 { Ok(done) } else { Err(e) };
                     }
@@ -179,15 +197,28 @@ impl Pipe {
         Ok(done)
     }
 
-    /// (readable, writable, hung up) for poll.
-    pub fn poll(&self, write_end: bool) -> (bool, bool, bool) {
+    /// The readiness bits of one end (Linux's `pipe_poll`): the read end
+    /// is IN with data, HUP without writers; the write end is OUT with
+    /// room, ERR without readers.
+    pub fn poll(&self, write_end: bool) -> u32 {
         let s = self.state.lock();
+        let mut bits = 0;
         if write_end {
-            (false, s.readers == 0 || s.data.room() > 0, s.readers == 0)
+            if s.data.room() > 0 {
+                bits |= ev::OUT | ev::WRNORM;
+            }
+            if s.readers == 0 {
+                bits |= ev::ERR;
+            }
         } else {
-            // A drained pipe without writers is POLLHUP only (as Linux).
-            (!s.data.is_empty(), false, s.writers == 0)
+            if !s.data.is_empty() {
+                bits |= ev::IN | ev::RDNORM;
+            }
+            if s.writers == 0 {
+                bits |= ev::HUP;
+            }
         }
+        bits
     }
 
     /// F_GETPIPE_SZ.
@@ -203,7 +234,7 @@ impl Pipe {
         }
         let size = size.max(pipebuf::CHUNK).next_power_of_two();
         self.state.lock().data.resize(size)?;
-        wake(&self.writable);
+        self.writable.notify(ev::OUT | ev::WRNORM);
         Ok(size)
     }
 
@@ -211,4 +242,78 @@ impl Pipe {
     pub fn available(&self) -> usize {
         self.state.lock().data.len()
     }
+}
+
+/// A pipe as `fstat` sees it: a FIFO on the pipe filesystem.
+fn pipe_stat(pipe: &Arc<Pipe>) -> structs::Stat {
+    structs::Stat {
+        st_dev: 0xc,
+        st_ino: crate::file::object_number(Arc::as_ptr(pipe)),
+        st_nlink: 1,
+        st_mode: structs::S_IFIFO | 0o600,
+        st_blksize: 4096,
+        ..structs::Stat::default()
+    }
+}
+
+impl FileLike for PipeEnd {
+    fn read(&self, file: &OpenFile, dst: &mut dyn file::Sink, _at: Option<u64>) -> KResult<usize> {
+        if self.write {
+            return Err(Errno::EBADF);
+        }
+        // Straight from the ring into the destination (user memory).
+        self.pipe.read_to(dst.len(), file.nonblocking(), &mut |off, piece| dst.put(off, piece))
+    }
+
+    fn write(&self, file: &OpenFile, src: &mut dyn file::Source, _at: Option<u64>) -> KResult<usize> {
+        if !self.write {
+            return Err(Errno::EBADF);
+        }
+        self.pipe.write_from(src.len(), file.nonblocking(), &mut |off, piece| src.get(off, piece))
+    }
+
+    fn poll(&self, mask: u32, table: Option<&mut PollTable>) -> u32 {
+        if let Some(t) = table {
+            t.add(if self.write { &self.pipe.writable } else { &self.pipe.readable });
+        }
+        self.pipe.poll(self.write) & (mask | ev::ALWAYS)
+    }
+
+    fn ioctl(&self, _file: &OpenFile, t: &mut super::Task, cmd: u32, arg: IoctlArg) -> KResult<usize> {
+        match cmd {
+            FIONREAD => {
+                let n = u32::try_from(self.pipe.available()).unwrap_or(u32::MAX);
+                t.space.write(arg.ptr::<u32>(), &n)?;
+                Ok(0)
+            }
+            _ => Err(Errno::ENOTTY),
+        }
+    }
+
+    fn stat(&self) -> KResult<structs::Stat> {
+        Ok(pipe_stat(&self.pipe))
+    }
+
+    fn fs_magic(&self) -> i64 {
+        structs::PIPEFS_MAGIC
+    }
+
+    fn describe(&self) -> String {
+        alloc::format!("pipe:[{}]", crate::file::object_number(Arc::as_ptr(&self.pipe)))
+    }
+
+    fn lock_key(&self) -> KResult<(u64, u64)> {
+        Ok((u64::MAX, Arc::as_ptr(&self.pipe) as u64))
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// Both ends as open files: (read end, write end) with `status` flags.
+pub fn open_files(status: u32) -> (Arc<OpenFile>, Arc<OpenFile>) {
+    let (r, w) = new();
+    let wronly = linux_abi::flags::OpenFlags::O_WRONLY.bits();
+    (OpenFile::new(Arc::new(r), true, false, status), OpenFile::new(Arc::new(w), false, true, status | wronly))
 }

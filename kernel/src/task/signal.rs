@@ -113,7 +113,7 @@ fn queued(p: &Process) -> usize {
 /// real-time signal finds the queue full.
 fn send(p: &Arc<Process>, to: Option<&Arc<Thread>>, info: Siginfo) -> KResult<()> {
     let signal = Signal::new(info.si_signo).ok_or(Errno::EINVAL)?;
-    if p.is_zombie() || p.exiting.load(Ordering::Acquire) {
+    if p.is_zombie() || p.exiting.load(Ordering::Acquire) || init_ignores(p, signal) {
         return Ok(());
     }
     if signal == Signal::SIGKILL {
@@ -149,6 +149,19 @@ fn send(p: &Arc<Process>, to: Option<&Arc<Thread>>, info: Siginfo) -> KResult<()
         }
     }
     Ok(())
+}
+
+/// Linux's SIGNAL_UNKILLABLE: a PID namespace's init gets only the signals
+/// it catches, plus SIGKILL and SIGSTOP when they come from outside its
+/// namespace (the runtime, the host); whatever the sender (kill, tgkill,
+/// sigqueue, the terminal, an orphaned group's SIGHUP, its own SIGPIPE).
+/// CPU faults do not come this way (`force`).
+fn init_ignores(p: &Arc<Process>, signal: Signal) -> bool {
+    if p.vpid != 1 || p.ns.is_host() || p.signals.lock().catches(signal) {
+        return false;
+    }
+    let from_inside = sched::current().process.as_ref().is_some_and(|q| Arc::ptr_eq(&q.ns, &p.ns));
+    from_inside || !(signal == Signal::SIGKILL || signal == Signal::SIGSTOP)
 }
 
 /// Linux's `check_kill_permission` for a signal (`None`: the kill(pid, 0)
@@ -303,46 +316,66 @@ fn maybe_restart(frame: &mut TrapFrame, handler: Option<&SigAction>) {
 /// user mode with `frame`. Returns true if it should look again.
 /// Does not return if the thread or process dies.
 pub fn handle_pending(frame: &mut TrapFrame) -> bool {
+    // The thread ends only after `next_pending` returned, so no reference it
+    // held (the process, the thread) is kept alive by a frame that never
+    // returns: an `Arc` left on this stack would leak the process.
+    match next_pending(frame) {
+        Next::Handled(again) => again,
+        Next::Killed => exit::exit_thread(None),
+        Next::Terminate(status) => exit::exit_group(status),
+    }
+}
+
+/// What [`next_pending`] decided.
+enum Next {
+    /// Delivered, ignored or stopped (true), or nothing pending (false).
+    Handled(bool),
+    /// The thread was killed.
+    Killed,
+    /// The process dies of a signal.
+    Terminate(ExitStatus),
+}
+
+fn next_pending(frame: &mut TrapFrame) -> Next {
     let t = sched::current();
-    let Some(p) = t.process.clone() else { return false };
+    let Some(p) = t.process.clone() else { return Next::Handled(false) };
     if t.killed.load(Ordering::Acquire) {
-        drop(t);
-        exit::exit_thread(None);
+        return Next::Killed;
     }
     if p.stopped.load(Ordering::Acquire) {
         drop(t);
         exit::stop_current(&p);
-        return true;
+        return Next::Handled(true);
     }
     let Some(info) = dequeue(&t, &p, blocked(&t)) else {
         maybe_restart(frame, None);
-        return false;
+        return Next::Handled(false);
     };
     drop(t);
-    let Some(signal) = Signal::new(info.si_signo) else { return true };
+    let Some(signal) = Signal::new(info.si_signo) else { return Next::Handled(true) };
     let action = p.signals.lock().get(signal);
     match action.disposition(signal) {
-        Disposition::Ignore | Disposition::Continue => true,
+        Disposition::Ignore | Disposition::Continue => Next::Handled(true),
         Disposition::Stop => {
             exit::stop_process(&p, signal);
-            true
+            Next::Handled(true)
         }
-        Disposition::Terminate { core } => exit::exit_group(ExitStatus::Signaled(signal.number(), core)),
+        Disposition::Terminate { core } => Next::Terminate(ExitStatus::Signaled(signal.number(), core)),
         Disposition::Catch(_) => {
             maybe_restart(frame, Some(&action));
             if deliver_to_handler(signal, &info, &action, frame).is_err() {
                 // No frame could be written (bad stack): Linux's force_sigsegv.
                 if signal == Signal::SIGSEGV {
-                    exit::exit_group(ExitStatus::Signaled(signal.number(), true));
+                    return Next::Terminate(ExitStatus::Signaled(signal.number(), true));
                 }
                 force(Siginfo::new(Signal::SIGSEGV, SI_KERNEL));
-                return true;
+                return Next::Handled(true);
             }
             let mut actions = p.signals.lock();
             if actions.get(signal) == action {
                 actions.set(signal, action.after_delivery());
             }
-            true
+            Next::Handled(true)
         }
     }
 }

@@ -103,6 +103,15 @@ pub fn set(p: &Arc<Process>, value: u64, interval: u64) -> Left {
     left(old, now)
 }
 
+/// Disarms the timer of a process that ended: its entry would otherwise stay
+/// (with the process's memory, through the weak reference) until the
+/// deadline, which may be years away.
+pub fn cancel(p: &Process) {
+    if let Some((deadline, _)) = p.itimer.lock().take() {
+        TIMERS.lock().remove(&(deadline, p.pid));
+    }
+}
+
 /// What is left of the process's ITIMER_REAL.
 pub fn get(p: &Process) -> Left {
     left(*p.itimer.lock(), crate::time::ticks())

@@ -3,8 +3,7 @@
 //! temporary directory. skopeo pushes our busybox image (as OCI, as Docker schema 2, and as
 //! a two-platform index); oci-pull pulls it back.
 //!
-//! Skips (saying why) only when `docker-registry` is not installed; `scripts/setup`
-//! installs it.
+//! `docker-registry` is installed by `scripts/setup`; without it these tests fail and say so.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -14,13 +13,14 @@ use oci::Digest;
 use oci_pull::local_registry::{self, LocalRegistry};
 use oci_pull::{pull, Options, PullError, Reference};
 
-/// The registry, or `None` (with the reason printed) when it is not installed.
-fn start_registry(dir: &Path) -> Option<LocalRegistry> {
-    if !LocalRegistry::available() {
-        eprintln!("SKIPPED: {} is not installed (scripts/setup installs the Debian package docker-registry)", local_registry::BINARY);
-        return None;
-    }
-    Some(LocalRegistry::start(dir).unwrap())
+/// The registry, started on a free loopback port.
+fn start_registry(dir: &Path) -> LocalRegistry {
+    assert!(
+        LocalRegistry::available(),
+        "{} is not installed: run scripts/setup (it installs the Debian package docker-registry)",
+        local_registry::BINARY
+    );
+    LocalRegistry::start(dir).unwrap()
 }
 
 fn run(cmd: &mut Command) -> String {
@@ -101,7 +101,7 @@ fn quiet() -> Options {
 #[test]
 fn pulls_what_skopeo_pushed_to_a_real_registry() {
     let tmp = tempfile::tempdir().unwrap();
-    let Some(server) = start_registry(tmp.path()) else { return };
+    let server = start_registry(tmp.path());
     let port = server.port;
     let (layout, manifest, config, layer) = busybox(tmp.path());
     let src = format!("oci:{}:latest", layout.display());
@@ -160,7 +160,7 @@ fn pulls_what_skopeo_pushed_to_a_real_registry() {
 #[test]
 fn the_cli_pulls_and_reports_in_one_line() {
     let tmp = tempfile::tempdir().unwrap();
-    let Some(server) = start_registry(tmp.path()) else { return };
+    let server = start_registry(tmp.path());
     let (layout, manifest, _, _) = busybox(tmp.path());
     push(&format!("oci:{}:latest", layout.display()), server.port, "busybox:1.35", &[]);
     let bin = env!("CARGO_BIN_EXE_oci-pull");

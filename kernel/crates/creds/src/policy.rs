@@ -76,7 +76,8 @@ pub struct ContainerIdentity<'a> {
 /// setgid + setuid, capset(effective, permitted, inheritable), ambient
 /// capabilities raised, no_new_privs. The execve that follows
 /// ([`Cred::after_exec`]) then gives the final sets (a non-root user keeps
-/// only its ambient capabilities). Unknown capability names are returned
+/// only its ambient capabilities). Unknown capability names, and ambient
+/// ones that are not both permitted and inheritable, are returned
 /// (runc warns and ignores them); an impossible combination is an error
 /// naming the field.
 pub fn container_cred(id: &ContainerIdentity<'_>) -> Result<(Cred, Vec<String>), String> {
@@ -117,10 +118,15 @@ pub fn container_cred(id: &ContainerIdentity<'_>) -> Result<(Cred, Vec<String>),
         cred.caps.effective = effective;
         cred.caps.permitted = permitted;
         cred.caps.inheritable = inheritable;
-        if let Some(c) = ambient.iter().find(|c| !permitted.has(*c) || !inheritable.has(*c)) {
-            return Err(format!("process.capabilities.ambient: {c} is not both permitted and inheritable"));
+        // runc raises each ambient capability with PR_CAP_AMBIENT_RAISE, which
+        // fails (EPERM) for one not both permitted and inheritable: it warns
+        // and goes on without it (`runc spec` itself lists ambient capabilities
+        // that are not inheritable).
+        let raisable = permitted.intersect(inheritable);
+        for c in ambient.iter().filter(|c| !raisable.has(*c)) {
+            unknown.push(format!("{c} (ambient, but not both permitted and inheritable)"));
         }
-        cred.caps.ambient = ambient;
+        cred.caps.ambient = ambient.intersect(raisable);
     }
     cred.no_new_privs = id.no_new_privileges;
     Ok((cred, unknown))
@@ -209,8 +215,19 @@ mod tests {
         let c = CapNames { bounding: &k, effective: &k, permitted: &[], inheritable: &[], ambient: &[] };
         let id = ContainerIdentity { uid: 0, gid: 0, additional_gids: &[], caps: Some(c), no_new_privileges: false };
         assert!(container_cred(&id).unwrap_err().contains("effective"));
-        let c = CapNames { bounding: &k, effective: &[], permitted: &k, inheritable: &[], ambient: &k };
-        let id = ContainerIdentity { caps: Some(c), ..id };
-        assert!(container_cred(&id).unwrap_err().contains("ambient: CAP_KILL"));
+    }
+
+    #[test]
+    fn ambient_capabilities_not_inheritable_are_left_out_with_a_warning() {
+        // What `runc spec` writes: ambient = permitted, no inheritable set.
+        let k = names(&["CAP_KILL", "CAP_NET_BIND_SERVICE"]);
+        let inh = names(&["CAP_KILL"]);
+        let c = CapNames { bounding: &k, effective: &k, permitted: &k, inheritable: &inh, ambient: &k };
+        let id = ContainerIdentity { uid: 0, gid: 0, additional_gids: &[], caps: Some(c), no_new_privileges: false };
+        let (cred, warnings) = container_cred(&id).unwrap();
+        assert!(cred.caps.ambient.has(Cap::KILL));
+        assert!(!cred.caps.ambient.has(Cap::NET_BIND_SERVICE));
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("NET_BIND_SERVICE"), "{warnings:?}");
     }
 }

@@ -13,6 +13,9 @@
 //! - UDP ([`udp`]), DNS A queries ([`dns`]), ICMP echo ([`icmp`]).
 //! - Every operation returns at once; "not yet" is `EAGAIN`, `EINPROGRESS`
 //!   or `EALREADY`; [`Readiness`] is poll/epoll's view of a socket.
+//! - [`Stack::take_changes`] names the sockets whose state may have changed
+//!   ([`changes`]: smoltcp's per-socket wakers), so the caller wakes only
+//!   their waiters.
 //!
 //! Invariants: sockets are ids into the stack's tables; an id is valid from
 //! its `*_open` (or `tcp_accept`) until its `*_close`, and a stale id is
@@ -20,26 +23,30 @@
 //! protocol (`EADDRINUSE`), freed when its socket closes (a listener's at
 //! once, a connection's when smoltcp is done with it).
 //! Time comes from the `clock` in [`Options`] (milliseconds, monotonic).
-//! Depends on `smoltcp` and `errno` only; no locking (the caller serialises).
+//! Depends on `smoltcp`, `errno` and `spin` (the wakers' pending set); no
+//! other locking (the caller serialises).
 #![no_std]
 #![forbid(unsafe_code)]
 
 extern crate alloc;
 
+pub mod changes;
 pub mod dns;
 pub mod icmp;
+mod intake;
 pub mod tcp;
 pub mod udp;
 
 use alloc::vec::Vec;
 use core::net::{Ipv4Addr, SocketAddrV4};
 use errno::Errno;
-use smoltcp::iface::{Config, Interface, PollResult, SocketHandle, SocketSet};
+use smoltcp::iface::{Config, Interface, PollIngressSingleResult, PollResult, SocketHandle, SocketSet};
 use smoltcp::phy::Device;
 use smoltcp::socket::{dhcpv4, dns as sdns};
 use smoltcp::time::{Duration, Instant};
 use smoltcp::wire::{EthernetAddress, HardwareAddress, IpAddress, IpCidr, IpEndpoint, Ipv4Cidr};
 
+pub use changes::{Change, SocketRef};
 pub use dns::Query;
 pub use icmp::{PingId, Reply};
 pub use tcp::{Shutdown, TcpId};
@@ -103,6 +110,12 @@ pub struct Stack<D: Device> {
     tcp: tcp::Table,
     udp: udp::Table,
     icmp: icmp::Table,
+    /// Sockets whose wakers fired since the last `take_changes`.
+    pending: changes::Pending,
+    /// The frame being looked at (`intake`), kept for its allocation.
+    frame: Vec<u8>,
+    /// `frame` holds a frame smoltcp has not taken yet (no room to reply).
+    held: bool,
 }
 
 fn to_endpoint(addr: SocketAddrV4) -> IpEndpoint {
@@ -142,6 +155,9 @@ impl<D: Device> Stack<D> {
             tcp: tcp::Table::default(),
             udp: udp::Table::default(),
             icmp: icmp::Table::default(),
+            pending: changes::Pending::default(),
+            frame: Vec::new(),
+            held: false,
         };
         if let Some(c) = options.static_config {
             stack.configure(Some(c));
@@ -177,14 +193,45 @@ impl<D: Device> Stack<D> {
     pub fn poll(&mut self) -> bool {
         let now_ms = self.now_ms();
         let now = Instant::from_millis(now_ms as i64);
-        let mut changed = self.iface.poll(now, &mut self.device, &mut self.sockets) == PollResult::SocketStateChanged;
+        let mut changed = self.ingress_and_egress(now);
         changed |= self.dhcp_update();
-        changed |= self.tcp.maintain(&mut self.sockets, now_ms);
+        changed |= self.tcp.maintain(&mut self.sockets, now_ms, &self.pending);
         let next = match self.iface.poll_delay(now, &self.sockets) {
             Some(d) => now_ms.saturating_add(d.total_millis()),
             None => u64::MAX,
         };
-        self.next_poll_ms = next.min(now_ms + MAX_POLL_INTERVAL_MS);
+        // A held frame is retried on the next millisecond, after the device sent some.
+        self.next_poll_ms = if self.held { now_ms + 1 } else { next.min(now_ms + MAX_POLL_INTERVAL_MS) };
+        changed
+    }
+
+    /// smoltcp's `Interface::poll`, one incoming frame at a time: a SYN is
+    /// looked at first (`tcp_syn`) and dropped when its listener is full.
+    fn ingress_and_egress(&mut self, now: Instant) -> bool {
+        let mut changed = false;
+        self.iface.poll_maintenance(now);
+        let mut frame = core::mem::take(&mut self.frame);
+        while core::mem::take(&mut self.held) || intake::take(&mut self.device, now, &mut frame) {
+            if let Some(port) = intake::syn_port(&frame) {
+                if !self.tcp_syn(port) {
+                    continue;
+                }
+            }
+            let mut dev = intake::Intake { dev: &mut self.device, frame: &frame, taken: false };
+            if self.iface.poll_ingress_single(now, &mut dev, &mut self.sockets) == PollIngressSingleResult::SocketStateChanged {
+                changed = true;
+            }
+            if !dev.taken {
+                // No room to send a reply yet: keep the frame for the next
+                // poll (a millisecond away) and let the egress below go.
+                self.held = true;
+                break;
+            }
+        }
+        self.frame = frame;
+        while self.iface.poll_egress(now, &mut self.device, &mut self.sockets) == PollResult::SocketStateChanged {
+            changed = true;
+        }
         changed
     }
 

@@ -6,9 +6,15 @@
 //! started), `EALREADY` (connect still running). `tcp_readiness` and
 //! `tcp_take_error` give poll/epoll and `SO_ERROR`.
 //! Listening: smoltcp takes one connection per listening socket, so a
-//! listener keeps a backlog of `min(backlog, MAX_BACKLOG)` smoltcp sockets in
-//! LISTEN on its port; `tcp_accept` hands out an established one and puts a
-//! fresh listening socket in its place.
+//! listener keeps a pool of smoltcp sockets on its port: up to
+//! [`IDLE_LISTENERS`] wait in LISTEN, and the pool grows as SYNs arrive
+//! (`Stack::poll` looks at each incoming SYN first, [`Stack::tcp_syn`]) up
+//! to `min(backlog, MAX_BACKLOG)` sockets being set up or waiting for
+//! `accept`, Linux's accept queue; past that, a SYN is dropped (the peer
+//! retries), as Linux does when the accept queue is full. `tcp_accept`
+//! hands out an established one and tops the idle ones up again. So a
+//! burst of connections is answered at once while an idle listener holds
+//! only a few buffers.
 //! Ports: a bound or listening socket owns its port (`EADDRINUSE` for a
 //! second one); closing a listener frees its port at once; a connection's own
 //! port is freed when its smoltcp socket is gone. Accepted connections share
@@ -37,12 +43,16 @@ use smoltcp::socket::tcp::{Socket, SocketBuffer, State};
 use smoltcp::time::Duration;
 use smoltcp::wire::IpListenEndpoint;
 
+use crate::changes::{self, Change, Pending, SocketRef, Wakers};
 use crate::{from_endpoint, to_endpoint, Ports, Readiness, Stack};
 
 /// Receive and send buffer of every connection (the receive window).
 pub const BUFFER_SIZE: usize = 64 * 1024;
-/// The most connections a listener holds ready before `accept`.
-pub const MAX_BACKLOG: usize = 8;
+/// The most connections a listener holds (being set up or waiting for
+/// `accept`): the largest backlog.
+pub const MAX_BACKLOG: usize = 128;
+/// Listening sockets kept ready (each holds a connection's buffers).
+pub const IDLE_LISTENERS: usize = 4;
 /// How long a connect may go unanswered (smoltcp's timeout, later also the
 /// limit on unacknowledged data).
 pub const TIMEOUT_MS: u64 = 60_000;
@@ -63,7 +73,8 @@ pub struct TcpId(u32);
 
 enum Kind {
     Fresh,
-    Listener { sockets: Vec<SocketHandle>, endpoint: IpListenEndpoint },
+    /// `limit`: the most sockets the pool may hold (the backlog).
+    Listener { sockets: Vec<SocketHandle>, endpoint: IpListenEndpoint, limit: usize },
     Stream(Stream),
 }
 
@@ -102,6 +113,8 @@ struct Endpoint {
     owns_port: bool,
     /// Pending error for `SO_ERROR` / the next call.
     error: Option<Errno>,
+    /// Its smoltcp sockets' wakers (`changes`).
+    wakers: Option<Wakers>,
 }
 
 struct Closing {
@@ -113,6 +126,8 @@ struct Closing {
 #[derive(Default)]
 pub(crate) struct Table {
     endpoints: BTreeMap<u32, Endpoint>,
+    /// Listening sockets by port.
+    listeners: BTreeMap<u16, u32>,
     ports: Ports,
     closing: Vec<Closing>,
     next_id: u32,
@@ -123,13 +138,15 @@ impl Table {
         self.endpoints.get_mut(&id.0).ok_or(Errno::EBADF)
     }
 
-    fn insert(&mut self, ep: Endpoint) -> TcpId {
+    fn insert(&mut self, mut ep: Endpoint, pending: &Pending) -> TcpId {
         self.next_id = self.next_id.wrapping_add(1);
         while self.endpoints.contains_key(&self.next_id) {
             self.next_id = self.next_id.wrapping_add(1);
         }
+        let id = TcpId(self.next_id);
+        ep.wakers = Some(Wakers::new(SocketRef::Tcp(id), pending));
         self.endpoints.insert(self.next_id, ep);
-        TcpId(self.next_id)
+        id
     }
 
     /// Sockets still open or finishing their close (for tests and `ss`-like views).
@@ -149,7 +166,7 @@ impl Table {
     /// Housekeeping after each poll: reap finished closes, re-arm listening
     /// sockets whose half-open connection died, turn resets into errors.
     /// True if some socket's visible state changed.
-    pub(crate) fn maintain(&mut self, set: &mut SocketSet<'static>, now_ms: u64) -> bool {
+    pub(crate) fn maintain(&mut self, set: &mut SocketSet<'static>, now_ms: u64, pending: &Pending) -> bool {
         let mut changed = false;
         let ports = &mut self.ports;
         self.closing.retain(|c| {
@@ -166,9 +183,9 @@ impl Table {
             }
             true
         });
-        for ep in self.endpoints.values_mut() {
+        for (&id, ep) in self.endpoints.iter_mut() {
             match &mut ep.kind {
-                Kind::Listener { sockets, endpoint } => {
+                Kind::Listener { sockets, endpoint, .. } => {
                     for &h in sockets.iter() {
                         let socket = set.get_mut::<Socket>(h);
                         if socket.state() == State::Closed {
@@ -190,6 +207,7 @@ impl Table {
                         } else {
                             Errno::ECONNREFUSED
                         });
+                        changes::mark(pending, SocketRef::Tcp(TcpId(id)), Change::BOTH);
                         changed = true;
                     }
                 }
@@ -222,7 +240,7 @@ fn acceptable(set: &SocketSet<'static>, handle: SocketHandle) -> bool {
 impl<D: Device> Stack<D> {
     /// A fresh socket, like `socket(AF_INET, SOCK_STREAM, 0)`.
     pub fn tcp_open(&mut self) -> TcpId {
-        self.tcp.insert(Endpoint { kind: Kind::Fresh, local: None, owns_port: false, error: None })
+        self.tcp.insert(Endpoint { kind: Kind::Fresh, local: None, owns_port: false, error: None, wakers: None }, &self.pending)
     }
 
     /// `bind`: the address must be 0.0.0.0 or the interface's; port 0 picks one.
@@ -242,14 +260,17 @@ impl<D: Device> Stack<D> {
     /// `listen`: an unbound socket gets an ephemeral port first. Listening
     /// again only grows the backlog.
     pub fn tcp_listen(&mut self, id: TcpId, backlog: usize) -> Result<(), Errno> {
-        let wanted = backlog.clamp(1, MAX_BACKLOG);
+        let limit = backlog.clamp(1, MAX_BACKLOG);
+        let wanted = limit.min(IDLE_LISTENERS);
         let ep = self.tcp.get(id)?;
         match &mut ep.kind {
             Kind::Stream(_) => return Err(Errno::EINVAL),
-            Kind::Listener { sockets, endpoint } => {
+            Kind::Listener { sockets, endpoint, limit: old } => {
+                *old = (*old).max(limit);
                 while sockets.len() < wanted {
                     sockets.push(new_listener(&mut self.sockets, *endpoint)?);
                 }
+                self.tcp_arm(id);
                 return Ok(());
             }
             Kind::Fresh => {}
@@ -280,18 +301,46 @@ impl<D: Device> Stack<D> {
                 }
             }
         }
-        self.tcp.get(id)?.kind = Kind::Listener { sockets, endpoint };
+        self.tcp.get(id)?.kind = Kind::Listener { sockets, endpoint, limit };
+        self.tcp.listeners.insert(endpoint.port, id.0);
+        self.tcp_arm(id);
         Ok(())
+    }
+
+    /// A SYN for `port` is about to reach smoltcp: if a listener there has
+    /// no socket in LISTEN, one is added while the pool is below its limit.
+    /// False if the SYN must be dropped (the pool is full: the accept queue
+    /// of Linux's listener, the peer will retry).
+    pub(crate) fn tcp_syn(&mut self, port: u16) -> bool {
+        let Some(&id) = self.tcp.listeners.get(&port) else { return true };
+        let Some(Endpoint { kind: Kind::Listener { sockets, endpoint, limit }, .. }) = self.tcp.endpoints.get_mut(&id) else {
+            return true;
+        };
+        if sockets.iter().any(|&h| self.sockets.get::<Socket>(h).state() == State::Listen) {
+            return true;
+        }
+        if sockets.len() >= *limit {
+            return false;
+        }
+        match new_listener(&mut self.sockets, *endpoint) {
+            Ok(h) => sockets.push(h),
+            Err(_) => return false,
+        }
+        self.tcp_arm(TcpId(id));
+        true
     }
 
     /// `accept`: an established connection and its peer, or `EAGAIN`.
     pub fn tcp_accept(&mut self, id: TcpId) -> Result<(TcpId, SocketAddrV4), Errno> {
         let now = self.now_ms();
-        let Kind::Listener { sockets, endpoint } = &mut self.tcp.get(id)?.kind else { return Err(Errno::EINVAL) };
+        let Kind::Listener { sockets, endpoint, limit } = &mut self.tcp.get(id)?.kind else { return Err(Errno::EINVAL) };
         let ready = sockets.iter().position(|&h| acceptable(&self.sockets, h)).ok_or(Errno::EAGAIN)?;
         let handle = sockets.remove(ready);
-        if let Ok(fresh) = new_listener(&mut self.sockets, *endpoint) {
-            sockets.push(fresh);
+        let idle = sockets.iter().filter(|&&h| self.sockets.get::<Socket>(h).state() == State::Listen).count();
+        if idle < (*limit).min(IDLE_LISTENERS) {
+            if let Ok(fresh) = new_listener(&mut self.sockets, *endpoint) {
+                sockets.push(fresh);
+            }
         }
         let socket = self.sockets.get::<Socket>(handle);
         let local = socket.local_endpoint().map(from_endpoint);
@@ -300,7 +349,9 @@ impl<D: Device> Stack<D> {
             return Err(Errno::ECONNABORTED);
         };
         let stream = Stream::new(handle, false, now);
-        let new = self.tcp.insert(Endpoint { kind: Kind::Stream(stream), local, owns_port: false, error: None });
+        let new = self.tcp.insert(Endpoint { kind: Kind::Stream(stream), local, owns_port: false, error: None, wakers: None }, &self.pending);
+        self.tcp_arm(new);
+        self.tcp_arm(id);
         Ok((new, peer))
     }
 
@@ -356,6 +407,7 @@ impl<D: Device> Stack<D> {
         ep.owns_port = true;
         ep.local = chosen.or(Some(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port)));
         ep.kind = Kind::Stream(Stream::new(handle, true, now));
+        self.tcp_arm(id);
         Err(Errno::EINPROGRESS)
     }
 
@@ -498,9 +550,12 @@ impl<D: Device> Stack<D> {
                     t.ports.release(p);
                 }
             }
-            Kind::Listener { sockets, .. } => {
+            Kind::Listener { sockets, endpoint, .. } => {
                 if let Some(p) = port {
                     t.ports.release(p);
+                }
+                if t.listeners.get(&endpoint.port) == Some(&id.0) {
+                    t.listeners.remove(&endpoint.port);
                 }
                 for h in sockets {
                     let socket = self.sockets.get_mut::<Socket>(h);
@@ -522,6 +577,23 @@ impl<D: Device> Stack<D> {
                 }
                 t.closing.push(Closing { handle: st.handle, give_up_ms: now + LINGER_MS, port });
             }
+        }
+    }
+
+    /// Puts `id`'s wakers on its smoltcp sockets (after they were made, or
+    /// after the wakers fired).
+    pub(crate) fn tcp_arm(&mut self, id: TcpId) {
+        let Some(ep) = self.tcp.endpoints.get(&id.0) else { return };
+        let Some(w) = &ep.wakers else { return };
+        let handles: &[SocketHandle] = match &ep.kind {
+            Kind::Listener { sockets, .. } => sockets,
+            Kind::Stream(st) => core::slice::from_ref(&st.handle),
+            Kind::Fresh => &[],
+        };
+        for &h in handles {
+            let socket = self.sockets.get_mut::<Socket>(h);
+            socket.register_recv_waker(&w.recv);
+            socket.register_send_waker(&w.send);
         }
     }
 

@@ -16,6 +16,7 @@ use smoltcp::phy::Device;
 use smoltcp::socket::udp::{PacketBuffer, PacketMetadata, SendError, Socket};
 use smoltcp::wire::IpListenEndpoint;
 
+use crate::changes::{SocketRef, Wakers};
 use crate::{from_endpoint, to_endpoint, Ports, Readiness, Stack};
 
 /// Bytes of datagrams queued per direction.
@@ -31,6 +32,7 @@ struct Endpoint {
     handle: SocketHandle,
     local: Option<SocketAddrV4>,
     peer: Option<SocketAddrV4>,
+    wakers: Wakers,
 }
 
 #[derive(Default)]
@@ -61,8 +63,19 @@ impl<D: Device> Stack<D> {
         while t.endpoints.contains_key(&t.next_id) {
             t.next_id = t.next_id.wrapping_add(1);
         }
-        t.endpoints.insert(t.next_id, Endpoint { handle, local: None, peer: None });
-        UdpId(t.next_id)
+        let id = UdpId(t.next_id);
+        let wakers = Wakers::new(SocketRef::Udp(id), &self.pending);
+        t.endpoints.insert(t.next_id, Endpoint { handle, local: None, peer: None, wakers });
+        self.udp_arm(id);
+        id
+    }
+
+    /// Puts `id`'s wakers on its smoltcp socket.
+    pub(crate) fn udp_arm(&mut self, id: UdpId) {
+        let Some(ep) = self.udp.endpoints.get(&id.0) else { return };
+        let socket = self.sockets.get_mut::<Socket>(ep.handle);
+        socket.register_recv_waker(&ep.wakers.recv);
+        socket.register_send_waker(&ep.wakers.send);
     }
 
     /// `bind`: the address must be 0.0.0.0 or the interface's; port 0 picks one.

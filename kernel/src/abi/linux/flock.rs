@@ -20,7 +20,7 @@ use spin::Mutex;
 use super::SysResult;
 use crate::sched::wait::Interrupted;
 use crate::sched::WaitQueue;
-use crate::task::files::{Node, OpenFile};
+use crate::task::files::OpenFile;
 use crate::task::Task;
 
 const O_PATH: u32 = OpenFlags::O_PATH.bits();
@@ -39,16 +39,7 @@ static LOCKS: Mutex<BTreeMap<Key, Vec<Holder>>> = Mutex::new(BTreeMap::new());
 static RELEASED: WaitQueue = WaitQueue::new();
 
 fn key_of(file: &OpenFile) -> Result<Key, Errno> {
-    match &file.node {
-        Node::Path(loc) => {
-            let st = loc.stat()?;
-            Ok((st.dev, st.meta.ino))
-        }
-        Node::Pipe(end) => Ok((u64::MAX, Arc::as_ptr(&end.pipe) as u64)),
-        Node::Console => Ok((u64::MAX - 1, 0)),
-        Node::Socket(s) => Ok((u64::MAX - 2, s.id())),
-        Node::Epoll(ep) => Ok((u64::MAX - 3, ep as *const _ as u64)),
-    }
+    file.inner().lock_key()
 }
 
 fn is(file: &Arc<OpenFile>, holder: &Holder) -> bool {

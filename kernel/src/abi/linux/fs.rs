@@ -11,10 +11,10 @@ use errno::Errno;
 use linux_abi::flags::{AtFlags, OpenFlags, PATH_MAX};
 use linux_abi::structs::{self, Stat as LinuxStat};
 use linux_abi::{DirFd, Fd, FlagArg, UserCStr, UserPtr};
-use vfs::{Access, Location, Stat};
+use vfs::{Access, Location};
 
 use super::SysResult;
-use crate::task::files::{Node, OpenFile};
+use crate::file::OpenFile;
 use crate::task::Task;
 
 const O_CLOEXEC: u32 = OpenFlags::O_CLOEXEC.bits();
@@ -46,9 +46,9 @@ pub(super) fn base(p: &Task, dirfd: DirFd) -> Result<Location, Errno> {
         DirFd::Cwd => return Ok(p.cwd.clone()),
         DirFd::Fd(fd) => fd,
     };
-    match &p.files.get(i64::from(fd))?.node {
-        Node::Path(loc) if loc.metadata()?.is_dir() => Ok(loc.clone()),
-        Node::Path(_) | Node::Console | Node::Pipe(_) | Node::Socket(_) | Node::Epoll(_) => Err(Errno::ENOTDIR),
+    match p.files.get(i64::from(fd))?.location() {
+        Some(loc) if loc.metadata()?.is_dir() => Ok(loc.clone()),
+        _ => Err(Errno::ENOTDIR),
     }
 }
 
@@ -64,10 +64,7 @@ pub(super) fn at_location(p: &Task, dirfd: DirFd, path: &str, flags: AtFlags) ->
             DirFd::Cwd => return Ok(p.cwd.clone()),
             DirFd::Fd(fd) => fd,
         };
-        return match &p.files.get(i64::from(fd))?.node {
-            Node::Path(loc) => Ok(loc.clone()),
-            Node::Console | Node::Pipe(_) | Node::Socket(_) | Node::Epoll(_) => Err(Errno::EPERM),
-        };
+        return p.files.get(i64::from(fd))?.location().cloned().ok_or(Errno::EPERM);
     }
     let start = base(p, dirfd)?;
     p.vfs.resolve_as(&p.cred, &start, path, !flags.contains(AtFlags::AT_SYMLINK_NOFOLLOW))
@@ -81,10 +78,7 @@ pub(super) fn fd_location(p: &Task, fd: Fd) -> Result<Location, Errno> {
     if *file.status.lock() & O_PATH != 0 {
         return Err(Errno::EBADF);
     }
-    match &file.node {
-        Node::Path(loc) => Ok(loc.clone()),
-        Node::Console | Node::Pipe(_) | Node::Socket(_) | Node::Epoll(_) => Err(Errno::EPERM),
-    }
+    file.location().cloned().ok_or(Errno::EPERM)
 }
 
 pub fn openat(p: &mut Task, dirfd: DirFd, path: UserCStr, flags: FlagArg<OpenFlags>, mode: u32) -> SysResult {
@@ -97,7 +91,7 @@ pub fn openat(p: &mut Task, dirfd: DirFd, path: UserCStr, flags: FlagArg<OpenFla
     if !of.path_only {
         check_openable(&loc)?;
     }
-    let file = OpenFile::new(Node::Path(loc), of.read && !of.path_only, of.write && !of.path_only, flags & !OPEN_ONLY);
+    let file = OpenFile::new(crate::file::inode::open(loc), of.read && !of.path_only, of.write && !of.path_only, flags & !OPEN_ONLY);
     p.files.insert(file, flags & O_CLOEXEC != 0, 0)
 }
 
@@ -127,54 +121,7 @@ pub fn close(p: &mut Task, fd: Fd) -> SysResult {
     p.files.close(fd.into()).map(|_| 0)
 }
 
-fn timespec(t: vfs::Timespec) -> structs::Timespec {
-    structs::Timespec { tv_sec: t.sec, tv_nsec: i64::from(t.nsec) }
-}
-
-/// `struct stat` for a VFS node.
-pub(super) fn encode_stat(st: &Stat) -> structs::Stat {
-    let m = &st.meta;
-    structs::Stat {
-        st_dev: st.dev,
-        st_ino: m.ino,
-        st_nlink: m.nlink,
-        st_mode: m.mode(),
-        st_uid: m.uid,
-        st_gid: m.gid,
-        st_rdev: structs::encode_dev(m.rdev.major, m.rdev.minor),
-        st_size: m.size as i64,
-        st_blksize: i64::from(m.block_size),
-        st_blocks: m.blocks as i64,
-        st_atim: timespec(m.atime),
-        st_mtim: timespec(m.mtime),
-        st_ctim: timespec(m.ctime),
-        ..structs::Stat::default()
-    }
-}
-
-/// The console as `stat` sees it: a character device 5:1.
-fn console_stat() -> structs::Stat {
-    structs::Stat {
-        st_ino: 1,
-        st_nlink: 1,
-        st_mode: structs::S_IFCHR | 0o620,
-        st_rdev: structs::encode_dev(5, 1),
-        st_blksize: 1024,
-        ..structs::Stat::default()
-    }
-}
-
-/// A pipe as `fstat` sees it: a FIFO on the pipe filesystem.
-fn pipe_stat(end: &crate::task::pipe::PipeEnd) -> structs::Stat {
-    structs::Stat {
-        st_dev: 0xc,
-        st_ino: (alloc::sync::Arc::as_ptr(&end.pipe) as u64 >> 4) & 0xffff_ffff,
-        st_nlink: 1,
-        st_mode: structs::S_IFIFO | 0o600,
-        st_blksize: 4096,
-        ..structs::Stat::default()
-    }
-}
+pub(super) use crate::file::inode::linux_stat as encode_stat;
 
 /// `struct stat` of whatever a descriptor holds (`AT_FDCWD`: the cwd).
 pub(super) fn stat_fd(p: &Task, fd: DirFd) -> Result<structs::Stat, Errno> {
@@ -182,12 +129,7 @@ pub(super) fn stat_fd(p: &Task, fd: DirFd) -> Result<structs::Stat, Errno> {
         DirFd::Cwd => return Ok(encode_stat(&p.cwd.stat()?)),
         DirFd::Fd(fd) => fd,
     };
-    match &p.files.get(i64::from(fd))?.node {
-        Node::Console => Ok(console_stat()),
-        Node::Path(loc) => Ok(encode_stat(&loc.stat()?)),
-        Node::Pipe(end) => Ok(pipe_stat(end)),
-        node @ (Node::Socket(_) | Node::Epoll(_)) => Ok(super::socket::anon_stat(node)),
-    }
+    p.files.get(i64::from(fd))?.inner().stat()
 }
 
 /// newfstatat(dirfd, path, buf, flags): the path is read first (EFAULT),
@@ -235,7 +177,7 @@ type PushDirent = fn(&mut [u8], u64, i64, u8, &[u8]) -> Option<usize>;
 /// nothing is written and any pointer will do, as on Linux).
 fn read_dir(p: &mut Task, fd: Fd, dirp: UserPtr<u8>, count: u32, push: PushDirent) -> SysResult {
     let file = p.files.get(fd.into())?;
-    let Node::Path(loc) = &file.node else { return Err(Errno::ENOTDIR) };
+    let Some(loc) = file.location() else { return Err(Errno::ENOTDIR) };
     let cap = (count as usize).min(64 * 1024);
     let mut out = vec![0u8; cap];
     let mut used = 0usize;
@@ -296,13 +238,8 @@ pub fn chdir(p: &mut Task, path: UserCStr) -> SysResult {
 }
 
 pub fn fchdir(p: &mut Task, fd: Fd) -> SysResult {
-    match &p.files.get(fd.into())?.node {
-        Node::Path(loc) => {
-            let loc = loc.clone();
-            set_cwd(p, loc)
-        }
-        Node::Console | Node::Pipe(_) | Node::Socket(_) | Node::Epoll(_) => Err(Errno::ENOTDIR),
-    }
+    let loc = p.files.get(fd.into())?.location().cloned().ok_or(Errno::ENOTDIR)?;
+    set_cwd(p, loc)
 }
 
 pub fn dup(p: &mut Task, fd: Fd) -> SysResult {
@@ -440,15 +377,11 @@ pub fn ftruncate(p: &mut Task, fd: Fd, length: i64) -> SysResult {
     if !file.writable {
         return Err(Errno::EINVAL);
     }
-    match &file.node {
-        Node::Path(loc) => {
-            crate::task::rlimits::check_truncate(len, loc.metadata()?.size)?;
-            loc.truncate(len)?;
-            crate::mm::filemap::truncated(loc.inode(), len);
-            Ok(0)
-        }
-        Node::Console | Node::Pipe(_) | Node::Socket(_) | Node::Epoll(_) => Err(Errno::EINVAL),
-    }
+    let loc = file.location().ok_or(Errno::EINVAL)?;
+    crate::task::rlimits::check_truncate(len, loc.metadata()?.size)?;
+    loc.truncate(len)?;
+    crate::mm::filemap::truncated(loc.inode(), len);
+    Ok(0)
 }
 
 pub fn umask(p: &mut Task, mask: u32) -> SysResult {

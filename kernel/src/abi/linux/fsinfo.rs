@@ -10,7 +10,6 @@ use linux_abi::{DirFd, Fd, FlagArg, UserCStr, UserPtr};
 
 use super::fs::{at_location, encode_stat, stat_fd, user_path, user_path_or_empty};
 use super::SysResult;
-use crate::task::files::Node;
 use crate::task::Task;
 
 fn statx_time(t: structs::Timespec) -> structs::StatxTimestamp {
@@ -93,12 +92,10 @@ pub fn statfs(p: &mut Task, path: UserCStr, buf: UserPtr<structs::Statfs>) -> Sy
 }
 
 pub fn fstatfs(p: &mut Task, fd: Fd, buf: UserPtr<structs::Statfs>) -> SysResult {
-    let out = match &p.files.get(fd.into())?.node {
-        Node::Path(loc) => encode_statfs(&loc.statfs()?, loc.stat()?.dev),
-        Node::Pipe(_) => pseudo_statfs(structs::PIPEFS_MAGIC),
-        Node::Console => pseudo_statfs(structs::DEVPTS_SUPER_MAGIC),
-        Node::Socket(_) => pseudo_statfs(structs::SOCKFS_MAGIC),
-        Node::Epoll(_) => pseudo_statfs(structs::ANON_INODE_FS_MAGIC),
+    let file = p.files.get(fd.into())?;
+    let out = match file.location() {
+        Some(loc) => encode_statfs(&loc.statfs()?, loc.stat()?.dev),
+        None => pseudo_statfs(file.inner().fs_magic()),
     };
     p.space.write(buf, &out)?;
     Ok(0)

@@ -1,167 +1,84 @@
-//! Data through descriptors: read/write and friends, lseek, terminal ioctls, fcntl.
-//! Pipes are read and written straight between user memory and the pipe's
-//! ring; other files go through a kernel buffer of at most `CHUNK` bytes.
+//! Data through descriptors: read/write and friends, lseek, ioctl, fcntl,
+//! poll/ppoll. Every kind of file answers through `file::FileLike`: this
+//! layer checks descriptors, access modes and user buffers (`access_ok`),
+//! and hands the file a `UserBuf` (readv/writev's buffers are one run of
+//! bytes, so a datagram or a pipe's contents spread over them in one call).
 
 use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 use errno::Errno;
 use linux_abi::flags::{
-    OpenFlags, PollEvents, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETPIPE_SZ, F_SETFD, F_SETFL, F_SETPIPE_SZ, FD_CLOEXEC,
-    FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, MAX_RW_COUNT, SEEK_CUR, SEEK_END, SEEK_SET,
+    OpenFlags, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETPIPE_SZ, F_SETFD, F_SETFL, F_SETPIPE_SZ, FD_CLOEXEC, FIOCLEX,
+    FIONBIO, FIONCLEX, MAX_RW_COUNT,
 };
 use linux_abi::structs::{Abi, Iovec, Pollfd, Timespec, UIO_MAXIOV};
 use linux_abi::{Fd, IoctlArg, UserPtr, UserSlice};
 
 use super::SysResult;
-use crate::task::files::{Node, OpenFile};
+use crate::file::{ev, Poller, UserBuf};
+use crate::task::files::OpenFile;
+use crate::task::pipe::PipeEnd;
 use crate::task::Task;
 
-/// The largest kernel buffer one read or write goes through.
-const CHUNK: usize = 64 * 1024;
-const O_APPEND: u32 = OpenFlags::O_APPEND.bits();
 const O_NONBLOCK: u32 = OpenFlags::O_NONBLOCK.bits();
 const O_ACCMODE: u32 = OpenFlags::O_ACCMODE.bits();
 const O_RDONLY: u32 = OpenFlags::O_RDONLY.bits();
 const O_WRONLY: u32 = OpenFlags::O_WRONLY.bits();
 const O_RDWR: u32 = OpenFlags::O_RDWR.bits();
-const POLLIN: u16 = PollEvents::POLLIN.bits();
-const POLLOUT: u16 = PollEvents::POLLOUT.bits();
-const POLLERR: u16 = PollEvents::POLLERR.bits();
-const POLLHUP: u16 = PollEvents::POLLHUP.bits();
-const POLLNVAL: i16 = PollEvents::POLLNVAL.bits() as i16;
+const POLLNVAL: i16 = linux_abi::flags::PollEvents::POLLNVAL.bits() as i16;
 
-fn nonblocking(file: &OpenFile) -> bool {
-    *file.status.lock() & O_NONBLOCK != 0
+/// The file of a read: EBADF unless open for reading.
+fn readable_file(p: &Task, fd: Fd) -> Result<Arc<OpenFile>, Errno> {
+    let file = p.files.get(fd.into())?;
+    if !file.readable {
+        return Err(Errno::EBADF);
+    }
+    Ok(file)
 }
 
-/// Reads up to `buf.len()` bytes from `file` at `offset` (None: the file's own).
+/// The file of a write: EBADF unless open for writing.
+fn writable_file(p: &Task, fd: Fd) -> Result<Arc<OpenFile>, Errno> {
+    let file = p.files.get(fd.into())?;
+    if !file.writable {
+        return Err(Errno::EBADF);
+    }
+    Ok(file)
+}
+
+/// Reads up to `buf.len()` bytes from `file` at `offset` (None: the file's
+/// own) into a kernel buffer (sendfile).
 pub(super) fn read_file(file: &OpenFile, buf: &mut [u8], offset: Option<u64>) -> Result<usize, Errno> {
     if !file.readable {
         return Err(Errno::EBADF);
     }
-    match &file.node {
-        Node::Console => crate::console::terminal::read(buf, nonblocking(file)),
-        Node::Pipe(end) => end.pipe.read(buf, nonblocking(file)),
-        Node::Socket(s) => super::socket::read(s, buf, nonblocking(file)),
-        Node::Epoll(_) => Err(Errno::EINVAL),
-        Node::Path(loc) => {
-            if loc.metadata()?.is_dir() {
-                return Err(Errno::EISDIR);
-            }
-            let dev = loc.inode().device();
-            let mut pos = file.offset.lock();
-            let at = offset.unwrap_or(*pos);
-            let n = match dev {
-                Some(d) => d.read(at, buf)?,
-                None => {
-                    crate::mm::filemap::before_read(loc.inode(), at, buf.len() as u64);
-                    loc.inode().read_at(at, buf)?
-                }
-            };
-            if offset.is_none() {
-                *pos = at + n as u64;
-            }
-            Ok(n)
-        }
-    }
+    file.inner().read(file, &mut crate::file::buf::KernelBuf(buf), offset)
 }
 
+/// Writes kernel bytes to `file` (sendfile).
 pub(super) fn write_file(file: &OpenFile, data: &[u8], offset: Option<u64>) -> Result<usize, Errno> {
     if !file.writable {
         return Err(Errno::EBADF);
     }
-    match &file.node {
-        Node::Console => Ok(crate::console::terminal::write(data)),
-        Node::Pipe(end) => end.pipe.write(data, nonblocking(file)),
-        Node::Socket(s) => super::socket::write(s, data, nonblocking(file)),
-        Node::Epoll(_) => Err(Errno::EINVAL),
-        Node::Path(loc) => {
-            let dev = loc.inode().device();
-            let mut pos = file.offset.lock();
-            let at = match offset {
-                Some(o) => o,
-                None if *file.status.lock() & O_APPEND != 0 => loc.metadata()?.size,
-                None => *pos,
-            };
-            let n = match dev {
-                Some(d) => d.write(at, data)?,
-                None => {
-                    let regular = loc.kind()? == vfs::FileKind::Regular;
-                    let data = if regular { &data[..crate::task::rlimits::fsize_allows(at, data.len())?] } else { data };
-                    let n = loc.inode().write_at(at, data)?;
-                    crate::mm::filemap::wrote(loc.inode(), at, &data[..n.min(data.len())]);
-                    n
-                }
-            };
-            if offset.is_none() {
-                *pos = at + n as u64;
-            }
-            Ok(n)
-        }
-    }
+    file.inner().write(file, &mut crate::file::buf::Bytes(data), offset)
 }
 
-/// The file of a read: EBADF unless open for reading, then `access_ok`
-/// (EFAULT), as Linux's `vfs_read` checks them.
-fn readable_file(p: &Task, fd: Fd, buf: UserPtr<u8>, count: usize) -> Result<(Arc<OpenFile>, UserSlice), Errno> {
-    let file = p.files.get(fd.into())?;
-    if !file.readable {
-        return Err(Errno::EBADF);
-    }
-    Ok((file, buf.array(count)?))
+/// Reads into the user buffers `segs` (checked) at `offset` (None: the
+/// file's own).
+fn do_read(p: &Task, file: &OpenFile, segs: Vec<UserSlice>, offset: Option<u64>) -> SysResult {
+    let mut dst = UserBuf::new(&p.space, segs);
+    file.inner().read(file, &mut dst, offset)
 }
 
-/// read/pread64 into `dst` (checked): at most `MAX_RW_COUNT` bytes.
-fn do_read(p: &mut Task, file: &OpenFile, dst: UserSlice, offset: Option<u64>) -> SysResult {
-    if let Some(pos) = offset {
-        verify_area(pos, dst.len())?;
-    }
-    let dst = dst.prefix(dst.len().min(MAX_RW_COUNT))?;
-    if let (Node::Pipe(end), None) = (&file.node, offset) {
-        // Straight from the pipe's ring into user memory.
-        let space = &p.space;
-        return end.pipe.read_to(dst.len(), nonblocking(file), &mut |off, piece| space.copy_out(dst.sub(off, piece.len())?, piece));
-    }
-    let mut kbuf = vec![0u8; dst.len().min(CHUNK)];
-    let n = read_file(file, &mut kbuf, offset)?;
-    p.space.copy_out(dst, &kbuf[..n])?;
-    Ok(n)
+fn do_write(p: &Task, file: &OpenFile, segs: Vec<UserSlice>, offset: Option<u64>) -> SysResult {
+    let mut src = UserBuf::new(&p.space, segs);
+    file.inner().write(file, &mut src, offset)
 }
 
-/// write/pwrite64 of the bytes in `src` (already checked by `access_ok`).
-fn do_write(p: &mut Task, file: &Arc<OpenFile>, src: UserSlice, offset: Option<u64>) -> SysResult {
-    let len = src.len().min(MAX_RW_COUNT);
-    if let (Node::Pipe(end), true, None) = (&file.node, file.writable, offset) {
-        // Straight from user memory into the pipe's ring.
-        let space = &p.space;
-        return end.pipe.write_from(len, nonblocking(file), &mut |off, piece| space.copy_in(src.sub(off, piece.len())?, piece));
-    }
-    let mut buf = vec![0u8; len.min(CHUNK)];
-    let mut done = 0usize;
-    while done < len {
-        let n = (len - done).min(CHUNK);
-        p.space.copy_in(src.sub(done, n)?, &mut buf[..n])?;
-        let at = match offset {
-            Some(o) => Some(o.checked_add(done as u64).ok_or(Errno::EFBIG)?),
-            None => None,
-        };
-        let wrote = write_file(file, &buf[..n], at)?;
-        done += wrote;
-        if wrote < n {
-            break;
-        }
-    }
-    Ok(done)
-}
-
-/// The file of a write: EBADF unless open for writing, then `access_ok`.
-fn writable_file(p: &Task, fd: Fd, buf: UserPtr<u8>, count: usize) -> Result<(Arc<OpenFile>, UserSlice), Errno> {
-    let file = p.files.get(fd.into())?;
-    if !file.writable {
-        return Err(Errno::EBADF);
-    }
-    Ok((file, buf.array(count)?))
+/// One user buffer of `count` bytes, `access_ok` checked, cut at `MAX_RW_COUNT`.
+fn user_buffer(buf: UserPtr<u8>, count: usize) -> Result<Vec<UserSlice>, Errno> {
+    let slice = buf.array(count)?;
+    Ok(vec![slice.prefix(slice.len().min(MAX_RW_COUNT))?])
 }
 
 /// The offset of pread64/pwrite64: EINVAL if negative (checked first, as
@@ -176,36 +93,44 @@ fn verify_area(pos: u64, count: usize) -> Result<(), Errno> {
     end.map(|_| ()).ok_or(Errno::EINVAL)
 }
 
-fn check_seekable(file: &OpenFile) -> Result<(), Errno> {
-    match file.node {
-        Node::Path(_) => Ok(()),
-        Node::Console | Node::Pipe(_) | Node::Socket(_) | Node::Epoll(_) => Err(Errno::ESPIPE),
+/// pread/pwrite's file: `ESPIPE` for what has no position (checked
+/// before the access mode, as Linux's FMODE_PREAD/PWRITE).
+fn positional_file(p: &Task, fd: Fd) -> Result<(), Errno> {
+    if p.files.get(fd.into())?.inner().positional() {
+        Ok(())
+    } else {
+        Err(Errno::ESPIPE)
     }
 }
 
 pub fn read(p: &mut Task, fd: Fd, buf: UserPtr<u8>, count: usize) -> SysResult {
-    let (file, dst) = readable_file(p, fd, buf, count)?;
-    do_read(p, &file, dst, None)
+    let file = readable_file(p, fd)?;
+    let segs = user_buffer(buf, count)?;
+    do_read(p, &file, segs, None)
 }
 
 pub fn pread64(p: &mut Task, fd: Fd, buf: UserPtr<u8>, count: usize, pos: i64) -> SysResult {
     let pos = position(pos)?;
-    check_seekable(&*p.files.get(fd.into())?)?;
-    let (file, dst) = readable_file(p, fd, buf, count)?;
-    do_read(p, &file, dst, Some(pos))
+    positional_file(p, fd)?;
+    let file = readable_file(p, fd)?;
+    let segs = user_buffer(buf, count)?;
+    verify_area(pos, segs[0].len())?;
+    do_read(p, &file, segs, Some(pos))
 }
 
 pub fn write(p: &mut Task, fd: Fd, buf: UserPtr<u8>, count: usize) -> SysResult {
-    let (file, src) = writable_file(p, fd, buf, count)?;
-    do_write(p, &file, src, None)
+    let file = writable_file(p, fd)?;
+    let segs = user_buffer(buf, count)?;
+    do_write(p, &file, segs, None)
 }
 
 pub fn pwrite64(p: &mut Task, fd: Fd, buf: UserPtr<u8>, count: usize, pos: i64) -> SysResult {
     let pos = position(pos)?;
-    check_seekable(&*p.files.get(fd.into())?)?;
-    let (file, src) = writable_file(p, fd, buf, count)?;
+    positional_file(p, fd)?;
+    let file = writable_file(p, fd)?;
+    let segs = user_buffer(buf, count)?;
     verify_area(pos, count)?;
-    do_write(p, &file, src, Some(pos))
+    do_write(p, &file, segs, Some(pos))
 }
 
 /// The buffers of readv/writev: at most `UIO_MAXIOV` (EINVAL).
@@ -215,82 +140,27 @@ fn iovecs(p: &Task, iov: UserPtr<Iovec>, count: u64) -> Result<Vec<UserSlice>, E
 }
 
 pub fn writev(p: &mut Task, fd: Fd, iov: UserPtr<Iovec>, count: u64) -> SysResult {
-    let file = p.files.get(fd.into())?;
-    if !file.writable {
-        return Err(Errno::EBADF);
-    }
-    let mut total = 0;
-    for src in iovecs(p, iov, count)? {
-        let n = match do_write(p, &file, src, None) {
-            Ok(n) => n,
-            Err(_) if total > 0 => break,
-            Err(e) => return Err(e),
-        };
-        total += n;
-        if n < src.len() {
-            break;
-        }
-    }
-    Ok(total)
+    let file = writable_file(p, fd)?;
+    let segs = iovecs(p, iov, count)?;
+    do_write(p, &file, segs, None)
 }
 
 pub fn readv(p: &mut Task, fd: Fd, iov: UserPtr<Iovec>, count: u64) -> SysResult {
-    let file = p.files.get(fd.into())?;
-    if !file.readable {
-        return Err(Errno::EBADF);
-    }
-    let mut total = 0;
-    for dst in iovecs(p, iov, count)? {
-        let n = match do_read(p, &file, dst, None) {
-            Ok(n) => n,
-            Err(_) if total > 0 => break,
-            Err(e) => return Err(e),
-        };
-        total += n;
-        if n < dst.len() {
-            break;
-        }
-    }
-    Ok(total)
+    let file = readable_file(p, fd)?;
+    let segs = iovecs(p, iov, count)?;
+    do_read(p, &file, segs, None)
 }
 
 pub fn lseek(p: &mut Task, fd: Fd, offset: i64, whence: u32) -> SysResult {
     let file = p.files.get(fd.into())?;
-    let Node::Path(loc) = &file.node else { return Err(Errno::ESPIPE) };
-    let mut pos = file.offset.lock();
-    let base = match whence {
-        SEEK_SET => 0i64,
-        SEEK_CUR => i64::try_from(*pos).map_err(|_| Errno::EOVERFLOW)?,
-        SEEK_END => i64::try_from(loc.metadata()?.size).map_err(|_| Errno::EOVERFLOW)?,
-        _ => return Err(Errno::EINVAL),
-    };
-    let new = base.checked_add(offset).filter(|n| *n >= 0).ok_or(Errno::EINVAL)?;
-    *pos = new as u64;
-    Ok(new as usize)
+    let new = file.inner().seek(&file, offset, whence)?;
+    usize::try_from(new).map_err(|_| Errno::EOVERFLOW)
 }
 
-/// True if `file` is the console (the descriptor the shell handed over, or
-/// /dev/console, /dev/tty, /dev/ttyS0 opened by path).
-fn is_console(file: &OpenFile) -> bool {
-    match &file.node {
-        Node::Console => true,
-        Node::Path(loc) => loc.metadata().is_ok_and(|m| {
-            m.kind == vfs::FileKind::CharDevice && matches!((m.rdev.major, m.rdev.minor), (5, 0) | (5, 1) | (4, 64))
-        }),
-        _ => false,
-    }
-}
-
+/// ioctl(2): the requests every file answers (FIONBIO, FIOCLEX, FIONCLEX),
+/// then the file's own.
 pub fn ioctl(p: &mut Task, fd: Fd, cmd: u32, arg: IoctlArg) -> SysResult {
     let file = p.files.get(fd.into())?;
-    if let Node::Socket(s) = &file.node {
-        return super::socket::ioctl(p, &file, s, cmd, arg);
-    }
-    if let (Node::Pipe(end), FIONREAD) = (&file.node, cmd) {
-        let n = u32::try_from(end.pipe.available()).unwrap_or(u32::MAX);
-        p.space.write(arg.ptr::<u32>(), &n)?;
-        return Ok(0);
-    }
     match cmd {
         FIONBIO => {
             let on = p.space.read(arg.ptr::<u32>())?;
@@ -300,15 +170,11 @@ pub fn ioctl(p: &mut Task, fd: Fd, cmd: u32, arg: IoctlArg) -> SysResult {
             } else {
                 *status &= !O_NONBLOCK;
             }
-            return Ok(0);
+            Ok(0)
         }
-        FIOCLEX | FIONCLEX => return p.files.set_cloexec(fd.into(), cmd == FIOCLEX).map(|_| 0),
-        _ => {}
+        FIOCLEX | FIONCLEX => p.files.set_cloexec(fd.into(), cmd == FIOCLEX).map(|_| 0),
+        _ => file.inner().ioctl(&file, p, cmd, arg),
     }
-    if !is_console(&file) {
-        return Err(Errno::ENOTTY);
-    }
-    crate::console::terminal::ioctl(&p.proc, &p.space, cmd, arg)
 }
 
 pub fn fcntl(p: &mut Task, fd: Fd, cmd: u32, arg: u64) -> SysResult {
@@ -322,10 +188,10 @@ pub fn fcntl(p: &mut Task, fd: Fd, cmd: u32, arg: u64) -> SysResult {
             p.files.insert(file, cmd == F_DUPFD_CLOEXEC, min)
         }
         F_GETFD => Ok(usize::from(p.files.cloexec(fd.into())?)),
-        F_GETPIPE_SZ | F_SETPIPE_SZ => match &file.node {
-            Node::Pipe(end) if cmd == F_GETPIPE_SZ => Ok(end.pipe.capacity()),
-            Node::Pipe(end) => end.pipe.set_capacity(arg as u32 as usize),
-            _ => Err(Errno::EBADF),
+        F_GETPIPE_SZ | F_SETPIPE_SZ => match file.downcast::<PipeEnd>() {
+            Some(end) if cmd == F_GETPIPE_SZ => Ok(end.pipe.capacity()),
+            Some(end) => end.pipe.set_capacity(arg as u32 as usize),
+            None => Err(Errno::EBADF),
         },
         F_SETFD => p.files.set_cloexec(fd.into(), arg as u32 & FD_CLOEXEC != 0).map(|_| 0),
         F_GETFL => {
@@ -346,34 +212,11 @@ pub fn fcntl(p: &mut Task, fd: Fd, cmd: u32, arg: u64) -> SysResult {
     }
 }
 
-/// Ready events of one descriptor for poll/select.
-pub fn ready_events(file: &OpenFile, events: u16) -> u16 {
-    match &file.node {
-        Node::Console => (events & POLLOUT) | if crate::console::terminal::readable() { events & POLLIN } else { 0 },
-        Node::Path(_) => events & (POLLIN | POLLOUT),
-        Node::Socket(s) => super::socket::poll_events(s, events),
-        Node::Epoll(ep) => ep.poll_events(events),
-        Node::Pipe(end) => {
-            let (r, w, hup) = end.pipe.poll(end.write);
-            let mut out = 0;
-            if r {
-                out |= events & POLLIN;
-            }
-            if w {
-                out |= events & POLLOUT;
-            }
-            if hup {
-                out |= if end.write { POLLERR } else { POLLHUP };
-            }
-            out
-        }
-    }
-}
-
-/// poll(7) and ppoll(271) over descriptors. Files are always ready; pipes
-/// and the console by their state. Waiting sleeps on the readiness queue
-/// (woken by any pipe or console change) until something is ready, a
-/// signal arrives or the timeout passes.
+/// poll(7) and ppoll(271) over descriptors: each file's own readiness
+/// (`FileLike::poll`; files without readiness of their own are always
+/// ready). Waiting registers on the pollees of the files asked about, on
+/// the first look, and sleeps until one of them notifies, a signal arrives
+/// or the timeout passes.
 fn do_poll(p: &mut Task, fds: UserPtr<Pollfd>, nfds: u32, timeout_ms: Option<u64>) -> SysResult {
     let nfds = nfds as usize;
     if nfds as u64 > p.rlimit(creds::Resource::NOFILE).min(crate::task::files::MAX_FDS as u64) {
@@ -384,7 +227,8 @@ fn do_poll(p: &mut Task, fds: UserPtr<Pollfd>, nfds: u32, timeout_ms: Option<u64
     p.space.copy_in(range, &mut raw)?;
     let deadline = timeout_ms.map(|t| crate::time::ticks().saturating_add(t.saturating_mul(u64::from(crate::time::HZ)) / 1000));
     let files = p.files.clone();
-    let scan = |raw: &mut [u8]| -> usize {
+    let mut poller = Poller::new();
+    let scan = |raw: &mut [u8], mut poller: Option<&mut Poller>| -> usize {
         let mut ready = 0;
         for entry in raw.chunks_exact_mut(Pollfd::SIZE) {
             let mut pfd = Pollfd::read_from(entry);
@@ -393,7 +237,10 @@ fn do_poll(p: &mut Task, fds: UserPtr<Pollfd>, nfds: u32, timeout_ms: Option<u64
             } else {
                 match files.get(i64::from(pfd.fd)) {
                     Err(_) => POLLNVAL,
-                    Ok(file) => ready_events(&file, pfd.events as u16) as i16,
+                    Ok(file) => {
+                        let mask = u32::from(pfd.events as u16) | ev::ALWAYS;
+                        (file.poll(mask, poller.as_deref_mut().map(Poller::table)) & mask) as i16
+                    }
                 }
             };
             pfd.write_to(entry);
@@ -403,17 +250,22 @@ fn do_poll(p: &mut Task, fds: UserPtr<Pollfd>, nfds: u32, timeout_ms: Option<u64
         }
         ready
     };
-    let result = crate::task::files::READINESS.wait_interruptible(
-        || {
-            let n = scan(&mut raw);
-            (n > 0 || timeout_ms == Some(0)).then_some(n)
-        },
-        deadline,
-    );
-    let n = match result {
-        Ok(n) => n,
-        Err(crate::sched::wait::Interrupted::TimedOut) => 0,
-        Err(crate::sched::wait::Interrupted::Signal) => return Err(Errno::EINTR),
+    let first = scan(&mut raw, (timeout_ms != Some(0)).then_some(&mut poller));
+    let n = if first > 0 || timeout_ms == Some(0) {
+        first
+    } else {
+        let result = poller.wait(
+            || {
+                let n = scan(&mut raw, None);
+                (n > 0).then_some(n)
+            },
+            deadline,
+        );
+        match result {
+            Ok(n) => n,
+            Err(crate::sched::wait::Interrupted::TimedOut) => 0,
+            Err(crate::sched::wait::Interrupted::Signal) => return Err(Errno::EINTR),
+        }
     };
     p.space.copy_out(range, &raw)?;
     Ok(n)

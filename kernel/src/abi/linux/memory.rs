@@ -18,7 +18,7 @@ use linux_abi::{Fd, FlagArg, PageRange, PAGE_SIZE as PAGE, USER_END};
 use super::SysResult;
 use crate::mm::user::{Backing, Prot};
 use crate::mm::{filemap, pagecache};
-use crate::task::files::{Node, OpenFile};
+use crate::task::files::OpenFile;
 use crate::task::Task;
 
 /// The break may not grow into the mmap area.
@@ -86,7 +86,7 @@ fn backing(
     if !file.readable {
         return Err(Errno::EACCES);
     }
-    let Node::Path(loc) = &file.node else { return Err(Errno::ENODEV) };
+    let Some(loc) = file.location() else { return Err(Errno::ENODEV) };
     if loc.metadata()?.is_dir() || loc.inode().device().is_some() {
         return Err(Errno::ENODEV);
     }

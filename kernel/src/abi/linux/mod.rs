@@ -36,8 +36,6 @@ mod sync;
 pub mod trace;
 mod xattr;
 
-pub use epoll::Epoll;
-
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 use errno::Errno;
@@ -227,3 +225,4 @@ fn unimplemented(nr: u64) -> Errno {
     }
     Errno::ENOSYS
 }
+

@@ -20,7 +20,6 @@ use crate::abi::Outcome;
 use crate::arch::usermode::TrapFrame;
 use crate::sched;
 use crate::task::exit::{self, Which};
-use crate::task::files::{Node, OpenFile};
 use crate::task::signal::Signal;
 use crate::task::{fork, futex, pipe, Task};
 
@@ -290,11 +289,11 @@ pub fn pipe(p: &mut Task, fds: UserPtr<[i32; 2]>) -> SysResult {
 
 pub fn pipe2(p: &mut Task, fds: UserPtr<[i32; 2]>, flags: FlagArg<OpenFlags>) -> SysResult {
     let flags = flags.within(OpenFlags::O_CLOEXEC | OpenFlags::O_NONBLOCK | OpenFlags::O_DIRECT)?;
-    let (r, w) = pipe::new();
     let status = (flags & OpenFlags::O_NONBLOCK).bits();
+    let (r, w) = pipe::open_files(status);
     let cloexec = flags.contains(OpenFlags::O_CLOEXEC);
-    let rf = p.files.insert(OpenFile::new(Node::Pipe(r), true, false, status), cloexec, 0)?;
-    let wf = match p.files.insert(OpenFile::new(Node::Pipe(w), false, true, status | OpenFlags::O_WRONLY.bits()), cloexec, 0) {
+    let rf = p.files.insert(r, cloexec, 0)?;
+    let wf = match p.files.insert(w, cloexec, 0) {
         Ok(fd) => fd,
         Err(e) => {
             let _ = p.files.close(rf as i64);

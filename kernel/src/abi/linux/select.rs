@@ -1,6 +1,6 @@
-//! select(2) and pselect6(2) over the same readiness as poll (`io::ready_events`)
-//! and the same waiting (the `READINESS` queue, woken by any pipe or
-//! console change).
+//! select(2) and pselect6(2) over the same readiness as poll
+//! (`FileLike::poll`) and the same waiting (a `file::Poller` registered on
+//! the pollees of the files in the sets, on the first look).
 //!
 //! Linux rules kept: `nfds` < 0 is `EINVAL` and is capped at the table
 //! size; a set bit on a closed descriptor is `EBADF`; "readable" also means
@@ -8,27 +8,25 @@
 //! ready descriptors (unchanged on `EINTR`); the timeout is written back
 //! with the time that was left. pselect6's signal mask is in force during
 //! the wait and, if a signal interrupts it, until that handler returns.
-//! May call: `io` (readiness), the descriptor table, `task::signal`, `sched`, `time`.
+//! May call: `file` (readiness), the descriptor table, `task::signal`, `sched`, `time`.
 
 use alloc::vec;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 use errno::Errno;
-use linux_abi::flags::PollEvents;
 use linux_abi::structs::{Timespec, Timeval};
 use linux_abi::UserPtr;
 
-use super::io::ready_events;
 use super::SysResult;
+use crate::file::{ev, Poller};
 use crate::sched::wait::Interrupted;
-use crate::task::files::{MAX_FDS, READINESS};
+use crate::task::files::MAX_FDS;
 use crate::task::Task;
 
-const POLLIN: u16 = PollEvents::POLLIN.bits();
-const POLLPRI: u16 = PollEvents::POLLPRI.bits();
-const POLLOUT: u16 = PollEvents::POLLOUT.bits();
-const POLLERR: u16 = PollEvents::POLLERR.bits();
-const POLLHUP: u16 = PollEvents::POLLHUP.bits();
+/// Linux's POLLIN_SET, POLLOUT_SET and POLLEX_SET.
+const IN_SET: u32 = ev::IN | ev::RDNORM | ev::RDBAND | ev::HUP | ev::ERR;
+const OUT_SET: u32 = ev::OUT | ev::WRNORM | ev::WRBAND | ev::ERR;
+const EX_SET: u32 = ev::PRI;
 
 /// One `fd_set` argument: an array of 64-bit words (NULL: no set).
 type FdSetPtr = UserPtr<u64>;
@@ -72,8 +70,9 @@ fn is_set(set: &[u64], fd: usize) -> bool {
     set.get(fd / 64).is_some_and(|w| w & (1 << (fd % 64)) != 0)
 }
 
-/// One pass: the ready subsets and how many bits they hold.
-fn scan(files: &crate::task::files::Files, want: &Sets, nfds: usize) -> Result<(Sets, usize), Errno> {
+/// One pass: the ready subsets and how many bits they hold; with a
+/// poller, registers it on every file's pollees.
+fn scan(files: &crate::task::files::Files, want: &Sets, nfds: usize, mut poller: Option<&mut Poller>) -> Result<(Sets, usize), Errno> {
     let mut out: Sets = Default::default();
     for set in out.iter_mut() {
         *set = vec![0u64; words(nfds)];
@@ -85,12 +84,9 @@ fn scan(files: &crate::task::files::Files, want: &Sets, nfds: usize) -> Result<(
             continue;
         }
         let file = files.get(fd as i64)?;
-        let events = ready_events(&file, POLLIN | POLLOUT | POLLPRI);
-        let hits = [
-            r && events & (POLLIN | POLLHUP | POLLERR) != 0,
-            w && events & (POLLOUT | POLLERR) != 0,
-            e && events & POLLPRI != 0,
-        ];
+        let mask = if r { IN_SET } else { 0 } | if w { OUT_SET } else { 0 } | if e { EX_SET } else { 0 };
+        let events = file.poll(mask | ev::ALWAYS, poller.as_deref_mut().map(Poller::table));
+        let hits = [r && events & IN_SET != 0, w && events & OUT_SET != 0, e && events & EX_SET != 0];
         for (set, hit) in out.iter_mut().zip(hits) {
             if hit {
                 set[fd / 64] |= 1 << (fd % 64);
@@ -108,12 +104,13 @@ fn do_select(p: &mut Task, nfds: i32, addrs: [FdSetPtr; 3], timeout_ms: Option<u
     let want = read_sets(p, addrs, nfds)?;
     let files = p.files.clone();
     // A closed descriptor in a set fails the call before any waiting.
-    let (mut ready, mut count) = scan(&files, &want, nfds)?;
+    let mut poller = Poller::new();
+    let (mut ready, mut count) = scan(&files, &want, nfds, (timeout_ms != Some(0)).then_some(&mut poller))?;
     let hz = u64::from(crate::time::HZ);
     let deadline = timeout_ms.map(|t| crate::time::ticks().saturating_add(t.saturating_mul(hz) / 1000));
     if count == 0 && timeout_ms != Some(0) {
-        let result = READINESS.wait_interruptible(
-            || match scan(&files, &want, nfds) {
+        let result = poller.wait(
+            || match scan(&files, &want, nfds, None) {
                 Ok((sets, n)) if n > 0 => Some(Ok((sets, n))),
                 Ok(_) => None,
                 Err(e) => Some(Err(e)), // closed meanwhile by another thread

@@ -10,7 +10,6 @@ use linux_abi::{Fd, UserPtr};
 
 use super::io::{read_file, write_file};
 use super::SysResult;
-use crate::task::files::Node;
 use crate::task::Task;
 
 const CHUNK: usize = 64 * 1024;
@@ -28,14 +27,14 @@ pub fn sendfile(p: &mut Task, out_fd: Fd, in_fd: Fd, offset: UserPtr<i64>, count
     if !input.readable || !out.writable {
         return Err(Errno::EBADF);
     }
-    if matches!(input.node, Node::Pipe(_)) || *out.status.lock() & O_APPEND != 0 {
+    if input.downcast::<crate::task::pipe::PipeEnd>().is_some() || *out.status.lock() & O_APPEND != 0 {
         return Err(Errno::EINVAL);
     }
     let explicit = match given {
         Some(pos) => Some(u64::try_from(pos).map_err(|_| Errno::EINVAL)?),
         None => None,
     };
-    let seekable = matches!(input.node, Node::Path(_));
+    let seekable = input.inner().positional();
     let start = explicit.unwrap_or_else(|| *input.offset.lock());
     let count = count.min(MAX_RW_COUNT);
     let mut buf = vec![0u8; count.min(CHUNK)];
@@ -64,6 +63,11 @@ pub fn sendfile(p: &mut Task, out_fd: Fd, in_fd: Fd, offset: UserPtr<i64>, count
         if written < n {
             break;
         }
+        // As Linux: a signal ends a long transfer with what moved so far.
+        if crate::task::signal_pending() {
+            break;
+        }
+        crate::sched::cond_resched();
     }
     if seekable {
         let end = start.saturating_add(done as u64);

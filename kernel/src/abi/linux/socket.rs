@@ -2,7 +2,7 @@
 //! recvfrom(45), sendmsg(46), recvmsg(47), shutdown(48), bind(49),
 //! listen(50), getsockname(51), getpeername(52), socketpair(53),
 //! setsockopt(54), getsockopt(55), accept4(288), recvmmsg(299),
-//! sendmmsg(307); and the socket arms of read/write/poll/fstat.
+//! sendmmsg(307). (read/write/poll/fstat of a socket: `net::socket::file`.)
 //!
 //! Role: user memory and names only. Addresses are decoded with
 //! `linux_abi::structs::SocketAddress`; `AF_UNIX` paths resolve in the
@@ -18,46 +18,39 @@ use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 use errno::Errno;
-use linux_abi::flags::{OpenFlags, FIONBIO, FIONREAD};
+use linux_abi::flags::OpenFlags;
 use linux_abi::structs::{self as abi, Abi, Cmsghdr, Mmsghdr, Msghdr, SocketAddress, Timespec, UnixName, UIO_MAXIOV};
-use linux_abi::{Fd, IoctlArg, UserPtr, UserSlice};
+use linux_abi::{Fd, UserPtr, UserSlice};
 use vfs::{DevId, FileKind};
 
 use super::SysResult;
 use crate::net::socket::unix::{Key, UnixAddr};
+use crate::net::socket::file::MAX_IO;
 use crate::net::socket::{Received, Socket, Target};
-use crate::task::files::{Node, OpenFile};
+use crate::task::files::OpenFile;
 use crate::task::Task;
 
-const O_NONBLOCK: u32 = OpenFlags::O_NONBLOCK.bits();
 const O_RDWR: u32 = OpenFlags::O_RDWR.bits();
-/// Bytes one send or receive moves through a kernel buffer at most.
-const MAX_IO: usize = 1 << 20;
 
 fn nonblocking(file: &OpenFile, flags: u32) -> bool {
-    *file.status.lock() & O_NONBLOCK != 0 || flags & abi::MSG_DONTWAIT != 0
+    file.nonblocking() || flags & abi::MSG_DONTWAIT != 0
 }
 
 /// The socket behind `fd` (`ENOTSOCK` for other files).
 fn socket_file(p: &Task, fd: Fd) -> Result<Arc<OpenFile>, Errno> {
     let file = p.files.get(fd.into())?;
-    match file.node {
-        Node::Socket(_) => Ok(file),
-        _ => Err(Errno::ENOTSOCK),
-    }
+    sock(&file)?;
+    Ok(file)
 }
 
 /// The socket of a file `socket_file` returned; ENOTSOCK for any other.
 fn sock(file: &OpenFile) -> Result<&Socket, Errno> {
-    match &file.node {
-        Node::Socket(s) => Ok(s),
-        _ => Err(Errno::ENOTSOCK),
-    }
+    file.downcast::<Socket>().ok_or(Errno::ENOTSOCK)
 }
 
 fn install(p: &mut Task, s: Socket, flags: u32) -> SysResult {
     let status = O_RDWR | (flags & abi::SOCK_NONBLOCK);
-    p.files.insert(OpenFile::new(Node::Socket(s), true, true, status), flags & abi::SOCK_CLOEXEC != 0, 0)
+    p.files.insert(OpenFile::new(Arc::new(s), true, true, status), flags & abi::SOCK_CLOEXEC != 0, 0)
 }
 
 /// The type argument of socket/socketpair: (type, flags).
@@ -266,16 +259,7 @@ pub fn getsockopt(p: &mut Task, fd: Fd, level: i32, name: i32, val: UserPtr<u8>,
 
 /// Sends `data`; `EPIPE` on a stream raises SIGPIPE unless `MSG_NOSIGNAL`.
 fn send_data(file: &OpenFile, data: &[u8], to: Option<Target>, flags: u32) -> SysResult {
-    let s = sock(file)?;
-    match s.send(data, to, nonblocking(file, flags)) {
-        Err(Errno::EPIPE) => {
-            if flags & abi::MSG_NOSIGNAL == 0 && s.ty == abi::SOCK_STREAM {
-                crate::task::signal::send_to_current(crate::task::signal::Signal::SIGPIPE);
-            }
-            Err(Errno::EPIPE)
-        }
-        other => other,
-    }
+    sock(file)?.send_signalling(data, to, nonblocking(file, flags), flags & abi::MSG_NOSIGNAL != 0)
 }
 
 fn check_send_flags(flags: u32) -> Result<(), Errno> {
@@ -446,81 +430,4 @@ pub fn recvmmsg(p: &mut Task, fd: Fd, vec: UserPtr<Mmsghdr>, vlen: u32, flags: u
         }
     }
     Ok(count)
-}
-
-/// read(2) on a socket.
-pub(super) fn read(s: &Socket, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
-    s.recv(buf, false, false, nonblock).map(|r| r.len)
-}
-
-/// write(2) on a socket (SIGPIPE on a broken stream).
-pub(super) fn write(s: &Socket, data: &[u8], nonblock: bool) -> Result<usize, Errno> {
-    match s.send(data, None, nonblock) {
-        Err(Errno::EPIPE) if s.ty == abi::SOCK_STREAM => {
-            crate::task::signal::send_to_current(crate::task::signal::Signal::SIGPIPE);
-            Err(Errno::EPIPE)
-        }
-        Err(Errno::EDESTADDRREQ) if s.ty == abi::SOCK_STREAM => Err(Errno::ENOTCONN),
-        other => other,
-    }
-}
-
-/// ioctl(2) on a socket: FIONREAD (bytes or next datagram waiting),
-/// FIONBIO (O_NONBLOCK); anything else is `ENOTTY`.
-pub(super) fn ioctl(p: &Task, file: &OpenFile, s: &Socket, cmd: u32, arg: IoctlArg) -> SysResult {
-    match cmd {
-        FIONREAD => {
-            let n = i32::try_from(s.available()).unwrap_or(i32::MAX);
-            p.space.write(arg.ptr::<i32>(), &n)?;
-            Ok(0)
-        }
-        FIONBIO => {
-            let on: i32 = p.space.read(arg.ptr())?;
-            let mut status = file.status.lock();
-            if on != 0 {
-                *status |= O_NONBLOCK;
-            } else {
-                *status &= !O_NONBLOCK;
-            }
-            Ok(0)
-        }
-        _ => Err(Errno::ENOTTY),
-    }
-}
-
-/// poll bits of a socket.
-pub(super) fn poll_events(s: &Socket, events: u16) -> u16 {
-    use linux_abi::flags::PollEvents;
-    const POLLIN: u16 = PollEvents::POLLIN.bits();
-    const POLLOUT: u16 = PollEvents::POLLOUT.bits();
-    const POLLERR: u16 = PollEvents::POLLERR.bits();
-    const POLLHUP: u16 = PollEvents::POLLHUP.bits();
-    const POLLRDHUP: u16 = PollEvents::POLLRDHUP.bits();
-    let (r, rdhup) = s.readiness();
-    let mut out = 0;
-    if r.readable {
-        out |= events & POLLIN;
-    }
-    if r.writable {
-        out |= events & POLLOUT;
-    }
-    if rdhup {
-        out |= events & POLLRDHUP;
-    }
-    if r.error {
-        out |= POLLERR;
-    }
-    if r.hangup {
-        out |= POLLHUP;
-    }
-    out
-}
-
-/// fstat of a socket or an epoll: an anonymous inode of the right type.
-pub(super) fn anon_stat(node: &Node) -> abi::Stat {
-    let (mode, ino) = match node {
-        Node::Socket(s) => (abi::S_IFSOCK | 0o777, s.id()),
-        _ => (0o600, 0),
-    };
-    abi::Stat { st_dev: 0x8, st_ino: ino, st_nlink: 1, st_mode: mode, st_blksize: 4096, ..abi::Stat::default() }
 }

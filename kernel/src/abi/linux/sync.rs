@@ -10,7 +10,6 @@ use linux_abi::flags::POSIX_FADV_NOREUSE;
 use linux_abi::Fd;
 
 use super::SysResult;
-use crate::task::files::Node;
 use crate::task::Task;
 
 pub fn sync(_p: &mut Task) -> SysResult {
@@ -28,13 +27,7 @@ pub fn syncfs(p: &mut Task, fd: Fd) -> SysResult {
 /// fsync(2)/fdatasync(2): `EINVAL` for pipes and the terminal, which
 /// cannot be synced (as on Linux).
 pub fn fsync(p: &mut Task, fd: Fd) -> SysResult {
-    match p.files.get(fd.into())?.node {
-        Node::Path(_) => {
-            crate::fs::sync_all();
-            Ok(0)
-        }
-        Node::Pipe(_) | Node::Console | Node::Socket(_) | Node::Epoll(_) => Err(Errno::EINVAL),
-    }
+    p.files.get(fd.into())?.inner().sync().map(|_| 0)
 }
 
 /// fadvise64(fd, offset, len, advice): only a hint; the advice is checked
@@ -46,7 +39,7 @@ pub fn fdatasync(p: &mut Task, fd: Fd) -> SysResult {
 
 pub fn fadvise64(p: &mut Task, fd: Fd, _offset: i64, len: i64, advice: i32) -> SysResult {
     let file = p.files.get(fd.into())?;
-    if matches!(file.node, Node::Pipe(_)) {
+    if file.downcast::<crate::task::pipe::PipeEnd>().is_some() {
         return Err(Errno::ESPIPE);
     }
     if len < 0 || !(0..=POSIX_FADV_NOREUSE).contains(&advice) {

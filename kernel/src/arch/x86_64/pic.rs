@@ -1,12 +1,23 @@
 //! The legacy 8259 PIC pair (remapped to vectors 32..48) and the 8253/8254 PIT
 //! as the tick source. Drivers attach to an IRQ line with [`register`].
 //!
-//! Invariants: a handler runs with interrupts disabled, must not allocate or
-//! block, and gets its end-of-interrupt sent by [`dispatch`].
+//! Shared lines: several devices may sit on one line (QEMU puts virtio-net
+//! and virtio-blk on IRQ 11, level-triggered). Every handler on a line runs
+//! for each interrupt, and each acknowledges its own device (for virtio: a
+//! read of the device's ISR status register, which lowers its interrupt) and
+//! ignores the interrupt if its device did not raise it. So no driver depends
+//! on another to quiet the line, and the line is never left masked waiting
+//! for a driver that has no reason to look.
+//!
+//! Invariants: a handler runs with interrupts disabled, must not allocate,
+//! block or take a lock that thread context holds with interrupts enabled,
+//! and gets its end-of-interrupt sent by [`dispatch`]. The mask register and
+//! the PIC ports are changed only with interrupts off (an interrupt that
+//! arrives while a mask is being written cannot find a lock held by the code
+//! it interrupted: there is no lock).
 
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use pic8259::ChainedPics;
-use spin::Mutex;
 
 use super::idt::IRQ_BASE;
 use super::port::outb;
@@ -14,30 +25,30 @@ use super::port::outb;
 /// An IRQ handler: a plain function, so registering needs no allocation.
 pub type IrqHandler = fn();
 
-static PICS: Mutex<ChainedPics> =
-    // SAFETY: 32..48 do not overlap the CPU exception vectors.
-    Mutex::new(unsafe { ChainedPics::new(IRQ_BASE, IRQ_BASE + 8) });
+/// Handlers per line (devices sharing one line).
+const MAX_SHARED: usize = 4;
 
-/// Handler table, one slot per line; 0 means none.
-static HANDLERS: [AtomicUsize; 16] = [const { AtomicUsize::new(0) }; 16];
-static MASK: Mutex<u16> = Mutex::new(0xffff);
-/// Lines whose devices are serviced outside the interrupt handler: the handler
-/// masks the line and records it; the driver acks its device and unmasks.
-static DEFERRED: AtomicUsize = AtomicUsize::new(0);
-static PENDING: AtomicUsize = AtomicUsize::new(0);
+/// Handler table, `MAX_SHARED` slots per line; 0 means none.
+static HANDLERS: [[AtomicUsize; MAX_SHARED]; 16] = [const { [const { AtomicUsize::new(0) }; MAX_SHARED] }; 16];
+/// The interrupt mask both PICs hold (bit set = masked).
+static MASK: AtomicU16 = AtomicU16::new(0xffff);
 
 pub const TIMER_IRQ: u8 = 0;
 pub const COM1_IRQ: u8 = 4;
 const PIT_HZ: u32 = 1_193_182;
+const MASTER_CMD: u16 = 0x20;
+const MASTER_DATA: u16 = 0x21;
+const SLAVE_CMD: u16 = 0xa0;
+const SLAVE_DATA: u16 = 0xa1;
+const EOI: u8 = 0x20;
 
 pub fn init(timer_hz: u32) {
-    {
-        let mut pics = PICS.lock();
-        // SAFETY: the PICs are initialised once, with interrupts disabled.
-        unsafe {
-            pics.initialize();
-            pics.write_masks(0xff, 0xff);
-        }
+    // SAFETY: 32..48 do not overlap the CPU exception vectors; the PICs are
+    // initialised once, with interrupts disabled.
+    unsafe {
+        let mut pics = ChainedPics::new(IRQ_BASE, IRQ_BASE + 8);
+        pics.initialize();
+        pics.write_masks(0xff, 0xff);
     }
     // PIT channel 0, lobyte/hibyte, mode 2 (rate generator).
     let divisor = (PIT_HZ / timer_hz).clamp(1, 0xffff) as u16;
@@ -48,48 +59,42 @@ pub fn init(timer_hz: u32) {
     unmask(2);
 }
 
-/// Attaches `handler` to IRQ `line` and unmasks it.
+/// Attaches `handler` to IRQ `line` (beside any handlers already there; once
+/// only) and unmasks it.
 pub fn register(line: u8, handler: IrqHandler) {
-    if let Some(slot) = HANDLERS.get(line as usize) {
-        slot.store(handler as usize, Ordering::Release);
+    let Some(slots) = HANDLERS.get(line as usize) else { return };
+    let present = slots.iter().any(|slot| slot.load(Ordering::Acquire) == handler as usize);
+    let added = present || slots.iter().any(|slot| {
+        slot.compare_exchange(0, handler as usize, Ordering::AcqRel, Ordering::Acquire).is_ok()
+    });
+    if added {
         unmask(line);
+    } else {
+        log::error!("irq {line}: more than {MAX_SHARED} handlers; one is not attached");
     }
 }
 
-/// Marks `line` as serviced by a driver outside interrupt context (virtio:
-/// acknowledging the device needs the driver's lock). Unmasks it.
-pub fn register_deferred(line: u8) {
+/// Writes `update(mask)` to both PICs, with interrupts off.
+fn update_mask(update: impl FnOnce(u16) -> u16) {
+    x86_64::instructions::interrupts::without_interrupts(|| {
+        let mask = update(MASK.load(Ordering::Relaxed));
+        MASK.store(mask, Ordering::Relaxed);
+        outb(MASTER_DATA, mask as u8);
+        outb(SLAVE_DATA, (mask >> 8) as u8);
+    });
+}
+
+#[allow(dead_code)] // the counterpart of `unmask`, for drivers that need it
+pub fn mask(line: u8) {
     if line < 16 {
-        DEFERRED.fetch_or(1 << line, Ordering::AcqRel);
-        unmask(line);
+        update_mask(|m| m | (1 << line));
     }
-}
-
-/// True (and cleared) if `line` fired since the last call. The caller then acks
-/// its device and calls [`unmask`].
-pub fn take_pending(line: u8) -> bool {
-    line < 16 && PENDING.fetch_and(!(1 << line), Ordering::AcqRel) & (1 << line) != 0
-}
-
-/// True if `line` fired and its driver has not taken it yet (does not clear it).
-pub fn is_pending(line: u8) -> bool {
-    line < 16 && PENDING.load(Ordering::Acquire) & (1 << line) != 0
-}
-
-fn mask(line: u8) {
-    let mut mask = MASK.lock();
-    *mask |= 1u16 << line;
-    let mut pics = PICS.lock();
-    // SAFETY: writing the interrupt masks only changes which lines are delivered.
-    unsafe { pics.write_masks(*mask as u8, (*mask >> 8) as u8) };
 }
 
 pub fn unmask(line: u8) {
-    let mut mask = MASK.lock();
-    *mask &= !(1u16 << line);
-    let mut pics = PICS.lock();
-    // SAFETY: writing the interrupt masks only changes which lines are delivered.
-    unsafe { pics.write_masks(*mask as u8, (*mask >> 8) as u8) };
+    if line < 16 {
+        update_mask(|m| m & !(1 << line));
+    }
 }
 
 /// Called by the IDT stub for every hardware IRQ.
@@ -100,29 +105,31 @@ pub fn dispatch(line: u8) {
         let isr = read_isr();
         if isr & (1 << line) == 0 {
             if line == 15 {
-                outb(0x20, 0x20);
+                outb(MASTER_CMD, EOI);
             }
             return;
         }
     }
-    if DEFERRED.load(Ordering::Acquire) & (1 << line) != 0 {
-        mask(line);
-        PENDING.fetch_or(1 << line, Ordering::AcqRel);
+    if let Some(slots) = HANDLERS.get(line as usize) {
+        for slot in slots {
+            let raw = slot.load(Ordering::Acquire);
+            if raw != 0 {
+                // SAFETY: only `register` stores into HANDLERS, and it stores `IrqHandler`s.
+                let handler: IrqHandler = unsafe { core::mem::transmute::<usize, IrqHandler>(raw) };
+                handler();
+            }
+        }
     }
-    let raw = HANDLERS.get(line as usize).map_or(0, |s| s.load(Ordering::Acquire));
-    if raw != 0 {
-        // SAFETY: only `register` stores into HANDLERS, and it stores `IrqHandler`s.
-        let handler: IrqHandler = unsafe { core::mem::transmute::<usize, IrqHandler>(raw) };
-        handler();
+    if line >= 8 {
+        outb(SLAVE_CMD, EOI);
     }
-    // SAFETY: the vector is the one this IRQ arrived on.
-    unsafe { PICS.lock().notify_end_of_interrupt(IRQ_BASE + line) };
+    outb(MASTER_CMD, EOI);
 }
 
 /// The in-service registers of both PICs as one 16-bit mask.
 fn read_isr() -> u16 {
     use super::port::inb;
-    outb(0x20, 0x0b);
-    outb(0xa0, 0x0b);
-    (inb(0x20) as u16) | ((inb(0xa0) as u16) << 8)
+    outb(MASTER_CMD, 0x0b);
+    outb(SLAVE_CMD, 0x0b);
+    (inb(MASTER_CMD) as u16) | ((inb(SLAVE_CMD) as u16) << 8)
 }

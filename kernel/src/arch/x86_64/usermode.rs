@@ -319,6 +319,7 @@ pub fn exception_entry(vector: u8) -> Option<VirtAddr> {
 /// to restart), the fault is turned into a signal, and the way back to user
 /// mode delivers it.
 extern "C" fn exception_trampoline(frame: &mut TrapFrame, vector: u64) {
+    crate::sched::watchdog::progress();
     let vector = vector as u8;
     let error_code = if linux_abi::signal::fault::has_error_code(vector) { frame.orig_rax } else { 0 };
     frame.orig_rax = u64::MAX;
@@ -367,6 +368,7 @@ fn take_dr6() -> u64 {
 
 /// Returns nonzero if the frame must be restored with `iretq`.
 extern "C" fn syscall_trampoline(frame: &mut TrapFrame) -> u64 {
+    crate::sched::watchdog::progress();
     crate::abi::syscall(frame);
     crate::task::return_to_user(frame);
     x86_64::instructions::interrupts::disable();
@@ -374,6 +376,11 @@ extern "C" fn syscall_trampoline(frame: &mut TrapFrame) -> u64 {
 }
 
 extern "C" fn timer_trampoline(frame: &mut TrapFrame) {
+    if frame.from_user() {
+        crate::sched::watchdog::progress();
+    } else {
+        crate::sched::watchdog::check(frame.rip, frame.rbp);
+    }
     super::pic::dispatch(super::pic::TIMER_IRQ);
     if frame.from_user() {
         crate::task::return_to_user(frame);

@@ -2,7 +2,9 @@
 //!
 //! Requests complete by interrupt: the driver submits a request, then halts
 //! until the device's IRQ (or any other) wakes it, and checks the used ring.
-//! No busy polling of the device while the CPU could sleep.
+//! No busy polling of the device while the CPU could sleep. The IRQ handler
+//! acknowledges every disk's interrupt through its ISR register (no driver
+//! lock), so a disk never holds a shared line raised.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -10,13 +12,12 @@ use spin::Mutex;
 use virtio_drivers::device::blk::{BlkReq, BlkResp, VirtIOBlk, SECTOR_SIZE};
 use virtio_drivers::transport::pci::PciTransport;
 
-use super::KernelHal;
+use super::{Isr, KernelHal};
 use crate::arch::pic;
 use crate::dev::pci;
 
 pub struct VirtioBlk {
     dev: Mutex<VirtIOBlk<KernelHal, PciTransport>>,
-    irq: u8,
     sectors: u64,
     readonly: bool,
     pub name: &'static str,
@@ -30,6 +31,16 @@ const MAX_REQUEST: usize = 64 * 1024;
 
 static DISKS: Mutex<Vec<Arc<VirtioBlk>>> = Mutex::new(Vec::new());
 const NAMES: [&str; 8] = ["vda", "vdb", "vdc", "vdd", "vde", "vdf", "vdg", "vdh"];
+/// Each disk's ISR register, by its index in DISKS (read by the IRQ handler).
+static ISRS: [Isr; 8] = [const { Isr::none() }; 8];
+
+/// The disks' interrupt (on every line a disk uses): acknowledge each disk.
+/// The request waiting in `wait` sees its completion in the used ring.
+fn on_irq() {
+    for isr in &ISRS {
+        isr.ack();
+    }
+}
 
 /// Finds every virtio-blk device on the PCI bus.
 pub fn probe() {
@@ -51,21 +62,9 @@ pub fn probe() {
         let sectors = blk.capacity();
         let readonly = blk.readonly();
         log::info!("{name}: virtio-blk, {} MiB{}, irq {}", sectors / 2048, if readonly { ", read-only" } else { "" }, dev.irq_line);
-        pic::register_deferred(dev.irq_line);
-        disks.push(Arc::new(VirtioBlk { dev: Mutex::new(blk), irq: dev.irq_line, sectors, readonly, name }));
-    }
-}
-
-/// Acknowledges the device interrupt of every disk on `line`. Another driver
-/// that took a shared line's deferred IRQ calls this before unmasking, so a
-/// disk's unacknowledged interrupt cannot keep re-raising the line. Harmless
-/// to a waiting request: `wait` watches the used ring, not the interrupt.
-pub fn ack_line(line: u8) {
-    let Some(disks) = DISKS.try_lock() else { return };
-    for disk in disks.iter().filter(|d| d.irq == line) {
-        if let Some(mut dev) = disk.dev.try_lock() {
-            dev.ack_interrupt();
-        }
+        ISRS[disks.len()].locate(dev);
+        pic::register(dev.irq_line, on_irq);
+        disks.push(Arc::new(VirtioBlk { dev: Mutex::new(blk), sectors, readonly, name }));
     }
 }
 
@@ -100,15 +99,6 @@ impl VirtioBlk {
             }
             crate::arch::cpu::enable_and_halt();
         }
-        self.service_irq(dev);
-    }
-
-    /// Acknowledges a device interrupt the IRQ handler deferred to us.
-    fn service_irq(&self, dev: &mut VirtIOBlk<KernelHal, PciTransport>) {
-        if pic::take_pending(self.irq) {
-            dev.ack_interrupt();
-            pic::unmask(self.irq);
-        }
     }
 
     pub fn read(&self, lba: u64, buf: &mut [u8]) -> Result<(), IoError> {
@@ -116,7 +106,6 @@ impl VirtioBlk {
         let mut dev = self.dev.lock();
         for (i, chunk) in buf.chunks_mut(MAX_REQUEST).enumerate() {
             let sector = lba + (i * MAX_REQUEST / SECTOR_SIZE) as u64;
-            self.service_irq(&mut dev);
             let mut req = BlkReq::default();
             let mut resp = BlkResp::default();
             // SAFETY: `req`, `chunk` and `resp` stay borrowed here, untouched,
@@ -137,7 +126,6 @@ impl VirtioBlk {
         let mut dev = self.dev.lock();
         for (i, chunk) in buf.chunks(MAX_REQUEST).enumerate() {
             let sector = lba + (i * MAX_REQUEST / SECTOR_SIZE) as u64;
-            self.service_irq(&mut dev);
             let mut req = BlkReq::default();
             let mut resp = BlkResp::default();
             // SAFETY: as in `read`.

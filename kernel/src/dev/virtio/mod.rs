@@ -10,11 +10,16 @@
 //! frames kept for that use, so a frame sent or received costs no search of
 //! the frame bitmap and no zeroing; a pooled frame only ever holds earlier
 //! bounce data.
+//! Interrupts: [`Isr`] reads a device's ISR status register directly (no
+//! driver lock), so each driver acknowledges its own device in its IRQ
+//! handler, also on a line shared with other devices (see `arch::pic`).
 
 pub mod blk;
+pub mod console;
 pub mod net;
 
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use virtio_drivers::transport::pci::bus::{ConfigurationAccess, DeviceFunction, PciRoot};
 use virtio_drivers::transport::pci::PciTransport;
 use virtio_drivers::{BufferDirection, Hal, PhysAddr as VPhys, PAGE_SIZE};
@@ -135,4 +140,76 @@ pub fn transport(dev: &pci::Device) -> Option<PciTransport> {
             None
         }
     }
+}
+
+/// A virtio PCI device's ISR status register: the byte the `VIRTIO_PCI_CAP_ISR_CFG`
+/// capability names in one of its BARs. Reading it returns the device's
+/// interrupt status (bit 0: a queue was used; bit 1: the configuration
+/// changed) and clears it, which lowers the device's INTx line. It needs no
+/// driver lock, so an interrupt handler may read it.
+pub struct Isr(AtomicUsize);
+
+/// `cfg_type` of the ISR capability (virtio 1.x, 4.1.4).
+const CAP_ISR_CFG: u8 = 3;
+/// Values below this are I/O ports, the rest virtual addresses of MMIO.
+const PORT_LIMIT: usize = 0x1_0000;
+
+impl Isr {
+    pub const fn none() -> Isr {
+        Isr(AtomicUsize::new(0))
+    }
+
+    /// Finds `dev`'s ISR register and remembers where it is.
+    pub fn locate(&self, dev: &pci::Device) {
+        match isr_location(dev) {
+            Some(at) => self.0.store(at, Ordering::Release),
+            None => log::warn!("virtio {dev}: no ISR capability; its interrupts are not acknowledged"),
+        }
+    }
+
+    /// Reads (and so clears) the interrupt status: nonzero if the device interrupted.
+    pub fn ack(&self) -> u8 {
+        match self.0.load(Ordering::Acquire) {
+            0 => 0,
+            port if port < PORT_LIMIT => crate::arch::port::inb(port as u16),
+            // SAFETY: a byte register inside the device's BAR, mapped by the
+            // physical-memory window (see `isr_location`); reading it has no
+            // effect beyond clearing the device's interrupt status.
+            addr => unsafe { core::ptr::read_volatile(addr as *const u8) },
+        }
+    }
+}
+
+/// Where `dev`'s ISR byte is: an I/O port, or a virtual address in the
+/// physical-memory window.
+fn isr_location(dev: &pci::Device) -> Option<usize> {
+    let status = pci::read_config(dev.addr, 0x04) >> 16;
+    if status & 0x10 == 0 {
+        return None;
+    }
+    let byte = |offset: u8| (pci::read_config(dev.addr, offset & 0xfc) >> ((offset & 3) * 8)) as u8;
+    let mut cap = byte(0x34) & 0xfc;
+    for _ in 0..48 {
+        if cap == 0 {
+            return None;
+        }
+        if byte(cap) == 0x09 && byte(cap + 3) == CAP_ISR_CFG {
+            let bar = byte(cap + 4);
+            let offset = pci::read_config(dev.addr, cap + 8) as u64;
+            if bar > 5 {
+                return None;
+            }
+            let raw = pci::read_config(dev.addr, 0x10 + 4 * bar);
+            if raw & 1 == 1 {
+                return Some(((raw & !3) as u64 + offset) as usize);
+            }
+            let mut base = (raw & !0xf) as u64;
+            if (raw >> 1) & 3 == 2 && bar < 5 {
+                base |= (pci::read_config(dev.addr, 0x10 + 4 * (bar + 1)) as u64) << 32;
+            }
+            return Some(mm::phys_to_virt(PhysAddr::new(base + offset)).as_u64() as usize);
+        }
+        cap = byte(cap + 1) & 0xfc;
+    }
+    None
 }

@@ -4,13 +4,12 @@
 //! TCP/IP stack. [`probe`] finds the card; the stack (`net`) takes the one
 //! [`VirtioNet`] with [`take`] and drives it through smoltcp's `phy::Device`
 //! trait, always in process context under the stack's lock.
-//! Interrupts: the line is deferred (`pic::register_deferred`): the IRQ
-//! handler only masks it and records it, so no device access and no
-//! allocation happen in interrupt context. [`VirtioNet::service_irq`],
-//! called first by every poll of the stack, acknowledges the device and
-//! unmasks the line before the rings are read, so a frame arriving during a
-//! poll raises a fresh interrupt. On a line shared with virtio-blk, the
-//! disks' interrupt status is acknowledged as well (see `service_irq`).
+//! Interrupts: [`ack_irq`] (called by the stack's IRQ handler) reads the
+//! card's ISR register, which acknowledges the interrupt and says whether the
+//! card raised it (the line may be shared with disks, each acknowledging its
+//! own). No device queue is touched and nothing is allocated in interrupt
+//! context; the rings are read by the stack's next poll, and a frame arriving
+//! during a poll raises a fresh interrupt.
 //! Buffers: `QUEUE_SIZE` receive buffers stay posted and are re-posted after
 //! smoltcp consumed them; transmit buffers come from a pool refilled as the
 //! device completes them. Tokens (the head descriptor index) index both.
@@ -35,8 +34,7 @@ use virtio_drivers::transport::{DeviceStatus, DeviceType, InterruptStatus, Trans
 use virtio_drivers::PhysAddr as VPhys;
 use zerocopy::{FromBytes, Immutable, IntoBytes};
 
-use super::KernelHal;
-use crate::arch::pic;
+use super::{Isr, KernelHal};
 use crate::dev::pci;
 use spin::Mutex;
 
@@ -137,6 +135,14 @@ struct TxPool {
 }
 
 static FOUND: Mutex<Option<VirtioNet>> = Mutex::new(None);
+/// The card's ISR register.
+static ISR: Isr = Isr::none();
+
+/// Acknowledges the card's interrupt; true if the card raised one. Safe
+/// from an interrupt handler.
+pub fn ack_irq() -> bool {
+    ISR.ack() != 0
+}
 
 /// Finds the first virtio-net device on the PCI bus and sets it up; the stack
 /// picks it up with [`take`].
@@ -175,7 +181,7 @@ pub fn probe() {
             "eth0: virtio-net {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}, irq {}",
             mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], dev.irq_line
         );
-        pic::register_deferred(dev.irq_line);
+        ISR.locate(dev);
         *FOUND.lock() = Some(nic);
         return;
     }
@@ -197,22 +203,6 @@ impl VirtioNet {
 
     pub fn stats(&self) -> Stats {
         self.stats
-    }
-
-    /// Acknowledges an interrupt the IRQ handler deferred to us. The line may
-    /// be shared with disks (QEMU puts both on IRQ 11): when the card did not
-    /// interrupt, a disk did, and its interrupt is acknowledged too, or it
-    /// would re-raise the line at once forever. When the card did, the disks
-    /// are left alone (one register read less per frame burst); a disk that
-    /// interrupted at the same time keeps the level-triggered line raised, so
-    /// it comes back as one more deferred IRQ and is acknowledged then.
-    pub fn service_irq(&mut self) {
-        if pic::take_pending(self.irq) {
-            if self.raw.ack_interrupt().is_empty() {
-                super::blk::ack_line(self.irq);
-            }
-            pic::unmask(self.irq);
-        }
     }
 
     /// Posts every spare receive buffer to the device.

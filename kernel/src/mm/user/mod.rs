@@ -157,6 +157,7 @@ pub struct AddressSpace {
     vmas: VmaMap,
     /// The container's memory limit its frames are charged to.
     charge: Option<Arc<MemLimit>>,
+    _live: crate::live::Live,
 }
 
 fn table(frame: PhysFrame) -> OffsetPageTable<'static> {
@@ -192,7 +193,7 @@ impl AddressSpace {
                 (&mut (*dst))[i] = (&(*src))[i].clone();
             }
         }
-        Ok(AddressSpace { l4, pages: BTreeSet::new(), vmas: VmaMap::default(), charge: None })
+        Ok(AddressSpace { l4, pages: BTreeSet::new(), vmas: VmaMap::default(), charge: None, _live: crate::live::Live::new(crate::live::Kind::AddressSpace) })
     }
 
     /// Charges this space's new frames to `limit` from now on.
@@ -238,6 +239,8 @@ impl AddressSpace {
         unsafe { Cr3::write(self.l4, Cr3Flags::empty()) };
     }
 
+    /// The entry of user page `addr` (None for any address outside user
+    /// space: kernel-half and non-canonical addresses are never translated).
     fn pte(&self, addr: u64) -> Option<(PhysFrame, PageTableFlags)> {
         match table(self.l4).translate(page_of(addr)?.start_address()) {
             TranslateResult::Mapped { frame: MappedFrame::Size4KiB(f), flags, .. } => Some((f, flags)),
@@ -284,6 +287,7 @@ impl AddressSpace {
 
     /// Drops the present pages in `[first, end)`.
     fn drop_pages(&mut self, first: u64, end: u64) {
+        let end = end.max(first);
         let present: Vec<u64> = self.pages.range(first..end).copied().collect();
         for addr in present {
             if let Some((f, flags)) = self.take(addr) {

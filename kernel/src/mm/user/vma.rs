@@ -97,6 +97,9 @@ impl VmaMap {
 
     /// Removes and returns what lies in `[start, end)`.
     pub fn remove(&mut self, start: u64, end: u64) -> Vec<Vma> {
+        if start >= end {
+            return Vec::new();
+        }
         self.split_at(start);
         self.split_at(end);
         let keys: Vec<u64> = self.map.range(start..end).map(|(&k, _)| k).collect();
@@ -139,6 +142,7 @@ impl VmaMap {
 
     /// The mappings inside `[start, end)` after splitting at both ends.
     pub fn split_range(&mut self, start: u64, end: u64) -> impl Iterator<Item = &mut Vma> {
+        let end = end.max(start);
         self.split_at(start);
         self.split_at(end);
         self.map.range_mut(start..end).map(|(_, v)| v)

@@ -20,6 +20,7 @@ use linux_abi::structs::{self as abi, SocketAddress};
 use spin::Mutex;
 
 use super::{wait, Received, Target};
+use crate::file::Pollee;
 use crate::net::local::{self, Backlog, DgramQueue, StreamEnd};
 use crate::net::{Readiness, Shutdown, Tcp, Udp};
 
@@ -119,17 +120,19 @@ impl Dgram {
 }
 
 impl Inet {
-    pub fn new(ty: u32, protocol: i32) -> Result<Inet, Errno> {
+    /// A socket whose changes are told to `pollee`.
+    pub fn new(ty: u32, protocol: i32, pollee: &Pollee) -> Result<Inet, Errno> {
         match (ty, protocol) {
             (abi::SOCK_STREAM, 0 | abi::IPPROTO_TCP) => {
-                Ok(Inet::Stream(Mutex::new(Stream { tcp: Some(Tcp::new()?), lo: Loop::None })))
+                let tcp = Tcp::new()?;
+                tcp.watch(pollee);
+                Ok(Inet::Stream(Mutex::new(Stream { tcp: Some(tcp), lo: Loop::None })))
             }
-            (abi::SOCK_DGRAM, 0 | abi::IPPROTO_UDP) => Ok(Inet::Dgram(Mutex::new(Dgram {
-                udp: Udp::new()?,
-                queue: DgramQueue::new(),
-                registered: None,
-                peer: None,
-            }))),
+            (abi::SOCK_DGRAM, 0 | abi::IPPROTO_UDP) => {
+                let udp = Udp::new()?;
+                udp.watch(pollee);
+                Ok(Inet::Dgram(Mutex::new(Dgram { udp, queue: DgramQueue::new(pollee), registered: None, peer: None })))
+            }
             (abi::SOCK_STREAM | abi::SOCK_DGRAM, _) => Err(Errno::EPROTONOSUPPORT),
             _ => Err(Errno::ESOCKTNOSUPPORT),
         }
@@ -148,7 +151,7 @@ impl Inet {
         }
     }
 
-    pub fn listen(&self, backlog: usize) -> Result<(), Errno> {
+    pub fn listen(&self, backlog: usize, pollee: &Pollee) -> Result<(), Errno> {
         let Inet::Stream(s) = self else { return Err(Errno::EOPNOTSUPP) };
         let mut s = s.lock();
         if matches!(s.lo, Loop::Connected { .. }) {
@@ -160,7 +163,7 @@ impl Inet {
             Loop::Listening(b) => b.set_max(max),
             _ => {
                 let port = s.tcp()?.local_addr()?.port();
-                let b = Backlog::new(max);
+                let b = Backlog::new(max, pollee);
                 LOOP_TCP.lock().insert(port, Arc::downgrade(&b));
                 s.lo = Loop::Listening(b);
             }
@@ -169,19 +172,22 @@ impl Inet {
     }
 
     /// One accept attempt: a loopback connection first, then the network's.
-    pub fn accept(&self) -> Result<(Inet, SocketAddress), Errno> {
+    /// The new socket's changes are told to `pollee`.
+    pub fn accept(&self, pollee: &Pollee) -> Result<(Inet, SocketAddress), Errno> {
         let Inet::Stream(s) = self else { return Err(Errno::EOPNOTSUPP) };
         let s = s.lock();
         let Loop::Listening(backlog) = &s.lo else { return Err(Errno::EINVAL) };
         if let Some((end, local, peer)) = backlog.pop() {
+            end.attach(pollee);
             let new = Stream { tcp: None, lo: Loop::Connected { end, local, peer } };
             return Ok((Inet::Stream(Mutex::new(new)), address(peer)));
         }
         let (tcp, peer) = s.tcp()?.accept()?;
+        tcp.watch(pollee);
         Ok((Inet::Stream(Mutex::new(Stream { tcp: Some(tcp), lo: Loop::None })), address(peer)))
     }
 
-    pub fn connect(&self, addr: SocketAddrV4, nonblock: bool, timeout: u64) -> Result<(), Errno> {
+    pub fn connect(&self, addr: SocketAddrV4, nonblock: bool, timeout: u64, pollee: &Pollee) -> Result<(), Errno> {
         match self {
             Inet::Dgram(d) => {
                 let mut d = d.lock();
@@ -199,7 +205,7 @@ impl Inet {
                     is_local(*addr.ip()) && st.tcp()?.is_fresh()
                 };
                 if loopback {
-                    return connect_loopback(s, addr, nonblock, timeout);
+                    return connect_loopback(s, addr, nonblock, timeout, pollee);
                 }
                 let first = s.lock().tcp()?.connect(addr);
                 match first {
@@ -207,7 +213,7 @@ impl Inet {
                     other => return other,
                 }
                 // Blocking connect: wait for the outcome.
-                wait(false, timeout, || match s.lock().tcp()?.connect(addr) {
+                wait(pollee, false, timeout, || match s.lock().tcp()?.connect(addr) {
                     Err(Errno::EALREADY) => Err(Errno::EAGAIN),
                     other => other,
                 })
@@ -229,7 +235,7 @@ impl Inet {
         }
     }
 
-    pub fn send(&self, data: &[u8], to: Option<Target>, nonblock: bool, timeout: u64) -> Result<usize, Errno> {
+    pub fn send(&self, data: &[u8], to: Option<Target>, nonblock: bool, timeout: u64, pollee: &Pollee) -> Result<usize, Errno> {
         let to = match to {
             None => None,
             Some(Target::Inet(a)) => Some(a),
@@ -240,7 +246,7 @@ impl Inet {
                 // Linux ignores the address of a connected stream socket.
                 let mut done = 0;
                 while done < data.len() || data.is_empty() {
-                    let r = wait(nonblock, timeout, || {
+                    let r = wait(pollee, nonblock, timeout, || {
                         let st = s.lock();
                         match &st.lo {
                             Loop::Connected { end, .. } => end.write(&data[done..]),
@@ -275,9 +281,9 @@ impl Inet {
                     let target = LOOP_UDP.lock().get(&dest.port()).and_then(Weak::upgrade);
                     let Some(q) = target else { return Ok(data.len()) }; // nobody there: dropped
                     let from = address(SocketAddrV4::new(*dest.ip(), port));
-                    return wait(nonblock, timeout, || q.push(data, from.clone()));
+                    return wait(q.room(), nonblock, timeout, || q.push(data, from.clone()));
                 }
-                wait(nonblock, timeout, || d.lock().udp.send_to(data, Some(dest)))
+                wait(pollee, nonblock, timeout, || d.lock().udp.send_to(data, Some(dest)))
             }
         }
     }
@@ -426,7 +432,7 @@ impl Inet {
 
 /// connect() to a local address: hand one end of a fresh stream to the
 /// listener registered on the port (waiting while its backlog is full).
-fn connect_loopback(s: &Mutex<Stream>, addr: SocketAddrV4, nonblock: bool, timeout: u64) -> Result<(), Errno> {
+fn connect_loopback(s: &Mutex<Stream>, addr: SocketAddrV4, nonblock: bool, timeout: u64, pollee: &Pollee) -> Result<(), Errno> {
     let backlog = LOOP_TCP.lock().get(&addr.port()).and_then(Weak::upgrade).ok_or(Errno::ECONNREFUSED)?;
     let port = {
         let st = s.lock();
@@ -436,9 +442,10 @@ fn connect_loopback(s: &Mutex<Stream>, addr: SocketAddrV4, nonblock: bool, timeo
         }
         tcp.local_addr()?.port()
     };
-    wait(nonblock, timeout, || backlog.room())?;
+    wait(backlog.room_pollee(), nonblock, timeout, || backlog.room())?;
     let local = SocketAddrV4::new(*addr.ip(), port);
     let (mine, theirs) = local::stream_pair();
+    mine.attach(pollee);
     let mut st = s.lock();
     if !matches!(st.lo, Loop::None) {
         return Err(Errno::EISCONN);

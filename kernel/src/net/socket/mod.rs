@@ -1,19 +1,24 @@
-//! The socket object behind a socket descriptor (`Node::Socket`): one
-//! Linux socket of family `AF_INET` (TCP over `netstack` or the loopback
-//! path, UDP likewise; see [`inet`]) or `AF_UNIX` (stream and datagram,
-//! named in the filesystem or the abstract namespace; see [`unix`]).
+//! The socket object behind a socket descriptor (its `file::FileLike` is
+//! in [`file`]): one Linux socket of family `AF_INET` (TCP over `netstack`
+//! or the loopback path, UDP likewise; see [`inet`]) or `AF_UNIX` (stream
+//! and datagram, named in the filesystem or the abstract namespace; see
+//! [`unix`]).
 //!
 //! Role: Linux semantics with blocking. Each operation tries the
-//! non-blocking one and, unless the caller is non-blocking, sleeps on
-//! [`super::ACTIVITY`] (woken by the network thread's polls and by every
-//! in-kernel queue change) until it can proceed, a signal arrives (`EINTR`)
-//! or the socket's `SO_RCVTIMEO`/`SO_SNDTIMEO` passes (`EAGAIN`).
+//! non-blocking one and, unless the caller is non-blocking, sleeps on the
+//! socket's own pollee (notified by the network stack for its TCP/UDP
+//! socket, and by the in-kernel queues it is attached to) or on the pollee
+//! of the queue it waits for room in, until it can proceed, a signal
+//! arrives (`EINTR`) or the socket's `SO_RCVTIMEO`/`SO_SNDTIMEO` passes
+//! (`EAGAIN`).
 //! The syscall layer (`abi::linux::socket`) does user memory and paths;
 //! this module sees only kernel buffers and resolved addresses.
 //! Invariants: no lock is held while sleeping; closing is dropping (the last
 //! open file of the socket goes, and with it its port or name).
-//! May call: `net` (stack handles, local transports), `sched` (waits), `vfs` inodes (names).
+//! May call: `net` (stack handles, local transports), `file` (pollees, the
+//! open-file trait), `sched` (waits), `vfs` inodes (names).
 
+pub mod file;
 pub mod inet;
 pub mod unix;
 
@@ -24,6 +29,7 @@ use linux_abi::structs::{self as abi, SocketAddress};
 use spin::Mutex;
 
 use super::Readiness;
+use crate::file::Pollee;
 use crate::sched::wait::Interrupted;
 
 /// Where bind/connect/sendto point, resolved by the syscall layer.
@@ -114,24 +120,27 @@ pub struct Socket {
     opts: Mutex<Options>,
     /// The creating process (SO_PEERCRED of its peer).
     pub owner_pid: u32,
+    /// Notified when the socket's state changes.
+    pollee: Pollee,
+    _live: crate::live::Live,
 }
 
 /// Runs `op` until it stops saying `EAGAIN`: at once if `nonblock`, else
-/// sleeping on `ACTIVITY` between tries, up to `timeout_ms` (0: no limit).
-pub fn wait<R>(nonblock: bool, timeout_ms: u64, mut op: impl FnMut() -> Result<R, Errno>) -> Result<R, Errno> {
+/// sleeping on `pollee` between tries, up to `timeout_ms` (0: no limit).
+pub fn wait<R>(pollee: &Pollee, nonblock: bool, timeout_ms: u64, mut op: impl FnMut() -> Result<R, Errno>) -> Result<R, Errno> {
     if nonblock {
         return op();
     }
     let deadline = (timeout_ms != 0)
         .then(|| crate::time::ticks().saturating_add(timeout_ms.saturating_mul(u64::from(crate::time::HZ)) / 1000));
-    super::ACTIVITY
-        .wait_interruptible(
+    pollee
+        .wait(
             || loop {
                 // An attempt polls the stack and may consume the event that
-                // would have woken us: retry while anything moved meanwhile.
-                let before = super::generation();
+                // would have woken us: retry while the pollee moved meanwhile.
+                let before = pollee.seq();
                 match op() {
-                    Err(Errno::EAGAIN) if super::generation() != before => continue,
+                    Err(Errno::EAGAIN) if pollee.seq() != before => continue,
                     Err(Errno::EAGAIN) => return None,
                     other => return Some(other),
                 }
@@ -144,36 +153,54 @@ pub fn wait<R>(nonblock: bool, timeout_ms: u64, mut op: impl FnMut() -> Result<R
 impl Socket {
     /// socket(2): `ty` is `SOCK_STREAM` or `SOCK_DGRAM` (flags stripped).
     pub fn new(domain: u16, ty: u32, protocol: i32, owner_pid: u32) -> Result<Socket, Errno> {
+        let pollee = Pollee::new();
         let inner = match domain {
-            abi::AF_INET => Inner::Inet(inet::Inet::new(ty, protocol)?),
-            abi::AF_UNIX => Inner::Unix(unix::Unix::new(ty, protocol)?),
+            abi::AF_INET => Inner::Inet(inet::Inet::new(ty, protocol, &pollee)?),
+            abi::AF_UNIX => Inner::Unix(unix::Unix::new(ty, protocol, &pollee)?),
             _ => return Err(Errno::EAFNOSUPPORT),
         };
-        Ok(Socket { domain, ty, protocol, inner, opts: Mutex::new(Options::default()), owner_pid })
+        Ok(Socket { domain, ty, protocol, inner, opts: Mutex::new(Options::default()), owner_pid, pollee, _live: crate::live::Live::new(crate::live::Kind::Socket) })
     }
 
     /// socketpair(2): two connected `AF_UNIX` sockets.
     pub fn pair(ty: u32, owner_pid: u32) -> Result<(Socket, Socket), Errno> {
-        let (a, b) = unix::Unix::pair(ty)?;
-        let make = |u| Socket {
+        let (pa, pb) = (Pollee::new(), Pollee::new());
+        let (a, b) = unix::Unix::pair(ty, &pa, &pb)?;
+        let make = |u, pollee| Socket {
             domain: abi::AF_UNIX,
             ty,
             protocol: 0,
             inner: Inner::Unix(u),
             opts: Mutex::new(Options::default()),
             owner_pid,
+            pollee,
+            _live: crate::live::Live::new(crate::live::Kind::Socket),
         };
-        Ok((make(a), make(b)))
+        Ok((make(a, pa), make(b, pb)))
     }
 
-    fn with_inner(&self, inner: Inner) -> Socket {
-        Socket { domain: self.domain, ty: self.ty, protocol: self.protocol, inner, opts: Mutex::new(*self.opts.lock()), owner_pid: self.owner_pid }
+    fn with_inner(&self, inner: Inner, pollee: Pollee) -> Socket {
+        Socket {
+            domain: self.domain,
+            ty: self.ty,
+            protocol: self.protocol,
+            inner,
+            opts: Mutex::new(*self.opts.lock()),
+            owner_pid: self.owner_pid,
+            pollee,
+            _live: crate::live::Live::new(crate::live::Kind::Socket),
+        }
+    }
+
+    /// What is notified when the socket changes.
+    pub fn pollee(&self) -> &Pollee {
+        &self.pollee
     }
 
     pub fn bind(&self, to: Target) -> Result<(), Errno> {
         match (&self.inner, to) {
             (Inner::Inet(s), Target::Inet(a)) => s.bind(a),
-            (Inner::Unix(s), Target::Unix(a)) => s.bind(a),
+            (Inner::Unix(s), Target::Unix(a)) => s.bind(a, &self.pollee),
             (Inner::Inet(_), _) => Err(Errno::EAFNOSUPPORT),
             (Inner::Unix(_), _) => Err(Errno::EINVAL),
         }
@@ -188,34 +215,37 @@ impl Socket {
     }
 
     pub fn listen(&self, backlog: usize) -> Result<(), Errno> {
-        match &self.inner {
-            Inner::Inet(s) => s.listen(backlog),
+        let r = match &self.inner {
+            Inner::Inet(s) => s.listen(backlog, &self.pollee),
             Inner::Unix(s) => s.listen(backlog),
-        }
+        };
+        self.pollee.notify(0);
+        r
     }
 
     /// accept(2): the new socket and its peer's address.
     pub fn accept(&self, nonblock: bool) -> Result<(Socket, SocketAddress), Errno> {
         let timeout = self.opts.lock().rcv_timeout;
+        let pollee = Pollee::new();
         let (inner, peer) = match &self.inner {
             Inner::Inet(s) => {
-                let (new, peer) = wait(nonblock, timeout, || s.accept())?;
+                let (new, peer) = wait(&self.pollee, nonblock, timeout, || s.accept(&pollee))?;
                 (Inner::Inet(new), peer)
             }
             Inner::Unix(s) => {
-                let (new, peer) = wait(nonblock, timeout, || s.accept())?;
+                let (new, peer) = wait(&self.pollee, nonblock, timeout, || s.accept(&pollee))?;
                 (Inner::Unix(new), peer)
             }
         };
-        Ok((self.with_inner(inner), peer))
+        Ok((self.with_inner(inner, pollee), peer))
     }
 
     pub fn connect(&self, to: Target, nonblock: bool) -> Result<(), Errno> {
         let timeout = self.opts.lock().snd_timeout;
         match (&self.inner, to) {
-            (Inner::Inet(s), Target::Inet(a)) => s.connect(a, nonblock, timeout),
+            (Inner::Inet(s), Target::Inet(a)) => s.connect(a, nonblock, timeout, &self.pollee),
             (Inner::Inet(s), Target::Unspec) => s.disconnect(),
-            (Inner::Unix(s), Target::Unix(a)) => s.connect(a, nonblock, timeout),
+            (Inner::Unix(s), Target::Unix(a)) => s.connect(a, nonblock, timeout, &self.pollee),
             (Inner::Unix(s), Target::Unspec) => s.disconnect(),
             (Inner::Inet(_), _) => Err(Errno::EAFNOSUPPORT),
             (Inner::Unix(_), _) => Err(Errno::EINVAL),
@@ -228,8 +258,8 @@ impl Socket {
     pub fn send(&self, data: &[u8], to: Option<Target>, nonblock: bool) -> Result<usize, Errno> {
         let timeout = self.opts.lock().snd_timeout;
         match &self.inner {
-            Inner::Inet(s) => s.send(data, to, nonblock, timeout),
-            Inner::Unix(s) => s.send(data, to, nonblock, timeout),
+            Inner::Inet(s) => s.send(data, to, nonblock, timeout, &self.pollee),
+            Inner::Unix(s) => s.send(data, to, nonblock, timeout, &self.pollee),
         }
     }
 
@@ -238,8 +268,8 @@ impl Socket {
     pub fn recv(&self, buf: &mut [u8], peek: bool, wait_all: bool, nonblock: bool) -> Result<Received, Errno> {
         let timeout = self.opts.lock().rcv_timeout;
         let got = match &self.inner {
-            Inner::Inet(s) => wait(nonblock, timeout, || s.recv(buf, peek))?,
-            Inner::Unix(s) => wait(nonblock, timeout, || s.recv(buf, peek))?,
+            Inner::Inet(s) => wait(&self.pollee, nonblock, timeout, || s.recv(buf, peek))?,
+            Inner::Unix(s) => wait(&self.pollee, nonblock, timeout, || s.recv(buf, peek))?,
         };
         if !wait_all || peek || self.ty != abi::SOCK_STREAM || got.len == 0 || got.len == buf.len() {
             return Ok(got);
@@ -248,8 +278,8 @@ impl Socket {
         let mut done = got.len;
         while done < buf.len() {
             let more = match &self.inner {
-                Inner::Inet(s) => wait(false, timeout, || s.recv(&mut buf[done..], false)),
-                Inner::Unix(s) => wait(false, timeout, || s.recv(&mut buf[done..], false)),
+                Inner::Inet(s) => wait(&self.pollee, false, timeout, || s.recv(&mut buf[done..], false)),
+                Inner::Unix(s) => wait(&self.pollee, false, timeout, || s.recv(&mut buf[done..], false)),
             };
             match more {
                 Ok(r) if r.len > 0 => done += r.len,
@@ -266,10 +296,12 @@ impl Socket {
             abi::SHUT_RDWR => (true, true),
             _ => return Err(Errno::EINVAL),
         };
-        match &self.inner {
+        let r = match &self.inner {
             Inner::Inet(s) => s.shutdown(read, write),
             Inner::Unix(s) => s.shutdown(read, write),
-        }
+        };
+        self.pollee.notify(0);
+        r
     }
 
     /// poll/epoll's view; `rdhup`: the peer closed its sending half.
@@ -277,6 +309,15 @@ impl Socket {
         match &self.inner {
             Inner::Inet(s) => s.readiness(),
             Inner::Unix(s) => s.readiness(),
+        }
+    }
+
+    /// Pollees besides its own whose changes affect its readiness (a
+    /// connected datagram socket's peer queue, for room).
+    pub fn other_pollees(&self) -> Option<Pollee> {
+        match &self.inner {
+            Inner::Inet(_) => None,
+            Inner::Unix(s) => s.peer_room(),
         }
     }
 

@@ -23,6 +23,7 @@ use linux_abi::structs::{self as abi, SocketAddress, UnixName};
 use spin::Mutex;
 
 use super::{wait, Received, Target};
+use crate::file::Pollee;
 use crate::net::local::{self, Backlog, DgramQueue, StreamEnd};
 use crate::net::Readiness;
 
@@ -171,13 +172,13 @@ impl Drop for Stream {
 impl Drop for Dgram {
     fn drop(&mut self) {
         self.queue.close();
-        local::changed();
     }
 }
 
 
 impl Unix {
-    pub fn new(ty: u32, protocol: i32) -> Result<Unix, Errno> {
+    /// A socket whose changes are told to `pollee`.
+    pub fn new(ty: u32, protocol: i32, pollee: &Pollee) -> Result<Unix, Errno> {
         if protocol != 0 {
             return Err(Errno::EPROTONOSUPPORT);
         }
@@ -189,16 +190,19 @@ impl Unix {
                 conn: None,
                 cred: PeerCred::current(),
             }))),
-            abi::SOCK_DGRAM => Ok(Unix::Dgram(Mutex::new(Dgram { name: None, queue: DgramQueue::new(), peer: None }))),
+            abi::SOCK_DGRAM => Ok(Unix::Dgram(Mutex::new(Dgram { name: None, queue: DgramQueue::new(pollee), peer: None }))),
             _ => Err(Errno::ESOCKTNOSUPPORT),
         }
     }
 
-    pub fn pair(ty: u32) -> Result<(Unix, Unix), Errno> {
+    /// A connected pair; the sockets' pollees are `pa` and `pb`.
+    pub fn pair(ty: u32, pa: &Pollee, pb: &Pollee) -> Result<(Unix, Unix), Errno> {
         let cred = PeerCred::current();
         match ty {
             abi::SOCK_STREAM => {
                 let (a, b) = local::stream_pair();
+                a.attach(pa);
+                b.attach(pb);
                 let make = |end| {
                     let conn = Conn { end, peer: UnixName::Unnamed, peer_cred: cred.clone() };
                     let s = Stream { name: None, backlog: None, listening: false, conn: Some(conn), cred: cred.clone() };
@@ -207,7 +211,7 @@ impl Unix {
                 Ok((make(a), make(b)))
             }
             abi::SOCK_DGRAM => {
-                let (qa, qb) = (DgramQueue::new(), DgramQueue::new());
+                let (qa, qb) = (DgramQueue::new(pa), DgramQueue::new(pb));
                 let a = Dgram { name: None, queue: qa.clone(), peer: Some((Arc::downgrade(&qb), UnixName::Unnamed)) };
                 let b = Dgram { name: None, queue: qb, peer: Some((Arc::downgrade(&qa), UnixName::Unnamed)) };
                 Ok((Unix::Dgram(Mutex::new(a)), Unix::Dgram(Mutex::new(b))))
@@ -223,14 +227,15 @@ impl Unix {
         }
     }
 
-    pub fn bind(&self, addr: UnixAddr) -> Result<(), Errno> {
+    /// bind(2); a stream socket's backlog tells `pollee` of connections.
+    pub fn bind(&self, addr: UnixAddr, pollee: &Pollee) -> Result<(), Errno> {
         if self.is_bound() {
             return Err(Errno::EINVAL);
         }
         let (name, key) = bind_key(addr)?;
         match self {
             Unix::Stream(s) => {
-                let backlog = Backlog::new(1);
+                let backlog = Backlog::new(1, pollee);
                 backlog.close(); // refuses until listen()
                 let mut s = s.lock();
                 register(key, Bound::Stream(Arc::downgrade(&backlog), s.cred.clone()))?;
@@ -258,20 +263,22 @@ impl Unix {
         Ok(())
     }
 
-    pub fn accept(&self) -> Result<(Unix, SocketAddress), Errno> {
+    /// One accept attempt; the new socket's changes are told to `pollee`.
+    pub fn accept(&self, pollee: &Pollee) -> Result<(Unix, SocketAddress), Errno> {
         let Unix::Stream(s) = self else { return Err(Errno::EOPNOTSUPP) };
         let s = s.lock();
         if !s.listening {
             return Err(Errno::EINVAL);
         }
         let (end, peer, peer_cred) = s.backlog.as_ref().and_then(|b| b.pop()).ok_or(Errno::EAGAIN)?;
+        end.attach(pollee);
         let addr = SocketAddress::Unix(peer.clone());
         let conn = Conn { end, peer, peer_cred };
         let new = Stream { name: s.name.clone(), backlog: None, listening: false, conn: Some(conn), cred: s.cred.clone() };
         Ok((Unix::Stream(Mutex::new(new)), addr))
     }
 
-    pub fn connect(&self, addr: UnixAddr, nonblock: bool, timeout: u64) -> Result<(), Errno> {
+    pub fn connect(&self, addr: UnixAddr, nonblock: bool, timeout: u64, pollee: &Pollee) -> Result<(), Errno> {
         let key = addr.key.ok_or(Errno::EINVAL)?;
         let target = find(&key).ok_or(Errno::ECONNREFUSED)?;
         match self {
@@ -284,12 +291,13 @@ impl Unix {
                         return Err(Errno::EISCONN);
                     }
                 }
-                wait(nonblock, timeout, || backlog.room())?;
+                wait(backlog.room_pollee(), nonblock, timeout, || backlog.room())?;
                 let mut s = s.lock();
                 if s.conn.is_some() {
                     return Err(Errno::EISCONN);
                 }
                 let (mine, theirs) = local::stream_pair();
+                mine.attach(pollee);
                 let me = s.name.clone().unwrap_or_default();
                 backlog.push((theirs, me, PeerCred::current()))?;
                 s.conn = Some(Conn { end: mine, peer: addr.name, peer_cred: server });
@@ -313,7 +321,7 @@ impl Unix {
         }
     }
 
-    pub fn send(&self, data: &[u8], to: Option<Target>, nonblock: bool, timeout: u64) -> Result<usize, Errno> {
+    pub fn send(&self, data: &[u8], to: Option<Target>, nonblock: bool, timeout: u64, pollee: &Pollee) -> Result<usize, Errno> {
         let to = match to {
             None => None,
             Some(Target::Unix(a)) => Some(a),
@@ -326,7 +334,7 @@ impl Unix {
                 }
                 let mut done = 0;
                 loop {
-                    let r = wait(nonblock, timeout, || match &s.lock().conn {
+                    let r = wait(pollee, nonblock, timeout, || match &s.lock().conn {
                         Some(c) => c.end.write(&data[done..]),
                         None => Err(Errno::ENOTCONN),
                     });
@@ -359,7 +367,7 @@ impl Unix {
                     };
                     (queue.ok_or(Errno::ECONNREFUSED)?, from)
                 };
-                wait(nonblock, timeout, || queue.push(data, from.clone()))
+                wait(queue.room(), nonblock, timeout, || queue.push(data, from.clone()))
             }
         }
     }
@@ -392,7 +400,6 @@ impl Unix {
             Unix::Dgram(d) => {
                 if read {
                     d.lock().queue.close();
-                    local::changed();
                 }
                 Ok(())
             }
@@ -418,6 +425,15 @@ impl Unix {
                 };
                 (Readiness { readable: d.queue.readable() || d.queue.is_closed(), writable, ..Readiness::default() }, false)
             }
+        }
+    }
+
+    /// A connected datagram socket's peer queue's room pollee (its
+    /// writability depends on it).
+    pub fn peer_room(&self) -> Option<Pollee> {
+        match self {
+            Unix::Dgram(d) => d.lock().peer.as_ref().and_then(|(q, _)| q.upgrade()).map(|q| q.room().clone()),
+            Unix::Stream(_) => None,
         }
     }
 

@@ -30,7 +30,7 @@ pub fn run(s: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
     let mut files = task::files::FdTable::with_console();
     let reader = if matches!(out, Out::Buffer(_)) {
         let (r, w) = task::pipe::new();
-        let stdout = task::files::OpenFile::new(task::files::Node::Pipe(w), false, true, 1);
+        let stdout = task::files::OpenFile::new(alloc::sync::Arc::new(w), false, true, 1);
         files.put(1, stdout, false).map_err(|e| format!("{path}: {e}"))?;
         Some(r)
     } else {
@@ -55,7 +55,7 @@ pub fn run(s: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
         seccomp: None,
     })
     .map_err(|e| format!("{path}: {e}"))?;
-    let status = crate::console::terminal::foreground(&process, || {
+    let status = crate::file::tty::foreground(&process, || {
         if let Some(r) = reader {
             let mut buf = alloc::vec![0u8; 4096];
             while let Ok(n @ 1..) = r.pipe.read(&mut buf, false) {

@@ -64,6 +64,12 @@ pub fn mem(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
     );
     let _ = writeln!(out, "heap:   {} KiB mapped, {} KiB used", st.heap_size / 1024, st.heap_used / 1024);
     let _ = writeln!(out, "cow:    {} frames shared copy-on-write", crate::mm::user::shared_frames());
+    let _ = write!(out, "live:  ");
+    for (i, (name, n)) in crate::live::counts().enumerate() {
+        let _ = write!(out, "{}{n} {name}", if i == 0 { " " } else { ", " });
+    }
+    let _ = writeln!(out, ", {} tmpfs instances", vfs::tmpfs::live_instances());
+    let _ = writeln!(out, "tmpfs:  {} KiB of file data", crate::fs::tmpfs_pages() * 4);
     let (files, pages, hits, misses) = crate::mm::pagecache::stats();
     let _ = writeln!(out, "pages:  {files} files, {pages} pages cached, {hits} hits, {misses} misses");
     if let Some(c) = crate::fs::disk_cache_stats() {
@@ -73,6 +79,21 @@ pub fn mem(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
             c.cached_blocks, c.hits, c.misses, c.disk_reads, c.disk_writes
         );
     }
+    Ok(())
+}
+
+pub fn latency(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
+    let reset = match args {
+        [] => false,
+        [r] if r == "reset" => true,
+        _ => return Err(String::from("usage: latency [reset]")),
+    };
+    let ms = console::input::max_latency(reset);
+    let _ = writeln!(out, "console input: a typed key waited at most {ms} ms for its reader{}", if reset { " (reset)" } else { "" });
+    let (run_ms, thread, queued) = crate::sched::max_run_wait(reset);
+    let _ = writeln!(out, "scheduler: a runnable host thread waited at most {run_ms} ms for the CPU (thread {thread}, {queued} others queued then)");
+    let (stretch, rip) = crate::sched::watchdog::longest_stretch(reset);
+    let _ = writeln!(out, "kernel: the CPU stayed at most {stretch} ms in the kernel without a switch (at RIP {rip:#x})");
     Ok(())
 }
 
@@ -159,10 +180,20 @@ pub fn crash(_: &mut Session, args: &[String], _: &mut Out) -> CmdResult {
     use arch::cpu::Fault;
     let kind = match args {
         [k] => k.as_str(),
-        _ => return Err(String::from("usage: crash <panic|pagefault|gpf|ud|int3>")),
+        _ => return Err(String::from("usage: crash <panic|thread|stall|lockup|pagefault|gpf|ud|int3>")),
     };
     match kind {
         "panic" => panic!("crash requested from the shell"),
+        "thread" => {
+            // A panic on a thread's own kernel stack (the shell runs on the boot stack).
+            crate::sched::spawn_kernel("crasher", alloc::boxed::Box::new(crash_in_thread));
+            crate::sched::yield_now();
+        }
+        // The watchdog's cases: 7 s in the kernel with interrupts on (reported,
+        // then the shell goes on), and forever with interrupts off (only an
+        // NMI gets through: QEMU monitor `nmi`).
+        "stall" => stall_in_kernel(7000),
+        "lockup" => lockup_with_interrupts_off(),
         "pagefault" => arch::cpu::trigger(Fault::PageFault),
         "gpf" => arch::cpu::trigger(Fault::GeneralProtection),
         "ud" => arch::cpu::trigger(Fault::InvalidOpcode),
@@ -170,4 +201,25 @@ pub fn crash(_: &mut Session, args: &[String], _: &mut Out) -> CmdResult {
         other => return Err(format!("unknown fault '{other}'")),
     }
     Ok(())
+}
+
+#[inline(never)]
+fn crash_in_thread() {
+    panic!("crash requested in a kernel thread");
+}
+
+#[inline(never)]
+fn stall_in_kernel(ms: u64) {
+    let end = time::uptime_ms() + ms;
+    while time::uptime_ms() < end {
+        core::hint::spin_loop();
+    }
+}
+
+#[inline(never)]
+fn lockup_with_interrupts_off() {
+    x86_64::instructions::interrupts::disable();
+    loop {
+        core::hint::spin_loop();
+    }
 }

@@ -53,6 +53,20 @@ pub struct TmpFsOptions {
     pub fs_type: &'static str,
     /// Drivers that character-device nodes read and write through.
     pub devices: Option<Arc<DeviceRegistry>>,
+    /// Who else pays for new data pages (the kernel: its memory budget, a
+    /// container's memory limit); `None`: only `size_limit` counts.
+    pub charge: Option<Arc<dyn PageCharge>>,
+}
+
+/// Memory accounting beyond the instance's size limit: asked before each new
+/// data page; a refusal makes the write stop short (`ENOSPC` if nothing was
+/// written), as a full tmpfs does. Pages shared with a snapshot's source are
+/// not new memory and are not charged.
+pub trait PageCharge: Send + Sync {
+    /// One more page; false to refuse it.
+    fn charge(&self) -> bool;
+    /// `pages` charged pages were freed.
+    fn uncharge(&self, pages: u64);
 }
 
 impl Default for TmpFsOptions {
@@ -65,6 +79,7 @@ impl Default for TmpFsOptions {
             root_gid: 0,
             fs_type: "tmpfs",
             devices: None,
+            charge: None,
         }
     }
 }
@@ -91,7 +106,36 @@ pub(crate) struct Shared {
     /// Serializes cross-directory renames (Linux's `s_vfs_rename_mutex`).
     rename_lock: Mutex<()>,
     devices: Option<Arc<DeviceRegistry>>,
+    charge: Option<Arc<dyn PageCharge>>,
+    /// Pages `charge` accepted and not yet given back.
+    charged: AtomicU64,
     fs: Weak<TmpFs>,
+    _counted: Counted,
+}
+
+/// tmpfs instances whose data still exists (an instance's data lives while
+/// any of its inodes does, even unmounted: an open file keeps it).
+static INSTANCES: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// Counts its owner in [`INSTANCES`] while it exists.
+struct Counted;
+
+impl Counted {
+    fn new() -> Counted {
+        INSTANCES.fetch_add(1, Ordering::Relaxed);
+        Counted
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        INSTANCES.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// How many tmpfs instances exist (for finding leaks).
+pub fn live_instances() -> usize {
+    INSTANCES.load(Ordering::Relaxed)
 }
 
 impl TmpFs {
@@ -110,7 +154,10 @@ impl TmpFs {
                 page_copies: AtomicU64::new(0),
                 rename_lock: Mutex::new(()),
                 devices: options.devices.clone(),
+                charge: options.charge.clone(),
+                charged: AtomicU64::new(0),
                 fs: fs.clone(),
+                _counted: Counted::new(),
             });
             let root = TmpInode::new_root(&shared, options.root_perm, options.root_uid, options.root_gid);
             TmpFs { shared, root }
@@ -137,6 +184,11 @@ impl TmpFs {
     /// Not atomic against concurrent changes to `self` (snapshot an instance
     /// nobody writes, such as an image template).
     pub fn snapshot(&self) -> Arc<TmpFs> {
+        self.snapshot_charged(self.shared.charge.clone())
+    }
+
+    /// [`TmpFs::snapshot`] whose new pages are charged to `charge`.
+    pub fn snapshot_charged(&self, charge: Option<Arc<dyn PageCharge>>) -> Arc<TmpFs> {
         Arc::new_cyclic(|fs| {
             let shared = Arc::new(Shared {
                 id: alloc_fs_id(),
@@ -150,7 +202,10 @@ impl TmpFs {
                 page_copies: AtomicU64::new(0),
                 rename_lock: Mutex::new(()),
                 devices: self.shared.devices.clone(),
+                charge,
+                charged: AtomicU64::new(0),
                 fs: fs.clone(),
+                _counted: Counted::new(),
             });
             let root = snapshot::copy_tree(&self.root, &shared);
             TmpFs { shared, root }
@@ -196,9 +251,20 @@ impl Shared {
         self.clock.now()
     }
 
-    /// Charges one data page; false when the size limit is reached.
+    /// Charges one data page; false when the size limit is reached or the
+    /// instance's [`PageCharge`] refuses it.
     fn reserve_page(&self) -> bool {
-        charge(&self.pages_used, self.page_limit.unwrap_or(u64::MAX))
+        if !charge(&self.pages_used, self.page_limit.unwrap_or(u64::MAX)) {
+            return false;
+        }
+        if let Some(c) = &self.charge {
+            if !c.charge() {
+                self.pages_used.fetch_sub(1, Ordering::Relaxed);
+                return false;
+            }
+            self.charged.fetch_add(1, Ordering::Relaxed);
+        }
+        true
     }
 
     fn page_copied(&self) {
@@ -207,6 +273,17 @@ impl Shared {
 
     fn release_pages(&self, count: u64) {
         self.pages_used.fetch_sub(count, Ordering::Relaxed);
+        if let Some(c) = &self.charge {
+            // Freed pages may be snapshot pages that were never charged:
+            // give back at most what was charged.
+            let back = self
+                .charged
+                .try_update(Ordering::AcqRel, Ordering::Acquire, |n| Some(n.saturating_sub(count)))
+                .map_or(0, |before| before.min(count));
+            if back > 0 {
+                c.uncharge(back);
+            }
+        }
     }
 
     /// A fresh inode number, charged against the inode limit (`ENOSPC`).

@@ -1,6 +1,7 @@
 //! tmpfs size and inode limits.
 
 use errno::Errno;
+use std::sync::Arc;
 use vfs::{FileSystem, TmpFsOptions};
 
 use crate::common::env_with;
@@ -38,4 +39,41 @@ fn inode_limit_gives_enospc() {
     assert_eq!(e.fs.statfs().unwrap().files_free, 0);
     e.vfs.unlink(&e.root, &e.cwd(), "/b").unwrap();
     e.vfs.symlink(&e.root, &e.cwd(), "x", "/c").unwrap();
+}
+
+/// A `PageCharge` that takes at most `cap` pages.
+struct Budget {
+    used: std::sync::atomic::AtomicU64,
+    cap: u64,
+}
+
+impl vfs::tmpfs::PageCharge for Budget {
+    fn charge(&self) -> bool {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.used.try_update(SeqCst, SeqCst, |u| (u < self.cap).then_some(u + 1)).is_ok()
+    }
+    fn uncharge(&self, pages: u64) {
+        self.used.fetch_sub(pages, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn page_charge_refuses_pages_past_its_budget_and_gets_them_back() {
+    let budget = Arc::new(Budget { used: 0.into(), cap: 2 });
+    let e = env_with(TmpFsOptions { charge: Some(budget.clone()), ..TmpFsOptions::default() });
+    let f = e.vfs.create(&e.root, &e.cwd(), "/a", 0o644).unwrap();
+    assert_eq!(f.inode().write_at(0, &[1u8; 3 * PAGE]), Ok(2 * PAGE), "the charge stops the write short");
+    assert_eq!(f.inode().write_at(2 * PAGE as u64, &[1u8; 10]), Err(Errno::ENOSPC));
+    assert_eq!(budget.used.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(e.fs.bytes_used(), 2 * PAGE as u64, "a refused page is not counted as used");
+    f.truncate(PAGE as u64).unwrap();
+    assert_eq!(budget.used.load(std::sync::atomic::Ordering::SeqCst), 1, "truncate gives pages back");
+    // A snapshot's shared pages were never charged to its own budget: freeing them gives nothing back.
+    let other = Arc::new(Budget { used: 0.into(), cap: 8 });
+    let clone = e.fs.snapshot_charged(Some(other.clone()));
+    drop(clone);
+    assert_eq!(other.used.load(std::sync::atomic::Ordering::SeqCst), 0);
+    drop(f);
+    e.vfs.unlink(&e.root, &e.cwd(), "/a").unwrap();
+    assert_eq!(budget.used.load(std::sync::atomic::Ordering::SeqCst), 0, "unlinking the file gives the rest back");
 }
