@@ -13,6 +13,7 @@ pub mod datadisk;
 pub mod machine;
 pub mod paths;
 pub mod prereq;
+pub mod pysuite;
 pub mod qemu;
 pub mod realdisk;
 pub mod script;
