@@ -93,6 +93,12 @@ fn is_local(ip: Ipv4Addr) -> bool {
     crate::net::is_local_ip(ip)
 }
 
+/// A destination as Linux routes it: the unspecified address 0.0.0.0 means this host
+/// (`ip_route_output_key_hash_rcu` makes it 127.0.0.1).
+fn routed(addr: SocketAddrV4) -> SocketAddrV4 {
+    if addr.ip().is_unspecified() { SocketAddrV4::new(Ipv4Addr::LOCALHOST, addr.port()) } else { addr }
+}
+
 impl Stream {
     fn tcp(&self) -> Result<&Tcp, Errno> {
         self.tcp.as_ref().ok_or(Errno::EINVAL)
@@ -188,6 +194,7 @@ impl Inet {
     }
 
     pub fn connect(&self, addr: SocketAddrV4, nonblock: bool, timeout: u64, pollee: &Pollee) -> Result<(), Errno> {
+        let addr = routed(addr);
         match self {
             Inet::Dgram(d) => {
                 let mut d = d.lock();
@@ -274,7 +281,7 @@ impl Inet {
             Inet::Dgram(d) => {
                 let dest = {
                     let d = d.lock();
-                    to.or(d.peer).ok_or(Errno::EDESTADDRREQ)?
+                    to.map(routed).or(d.peer).ok_or(Errno::EDESTADDRREQ)?
                 };
                 if is_local(*dest.ip()) {
                     let port = d.lock().ensure_bound()?;
