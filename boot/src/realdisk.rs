@@ -64,16 +64,25 @@ pub fn rootfs(name: &str) -> PathBuf {
 }
 
 /// Runs `sh -c SCRIPT` in image `name`'s root on the host as a container would see it:
-/// private mount and PID namespaces, fresh /proc, /tmp a tmpfs, /dev the host's, the test
-/// scripts read-only at /mnt and `data` (if any) at /srv. The cached root is not written.
+/// private mount and PID namespaces, the root an overlay (a tmpfs upper over the cached
+/// root, which is not written), Docker's `/etc/hosts` (as Cyrius gives containers), fresh
+/// /proc, /dev the host's, the test scripts read-only at /mnt and `data` (if any) at /srv.
 pub fn host_run(name: &str, script: &str, data: Option<&Path>) -> Output {
+    static RUNS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let root = rootfs(name);
-    let r = root.display();
-    let scripts = scripts_dir();
+    let scratch = std::env::temp_dir()
+        .join(format!("cyrius-hostrun.{}.{}", std::process::id(), RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)));
+    fs::create_dir_all(&scratch).expect("a scratch directory");
+    let t = scratch.display();
+    let r = format!("{t}/m");
     let mut setup = format!(
-        "mount -t tmpfs tmpfs {r}/tmp && mount -t proc proc {r}/proc && mount --rbind /dev {r}/dev && \
+        "mount -t tmpfs tmpfs {t} && mkdir {t}/u {t}/w {r} && \
+         mount -t overlay overlay -o lowerdir={l},upperdir={t}/u,workdir={t}/w {r} && \
+         printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' > {r}/etc/hosts && \
+         mount -t proc proc {r}/proc && mount --rbind /dev {r}/dev && \
          mount --bind {s} {r}/mnt && mount -o remount,bind,ro {r}/mnt",
-        s = scripts.display()
+        l = root.display(),
+        s = scripts_dir().display()
     );
     if let Some(d) = data {
         setup.push_str(&format!(" && mount --bind {} {r}/srv", d.display()));
@@ -81,10 +90,12 @@ pub fn host_run(name: &str, script: &str, data: Option<&Path>) -> Output {
     // The host's environment stays out: the image's Env and HOME, as in a container.
     let env: Vec<String> = image_env(name).iter().map(|e| format!("'{}'", e.replace('\'', "'\\''"))).collect();
     setup.push_str(&format!(" && exec env -i HOME=/root {} chroot {r} sh -c \"$0\"", env.join(" ")));
-    Command::new("unshare")
+    let out = Command::new("unshare")
         .args(["--mount", "--pid", "--fork", "--propagation", "private", "sh", "-c", &setup, script])
         .output()
-        .expect("unshare (util-linux)")
+        .expect("unshare (util-linux)");
+    let _ = fs::remove_dir(&scratch);
+    out
 }
 
 /// The `Env` of image `name`'s config (`build/images/NAME`).
