@@ -36,7 +36,7 @@ impl Results {
         let mut r = Results::default();
         for line in text.lines() {
             let line = line.trim_end();
-            if line.starts_with("END ") {
+            if line == "END" || line.starts_with("END ") {
                 r.complete = true;
                 continue;
             }
