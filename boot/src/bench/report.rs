@@ -71,6 +71,7 @@ fn value(v: f64, unit: Unit) -> String {
         Unit::Micros if v < 10.0 => format!("{v:.3}"),
         Unit::Micros | Unit::MibPerSecond | Unit::RequestsPerSecond => format!("{v:.1}"),
         Unit::Ratio => format!("{v:.2}"),
+        Unit::Mib => format!("{v:.2}"),
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::guest::{Guest, System, WEB_PORT};
 use super::http;
 use super::options::Options;
-use super::BIG_FILE;
+use super::{BIG_FILE, PYTHON_IMAGE, PYTHON_LAYERS};
 
 /// Measures one sample inside a booted guest.
 pub type Measure = fn(&mut Guest, &Options) -> Result<f64, String>;
@@ -23,6 +23,8 @@ pub enum Unit {
     Micros,
     MibPerSecond,
     RequestsPerSecond,
+    /// Memory, MiB (2^20 bytes).
+    Mib,
     /// A quotient of two timings of the same system.
     Ratio,
 }
@@ -34,6 +36,7 @@ impl Unit {
             Unit::Micros => "us",
             Unit::MibPerSecond => "MiB/s",
             Unit::RequestsPerSecond => "req/s",
+            Unit::Mib => "MiB",
             Unit::Ratio => "x",
         }
     }
@@ -69,6 +72,9 @@ pub fn all() -> Vec<Workload> {
         w("QEMU start -> first container output", Seconds, first_container, first_container),
         w("container run echo, first of the boot", Seconds, first_run, first_run),
         w("container run echo, repeated", Seconds, cyrius_run_echo, linux_runc_run),
+        w("python image: run python3 -c 'print(1)', first of the boot", Seconds, cyrius_python_first, linux_python_first),
+        w("python image: run python3 -c 'print(1)', repeated", Seconds, cyrius_python_again, linux_python_again),
+        w("python image: memory of a second running container", Mib, cyrius_python_memory, linux_python_memory),
         w("read 16 MiB, virtio-blk FAT32", Seconds, cyrius_read_disk, linux_read_disk),
         w("read 16 MiB, tmpfs", Seconds, cyrius_read_tmpfs, linux_read_tmpfs),
         w("fork+exec+wait busybox true", Micros, spawn, spawn),
@@ -186,6 +192,132 @@ fn linux_read_tmpfs(g: &mut Guest, _: &Options) -> Result<f64, String> {
     real_seconds(&g.run(&format!("benchtool time dd if=/tmp/{BIG_FILE} of=/dev/null bs=1M")))
 }
 
+// ---- the Debian-based python image (56 MB) from its EROFS store ----
+// Cyrius: `oci-runtime run --image python` (the kernel mounts the image's store
+// files from the data disk and stacks them under a tmpfs). Linux: /bin/run-image
+// (scripts/linux-guest) loop-mounts the same store files, stacks them with
+// overlayfs under a tmpfs and `runc run`s a bundle on that root. The first run of
+// the boot includes mounting the layers on both.
+
+/// A python3 process, as the arguments of Cyrius' `oci-runtime run` and as
+/// run-image's JSON array.
+struct Python {
+    shell: &'static str,
+    json: &'static str,
+}
+
+const PRINT_ONE: Python = Python { shell: "python3 -c 'print(1)'", json: r#"["python3","-c","print(1)"]"# };
+const SLEEPER: Python =
+    Python { shell: "python3 -c 'import time; time.sleep(1000)'", json: r#"["python3","-c","import time; time.sleep(1000)"]"# };
+/// Runs in the foreground after a sleeper was started, so that the sleeper has
+/// had a python start-up and 3 s to settle before memory is read.
+const SETTLE: Python =
+    Python { shell: "python3 -c 'import time; time.sleep(3)'", json: r#"["python3","-c","import time; time.sleep(3)"]"# };
+
+fn cyrius_python_first(g: &mut Guest, _: &Options) -> Result<f64, String> {
+    cyrius_python(g, "py-first")
+}
+
+fn cyrius_python_again(g: &mut Guest, _: &Options) -> Result<f64, String> {
+    cyrius_python(g, "py-again")
+}
+
+fn cyrius_python(g: &mut Guest, id: &str) -> Result<f64, String> {
+    let out = g.run(&format!("time oci-runtime run --image {PYTHON_IMAGE} {id} {}", PRINT_ONE.shell));
+    printed_one(&out)?;
+    let seconds = real_seconds(&out)?;
+    checked(g.run(&format!("oci-runtime delete {id}")))?;
+    Ok(seconds)
+}
+
+/// Memory in use (`mem`) with two sleeping python containers minus with one.
+fn cyrius_python_memory(g: &mut Guest, _: &Options) -> Result<f64, String> {
+    let mut used = Vec::new();
+    for n in 1..=2 {
+        checked(g.run(&format!("oci-runtime run -d --image {PYTHON_IMAGE} py-sleep{n} {}", SLEEPER.shell)))?;
+        checked(g.run(&format!("oci-runtime run --image {PYTHON_IMAGE} py-settle{n} {}", SETTLE.shell)))?;
+        checked(g.run(&format!("oci-runtime delete py-settle{n}")))?;
+        used.push(used_frames(&g.run("mem"))? * 4096);
+    }
+    for n in 1..=2 {
+        checked(g.run(&format!("oci-runtime delete --force py-sleep{n}")))?;
+    }
+    mib_between(used[0], used[1])
+}
+
+fn linux_python_first(g: &mut Guest, _: &Options) -> Result<f64, String> {
+    linux_python(g, "py-first")
+}
+
+fn linux_python_again(g: &mut Guest, _: &Options) -> Result<f64, String> {
+    linux_python(g, "py-again")
+}
+
+/// The `run-image` command line of a container `id` running `process`.
+fn run_image(id: &str, process: &Python) -> String {
+    format!("run-image /mnt/{PYTHON_LAYERS} {id} '{}'", process.json)
+}
+
+fn linux_python(g: &mut Guest, id: &str) -> Result<f64, String> {
+    let out = g.run(&format!("benchtool time {}", run_image(id, &PRINT_ONE)));
+    printed_one(&out)?;
+    real_seconds(&out)
+}
+
+/// Memory in use (MemTotal - MemFree) with two sleeping python containers minus
+/// with one (runc has exited: `run -d`).
+fn linux_python_memory(g: &mut Guest, _: &Options) -> Result<f64, String> {
+    let mut used = Vec::new();
+    for n in 1..=2 {
+        checked(g.run(&format!("{} -d", run_image(&format!("py-sleep{n}"), &SLEEPER))))?;
+        checked(g.run(&run_image(&format!("py-settle{n}"), &SETTLE)))?;
+        used.push(meminfo_used(&g.run("cat /proc/meminfo"))?);
+    }
+    for n in 1..=2 {
+        checked(g.run(&format!("runc delete --force py-sleep{n}; umount /run/c/py-sleep{n}/rootfs /run/c/py-sleep{n}/rw")))?;
+    }
+    mib_between(used[0], used[1])
+}
+
+/// The container printed python's `1` on a line of its own.
+fn printed_one(out: &str) -> Result<(), String> {
+    let out = checked(out.to_string())?;
+    if out.lines().any(|l| l.trim() == "1") {
+        Ok(())
+    } else {
+        Err(format!("python3 printed no 1: {out:?}"))
+    }
+}
+
+/// `after - before` bytes in MiB; an error if memory in use went down.
+fn mib_between(before: u64, after: u64) -> Result<f64, String> {
+    match after.checked_sub(before) {
+        Some(d) if d > 0 => Ok(d as f64 / (1024.0 * 1024.0)),
+        _ => Err(format!("memory in use went from {before} to {after} bytes with a second container running")),
+    }
+}
+
+/// Frames in use, from Cyrius' `mem` ("frames: T total, U used, F free (K KiB free)").
+fn used_frames(mem: &str) -> Result<u64, String> {
+    mem.lines()
+        .filter_map(|l| l.trim().strip_prefix("frames:"))
+        .flat_map(|l| l.split(','))
+        .find_map(|part| part.trim().strip_suffix(" used")?.trim().parse().ok())
+        .ok_or_else(|| format!("no \"frames: ... N used\" in {mem:?}"))
+}
+
+/// Bytes in use from Linux's /proc/meminfo: MemTotal - MemFree.
+fn meminfo_used(meminfo: &str) -> Result<u64, String> {
+    let kib = |key: &str| {
+        meminfo
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(key)?.trim().strip_suffix("kB")?.trim().parse::<u64>().ok())
+            .ok_or_else(|| format!("no {key} N kB in {meminfo:?}"))
+    };
+    let (total, free) = (kib("MemTotal:")?, kib("MemFree:")?);
+    total.checked_sub(free).map(|k| k * 1024).ok_or_else(|| format!("MemFree {free} kB > MemTotal {total} kB"))
+}
+
 // ---- HTTP: busybox httpd in a container, a client on the host ----
 
 /// Starts busybox httpd (port `WEB_PORT`, serving /www: `index.html` = `PAGE`
@@ -245,7 +377,7 @@ fn http_download(g: &mut Guest, o: &Options) -> Result<f64, String> {
 // ---- parsing what the guests print ----
 
 /// Commands whose messages mean failure when a line starts with "NAME: ".
-const FAILING: [&str; 8] = ["cp", "dd", "sh", "runc", "benchtool", "time", "run", "oci-runtime"];
+const FAILING: [&str; 11] = ["cp", "dd", "sh", "runc", "benchtool", "time", "run", "oci-runtime", "mount", "umount", "run-image"];
 
 /// The output, or `Err` when a line of it is an error message.
 fn checked(out: String) -> Result<String, String> {
@@ -296,6 +428,22 @@ mod tests {
         assert!(real_seconds("cp: /mnt/x: No such file or directory\nreal 0.001s").is_err());
         assert!(real_seconds("time=\"...\" level=error msg=\"boom\"\nreal 0.1s").is_err());
         assert!(real_seconds("nothing").unwrap_err().contains("no \"real N"));
+    }
+
+    #[test]
+    fn parses_memory_reports() {
+        let mem = "heap: 1234 KiB\nframes: 130000 total, 5000 used, 125000 free (500000 KiB free)\n";
+        assert_eq!(used_frames(mem), Ok(5000));
+        assert!(used_frames("frames: 10 total").is_err());
+        let meminfo = "MemTotal:         492436 kB\nMemFree:          401236 kB\nMemAvailable:     430000 kB\n";
+        assert_eq!(meminfo_used(meminfo), Ok((492436 - 401236) * 1024));
+        assert!(meminfo_used("MemTotal: 10 kB\n").is_err());
+        assert_eq!(mib_between(1 << 20, 3 << 20), Ok(2.0));
+        assert!(mib_between(3 << 20, 1 << 20).is_err());
+        assert!(printed_one("1\nreal 0.5s\n").is_ok());
+        assert!(printed_one("10\nreal 0.5s\n").is_err());
+        assert!(printed_one("runc: boom\n1\n").is_err());
+        assert_eq!(run_image("p", &PRINT_ONE), r#"run-image /mnt/python-layers p '["python3","-c","print(1)"]'"#);
     }
 
     #[test]
