@@ -95,7 +95,6 @@ fn sqlite_writes_databases_in_the_container_and_a_bound_directory() {
 }
 
 #[test]
-#[ignore = "needs eventfd2 (libuv's loop init: node aborts without it)"]
 fn node_scripts_print_what_they_print_on_linux() {
     let mut m = boot(Vec::new());
     let out = same_as_linux(&mut m, "node", "node", "node /mnt/lang.js", None);
@@ -208,7 +207,6 @@ fn servers_answer_the_host_through_published_ports() {
 }
 
 #[test]
-#[ignore = "needs eventfd2 (mio's waker: the tokio runtime is not built without it)"]
 fn the_tokio_server_answers_the_host() {
     let port = free_port();
     let mut m = boot(vec![(port, 8081)]);
@@ -222,7 +220,7 @@ fn the_tokio_server_answers_the_host() {
 /// nginx (master as root, workers as www-data) serves the image's page, a file through an
 /// alias and a 404 (with Debian's configuration, but IPv4 only).
 #[test]
-#[ignore = "needs eventfd (each worker's notify channel: nginx logs emerg) and SCM_RIGHTS (the master's sendmsg of channel fds)"]
+#[ignore = "the pages pass; the check of the workers' owners through /proc does not yet (not diagnosed); nginx's master also logs sendmsg EOPNOTSUPP (SCM_RIGHTS)"]
 fn nginx_serves_pages() {
     let nginx = free_port();
     let mut m = boot(vec![(nginx, 80)]);
@@ -246,7 +244,6 @@ fn nginx_serves_pages() {
 }
 
 #[test]
-#[ignore = "needs eventfd and SCM_RIGHTS (see nginx_serves_pages)"]
 fn nginx_serves_its_default_site() {
     let port = free_port();
     let mut m = boot(vec![(port, 80)]);
@@ -258,7 +255,7 @@ fn nginx_serves_its_default_site() {
 }
 
 #[test]
-#[ignore = "needs signalfd (postgres's latch: FATAL signalfd() failed)"]
+#[ignore = "needs fallocate on /dev/shm (postgres's dynamic shared memory: ENOSYS)"]
 fn postgres_answers_psql() {
     let mut m = boot(Vec::new());
     let script = "mkdir -p $PGDATA /run/postgresql && chown postgres $PGDATA /run/postgresql && su postgres -c '/usr/lib/postgresql/15/bin/initdb -D $PGDATA >/dev/null && \
