@@ -3,7 +3,8 @@
 //! Role: know where the built images are (`paths`), turn options into a QEMU
 //! command line (`qemu`), check that the machine has what booting needs
 //! (`prereq`), and drive a booted Cyrius over its serial console for the
-//! integration tests (`machine`); put the user's images on the data disk (`userimages`).
+//! integration tests (`machine`); put the user's images on the data disk (`userimages`); the real-images
+//! disk of the acceptance tests and the host runs they are compared with (`realdisk`).
 //! Invariants: QEMU always runs under TCG with isa-debug-exit at 0xf4, so the
 //! kernel's power-off (status 33) and panic (status 35) reach the caller.
 
@@ -12,7 +13,9 @@ pub mod datadisk;
 pub mod machine;
 pub mod paths;
 pub mod prereq;
+pub mod pysuite;
 pub mod qemu;
+pub mod realdisk;
 pub mod script;
 pub mod symbolize;
 pub mod userimages;

@@ -288,7 +288,7 @@ fn signals_known_broken() {
 const THREADS: &[&str] = &[
     "create_join", "mutex", "condvar_signal", "cond_timedwait", "barrier_sem", "tls", "tids",
     "thread_signals", "blocking", "exit", "fork", "exec",
-    "exec_from_thread", "condvar_turns",
+    "exec_from_thread", "condvar_turns", "shared_futex",
 ];
 const THREADS_BROKEN: &[(&str, &str)] = &[];
 

@@ -179,6 +179,29 @@ static void tcp_loopback(void) {
     close(l);
 }
 
+/* A connection to the unspecified address 0.0.0.0 reaches the host itself (Linux routes
+ * it to 127.0.0.1): a listener bound to INADDR_ANY accepts it. */
+static void tcp_unspecified(void) {
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(47004)};
+    a.sin_addr.s_addr = htonl(INADDR_ANY);
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    say("any bind", bind(l, (void *)&a, sizeof a));
+    say("any listen", listen(l, 8));
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    say("any connect", connect(c, (void *)&a, sizeof a));
+    struct sockaddr_in peer;
+    socklen_t len = sizeof peer;
+    getpeername(c, (void *)&peer, &len);
+    printf("any peer %s:%d\n", inet_ntoa(peer.sin_addr), ntohs(peer.sin_port));
+    int s = accept(l, NULL, NULL);
+    say("any send", send(c, "x", 1, 0));
+    char b;
+    say("any recv", recv(s, &b, 1, 0));
+    close(s);
+    close(c);
+    close(l);
+}
+
 static void udp_loopback(void) {
     struct sockaddr_in a = lo(47003);
     int r = socket(AF_INET, SOCK_DGRAM, 0);
@@ -255,6 +278,7 @@ int main(int argc, char **argv) {
     unix_dgram(dir);
     pairs();
     tcp_loopback();
+    tcp_unspecified();
     udp_loopback();
     epolls();
     errors();

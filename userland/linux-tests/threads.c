@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <semaphore.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 static pid_t gettid_(void) { return (pid_t)syscall(SYS_gettid); }
@@ -457,12 +458,44 @@ static void exec_with_threads(int from_main) {
     close(exit_pipe[1]);
 }
 
+/* A futex in MAP_SHARED memory joins two processes (a process-shared semaphore, as
+ * postgres uses; stress-ng's futex stressor). */
+#define FUTEX_WAIT_ 0
+#define FUTEX_WAKE_ 1
+#define FUTEX_PRIVATE_ 128
+static void case_shared_futex(void) {
+    int *w = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    sem_t *sem = (sem_t *)(w + 16);
+    sem_init(sem, 1, 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        long r = syscall(SYS_futex, w, FUTEX_WAIT_, 0, NULL, NULL, 0);
+        say("child: woken %ld, word %d", r, w[0]);
+        sem_wait(sem);
+        say("child: semaphore taken");
+        _exit(4);
+    }
+    long woken = 0;
+    for (int i = 0; i < 500 && woken == 0; i++) {
+        sleep_ms(10);
+        __atomic_store_n(&w[0], 1, __ATOMIC_SEQ_CST);
+        woken = syscall(SYS_futex, w, FUTEX_WAKE_, 1, NULL, NULL, 0);
+    }
+    say("parent: futex wake woke %ld", woken);
+    sleep_ms(50);
+    sem_post(sem);
+    reap("shared futex child", pid);
+    long priv = syscall(SYS_futex, w, FUTEX_WAKE_ | FUTEX_PRIVATE_, 1, NULL, NULL, 0);
+    say("private wake with nobody waiting: %ld", priv);
+    munmap(w, 4096);
+}
+
 static void case_exec(void) { exec_with_threads(1); }
 static void case_exec_from_thread(void) { exec_with_threads(0); }
 
 static const struct dcase cases[] = {
     CASE(create_join), CASE(mutex), CASE(condvar_turns), CASE(condvar_signal), CASE(cond_timedwait), CASE(barrier_sem), CASE(tls), CASE(tids),
-    CASE(thread_signals), CASE(blocking), CASE(exit), CASE(fork), CASE(exec), CASE(exec_from_thread), { 0, 0 },
+    CASE(thread_signals), CASE(blocking), CASE(exit), CASE(fork), CASE(exec), CASE(exec_from_thread), CASE(shared_futex), { 0, 0 },
 };
 
 int main(int argc, char **argv) {

@@ -12,6 +12,7 @@
 mod host;
 pub(crate) mod linux;
 
+pub use linux::trace;
 
 use crate::arch::usermode::TrapFrame;
 use crate::task::{self, exit, Abi};

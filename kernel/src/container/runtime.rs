@@ -29,6 +29,40 @@ pub enum Source {
     Bundle(String),
 }
 
+/// `-v HOST-DIR:CONTAINER-DIR[:ro]` of an image container (`docker run -v`): a bind mount
+/// of a host path (e.g. a data-disk directory under /mnt) into the container.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Volume {
+    pub host: String,
+    pub container: String,
+    pub readonly: bool,
+}
+
+impl Volume {
+    pub fn parse(text: &str) -> Result<Volume, String> {
+        let mut parts = text.split(':');
+        let (host, container) = match (parts.next(), parts.next()) {
+            (Some(h), Some(c)) => (h, c),
+            _ => return Err(String::from("expected HOST-DIR:CONTAINER-DIR[:ro]")),
+        };
+        let readonly = match parts.next() {
+            None | Some("rw") => false,
+            Some("ro") => true,
+            Some(other) => return Err(format!("unknown mode '{other}' (ro or rw)")),
+        };
+        if parts.next().is_some() || !host.starts_with('/') || !container.starts_with('/') {
+            return Err(String::from("expected absolute HOST-DIR:CONTAINER-DIR[:ro]"));
+        }
+        Ok(Volume { host: host.to_string(), container: container.to_string(), readonly })
+    }
+
+    fn mount(&self) -> oci::runtime::Mount {
+        let mut options = alloc::vec![String::from("rbind")];
+        options.push(String::from(if self.readonly { "ro" } else { "rw" }));
+        oci::runtime::Mount { destination: self.container.clone(), kind: String::from("bind"), source: self.host.clone(), options }
+    }
+}
+
 pub struct Container {
     pub id: String,
     pub status: Status,
@@ -90,8 +124,11 @@ fn valid_id(id: &str) -> bool {
 }
 
 /// The spec and namespace of a container of image `name`: the image's config
-/// converted as umoci does, over a fresh root of the image (see `cache::rootfs`).
-fn from_image(id: &str, name: &str) -> Result<(Spec, Arc<Vfs>), String> {
+/// converted as umoci does, with `docker run`'s default privileges, over a fresh root of
+/// the image (see `cache::rootfs`).
+/// Also returns the image's `Entrypoint`, which a command given to `run`/`create` follows
+/// (`docker run IMAGE ARGS...` replaces only `Cmd`).
+fn from_image(id: &str, name: &str, volumes: &[Volume]) -> Result<(Spec, Arc<Vfs>, Vec<String>), String> {
     let store = VfsStore::for_image(name);
     // Verifies index -> manifest -> config on every create; layers are
     // verified when the template is built (the cache key covers them).
@@ -102,11 +139,14 @@ fn from_image(id: &str, name: &str) -> Result<(Spec, Arc<Vfs>), String> {
     let passwd = view.read_file(&cred, &view.root(), "/etc/passwd").unwrap_or_default();
     let group = view.read_file(&cred, &view.root(), "/etc/group").unwrap_or_default();
     let users = UserDb::parse(&passwd, &group);
-    let spec = spec_from_image(&image.config, &ConvertOptions { container_id: id, terminal: false }, &users)
+    let mut spec = spec_from_image(&image.config, &ConvertOptions { container_id: id, terminal: false }, &users)
         .map_err(|e| format!("image '{name}': {e}"))?;
+    // As `docker run IMAGE`: images expect a root that may chown and change users.
+    spec.use_docker_privileges();
+    spec.mounts.extend(volumes.iter().map(Volume::mount));
     let plan = Plan { id, spec: &spec, bundle_dir: None, tmp: true, note_level: log::Level::Debug };
     let ns = namespace::build(rootfs, &plan)?;
-    Ok((spec, ns))
+    Ok((spec, ns, image.config.config.entrypoint.clone()))
 }
 
 /// The spec and namespace of a container of the bundle at `path`.
@@ -124,24 +164,29 @@ fn from_bundle(id: &str, path: &str) -> Result<(Spec, Arc<Vfs>), String> {
 /// `create [--image NAME | --bundle PATH] ID [COMMAND...]`: an empty
 /// `command` keeps the image's or the bundle's `process.args`.
 pub fn create(id: &str, source: Source, command: Vec<String>) -> Result<(), String> {
+    create_with(id, source, command, &[])
+}
+
+/// [`create`] with `volumes` bound into an image container.
+pub fn create_with(id: &str, source: Source, command: Vec<String>, volumes: &[Volume]) -> Result<(), String> {
     if !valid_id(id) {
         return Err(format!("invalid container id '{id}' (letters, digits, '_', '.', '-'; at most 64)"));
     }
     if CONTAINERS.lock().contains_key(id) {
         return Err(format!("container '{id}' already exists"));
     }
-    let (mut spec, ns, shown, bundle) = match &source {
+    let (mut spec, ns, shown, bundle, entrypoint) = match &source {
         Source::Image(name) => {
-            let (spec, ns) = from_image(id, name)?;
-            (spec, ns, name.clone(), format!("{}/{name}", super::images::IMAGES_DIR))
+            let (spec, ns, entrypoint) = from_image(id, name, volumes)?;
+            (spec, ns, name.clone(), format!("{}/{name}", super::images::IMAGES_DIR), entrypoint)
         }
         Source::Bundle(path) => {
             let (spec, ns) = from_bundle(id, path)?;
-            (spec, ns, path.clone(), path.clone())
+            (spec, ns, path.clone(), path.clone(), Vec::new())
         }
     };
     if !command.is_empty() {
-        spec.process.args = command;
+        spec.process.args = entrypoint.into_iter().chain(command).collect();
     }
     let identity = super::security::identity(id, &spec)?;
     let seccomp = spec.linux.as_ref().and_then(|l| l.seccomp.as_ref()).map(task::seccomp::from_spec).transpose()?;

@@ -99,7 +99,7 @@ pub fn exit_thread(code: Option<i32>) -> ! {
     if !task.clear_child_tid.is_null() {
         // CLONE_CHILD_CLEARTID: zero the tid word and wake a joiner.
         if task.space.write(task.clear_child_tid, &0u32).is_ok() {
-            let _ = super::futex::wake(&task.space, task.clear_child_tid, 1);
+            let _ = super::futex::wake(&task.space, task.clear_child_tid, 1, true);
         }
     }
     p.dead_ticks.fetch_add(thread.ticks.load(Ordering::Relaxed), Ordering::Relaxed);

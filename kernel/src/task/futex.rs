@@ -1,8 +1,10 @@
 //! Futexes: threads sleep on a user address until woken by another thread.
 //!
-//! Key: (the memory's identity, address). There are no shared file or
-//! anonymous mappings yet, so "shared" futexes are keyed like private ones
-//! (they can only be shared by threads of one memory today).
+//! Key: (the memory's identity, address) for a private futex or a word outside
+//! MAP_SHARED memory; (the shared object's identity, offset in it) for a shared futex
+//! (no FUTEX_PRIVATE_FLAG) in a MAP_SHARED mapping, so processes mapping the same
+//! object at any address meet on it, as Linux's `get_futex_key` does. The object is
+//! alive while a waiter sleeps (the waiter's mapping holds it).
 //! A wait checks the word and enqueues with interrupts off, so a wake that
 //! follows a change of the word cannot be missed.
 
@@ -22,11 +24,16 @@ static QUEUES: Mutex<BTreeMap<Key, Arc<WaitQueue>>> = Mutex::new(BTreeMap::new()
 
 /// The key of the futex word at `uaddr`: EINVAL unless 4-byte aligned,
 /// EFAULT outside user space (Linux's `get_futex_key`).
-fn key(mm: &Arc<Mm>, uaddr: UserPtr<u32>) -> KResult<Key> {
+fn key(mm: &Arc<Mm>, uaddr: UserPtr<u32>, shared: bool) -> KResult<Key> {
     if !uaddr.is_aligned() {
         return Err(Errno::EINVAL);
     }
     uaddr.range()?;
+    if shared {
+        if let Some(k) = mm.shared_object_at(uaddr.value()) {
+            return Ok(k);
+        }
+    }
     Ok((Arc::as_ptr(mm) as usize, uaddr.value()))
 }
 
@@ -36,8 +43,8 @@ fn queue(k: Key) -> Arc<WaitQueue> {
 
 /// FUTEX_WAIT: sleeps while `*addr == expected`, until a wake, a signal or
 /// `deadline` (ticks).
-pub fn wait(mm: &Arc<Mm>, addr: UserPtr<u32>, expected: u32, deadline: Option<u64>) -> KResult<()> {
-    let k = key(mm, addr)?;
+pub fn wait(mm: &Arc<Mm>, addr: UserPtr<u32>, expected: u32, deadline: Option<u64>, shared: bool) -> KResult<()> {
+    let k = key(mm, addr, shared)?;
     let q = queue(k);
     let mut first = true;
     let r = q.wait_interruptible(
@@ -72,8 +79,8 @@ pub fn wait(mm: &Arc<Mm>, addr: UserPtr<u32>, expected: u32, deadline: Option<u6
 }
 
 /// FUTEX_WAKE: wakes up to `n` waiters; returns how many.
-pub fn wake(mm: &Arc<Mm>, addr: UserPtr<u32>, n: usize) -> KResult<usize> {
-    let q = QUEUES.lock().get(&key(mm, addr)?).cloned();
+pub fn wake(mm: &Arc<Mm>, addr: UserPtr<u32>, n: usize, shared: bool) -> KResult<usize> {
+    let q = QUEUES.lock().get(&key(mm, addr, shared)?).cloned();
     Ok(q.map_or(0, |q| q.wake_n(n)))
 }
 
@@ -88,8 +95,9 @@ pub fn requeue(
     n_requeue: usize,
     addr2: UserPtr<u32>,
     expected: Option<u32>,
+    shared: bool,
 ) -> KResult<usize> {
-    let (k, k2) = (key(mm, addr)?, key(mm, addr2)?);
+    let (k, k2) = (key(mm, addr, shared)?, key(mm, addr2, shared)?);
     if let Some(v) = expected {
         if mm.read(addr)? != v {
             return Err(Errno::EAGAIN);
@@ -103,9 +111,9 @@ pub fn requeue(
 
 /// FUTEX_WAKE_OP: `*addr2 = op(*addr2)`, wake `n` on `addr`, and `n2` on
 /// `addr2` if the old value passes the comparison encoded in `encoded`.
-pub fn wake_op(mm: &Arc<Mm>, addr: UserPtr<u32>, n: usize, addr2: UserPtr<u32>, n2: usize, encoded: u32) -> KResult<usize> {
-    key(mm, addr)?;
-    key(mm, addr2)?;
+pub fn wake_op(mm: &Arc<Mm>, addr: UserPtr<u32>, n: usize, addr2: UserPtr<u32>, n2: usize, encoded: u32, shared: bool) -> KResult<usize> {
+    key(mm, addr, shared)?;
+    key(mm, addr2, shared)?;
     let op = (encoded >> 28) & 0x7;
     let shift = encoded & (8 << 28) != 0;
     let cmp = (encoded >> 24) & 0xf;
@@ -134,9 +142,9 @@ pub fn wake_op(mm: &Arc<Mm>, addr: UserPtr<u32>, n: usize, addr2: UserPtr<u32>, 
         5 => o >= c,
         _ => return Err(Errno::ENOSYS),
     };
-    let mut woken = wake(mm, addr, n)?;
+    let mut woken = wake(mm, addr, n, shared)?;
     if pass {
-        woken = woken.saturating_add(wake(mm, addr2, n2)?);
+        woken = woken.saturating_add(wake(mm, addr2, n2, shared)?);
     }
     Ok(woken)
 }

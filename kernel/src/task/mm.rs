@@ -122,6 +122,11 @@ impl Mm {
         String::from_utf8(self.read_cstr_bytes(s, max)?).map_err(|_| Errno::EINVAL)
     }
 
+    /// See [`AddressSpace::shared_object_at`].
+    pub fn shared_object_at(&self, addr: u64) -> Option<(usize, u64)> {
+        self.inner.lock().space.shared_object_at(addr)
+    }
+
     pub fn protect(&self, range: PageRange, prot: Prot) -> KResult<()> {
         self.inner.lock().space.protect(range, prot)
     }

@@ -24,7 +24,7 @@ use vfs::{FileSystem, ManualClock, TmpFs, TmpFsOptions, Timespec, Vfs};
 
 use crate::error::Kind;
 use crate::store::DirStore;
-use crate::LAYER_LIMIT;
+use crate::STORE_LAYER_LIMIT;
 
 /// A host file as an EROFS image's store.
 pub struct FileBacking {
@@ -97,8 +97,8 @@ pub fn build_store(layout: &Path) -> Result<Vec<StoreLayer>, Kind> {
             Ok(fs) => (fs, true),
             Err(_) => {
                 let tar = image
-                    .layer_tar(&store, i, LAYER_LIMIT)
-                    .map_err(|e| Kind::Invalid(format!("layer {i}: {e} (checked as the kernel would)")))?;
+                    .layer_tar(&store, i, STORE_LAYER_LIMIT)
+                    .map_err(|e| Kind::Invalid(format!("layer {i}: {e}")))?;
                 let view = lower_view(&lowers).map_err(Kind::Invalid)?;
                 let tree = crate::layerfs::convert(&tar, view.as_ref()).map_err(|e| Kind::Invalid(format!("layer {i}: {e}")))?;
                 write_image(&tree, chain, &path)?;

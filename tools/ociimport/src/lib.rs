@@ -49,9 +49,12 @@ pub use writer::{BlobRef, LayoutWriter};
 
 use store::{DirStore, Store, TarStore};
 
-/// The largest uncompressed layer accepted: the kernel's limit (`LAYER_LIMIT` in
-/// `kernel/src/container/runtime.rs`).
+/// The largest uncompressed layer the kernel unpacks (`LAYER_LIMIT` in
+/// `kernel/src/container/cache.rs`): the limit for layouts without a store.
 pub const LAYER_LIMIT: usize = 256 << 20;
+/// The largest uncompressed layer converted into a store file. The kernel mounts store
+/// files without reading the layer's tar, so only the host's memory bounds this.
+pub const STORE_LAYER_LIMIT: usize = 2 << 30;
 
 /// What the source was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

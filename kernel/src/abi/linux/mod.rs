@@ -41,6 +41,7 @@ mod signal;
 mod splice;
 mod socket;
 mod sync;
+pub mod trace;
 mod vectored;
 mod xattr;
 
@@ -128,7 +129,11 @@ pub fn dispatch(t: &mut Task, frame: &mut TrapFrame) -> Outcome {
     }
     let nr = u64::from(frame.nr() as u32);
     let args = SyscallArgs(frame.args());
-    table(t, frame, nr, &args)
+    let outcome = table(t, frame, nr, &args);
+    if trace::enabled() {
+        trace::record(t, nr, &args, &outcome);
+    }
+    outcome
 }
 
 /// One `match` arm per implemented syscall (a jump table), generated from

@@ -7,7 +7,7 @@ use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 use errno::Errno;
 use linux_abi::flags::{
-    CloneFlags, OpenFlags, WaitOptions, CLOCK_REALTIME, FUTEX_CLOCK_REALTIME, FUTEX_CMD_MASK, FUTEX_CMP_REQUEUE,
+    CloneFlags, OpenFlags, WaitOptions, CLOCK_REALTIME, FUTEX_CLOCK_REALTIME, FUTEX_CMD_MASK, FUTEX_PRIVATE_FLAG, FUTEX_CMP_REQUEUE,
     FUTEX_REQUEUE, FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAKE, FUTEX_WAKE_BITSET, FUTEX_WAKE_OP, P_ALL, P_PGID, P_PID, P_PIDFD,
     PATH_MAX, PR_GET_NAME, PR_GET_SECCOMP, PR_SET_NAME, PR_SET_SECCOMP, RUSAGE_CHILDREN, RUSAGE_SELF, RUSAGE_THREAD, TASK_COMM_LEN, TIMER_ABSTIME,
 };
@@ -282,6 +282,7 @@ pub fn futex(p: &mut Task, uaddr: UserPtr<u32>, op: i32, val: u32, timeout: Ioct
         return Err(Errno::ENOSYS);
     }
     let val2 = timeout.value() as u32 as usize;
+    let shared = op as u32 & FUTEX_PRIVATE_FLAG == 0;
     match cmd {
         FUTEX_WAIT | FUTEX_WAIT_BITSET => {
             let ts = timeout.ptr::<Timespec>();
@@ -298,12 +299,12 @@ pub fn futex(p: &mut Task, uaddr: UserPtr<u32>, op: i32, val: u32, timeout: Ioct
                     crate::time::ticks().saturating_add(ticks)
                 })
             };
-            futex::wait(&p.space, uaddr, val, deadline).map(|_| 0)
+            futex::wait(&p.space, uaddr, val, deadline, shared).map(|_| 0)
         }
-        FUTEX_WAKE | FUTEX_WAKE_BITSET => futex::wake(&p.space, uaddr, val as usize),
-        FUTEX_REQUEUE => futex::requeue(&p.space, uaddr, val as usize, val2, uaddr2, None),
-        FUTEX_CMP_REQUEUE => futex::requeue(&p.space, uaddr, val as usize, val2, uaddr2, Some(val3)),
-        FUTEX_WAKE_OP => futex::wake_op(&p.space, uaddr, val as usize, uaddr2, val2, val3),
+        FUTEX_WAKE | FUTEX_WAKE_BITSET => futex::wake(&p.space, uaddr, val as usize, shared),
+        FUTEX_REQUEUE => futex::requeue(&p.space, uaddr, val as usize, val2, uaddr2, None, shared),
+        FUTEX_CMP_REQUEUE => futex::requeue(&p.space, uaddr, val as usize, val2, uaddr2, Some(val3), shared),
+        FUTEX_WAKE_OP => futex::wake_op(&p.space, uaddr, val as usize, uaddr2, val2, val3, shared),
         _ => Err(super::unimplemented_op("futex", u64::from(cmd))),
     }
 }

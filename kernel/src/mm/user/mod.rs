@@ -170,6 +170,16 @@ fn page_of(addr: u64) -> Option<Page<Size4KiB>> {
 }
 
 impl AddressSpace {
+    /// The identity of the MAP_SHARED object mapped at `addr` and the offset of `addr` in
+    /// it (what a shared futex is keyed by, as Linux keys it by inode/page and offset).
+    pub fn shared_object_at(&self, addr: u64) -> Option<(usize, u64)> {
+        let v = self.vmas.find(addr)?;
+        match &v.backing {
+            Backing::Shared { object, .. } => Some((Arc::as_ptr(object) as *const u8 as usize, v.offset_of(addr))),
+            _ => None,
+        }
+    }
+
     /// A new space: empty lower half, the kernel's upper half.
     pub fn new() -> KResult<AddressSpace> {
         let pt = UserPageTable::new().ok_or(Errno::ENOMEM)?;

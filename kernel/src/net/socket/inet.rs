@@ -199,6 +199,12 @@ fn is_local(ip: Ipv4Addr) -> bool {
     crate::net::is_local_ip(ip)
 }
 
+/// A destination as Linux routes it: the unspecified address 0.0.0.0 means this host
+/// (`ip_route_output_key_hash_rcu` makes it 127.0.0.1).
+fn routed(addr: SocketAddrV4) -> SocketAddrV4 {
+    if addr.ip().is_unspecified() { SocketAddrV4::new(Ipv4Addr::LOCALHOST, addr.port()) } else { addr }
+}
+
 impl Stream {
     fn tcp(&self) -> Result<&Tcp, Errno> {
         self.tcp.as_ref().ok_or(Errno::EINVAL)
@@ -419,7 +425,7 @@ impl Inet {
                 }
                 return connect_loopback(s, addr, nonblock, timeout, pollee);
             }
-            (_, SocketAddr::V4(a)) => a,
+            (_, SocketAddr::V4(a)) => routed(a),
         };
         match self {
             Inet::Dgram(d) => {
@@ -524,7 +530,7 @@ impl Inet {
                         let from = address(SocketAddr::V6(SocketAddrV6::new(*dest.ip(), port, 0, 0)));
                         return wait(q.room(), nonblock, timeout, || q.push(data, from.clone()));
                     }
-                    SocketAddr::V4(dest) => dest,
+                    SocketAddr::V4(dest) => routed(dest),
                 };
                 if d.lock().only6() {
                     return Err(Errno::ENETUNREACH);

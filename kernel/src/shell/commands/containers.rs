@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use core::fmt::Write;
 
 use super::CmdResult;
-use crate::container::runtime::Source;
+use crate::container::runtime::{Source, Volume};
 use crate::container::{cache, images};
 use crate::shell::{Out, Session};
 
@@ -46,16 +46,22 @@ const USAGE: &str = "usage: oci-runtime <create|start|run|state|kill|exec|ps|del
 
 /// `[--image NAME | --bundle PATH] ID [--image NAME | --bundle PATH] [COMMAND...]`
 /// of create/run: the id, where the container comes from, and a command
-/// replacing the image's or bundle's (as `docker run IMAGE COMMAND` does).
+/// replacing the bundle's args or following the image's Entrypoint in place of its Cmd (as `docker run IMAGE ARGS` does).
 /// The options may stand before or right after the id (runc's order, or
 /// `create ID --bundle DIR`).
-fn parse_create(cmd: &str, args: &[String]) -> Result<(String, Source, Vec<String>), String> {
+fn parse_create(cmd: &str, args: &[String]) -> Result<(String, Source, Vec<String>, Vec<Volume>), String> {
     let mut source = None;
     let mut id: Option<String> = None;
+    let mut volumes = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let kind = match a.as_str() {
             "--image" => "--image",
+            "-v" | "--volume" => {
+                let value = it.next().ok_or_else(|| alloc::format!("{cmd}: {a} needs HOST-DIR:CONTAINER-DIR"))?;
+                volumes.push(Volume::parse(value).map_err(|e| alloc::format!("{cmd}: {a} {value}: {e}"))?);
+                continue;
+            }
             "--bundle" | "-b" => "--bundle",
             flag if flag.starts_with('-') && id.is_none() => return Err(alloc::format!("{cmd}: unknown option '{flag}'")),
             word if id.is_none() => {
@@ -65,7 +71,7 @@ fn parse_create(cmd: &str, args: &[String]) -> Result<(String, Source, Vec<Strin
             _ => {
                 // The command starts here; put the word back.
                 let rest: Vec<String> = core::iter::once(a.clone()).chain(it.cloned()).collect();
-                return finish(cmd, id, source, rest);
+                return finish(cmd, id, source, rest, volumes);
             }
         };
         let value = it.next().ok_or_else(|| alloc::format!("{cmd}: {kind} needs a value"))?.clone();
@@ -74,13 +80,22 @@ fn parse_create(cmd: &str, args: &[String]) -> Result<(String, Source, Vec<Strin
         }
         source = Some(if kind == "--image" { Source::Image(value) } else { Source::Bundle(value) });
     }
-    finish(cmd, id, source, Vec::new())
+    finish(cmd, id, source, Vec::new(), volumes)
 }
 
-fn finish(cmd: &str, id: Option<String>, source: Option<Source>, command: Vec<String>) -> Result<(String, Source, Vec<String>), String> {
+fn finish(
+    cmd: &str,
+    id: Option<String>,
+    source: Option<Source>,
+    command: Vec<String>,
+    volumes: Vec<Volume>,
+) -> Result<(String, Source, Vec<String>, Vec<Volume>), String> {
     let id = id.ok_or_else(|| alloc::format!("{cmd}: missing container id"))?;
     let source = source.ok_or_else(|| alloc::format!("{cmd}: --image NAME or --bundle PATH is required (see `images`)"))?;
-    Ok((id, source, command))
+    if !volumes.is_empty() && !matches!(source, Source::Image(_)) {
+        return Err(alloc::format!("{cmd}: -v is for --image containers (a bundle lists its mounts in config.json)"));
+    }
+    Ok((id, source, command, volumes))
 }
 
 /// runc update's flags: `--cpu-quota N --cpu-period N --cpu-shares N
@@ -151,8 +166,8 @@ pub fn oci_runtime(session: &mut Session, args: &[String], out: &mut Out) -> Cmd
     let Some((verb, rest)) = args.split_first() else { return Err(String::from(USAGE)) };
     match verb.as_str() {
         "create" => {
-            let (id, source, command) = parse_create("create", rest)?;
-            runtime::create(&id, absolute(session, source), command)
+            let (id, source, command, volumes) = parse_create("create", rest)?;
+            runtime::create_with(&id, absolute(session, source), command, &volumes)
         }
         "start" => {
             // Without a terminal the container runs on its own (runc start);
@@ -167,8 +182,8 @@ pub fn oci_runtime(session: &mut Session, args: &[String], out: &mut Out) -> Cmd
         "run" => {
             let detach = rest.first().is_some_and(|a| a == "-d" || a == "--detach");
             let rest = if detach { &rest[1..] } else { rest };
-            let (id, source, command) = parse_create("run", rest)?;
-            runtime::create(&id, absolute(session, source), command)?;
+            let (id, source, command, volumes) = parse_create("run", rest)?;
+            runtime::create_with(&id, absolute(session, source), command, &volumes)?;
             let attach = if detach { runtime::Attach::Background } else { runtime::Attach::Foreground };
             match runtime::start(&id, attach)? {
                 Some(status) => report_exit(&id, status),

@@ -131,6 +131,39 @@ pub fn log_level(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
     }
 }
 
+pub fn strace(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
+    use crate::abi::trace::{self, Mode};
+    const USAGE: &str = "usage: strace [off|errors|all [CONTAINER]]";
+    let (mode, scope) = match args {
+        [] => trace::mode(),
+        [m, rest @ ..] if rest.len() <= 1 => {
+            let mode = match m.as_str() {
+                "off" => Mode::Off,
+                "errors" => Mode::Errors,
+                "all" => Mode::All,
+                other => return Err(format!("unknown mode '{other}' (off, errors, all)")),
+            };
+            let scope = rest.first().cloned();
+            if mode == Mode::Off && scope.is_some() {
+                return Err(String::from(USAGE));
+            }
+            trace::set_mode(mode, scope.clone());
+            (mode, scope)
+        }
+        _ => return Err(String::from(USAGE)),
+    };
+    let name = match mode {
+        Mode::Off => "off",
+        Mode::Errors => "errors",
+        Mode::All => "all",
+    };
+    let _ = match scope {
+        Some(id) if mode != Mode::Off => writeln!(out, "strace: {name} (container {id})"),
+        _ => writeln!(out, "strace: {name}"),
+    };
+    Ok(())
+}
+
 pub fn poweroff(_: &mut Session, args: &[String], _: &mut Out) -> CmdResult {
     no_args(args, "poweroff")?;
     crate::fs::sync_all();

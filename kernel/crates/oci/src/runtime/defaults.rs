@@ -15,6 +15,25 @@ pub const DEFAULT_PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/u
 /// The capabilities `runc spec` grants (bounding = effective = permitted).
 const DEFAULT_CAPS: [&str; 3] = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"];
 
+/// The capabilities `docker run` grants by default (moby's `DefaultCapabilities`), which
+/// images are written for: a root process may chown, switch users and bind low ports.
+pub const DOCKER_DEFAULT_CAPS: [&str; 14] = [
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FSETID",
+    "CAP_FOWNER",
+    "CAP_MKNOD",
+    "CAP_NET_RAW",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETFCAP",
+    "CAP_SETPCAP",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_SYS_CHROOT",
+    "CAP_KILL",
+    "CAP_AUDIT_WRITE",
+];
+
 const MASKED_PATHS: [&str; 11] = [
     "/proc/acpi",
     "/proc/asound",
@@ -78,6 +97,16 @@ pub fn default_linux() -> Linux {
 }
 
 impl Spec {
+    /// Gives the process what `docker run` gives it by default: [`DOCKER_DEFAULT_CAPS`] as
+    /// its bounding, effective and permitted sets, and no `noNewPrivileges` (set-user-ID
+    /// programs such as `su` work).
+    pub fn use_docker_privileges(&mut self) {
+        let caps = strings(&DOCKER_DEFAULT_CAPS);
+        self.process.capabilities =
+            Some(Capabilities { bounding: caps.clone(), effective: caps.clone(), permitted: caps, ..Capabilities::default() });
+        self.process.no_new_privileges = false;
+    }
+
     /// The configuration `runc spec` writes, with the given process and hostname: root
     /// `rootfs` read-only, a terminal, uid/gid 0, the default capabilities, RLIMIT_NOFILE
     /// 1024, `noNewPrivileges`, the default mounts, namespaces and masked paths.

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::gojson::{to_go_json, Indent};
 
-pub use defaults::{default_linux, default_mounts, DEFAULT_PATH};
+pub use defaults::{default_linux, default_mounts, DEFAULT_PATH, DOCKER_DEFAULT_CAPS};
 pub use parse::parse_config;
 
 /// The runtime-spec version this crate writes.
