@@ -38,7 +38,7 @@ pub mod sockets;
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use errno::Errno;
 use netstack::{Change, SocketRef};
 use spin::Mutex;
