@@ -413,17 +413,25 @@ static void case_setid(void) {
     }
     reap("other user", pid);
     /* Signals between users. */
-    int gate[2];
-    if (pipe(gate) < 0) return;
+    int gate[2], ready[2];
+    if (pipe(gate) < 0 || pipe(ready) < 0) return;
     pid_t target = fork();
     if (target == 0) {
         setresuid(2000, 2000, 2000);
-        char c;
+        char c = 'r';
         close(gate[1]);
+        close(ready[0]);
+        (void)!write(ready[1], &c, 1);
         (void)!read(gate[0], &c, 1);
         _exit(0);
     }
     close(gate[0]);
+    close(ready[1]);
+    /* The signallers run once the target is user 2000 (else the order of
+     * the scheduler decides what they see). */
+    char r;
+    (void)!read(ready[0], &r, 1);
+    close(ready[0]);
     pid = fork();
     if (pid == 0) {
         setresuid(1000, 1000, 1000);
