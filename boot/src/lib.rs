@@ -15,7 +15,9 @@ pub mod prereq;
 pub mod qemu;
 pub mod script;
 pub mod symbolize;
+pub mod tap;
 pub mod userimages;
 
 pub use machine::Machine;
 pub use qemu::{BootPath, ExitKind, Firmware, QemuConfig};
+pub use tap::{Tap, TapNet};
