@@ -143,3 +143,61 @@ fn real_clients_at_1_50_and_200_connections() {
     m.poweroff();
     drop(tap);
 }
+
+/// The soak: `LOAD_SOAK_SECS` (default 180) of wrk with 200 kept-alive
+/// connections on epollsrv and ab with 50 on busybox httpd (a connection
+/// per request), both at once, in rounds of ~10 s. While they run, the
+/// kernel shell must answer `echo` within 2 s; every round must end without
+/// errors, and afterwards the heap and live sockets are printed (`mem`).
+/// By hand: `LOAD_SOAK_SECS=300 cargo test -p cyrius --test load soak -- --ignored --nocapture`.
+#[test]
+#[ignore = "minutes long: run by hand"]
+fn soak() {
+    tool("ab");
+    tool("wrk");
+    let secs: u64 = std::env::var("LOAD_SOAK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(180);
+    cyrius::datadisk::test_disk();
+    let tap = Tap::create().unwrap_or_else(|e| panic!("{e}"));
+    let guest = tap.net().guest;
+    let mut config = QemuConfig::for_tests();
+    config.tap = Some(tap.net());
+    let mut m = Machine::boot(&config);
+    m.run("log error");
+    let long = Duration::from_secs(90);
+    m.run_with_timeout(
+        "oci-runtime run -d --image busybox web sh -c 'mkdir -p /tmp/www && echo hello > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www'",
+        long,
+    );
+    wait_http(&mut m, SocketAddr::from((guest, 8080)), "/index.html");
+    m.run_with_timeout("oci-runtime run -d --image busybox srv /mnt/bin/epollsrv 9000 1000000000", long);
+    wait_http(&mut m, SocketAddr::from((guest, 9000)), "/");
+    let before = m.run("mem");
+    let page = format!("http://{guest}:8080/index.html");
+    let root = format!("http://{guest}:9000/");
+    let started = Instant::now();
+    let (mut requests, mut worst_echo, mut round) = (0u64, Duration::ZERO, 0);
+    while started.elapsed() < Duration::from_secs(secs) {
+        round += 1;
+        let r = root.clone();
+        let keep = std::thread::spawn(move || wrk(&r, 200, 10));
+        let p = page.clone();
+        let short = std::thread::spawn(move || ab(&p, 1000, 50));
+        while !(keep.is_finished() && short.is_finished()) {
+            let asked = Instant::now();
+            m.run_expect("echo responsive", &["responsive"]);
+            let took = asked.elapsed();
+            worst_echo = worst_echo.max(took);
+            m.assert(took < Duration::from_secs(2), &format!("round {round}: the shell took {took:?} to answer under load"));
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        let (keep, short) = (keep.join().expect("wrk thread"), short.join().expect("ab thread"));
+        check(&mut m, &format!("round {round}: wrk -c 200 epollsrv"), &keep);
+        check(&mut m, &format!("round {round}: ab -c 50 httpd"), &short);
+        requests += keep.complete + short.complete;
+    }
+    eprintln!("soak: {round} rounds, {requests} requests in {:?}, 0 errors; slowest shell answer under load {worst_echo:?}", started.elapsed());
+    std::thread::sleep(Duration::from_secs(2));
+    eprintln!("before:\n{before}\nafter:\n{}", m.run("mem"));
+    m.poweroff();
+    drop(tap);
+}

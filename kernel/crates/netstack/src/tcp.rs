@@ -8,10 +8,12 @@
 //! Listening: smoltcp takes one connection per listening socket, so a
 //! listener keeps a pool of smoltcp sockets on its port: up to
 //! [`IDLE_LISTENERS`] wait in LISTEN, and the pool grows as SYNs arrive
-//! (`Stack::poll` looks at each incoming SYN first, [`Stack::tcp_syn`]) up
-//! to `min(backlog, MAX_BACKLOG)` sockets being set up or waiting for
-//! `accept`, Linux's accept queue; past that, a SYN is dropped (the peer
-//! retries), as Linux does when the accept queue is full. `tcp_accept`
+//! (`Stack::poll` looks at each incoming SYN first, [`Stack::tcp_syn`]):
+//! as Linux, up to `backlog + 1` established connections wait for
+//! `accept` (`backlog` at most [`MAX_BACKLOG`]; the accept queue) and a SYN
+//! arriving while it is full is dropped (the peer retries); half-open
+//! connections (the SYN queue) do not count against it, up to
+//! [`MAX_SYN_BACKLOG`] more sockets. `tcp_accept`
 //! hands out an established one and tops the idle ones up again. So a
 //! burst of connections is answered at once while an idle listener holds
 //! only a few buffers.
@@ -51,6 +53,9 @@ pub const BUFFER_SIZE: usize = 64 * 1024;
 /// The most connections a listener holds (being set up or waiting for
 /// `accept`): the largest backlog.
 pub const MAX_BACKLOG: usize = 128;
+/// Half-open connections a listener holds besides its accept queue (Linux's
+/// SYN queue).
+pub const MAX_SYN_BACKLOG: usize = 128;
 /// Listening sockets kept ready (each holds a connection's buffers).
 pub const IDLE_LISTENERS: usize = 4;
 /// How long a connect may go unanswered (smoltcp's timeout, later also the
@@ -73,7 +78,7 @@ pub struct TcpId(u32);
 
 enum Kind {
     Fresh,
-    /// `limit`: the most sockets the pool may hold (the backlog).
+    /// `limit`: the backlog (accept queue: `limit + 1` established).
     Listener { sockets: Vec<SocketHandle>, endpoint: IpListenEndpoint, limit: usize },
     Stream(Stream),
 }
@@ -260,8 +265,8 @@ impl<D: Device> Stack<D> {
     /// `listen`: an unbound socket gets an ephemeral port first. Listening
     /// again only grows the backlog.
     pub fn tcp_listen(&mut self, id: TcpId, backlog: usize) -> Result<(), Errno> {
-        let limit = backlog.clamp(1, MAX_BACKLOG);
-        let wanted = limit.min(IDLE_LISTENERS);
+        let limit = backlog.min(MAX_BACKLOG);
+        let wanted = (limit + 1).min(IDLE_LISTENERS);
         let ep = self.tcp.get(id)?;
         match &mut ep.kind {
             Kind::Stream(_) => return Err(Errno::EINVAL),
@@ -316,10 +321,16 @@ impl<D: Device> Stack<D> {
         let Some(Endpoint { kind: Kind::Listener { sockets, endpoint, limit }, .. }) = self.tcp.endpoints.get_mut(&id) else {
             return true;
         };
+        // Linux: a SYN meeting a full accept queue (more than `backlog`
+        // established connections waiting) is dropped; half-open ones wait
+        // apart (the SYN queue) and do not count against it.
+        if sockets.iter().filter(|&&h| acceptable(&self.sockets, h)).count() > *limit {
+            return false;
+        }
         if sockets.iter().any(|&h| self.sockets.get::<Socket>(h).state() == State::Listen) {
             return true;
         }
-        if sockets.len() >= *limit {
+        if sockets.len() >= *limit + 1 + MAX_SYN_BACKLOG {
             return false;
         }
         match new_listener(&mut self.sockets, *endpoint) {
@@ -337,7 +348,7 @@ impl<D: Device> Stack<D> {
         let ready = sockets.iter().position(|&h| acceptable(&self.sockets, h)).ok_or(Errno::EAGAIN)?;
         let handle = sockets.remove(ready);
         let idle = sockets.iter().filter(|&&h| self.sockets.get::<Socket>(h).state() == State::Listen).count();
-        if idle < (*limit).min(IDLE_LISTENERS) {
+        if idle < (*limit + 1).min(IDLE_LISTENERS) {
             if let Ok(fresh) = new_listener(&mut self.sockets, *endpoint) {
                 sockets.push(fresh);
             }
