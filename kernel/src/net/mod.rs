@@ -198,6 +198,21 @@ fn peek<R>(f: impl FnOnce(&mut Stack) -> R) -> Result<R, Errno> {
     Ok(f(stack))
 }
 
+/// Runs `f` on the stack and polls it only if `f` says its effect should
+/// go out at once (true); otherwise the `net` thread's next poll sends it.
+fn with_poll_if<R>(f: impl FnOnce(&mut Stack) -> (R, bool)) -> Result<R, Errno> {
+    let mut now = false;
+    let result = peek(|s| {
+        let (r, poll) = f(s);
+        now = poll;
+        r
+    })?;
+    if now {
+        poll();
+    }
+    Ok(result)
+}
+
 /// Runs `f` on the stack, then polls it so the effects go out at once;
 /// `ENETDOWN` without a card.
 fn with<R>(f: impl FnOnce(&mut Stack) -> R) -> Result<R, Errno> {

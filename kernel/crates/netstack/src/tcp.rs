@@ -50,6 +50,8 @@ use crate::{from_endpoint, to_endpoint, Ports, Readiness, Stack};
 
 /// Receive and send buffer of every connection (the receive window).
 pub const BUFFER_SIZE: usize = 64 * 1024;
+/// Receive room worth announcing at once after a read (half the buffer).
+pub const WINDOW_ANNOUNCE: usize = BUFFER_SIZE / 2;
 /// The most connections a listener holds (being set up or waiting for
 /// `accept`): the largest backlog.
 pub const MAX_BACKLOG: usize = 128;
@@ -468,6 +470,31 @@ impl<D: Device> Stack<D> {
             State::SynSent | State::SynReceived => Err(Errno::EAGAIN),
             _ if !socket.may_recv() || buf.is_empty() => Ok(0),
             _ => Err(Errno::EAGAIN),
+        }
+    }
+
+    /// `recv`, and whether the read opened the receive window enough to be
+    /// worth announcing now: the free room crossed [`WINDOW_ANNOUNCE`]. The
+    /// caller polls the stack only then. smoltcp announces any growth from a
+    /// closed window, so a reader taking 1 KiB at a time (busybox `nc`)
+    /// behind a full buffer had the peer send 1 KiB segments, each after a
+    /// poll of the whole stack (silly window syndrome; RFC 1122 4.2.3.3 has
+    /// the receiver wait for min(buffer/2, MSS) of room).
+    pub fn tcp_recv_announcing(&mut self, id: TcpId, buf: &mut [u8], peek: bool) -> (Result<usize, Errno>, bool) {
+        let before = self.tcp_recv_room(id);
+        let got = self.tcp_recv(id, buf, peek);
+        let after = self.tcp_recv_room(id);
+        (got, before < WINDOW_ANNOUNCE && after >= WINDOW_ANNOUNCE)
+    }
+
+    /// Free room in a connection's receive buffer (the window it can offer).
+    fn tcp_recv_room(&mut self, id: TcpId) -> usize {
+        match self.tcp.get(id).map(|ep| &ep.kind) {
+            Ok(Kind::Stream(st)) => {
+                let socket = self.sockets.get::<Socket>(st.handle);
+                socket.recv_capacity() - socket.recv_queue()
+            }
+            _ => 0,
         }
     }
 

@@ -499,3 +499,35 @@ fn polls_name_only_the_sockets_that_changed() {
     n.run(5);
     assert!(changed(&mut n.server).contains(&(SocketRef::Udp(u), true, false)));
 }
+
+/// A reader taking 1 KiB at a time behind a full receive buffer: the window
+/// is worth announcing once, when half the buffer is free, not after every
+/// read (silly window syndrome).
+#[test]
+fn small_reads_announce_the_window_once_half_is_free() {
+    use netstack::tcp::{BUFFER_SIZE, WINDOW_ANNOUNCE};
+    let mut n = net();
+    let (client, server, _listener) = n.connected(8090);
+    let data = vec![7u8; BUFFER_SIZE];
+    let mut sent = 0;
+    for _ in 0..200 {
+        if let Ok(k) = n.client.tcp_send(client, &data[sent..]) {
+            sent += k;
+        }
+        n.run(5);
+        if sent == data.len() && n.server.tcp_available(server) == BUFFER_SIZE {
+            break;
+        }
+    }
+    assert_eq!(n.server.tcp_available(server), BUFFER_SIZE, "the server's buffer is full");
+    let mut buf = [0u8; 1024];
+    let mut announced = Vec::new();
+    for i in 0..BUFFER_SIZE / 1024 {
+        let (got, announce) = n.server.tcp_recv_announcing(server, &mut buf, false);
+        assert_eq!(got, Ok(1024));
+        if announce {
+            announced.push((i + 1) * 1024);
+        }
+    }
+    assert_eq!(announced, vec![WINDOW_ANNOUNCE], "announced once, when half the buffer was free");
+}
