@@ -1,6 +1,6 @@
 //! Differential tests of the process model (issue #5): the static musl
 //! programs of `userland/linux-tests` (proc, pipes, epoll, signals, threads,
-//! timing, mmap, seccomp) and busybox shell scripts run on the host Linux and inside
+//! timing, mmap, seccomp, sched, locks, ipc, inet6, fileio) and busybox shell scripts run on the host Linux and inside
 //! Cyrius; what they print and how they exit must match.
 //!
 //! Each program is a table of named cases (`prog --list`); every case runs
@@ -336,6 +336,86 @@ fn seccomp_matches_linux() {
 #[ignore = "known kernel differences, see SECCOMP_BROKEN"]
 fn seccomp_known_broken() {
     still_broken("seccomp", SECCOMP_BROKEN);
+}
+
+// ---- scheduling attributes and process controls ----
+
+const SCHED: &[&str] = &["affinity", "scheduler", "nice", "close_range", "prctl", "subreaper", "membarrier", "rseq"];
+const SCHED_BROKEN: &[(&str, &str)] = &[];
+
+#[test]
+fn sched_matches_linux() {
+    differential("sched", SCHED, SCHED_BROKEN);
+}
+
+#[test]
+#[ignore = "known kernel differences, see SCHED_BROKEN"]
+fn sched_known_broken() {
+    still_broken("sched", SCHED_BROKEN);
+}
+
+// ---- record locks ----
+
+const LOCKS: &[&str] = &["posix_basic", "split_merge", "ranges", "release", "wait", "deadlock", "ofd"];
+const LOCKS_BROKEN: &[(&str, &str)] = &[];
+
+#[test]
+fn locks_match_linux() {
+    differential("locks", LOCKS, LOCKS_BROKEN);
+}
+
+#[test]
+#[ignore = "known kernel differences, see LOCKS_BROKEN"]
+fn locks_known_broken() {
+    still_broken("locks", LOCKS_BROKEN);
+}
+
+// ---- System V IPC ----
+
+const IPC: &[&str] = &["shm_basic", "shm_keys", "shm_addresses", "sem_basic", "sem_wait", "sem_undo", "msg"];
+const IPC_BROKEN: &[(&str, &str)] = &[];
+
+#[test]
+fn ipc_matches_linux() {
+    differential("ipc", IPC, IPC_BROKEN);
+}
+
+#[test]
+#[ignore = "known kernel differences, see IPC_BROKEN"]
+fn ipc_known_broken() {
+    still_broken("ipc", IPC_BROKEN);
+}
+
+// ---- AF_INET6 sockets (loopback) ----
+
+const INET6: &[&str] = &["dual_stack", "v6only", "errors", "udp"];
+const INET6_BROKEN: &[(&str, &str)] = &[];
+
+#[test]
+fn inet6_matches_linux() {
+    differential("inet6", INET6, INET6_BROKEN);
+}
+
+#[test]
+#[ignore = "known kernel differences, see INET6_BROKEN"]
+fn inet6_known_broken() {
+    still_broken("inet6", INET6_BROKEN);
+}
+
+// ---- data between descriptors ----
+
+const FILEIO: &[&str] = &["vectored", "owner", "copy_range", "splice", "tee_vmsplice", "sigio"];
+const FILEIO_BROKEN: &[(&str, &str)] = &[];
+
+#[test]
+fn fileio_matches_linux() {
+    differential("fileio", FILEIO, FILEIO_BROKEN);
+}
+
+#[test]
+#[ignore = "known kernel differences, see FILEIO_BROKEN"]
+fn fileio_known_broken() {
+    still_broken("fileio", FILEIO_BROKEN);
 }
 
 // ---- busybox shell scripts ----

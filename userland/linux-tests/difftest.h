@@ -85,6 +85,18 @@ static const char *ename(int e) {
     case EAFNOSUPPORT: return "EAFNOSUPPORT";
     case ESOCKTNOSUPPORT: return "ESOCKTNOSUPPORT";
     case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
+    case EIDRM: return "EIDRM";
+    case ENOMSG: return "ENOMSG";
+    case ENOSPC: return "ENOSPC";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case ENOTCONN: return "ENOTCONN";
+    case EISCONN: return "EISCONN";
+    case EINPROGRESS: return "EINPROGRESS";
+    case EALREADY: return "EALREADY";
+    case ENOPROTOOPT: return "ENOPROTOOPT";
+    case ENOTTY: return "ENOTTY";
+    case ETXTBSY: return "ETXTBSY";
+    case ENETUNREACH: return "ENETUNREACH";
     default: return "E?";
     }
 }

@@ -10,7 +10,7 @@
 //! May call: `task`, `sched`, `mm`, `fs`, `console`, `time`.
 
 mod host;
-mod linux;
+pub(crate) mod linux;
 
 
 use crate::arch::usermode::TrapFrame;

@@ -125,6 +125,10 @@ pub struct OpenFile {
     pub status: Mutex<u32>,
     /// The epolls watching this open file, and under which descriptor.
     watches: Mutex<Vec<(Weak<epoll::Instance>, i32)>>,
+    /// F_SETOWN's owner.
+    pub owner: Mutex<crate::abi::linux::owner::Owner>,
+    /// While O_ASYNC is set: the observer that signals the owner.
+    pub fasync: Mutex<Option<PollTable>>,
     _live: crate::live::Live,
 }
 
@@ -137,6 +141,8 @@ impl OpenFile {
             offset: Mutex::new(0),
             status: Mutex::new(status),
             watches: Mutex::new(Vec::new()),
+            owner: Mutex::new(Default::default()),
+            fasync: Mutex::new(None),
             _live: crate::live::Live::new(crate::live::Kind::OpenFile),
         })
     }

@@ -29,6 +29,8 @@ use crate::sync::IrqMutex;
 pub use wait::WaitQueue;
 
 const KERNEL_STACK: usize = 64 * 1024;
+/// CPUs of the machine (Linux's `nr_cpu_ids`).
+pub const NR_CPUS: usize = 1;
 /// Time slice of a user thread, in ticks (ms).
 const SLICE_TICKS: u64 = 10;
 
@@ -69,6 +71,12 @@ pub struct Thread {
     pub process: Option<Arc<crate::task::Process>>,
     /// seccomp mode and filters (on the thread: TSYNC sets them for siblings).
     pub seccomp: crate::task::seccomp::ThreadSeccomp,
+    /// Policy, real-time priority and nice value (sched_setscheduler, setpriority).
+    pub sched_attr: IrqMutex<schedattr::SchedAttr>,
+    /// The CPUs it may run on (sched_setaffinity).
+    pub affinity: IrqMutex<schedattr::cpumask::CpuMask>,
+    /// Its time slice in ticks, from `sched_attr` (its weight).
+    slice_ticks: AtomicU64,
     _live: crate::live::Live,
 }
 
@@ -105,8 +113,28 @@ impl Thread {
             group: AtomicU32::new(0),
             process,
             seccomp: crate::task::seccomp::ThreadSeccomp::new(),
+            sched_attr: IrqMutex::new(schedattr::SchedAttr::default()),
+            affinity: IrqMutex::new(schedattr::cpumask::CpuMask::all(NR_CPUS)),
+            slice_ticks: AtomicU64::new(SLICE_TICKS),
             _live: crate::live::Live::new(crate::live::Kind::Thread),
         }
+    }
+
+    /// Installs new scheduling attributes; the slice follows the weight.
+    /// A FIFO thread gets RR's quantum: the run queue is round-robin, with
+    /// no priority preemption (and so no starvation of the others).
+    pub fn set_sched_attr(&self, attr: schedattr::SchedAttr) {
+        let ms = match attr.policy() {
+            schedattr::SCHED_FIFO => schedattr::RR_TIMESLICE_MS,
+            _ => attr.slice_ms(SLICE_TICKS * 1000 / u64::from(crate::time::HZ)),
+        };
+        self.slice_ticks.store((ms * u64::from(crate::time::HZ) / 1000).max(1), Ordering::Relaxed);
+        *self.sched_attr.lock() = attr;
+    }
+
+    /// The time slice the scheduler gives it, in ms (sched_rr_get_interval).
+    pub fn slice_ms(&self) -> u64 {
+        self.slice_ticks.load(Ordering::Relaxed) * 1000 / u64::from(crate::time::HZ)
     }
 
     fn kstack_top(&self) -> u64 {
@@ -474,12 +502,12 @@ pub fn on_tick(now: u64, elapsed: u64) {
         Some(cur) if cur.state.load(Ordering::Acquire) == RUNNING => {
             cur.ticks.fetch_add(elapsed, Ordering::Relaxed);
             let gid = cur.group.load(Ordering::Relaxed);
-            let mut slice = SLICE_TICKS;
+            let mut slice = cur.slice_ticks.load(Ordering::Relaxed);
             if let Some(g) = s.groups.get_mut(&gid) {
                 if g.charge(elapsed) {
                     NEED_RESCHED.store(true, Ordering::Release);
                 }
-                slice = g.slice(SLICE_TICKS);
+                slice = g.slice(slice);
             }
             if !s.run.is_empty() && now.saturating_sub(cur.slice_start.load(Ordering::Relaxed)) >= slice {
                 NEED_RESCHED.store(true, Ordering::Release);

@@ -300,6 +300,7 @@ pub fn execve(t: &mut Task, frame: &mut TrapFrame, path: &str, argv: &[String], 
         t.files = Arc::new(t.files.duplicate());
         *p.files.lock() = Arc::downgrade(&t.files);
     }
+    crate::abi::linux::locks::before_exec(t);
     t.files.close_on_exec();
     p.signals.lock().reset_for_exec();
     t.altstack = Default::default();
@@ -313,6 +314,10 @@ pub fn execve(t: &mut Task, frame: &mut TrapFrame, path: &str, argv: &[String], 
     *p.cmdline.lock() = argv.to_vec();
     *p.exe.lock() = image.exe.clone();
     t.commit_cred(image.cred);
+    t.rseq = super::rseq::Rseq::default();
+    // Dumpable again unless the program runs with other ids than the real ones.
+    let same_ids = t.cred.euid == t.cred.ruid && t.cred.egid == t.cred.rgid;
+    p.dumpable.store(u32::from(same_ids), Ordering::Relaxed);
     *frame = TrapFrame::user(image.entry, image.rsp);
     if p.vfork_pending.swap(false, Ordering::AcqRel) {
         p.state_event.wake_all();

@@ -130,6 +130,8 @@ pub fn exit_thread(code: Option<i32>) -> ! {
 /// The process's last thread is gone: hand over children, become a zombie,
 /// tell the parent.
 fn finish(p: &Arc<Process>) {
+    crate::abi::linux::locks::process_ended(p.pid);
+    crate::abi::linux::ipc::exit_sem(p);
     super::timer::cancel(p);
     let status = p.exit_status.lock().unwrap_or(ExitStatus::Exited(0));
     let children: Vec<Arc<Process>> = core::mem::take(&mut *p.children.lock());
@@ -143,14 +145,26 @@ fn finish(p: &Arc<Process>) {
             }
         }
     }
-    let reaper = if is_ns_init { None } else { p.ns.get(1).filter(|r| !r.is_zombie() && !p.ns.is_host()) };
+    let reaper = if is_ns_init { None } else { new_reaper(p) };
     for child in children {
+        // PR_SET_PDEATHSIG: the child learns that its parent is gone.
+        if let Some(sig) = Signal::new(child.pdeath_signal.load(Ordering::Relaxed) as i32) {
+            if !child.is_zombie() {
+                signal::send_to_process(&child, sig);
+            }
+        }
         match &reaper {
             Some(r) => {
                 *child.parent.lock() = Some(Arc::downgrade(r));
-                let zombie = child.is_zombie();
-                r.children.lock().push(child);
-                if zombie {
+                let zombie = child.exit_status();
+                r.children.lock().push(child.clone());
+                if let Some(status) = zombie {
+                    // An already dead child is reported to its new parent.
+                    if signal::reaps_children(r) {
+                        reap(&child);
+                    } else {
+                        signal::notify_parent(r, child.vpid, status.child_status(), child.cpu_ticks());
+                    }
                     r.child_event.wake_all();
                 }
             }
@@ -190,6 +204,24 @@ fn finish(p: &Arc<Process>) {
             }
         }
     }
+}
+
+/// Who adopts the children of `p` (Linux's `find_new_reaper`): the nearest
+/// living ancestor in its namespace that is a child subreaper
+/// (PR_SET_CHILD_SUBREAPER), else the namespace's init; None on the host,
+/// which has no init (the kernel reaps them).
+fn new_reaper(p: &Arc<Process>) -> Option<Arc<Process>> {
+    let mut up = p.parent();
+    while let Some(a) = up {
+        if !Arc::ptr_eq(&a.ns, &p.ns) {
+            break;
+        }
+        if a.child_subreaper.load(Ordering::Acquire) && !a.is_zombie() && !a.exiting.load(Ordering::Acquire) {
+            return Some(a);
+        }
+        up = a.parent();
+    }
+    p.ns.get(1).filter(|r| !r.is_zombie() && !p.ns.is_host())
 }
 
 /// POSIX: a group is orphaned if no live member has a parent in another

@@ -75,8 +75,13 @@ pub fn clone(t: &mut Task, frame: &TrapFrame, a: CloneArgs) -> KResult<usize> {
         *child.cmdline.lock() = me.cmdline.lock().clone();
         *child.exe.lock() = me.exe.lock().clone();
         *child.mm.lock() = Arc::downgrade(&space);
+        for a in space.shm.lock().iter_mut() {
+            a.set_pid(child.vpid);
+        }
         *child.files.lock() = Arc::downgrade(&files);
         *child.cwd.lock() = me.cwd.lock().clone();
+        child.dumpable.store(me.dumpable.load(Ordering::Relaxed), Ordering::Relaxed);
+        child.thp_disable.store(me.thp_disable.load(Ordering::Relaxed), Ordering::Relaxed);
         let tid = child.vpid;
         (child, tid)
     };
@@ -100,6 +105,9 @@ pub fn clone(t: &mut Task, frame: &TrapFrame, a: CloneArgs) -> KResult<usize> {
         robust_list: UserPtr::null(),
         altstack: if f & CLONE_VM != 0 && f & CLONE_VFORK == 0 { linux_abi::signal::AltStack::DISABLED } else { t.altstack },
         trap: t.trap,
+        // A thread sharing the memory registers its own area; a process copy keeps the parent's.
+        rseq: if f & CLONE_VM != 0 { super::rseq::Rseq::default() } else { t.rseq.on_fork() },
+        timer_slack_ns: (t.timer_slack_ns.0, t.timer_slack_ns.0),
     };
     // The child exists from here on: nothing may fail any more (an error
     // would leave a process that never runs and is never reaped). As on
@@ -118,6 +126,9 @@ pub fn clone(t: &mut Task, frame: &TrapFrame, a: CloneArgs) -> KResult<usize> {
     thread.sig_mask.store(me_thread.sig_mask.load(Ordering::Acquire), Ordering::Release);
     thread.group.store(me_thread.group.load(Ordering::Relaxed), Ordering::Relaxed);
     super::seccomp::inherit(&me_thread, &thread);
+    let attr = me_thread.sched_attr.lock().on_fork();
+    thread.set_sched_attr(attr);
+    *thread.affinity.lock() = me_thread.affinity.lock().clone();
     proc.threads.lock().push((tid, Arc::downgrade(&thread)));
 
     if f & CLONE_VFORK != 0 {

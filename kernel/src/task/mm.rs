@@ -27,11 +27,15 @@ pub struct MmInner {
 
 pub struct Mm {
     inner: Mutex<MmInner>,
+    /// membarrier(2) registrations (the REGISTER_* command bits).
+    pub membarrier: core::sync::atomic::AtomicU32,
+    /// System V shared memory segments attached here (shmat).
+    pub shm: Mutex<Vec<crate::abi::linux::ipc::Attachment>>,
 }
 
 impl Mm {
     pub fn new(space: AddressSpace, brk: u64) -> Mm {
-        Mm { inner: Mutex::new(MmInner { space, brk_base: brk, brk, mmap_top: MMAP_TOP }) }
+        Mm { inner: Mutex::new(MmInner { space, brk_base: brk, brk, mmap_top: MMAP_TOP }), membarrier: Default::default(), shm: Mutex::new(Vec::new()) }
     }
 
     pub fn lock(&self) -> MutexGuard<'_, MmInner> {
@@ -42,7 +46,12 @@ impl Mm {
     pub fn fork(&self) -> KResult<Mm> {
         let g = self.inner.lock();
         let space = g.space.fork()?;
-        Ok(Mm { inner: Mutex::new(MmInner { space, brk_base: g.brk_base, brk: g.brk, mmap_top: g.mmap_top }) })
+        let inner = MmInner { space, brk_base: g.brk_base, brk: g.brk, mmap_top: g.mmap_top };
+        // membarrier registrations are kept by fork (an exec starts afresh).
+        let membarrier = core::sync::atomic::AtomicU32::new(self.membarrier.load(core::sync::atomic::Ordering::Acquire));
+        // The copy is attached to the same segments (the child's pid is set by fork).
+        let shm = self.shm.lock().iter().map(|a| a.fork()).collect();
+        Ok(Mm { inner: Mutex::new(inner), membarrier, shm: Mutex::new(shm) })
     }
 
     pub fn activate(&self) {

@@ -22,6 +22,7 @@ pub mod pidns;
 pub mod pipe;
 pub mod procfs;
 pub mod rlimits;
+pub mod rseq;
 pub mod seccomp;
 pub mod signal;
 pub mod sigframe;
@@ -39,6 +40,9 @@ use crate::sched::{self, Thread, WaitQueue};
 pub use exec::execve;
 pub use exit::ExitStatus;
 pub use pidns::PidNs;
+
+/// A new thread's timer slack (Linux's `init_task`), in ns.
+pub const DEFAULT_TIMER_SLACK_NS: u64 = 50_000;
 
 /// Which syscall table serves a process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,6 +125,19 @@ pub struct Process {
     pub cpu_limit_at: AtomicU64,
     /// The main thread's umask, for /proc.
     pub umask: AtomicU32,
+    /// prctl(PR_SET_PDEATHSIG): the signal it gets when its parent ends (0: none).
+    pub pdeath_signal: AtomicU32,
+    /// prctl(PR_SET_CHILD_SUBREAPER): orphaned descendants are reparented here.
+    pub child_subreaper: AtomicBool,
+    /// prctl(PR_SET_DUMPABLE) (Linux keeps it on the mm): 1 normally, 0
+    /// after an exec that changed credentials or when cleared.
+    pub dumpable: AtomicU32,
+    /// prctl(PR_SET_THP_DISABLE): kept across fork and exec.
+    pub thp_disable: AtomicBool,
+    /// Its System V IPC namespace (its container's, or the host's).
+    pub ipc: Arc<crate::abi::linux::ipc::IpcNs>,
+    /// It used SEM_UNDO: adjustments are applied when it ends.
+    pub sem_undo: AtomicBool,
     _live: crate::live::Live,
 }
 
@@ -180,6 +197,10 @@ pub struct Task {
     /// The last CPU fault's vector, error code and address: every signal
     /// frame's sigcontext shows them (as on Linux).
     pub trap: linux_abi::signal::TrapInfo,
+    /// Restartable sequences: the registered area, if any.
+    pub rseq: rseq::Rseq,
+    /// prctl(PR_SET_TIMERSLACK): (current, default) in ns.
+    pub timer_slack_ns: (u64, u64),
 }
 
 impl Task {
@@ -189,6 +210,18 @@ impl Task {
     pub fn commit_cred(&mut self, new: creds::Cred) {
         if new.ruid != self.cred.ruid {
             self.proc.ns.recharge(self.tid, new.ruid);
+        }
+        let old = &self.cred;
+        if old.euid != new.euid
+            || old.egid != new.egid
+            || old.fsuid != new.fsuid
+            || old.fsgid != new.fsgid
+            || !new.caps.permitted.is_subset_of(old.caps.permitted)
+        {
+            // Linux's commit_creds: the process stops being dumpable
+            // (suid_dumpable is 0) and forgets its parent-death signal.
+            self.proc.dumpable.store(0, Ordering::Relaxed);
+            self.proc.pdeath_signal.store(0, Ordering::Relaxed);
         }
         if self.tid == self.proc.vpid {
             *self.proc.cred.lock() = new.clone();
@@ -221,6 +254,11 @@ pub fn init() {
     crate::mm::user::init();
     sched::init();
     pidns::init();
+}
+
+/// The live or zombie process with kernel-wide id `pid`.
+pub fn process_by_pid(pid: u32) -> Option<Arc<Process>> {
+    PROCS.lock().get(&pid).and_then(Weak::upgrade)
 }
 
 /// Every live or zombie process (kernel-wide).
@@ -283,6 +321,13 @@ fn new_process(
         umask: AtomicU32::new(ids.umask),
         cred: Mutex::new(ids.cred),
         rlimits: Mutex::new(ids.rlimits),
+        pdeath_signal: AtomicU32::new(0),
+        child_subreaper: AtomicBool::new(false),
+        dumpable: AtomicU32::new(1),
+        thp_disable: AtomicBool::new(false),
+        // A container's namespaces are made together: its network id names its IPC namespace too.
+        ipc: crate::abi::linux::ipc::namespace(ids.net_ns),
+        sem_undo: AtomicBool::new(false),
     });
     ns.insert(vpid, &p, p.cred.lock().ruid);
     PROCS.lock().insert(pid, Arc::downgrade(&p));
@@ -380,6 +425,8 @@ pub fn spawn(s: Spawn<'_>) -> Result<Arc<Process>, errno::Errno> {
         robust_list: linux_abi::UserPtr::null(),
         altstack: linux_abi::signal::AltStack::default(),
         trap: Default::default(),
+        rseq: rseq::Rseq::default(),
+        timer_slack_ns: (DEFAULT_TIMER_SLACK_NS, DEFAULT_TIMER_SLACK_NS),
     };
     let frame = TrapFrame::user(image.entry, image.rsp);
     let thread = sched::spawn_user(&name, &frame, task, None, Some(proc.clone()));
@@ -415,9 +462,12 @@ pub fn signal_pending() -> bool {
 pub fn return_to_user(frame: &mut TrapFrame) {
     rlimits::check_cpu();
     loop {
+        let mut preempted = false;
         if sched::should_yield() {
             sched::yield_now();
+            preempted = true;
         }
+        rseq::on_return(frame, preempted);
         if !signal::handle_pending(frame) {
             break;
         }

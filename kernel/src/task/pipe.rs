@@ -197,6 +197,57 @@ impl Pipe {
         Ok(done)
     }
 
+    /// Waits until bytes are held (splice, tee, vmsplice): how many; 0 at
+    /// EOF (empty, no writer); EAGAIN if `nonblock` and empty.
+    pub fn wait_data(&self, nonblock: bool) -> KResult<usize> {
+        self.readable
+            .wait(
+                || {
+                    let s = self.state.lock();
+                    match (s.data.len(), s.writers) {
+                        (0, 0) => Some(Ok(0)),
+                        (0, _) if nonblock => Some(Err(Errno::EAGAIN)),
+                        (0, _) => None,
+                        (n, _) => Some(Ok(n)),
+                    }
+                },
+                None,
+            )
+            .map_err(Interrupted::errno)?
+    }
+
+    /// Waits until there is room (splice, tee, vmsplice): how much; EPIPE
+    /// (and SIGPIPE) without a reader; EAGAIN if `nonblock` and full.
+    pub fn wait_room(&self, nonblock: bool) -> KResult<usize> {
+        let r = self
+            .writable
+            .wait(
+                || {
+                    let s = self.state.lock();
+                    match (s.readers, s.data.room()) {
+                        (0, _) => Some(Err(Errno::EPIPE)),
+                        (_, 0) if nonblock => Some(Err(Errno::EAGAIN)),
+                        (_, 0) => None,
+                        (_, n) => Some(Ok(n)),
+                    }
+                },
+                None,
+            )
+            .map_err(Interrupted::errno)?;
+        if r == Err(Errno::EPIPE) {
+            super::signal::send_to_current(super::signal::Signal::SIGPIPE);
+        }
+        r
+    }
+
+    /// Copies up to `len` held bytes into `sink` without taking them (tee).
+    pub fn peek_to(&self, len: usize, sink: Sink) -> KResult<usize> {
+        match self.state.lock().data.peek(len, sink) {
+            (0, Some(e)) => Err(e),
+            (n, _) => Ok(n),
+        }
+    }
+
     /// The readiness bits of one end (Linux's `pipe_poll`): the read end
     /// is IN with data, HUP without writers; the write end is OUT with
     /// room, ERR without readers.

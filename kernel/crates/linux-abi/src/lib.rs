@@ -51,7 +51,9 @@ extern crate std;
 pub mod args;
 pub mod flags;
 pub mod signal;
+#[macro_use]
 pub mod structs;
+pub mod rseq;
 pub mod syscalls;
 pub mod sysno;
 pub mod user;

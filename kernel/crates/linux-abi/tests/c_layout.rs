@@ -103,6 +103,7 @@ fn glibc_struct_layouts() {
     layout!(c, Pollfd, "struct pollfd" { fd, events, revents });
     layout!(c, EpollEvent, "struct epoll_event" { events, data });
     layout!(c, SockaddrIn, "struct sockaddr_in" { sin_family, sin_port, sin_addr, sin_zero });
+    layout!(c, SockaddrIn6, "struct sockaddr_in6" { sin6_family, sin6_port, sin6_flowinfo, sin6_addr, sin6_scope_id });
     layout!(c, StackT, "stack_t" { ss_sp, ss_flags, ss_size });
     layout!(c, Siginfo, "siginfo_t" { si_signo, si_errno, si_code, fields = "_sifields" });
     // siginfo union members reached through the accessors' offsets.
@@ -390,7 +391,7 @@ fn socket_layouts_and_constants() {
         SOCK_STREAM => "SOCK_STREAM", SOCK_DGRAM => "SOCK_DGRAM", SOCK_RAW => "SOCK_RAW",
         SOCK_SEQPACKET => "SOCK_SEQPACKET", SOCK_NONBLOCK => "SOCK_NONBLOCK", SOCK_CLOEXEC => "SOCK_CLOEXEC",
         SOL_SOCKET => "SOL_SOCKET", IPPROTO_TCP => "IPPROTO_TCP", IPPROTO_UDP => "IPPROTO_UDP",
-        IPPROTO_IPV6 => "IPPROTO_IPV6", IP_TOS => "IP_TOS", IP_TTL => "IP_TTL", IP_PKTINFO => "IP_PKTINFO",
+        IPPROTO_IPV6 => "IPPROTO_IPV6", IPV6_V6ONLY => "IPV6_V6ONLY", IP_TOS => "IP_TOS", IP_TTL => "IP_TTL", IP_PKTINFO => "IP_PKTINFO",
         IP_MTU_DISCOVER => "IP_MTU_DISCOVER", IP_RECVERR => "IP_RECVERR", IP_FREEBIND => "IP_FREEBIND",
         SO_REUSEADDR => "SO_REUSEADDR", SO_TYPE => "SO_TYPE", SO_ERROR => "SO_ERROR",
         SO_BROADCAST => "SO_BROADCAST", SO_SNDBUF => "SO_SNDBUF", SO_RCVBUF => "SO_RCVBUF",
@@ -476,4 +477,94 @@ fn file_process_and_time_constants() {
          #include <linux/random.h>\n#include <linux/magic.h>\n#include <unistd.h>\n",
         c,
     );
+}
+
+#[test]
+fn scheduling_locks_and_process_control() {
+    use linux_abi::rseq::{RseqArea, RseqCs, ORIG_RSEQ_SIZE, RSEQ_CPU_ID_UNINITIALIZED, RSEQ_FLAG_UNREGISTER};
+    let mut c = Checks::new();
+    layout!(c, Flock, "struct flock" { l_type, l_whence, l_start, l_len, l_pid });
+    // node_id and mm_cid (Linux 6.3) follow `flags` in what older headers call padding.
+    layout!(c, RseqArea, "struct rseq" { cpu_id_start, cpu_id, rseq_cs, flags });
+    consts!(c,
+        core::mem::offset_of!(RseqArea, node_id) => "offsetof(struct rseq, flags) + 4",
+        core::mem::offset_of!(RseqArea, mm_cid) => "offsetof(struct rseq, flags) + 8",
+    );
+    layout!(c, RseqCs, "struct rseq_cs" { version, flags, start_ip, post_commit_offset, abort_ip });
+    consts!(c,
+        ORIG_RSEQ_SIZE => "ORIG_RSEQ_SIZE", RSEQ_FLAG_UNREGISTER => "RSEQ_FLAG_UNREGISTER",
+        RSEQ_CPU_ID_UNINITIALIZED as i32 => "RSEQ_CPU_ID_UNINITIALIZED",
+        CLOSE_RANGE_UNSHARE => "CLOSE_RANGE_UNSHARE", CLOSE_RANGE_CLOEXEC => "CLOSE_RANGE_CLOEXEC",
+        MEMBARRIER_CMD_FLAG_CPU => "MEMBARRIER_CMD_FLAG_CPU",
+        PR_SET_VMA_ANON_NAME => "PR_SET_VMA_ANON_NAME", PR_TIMING_STATISTICAL => "PR_TIMING_STATISTICAL",
+        SUID_DUMP_DISABLE => "SUID_DUMP_DISABLE", SUID_DUMP_USER => "SUID_DUMP_USER",
+        schedattr::SCHED_OTHER => "SCHED_NORMAL", schedattr::SCHED_FIFO => "SCHED_FIFO",
+        schedattr::SCHED_RR => "SCHED_RR", schedattr::SCHED_BATCH => "SCHED_BATCH",
+        schedattr::SCHED_IDLE => "SCHED_IDLE", schedattr::SCHED_DEADLINE => "SCHED_DEADLINE",
+        schedattr::SCHED_RESET_ON_FORK => "SCHED_RESET_ON_FORK",
+        schedattr::PRIO_PROCESS => "PRIO_PROCESS", schedattr::PRIO_PGRP => "PRIO_PGRP", schedattr::PRIO_USER => "PRIO_USER",
+    );
+    for (name, value) in (-1..1024).filter_map(|v| membarrier_cmd_name(v).map(|n| (n, v))) {
+        c.push((i128::from(value), name));
+    }
+    compare(
+        "sched_locks_prctl",
+        "#define _GNU_SOURCE\n#include <fcntl.h>\n#include <linux/types.h>\n#include <linux/rseq.h>\n\
+         #include <linux/close_range.h>\n#include <linux/membarrier.h>\n#include <linux/prctl.h>\n\
+         #include <linux/sched.h>\n#include <sys/resource.h>\n\
+         #define ORIG_RSEQ_SIZE 32 /* kernel/rseq.c */\n\
+         #ifndef MEMBARRIER_CMD_GET_REGISTRATIONS /* Linux 6.3; older headers lack it */\n\
+         #define MEMBARRIER_CMD_GET_REGISTRATIONS (1 << 9)\n#endif\n#define SUID_DUMP_DISABLE 0 /* linux/sched/coredump.h */\n#define SUID_DUMP_USER 1\n",
+        c,
+    );
+}
+
+#[test]
+fn sysv_ipc_layouts() {
+    let mut c = Checks::new();
+    layout!(c, IpcPerm64, "struct ipc64_perm" { key, uid, gid, cuid, cgid, mode, seq, unused1 = "__unused1", unused2 = "__unused2" });
+    layout!(c, ShmidDs, "struct shmid64_ds" { shm_perm, shm_segsz, shm_atime, shm_dtime, shm_ctime, shm_cpid, shm_lpid, shm_nattch });
+    layout!(c, SemidDs, "struct semid64_ds" { sem_perm, sem_otime, sem_ctime, sem_nsems });
+    layout!(c, MsqidDs, "struct msqid64_ds" {
+        msg_perm, msg_stime, msg_rtime, msg_ctime, msg_cbytes, msg_qnum, msg_qbytes, msg_lspid, msg_lrpid,
+    });
+    layout!(c, Sembuf, "struct sembuf" { sem_num, sem_op, sem_flg });
+    layout!(c, Shminfo64, "struct shminfo64" { shmmax, shmmin, shmmni, shmseg, shmall });
+    layout!(c, ShmInfo, "struct shm_info" { used_ids, shm_tot, shm_rss, shm_swp, swap_attempts, swap_successes });
+    layout!(c, Seminfo, "struct seminfo" { semmap, semmni, semmns, semmnu, semmsl, semopm, semume, semusz, semvmx, semaem });
+    layout!(c, Msginfo, "struct msginfo" { msgpool, msgmap, msgmax, msgmnb, msgmni, msgssz, msgtql, msgseg });
+    use sysvipc::{msg, sem, shm};
+    consts!(c,
+        sysvipc::IPC_PRIVATE => "IPC_PRIVATE", sysvipc::IPC_CREAT => "IPC_CREAT", sysvipc::IPC_EXCL => "IPC_EXCL",
+        sysvipc::IPC_NOWAIT => "IPC_NOWAIT", sysvipc::IPC_RMID => "IPC_RMID", sysvipc::IPC_SET => "IPC_SET",
+        sysvipc::IPC_STAT => "IPC_STAT", sysvipc::IPC_INFO => "IPC_INFO",
+        shm::SHM_RDONLY => "SHM_RDONLY", shm::SHM_RND => "SHM_RND", shm::SHM_REMAP => "SHM_REMAP", shm::SHM_EXEC => "SHM_EXEC",
+        shm::SHM_LOCK => "SHM_LOCK",
+        shm::SHM_UNLOCK => "SHM_UNLOCK", shm::SHM_STAT => "SHM_STAT", shm::SHM_INFO => "SHM_INFO",
+        shm::SHM_STAT_ANY => "SHM_STAT_ANY", shm::SHMMIN => "SHMMIN", shm::SHMMNI => "SHMMNI", shm::SHMMAX => "SHMMAX",
+        shm::SHMALL => "SHMALL", shm::SHMLBA => "4096 /* SHMLBA on x86_64 */",
+        sem::GETPID => "GETPID", sem::GETVAL => "GETVAL", sem::GETALL => "GETALL", sem::GETNCNT => "GETNCNT",
+        sem::GETZCNT => "GETZCNT", sem::SETVAL => "SETVAL", sem::SETALL => "SETALL", sem::SEM_STAT => "SEM_STAT",
+        sem::SEM_INFO => "SEM_INFO", sem::SEM_STAT_ANY => "SEM_STAT_ANY", sem::SEM_UNDO => "SEM_UNDO",
+        sem::SEMMSL => "SEMMSL", sem::SEMMNI => "SEMMNI", sem::SEMMNS => "SEMMNS", sem::SEMOPM => "SEMOPM",
+        sem::SEMVMX => "SEMVMX", sem::SEMAEM => "SEMAEM",
+        msg::MSG_NOERROR => "MSG_NOERROR", msg::MSG_EXCEPT => "MSG_EXCEPT", msg::MSG_COPY => "MSG_COPY",
+        msg::MSG_STAT => "MSG_STAT", msg::MSG_INFO => "MSG_INFO", msg::MSG_STAT_ANY => "MSG_STAT_ANY",
+        msg::MSGMAX => "MSGMAX", msg::MSGMNB => "MSGMNB", msg::MSGMNI => "MSGMNI", msg::MSGPOOL => "MSGPOOL",
+        msg::MSGTQL => "MSGTQL", msg::MSGMAP => "MSGMAP", msg::MSGSSZ => "MSGSSZ", msg::MSGSEG => "MSGSEG",
+    );
+    compare(
+        "sysv_ipc",
+        "#include <limits.h>\n#include <linux/types.h>\n#include <linux/ipc.h>\n#include <linux/shm.h>\n#include <linux/sem.h>\n\
+         #include <linux/msg.h>\n#include <asm/ipcbuf.h>\n#include <asm/shmbuf.h>\n#include <asm/sembuf.h>\n\
+         #include <asm/msgbuf.h>\n",
+        c,
+    );
+}
+
+#[test]
+fn sysv_shm_mode_bits() {
+    let mut c = Checks::new();
+    consts!(c, sysvipc::shm::SHM_DEST => "SHM_DEST", sysvipc::shm::SHM_LOCKED => "SHM_LOCKED");
+    compare("sysv_shm_mode", "#define _GNU_SOURCE\n#include <sys/shm.h>\n", c);
 }

@@ -223,7 +223,18 @@ fn socket_addresses_decode_like_linux() {
     assert_eq!(SocketAddress::decode(&[0u8; 129]), Err(Errno::EINVAL));
     assert_eq!(SocketAddress::decode(&[1]), Err(Errno::EINVAL));
     assert_eq!(SocketAddress::decode(&[99, 0, 0, 0]), Err(Errno::EAFNOSUPPORT));
-    assert_eq!(SocketAddress::decode(&[10, 0, 0, 0]), Ok(SocketAddress::Inet6));
+    assert_eq!(SocketAddress::decode(&[10, 0, 0, 0]), Err(Errno::EINVAL));
+    let mut sin6 = [0u8; 28];
+    sin6[0] = 10;
+    sin6[2..4].copy_from_slice(&6379u16.to_be_bytes());
+    sin6[23] = 1;
+    sin6[24] = 5;
+    let lo6 = SocketAddress::Inet6 { addr: core::net::Ipv6Addr::LOCALHOST.octets(), port: 6379, flowinfo: 0, scope_id: 5 };
+    assert_eq!(SocketAddress::decode(&sin6), Ok(lo6.clone()));
+    assert_eq!(lo6.encode(), sin6.to_vec());
+    // Without the scope id (RFC 2133's length) it is 0; shorter is EINVAL.
+    assert!(matches!(SocketAddress::decode(&sin6[..24]), Ok(SocketAddress::Inet6 { scope_id: 0, port: 6379, .. })));
+    assert_eq!(SocketAddress::decode(&sin6[..23]), Err(Errno::EINVAL));
     // AF_UNIX: path up to its NUL or the length, abstract, unnamed.
     let mut un = vec![1u8, 0];
     un.extend_from_slice(b"/dev/log\0garbage");

@@ -112,6 +112,26 @@ impl PipeBuf {
         (done, None)
     }
 
+    /// Copies up to `want` bytes from the front without removing them
+    /// (tee): `copy(offset, piece)` as for [`PipeBuf::drain`]. Returns the
+    /// bytes copied and the error that stopped early, if one did.
+    pub fn peek(&self, want: usize, copy: &mut dyn FnMut(usize, &[u8]) -> KResult<()>) -> (usize, Option<Errno>) {
+        let total = want.min(self.len);
+        let cap = self.capacity();
+        let mut done = 0;
+        while done < total {
+            let pos = (self.head + done) % cap;
+            let (slot, at) = (pos / CHUNK, pos % CHUNK);
+            let n = (CHUNK - at).min(total - done);
+            let Some(chunk) = self.chunks[slot].as_deref() else { return (done, Some(Errno::EIO)) };
+            if let Err(e) = copy(done, &chunk[at..at + n]) {
+                return (done, Some(e));
+            }
+            done += n;
+        }
+        (done, None)
+    }
+
     /// Moves the contents into a ring of `capacity` bytes (F_SETPIPE_SZ);
     /// `EBUSY` if they would not fit.
     pub fn resize(&mut self, capacity: usize) -> KResult<()> {
@@ -159,6 +179,28 @@ mod tests {
 
     fn pattern(len: usize, seed: u8) -> Vec<u8> {
         (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+    }
+
+    #[test]
+    fn peek_keeps_the_bytes_across_the_wrap() {
+        let mut p = PipeBuf::new(2 * CHUNK);
+        let first: Vec<u8> = (0..CHUNK + 100).map(|i| i as u8).collect();
+        assert_eq!(put(&mut p, &first), first.len());
+        take(&mut p, CHUNK + 50);
+        let second: Vec<u8> = (0..CHUNK).map(|i| (i * 7) as u8).collect();
+        assert_eq!(put(&mut p, &second), second.len());
+        let mut seen = vec![0u8; p.len()];
+        let (n, e) = p.peek(usize::MAX, &mut |off, piece| {
+            seen[off..off + piece.len()].copy_from_slice(piece);
+            Ok(())
+        });
+        assert_eq!((n, e), (50 + CHUNK, None));
+        assert_eq!(p.len(), 50 + CHUNK);
+        assert_eq!(take(&mut p, usize::MAX), seen);
+        // A failing copy stops the peek and removes nothing.
+        put(&mut p, b"abc");
+        assert_eq!(p.peek(3, &mut |_, _| Err(Errno::EFAULT)), (0, Some(Errno::EFAULT)));
+        assert_eq!(p.len(), 3);
     }
 
     #[test]

@@ -118,6 +118,7 @@ pub fn open(p: &mut Task, path: UserCStr, flags: FlagArg<OpenFlags>, mode: u32) 
 }
 
 pub fn close(p: &mut Task, fd: Fd) -> SysResult {
+    super::locks::on_close(p, fd.into());
     p.files.close(fd.into()).map(|_| 0)
 }
 
@@ -260,6 +261,7 @@ pub fn dup3(p: &mut Task, old: Fd, new: Fd, flags: FlagArg<OpenFlags>) -> SysRes
 fn do_dup2(p: &mut Task, old: Fd, new: Fd, cloexec: bool) -> SysResult {
     let new = usize::try_from(new.raw()).ok().filter(|&n| n < crate::task::files::MAX_FDS).ok_or(Errno::EBADF)?;
     let file = p.files.get(old.into())?;
+    super::locks::on_close(p, new as i64);
     p.files.put(new, file, cloexec)?;
     Ok(new)
 }

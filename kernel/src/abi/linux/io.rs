@@ -9,8 +9,8 @@ use alloc::vec;
 use alloc::vec::Vec;
 use errno::Errno;
 use linux_abi::flags::{
-    OpenFlags, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETPIPE_SZ, F_SETFD, F_SETFL, F_SETPIPE_SZ, FD_CLOEXEC, FIOCLEX,
-    FIONBIO, FIONCLEX, MAX_RW_COUNT,
+    OpenFlags, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETOWN, F_GETOWN_EX, F_GETPIPE_SZ, F_SETFD, F_SETFL, F_SETOWN,
+    F_SETOWN_EX, F_SETPIPE_SZ, FD_CLOEXEC, FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX, MAX_RW_COUNT,
 };
 use linux_abi::structs::{Abi, Iovec, Pollfd, Timespec, UIO_MAXIOV};
 use linux_abi::{Fd, IoctlArg, UserPtr, UserSlice};
@@ -65,12 +65,12 @@ pub(super) fn write_file(file: &OpenFile, data: &[u8], offset: Option<u64>) -> R
 
 /// Reads into the user buffers `segs` (checked) at `offset` (None: the
 /// file's own).
-fn do_read(p: &Task, file: &OpenFile, segs: Vec<UserSlice>, offset: Option<u64>) -> SysResult {
+pub(super) fn do_read(p: &Task, file: &OpenFile, segs: Vec<UserSlice>, offset: Option<u64>) -> SysResult {
     let mut dst = UserBuf::new(&p.space, segs);
     file.inner().read(file, &mut dst, offset)
 }
 
-fn do_write(p: &Task, file: &OpenFile, segs: Vec<UserSlice>, offset: Option<u64>) -> SysResult {
+pub(super) fn do_write(p: &Task, file: &OpenFile, segs: Vec<UserSlice>, offset: Option<u64>) -> SysResult {
     let mut src = UserBuf::new(&p.space, segs);
     file.inner().write(file, &mut src, offset)
 }
@@ -88,7 +88,7 @@ fn position(pos: i64) -> Result<u64, Errno> {
     u64::try_from(pos).map_err(|_| Errno::EINVAL)
 }
 
-fn verify_area(pos: u64, count: usize) -> Result<(), Errno> {
+pub(super) fn verify_area(pos: u64, count: usize) -> Result<(), Errno> {
     let end = i64::try_from(pos).ok().zip(i64::try_from(count).ok()).and_then(|(p, c)| p.checked_add(c));
     end.map(|_| ()).ok_or(Errno::EINVAL)
 }
@@ -134,7 +134,7 @@ pub fn pwrite64(p: &mut Task, fd: Fd, buf: UserPtr<u8>, count: usize, pos: i64) 
 }
 
 /// The buffers of readv/writev: at most `UIO_MAXIOV` (EINVAL).
-fn iovecs(p: &Task, iov: UserPtr<Iovec>, count: u64) -> Result<Vec<UserSlice>, Errno> {
+pub(super) fn iovecs(p: &Task, iov: UserPtr<Iovec>, count: u64) -> Result<Vec<UserSlice>, Errno> {
     let count = usize::try_from(count).ok().filter(|&n| n <= UIO_MAXIOV).ok_or(Errno::EINVAL)?;
     super::user_iovecs(p, iov, count)
 }
@@ -173,6 +173,7 @@ pub fn ioctl(p: &mut Task, fd: Fd, cmd: u32, arg: IoctlArg) -> SysResult {
             Ok(0)
         }
         FIOCLEX | FIONCLEX => p.files.set_cloexec(fd.into(), cmd == FIOCLEX).map(|_| 0),
+        FIOASYNC => super::owner::fioasync(p, &file, arg),
         _ => file.inner().ioctl(&file, p, cmd, arg),
     }
 }
@@ -206,8 +207,20 @@ pub fn fcntl(p: &mut Task, fd: Fd, cmd: u32, arg: u64) -> SysResult {
             let settable = OpenFlags::SETFL_MASK.bits();
             let mut status = file.status.lock();
             *status = (*status & !settable) | (arg as u32 & settable);
+            drop(status);
+            super::owner::async_changed(&file);
             Ok(0)
         }
+        F_SETOWN => super::owner::setown(p, &file, arg as u32 as i32),
+        F_GETOWN => super::owner::getown(&file),
+        F_SETOWN_EX => super::owner::setown_ex(p, &file, arg),
+        F_GETOWN_EX => super::owner::getown_ex(p, &file, arg),
+        super::locks::F_GETLK
+        | super::locks::F_SETLK
+        | super::locks::F_SETLKW
+        | super::locks::F_OFD_GETLK
+        | super::locks::F_OFD_SETLK
+        | super::locks::F_OFD_SETLKW => super::locks::fcntl_lock(p, &file, cmd, UserPtr::new(arg)),
         _ => Err(Errno::EINVAL),
     }
 }

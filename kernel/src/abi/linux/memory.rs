@@ -164,6 +164,7 @@ pub fn mmap(p: &mut Task, addr: u64, len: u64, prot_bits: FlagArg<ProtFlags>, fl
 pub fn munmap(p: &mut Task, addr: u64, len: u64) -> SysResult {
     let range = PageRange::aligned(addr, len).filter(|r| !r.is_empty()).ok_or(Errno::EINVAL)?;
     p.space.unmap(range);
+    super::ipc::unmapped(&p.space, range);
     Ok(0)
 }
 

@@ -16,23 +16,31 @@
 
 mod attr;
 mod epoll;
+mod fdrange;
 mod flock;
 mod fs;
 mod fsinfo;
 mod handler;
 mod ids;
 mod io;
+pub mod ipc;
+pub mod locks;
 mod memory;
 mod misc;
 mod mount;
+pub mod owner;
 mod privileges;
 mod process;
+mod procctl;
+mod scheduling;
 pub mod seccomp;
 mod select;
 mod sendfile;
 mod signal;
+mod splice;
 mod socket;
 mod sync;
+mod vectored;
 mod xattr;
 
 use alloc::vec::Vec;
@@ -54,6 +62,7 @@ mod sys {
         chmod, chown, fchmod, fchmodat, fchmodat2, fchown, fchownat, futimesat, lchown, truncate, utime, utimensat, utimes,
     };
     pub use super::epoll::{epoll_create, epoll_create1, epoll_ctl, epoll_pwait, epoll_pwait2, epoll_wait};
+    pub use super::fdrange::close_range;
     pub use super::flock::flock;
     pub use super::fs::{
         access, chdir, close, dup, dup2, dup3, faccessat, faccessat2, fchdir, fstat, ftruncate, getcwd, getdents, getdents64,
@@ -65,6 +74,7 @@ mod sys {
         getegid, geteuid, getgid, getgroups, getresgid, getresuid, getuid, setfsgid, setfsuid, setgid, setgroups, setregid,
         setresgid, setresuid, setreuid, setuid,
     };
+    pub use super::ipc::{msgctl, msgget, msgrcv, msgsnd, semctl, semget, semop, semtimedop, shmat, shmctl, shmdt, shmget};
     pub use super::io::{fcntl, ioctl, lseek, poll, ppoll, pread64, pwrite64, read, readv, write, writev};
     pub use super::memory::{brk, madvise, mmap, mprotect, mremap, msync, munmap};
     pub use super::misc::{
@@ -76,6 +86,11 @@ mod sys {
     pub use super::process::{
         clock_nanosleep, clone, clone3, execve, exit, exit_group, fork, futex, getpgid, getpgrp, getpid, getppid, getrusage,
         getsid, gettid, nanosleep, pipe, pipe2, prctl, sched_yield, setpgid, setsid, times, vfork, wait4, waitid,
+    };
+    pub use super::procctl::{membarrier, rseq};
+    pub use super::scheduling::{
+        getcpu, getpriority, sched_get_priority_max, sched_get_priority_min, sched_getaffinity, sched_getparam,
+        sched_getscheduler, sched_rr_get_interval, sched_setaffinity, sched_setparam, sched_setscheduler, setpriority,
     };
     pub use super::seccomp::seccomp;
     pub use super::select::{pselect6, select};
@@ -89,6 +104,8 @@ mod sys {
         sendmsg, sendto, setsockopt, shutdown, socket, socketpair,
     };
     pub use super::sync::{fadvise64, fdatasync, fsync, sync, syncfs};
+    pub use super::splice::{copy_file_range, splice, tee, vmsplice};
+    pub use super::vectored::{preadv, preadv2, pwritev, pwritev2};
     pub use super::xattr::{
         fgetxattr, flistxattr, fremovexattr, fsetxattr, getxattr, lgetxattr, listxattr, llistxattr, lremovexattr,
         lsetxattr, removexattr, setxattr,

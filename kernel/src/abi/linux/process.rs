@@ -435,7 +435,11 @@ pub fn prctl(p: &mut Task, option: i32, arg2: IoctlArg, arg3: IoctlArg, arg4: u6
             p.space.write(arg2.ptr::<[u8; TASK_COMM_LEN]>(), &out)?;
             Ok(0)
         }
-        op => super::privileges::prctl(p, op, [arg2.value(), arg3.value(), arg4, arg5])
-            .unwrap_or_else(|| Err(super::unimplemented_op("prctl", op as u64))),
+        op => {
+            let args = [arg2.value(), arg3.value(), arg4, arg5];
+            super::procctl::prctl(p, op, args)
+                .or_else(|| super::privileges::prctl(p, op, args))
+                .unwrap_or_else(|| Err(super::unimplemented_op("prctl", op as u64)))
+        }
     }
 }

@@ -67,7 +67,7 @@ pub fn socket(p: &mut Task, domain: i32, ty: u32, protocol: i32) -> SysResult {
     let (ty, flags) = split_type(ty)?;
     let domain = u16::try_from(domain).map_err(|_| Errno::EAFNOSUPPORT)?;
     super::privileges::check_raw_socket(p, domain, ty)?;
-    if domain != abi::AF_INET && domain != abi::AF_UNIX {
+    if domain != abi::AF_INET && domain != abi::AF_INET6 && domain != abi::AF_UNIX {
         return Err(Errno::EAFNOSUPPORT);
     }
     let s = Socket::new(domain, ty, protocol, p.pid())?;
@@ -78,7 +78,7 @@ pub fn socketpair(p: &mut Task, domain: i32, ty: u32, protocol: i32, sv: UserPtr
     let (ty, flags) = split_type(ty)?;
     match u16::try_from(domain) {
         Ok(abi::AF_UNIX) => {}
-        Ok(abi::AF_INET) => return Err(Errno::EOPNOTSUPP),
+        Ok(abi::AF_INET | abi::AF_INET6) => return Err(Errno::EOPNOTSUPP),
         _ => return Err(Errno::EAFNOSUPPORT),
     }
     if protocol != 0 {
@@ -122,6 +122,14 @@ fn target(p: &Task, s: &Socket, addr: SocketAddress) -> Result<Target, Errno> {
         (_, SocketAddress::Unspec) => Ok(Target::Unspec),
         (abi::AF_INET, SocketAddress::Inet(ip, port)) => Ok(Target::Inet(core::net::SocketAddrV4::new(ip.into(), port))),
         (abi::AF_INET, _) => Err(Errno::EAFNOSUPPORT),
+        (abi::AF_INET6, SocketAddress::Inet6 { addr, port, .. }) => {
+            let ip = core::net::Ipv6Addr::from(addr);
+            Ok(match ip.to_ipv4_mapped() {
+                Some(v4) => Target::Inet(core::net::SocketAddrV4::new(v4, port)),
+                None => Target::Inet6(core::net::SocketAddrV6::new(ip, port, 0, 0)),
+            })
+        }
+        (abi::AF_INET6, _) => Err(Errno::EAFNOSUPPORT),
         (abi::AF_UNIX, SocketAddress::Unix(name)) => {
             let key = match &name {
                 UnixName::Unnamed => None,
@@ -154,10 +162,21 @@ fn write_address(p: &Task, addr: UserPtr<u8>, len: UserPtr<i32>, value: Option<&
     p.space.write(len, &(bytes.len() as i32))
 }
 
+/// An AF_INET6 socket's bind/connect take at least RFC 2133's
+/// `sockaddr_in6` (EINVAL), whatever the family (but AF_UNSPEC's connect).
+fn short_inet6(s: &Socket, addr: &SocketAddress, len: i32) -> Result<(), Errno> {
+    let short = usize::try_from(len).is_ok_and(|n| n < abi::SIN6_LEN_RFC2133);
+    if s.domain == abi::AF_INET6 && short && !matches!(addr, SocketAddress::Unspec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(())
+}
+
 pub fn bind(p: &mut Task, fd: Fd, addr: UserPtr<u8>, len: i32) -> SysResult {
     let file = socket_file(p, fd)?;
     let s = sock(&file)?;
     let addr = read_address(p, addr, len)?;
+    short_inet6(s, &addr, len)?;
     let to = match (s.domain, addr) {
         (abi::AF_UNIX, SocketAddress::Unix(UnixName::Path(path))) => {
             if s.is_bound() {
@@ -214,6 +233,7 @@ pub fn connect(p: &mut Task, fd: Fd, addr: UserPtr<u8>, len: i32) -> SysResult {
     let file = p.files.get(fd.into())?;
     let addr = read_address(p, addr, len)?;
     let s = sock(&file)?;
+    short_inet6(s, &addr, len)?;
     let to = target(p, s, addr)?;
     s.connect(to, nonblocking(&file, 0))?;
     Ok(0)

@@ -11,10 +11,20 @@
 //! stack's port table either way, so `EADDRINUSE` covers both.
 //! Limits: a loopback listener accepts on any local address whatever it was
 //! bound to; a loopback connection has no TCP options (urgent data, etc.).
+//!
+//! `AF_INET6` sockets are dual-stack views of the same machinery (the
+//! stack carries no IPv6 traffic): bound to `::` without `IPV6_V6ONLY`
+//! a socket holds its port in the stack (IPv4, shown as v4-mapped
+//! addresses) and in [`PORTS6`]; bound to `::1`, or to `::` with
+//! `IPV6_V6ONLY`, it holds the port only in [`PORTS6`] and is reached only
+//! through the IPv6 loopback tables ([`LOOP6_TCP`], [`LOOP6_UDP`]), so it
+//! shares its port number with an IPv4 socket as on Linux. v4-mapped
+//! addresses go the IPv4 way.
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
+use core::sync::atomic::{AtomicU16, Ordering};
 use alloc::sync::{Arc, Weak};
-use core::net::{Ipv4Addr, SocketAddrV4};
+use core::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use errno::Errno;
 use linux_abi::structs::{self as abi, SocketAddress};
 use spin::Mutex;
@@ -24,16 +34,98 @@ use crate::file::Pollee;
 use crate::net::local::{self, Backlog, DgramQueue, StreamEnd};
 use crate::net::{Readiness, Shutdown, Tcp, Udp};
 
-/// A pending loopback connection: the server's end and the client's address.
-type Pending = (StreamEnd, SocketAddrV4, SocketAddrV4);
+/// A pending loopback connection: the server's end, the address the client
+/// connected to, and the client's address.
+type Pending = (StreamEnd, SocketAddr, SocketAddr);
 
 /// Loopback TCP listeners by port.
 static LOOP_TCP: Mutex<BTreeMap<u16, Weak<Backlog<Pending>>>> = Mutex::new(BTreeMap::new());
 /// Loopback UDP receivers by port.
 static LOOP_UDP: Mutex<BTreeMap<u16, Weak<DgramQueue>>> = Mutex::new(BTreeMap::new());
 
-pub fn address(a: SocketAddrV4) -> SocketAddress {
-    SocketAddress::Inet(a.ip().octets(), a.port())
+/// IPv6 loopback TCP listeners by port.
+static LOOP6_TCP: Mutex<BTreeMap<u16, Weak<Backlog<Pending>>>> = Mutex::new(BTreeMap::new());
+/// IPv6 loopback UDP receivers by port.
+static LOOP6_UDP: Mutex<BTreeMap<u16, Weak<DgramQueue>>> = Mutex::new(BTreeMap::new());
+/// The IPv6 ports of AF_INET6 sockets: (UDP?, port).
+static PORTS6: Mutex<BTreeSet<(bool, u16)>> = Mutex::new(BTreeSet::new());
+/// Where the search for an ephemeral IPv6 port starts (Linux's range).
+static NEXT_PORT6: AtomicU16 = AtomicU16::new(EPHEMERAL.start);
+const EPHEMERAL: core::ops::Range<u16> = 32768..61000;
+
+pub fn address(a: SocketAddr) -> SocketAddress {
+    match a {
+        SocketAddr::V4(a) => SocketAddress::Inet(a.ip().octets(), a.port()),
+        SocketAddr::V6(a) => SocketAddress::Inet6 { addr: a.ip().octets(), port: a.port(), flowinfo: 0, scope_id: 0 },
+    }
+}
+
+/// An IPv6 port held by an AF_INET6 socket, released when dropped.
+struct Port6 {
+    udp: bool,
+    port: u16,
+}
+
+impl Port6 {
+    /// Claims `port` (0: a free ephemeral one); EADDRINUSE if held.
+    fn claim(udp: bool, port: u16) -> Result<Port6, Errno> {
+        let mut ports = PORTS6.lock();
+        let port = if port != 0 {
+            port
+        } else {
+            let span = EPHEMERAL.end - EPHEMERAL.start;
+            let first = NEXT_PORT6.load(Ordering::Relaxed);
+            let free = (0..span)
+                .map(|i| EPHEMERAL.start + (first - EPHEMERAL.start + i) % span)
+                .find(|p| !ports.contains(&(udp, *p)))
+                .ok_or(Errno::EADDRINUSE)?;
+            NEXT_PORT6.store(if free + 1 >= EPHEMERAL.end { EPHEMERAL.start } else { free + 1 }, Ordering::Relaxed);
+            free
+        };
+        if !ports.insert((udp, port)) {
+            return Err(Errno::EADDRINUSE);
+        }
+        Ok(Port6 { udp, port })
+    }
+
+    fn taken(udp: bool, port: u16) -> bool {
+        PORTS6.lock().contains(&(udp, port))
+    }
+}
+
+impl Drop for Port6 {
+    fn drop(&mut self) {
+        PORTS6.lock().remove(&(self.udp, self.port));
+    }
+}
+
+/// The IPv6 side of an AF_INET6 socket.
+#[derive(Default)]
+struct Six {
+    /// Its IPv6 port, once bound.
+    port: Option<Port6>,
+    /// Bound to IPv6 only (`::1`, or `::` with IPV6_V6ONLY): the address;
+    /// such a socket has no IPv4 port.
+    only: Option<Ipv6Addr>,
+}
+
+impl Six {
+    fn port(&self) -> Option<u16> {
+        self.port.as_ref().map(|p| p.port)
+    }
+
+    /// Its IPv6-only address and port, if it is bound that way.
+    fn only_addr(&self) -> Option<SocketAddr> {
+        Some(SocketAddr::V6(SocketAddrV6::new(self.only?, self.port()?, 0, 0)))
+    }
+}
+
+/// Removes `port`'s entry from a loopback table if it is still `ours`.
+fn unregister<T>(table: &Mutex<BTreeMap<u16, Weak<T>>>, port: u16, ours: &Arc<T>) {
+    let mut map = table.lock();
+    if map.get(&port).is_some_and(|w| w.as_ptr() == Arc::as_ptr(ours)) {
+        map.remove(&port);
+    }
 }
 
 pub enum Inet {
@@ -46,12 +138,14 @@ pub struct Stream {
     /// accepted loopback connection has none.
     tcp: Option<Tcp>,
     lo: Loop,
+    /// AF_INET6 only.
+    six: Option<Six>,
 }
 
 enum Loop {
     None,
     Listening(Arc<Backlog<Pending>>),
-    Connected { end: StreamEnd, local: SocketAddrV4, peer: SocketAddrV4 },
+    Connected { end: StreamEnd, local: SocketAddr, peer: SocketAddr },
 }
 
 pub struct Dgram {
@@ -60,17 +154,21 @@ pub struct Dgram {
     queue: Arc<DgramQueue>,
     /// The port this socket is registered under in `LOOP_UDP`.
     registered: Option<u16>,
-    peer: Option<SocketAddrV4>,
+    /// The port it is registered under in `LOOP6_UDP`.
+    registered6: Option<u16>,
+    peer: Option<SocketAddr>,
+    /// AF_INET6 only.
+    six: Option<Six>,
 }
 
 impl Drop for Stream {
     fn drop(&mut self) {
         if let Loop::Listening(backlog) = &self.lo {
             if let Some(port) = self.tcp.as_ref().and_then(|t| t.local_addr().ok()).map(|a| a.port()) {
-                let mut map = LOOP_TCP.lock();
-                if map.get(&port).is_some_and(|w| w.as_ptr() == Arc::as_ptr(backlog)) {
-                    map.remove(&port);
-                }
+                unregister(&LOOP_TCP, port, backlog);
+            }
+            if let Some(port) = self.six.as_ref().and_then(Six::port) {
+                unregister(&LOOP6_TCP, port, backlog);
             }
             backlog.close();
         }
@@ -80,10 +178,10 @@ impl Drop for Stream {
 impl Drop for Dgram {
     fn drop(&mut self) {
         if let Some(port) = self.registered {
-            let mut map = LOOP_UDP.lock();
-            if map.get(&port).is_some_and(|w| w.as_ptr() == Arc::as_ptr(&self.queue)) {
-                map.remove(&port);
-            }
+            unregister(&LOOP_UDP, port, &self.queue);
+        }
+        if let Some(port) = self.registered6 {
+            unregister(&LOOP6_UDP, port, &self.queue);
         }
         self.queue.close();
     }
@@ -117,21 +215,59 @@ impl Dgram {
             self.registered = Some(port);
         }
     }
+
+    fn register6(&mut self, port: u16) {
+        if self.registered6.is_none() {
+            LOOP6_UDP.lock().insert(port, Arc::downgrade(&self.queue));
+            self.registered6 = Some(port);
+        }
+    }
+
+    /// The IPv6 port an AF_INET6 socket sends from over the IPv6 loopback
+    /// (claimed now if it has none).
+    fn ensure_bound6(&mut self) -> Result<u16, Errno> {
+        let six = self.six.as_ref().ok_or(Errno::EAFNOSUPPORT)?;
+        if let Some(port) = six.port() {
+            self.register6(port);
+            return Ok(port);
+        }
+        // Unbound: bound now as a dual-stack socket on `::` (an ephemeral port on both sides).
+        let v4 = self.ensure_bound()?;
+        let claimed = Port6::claim(true, v4)?;
+        let port = claimed.port;
+        if let Some(six) = self.six.as_mut() {
+            six.port = Some(claimed);
+        }
+        self.register6(port);
+        Ok(port)
+    }
+
+    fn only6(&self) -> bool {
+        self.six.as_ref().is_some_and(|x| x.only.is_some())
+    }
 }
 
 impl Inet {
-    /// A socket whose changes are told to `pollee`.
-    pub fn new(ty: u32, protocol: i32, pollee: &Pollee) -> Result<Inet, Errno> {
+    /// A socket whose changes are told to `pollee`; `six`: of AF_INET6.
+    pub fn new(ty: u32, protocol: i32, pollee: &Pollee, six: bool) -> Result<Inet, Errno> {
+        let six = || six.then(Six::default);
         match (ty, protocol) {
             (abi::SOCK_STREAM, 0 | abi::IPPROTO_TCP) => {
                 let tcp = Tcp::new()?;
                 tcp.watch(pollee);
-                Ok(Inet::Stream(Mutex::new(Stream { tcp: Some(tcp), lo: Loop::None })))
+                Ok(Inet::Stream(Mutex::new(Stream { tcp: Some(tcp), lo: Loop::None, six: six() })))
             }
             (abi::SOCK_DGRAM, 0 | abi::IPPROTO_UDP) => {
                 let udp = Udp::new()?;
                 udp.watch(pollee);
-                Ok(Inet::Dgram(Mutex::new(Dgram { udp, queue: DgramQueue::new(pollee), registered: None, peer: None })))
+                Ok(Inet::Dgram(Mutex::new(Dgram {
+                    udp,
+                    queue: DgramQueue::new(pollee),
+                    registered: None,
+                    registered6: None,
+                    peer: None,
+                    six: six(),
+                })))
             }
             (abi::SOCK_STREAM | abi::SOCK_DGRAM, _) => Err(Errno::EPROTONOSUPPORT),
             _ => Err(Errno::ESOCKTNOSUPPORT),
@@ -151,20 +287,89 @@ impl Inet {
         }
     }
 
+    /// An AF_INET6 socket's bind to `::` or `::1` (v4-mapped addresses
+    /// bind as IPv4): `::` without `v6only` takes the port on both sides
+    /// (EADDRINUSE if either has it), otherwise only the IPv6 port.
+    pub fn bind6(&self, ip: Ipv6Addr, port: u16, v6only: bool) -> Result<(), Errno> {
+        let only = v6only || !ip.is_unspecified();
+        let any = SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port);
+        match self {
+            Inet::Stream(s) => {
+                let mut st = s.lock();
+                let v4 = st.tcp()?.local_addr()?.port();
+                let six = st.six.as_ref().ok_or(Errno::EAFNOSUPPORT)?;
+                if six.port.is_some() || v4 != 0 {
+                    return Err(Errno::EINVAL);
+                }
+                let claimed = if only {
+                    Port6::claim(false, port)?
+                } else {
+                    if port != 0 && Port6::taken(false, port) {
+                        return Err(Errno::EADDRINUSE);
+                    }
+                    let tcp = st.tcp()?;
+                    tcp.bind(any)?;
+                    Port6::claim(false, tcp.local_addr()?.port())?
+                };
+                let six = st.six.get_or_insert_with(Six::default);
+                six.port = Some(claimed);
+                six.only = only.then_some(ip);
+                Ok(())
+            }
+            Inet::Dgram(d) => {
+                let mut d = d.lock();
+                let v4 = d.udp.local_addr()?.port();
+                let six = d.six.as_ref().ok_or(Errno::EAFNOSUPPORT)?;
+                if six.port.is_some() || v4 != 0 {
+                    return Err(Errno::EINVAL);
+                }
+                let claimed = if only {
+                    Port6::claim(true, port)?
+                } else {
+                    if port != 0 && Port6::taken(true, port) {
+                        return Err(Errno::EADDRINUSE);
+                    }
+                    d.udp.bind(any)?;
+                    let port = d.udp.local_addr()?.port();
+                    d.register(port);
+                    Port6::claim(true, port)?
+                };
+                let port = claimed.port;
+                let six = d.six.get_or_insert_with(Six::default);
+                six.port = Some(claimed);
+                six.only = only.then_some(ip);
+                d.register6(port);
+                Ok(())
+            }
+        }
+    }
+
     pub fn listen(&self, backlog: usize, pollee: &Pollee) -> Result<(), Errno> {
         let Inet::Stream(s) = self else { return Err(Errno::EOPNOTSUPP) };
         let mut s = s.lock();
         if matches!(s.lo, Loop::Connected { .. }) {
             return Err(Errno::EINVAL);
         }
-        s.tcp()?.listen(backlog)?;
+        let only = s.six.as_ref().is_some_and(|x| x.only.is_some());
+        if !only {
+            s.tcp()?.listen(backlog)?;
+        }
         let max = backlog.clamp(1, 128);
         match &s.lo {
             Loop::Listening(b) => b.set_max(max),
             _ => {
-                let port = s.tcp()?.local_addr()?.port();
                 let b = Backlog::new(max, pollee);
-                LOOP_TCP.lock().insert(port, Arc::downgrade(&b));
+                if !only {
+                    let port = s.tcp()?.local_addr()?.port();
+                    LOOP_TCP.lock().insert(port, Arc::downgrade(&b));
+                    // A dual-stack listener listening unbound took a port now.
+                    if let Some(six) = s.six.as_mut().filter(|x| x.port.is_none()) {
+                        six.port = Port6::claim(false, port).ok();
+                    }
+                }
+                if let Some(port) = s.six.as_ref().and_then(Six::port) {
+                    LOOP6_TCP.lock().insert(port, Arc::downgrade(&b));
+                }
                 s.lo = Loop::Listening(b);
             }
         }
@@ -177,23 +382,46 @@ impl Inet {
         let Inet::Stream(s) = self else { return Err(Errno::EOPNOTSUPP) };
         let s = s.lock();
         let Loop::Listening(backlog) = &s.lo else { return Err(Errno::EINVAL) };
+        let six = || s.six.as_ref().map(|_| Six::default());
         if let Some((end, local, peer)) = backlog.pop() {
             end.attach(pollee);
-            let new = Stream { tcp: None, lo: Loop::Connected { end, local, peer } };
+            let new = Stream { tcp: None, lo: Loop::Connected { end, local, peer }, six: six() };
             return Ok((Inet::Stream(Mutex::new(new)), address(peer)));
+        }
+        if s.six.as_ref().is_some_and(|x| x.only.is_some()) {
+            return Err(Errno::EAGAIN);
         }
         let (tcp, peer) = s.tcp()?.accept()?;
         tcp.watch(pollee);
-        Ok((Inet::Stream(Mutex::new(Stream { tcp: Some(tcp), lo: Loop::None })), address(peer)))
+        Ok((Inet::Stream(Mutex::new(Stream { tcp: Some(tcp), lo: Loop::None, six: six() })), address(SocketAddr::V4(peer))))
     }
 
-    pub fn connect(&self, addr: SocketAddrV4, nonblock: bool, timeout: u64, pollee: &Pollee) -> Result<(), Errno> {
+    /// connect(2) to an IPv4 address, or (AF_INET6) to the IPv6 loopback.
+    pub fn connect(&self, addr: SocketAddr, nonblock: bool, timeout: u64, pollee: &Pollee) -> Result<(), Errno> {
+        let addr = match (self, addr) {
+            (Inet::Dgram(d), SocketAddr::V6(_)) => {
+                let mut d = d.lock();
+                d.ensure_bound6()?;
+                d.peer = Some(addr);
+                return Ok(());
+            }
+            (Inet::Stream(s), SocketAddr::V6(_)) => {
+                if !matches!(s.lock().lo, Loop::None) {
+                    return Err(Errno::EISCONN);
+                }
+                return connect_loopback(s, addr, nonblock, timeout, pollee);
+            }
+            (_, SocketAddr::V4(a)) => a,
+        };
         match self {
             Inet::Dgram(d) => {
                 let mut d = d.lock();
+                if d.only6() {
+                    return Err(Errno::ENETUNREACH);
+                }
                 d.ensure_bound()?;
                 d.udp.connect(addr)?;
-                d.peer = Some(addr);
+                d.peer = Some(SocketAddr::V4(addr));
                 Ok(())
             }
             Inet::Stream(s) => {
@@ -202,10 +430,13 @@ impl Inet {
                     if !matches!(st.lo, Loop::None) {
                         return Err(Errno::EISCONN);
                     }
+                    if st.six.as_ref().is_some_and(|x| x.only.is_some()) {
+                        return Err(Errno::ENETUNREACH);
+                    }
                     is_local(*addr.ip()) && st.tcp()?.is_fresh()
                 };
                 if loopback {
-                    return connect_loopback(s, addr, nonblock, timeout, pollee);
+                    return connect_loopback(s, SocketAddr::V4(addr), nonblock, timeout, pollee);
                 }
                 let first = s.lock().tcp()?.connect(addr);
                 match first {
@@ -238,7 +469,8 @@ impl Inet {
     pub fn send(&self, data: &[u8], to: Option<Target>, nonblock: bool, timeout: u64, pollee: &Pollee) -> Result<usize, Errno> {
         let to = match to {
             None => None,
-            Some(Target::Inet(a)) => Some(a),
+            Some(Target::Inet(a)) => Some(SocketAddr::V4(a)),
+            Some(Target::Inet6(a)) => Some(SocketAddr::V6(a)),
             Some(_) => return Err(Errno::EAFNOSUPPORT),
         };
         match self {
@@ -276,11 +508,24 @@ impl Inet {
                     let d = d.lock();
                     to.or(d.peer).ok_or(Errno::EDESTADDRREQ)?
                 };
+                let dest = match dest {
+                    SocketAddr::V6(dest) => {
+                        let port = d.lock().ensure_bound6()?;
+                        let target = LOOP6_UDP.lock().get(&dest.port()).and_then(Weak::upgrade);
+                        let Some(q) = target else { return Ok(data.len()) }; // nobody there: dropped
+                        let from = address(SocketAddr::V6(SocketAddrV6::new(*dest.ip(), port, 0, 0)));
+                        return wait(q.room(), nonblock, timeout, || q.push(data, from.clone()));
+                    }
+                    SocketAddr::V4(dest) => dest,
+                };
+                if d.lock().only6() {
+                    return Err(Errno::ENETUNREACH);
+                }
                 if is_local(*dest.ip()) {
                     let port = d.lock().ensure_bound()?;
                     let target = LOOP_UDP.lock().get(&dest.port()).and_then(Weak::upgrade);
                     let Some(q) = target else { return Ok(data.len()) }; // nobody there: dropped
-                    let from = address(SocketAddrV4::new(*dest.ip(), port));
+                    let from = address(SocketAddr::V4(SocketAddrV4::new(*dest.ip(), port)));
                     return wait(q.room(), nonblock, timeout, || q.push(data, from.clone()));
                 }
                 wait(pollee, nonblock, timeout, || d.lock().udp.send_to(data, Some(dest)))
@@ -313,7 +558,7 @@ impl Inet {
                     return Err(Errno::EAGAIN);
                 }
                 let (len, from) = d.udp.recv_from(buf)?;
-                Ok(Received { len, full: len, from: Some(address(from)) })
+                Ok(Received { len, full: len, from: Some(address(SocketAddr::V4(from))) })
             }
         }
     }
@@ -345,7 +590,8 @@ impl Inet {
                 match &st.lo {
                     Loop::Connected { end, .. } => (end.readiness(), end.peer_done()),
                     Loop::Listening(b) => {
-                        let mut r = st.tcp.as_ref().map(Tcp::readiness).unwrap_or_default();
+                        let only = st.six.as_ref().is_some_and(|x| x.only.is_some());
+                        let mut r = st.tcp.as_ref().filter(|_| !only).map(Tcp::readiness).unwrap_or_default();
                         r.readable |= !b.is_empty();
                         (r, false)
                     }
@@ -364,27 +610,33 @@ impl Inet {
         }
     }
 
-    pub fn local_addr(&self) -> SocketAddrV4 {
+    /// Its address (an AF_INET6 socket's IPv4 side is shown v4-mapped by the caller).
+    pub fn local_addr(&self) -> SocketAddr {
         let any = SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0);
         match self {
             Inet::Stream(s) => {
                 let st = s.lock();
                 match &st.lo {
                     Loop::Connected { local, .. } => *local,
-                    _ => st.tcp.as_ref().and_then(|t| t.local_addr().ok()).unwrap_or(any),
+                    _ => st.six.as_ref().and_then(Six::only_addr).unwrap_or_else(|| {
+                        SocketAddr::V4(st.tcp.as_ref().and_then(|t| t.local_addr().ok()).unwrap_or(any))
+                    }),
                 }
             }
-            Inet::Dgram(d) => d.lock().udp.local_addr().unwrap_or(any),
+            Inet::Dgram(d) => {
+                let d = d.lock();
+                d.six.as_ref().and_then(Six::only_addr).unwrap_or_else(|| SocketAddr::V4(d.udp.local_addr().unwrap_or(any)))
+            }
         }
     }
 
-    pub fn peer_addr(&self) -> Result<SocketAddrV4, Errno> {
+    pub fn peer_addr(&self) -> Result<SocketAddr, Errno> {
         match self {
             Inet::Stream(s) => {
                 let st = s.lock();
                 match &st.lo {
                     Loop::Connected { peer, .. } => Ok(*peer),
-                    _ => st.tcp()?.peer_addr(),
+                    _ => st.tcp()?.peer_addr().map(SocketAddr::V4),
                 }
             }
             Inet::Dgram(d) => d.lock().peer.ok_or(Errno::ENOTCONN),
@@ -430,20 +682,36 @@ impl Inet {
     }
 }
 
-/// connect() to a local address: hand one end of a fresh stream to the
-/// listener registered on the port (waiting while its backlog is full).
-fn connect_loopback(s: &Mutex<Stream>, addr: SocketAddrV4, nonblock: bool, timeout: u64, pollee: &Pollee) -> Result<(), Errno> {
-    let backlog = LOOP_TCP.lock().get(&addr.port()).and_then(Weak::upgrade).ok_or(Errno::ECONNREFUSED)?;
+/// connect() to a local address (IPv4, or the IPv6 loopback): hand one
+/// end of a fresh stream to the listener registered on the port (waiting
+/// while its backlog is full).
+fn connect_loopback(s: &Mutex<Stream>, addr: SocketAddr, nonblock: bool, timeout: u64, pollee: &Pollee) -> Result<(), Errno> {
+    let table = if addr.is_ipv6() { &LOOP6_TCP } else { &LOOP_TCP };
+    let backlog = table.lock().get(&addr.port()).and_then(Weak::upgrade).ok_or(Errno::ECONNREFUSED)?;
     let port = {
-        let st = s.lock();
-        let tcp = st.tcp()?;
-        if tcp.local_addr()?.port() == 0 {
-            tcp.bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))?;
+        let mut st = s.lock();
+        if addr.is_ipv6() {
+            let v4 = st.tcp()?.local_addr()?.port();
+            let six = st.six.as_mut().ok_or(Errno::EAFNOSUPPORT)?;
+            match six.port() {
+                Some(p) => p,
+                None => {
+                    let claimed = Port6::claim(false, v4)?;
+                    let p = claimed.port;
+                    six.port = Some(claimed);
+                    p
+                }
+            }
+        } else {
+            let tcp = st.tcp()?;
+            if tcp.local_addr()?.port() == 0 {
+                tcp.bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))?;
+            }
+            tcp.local_addr()?.port()
         }
-        tcp.local_addr()?.port()
     };
     wait(backlog.room_pollee(), nonblock, timeout, || backlog.room())?;
-    let local = SocketAddrV4::new(*addr.ip(), port);
+    let local = SocketAddr::new(addr.ip(), port);
     let (mine, theirs) = local::stream_pair();
     mine.attach(pollee);
     let mut st = s.lock();

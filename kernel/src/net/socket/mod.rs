@@ -1,6 +1,8 @@
 //! The socket object behind a socket descriptor (its `file::FileLike` is
 //! in [`file`]): one Linux socket of family `AF_INET` (TCP over `netstack`
-//! or the loopback path, UDP likewise; see [`inet`]) or `AF_UNIX` (stream
+//! or the loopback path, UDP likewise; see [`inet`]), `AF_INET6` (the same,
+//! dual-stack: IPv4 peers appear v4-mapped; IPv6 traffic only over `::1`)
+//! or `AF_UNIX` (stream
 //! and datagram, named in the filesystem or the abstract namespace; see
 //! [`unix`]).
 //!
@@ -23,7 +25,7 @@ pub mod inet;
 pub mod unix;
 
 use alloc::vec::Vec;
-use core::net::SocketAddrV4;
+use core::net::{Ipv6Addr, SocketAddrV4, SocketAddrV6};
 use errno::Errno;
 use linux_abi::structs::{self as abi, SocketAddress};
 use spin::Mutex;
@@ -35,6 +37,8 @@ use crate::sched::wait::Interrupted;
 /// Where bind/connect/sendto point, resolved by the syscall layer.
 pub enum Target {
     Inet(SocketAddrV4),
+    /// An IPv6 address that is not v4-mapped (those are `Inet`).
+    Inet6(SocketAddrV6),
     Unix(unix::UnixAddr),
     /// `AF_UNSPEC` (connect: dissolve a datagram association).
     Unspec,
@@ -72,6 +76,8 @@ struct Options {
     /// IPPROTO_IP options: remembered for getsockopt, no effect on the
     /// traffic (TOS, TTL, PKTINFO, MTU_DISCOVER, RECVERR, FREEBIND).
     ip: [i32; IP_OPTIONS.len()],
+    /// IPV6_V6ONLY (AF_INET6; settable until bound).
+    v6only: bool,
 }
 
 /// The IPPROTO_IP option names kept in `Options::ip`, and their defaults.
@@ -102,6 +108,7 @@ impl Default for Options {
             keep_intvl: 75,
             keep_cnt: 9,
             ip: IP_OPTIONS.map(|(_, v)| v),
+            v6only: false,
         }
     }
 }
@@ -155,7 +162,8 @@ impl Socket {
     pub fn new(domain: u16, ty: u32, protocol: i32, owner_pid: u32) -> Result<Socket, Errno> {
         let pollee = Pollee::new();
         let inner = match domain {
-            abi::AF_INET => Inner::Inet(inet::Inet::new(ty, protocol, &pollee)?),
+            abi::AF_INET => Inner::Inet(inet::Inet::new(ty, protocol, &pollee, false)?),
+            abi::AF_INET6 => Inner::Inet(inet::Inet::new(ty, protocol, &pollee, true)?),
             abi::AF_UNIX => Inner::Unix(unix::Unix::new(ty, protocol, &pollee)?),
             _ => return Err(Errno::EAFNOSUPPORT),
         };
@@ -199,7 +207,14 @@ impl Socket {
 
     pub fn bind(&self, to: Target) -> Result<(), Errno> {
         match (&self.inner, to) {
+            (Inner::Inet(_), Target::Inet(_)) if self.domain == abi::AF_INET6 && self.opts.lock().v6only => Err(Errno::EINVAL),
             (Inner::Inet(s), Target::Inet(a)) => s.bind(a),
+            (Inner::Inet(s), Target::Inet6(a)) if self.domain == abi::AF_INET6 => {
+                if !a.ip().is_unspecified() && !a.ip().is_loopback() {
+                    return Err(Errno::EADDRNOTAVAIL);
+                }
+                s.bind6(*a.ip(), a.port(), self.opts.lock().v6only)
+            }
             (Inner::Unix(s), Target::Unix(a)) => s.bind(a, &self.pollee),
             (Inner::Inet(_), _) => Err(Errno::EAFNOSUPPORT),
             (Inner::Unix(_), _) => Err(Errno::EINVAL),
@@ -237,13 +252,31 @@ impl Socket {
                 (Inner::Unix(new), peer)
             }
         };
+        let peer = self.shown(peer);
         Ok((self.with_inner(inner, pollee), peer))
+    }
+
+    /// An address as this socket's family shows it: an AF_INET6 socket
+    /// sees IPv4 addresses v4-mapped (and 0.0.0.0 as `::`).
+    fn shown(&self, a: SocketAddress) -> SocketAddress {
+        match a {
+            SocketAddress::Inet(ip, port) if self.domain == abi::AF_INET6 => {
+                let ip = core::net::Ipv4Addr::from(ip);
+                let v6 = if ip.is_unspecified() { Ipv6Addr::UNSPECIFIED } else { ip.to_ipv6_mapped() };
+                SocketAddress::Inet6 { addr: v6.octets(), port, flowinfo: 0, scope_id: 0 }
+            }
+            other => other,
+        }
     }
 
     pub fn connect(&self, to: Target, nonblock: bool) -> Result<(), Errno> {
         let timeout = self.opts.lock().snd_timeout;
         match (&self.inner, to) {
-            (Inner::Inet(s), Target::Inet(a)) => s.connect(a, nonblock, timeout, &self.pollee),
+            (Inner::Inet(_), Target::Inet(_)) if self.domain == abi::AF_INET6 && self.opts.lock().v6only => Err(Errno::ENETUNREACH),
+            (Inner::Inet(s), Target::Inet(a)) => s.connect(core::net::SocketAddr::V4(a), nonblock, timeout, &self.pollee),
+            (Inner::Inet(s), Target::Inet6(a)) if self.domain == abi::AF_INET6 => {
+                s.connect(core::net::SocketAddr::V6(loopback6(a)?), nonblock, timeout, &self.pollee)
+            }
             (Inner::Inet(s), Target::Unspec) => s.disconnect(),
             (Inner::Unix(s), Target::Unix(a)) => s.connect(a, nonblock, timeout, &self.pollee),
             (Inner::Unix(s), Target::Unspec) => s.disconnect(),
@@ -257,6 +290,11 @@ impl Socket {
     /// `EPIPE` is returned as is (the caller raises SIGPIPE).
     pub fn send(&self, data: &[u8], to: Option<Target>, nonblock: bool) -> Result<usize, Errno> {
         let timeout = self.opts.lock().snd_timeout;
+        let to = match to {
+            Some(Target::Inet6(a)) if self.domain == abi::AF_INET6 => Some(Target::Inet6(loopback6(a)?)),
+            Some(Target::Inet6(_)) => return Err(Errno::EAFNOSUPPORT),
+            other => other,
+        };
         match &self.inner {
             Inner::Inet(s) => s.send(data, to, nonblock, timeout, &self.pollee),
             Inner::Unix(s) => s.send(data, to, nonblock, timeout, &self.pollee),
@@ -271,6 +309,7 @@ impl Socket {
             Inner::Inet(s) => wait(&self.pollee, nonblock, timeout, || s.recv(buf, peek))?,
             Inner::Unix(s) => wait(&self.pollee, nonblock, timeout, || s.recv(buf, peek))?,
         };
+        let got = Received { from: got.from.map(|a| self.shown(a)), ..got };
         if !wait_all || peek || self.ty != abi::SOCK_STREAM || got.len == 0 || got.len == buf.len() {
             return Ok(got);
         }
@@ -323,14 +362,14 @@ impl Socket {
 
     pub fn local_name(&self) -> SocketAddress {
         match &self.inner {
-            Inner::Inet(s) => inet::address(s.local_addr()),
+            Inner::Inet(s) => self.shown(inet::address(s.local_addr())),
             Inner::Unix(s) => s.local_name(),
         }
     }
 
     pub fn peer_name(&self) -> Result<SocketAddress, Errno> {
         match &self.inner {
-            Inner::Inet(s) => s.peer_addr().map(inet::address),
+            Inner::Inet(s) => s.peer_addr().map(|a| self.shown(inet::address(a))),
             Inner::Unix(s) => s.peer_name(),
         }
     }
@@ -395,9 +434,7 @@ impl Socket {
             (abi::SOL_SOCKET, abi::SO_LINGER) => {
                 o.linger = abi::Linger::from_bytes(val.get(..8).ok_or(Errno::EINVAL)?)?;
             }
-            (abi::IPPROTO_TCP, _) if self.domain != abi::AF_INET || self.ty != abi::SOCK_STREAM => {
-                return Err(Errno::EOPNOTSUPP)
-            }
+            (abi::IPPROTO_TCP, _) if !self.is_inet() || self.ty != abi::SOCK_STREAM => return Err(Errno::EOPNOTSUPP),
             (abi::IPPROTO_TCP, abi::TCP_NODELAY) => {
                 o.no_delay = int()? != 0;
                 if let Inner::Inet(s) = &self.inner {
@@ -411,7 +448,17 @@ impl Socket {
             (abi::IPPROTO_TCP, abi::TCP_DEFER_ACCEPT | abi::TCP_QUICKACK | abi::TCP_MAXSEG) => {
                 int()?;
             }
-            (abi::IPPROTO_IP, n) if self.domain == abi::AF_INET && ip_slot(n).is_some() => {
+            (abi::IPPROTO_IPV6, abi::IPV6_V6ONLY) if self.domain == abi::AF_INET6 => {
+                let v = int()? != 0;
+                drop(o);
+                // Only before bind (Linux: EINVAL once the socket has a port).
+                if self.is_bound() {
+                    return Err(Errno::EINVAL);
+                }
+                self.opts.lock().v6only = v;
+                return Ok(());
+            }
+            (abi::IPPROTO_IP, n) if self.is_inet() && ip_slot(n).is_some() => {
                 let v = if val.len() >= 4 { int()? } else { i32::from(*val.first().ok_or(Errno::EINVAL)?) };
                 o.ip[ip_slot(n).unwrap_or(0)] = v;
             }
@@ -429,9 +476,9 @@ impl Socket {
         match (level, name) {
             (abi::SOL_SOCKET, abi::SO_TYPE) => int(self.ty as i32),
             (abi::SOL_SOCKET, abi::SO_DOMAIN) => int(i32::from(self.domain)),
-            (abi::SOL_SOCKET, abi::SO_PROTOCOL) => int(match (self.domain, self.ty) {
-                (abi::AF_INET, abi::SOCK_STREAM) => abi::IPPROTO_TCP,
-                (abi::AF_INET, _) => abi::IPPROTO_UDP,
+            (abi::SOL_SOCKET, abi::SO_PROTOCOL) => int(match (self.is_inet(), self.ty) {
+                (true, abi::SOCK_STREAM) => abi::IPPROTO_TCP,
+                (true, _) => abi::IPPROTO_UDP,
                 _ => 0,
             }),
             (abi::SOL_SOCKET, abi::SO_ERROR) => int(self.take_error().map_or(0, |e| e as i32)),
@@ -452,16 +499,21 @@ impl Socket {
             (abi::SOL_SOCKET, abi::SO_PEERCRED) if self.domain == abi::AF_UNIX => {
                 Ok(self.peer_cred().to_bytes().to_vec())
             }
-            (abi::IPPROTO_TCP, _) if self.domain != abi::AF_INET || self.ty != abi::SOCK_STREAM => Err(Errno::EOPNOTSUPP),
+            (abi::IPPROTO_TCP, _) if !self.is_inet() || self.ty != abi::SOCK_STREAM => Err(Errno::EOPNOTSUPP),
             (abi::IPPROTO_TCP, abi::TCP_NODELAY) => int(i32::from(o.no_delay)),
             (abi::IPPROTO_TCP, abi::TCP_CORK) => int(i32::from(o.cork)),
             (abi::IPPROTO_TCP, abi::TCP_MAXSEG) => int(1460),
             (abi::IPPROTO_TCP, abi::TCP_KEEPIDLE) => int(o.keep_idle),
             (abi::IPPROTO_TCP, abi::TCP_KEEPINTVL) => int(o.keep_intvl),
             (abi::IPPROTO_TCP, abi::TCP_KEEPCNT) => int(o.keep_cnt),
-            (abi::IPPROTO_IP, n) if self.domain == abi::AF_INET => int(o.ip[ip_slot(n).ok_or(Errno::ENOPROTOOPT)?]),
+            (abi::IPPROTO_IPV6, abi::IPV6_V6ONLY) if self.domain == abi::AF_INET6 => int(i32::from(o.v6only)),
+            (abi::IPPROTO_IP, n) if self.is_inet() => int(o.ip[ip_slot(n).ok_or(Errno::ENOPROTOOPT)?]),
             _ => Err(Errno::ENOPROTOOPT),
         }
+    }
+
+    fn is_inet(&self) -> bool {
+        self.domain == abi::AF_INET || self.domain == abi::AF_INET6
     }
 
     fn take_error(&self) -> Option<Errno> {
@@ -481,5 +533,15 @@ impl Socket {
     /// What /proc/<pid>/fd names: `socket:[N]`.
     pub fn id(&self) -> u64 {
         (self as *const Socket as u64 >> 4) & 0xffff_ffff
+    }
+}
+
+/// Where an AF_INET6 socket's IPv6 connect/send goes: `::` means the
+/// loopback (as on Linux); any other address has no route here.
+fn loopback6(a: SocketAddrV6) -> Result<SocketAddrV6, Errno> {
+    if a.ip().is_unspecified() || a.ip().is_loopback() {
+        Ok(SocketAddrV6::new(Ipv6Addr::LOCALHOST, a.port(), 0, 0))
+    } else {
+        Err(Errno::ENETUNREACH)
     }
 }

@@ -176,3 +176,15 @@ abi_struct!(CloneArgs, 88 { flags, pidfd, child_tid, parent_tid, exit_signal, st
 
 /// The first version of `struct clone_args` (clone3's smallest size).
 pub const CLONE_ARGS_SIZE_VER0: usize = 64;
+
+/// `struct flock` (fcntl F_GETLK/F_SETLK/F_SETLKW and the F_OFD_* commands).
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Flock {
+    pub l_type: i16,
+    pub l_whence: i16,
+    pub l_start: i64,
+    pub l_len: i64,
+    pub l_pid: i32,
+}
+abi_struct!(Flock, 32 { l_type, l_whence, l_start, l_len, l_pid });

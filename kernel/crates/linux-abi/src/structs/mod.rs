@@ -8,6 +8,7 @@
 pub(crate) mod codec;
 
 mod dirent;
+mod ipc;
 mod misc;
 mod poll;
 mod signal;
@@ -18,6 +19,7 @@ mod time;
 
 pub use codec::Abi;
 pub use dirent::*;
+pub use ipc::*;
 pub use misc::*;
 pub use poll::*;
 pub use signal::*;

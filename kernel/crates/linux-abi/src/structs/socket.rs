@@ -122,6 +122,24 @@ impl SockaddrIn {
     }
 }
 
+/// `struct sockaddr_in6` (28 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct SockaddrIn6 {
+    pub sin6_family: u16,
+    pub sin6_port: [u8; 2],
+    pub sin6_flowinfo: [u8; 4],
+    pub sin6_addr: [u8; 16],
+    pub sin6_scope_id: u32,
+}
+abi_struct!(SockaddrIn6, 28 { sin6_family, sin6_port, sin6_flowinfo, sin6_addr, sin6_scope_id });
+
+/// `SIN6_LEN_RFC2133`: the shortest `sockaddr_in6` Linux accepts (no scope id).
+pub const SIN6_LEN_RFC2133: usize = 24;
+
+/// `IPPROTO_IPV6` option `IPV6_V6ONLY`.
+pub const IPV6_V6ONLY: i32 = 26;
+
 /// Length of `sun_path`.
 pub const UNIX_PATH_MAX: usize = 108;
 
@@ -221,8 +239,8 @@ pub enum UnixName {
 pub enum SocketAddress {
     /// `AF_INET`: address bytes and host-order port.
     Inet([u8; 4], u16),
-    /// `AF_INET6` (recognised so the caller can say `EAFNOSUPPORT`).
-    Inet6,
+    /// `AF_INET6`: address bytes, host-order port, flow info (as given) and scope id.
+    Inet6 { addr: [u8; 16], port: u16, flowinfo: u32, scope_id: u32 },
     /// `AF_UNSPEC` (connect: dissolve the association).
     Unspec,
     Unix(UnixName),
@@ -251,7 +269,21 @@ impl SocketAddress {
                 let sin = SockaddrIn::from_bytes(&bytes[..16])?;
                 Ok(SocketAddress::Inet(sin.sin_addr, sin.port()))
             }
-            AF_INET6 => Ok(SocketAddress::Inet6),
+            AF_INET6 => {
+                if bytes.len() < SIN6_LEN_RFC2133 {
+                    return Err(Errno::EINVAL);
+                }
+                let mut full = [0u8; SockaddrIn6::SIZE_BYTES];
+                let n = bytes.len().min(full.len());
+                full[..n].copy_from_slice(&bytes[..n]);
+                let sin6 = SockaddrIn6::from_bytes(&full)?;
+                Ok(SocketAddress::Inet6 {
+                    addr: sin6.sin6_addr,
+                    port: u16::from_be_bytes(sin6.sin6_port),
+                    flowinfo: u32::from_be_bytes(sin6.sin6_flowinfo),
+                    scope_id: sin6.sin6_scope_id,
+                })
+            }
             AF_UNSPEC => Ok(SocketAddress::Unspec),
             AF_UNIX => {
                 if bytes.len() > SockaddrUn::SIZE_BYTES {
@@ -272,12 +304,20 @@ impl SocketAddress {
     }
 
     /// The byte image accept/getsockname/recvfrom hand back, with the
-    /// length Linux reports: 16 for `AF_INET`; for `AF_UNIX` the family,
+    /// length Linux reports: 16 for `AF_INET`, 28 for `AF_INET6`; for `AF_UNIX` the family,
     /// then the path and its NUL, or NUL and the abstract name, or nothing.
     pub fn encode(&self) -> Vec<u8> {
         match self {
             SocketAddress::Inet(ip, port) => SockaddrIn::new(*ip, *port).to_bytes().to_vec(),
-            SocketAddress::Inet6 => AF_INET6.to_le_bytes().to_vec(),
+            SocketAddress::Inet6 { addr, port, flowinfo, scope_id } => SockaddrIn6 {
+                sin6_family: AF_INET6,
+                sin6_port: port.to_be_bytes(),
+                sin6_flowinfo: flowinfo.to_be_bytes(),
+                sin6_addr: *addr,
+                sin6_scope_id: *scope_id,
+            }
+            .to_bytes()
+            .to_vec(),
             SocketAddress::Unspec => AF_UNSPEC.to_le_bytes().to_vec(),
             SocketAddress::Unix(name) => {
                 let mut out = AF_UNIX.to_le_bytes().to_vec();
@@ -304,4 +344,8 @@ impl SockaddrIn {
 
 impl SockaddrUn {
     const SIZE_BYTES: usize = 110;
+}
+
+impl SockaddrIn6 {
+    const SIZE_BYTES: usize = 28;
 }
