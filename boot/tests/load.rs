@@ -132,7 +132,7 @@ fn real_clients_at_1_50_and_200_connections() {
     m.send(b"run /mnt/bin/epollsrv 9000 1000000000\r");
     m.wait_for("epollsrv: listening", long);
     wait_http(&mut m, SocketAddr::from((guest, 9000)), "/");
-    let root = format!("http://{guest}:8081/index.html");
+    let root = format!("http://{guest}:9000/");
     for c in [1, 50, 200] {
         let run = wrk(&root, c, 2);
         check(&mut m, &format!("wrk -c {c} epollsrv keep-alive"), &run);
