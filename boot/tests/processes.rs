@@ -1,5 +1,5 @@
 //! Differential tests of the process model (issue #5): the static musl
-//! programs of `userland/linux-tests` (proc, pipes, epoll, signals, threads,
+//! programs of `userland/linux-tests` (proc, pipes, epoll, fdkinds, signals, threads,
 //! timing, mmap, seccomp, sched, locks, ipc, inet6, fileio) and busybox shell scripts run on the host Linux and inside
 //! Cyrius; what they print and how they exit must match.
 //!
@@ -239,6 +239,26 @@ fn epoll_matches_linux() {
 #[ignore = "known kernel differences, see EPOLL_BROKEN"]
 fn epoll_known_broken() {
     still_broken("epoll", EPOLL_BROKEN);
+}
+
+// ---- descriptor kinds: eventfd, timerfd, signalfd, pidfd, memfd, inotify; CPU affinity ----
+
+const FDKINDS: &[&str] = &[
+    "eventfd_basic", "eventfd_semaphore", "eventfd_overflow", "eventfd_wakeups", "affinity", "timerfd_oneshot",
+    "timerfd_interval", "timerfd_realtime", "timerfd_errors", "timerfd_epoll", "signalfd_basic", "signalfd_wait",
+    "pidfd", "pidfd_waitid", "memfd", "inotify",
+];
+const FDKINDS_BROKEN: &[(&str, &str)] = &[];
+
+#[test]
+fn fdkinds_match_linux() {
+    differential("fdkinds", FDKINDS, FDKINDS_BROKEN);
+}
+
+#[test]
+#[ignore = "known kernel differences, see FDKINDS_BROKEN"]
+fn fdkinds_known_broken() {
+    still_broken("fdkinds", FDKINDS_BROKEN);
 }
 
 // ---- signals ----

@@ -10,7 +10,8 @@
  *   'H' guest->host  hello, payload "cyrius-agent 1"
  *   'C' host->guest  request, stream = tag, payload = words separated by NUL:
  *        create ID BUNDLE | start ID H | exec ID H CWD ARGC ARGS... ENV... |
- *        kill ID SIG ALL | signal H SIG | state ID | ps ID | delete ID FORCE | shutdown
+ *        kill ID SIG ALL | signal H SIG | state ID | ps ID | delete ID FORCE | ports | shutdown
+ *        (ports: the TCP ports listened on in the guest, separated by spaces)
  *   'R' guest->host  reply to tag: "ok" [NUL value] or "err" NUL errno NUL verb
  *   'D' both ways    data of stream H*4+fd (fd 0 host->guest; 1 and 2 guest->host)
  *   'E' both ways    end of that stream
@@ -32,6 +33,7 @@
 #define HOST_WAIT 14
 #define HOST_PS 15
 #define HOST_SIGNAL 16
+#define HOST_PORTS 17
 
 #define EAGAIN 11
 #define EINTR 4
@@ -287,6 +289,9 @@ static void request(u32 tag, u8 *payload, u32 len) {
     } else if (eq(verb, "delete") && nw == 3) {
         r = host6(HOST_DELETE, (long)id, idl, num(words[2]), 0, 0, 0);
         if (r < 0) reply_err(tag, r, verb); else reply_ok(tag, 0, 0);
+    } else if (eq(verb, "ports") && nw == 1) {
+        r = host6(HOST_PORTS, (long)io_buf, sizeof io_buf, 0, 0, 0, 0);
+        if (r < 0) reply_err(tag, r, verb); else reply_ok(tag, (const char *)io_buf, (u64)r);
     } else if (eq(verb, "shutdown")) {
         reply_ok(tag, 0, 0);
         running = 0;

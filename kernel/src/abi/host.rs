@@ -25,6 +25,7 @@
 //! | 14 | wait | kernel pid (of a start or exec) → `$?` (code, or 128 + signal) once it ended; EAGAIN before; the process is forgotten then |
 //! | 15 | ps | id, id_len, buf, buf_len → length of the pids (inside the container) separated by spaces |
 //! | 16 | signal | kernel pid (of an exec), signal |
+//! | 17 | ports | buf, buf_len → length of the TCP ports listened on, separated by spaces |
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -293,6 +294,13 @@ pub fn dispatch(t: &mut Task, frame: &mut TrapFrame) -> Outcome {
                 task::signal::send_to_process(&p, sig);
             }
             Ok(0)
+        })(),
+        17 => (|| {
+            let ports = crate::net::socket::inet::listening_tcp_ports();
+            let text = ports.iter().map(|p| alloc::format!("{p}")).collect::<Vec<_>>().join(" ");
+            let n = text.len().min(args.get::<usize>(1));
+            t.space.copy_out(ptr(0).array(n)?, &text.as_bytes()[..n])?;
+            Ok(n)
         })(),
         1 => return Outcome::ExitGroup((a[0] & 0xff) as i32),
         2 => (|| {

@@ -73,30 +73,9 @@ pub fn linux_stat(st: &Stat) -> structs::Stat {
     }
 }
 
-impl FileLike for InodeFile {
-    fn read(&self, file: &OpenFile, dst: &mut dyn Sink, at: Option<u64>) -> KResult<usize> {
-        if self.loc.metadata()?.is_dir() {
-            return Err(Errno::EISDIR);
-        }
-        let inode = self.loc.inode();
-        let mut kbuf = vec![0u8; dst.len().min(CHUNK)];
-        let mut pos = file.offset.lock();
-        let start = at.unwrap_or(*pos);
-        let n = match inode.device() {
-            Some(d) => d.read(start, &mut kbuf)?,
-            None => {
-                crate::mm::filemap::before_read(inode, start, kbuf.len() as u64);
-                inode.read_at(start, &mut kbuf)?
-            }
-        };
-        dst.put(0, &kbuf[..n])?;
-        if at.is_none() {
-            *pos = start + n as u64;
-        }
-        Ok(n)
-    }
-
-    fn write(&self, file: &OpenFile, src: &mut dyn Source, at: Option<u64>) -> KResult<usize> {
+impl InodeFile {
+    /// A write, chunk by chunk through a kernel buffer.
+    fn write_chunks(&self, file: &OpenFile, src: &mut dyn Source, at: Option<u64>) -> KResult<usize> {
         let inode = self.loc.inode();
         let dev = inode.device();
         let len = src.len();
@@ -157,6 +136,38 @@ impl FileLike for InodeFile {
         }
         Ok(done)
     }
+}
+
+impl FileLike for InodeFile {
+    fn read(&self, file: &OpenFile, dst: &mut dyn Sink, at: Option<u64>) -> KResult<usize> {
+        if self.loc.metadata()?.is_dir() {
+            return Err(Errno::EISDIR);
+        }
+        let inode = self.loc.inode();
+        let mut kbuf = vec![0u8; dst.len().min(CHUNK)];
+        let mut pos = file.offset.lock();
+        let start = at.unwrap_or(*pos);
+        let n = match inode.device() {
+            Some(d) => d.read(start, &mut kbuf)?,
+            None => {
+                crate::mm::filemap::before_read(inode, start, kbuf.len() as u64);
+                inode.read_at(start, &mut kbuf)?
+            }
+        };
+        dst.put(0, &kbuf[..n])?;
+        if at.is_none() {
+            *pos = start + n as u64;
+        }
+        Ok(n)
+    }
+
+    fn write(&self, file: &OpenFile, src: &mut dyn Source, at: Option<u64>) -> KResult<usize> {
+        let n = self.write_chunks(file, src, at)?;
+        if n > 0 {
+            super::inotify::modified(&self.loc);
+        }
+        Ok(n)
+    }
 
     fn poll(&self, mask: u32, _table: Option<&mut PollTable>) -> u32 {
         mask & DEFAULT_POLLMASK
@@ -193,7 +204,12 @@ impl FileLike for InodeFile {
     }
 
     fn describe(&self) -> String {
-        self.loc.path()
+        // As Linux's d_path: an unlinked file's last name, marked.
+        let mut path = self.loc.path();
+        if self.loc.is_unlinked() {
+            path.push_str(" (deleted)");
+        }
+        path
     }
 
     fn lock_key(&self) -> KResult<(u64, u64)> {

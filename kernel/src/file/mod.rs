@@ -6,7 +6,9 @@
 //! the object itself. Kinds: files, directories and device nodes of a
 //! namespace, /proc files included ([`inode::InodeFile`]), the terminal
 //! ([`tty::TtyFile`]), pipe ends (`task::pipe`), sockets (`net::socket`),
-//! epoll instances ([`epoll::EpollFile`]). A new kind is one new type
+//! epoll instances ([`epoll::EpollFile`]), eventfds, timerfds, signalfds
+//! pidfds and inotify instances ([`eventfd`], [`timerfd`], [`signalfd`],
+//! [`pidfd`], [`inotify`]). A new kind is one new type
 //! implementing the trait; the syscall layer never matches on kinds (the
 //! few kind-specific calls find their object with [`OpenFile::downcast`]).
 //! Readiness: [`FileLike::poll`] says what holds now and, given a
@@ -21,8 +23,13 @@
 
 pub mod buf;
 pub mod epoll;
+pub mod eventfd;
 pub mod inode;
+pub mod inotify;
+pub mod pidfd;
 pub mod pollee;
+pub mod signalfd;
+pub mod timerfd;
 pub mod tty;
 
 use alloc::string::String;
@@ -200,6 +207,11 @@ impl OpenFile {
 
 impl Drop for OpenFile {
     fn drop(&mut self) {
+        if self.writable {
+            if let Some(loc) = self.file.location() {
+                inotify::closed_write(loc);
+            }
+        }
         let id = self.id();
         let watches = core::mem::take(&mut *self.watches.lock());
         for (ep, fd) in watches {

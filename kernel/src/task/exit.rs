@@ -179,6 +179,7 @@ fn finish(p: &Arc<Process>) {
     }
     *p.state.lock() = ProcState::Zombie(status);
     p.state_event.wake_all();
+    p.exit_pollee.notify(crate::file::ev::IN | crate::file::ev::RDNORM);
     // A host-world agent polls for exits together with its descriptors.
     EXITS.notify(0);
     // Groups this exit may have orphaned: its own and its children's.

@@ -91,6 +91,11 @@ pub struct Process {
     pub state_event: WaitQueue,
     /// Signals sent to the process as a whole, with their siginfo.
     pub sig_pending: signal::PendingSignals,
+    /// Notified whenever a signal becomes pending in the process or one of
+    /// its threads (signalfd's readers and pollers wait on it).
+    pub sig_pollee: crate::file::Pollee,
+    /// Notified when the process becomes a zombie (pidfd's pollers).
+    pub exit_pollee: crate::file::Pollee,
     pub signals: Mutex<linux_abi::signal::SigActions>,
     /// Job control: stopped by a signal; and a stop/continue not yet reported to wait4.
     pub stopped: AtomicBool,
@@ -302,6 +307,8 @@ fn new_process(
         exit_status: Mutex::new(None),
         child_event: WaitQueue::new(),
         state_event: WaitQueue::new(),
+        sig_pollee: crate::file::Pollee::new(),
+        exit_pollee: crate::file::Pollee::new(),
         sig_pending: signal::PendingSignals::new(),
         signals: Mutex::new(signals),
         stopped: AtomicBool::new(false),

@@ -148,6 +148,8 @@ fn send(p: &Arc<Process>, to: Option<&Arc<Thread>>, info: Siginfo) -> KResult<()
             }
         }
     }
+    // signalfd readers and pollers (Linux's `signalfd_notify`).
+    p.sig_pollee.notify(crate::file::ev::IN | crate::file::ev::RDNORM);
     Ok(())
 }
 

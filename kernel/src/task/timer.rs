@@ -1,11 +1,12 @@
 //! Interval timers (ITIMER_REAL: alarm, setitimer): per process, fired by a
 //! kernel thread ("timers") that sleeps until the earliest deadline and sends
 //! SIGALRM (SI_KERNEL, as Linux's it_real_fn), re-arming periodic timers one
-//! period after the previous deadline.
+//! period after the previous deadline. The same thread rings [`Alarm`]s:
+//! objects (timerfds) that want one call at a deadline tick.
 
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use spin::Mutex;
 
 use super::{signal, Process};
@@ -14,6 +15,56 @@ use crate::sched::WaitQueue;
 /// Armed timers by (deadline tick, kernel pid).
 static TIMERS: Mutex<BTreeMap<(u64, u32), Weak<Process>>> = Mutex::new(BTreeMap::new());
 static CHANGED: AtomicBool = AtomicBool::new(false);
+
+/// An object told once when its deadline passes (from the "timers" thread).
+pub trait Alarm: Send + Sync {
+    fn ring(&self, now: u64);
+}
+
+/// Armed alarms by (deadline tick, alarm id).
+static ALARMS: Mutex<BTreeMap<(u64, u64), Weak<dyn Alarm>>> = Mutex::new(BTreeMap::new());
+static NEXT_ALARM: AtomicU64 = AtomicU64::new(1);
+
+/// A fresh alarm id (one per object).
+pub fn alarm_id() -> u64 {
+    NEXT_ALARM.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Moves alarm `id` from `old` to `new` (deadline ticks; None: not armed).
+/// A deadline is rung one tick late at the earliest (never early).
+pub fn set_alarm(id: u64, old: Option<u64>, new: Option<u64>, target: Weak<dyn Alarm>) {
+    let mut a = ALARMS.lock();
+    if let Some(d) = old {
+        a.remove(&(d, id));
+    }
+    if let Some(d) = new {
+        a.insert((d, id), target);
+    }
+    drop(a);
+    CHANGED.store(true, Ordering::Release);
+    WAKE.wake_all();
+}
+
+/// Rings the alarms due at `now`; true if one was due.
+fn ring_due(now: u64) -> bool {
+    let due = {
+        let mut a = ALARMS.lock();
+        match a.first_key_value() {
+            Some((&(d, _), _)) if d <= now => a.pop_first(),
+            _ => None,
+        }
+    };
+    match due {
+        Some((_, target)) => {
+            if let Some(t) = target.upgrade() {
+                t.ring(now);
+            }
+            true
+        }
+        None => false,
+    }
+}
+
 static WAKE: WaitQueue = WaitQueue::new();
 
 pub fn init() {
@@ -36,8 +87,18 @@ fn run() {
             }
             continue;
         }
-        let next = TIMERS.lock().first_key_value().map(|(k, _)| k.0);
+        if ring_due(now) {
+            continue;
+        }
+        // Cleared before the deadlines are read: an arm after this point
+        // sets it again and the wait below does not sleep past it.
         CHANGED.store(false, Ordering::Release);
+        let next_timer = TIMERS.lock().first_key_value().map(|(k, _)| k.0);
+        let next_alarm = ALARMS.lock().first_key_value().map(|(k, _)| k.0);
+        let next = match (next_timer, next_alarm) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let _ = WAKE.wait_interruptible(|| CHANGED.load(Ordering::Acquire).then_some(()), next);
     }
 }

@@ -3,15 +3,15 @@
 use std::fs;
 use std::io::Read;
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::os::unix::fs::DirBuilderExt;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
+use crate::api::{self, check_id};
 use crate::cli::{self, parse, Flag, Global};
 use crate::state::{self, Record};
-use crate::{disk, monitor, sys};
+use crate::{monitor, sys};
 
 pub enum Failure {
     Usage(String),
@@ -151,26 +151,8 @@ pub fn run(g: &Global, command: &str, args: &[String]) -> Outcome {
     }
 }
 
-/// runc's rule for ids (`^[\w+-\.]+$`, not `.` or `..`).
-fn check_id(id: &str) -> Result<(), Failure> {
-    let ok = !id.is_empty()
-        && id != "."
-        && id != ".."
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"_+-.".contains(&b))
-        && id.len() <= 1024;
-    if ok {
-        Ok(())
-    } else {
-        Err(Failure::Error(format!("invalid id format: {id}")))
-    }
-}
-
 fn load(g: &Global, id: &str) -> Result<Record, Failure> {
-    check_id(id)?;
-    Record::load(&g.root, id).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Failure::Error(String::from("container does not exist")),
-        _ => Failure::Error(format!("container {id}: {e}")),
-    })
+    api::load(&g.root, id).map_err(Failure::Error)
 }
 
 /// Writes `pid` to `path` as runc does (no newline; via a temporary file).
@@ -190,43 +172,16 @@ fn console(socket: &str) -> Result<OwnedFd, String> {
     Ok(slave)
 }
 
-fn now() -> (i64, u32) {
-    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    (d.as_secs() as i64, d.subsec_nanos())
-}
-
-/// Guest memory: the spec's memory limit plus room for the kernel, else 512 MiB.
-fn memory_mib(spec: &oci::Spec) -> u64 {
-    let limit = spec.linux.as_ref().and_then(|l| l.resources.as_ref()).and_then(|r| r.memory.as_ref()).and_then(|m| m.limit);
-    match limit {
-        Some(bytes) if bytes > 0 => ((bytes as u64) >> 20).saturating_add(128).clamp(192, 16384),
-        _ => 512,
-    }
-}
-
-/// Ports to publish: the annotation `io.cyrius.publish` ("8080:80,9090:90").
-fn publish(spec: &oci::Spec) -> Result<Vec<(u16, u16)>, String> {
-    let Some(list) = spec.annotations.get("io.cyrius.publish") else { return Ok(Vec::new()) };
-    list.split(',')
-        .filter(|s| !s.trim().is_empty())
-        .map(|pair| {
-            let (h, c) = pair.trim().split_once(':').ok_or_else(|| format!("io.cyrius.publish: {pair:?} is not HOST:CONTAINER"))?;
-            let port = |s: &str| s.parse::<u16>().map_err(|_| format!("io.cyrius.publish: bad port {s:?}"));
-            Ok((port(h)?, port(c)?))
-        })
-        .collect()
-}
-
 fn create(g: &Global, p: &cli::Parsed, id: &str) -> Result<i32, Failure> {
     check_id(id)?;
     let bundle_dir = p.get("bundle").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
-    fs::DirBuilder::new().recursive(true).mode(0o700).create(&g.root).map_err(|e| format!("{}: {e}", g.root.display()))?;
-    let dir = state::dir(&g.root, id);
-    if dir.exists() {
-        return Err(Failure::Error(format!("container with id exists: {id}")));
-    }
-    let bundle = disk::load(&bundle_dir)?;
-    let terminal = bundle.spec.process.terminal;
+    // runc's checks of the console socket against process.terminal come
+    // before anything is made (a bundle api::create would refuse is
+    // reported by it).
+    let terminal = fs::read(bundle_dir.join("config.json"))
+        .ok()
+        .and_then(|c| oci::parse_config(&c).ok())
+        .is_some_and(|spec| spec.process.terminal);
     let console_socket = p.get("console-socket");
     if terminal && console_socket.is_none() {
         return Err(Failure::Error(String::from("cannot allocate tty if runc will detach without setting console socket")));
@@ -234,153 +189,32 @@ fn create(g: &Global, p: &cli::Parsed, id: &str) -> Result<i32, Failure> {
     if !terminal && console_socket.is_some() {
         return Err(Failure::Error(String::from("cannot use console socket if runc will not detach or allocate tty")));
     }
-    let publish = publish(&bundle.spec)?;
-    match fs::DirBuilder::new().mode(0o700).create(&dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            return Err(Failure::Error(format!("container with id exists: {id}")))
-        }
-        Err(e) => return Err(Failure::Error(format!("{}: {e}", dir.display()))),
-    }
-    let result = create_in(g, p, id, &dir, bundle, console_socket, publish);
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&dir);
-    }
-    result
-}
-
-fn create_in(
-    g: &Global,
-    p: &cli::Parsed,
-    id: &str,
-    dir: &Path,
-    bundle: disk::Bundle,
-    console_socket: Option<&str>,
-    publish: Vec<(u16, u16)>,
-) -> Result<i32, Failure> {
-    let started = std::time::Instant::now();
-    let disk_path = dir.join("disk.tar");
-    let size = disk::build(&bundle, &disk_path)?;
-    g.debug(&format!("create {id}: bundle disk {} KiB written in {} ms", size / 1024, started.elapsed().as_millis()));
-    let terminal = match console_socket {
-        Some(sock) => Some(console(sock)?),
-        None => None,
+    let stdio = match console_socket {
+        Some(sock) => api::Stdio::Terminal(console(sock)?),
+        None => api::Stdio::Inherit,
     };
-    let record = Record {
-        id: id.to_string(),
-        bundle: bundle.dir.display().to_string(),
-        rootfs: bundle.rootfs.display().to_string(),
-        oci_version: bundle.spec.oci_version.clone(),
-        pid: 0,
-        start_time: 0,
-        qemu_pid: 0,
-        status: String::from("creating"),
-        exit: None,
-        created: now(),
-        annotations: bundle.spec.annotations.clone(),
-    };
-    let setup = monitor::Setup {
-        root: g.root.clone(),
-        record,
-        disk: disk_path,
-        netns: bundle.netns.clone(),
-        publish,
-        memory_mib: memory_mib(&bundle.spec),
-        terminal,
-    };
-    let (mut ready_r, ready_w) = sys::pipe().map_err(|e| format!("pipe: {e}"))?;
-    match sys::fork().map_err(|e| format!("fork: {e}"))? {
-        None => {
-            drop(ready_r);
-            let code = monitor::run(setup, ready_w);
-            std::process::exit(code);
-        }
-        Some(pid) => {
-            drop(ready_w);
-            drop(setup);
-            let mut answer = String::new();
-            let _ = ready_r.read_to_string(&mut answer);
-            if answer.lines().next() != Some("ok") {
-                let _ = sys::kill(pid, libc::SIGKILL);
-                let _ = sys::waitpid(pid);
-                let msg = answer.trim();
-                return Err(Failure::Error(if msg.is_empty() { String::from("the container's monitor failed") } else { msg.to_string() }));
-            }
-            if let Some(path) = p.get("pid-file") {
-                write_pid_file(path, pid)?;
-            }
-            g.debug(&format!("create {id}: created in {} ms (monitor {pid}; {})", started.elapsed().as_millis(), answer.lines().nth(1).unwrap_or("")));
-            Ok(pid)
-        }
+    let created = api::create(&g.root, id, &bundle_dir, stdio)?;
+    if let Some(path) = p.get("pid-file") {
+        write_pid_file(path, created.pid)?;
     }
+    g.debug(&format!("create {id}: {}", created.timing));
+    Ok(created.pid)
 }
 
 fn start(g: &Global, id: &str) -> Outcome {
     let started = std::time::Instant::now();
-    let r = load(g, id)?;
-    match r.effective_status() {
-        "created" => {}
-        "stopped" => return Err(Failure::Error(String::from("cannot start a container that has stopped"))),
-        "running" => return Err(Failure::Error(String::from("cannot start an already running container"))),
-        other => return Err(Failure::Error(format!("cannot start a container in the {other} state"))),
-    }
-    let (_, answer) = monitor::request(&g.root, id, &json!({ "op": "start" }), &[])?;
-    answer_ok(answer)?;
+    api::start(&g.root, id)?;
     g.debug(&format!("start {id}: started in {} ms", started.elapsed().as_millis()));
     Ok(0)
 }
 
-fn answer_ok(answer: Value) -> Result<Value, Failure> {
-    match answer.get("error").and_then(Value::as_str) {
-        Some(e) => Err(Failure::Error(e.to_string())),
-        None => Ok(answer.get("ok").cloned().unwrap_or(Value::Null)),
-    }
-}
-
 fn kill(g: &Global, id: &str, sig: i32, all: bool) -> Outcome {
-    let r = load(g, id)?;
-    if r.effective_status() == "stopped" {
-        return Err(Failure::Error(String::from("container not running")));
-    }
-    let (_, answer) = monitor::request(&g.root, id, &json!({ "op": "kill", "signal": sig, "all": all }), &[])?;
-    answer_ok(answer).map(|_| 0)
+    api::kill(&g.root, id, sig, all)?;
+    Ok(0)
 }
 
 fn delete(g: &Global, id: &str, force: bool) -> Outcome {
-    let r = match load(g, id) {
-        Ok(r) => r,
-        // As runc: --force on a container that does not exist (or whose
-        // create was cut short) removes what is there and succeeds.
-        Err(Failure::Error(e)) if force && check_id(id).is_ok() => {
-            let dir = state::dir(&g.root, id);
-            if dir.exists() {
-                fs::remove_dir_all(&dir).map_err(|e| format!("removing the state of {id}: {e}"))?;
-            } else if !e.contains("does not exist") {
-                return Err(Failure::Error(e));
-            }
-            return Ok(0);
-        }
-        Err(e) => return Err(e),
-    };
-    let status = r.effective_status().to_string();
-    if status == "running" && !force {
-        return Err(Failure::Error(format!("cannot delete container {id} that is not stopped: {status}")));
-    }
-    if r.monitor_alive() {
-        let _ = monitor::request(&g.root, id, &json!({ "op": "destroy" }), &[]);
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while r.monitor_alive() && std::time::Instant::now() < deadline {
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        if r.monitor_alive() {
-            let _ = sys::kill(r.pid, libc::SIGKILL);
-        }
-    }
-    // A QEMU the monitor could not take down with it.
-    if r.qemu_pid > 0 && fs::read_to_string(format!("/proc/{}/cmdline", r.qemu_pid)).is_ok_and(|c| c.contains(&format!("{}", state::dir(&g.root, id).display()))) {
-        let _ = sys::kill(r.qemu_pid, libc::SIGKILL);
-    }
-    fs::remove_dir_all(state::dir(&g.root, id)).map_err(|e| format!("removing the state of {id}: {e}"))?;
+    api::delete(&g.root, id, force)?;
     Ok(0)
 }
 
@@ -451,21 +285,17 @@ fn table(rows: &[Vec<String>]) -> String {
 }
 
 fn ps(g: &Global, id: &str, format: &str) -> Outcome {
-    let r = load(g, id)?;
-    if r.effective_status() != "running" {
-        return Err(Failure::Error(String::from("container is not running")));
+    if format != "json" && format != "table" {
+        return Err(Failure::Error(format!("invalid format option: {format}")));
     }
-    let (_, answer) = monitor::request(&g.root, id, &json!({ "op": "ps" }), &[])?;
-    let pids = answer_ok(answer)?.get("pids").cloned().unwrap_or(Value::Array(Vec::new()));
-    match format {
-        "json" => println!("{pids}"),
-        "table" => {
-            println!("PID");
-            for p in pids.as_array().into_iter().flatten() {
-                println!("{p}");
-            }
+    let pids = api::ps(&g.root, id)?;
+    if format == "json" {
+        println!("{}", json!(pids));
+    } else {
+        println!("PID");
+        for p in pids {
+            println!("{p}");
         }
-        other => return Err(Failure::Error(format!("invalid format option: {other}"))),
     }
     Ok(0)
 }
@@ -514,20 +344,19 @@ fn exec(g: &Global, p: &cli::Parsed) -> Outcome {
         }
         _ => None,
     };
-    let fds: Vec<i32> = match &pty {
-        Some(slave) => vec![slave.as_raw_fd(); 3],
-        None => vec![0, 1, 2],
+    let fds: [i32; 3] = match &pty {
+        Some(slave) => [slave.as_raw_fd(); 3],
+        None => [0, 1, 2],
     };
-    let request = json!({ "op": "exec", "process": process });
     if !p.has("detach") {
-        let code = exec_wait(g, id, &request, &fds, None)?;
+        let code = exec_wait(g, id, &process, &fds, None)?;
         return Ok(code);
     }
     let (mut ready_r, ready_w) = sys::pipe().map_err(|e| format!("pipe: {e}"))?;
     match sys::fork().map_err(|e| format!("fork: {e}"))? {
         None => {
             drop(ready_r);
-            let code = exec_wait(g, id, &request, &fds, Some(ready_w)).unwrap_or(monitor::GUEST_DIED);
+            let code = exec_wait(g, id, &process, &fds, Some(ready_w)).unwrap_or(monitor::GUEST_DIED);
             std::process::exit(code);
         }
         Some(pid) => {
@@ -548,10 +377,10 @@ fn exec(g: &Global, p: &cli::Parsed) -> Outcome {
 
 /// Starts the process and waits for it; tells `ready` "ok" or the error
 /// once it started. Signals this process receives go to the process.
-fn exec_wait(g: &Global, id: &str, request: &Value, fds: &[i32], ready: Option<fs::File>) -> Result<i32, Failure> {
+fn exec_wait(g: &Global, id: &str, process: &Value, fds: &[i32; 3], ready: Option<fs::File>) -> Result<i32, Failure> {
     use std::io::Write;
-    let (conn, answer) = match monitor::request(&g.root, id, request, fds) {
-        Ok(r) => r,
+    let started = match api::exec(&g.root, id, process, *fds) {
+        Ok(e) => e,
         Err(e) => {
             if let Some(mut w) = ready {
                 let _ = writeln!(w, "{e}");
@@ -559,24 +388,18 @@ fn exec_wait(g: &Global, id: &str, request: &Value, fds: &[i32], ready: Option<f
             return Err(Failure::Error(e));
         }
     };
-    if let Some(e) = answer.get("error").and_then(Value::as_str) {
-        if let Some(mut w) = ready {
-            let _ = writeln!(w, "{e}");
-        }
-        return Err(Failure::Error(e.to_string()));
-    }
     if let Some(mut w) = ready {
         let _ = w.write_all(b"ok\n");
     }
-    forward_signals(&conn);
-    let end = monitor::read_line(&conn).map_err(Failure::Error)?;
-    Ok(end.get("exit").and_then(Value::as_i64).unwrap_or(monitor::GUEST_DIED as i64) as i32)
+    if let Ok(signaller) = started.try_clone() {
+        forward_signals(signaller);
+    }
+    Ok(started.wait())
 }
 
 /// Forwards SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1/2 and SIGWINCH-less
 /// signals to the exec'd process through the monitor.
-fn forward_signals(conn: &UnixStream) {
-    let Ok(mut c) = conn.try_clone() else { return };
+fn forward_signals(process: api::Exec) {
     let signals = [libc::SIGTERM, libc::SIGINT, libc::SIGHUP, libc::SIGQUIT, libc::SIGUSR1, libc::SIGUSR2];
     // SAFETY: a zeroed sigset_t is valid input to sigemptyset; the set is
     // blocked in this thread before any other starts, so they inherit it.
@@ -592,8 +415,7 @@ fn forward_signals(conn: &UnixStream) {
             if libc::sigwait(&set, &mut sig) != 0 {
                 return;
             }
-            use std::io::Write;
-            if writeln!(c, "{}", json!({ "signal": sig })).is_err() {
+            if process.signal(sig).is_err() {
                 return;
             }
         });

@@ -1,5 +1,6 @@
 //! The monitor: the host process that IS the container for its callers.
-//! `create` forks it; its pid is the `--pid-file` pid; it owns QEMU, talks
+//! `create` starts it (`spawn`: this executable again, as a fresh process);
+//! its pid is the `--pid-file` pid; it owns QEMU, talks
 //! to the guest agent over the control channel, serves the CLI's requests
 //! on `ctl.sock`, moves the init's standard streams between its own
 //! descriptors 0-2 (inherited from `create`'s caller, or a pty's slave) and
@@ -39,6 +40,7 @@ const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
 /// `$?` of a container whose guest died under it.
 pub const GUEST_DIED: i32 = 255;
 
+/// What the monitor is started with (written as JSON next to the state).
 pub struct Setup {
     pub root: PathBuf,
     pub record: Record,
@@ -46,8 +48,123 @@ pub struct Setup {
     pub netns: Option<String>,
     pub publish: Vec<(u16, u16)>,
     pub memory_mib: u64,
-    /// The pty slave for a terminal container (else descriptors 0-2).
-    pub terminal: Option<OwnedFd>,
+    /// Descriptors 0-2 are a pty's slave (else pipes or files).
+    pub terminal: bool,
+}
+
+/// The first argument that makes a runtime binary the monitor.
+pub const MONITOR_ARG: &str = "--cyrius-monitor";
+/// The descriptor the monitor reports "ok" or its error on.
+const READY_FD: i32 = 3;
+
+impl Setup {
+    fn to_json(&self) -> Value {
+        json!({
+            "root": self.root, "record": self.record.to_json(), "disk": self.disk, "netns": self.netns,
+            "publish": self.publish, "memoryMib": self.memory_mib, "terminal": self.terminal,
+        })
+    }
+
+    fn from_json(v: &Value) -> Option<Setup> {
+        Some(Setup {
+            root: PathBuf::from(v.get("root")?.as_str()?),
+            record: Record::from_json(v.get("record")?)?,
+            disk: PathBuf::from(v.get("disk")?.as_str()?),
+            netns: v.get("netns").and_then(Value::as_str).map(String::from),
+            publish: v
+                .get("publish")?
+                .as_array()?
+                .iter()
+                .map(|p| Some((p.get(0)?.as_u64()? as u16, p.get(1)?.as_u64()? as u16)))
+                .collect::<Option<Vec<_>>>()?,
+            memory_mib: v.get("memoryMib")?.as_u64()?,
+            terminal: v.get("terminal")?.as_bool()?,
+        })
+    }
+}
+
+/// Starts the monitor of a new container: this same executable again
+/// (`/proc/self/exe MONITOR_ARG SETUP-FILE`; a fresh process, so a caller
+/// with threads, as the containerd shim, can start one safely) with `stdio`
+/// as its descriptors 0-2. Waits until the container is created (the guest
+/// booted, its agent created the container) or failed; returns the
+/// monitor's pid and its phase timings. A monitor that failed is gone.
+pub fn spawn(setup: &Setup, stdio: crate::api::Stdio) -> Result<(i32, String), String> {
+    use crate::api::Stdio as S;
+    use std::os::unix::process::CommandExt;
+    let dir = state::dir(&setup.root, &setup.record.id);
+    let setup_file = dir.join("monitor.json");
+    std::fs::write(&setup_file, setup.to_json().to_string()).map_err(|e| format!("{}: {e}", setup_file.display()))?;
+    let (mut ready_r, ready_w) = sys::pipe().map_err(|e| format!("pipe: {e}"))?;
+    let mut cmd = Command::new("/proc/self/exe");
+    if let Ok(exe) = std::env::current_exe() {
+        cmd.arg0(exe);
+    }
+    cmd.arg(MONITOR_ARG).arg(&setup_file);
+    match stdio {
+        S::Inherit => {}
+        S::Fds([i, o, e]) => {
+            cmd.stdin(Stdio::from(i)).stdout(Stdio::from(o)).stderr(Stdio::from(e));
+        }
+        S::Terminal(slave) => {
+            let f = File::from(slave);
+            let (a, b) = (f.try_clone().map_err(|e| e.to_string())?, f.try_clone().map_err(|e| e.to_string())?);
+            cmd.stdin(Stdio::from(f)).stdout(Stdio::from(a)).stderr(Stdio::from(b));
+        }
+    }
+    let w = ready_w.as_raw_fd();
+    // SAFETY: between fork and exec the closure only calls dup2/fcntl,
+    // which are async-signal-safe, on descriptors this process owns.
+    unsafe {
+        cmd.pre_exec(move || {
+            let r = if w == READY_FD { libc::fcntl(w, libc::F_SETFD, 0) } else { libc::dup2(w, READY_FD) };
+            if r < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = cmd.spawn().map_err(|e| format!("starting the monitor: {e}"))?;
+    drop(cmd);
+    drop(ready_w);
+    let pid = child.id() as i32;
+    let mut answer = String::new();
+    let _ = ready_r.read_to_string(&mut answer);
+    if answer.lines().next() != Some("ok") {
+        let _ = sys::kill(pid, libc::SIGKILL);
+        let _ = sys::waitpid(pid);
+        let msg = answer.trim();
+        return Err(if msg.is_empty() { String::from("the container's monitor failed") } else { msg.to_string() });
+    }
+    Ok((pid, answer.lines().nth(1).unwrap_or("").to_string()))
+}
+
+/// The monitor's `main`: if this process was started as a monitor
+/// ([`spawn`]), runs it and returns its exit status; else `None`.
+pub fn main_if_requested() -> Option<i32> {
+    let mut args = std::env::args_os().skip(1);
+    if args.next().as_deref() != Some(std::ffi::OsStr::new(MONITOR_ARG)) {
+        return None;
+    }
+    // SAFETY: descriptor 3 was set up by `spawn` for this process alone;
+    // close-on-exec keeps it from QEMU.
+    let ready = unsafe {
+        libc::fcntl(READY_FD, libc::F_SETFD, libc::FD_CLOEXEC);
+        File::from_raw_fd(READY_FD)
+    };
+    let setup = args
+        .next()
+        .and_then(|path| std::fs::read(path).ok())
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+        .and_then(|v| Setup::from_json(&v));
+    Some(match setup {
+        Some(setup) => run(setup, ready),
+        None => {
+            let mut ready = ready;
+            let _ = writeln!(ready, "the monitor's setup file is missing or malformed");
+            1
+        }
+    })
 }
 
 struct Shared {
@@ -180,8 +297,9 @@ fn reader(shared: Arc<Shared>, mut chan: UnixStream) {
 }
 
 /// QEMU's command line: the runner's machine with the bundle disk and the
-/// control channel (a virtio-console on a socket QEMU inherits as `fd`).
-fn qemu_command(setup: &Setup, chan_fd: i32, log: File) -> io::Result<Command> {
+/// control channel (a virtio-console on a socket QEMU inherits as `fd`);
+/// with `hmp_fd`, QEMU's human monitor on that socket (port forwarding).
+fn qemu_command(setup: &Setup, chan_fd: i32, hmp_fd: Option<i32>, log: File) -> io::Result<Command> {
     let config = cyrius::QemuConfig {
         memory_mib: setup.memory_mib,
         data_disk: Some(setup.disk.clone()),
@@ -192,7 +310,22 @@ fn qemu_command(setup: &Setup, chan_fd: i32, log: File) -> io::Result<Command> {
     let mut cmd = config.command();
     cmd.args(["-chardev", &format!("socket,id=agent,fd={chan_fd}")]);
     cmd.args(["-device", "virtio-serial-pci,id=vser0", "-device", "virtconsole,bus=vser0.0,chardev=agent"]);
+    if let Some(fd) = hmp_fd {
+        cmd.args(["-chardev", &format!("socket,id=hmp,fd={fd}"), "-mon", "chardev=hmp,mode=readline"]);
+    }
     cmd.stdin(Stdio::null()).stdout(log.try_clone()?).stderr(log);
+    use std::os::unix::process::CommandExt;
+    // SAFETY: between fork and exec the closure only calls prctl, which is
+    // async-signal-safe. QEMU dies with the monitor (spawned by its main
+    // thread, which lives as long as the monitor), even a SIGKILLed one.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0) < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
     Ok(cmd)
 }
 
@@ -205,9 +338,9 @@ fn inheritable(fd: i32) -> io::Result<()> {
     Ok(())
 }
 
-/// The monitor's body (in the forked child). Reports "ok" or the error on
+/// The monitor's body (the process `spawn` started). Reports "ok" or the error on
 /// `ready`; returns the exit code.
-pub fn run(setup: Setup, mut ready: File) -> i32 {
+fn run(setup: Setup, mut ready: File) -> i32 {
     sys::ignore_sigpipe();
     match boot(setup, &mut ready) {
         Ok((shared, listener, qemu)) => {
@@ -221,18 +354,29 @@ pub fn run(setup: Setup, mut ready: File) -> i32 {
     }
 }
 
-fn boot(mut setup: Setup, ready: &mut File) -> Result<(Arc<Shared>, UnixListener, Arc<Mutex<Child>>), String> {
+fn boot(setup: Setup, ready: &mut File) -> Result<(Arc<Shared>, UnixListener, Arc<Mutex<Child>>), String> {
     let dir = state::dir(&setup.root, &setup.record.id);
     if let Some(ns) = &setup.netns {
         sys::join_netns(ns).map_err(|e| format!("joining network namespace {ns}: {e}"))?;
     }
     let (ours, theirs) = UnixStream::pair().map_err(|e| format!("socketpair: {e}"))?;
     inheritable(theirs.as_raw_fd()).map_err(|e| format!("socketpair: {e}"))?;
+    // The container's own network namespace: its listening ports are
+    // forwarded there (QEMU's human monitor adds each as it appears).
+    let hmp = match &setup.netns {
+        Some(_) => {
+            let (ours, theirs) = UnixStream::pair().map_err(|e| format!("socketpair: {e}"))?;
+            inheritable(theirs.as_raw_fd()).map_err(|e| format!("socketpair: {e}"))?;
+            Some((ours, theirs))
+        }
+        None => None,
+    };
     let log = File::create(dir.join("guest.log")).map_err(|e| format!("guest.log: {e}"))?;
-    let mut cmd = qemu_command(&setup, theirs.as_raw_fd(), log).map_err(|e| format!("qemu: {e}"))?;
+    let mut cmd = qemu_command(&setup, theirs.as_raw_fd(), hmp.as_ref().map(|h| h.1.as_raw_fd()), log).map_err(|e| format!("qemu: {e}"))?;
     let t0 = std::time::Instant::now();
     let child = cmd.spawn().map_err(|e| format!("starting {}: {e}", cyrius::prereq::QEMU))?;
     drop(theirs);
+    let hmp = hmp.map(|(ours, _theirs)| ours);
     let qemu_pid = child.id() as i32;
     let qemu = Arc::new(Mutex::new(child));
     let kill_qemu = |qemu: &Arc<Mutex<Child>>| {
@@ -241,26 +385,19 @@ fn boot(mut setup: Setup, ready: &mut File) -> Result<(Arc<Shared>, UnixListener
         let _ = q.wait();
     };
 
-    // Descriptors of the init's standard streams.
-    let (stdin, stdout, stderr) = match setup.terminal.take() {
-        Some(pty) => {
-            let f = File::from(pty);
-            let (a, b) = (f.try_clone(), f.try_clone());
-            (f, a.map_err(|e| e.to_string())?, b.map_err(|e| e.to_string())?)
-        }
-        // SAFETY: 0, 1 and 2 are open (inherited from create's caller);
-        // dup gives us descriptors of our own to wrap.
-        None => unsafe {
-            let d = |fd| {
-                let n = libc::dup(fd);
-                if n < 0 {
-                    Err(io::Error::last_os_error().to_string())
-                } else {
-                    Ok(File::from_raw_fd(n))
-                }
-            };
-            (d(0)?, d(1)?, d(2)?)
-        },
+    // Descriptors of the init's standard streams (0-2: the caller's, or a pty's slave).
+    // SAFETY: 0, 1 and 2 are open (set up by `spawn`); dup gives us
+    // descriptors of our own to wrap.
+    let (stdin, stdout, stderr) = unsafe {
+        let d = |fd| {
+            let n = libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0);
+            if n < 0 {
+                Err(io::Error::last_os_error().to_string())
+            } else {
+                Ok(File::from_raw_fd(n))
+            }
+        };
+        (d(0)?, d(1)?, d(2)?)
     };
 
     let mut record = setup.record.clone();
@@ -319,6 +456,11 @@ fn boot(mut setup: Setup, ready: &mut File) -> Result<(Arc<Shared>, UnixListener
     let _ = std::fs::remove_file(&sock);
     let listener = UnixListener::bind(&sock).map_err(|e| format!("{}: {e}", sock.display()))?;
     shared.set_status("created", None);
+    if let Some(hmp) = hmp {
+        let taken: Vec<u16> = setup.publish.iter().map(|&(host, _)| host).collect();
+        let (s, log) = (shared.clone(), dir.join("hmp.log"));
+        std::thread::spawn(move || forward_ports(&s, hmp, &taken, &log));
+    }
     // The init's input flows from start on.
     *STDIN.lock().unwrap_or_else(|e| e.into_inner()) = Some(stdin);
     let created_ms = t0.elapsed().as_millis();
@@ -327,6 +469,59 @@ fn boot(mut setup: Setup, ready: &mut File) -> Result<(Arc<Shared>, UnixListener
 }
 
 static STDIN: Mutex<Option<File>> = Mutex::new(None);
+
+/// A failed guest verb's error with the kernel's reason, which the agent's
+/// errno reply leaves out: its last "host VERB: ..." console line.
+fn with_reason(shared: &Shared, verb: &str, e: String) -> String {
+    let log = std::fs::read_to_string(state::dir(&shared.root, &shared.id).join("guest.log")).unwrap_or_default();
+    let needle = format!("host {verb}: ");
+    match log.lines().rev().find_map(|l| l.split_once(&needle).map(|(_, reason)| reason.trim().to_string())) {
+        Some(reason) if !reason.is_empty() => format!("{e}: {reason}"),
+        _ => e,
+    }
+}
+
+/// How often the guest is asked which TCP ports it listens on.
+const PORTS_EVERY: Duration = Duration::from_millis(250);
+
+/// Publishing without being told the ports: a container given a network
+/// namespace of its own (podman's, CRI's) is reachable there on the TCP
+/// ports it listens on, as a Linux container is. QEMU's user network
+/// lives in that namespace, so each port the guest listens on gets a
+/// forward from the same port there (`hostfwd_add`, on QEMU's human
+/// monitor `hmp`), removed when the guest stops listening; whatever maps
+/// host ports into the namespace (podman's `-p`) then arrives. Ports in
+/// `taken` are the annotation's host ports, already forwarded. QEMU's
+/// answers are kept in `log`.
+fn forward_ports(shared: &Arc<Shared>, hmp: UnixStream, taken: &[u16], log: &Path) {
+    if let (Ok(mut from), Ok(mut to)) = (hmp.try_clone(), File::create(log)) {
+        std::thread::spawn(move || {
+            let _ = io::copy(&mut from, &mut to);
+        });
+    }
+    let mut hmp = hmp;
+    let mut forwarded: std::collections::BTreeSet<u16> = std::collections::BTreeSet::new();
+    loop {
+        std::thread::sleep(PORTS_EVERY);
+        if shared.ended.lock().unwrap_or_else(|e| e.into_inner()).is_some() {
+            return;
+        }
+        let Ok(text) = shared.call(&["ports"]) else { return };
+        let now: std::collections::BTreeSet<u16> =
+            text.split_whitespace().filter_map(|p| p.parse().ok()).filter(|p| !taken.contains(p)).collect();
+        for p in now.difference(&forwarded) {
+            if writeln!(hmp, "hostfwd_add net0 tcp::{p}-:{p}").is_err() {
+                return;
+            }
+        }
+        for p in forwarded.difference(&now) {
+            if writeln!(hmp, "hostfwd_remove net0 tcp::{p}").is_err() {
+                return;
+            }
+        }
+        forwarded = now;
+    }
+}
 
 /// The guest kernel's last error line (or last line) from its console log.
 fn guest_error(dir: &Path) -> String {
@@ -391,7 +586,7 @@ fn client(shared: &Arc<Shared>, mut conn: UnixStream) {
             if status != "created" {
                 Err(format!("cannot start a container that has {status}"))
             } else {
-                shared.call(&["start", &id, "0"]).map(|_| {
+                shared.call(&["start", &id, "0"]).map_err(|e| with_reason(shared, "start", e)).map(|_| {
                     shared.set_status("running", None);
                     if let Some(stdin) = STDIN.lock().unwrap_or_else(|e| e.into_inner()).take() {
                         shared.pump_stdin(0, stdin);
@@ -430,7 +625,7 @@ fn client(shared: &Arc<Shared>, mut conn: UnixStream) {
 }
 
 /// `exec`: a new process in the container with the client's three
-/// descriptors as its standard streams; answers `{"ok":{}}` once started
+/// descriptors as its standard streams; answers `{"ok":{"pid":P,"handle":H}}` once started
 /// and `{"exit": $?}` when it ends.
 fn exec(shared: &Arc<Shared>, mut conn: UnixStream, req: &Value, fds: Vec<OwnedFd>) {
     let strings = |k: &str| -> Vec<String> {
@@ -461,15 +656,18 @@ fn exec(shared: &Arc<Shared>, mut conn: UnixStream, req: &Value, fds: Vec<OwnedF
     let mut words: Vec<&str> = vec!["exec", &id, &h, &cwd, &argc];
     words.extend(args.iter().map(String::as_str));
     words.extend(env.iter().map(String::as_str));
-    if let Err(e) = shared.call(&words) {
-        shared.exits.lock().unwrap_or_else(|e| e.into_inner()).remove(&handle);
-        let mut outputs = shared.outputs.lock().unwrap_or_else(|e| e.into_inner());
-        outputs.remove(&(handle * 4 + 1));
-        outputs.remove(&(handle * 4 + 2));
-        return reply(&mut conn, json!({ "error": e }));
-    }
+    let pid = match shared.call(&words).map_err(|e| with_reason(shared, "exec", e)) {
+        Ok(pid) => pid.parse::<u64>().unwrap_or(0),
+        Err(e) => {
+            shared.exits.lock().unwrap_or_else(|e| e.into_inner()).remove(&handle);
+            let mut outputs = shared.outputs.lock().unwrap_or_else(|e| e.into_inner());
+            outputs.remove(&(handle * 4 + 1));
+            outputs.remove(&(handle * 4 + 2));
+            return reply(&mut conn, json!({ "error": e }));
+        }
+    };
     shared.pump_stdin(handle, stdin);
-    reply(&mut conn, json!({ "ok": {} }));
+    reply(&mut conn, json!({ "ok": { "pid": pid, "handle": handle } }));
     // Signals for the process come on the same connection.
     let s = shared.clone();
     if let Ok(c) = conn.try_clone() {

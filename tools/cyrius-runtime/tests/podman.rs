@@ -45,6 +45,18 @@ impl Podman {
     }
 }
 
+/// `GET path` on 127.0.0.1:port: the whole answer, or None when nothing answers.
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mut c = std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(2)).ok()?;
+    c.set_read_timeout(Some(std::time::Duration::from_secs(5))).ok()?;
+    c.write_all(format!("GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").as_bytes()).ok()?;
+    let mut answer = String::new();
+    c.read_to_string(&mut answer).ok()?;
+    Some(answer)
+}
+
 fn text(o: &[u8]) -> String {
     String::from_utf8_lossy(o).into_owned()
 }
@@ -92,6 +104,24 @@ fn podman_run_exec_logs_stop_rm() {
     let wait = p.run(&["wait", "k1"]);
     assert_eq!(text(&wait.stdout).trim(), "42", "{}", text(&wait.stderr));
     assert!(p.run(&["rm", "k1"]).status.success());
+
+    // -p without telling the runtime the port: podman maps a host port to
+    // port 80 of the container's network namespace (its bridge network),
+    // and the port the guest listens on is forwarded there.
+    let host_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let publish = format!("{host_port}:80");
+    let out = p.run(&["run", "-d", "--name", "web", "-p", &publish, img, "httpd", "-f", "-p", "80", "-h", "/etc"]);
+    assert!(out.status.success(), "run -d -p: {}", text(&out.stderr));
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let page = loop {
+        match http_get(host_port, "/passwd") {
+            Some(page) if page.starts_with("HTTP/1.") => break page,
+            got => assert!(std::time::Instant::now() < end, "no answer on host port {host_port}: {got:?}"),
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert!(page.starts_with("HTTP/1.0 200") || page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(p.run(&["rm", "-f", "web"]).status.success());
 
     // Nothing of the runtime is left (its default root, podman gives no --root).
     let left = p.run(&["ps", "-aq"]);

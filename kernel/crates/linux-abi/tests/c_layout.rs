@@ -480,6 +480,41 @@ fn file_process_and_time_constants() {
 }
 
 #[test]
+fn descriptor_kind_layouts_and_flags() {
+    let mut c = Checks::new();
+    layout!(c, Itimerspec, "struct itimerspec" { it_interval, it_value });
+    layout!(c, SignalfdSiginfo, "struct signalfd_siginfo" {
+        ssi_signo, ssi_errno, ssi_code, ssi_pid, ssi_uid, ssi_fd, ssi_tid, ssi_band, ssi_overrun, ssi_trapno,
+        ssi_status, ssi_int, ssi_ptr, ssi_utime, ssi_stime, ssi_addr, ssi_addr_lsb, ssi_syscall, ssi_call_addr,
+        ssi_arch,
+    });
+    consts!(c,
+        EFD_SEMAPHORE => "EFD_SEMAPHORE", EFD_CLOEXEC => "EFD_CLOEXEC", EFD_NONBLOCK => "EFD_NONBLOCK",
+        TFD_CLOEXEC => "TFD_CLOEXEC", TFD_NONBLOCK => "TFD_NONBLOCK", TFD_TIMER_ABSTIME => "TFD_TIMER_ABSTIME",
+        TFD_TIMER_CANCEL_ON_SET => "TFD_TIMER_CANCEL_ON_SET",
+        SFD_CLOEXEC => "SFD_CLOEXEC", SFD_NONBLOCK => "SFD_NONBLOCK",
+        MFD_CLOEXEC => "MFD_CLOEXEC", MFD_ALLOW_SEALING => "MFD_ALLOW_SEALING", MFD_HUGETLB => "MFD_HUGETLB",
+        F_SEAL_SEAL => "F_SEAL_SEAL", F_SEAL_SHRINK => "F_SEAL_SHRINK", F_SEAL_GROW => "F_SEAL_GROW",
+        F_SEAL_WRITE => "F_SEAL_WRITE", F_SEAL_FUTURE_WRITE => "F_SEAL_FUTURE_WRITE",
+        F_ADD_SEALS => "F_ADD_SEALS", F_GET_SEALS => "F_GET_SEALS",
+        IN_CLOEXEC => "IN_CLOEXEC", IN_NONBLOCK => "IN_NONBLOCK",
+        IN_ACCESS => "IN_ACCESS", IN_MODIFY => "IN_MODIFY", IN_ATTRIB => "IN_ATTRIB", IN_CLOSE_WRITE => "IN_CLOSE_WRITE",
+        IN_CLOSE_NOWRITE => "IN_CLOSE_NOWRITE", IN_OPEN => "IN_OPEN", IN_MOVED_FROM => "IN_MOVED_FROM",
+        IN_MOVED_TO => "IN_MOVED_TO", IN_CREATE => "IN_CREATE", IN_DELETE => "IN_DELETE",
+        IN_DELETE_SELF => "IN_DELETE_SELF", IN_MOVE_SELF => "IN_MOVE_SELF", IN_ALL_EVENTS => "IN_ALL_EVENTS",
+        IN_UNMOUNT => "IN_UNMOUNT", IN_Q_OVERFLOW => "IN_Q_OVERFLOW", IN_IGNORED => "IN_IGNORED",
+        IN_ONLYDIR => "IN_ONLYDIR", IN_DONT_FOLLOW => "IN_DONT_FOLLOW", IN_EXCL_UNLINK => "IN_EXCL_UNLINK",
+        IN_MASK_CREATE => "IN_MASK_CREATE", IN_MASK_ADD => "IN_MASK_ADD", IN_ISDIR => "IN_ISDIR",
+        IN_ONESHOT => "IN_ONESHOT",
+    );
+    layout!(c, InotifyEvent, "struct inotify_event" { wd, mask, cookie, len });
+    compare(
+        "descriptor_kinds",
+        "#define _GNU_SOURCE\n#include <sys/eventfd.h>\n#include <sys/timerfd.h>\n#include <sys/signalfd.h>\n\
+         #include <sys/mman.h>\n#include <fcntl.h>\n#include <sys/inotify.h>\n#include <time.h>\n",
+        c,
+    );
+}
 fn scheduling_locks_and_process_control() {
     use linux_abi::rseq::{RseqArea, RseqCs, ORIG_RSEQ_SIZE, RSEQ_CPU_ID_UNINITIALIZED, RSEQ_FLAG_UNREGISTER};
     let mut c = Checks::new();

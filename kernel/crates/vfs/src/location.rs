@@ -87,6 +87,17 @@ impl Location {
         Arc::ptr_eq(&self.mount, &other.mount) && Arc::ptr_eq(&self.dentry, &other.dentry)
     }
 
+    /// The directory holding this entry and the entry's name, within the
+    /// same mount (None for a mount's root or a removed entry): where
+    /// directory watches (inotify) see a change of a file.
+    pub fn parent_and_name(&self) -> Option<(Location, String)> {
+        if self.is_mount_root() || self.is_unlinked() {
+            return None;
+        }
+        let parent = self.dentry.parent()?;
+        Some((Location { mount: self.mount.clone(), dentry: parent }, self.dentry.name()))
+    }
+
     /// Whether this was removed through the VFS (getcwd then fails with
     /// `ENOENT`, `/proc/self/cwd` shows ` (deleted)`).
     pub fn is_unlinked(&self) -> bool {

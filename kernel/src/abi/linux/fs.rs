@@ -14,6 +14,7 @@ use linux_abi::{DirFd, Fd, FlagArg, UserCStr, UserPtr};
 use vfs::{Access, Location};
 
 use super::SysResult;
+use crate::file::inotify;
 use crate::file::OpenFile;
 use crate::task::Task;
 
@@ -87,7 +88,12 @@ pub fn openat(p: &mut Task, dirfd: DirFd, path: UserCStr, flags: FlagArg<OpenFla
     let of = vfs::OpenFlags::from_linux(flags);
     let start = base(p, dirfd)?;
     let perm = mode & 0o7777 & !p.umask;
+    // inotify's IN_CREATE: whether this open makes the file.
+    let creating = of.create && inotify::active() && p.vfs.resolve_as(&p.cred, &start, &path, true).is_err();
     let loc = p.vfs.open(&p.cred, &start, &path, of, perm)?;
+    if creating {
+        inotify::created(&loc);
+    }
     if !of.path_only {
         check_openable(&loc)?;
     }
@@ -310,7 +316,8 @@ pub fn faccessat2(p: &mut Task, dirfd: DirFd, path: UserCStr, mode: i32, flags: 
 pub fn mkdirat(p: &mut Task, dirfd: DirFd, path: UserCStr, mode: u32) -> SysResult {
     let path = user_path(p, path)?;
     let start = base(p, dirfd)?;
-    p.vfs.mkdir(&p.cred, &start, &path, mode & 0o7777 & !p.umask)?;
+    let loc = p.vfs.mkdir(&p.cred, &start, &path, mode & 0o7777 & !p.umask)?;
+    inotify::created(&loc);
     Ok(0)
 }
 
@@ -322,11 +329,13 @@ pub fn unlinkat(p: &mut Task, dirfd: DirFd, path: UserCStr, flags: FlagArg<AtFla
     let flags = flags.within(AtFlags::UNLINKAT_VALID)?;
     let path = user_path(p, path)?;
     let start = base(p, dirfd)?;
+    let watched = watched_entry(p, &start, &path);
     if flags.contains(AtFlags::AT_REMOVEDIR) {
         p.vfs.rmdir(&p.cred, &start, &path)?;
     } else {
         p.vfs.unlink(&p.cred, &start, &path)?;
     }
+    inotify::removed(watched);
     Ok(0)
 }
 
@@ -359,8 +368,33 @@ pub fn renameat2(p: &mut Task, olddir: DirFd, old: UserCStr, newdir: DirFd, new:
     }
     let (old, new) = (user_path(p, old)?, user_path(p, new)?);
     let (ob, nb) = (base(p, olddir)?, base(p, newdir)?);
+    let watched = watched_entry(p, &ob, &old);
     p.vfs.rename_at(&p.cred, &ob, &old, &nb, &new)?;
+    if inotify::active() {
+        if let Ok(to) = p.vfs.resolve_as(&p.cred, &nb, &new, false) {
+            inotify::moved(watched, &to);
+        }
+    }
     Ok(0)
+}
+
+/// The entry `path` names (not following a last symlink), noted for
+/// inotify before it is removed or renamed; None while nothing is watched.
+fn watched_entry(p: &Task, start: &Location, path: &str) -> Option<inotify::Removal> {
+    if !inotify::active() {
+        return None;
+    }
+    let loc = p.vfs.resolve_as(&p.cred, start, path, false).ok()?;
+    inotify::before_removal(&loc)
+}
+
+/// inotify's IN_CREATE for the entry `path` just made (link, symlink).
+fn created_entry(p: &Task, start: &Location, path: &str) {
+    if inotify::active() {
+        if let Ok(loc) = p.vfs.resolve_as(&p.cred, start, path, false) {
+            inotify::created(&loc);
+        }
+    }
 }
 
 pub fn renameat(p: &mut Task, olddir: DirFd, old: UserCStr, newdir: DirFd, new: UserCStr) -> SysResult {
@@ -407,6 +441,7 @@ pub fn linkat(p: &mut Task, olddir: DirFd, old: UserCStr, newdir: DirFd, new: Us
     }
     let (ob, nb) = (base(p, olddir)?, base(p, newdir)?);
     p.vfs.link_at(&p.cred, &ob, &old, &nb, &new, flags.contains(AtFlags::AT_SYMLINK_FOLLOW))?;
+    created_entry(p, &nb, &new);
     Ok(0)
 }
 
@@ -419,6 +454,7 @@ pub fn symlinkat(p: &mut Task, target: UserCStr, newdir: DirFd, path: UserCStr) 
     let path = user_path(p, path)?;
     let start = base(p, newdir)?;
     p.vfs.symlink(&p.cred, &start, &target, &path)?;
+    created_entry(p, &start, &path);
     Ok(0)
 }
 
@@ -441,7 +477,8 @@ pub fn mknodat(p: &mut Task, dirfd: DirFd, path: UserCStr, mode: u32, dev: u32) 
     let rdev = vfs::DevId::new(major, minor);
     let path = user_path(p, path)?;
     let start = base(p, dirfd)?;
-    p.vfs.mknod(&p.cred, &start, &path, kind, mode & 0o7777 & !p.umask, rdev)?;
+    let loc = p.vfs.mknod(&p.cred, &start, &path, kind, mode & 0o7777 & !p.umask, rdev)?;
+    inotify::created(&loc);
     Ok(0)
 }
 

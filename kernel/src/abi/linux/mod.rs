@@ -16,6 +16,7 @@
 
 mod attr;
 mod epoll;
+mod fdkinds;
 mod fdrange;
 mod flock;
 mod fs;
@@ -62,6 +63,10 @@ mod sys {
         chmod, chown, fchmod, fchmodat, fchmodat2, fchown, fchownat, futimesat, lchown, truncate, utime, utimensat, utimes,
     };
     pub use super::epoll::{epoll_create, epoll_create1, epoll_ctl, epoll_pwait, epoll_pwait2, epoll_wait};
+    pub use super::fdkinds::{
+        eventfd, eventfd2, inotify_add_watch, inotify_init, inotify_init1, inotify_rm_watch, memfd_create, pidfd_open,
+        pidfd_send_signal, signalfd, signalfd4, timerfd_create, timerfd_gettime, timerfd_settime,
+    };
     pub use super::fdrange::close_range;
     pub use super::flock::flock;
     pub use super::fs::{

@@ -8,7 +8,7 @@ use core::sync::atomic::Ordering;
 use errno::Errno;
 use linux_abi::flags::{
     CloneFlags, OpenFlags, WaitOptions, CLOCK_REALTIME, FUTEX_CLOCK_REALTIME, FUTEX_CMD_MASK, FUTEX_CMP_REQUEUE,
-    FUTEX_REQUEUE, FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAKE, FUTEX_WAKE_BITSET, FUTEX_WAKE_OP, P_ALL, P_PGID, P_PID,
+    FUTEX_REQUEUE, FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAKE, FUTEX_WAKE_BITSET, FUTEX_WAKE_OP, P_ALL, P_PGID, P_PID, P_PIDFD,
     PATH_MAX, PR_GET_NAME, PR_GET_SECCOMP, PR_SET_NAME, PR_SET_SECCOMP, RUSAGE_CHILDREN, RUSAGE_SELF, RUSAGE_THREAD, TASK_COMM_LEN, TIMER_ABSTIME,
 };
 use linux_abi::signal::{Siginfo, CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED};
@@ -159,20 +159,33 @@ pub fn wait4(p: &mut Task, pid: i32, status: UserPtr<i32>, options: FlagArg<Wait
 
 /// waitid(idtype, id, siginfo *, options, rusage *): options are checked
 /// first (EINVAL), then the id type and id, as Linux's `kernel_waitid`.
+/// P_PIDFD waits for the pidfd's process (which must be a child).
 pub fn waitid(p: &mut Task, idtype: i32, id: i32, infop: UserPtr<Siginfo>, options: FlagArg<WaitOptions>, _rusage: UserPtr<Rusage>) -> SysResult {
     let options = options.within(WaitOptions::WAITID_VALID)?;
     if !options.intersects(WaitOptions::WEXITED | WaitOptions::WSTOPPED | WaitOptions::WCONTINUED) {
         return Err(Errno::EINVAL);
     }
+    let mut nonblocking_pidfd = false;
     let w = match u32::try_from(idtype) {
         Ok(P_ALL) => Which::Any,
         Ok(P_PID) if id > 0 => Which::Pid(id.unsigned_abs()),
         Ok(P_PGID) if id == 0 => Which::Group(p.proc.pgid.load(Ordering::Acquire)),
         Ok(P_PGID) if id > 0 => Which::Group(id.unsigned_abs()),
+        Ok(P_PIDFD) if id >= 0 => Which::Pid(pidfd_target(p, id, &mut nonblocking_pidfd)?),
         _ => return Err(Errno::EINVAL),
     };
     let me = p.proc.clone();
+    let mut options = options;
+    if nonblocking_pidfd && !options.contains(WaitOptions::WNOHANG) {
+        options = options.union(WaitOptions::WNOHANG);
+    } else {
+        nonblocking_pidfd = false;
+    }
     let found = exit::wait_child(&me, w, options.difference(WaitOptions::WEXITED))?;
+    // A non-blocking pidfd makes the wait non-blocking: EAGAIN, as Linux's.
+    if found.is_none() && nonblocking_pidfd {
+        return Err(Errno::EAGAIN);
+    }
     if !infop.is_null() {
         let info = match found {
             None => Siginfo::read_from(&[]),
@@ -194,6 +207,18 @@ pub fn waitid(p: &mut Task, idtype: i32, id: i32, infop: UserPtr<Siginfo>, optio
         p.space.write(infop, &info)?;
     }
     Ok(0)
+}
+
+/// The pid in the caller's namespace of the process pidfd `fd` refers to
+/// (EBADF for another kind of file); notes whether the pidfd is
+/// non-blocking.
+fn pidfd_target(p: &Task, fd: i32, nonblocking: &mut bool) -> Result<u32, Errno> {
+    let file = p.files.get(i64::from(fd))?;
+    let pidfd = file.downcast::<crate::file::pidfd::PidFd>().ok_or(Errno::EBADF)?;
+    *nonblocking = file.nonblocking();
+    let target = pidfd.process();
+    // Not in the caller's namespace: no child of its (ECHILD from the wait).
+    Ok(if Arc::ptr_eq(&target.ns, &p.proc.ns) { target.vpid } else { u32::MAX })
 }
 
 /// A user timespec in timer ticks, rounded up (sleeping less than asked is not allowed).

@@ -21,7 +21,7 @@ use crate::task::signal;
 use crate::task::{Process, Task};
 
 /// A signal argument: `None` for 0 (only check the target), EINVAL past 64.
-fn signal_arg(raw: i32) -> Result<Option<Signal>, Errno> {
+pub(super) fn signal_arg(raw: i32) -> Result<Option<Signal>, Errno> {
     match raw {
         0 => Ok(None),
         n => Signal::from_arg(n).map(Some),

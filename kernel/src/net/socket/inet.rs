@@ -43,6 +43,14 @@ static LOOP_TCP: Mutex<BTreeMap<u16, Weak<Backlog<Pending>>>> = Mutex::new(BTree
 /// Loopback UDP receivers by port.
 static LOOP_UDP: Mutex<BTreeMap<u16, Weak<DgramQueue>>> = Mutex::new(BTreeMap::new());
 
+/// The ports TCP sockets listen on (every listener registers in
+/// [`LOOP_TCP`] or [`LOOP6_TCP`]), ascending. A microVM's monitor forwards them.
+pub fn listening_tcp_ports() -> alloc::vec::Vec<u16> {
+    let mut ports: BTreeSet<u16> = LOOP_TCP.lock().iter().filter(|(_, b)| b.strong_count() > 0).map(|(&port, _)| port).collect();
+    ports.extend(LOOP6_TCP.lock().iter().filter(|(_, b)| b.strong_count() > 0).map(|(&port, _)| port));
+    ports.into_iter().collect()
+}
+
 /// IPv6 loopback TCP listeners by port.
 static LOOP6_TCP: Mutex<BTreeMap<u16, Weak<Backlog<Pending>>>> = Mutex::new(BTreeMap::new());
 /// IPv6 loopback UDP receivers by port.

@@ -177,6 +177,17 @@ abi_struct!(CloneArgs, 88 { flags, pidfd, child_tid, parent_tid, exit_signal, st
 /// The first version of `struct clone_args` (clone3's smallest size).
 pub const CLONE_ARGS_SIZE_VER0: usize = 64;
 
+/// The fixed part of `struct inotify_event` (a name of `len` bytes,
+/// NUL-padded, follows).
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct InotifyEvent {
+    pub wd: i32,
+    pub mask: u32,
+    pub cookie: u32,
+    pub len: u32,
+}
+abi_struct!(InotifyEvent, 16 { wd, mask, cookie, len });
 /// `struct flock` (fcntl F_GETLK/F_SETLK/F_SETLKW and the F_OFD_* commands).
 #[repr(C)]
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]

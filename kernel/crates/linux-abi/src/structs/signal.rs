@@ -213,3 +213,111 @@ pub const RT_SIGFRAME_INFO_OFFSET: u64 = core::mem::offset_of!(RtSigframe, info)
 pub const fn align_sigframe(sp: u64) -> Option<u64> {
     (sp & !15).checked_sub(8)
 }
+
+/// `struct signalfd_siginfo`: what a read of a signalfd returns per signal.
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct SignalfdSiginfo {
+    pub ssi_signo: u32,
+    pub ssi_errno: i32,
+    pub ssi_code: i32,
+    pub ssi_pid: u32,
+    pub ssi_uid: u32,
+    pub ssi_fd: i32,
+    pub ssi_tid: u32,
+    pub ssi_band: u32,
+    pub ssi_overrun: u32,
+    pub ssi_trapno: u32,
+    pub ssi_status: i32,
+    pub ssi_int: i32,
+    pub ssi_ptr: u64,
+    pub ssi_utime: u64,
+    pub ssi_stime: u64,
+    pub ssi_addr: u64,
+    pub ssi_addr_lsb: u16,
+    pub __pad2: u16,
+    pub ssi_syscall: i32,
+    pub ssi_call_addr: u64,
+    pub ssi_arch: u32,
+    pub __pad: [u8; 28],
+}
+abi_struct!(SignalfdSiginfo, 128 {
+    ssi_signo, ssi_errno, ssi_code, ssi_pid, ssi_uid, ssi_fd, ssi_tid, ssi_band, ssi_overrun, ssi_trapno,
+    ssi_status, ssi_int, ssi_ptr, ssi_utime, ssi_stime, ssi_addr, ssi_addr_lsb, __pad2, ssi_syscall,
+    ssi_call_addr, ssi_arch, __pad,
+});
+
+impl SignalfdSiginfo {
+    /// Linux's `signalfd_copyinfo`: the fields of `info`'s union member
+    /// (chosen by signal and code, as `siginfo_layout`) copied out; the
+    /// others stay zero.
+    pub fn from_siginfo(info: &Siginfo) -> SignalfdSiginfo {
+        let mut s = SignalfdSiginfo {
+            ssi_signo: info.si_signo as u32,
+            ssi_errno: info.si_errno,
+            ssi_code: info.si_code,
+            ssi_pid: 0,
+            ssi_uid: 0,
+            ssi_fd: 0,
+            ssi_tid: 0,
+            ssi_band: 0,
+            ssi_overrun: 0,
+            ssi_trapno: 0,
+            ssi_status: 0,
+            ssi_int: 0,
+            ssi_ptr: 0,
+            ssi_utime: 0,
+            ssi_stime: 0,
+            ssi_addr: 0,
+            ssi_addr_lsb: 0,
+            __pad2: 0,
+            ssi_syscall: 0,
+            ssi_call_addr: 0,
+            ssi_arch: 0,
+            __pad: [0; 28],
+        };
+        let code = info.si_code;
+        let from_kernel = code > 0 && code < crate::flags::SI_KERNEL;
+        let signo = info.si_signo;
+        const SIGCHLD: i32 = 17;
+        let is_fault = matches!(signo, 4 | 5 | 7 | 8 | 11); // ILL, TRAP, BUS, FPE, SEGV
+        if from_kernel && is_fault {
+            s.ssi_addr = info.addr();
+        } else if from_kernel && signo == SIGCHLD {
+            s.ssi_pid = info.pid() as u32;
+            s.ssi_uid = info.uid();
+            s.ssi_status = info.status();
+            s.ssi_utime = info.get::<i64>(UTIME) as u64;
+            s.ssi_stime = info.get::<i64>(STIME) as u64;
+        } else if code < 0 {
+            // SI_QUEUE, SI_TKILL, SI_MESGQ...: sender and value.
+            s.ssi_pid = info.pid() as u32;
+            s.ssi_uid = info.uid();
+            s.ssi_ptr = info.value();
+            s.ssi_int = info.value() as i32;
+        } else {
+            // SI_USER, SI_KERNEL: the sender.
+            s.ssi_pid = info.pid() as u32;
+            s.ssi_uid = info.uid();
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod signalfd_tests {
+    use super::*;
+
+    #[test]
+    fn copies_the_union_member_of_the_code() {
+        let kill = SignalfdSiginfo::from_siginfo(&Siginfo::kill(Signal::SIGUSR1, 0, 42, 1000));
+        assert_eq!((kill.ssi_signo, kill.ssi_code, kill.ssi_pid, kill.ssi_uid, kill.ssi_int), (10, 0, 42, 1000, 0));
+        let q = SignalfdSiginfo::from_siginfo(&Siginfo::queue(Signal::SIGUSR2, -1, 7, 0, 0x1_0000_0005));
+        assert_eq!((q.ssi_pid, q.ssi_int, q.ssi_ptr), (7, 5, 0x1_0000_0005));
+        let chld = SignalfdSiginfo::from_siginfo(&Siginfo::child(1, 9, 0, 3, 4, 5));
+        assert_eq!((chld.ssi_pid, chld.ssi_status, chld.ssi_utime, chld.ssi_stime), (9, 3, 4, 5));
+        let segv = SignalfdSiginfo::from_siginfo(&Siginfo::fault(Signal::SIGSEGV, 1, 0xdead));
+        assert_eq!((segv.ssi_addr, segv.ssi_pid), (0xdead, 0));
+        assert_eq!(kill.to_bytes().len(), 128);
+    }
+}

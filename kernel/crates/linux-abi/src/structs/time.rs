@@ -123,3 +123,14 @@ pub struct StatxTimestamp {
     pub __reserved: i32,
 }
 abi_struct!(StatxTimestamp, 16 { tv_sec, tv_nsec, __reserved });
+
+/// `struct itimerspec` (timerfd_settime/gettime, timer_settime).
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Itimerspec {
+    /// The period after the first expiry (0: one-shot).
+    pub it_interval: Timespec,
+    /// The first expiry (0: disarmed).
+    pub it_value: Timespec,
+}
+abi_struct!(Itimerspec, 32 { it_interval, it_value });
