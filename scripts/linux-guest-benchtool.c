@@ -13,6 +13,8 @@
  *                                 runnable at once      -> "per-op NS ns" (one yield)
  *   benchtool spin P ITERS        P processes share ITERS iterations of a busy
  *                                 loop                  -> "real S.UUUUUUs"
+ *   benchtool fsync N PATH        N appended 4 KiB records, each followed by
+ *                                 fsync (PATH is created) -> "per-op NS ns"
  *
  * yield and spin fork their P children first and hold them at a start gun (a pipe
  * they all read; the parent closes it), so fork and exit costs stay out of the
@@ -22,6 +24,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,9 +233,29 @@ static int cmd_spin(long p, long iters) {
     return 0;
 }
 
+static int cmd_fsync(long n, const char *path) {
+    static char record[4096];
+    memset(record, 'r', sizeof record);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return fail("open");
+    double start = now();
+    for (long i = 0; i < n; i++) {
+        if (write(fd, record, sizeof record) != (ssize_t)sizeof record)
+            return fail("write");
+        if (fsync(fd) != 0)
+            return fail("fsync");
+    }
+    double secs = now() - start;
+    close(fd);
+    unlink(path);
+    printf("per-op %.1f ns\n", secs * 1e9 / (double)n);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *usage = "usage: benchtool time CMD... | getpid N | spawn N PATH [ARG...] | pipe MIB"
-                        " | pingpong N | yield P N | spin P ITERS\n";
+                        " | pingpong N | yield P N | spin P ITERS | fsync N PATH\n";
     if (argc >= 3 && !strcmp(argv[1], "time"))
         return cmd_time(argv + 2);
     long n = argc >= 3 ? count_arg(argv[2]) : -1;
@@ -249,6 +272,8 @@ int main(int argc, char **argv) {
         return cmd_yield(n, m);
     if (n > 0 && m >= n && argc == 4 && !strcmp(argv[1], "spin"))
         return cmd_spin(n, m);
+    if (n > 0 && argc == 4 && !strcmp(argv[1], "fsync"))
+        return cmd_fsync(n, argv[3]);
     fputs(usage, stderr);
     return 2;
 }

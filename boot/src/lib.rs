@@ -18,7 +18,9 @@ pub mod qemu;
 pub mod realdisk;
 pub mod script;
 pub mod symbolize;
+pub mod tap;
 pub mod userimages;
 
 pub use machine::Machine;
 pub use qemu::{BootPath, ExitKind, Firmware, QemuConfig};
+pub use tap::{Tap, TapNet};

@@ -85,6 +85,10 @@ impl Machine {
         let mut m = Machine::spawn(cmd);
         m.monitor = Some(monitor);
         m.wait_for(PROMPT, BOOT_TIMEOUT);
+        if let Some(tap) = &config.tap {
+            let out = m.run(&tap.guest_ifconfig());
+            m.assert(!out.contains("usage") && !out.contains("eth0:"), &format!("static address on the tap network: {out:?}"));
+        }
         m
     }
 

@@ -27,6 +27,9 @@ pub struct QemuConfig {
     pub extra_disks: Vec<PathBuf>,
     /// Host TCP port -> guest TCP port forwards on the user network.
     pub publish: Vec<(u16, u16)>,
+    /// The network card on a host tap device instead of the user network
+    /// (`publish` is then unused: the host reaches the guest's address).
+    pub tap: Option<crate::tap::TapNet>,
     /// A terminal user: QEMU's monitor on Ctrl-A, Ctrl-C passed to the guest.
     pub interactive: bool,
     /// QEMU's `-cpu` model: [`CPU_DEFAULT`] (no AVX), or e.g. [`CPU_AVX`].
@@ -96,6 +99,7 @@ impl Default for QemuConfig {
             data_disk_snapshot: true,
             extra_disks: Vec::new(),
             publish: Vec::new(),
+            tap: None,
             interactive: false,
             cpu: String::from(CPU_DEFAULT),
             boot: BootPath::default(),
@@ -175,10 +179,16 @@ impl QemuConfig {
             ));
             cmd.args(["-device", &format!("virtio-blk-pci,drive=disk{i}")]);
         }
-        let mut netdev = String::from("user,id=net0");
-        for (host, guest) in &self.publish {
-            netdev.push_str(&format!(",hostfwd=tcp::{host}-:{guest}"));
-        }
+        let netdev = match &self.tap {
+            Some(tap) => format!("tap,id=net0,ifname={},script=no,downscript=no", tap.ifname),
+            None => {
+                let mut netdev = String::from("user,id=net0");
+                for (host, guest) in &self.publish {
+                    netdev.push_str(&format!(",hostfwd=tcp::{host}-:{guest}"));
+                }
+                netdev
+            }
+        };
         cmd.args(["-netdev", &netdev, "-device", "virtio-net-pci,netdev=net0"]);
         if self.interactive {
             // Serial and monitor multiplexed on stdio, focus on the serial:

@@ -1,8 +1,11 @@
 //! Booting one system for a benchmark run and typing commands into its shell.
 //!
 //! Both systems boot from `QemuConfig` with the same flags, the same data disk and
-//! the same port forward (a free host port -> guest port `WEB_PORT`); Linux only
-//! swaps the Cyrius kernel for its own `-kernel`/`-initrd` (see `linux`).
+//! the same network: a host tap device (`crate::tap`; the host reaches the
+//! guest's address directly, each system's address set by hand after its
+//! boot milestones), or, where no tap can be made (not root), QEMU's user
+//! network with a port forward (a free host port -> guest port `WEB_PORT`);
+//! Linux only swaps the Cyrius kernel for its own `-kernel`/`-initrd` (see `linux`).
 //! Each boot runs its first container right away: Linux's /init runs the echo
 //! bundle; on Cyrius the harness types `oci-runtime run` of the busybox image as
 //! soon as the prompt shows (the image is not in the cache yet).
@@ -11,13 +14,14 @@
 
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::net::TcpListener;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::Path;
 use std::time::Duration;
 
 use super::linux::{self, LinuxImages};
 use crate::machine::{self, Machine};
 use crate::qemu::QemuConfig;
+use crate::tap::Tap;
 
 /// How long one benchmark command may take (TCG on a busy 2-core host).
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
@@ -70,10 +74,17 @@ pub struct Guest {
     machine: Machine,
     system: System,
     pub boot: BootTimes,
-    /// The host port forwarded to the guest's `WEB_PORT`.
-    pub web_port: u16,
+    /// Where the host reaches the guest's `WEB_PORT`.
+    pub web_addr: SocketAddr,
+    /// The guest's address seen from the host on the tap network (`None`:
+    /// QEMU's user network, only `web_addr` is forwarded).
+    pub tap_guest: Option<Ipv4Addr>,
+    /// The tap device, deleted when the guest is done.
+    _tap: Option<Tap>,
     /// Whether the HTTP rows' server was started (and how that went).
     pub web: Option<Result<(), String>>,
+    /// The upload row's sink runs.
+    pub sink_started: bool,
 }
 
 impl Guest {
@@ -93,8 +104,19 @@ impl Guest {
 }
 
 fn boot(system: System, disk: &Path, linux_images: Option<&LinuxImages>) -> Result<Guest, String> {
-    let web_port = free_port()?;
-    let config = QemuConfig { data_disk: Some(disk.to_path_buf()), publish: vec![(web_port, WEB_PORT)], ..QemuConfig::default() };
+    let tap = Tap::create().map_err(|e| eprintln!("bench: {e}; using QEMU's user network")).ok();
+    let mut config = QemuConfig { data_disk: Some(disk.to_path_buf()), ..QemuConfig::default() };
+    let web_addr = match &tap {
+        Some(tap) => {
+            config.tap = Some(tap.net());
+            SocketAddr::from((tap.net().guest, WEB_PORT))
+        }
+        None => {
+            let web_port = free_port()?;
+            config.publish = vec![(web_port, WEB_PORT)];
+            SocketAddr::from((Ipv4Addr::LOCALHOST, web_port))
+        }
+    };
     let seconds = |m: &Machine| m.elapsed().as_secs_f64();
     let (machine, boot) = match system {
         System::Cyrius => {
@@ -110,6 +132,11 @@ fn boot(system: System, disk: &Path, linux_images: Option<&LinuxImages>) -> Resu
             machine.send(format!("oci-runtime delete {id}\r").as_bytes());
             machine.wait_for("\n", BOOT_TIMEOUT);
             machine.wait_for(machine::PROMPT, BOOT_TIMEOUT);
+            if let Some(tap) = &tap {
+                machine.send(format!("{}\r", tap.net().guest_ifconfig()).as_bytes());
+                machine.wait_for("\n", BOOT_TIMEOUT);
+                machine.wait_for(machine::PROMPT, BOOT_TIMEOUT);
+            }
             (machine, BootTimes { ready, first_container, first_run })
         }
         System::Linux => {
@@ -120,10 +147,21 @@ fn boot(system: System, disk: &Path, linux_images: Option<&LinuxImages>) -> Resu
             machine.wait_for(linux::CONTAINER_OUTPUT, BOOT_TIMEOUT);
             let first_container = seconds(&machine);
             let first_run = super::workloads::real_seconds(&machine.wait_for(linux::PROMPT, BOOT_TIMEOUT));
+            if let Some(tap) = &tap {
+                // /init gave eth0 QEMU's user-network address: the tap's instead.
+                let n = tap.net();
+                machine.send(
+                    format!("ip addr flush dev eth0 && ip addr add {}/{} dev eth0 && ip route replace default via {}\r", n.guest, n.prefix_len, n.host)
+                        .as_bytes(),
+                );
+                machine.wait_for("\n", BOOT_TIMEOUT);
+                machine.wait_for(linux::PROMPT, BOOT_TIMEOUT);
+            }
             (machine, BootTimes { ready, first_container, first_run })
         }
     };
-    Ok(Guest { machine, system, boot, web_port, web: None })
+    let tap_guest = tap.as_ref().map(|t| t.net().guest);
+    Ok(Guest { machine, system, boot, web_addr, tap_guest, _tap: tap, web: None, sink_started: false })
 }
 
 /// A TCP port free on the host now (bound, then released for QEMU to take).

@@ -1,12 +1,15 @@
-//! The host side of the HTTP rows: a plain HTTP/1.0 client that talks to a
-//! guest's busybox httpd through QEMU's port forward (127.0.0.1:PORT on the host).
+//! The host side of the network rows: a plain HTTP/1.0 client that talks to
+//! a guest's busybox httpd (at the guest's address on a host tap device, or
+//! through QEMU's port forward at 127.0.0.1:PORT), `ab` at several
+//! concurrencies, and a bulk TCP sender into the guest.
 //!
 //! Every request is a fresh connection (HTTP/1.0: httpd closes after the body),
 //! so a request costs a TCP handshake, the request, the response and the close,
-//! all through QEMU's user-mode network on both systems. Errors are one line.
+//! on the same network path for both systems. Errors are one line.
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -14,8 +17,8 @@ use std::time::{Duration, Instant};
 const IO_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// GETs `path`; the body of a "200" answer, or why not.
-pub fn get(port: u16, path: &str) -> Result<Vec<u8>, String> {
-    let mut conn = TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("connect to port {port}: {e}"))?;
+pub fn get(addr: SocketAddr, path: &str) -> Result<Vec<u8>, String> {
+    let mut conn = TcpStream::connect_timeout(&addr, IO_TIMEOUT).map_err(|e| format!("connect to {addr}: {e}"))?;
     conn.set_read_timeout(Some(IO_TIMEOUT)).map_err(|e| e.to_string())?;
     conn.set_nodelay(true).map_err(|e| e.to_string())?;
     conn.write_all(format!("GET {path} HTTP/1.0\r\nHost: bench\r\n\r\n").as_bytes())
@@ -33,10 +36,10 @@ pub fn get(port: u16, path: &str) -> Result<Vec<u8>, String> {
 
 /// Retries `GET path` until it answers `expected` (the server may still be
 /// starting: QEMU accepts on the host before the guest listens), up to `within`.
-pub fn wait_until_served(port: u16, path: &str, expected: &[u8], within: Duration) -> Result<(), String> {
+pub fn wait_until_served(addr: SocketAddr, path: &str, expected: &[u8], within: Duration) -> Result<(), String> {
     let started = Instant::now();
     loop {
-        let last = match get(port, path) {
+        let last = match get(addr, path) {
             Ok(body) if body == expected => return Ok(()),
             Ok(body) => format!("GET {path}: {} bytes, not the {} expected", body.len(), expected.len()),
             Err(e) => e,
@@ -50,11 +53,11 @@ pub fn wait_until_served(port: u16, path: &str, expected: &[u8], within: Duratio
 
 /// Sequential GETs of `path` for `seconds`; each answer must be `expected`.
 /// Returns requests per second.
-pub fn requests_per_second(port: u16, path: &str, expected: &[u8], seconds: f64) -> Result<f64, String> {
+pub fn requests_per_second(addr: SocketAddr, path: &str, expected: &[u8], seconds: f64) -> Result<f64, String> {
     let started = Instant::now();
     let mut done = 0u64;
     while started.elapsed().as_secs_f64() < seconds {
-        let body = get(port, path)?;
+        let body = get(addr, path)?;
         if body != expected {
             return Err(format!("GET {path}: {} bytes, not the {} expected", body.len(), expected.len()));
         }
@@ -64,14 +67,55 @@ pub fn requests_per_second(port: u16, path: &str, expected: &[u8], seconds: f64)
 }
 
 /// One GET of `path`, which must be `bytes` long; returns MiB/s from connect to the last byte.
-pub fn download(port: u16, path: &str, bytes: usize) -> Result<f64, String> {
+pub fn download(addr: SocketAddr, path: &str, bytes: usize) -> Result<f64, String> {
     let started = Instant::now();
-    let body = get(port, path)?;
+    let body = get(addr, path)?;
     let secs = started.elapsed().as_secs_f64();
     if body.len() != bytes {
         return Err(format!("GET {path}: {} bytes, not {bytes}", body.len()));
     }
     Ok(bytes as f64 / (1024.0 * 1024.0) / secs)
+}
+
+/// `ab -t seconds -c concurrency` of `path` (a connection per request);
+/// requests per second, or why not (any failed or non-2xx request).
+pub fn ab(addr: SocketAddr, path: &str, concurrency: u32, seconds: f64) -> Result<f64, String> {
+    let secs = (seconds.ceil() as u64).max(1).to_string();
+    let url = format!("http://{addr}{path}");
+    let out = Command::new("ab")
+        .args(["-r", "-s", "30", "-t", &secs, "-n", "1000000", "-c", &concurrency.to_string(), &url])
+        .output()
+        .map_err(|e| format!("cannot run ab (scripts/setup installs apache2-utils): {e}"))?;
+    let raw = String::from_utf8_lossy(&out.stdout);
+    let field = |label: &str| {
+        raw.lines().find_map(|l| l.trim_start().strip_prefix(label)?.split_whitespace().next()?.parse::<f64>().ok())
+    };
+    let complete = field("Complete requests:").unwrap_or(0.0);
+    let failed = field("Failed requests:").unwrap_or(0.0) + field("Non-2xx responses:").unwrap_or(0.0);
+    if !out.status.success() || complete == 0.0 || failed > 0.0 {
+        let err = String::from_utf8_lossy(&out.stderr);
+        return Err(format!("ab -c {concurrency}: {complete} complete, {failed} failed {}", err.lines().last().unwrap_or("")));
+    }
+    field("Requests per second:").ok_or_else(|| format!("ab printed no rate: {raw}"))
+}
+
+/// Sends `bytes` to a sink at `addr` that closes after end of stream
+/// (`nc -l > /dev/null`); MiB/s from connect to the sink's close.
+pub fn upload(addr: SocketAddr, bytes: usize) -> Result<f64, String> {
+    let started = Instant::now();
+    let mut conn = TcpStream::connect_timeout(&addr, IO_TIMEOUT).map_err(|e| format!("connect to {addr}: {e}"))?;
+    conn.set_read_timeout(Some(IO_TIMEOUT)).map_err(|e| e.to_string())?;
+    let chunk = vec![0x5au8; 64 * 1024];
+    let mut left = bytes;
+    while left > 0 {
+        let n = left.min(chunk.len());
+        conn.write_all(&chunk[..n]).map_err(|e| format!("send to {addr}: {e}"))?;
+        left -= n;
+    }
+    conn.shutdown(Shutdown::Write).map_err(|e| e.to_string())?;
+    let mut rest = Vec::new();
+    conn.read_to_end(&mut rest).map_err(|e| format!("waiting for {addr} to close: {e}"))?;
+    Ok(bytes as f64 / (1024.0 * 1024.0) / started.elapsed().as_secs_f64())
 }
 
 #[cfg(test)]
@@ -80,9 +124,9 @@ mod tests {
     use std::net::TcpListener;
 
     /// A one-thread HTTP/1.0 server for `count` connections: /small or a 404.
-    fn serve(count: usize) -> u16 {
+    fn serve(count: usize) -> SocketAddr {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
+        let port = listener.local_addr().unwrap();
         thread::spawn(move || {
             for _ in 0..count {
                 let Ok((mut conn, _)) = listener.accept() else { return };

@@ -33,8 +33,10 @@ pub struct Options {
     pub spin_iters: u64,
     /// How long the host sends sequential HTTP GETs per sample.
     pub http_seconds: f64,
-    /// Size of the file the HTTP download row fetches.
+    /// Size of the file the HTTP download row fetches (and the upload row sends).
     pub download_mib: u64,
+    /// 4 KiB records written (each with fsync) per sample.
+    pub fsync_records: u64,
 }
 
 impl Options {
@@ -51,6 +53,7 @@ impl Options {
             spin_iters: 200_000_000,
             http_seconds: 3.0,
             download_mib: 32,
+            fsync_records: 500,
         }
     }
 
@@ -66,6 +69,7 @@ impl Options {
             spin_iters: 50_000_000,
             http_seconds: 1.0,
             download_mib: 8,
+            fsync_records: 100,
             ..Options::full()
         }
     }

@@ -83,8 +83,13 @@ pub fn all() -> Vec<Workload> {
         w("context switch: pipe ping-pong round trip", Micros, pingpong, pingpong),
         w("sched_yield with 100 runnable processes", Micros, sched_yield, sched_yield),
         w("busy loop, 100 processes / 1 process", Ratio, spin, spin),
+        w("4 KiB write+fsync, virtio-blk FAT32", Micros, fsync, fsync),
         w("HTTP GET small file, sequential", RequestsPerSecond, http_requests, http_requests),
-        w("HTTP download, large file", MibPerSecond, http_download, http_download),
+        w("HTTP GET small file, ab -c 1", RequestsPerSecond, ab_1, ab_1),
+        w("HTTP GET small file, ab -c 50", RequestsPerSecond, ab_50, ab_50),
+        w("HTTP GET small file, ab -c 200", RequestsPerSecond, ab_200, ab_200),
+        w("HTTP download, large file (TCP guest -> host)", MibPerSecond, http_download, http_download),
+        w("TCP upload host -> guest (nc -l)", MibPerSecond, tcp_upload, tcp_upload),
     ]
 }
 
@@ -133,6 +138,11 @@ fn pingpong(g: &mut Guest, o: &Options) -> Result<f64, String> {
 
 fn sched_yield(g: &mut Guest, o: &Options) -> Result<f64, String> {
     per_op_micros(&benchtool(g, &format!("yield {} {}", o.crowd, o.yields_per_process))?)
+}
+
+/// Appends 4 KiB records to a file on the data disk, fsync after each.
+fn fsync(g: &mut Guest, o: &Options) -> Result<f64, String> {
+    per_op_micros(&benchtool(g, &format!("fsync {} /mnt/fsync.dat", o.fsync_records))?)
 }
 
 /// The same busy-loop work done by `crowd` processes over done by one.
@@ -338,20 +348,24 @@ fn start_web(g: &mut Guest, o: &Options) -> Result<(), String> {
         )
     };
     let started = match g.system() {
-        System::Cyrius => wait_for_address(g).and_then(|_| {
+        System::Cyrius => wait_for_address(g).and_then(|()| {
             let fill = fill("");
             checked(g.run(&format!("oci-runtime run -d --image busybox web sh -c \"{fill} && exec httpd -f -p {WEB_PORT} -h /www\"")))
         }),
         System::Linux => checked(g.run(&fill("/bundle/rootfs")))
             .and_then(|_| checked(g.run("runc run --no-pivot -b /bundle-web web > /tmp/web.log 2>&1 &"))),
     };
-    let result = started.and_then(|_| http::wait_until_served(g.web_port, "/index.html", PAGE.as_bytes(), Duration::from_secs(60)));
+    let result = started.and_then(|_| http::wait_until_served(g.web_addr, "/index.html", PAGE.as_bytes(), Duration::from_secs(60)));
     g.web = Some(result.clone());
     result
 }
 
 /// Cyrius gets its address by DHCP in the background; QEMU forwards to 10.0.2.15.
+/// (On a tap network the address was set after the boot.)
 fn wait_for_address(g: &mut Guest) -> Result<(), String> {
+    if g.tap_guest.is_some() {
+        return Ok(());
+    }
     let started = std::time::Instant::now();
     loop {
         if g.run("ifconfig").contains("inet 10.0.2.15") {
@@ -366,12 +380,67 @@ fn wait_for_address(g: &mut Guest) -> Result<(), String> {
 
 fn http_requests(g: &mut Guest, o: &Options) -> Result<f64, String> {
     start_web(g, o)?;
-    http::requests_per_second(g.web_port, "/index.html", PAGE.as_bytes(), o.http_seconds)
+    http::requests_per_second(g.web_addr, "/index.html", PAGE.as_bytes(), o.http_seconds)
+}
+
+/// `ab` at `concurrency` (only over the tap network: QEMU's port forward
+/// takes one pending connection at a time, whatever the guest).
+fn ab_at(g: &mut Guest, o: &Options, concurrency: u32) -> Result<f64, String> {
+    if g.tap_guest.is_none() {
+        return Err("no tap network (needs root): QEMU's port forward would be measured".into());
+    }
+    start_web(g, o)?;
+    http::ab(g.web_addr, "/index.html", concurrency, o.http_seconds)
+}
+
+fn ab_1(g: &mut Guest, o: &Options) -> Result<f64, String> {
+    ab_at(g, o, 1)
+}
+
+fn ab_50(g: &mut Guest, o: &Options) -> Result<f64, String> {
+    ab_at(g, o, 50)
+}
+
+fn ab_200(g: &mut Guest, o: &Options) -> Result<f64, String> {
+    ab_at(g, o, 200)
 }
 
 fn http_download(g: &mut Guest, o: &Options) -> Result<f64, String> {
     start_web(g, o)?;
-    http::download(g.web_port, "/big", (o.download_mib * 1024 * 1024) as usize)
+    http::download(g.web_addr, "/big", (o.download_mib * 1024 * 1024) as usize)
+}
+
+/// The guest port of the upload sink.
+const SINK_PORT: u16 = 9001;
+
+/// `download_mib` MiB from the host into busybox `nc -l` (output to
+/// /dev/null; it closes at end of stream, and a loop starts the next),
+/// over the tap network. Cyrius: in a container of the busybox image (its
+/// shell has no `&`); Linux: in the background of its shell.
+fn tcp_upload(g: &mut Guest, o: &Options) -> Result<f64, String> {
+    let Some(guest) = g.tap_guest else {
+        return Err("no tap network (needs root)".into());
+    };
+    let sink = format!("while true; do nc -l -p {SINK_PORT} < /dev/null > /dev/null; done");
+    let line = match g.system() {
+        System::Cyrius => format!("oci-runtime run -d --image busybox sink sh -c '{sink}'"),
+        System::Linux => format!("( {sink} ) &"),
+    };
+    if !g.sink_started {
+        checked(g.run(&line))?;
+        g.sink_started = true;
+    }
+    let addr = std::net::SocketAddr::from((guest, SINK_PORT));
+    let started = std::time::Instant::now();
+    loop {
+        // Until the listener is up (and between two nc runs) a connect is refused.
+        match http::upload(addr, (o.download_mib * 1024 * 1024) as usize) {
+            Err(e) if e.starts_with("connect to") && started.elapsed() < Duration::from_secs(30) => {
+                std::thread::sleep(Duration::from_millis(200))
+            }
+            other => return other,
+        }
+    }
 }
 
 // ---- parsing what the guests print ----

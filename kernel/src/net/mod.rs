@@ -11,8 +11,8 @@
 //! [`ACTIVITY`] and re-check.
 //! Progress: the stack runs only in thread context, never in an interrupt
 //! handler (a poll takes the stack lock and allocates bounce buffers). The
-//! card interrupts on its IRQ line (maybe shared with disks); the
-//! handler here acknowledges the card (its ISR register), records that it
+//! card interrupts on its IRQ line (maybe shared with disks); its driver
+//! acknowledges it and calls the hook here, which records that it
 //! interrupted and wakes the `net` thread, which polls when [`poll_due`]
 //! (IRQ recorded, or smoltcp's next timer due; at least once a second) and
 //! otherwise sleeps until then. Every socket call also polls, so its effect
@@ -43,7 +43,6 @@ use errno::Errno;
 use netstack::{Change, SocketRef};
 use spin::Mutex;
 
-use crate::arch::pic;
 use crate::dev::virtio::net::{Stats, VirtioNet};
 use crate::file::{ev, Pollee};
 use crate::sched::WaitQueue;
@@ -63,6 +62,8 @@ pub struct Info {
     pub mac: [u8; 6],
     pub mtu: usize,
     pub config: Option<Ipv4Config>,
+    /// The configuration comes from DHCP (not set by hand).
+    pub dhcp: bool,
     pub stats: Stats,
 }
 
@@ -117,7 +118,6 @@ fn notify(changes: Vec<(SocketRef, Change)>) {
 /// network: DHCP starts with the first poll.
 pub fn init() {
     let Some(nic) = crate::dev::virtio::net::take() else { return };
-    let irq = nic.irq();
     let options = netstack::Options {
         mac: nic.mac(),
         random_seed: crate::arch::cpu::rdrand64().unwrap_or_else(crate::arch::cpu::rdtsc),
@@ -126,17 +126,15 @@ pub fn init() {
     };
     *STACK.lock() = Some(netstack::Stack::new(nic, options));
     NEXT_POLL_MS.store(0, Ordering::Release);
-    pic::register(irq, on_irq);
+    crate::dev::virtio::net::set_irq_hook(on_irq);
     crate::sched::spawn_kernel("net", Box::new(service));
 }
 
-/// The card's interrupt line fired (maybe for another device on it): if the
-/// card raised it, record that and wake the `net` thread.
+/// The card interrupted (its driver acknowledged it): record that and wake
+/// the `net` thread.
 fn on_irq() {
-    if crate::dev::virtio::net::ack_irq() {
-        IRQ_SEEN.store(true, Ordering::Release);
-        EVENT.wake_all();
-    }
+    IRQ_SEEN.store(true, Ordering::Release);
+    EVENT.wake_all();
 }
 
 /// The `net` thread: polls when there is work, sleeps until the next timer
@@ -173,6 +171,12 @@ pub fn is_local_ip(ip: core::net::Ipv4Addr) -> bool {
     ip.is_loopback() || STACK.lock().as_ref().is_some_and(|s| s.is_own_address(ip))
 }
 
+/// Sets eth0's address, prefix and gateway by hand and stops DHCP (a host
+/// tap network has no DHCP server); `ENETDOWN` without a card.
+pub fn set_static(config: Ipv4Config) -> Result<(), Errno> {
+    with(|s| s.set_static(config))
+}
+
 /// The DNS server DHCP named (QEMU: 10.0.2.3), if any yet.
 pub fn dns_server() -> Option<core::net::Ipv4Addr> {
     STACK.lock().as_ref().and_then(|s| s.config()).and_then(|c| c.dns)
@@ -182,7 +186,7 @@ pub fn dns_server() -> Option<core::net::Ipv4Addr> {
 pub fn info() -> Option<Info> {
     let guard = STACK.lock();
     let s = guard.as_ref()?;
-    Some(Info { mac: s.device().mac(), mtu: 1500, config: s.config(), stats: s.device().stats() })
+    Some(Info { mac: s.device().mac(), mtu: 1500, config: s.config(), dhcp: s.uses_dhcp(), stats: s.device().stats() })
 }
 
 /// Runs `f` on the stack without polling it: for looking at state
@@ -192,6 +196,21 @@ fn peek<R>(f: impl FnOnce(&mut Stack) -> R) -> Result<R, Errno> {
     let mut guard = STACK.lock();
     let stack = guard.as_mut().ok_or(Errno::ENETDOWN)?;
     Ok(f(stack))
+}
+
+/// Runs `f` on the stack and polls it only if `f` says its effect should
+/// go out at once (true); otherwise the `net` thread's next poll sends it.
+fn with_poll_if<R>(f: impl FnOnce(&mut Stack) -> (R, bool)) -> Result<R, Errno> {
+    let mut now = false;
+    let result = peek(|s| {
+        let (r, poll) = f(s);
+        now = poll;
+        r
+    })?;
+    if now {
+        poll();
+    }
+    Ok(result)
 }
 
 /// Runs `f` on the stack, then polls it so the effects go out at once;

@@ -49,8 +49,11 @@ impl Tcp {
     }
 
     /// `Ok(0)` at end of stream; `peek` leaves the bytes queued.
+    /// The stack is polled only when the read opened the window enough to
+    /// announce (`netstack::tcp::WINDOW_ANNOUNCE`); otherwise the `net`
+    /// thread's next poll carries it.
     pub fn recv(&self, buf: &mut [u8], peek: bool) -> Result<usize, Errno> {
-        with(|s| s.tcp_recv(self.0, buf, peek))?
+        super::with_poll_if(|s| s.tcp_recv_announcing(self.0, buf, peek))?
     }
 
     pub fn shutdown(&self, how: Shutdown) -> Result<(), Errno> {

@@ -188,6 +188,21 @@ impl<D: Device> Stack<D> {
         self.config.map(|c| c.address) == Some(ip)
     }
 
+    /// Replaces DHCP with a fixed configuration from now on (a host tap
+    /// network has no DHCP server): the DHCP socket is removed, so a later
+    /// lease cannot overwrite it.
+    pub fn set_static(&mut self, config: Ipv4Config) {
+        if let Some(dhcp) = self.dhcp.take() {
+            self.sockets.remove(dhcp);
+        }
+        self.configure(Some(config));
+    }
+
+    /// True while the configuration comes (or will come) from DHCP.
+    pub fn uses_dhcp(&self) -> bool {
+        self.dhcp.is_some()
+    }
+
     /// One round: frames in and out, timers, DHCP, socket housekeeping. True
     /// if some socket's state may have changed (wake the waiters).
     pub fn poll(&mut self) -> bool {

@@ -8,10 +8,12 @@
 //! Listening: smoltcp takes one connection per listening socket, so a
 //! listener keeps a pool of smoltcp sockets on its port: up to
 //! [`IDLE_LISTENERS`] wait in LISTEN, and the pool grows as SYNs arrive
-//! (`Stack::poll` looks at each incoming SYN first, [`Stack::tcp_syn`]) up
-//! to `min(backlog, MAX_BACKLOG)` sockets being set up or waiting for
-//! `accept`, Linux's accept queue; past that, a SYN is dropped (the peer
-//! retries), as Linux does when the accept queue is full. `tcp_accept`
+//! (`Stack::poll` looks at each incoming SYN first, [`Stack::tcp_syn`]):
+//! as Linux, up to `backlog + 1` established connections wait for
+//! `accept` (`backlog` at most [`MAX_BACKLOG`]; the accept queue) and a SYN
+//! arriving while it is full is dropped (the peer retries); half-open
+//! connections (the SYN queue) do not count against it, up to
+//! [`MAX_SYN_BACKLOG`] more sockets. `tcp_accept`
 //! hands out an established one and tops the idle ones up again. So a
 //! burst of connections is answered at once while an idle listener holds
 //! only a few buffers.
@@ -48,9 +50,14 @@ use crate::{from_endpoint, to_endpoint, Ports, Readiness, Stack};
 
 /// Receive and send buffer of every connection (the receive window).
 pub const BUFFER_SIZE: usize = 64 * 1024;
+/// Receive room worth announcing at once after a read (half the buffer).
+pub const WINDOW_ANNOUNCE: usize = BUFFER_SIZE / 2;
 /// The most connections a listener holds (being set up or waiting for
 /// `accept`): the largest backlog.
 pub const MAX_BACKLOG: usize = 128;
+/// Half-open connections a listener holds besides its accept queue (Linux's
+/// SYN queue).
+pub const MAX_SYN_BACKLOG: usize = 128;
 /// Listening sockets kept ready (each holds a connection's buffers).
 pub const IDLE_LISTENERS: usize = 4;
 /// How long a connect may go unanswered (smoltcp's timeout, later also the
@@ -73,7 +80,7 @@ pub struct TcpId(u32);
 
 enum Kind {
     Fresh,
-    /// `limit`: the most sockets the pool may hold (the backlog).
+    /// `limit`: the backlog (accept queue: `limit + 1` established).
     Listener { sockets: Vec<SocketHandle>, endpoint: IpListenEndpoint, limit: usize },
     Stream(Stream),
 }
@@ -260,8 +267,8 @@ impl<D: Device> Stack<D> {
     /// `listen`: an unbound socket gets an ephemeral port first. Listening
     /// again only grows the backlog.
     pub fn tcp_listen(&mut self, id: TcpId, backlog: usize) -> Result<(), Errno> {
-        let limit = backlog.clamp(1, MAX_BACKLOG);
-        let wanted = limit.min(IDLE_LISTENERS);
+        let limit = backlog.min(MAX_BACKLOG);
+        let wanted = (limit + 1).min(IDLE_LISTENERS);
         let ep = self.tcp.get(id)?;
         match &mut ep.kind {
             Kind::Stream(_) => return Err(Errno::EINVAL),
@@ -316,10 +323,16 @@ impl<D: Device> Stack<D> {
         let Some(Endpoint { kind: Kind::Listener { sockets, endpoint, limit }, .. }) = self.tcp.endpoints.get_mut(&id) else {
             return true;
         };
+        // Linux: a SYN meeting a full accept queue (more than `backlog`
+        // established connections waiting) is dropped; half-open ones wait
+        // apart (the SYN queue) and do not count against it.
+        if sockets.iter().filter(|&&h| acceptable(&self.sockets, h)).count() > *limit {
+            return false;
+        }
         if sockets.iter().any(|&h| self.sockets.get::<Socket>(h).state() == State::Listen) {
             return true;
         }
-        if sockets.len() >= *limit {
+        if sockets.len() >= *limit + 1 + MAX_SYN_BACKLOG {
             return false;
         }
         match new_listener(&mut self.sockets, *endpoint) {
@@ -337,7 +350,7 @@ impl<D: Device> Stack<D> {
         let ready = sockets.iter().position(|&h| acceptable(&self.sockets, h)).ok_or(Errno::EAGAIN)?;
         let handle = sockets.remove(ready);
         let idle = sockets.iter().filter(|&&h| self.sockets.get::<Socket>(h).state() == State::Listen).count();
-        if idle < (*limit).min(IDLE_LISTENERS) {
+        if idle < (*limit + 1).min(IDLE_LISTENERS) {
             if let Ok(fresh) = new_listener(&mut self.sockets, *endpoint) {
                 sockets.push(fresh);
             }
@@ -457,6 +470,31 @@ impl<D: Device> Stack<D> {
             State::SynSent | State::SynReceived => Err(Errno::EAGAIN),
             _ if !socket.may_recv() || buf.is_empty() => Ok(0),
             _ => Err(Errno::EAGAIN),
+        }
+    }
+
+    /// `recv`, and whether the read opened the receive window enough to be
+    /// worth announcing now: the free room crossed [`WINDOW_ANNOUNCE`]. The
+    /// caller polls the stack only then. smoltcp announces any growth from a
+    /// closed window, so a reader taking 1 KiB at a time (busybox `nc`)
+    /// behind a full buffer had the peer send 1 KiB segments, each after a
+    /// poll of the whole stack (silly window syndrome; RFC 1122 4.2.3.3 has
+    /// the receiver wait for min(buffer/2, MSS) of room).
+    pub fn tcp_recv_announcing(&mut self, id: TcpId, buf: &mut [u8], peek: bool) -> (Result<usize, Errno>, bool) {
+        let before = self.tcp_recv_room(id);
+        let got = self.tcp_recv(id, buf, peek);
+        let after = self.tcp_recv_room(id);
+        (got, before < WINDOW_ANNOUNCE && after >= WINDOW_ANNOUNCE)
+    }
+
+    /// Free room in a connection's receive buffer (the window it can offer).
+    fn tcp_recv_room(&mut self, id: TcpId) -> usize {
+        match self.tcp.get(id).map(|ep| &ep.kind) {
+            Ok(Kind::Stream(st)) => {
+                let socket = self.sockets.get::<Socket>(st.handle);
+                socket.recv_capacity() - socket.recv_queue()
+            }
+            _ => 0,
         }
     }
 

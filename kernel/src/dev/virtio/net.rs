@@ -4,10 +4,10 @@
 //! TCP/IP stack. [`probe`] finds the card; the stack (`net`) takes the one
 //! [`VirtioNet`] with [`take`] and drives it through smoltcp's `phy::Device`
 //! trait, always in process context under the stack's lock.
-//! Interrupts: [`ack_irq`] (called by the stack's IRQ handler) reads the
+//! Interrupts: the card's handler, registered by [`probe`], reads the
 //! card's ISR register, which acknowledges the interrupt and says whether the
 //! card raised it (the line may be shared with disks, each acknowledging its
-//! own). No device queue is touched and nothing is allocated in interrupt
+//! own), then calls the stack's hook ([`set_irq_hook`]). No device queue is touched and nothing is allocated in interrupt
 //! context; the rings are read by the stack's next poll, and a frame arriving
 //! during a poll raises a fresh interrupt.
 //! Buffers: `QUEUE_SIZE` receive buffers stay posted and are re-posted after
@@ -138,10 +138,30 @@ static FOUND: Mutex<Option<VirtioNet>> = Mutex::new(None);
 /// The card's ISR register.
 static ISR: Isr = Isr::none();
 
+/// Told (in interrupt context) that the card interrupted: the stack's wake-up.
+static IRQ_HOOK: spin::Once<fn()> = spin::Once::new();
+
 /// Acknowledges the card's interrupt; true if the card raised one. Safe
 /// from an interrupt handler.
-pub fn ack_irq() -> bool {
+fn ack_irq() -> bool {
     ISR.ack() != 0
+}
+
+/// The card's handler on its IRQ line, registered as soon as the card can
+/// receive: a frame may arrive before the stack exists (a tap device
+/// carries the host's own traffic from the start), and an interrupt nobody
+/// acknowledges stays raised on the shared level-triggered line forever.
+fn on_irq() {
+    if ack_irq() {
+        if let Some(hook) = IRQ_HOOK.get() {
+            hook();
+        }
+    }
+}
+
+/// `hook` runs (in interrupt context) each time the card interrupts.
+pub fn set_irq_hook(hook: fn()) {
+    IRQ_HOOK.call_once(|| hook);
 }
 
 /// Finds the first virtio-net device on the PCI bus and sets it up; the stack
@@ -165,6 +185,9 @@ pub fn probe() {
                 continue;
             }
         };
+        // The handler before any receive buffer is posted: a frame may arrive at once.
+        ISR.locate(dev);
+        crate::arch::pic::register(dev.irq_line, on_irq);
         raw.enable_interrupts();
         let mac = raw.mac_address();
         let mut nic = VirtioNet {
@@ -181,7 +204,6 @@ pub fn probe() {
             "eth0: virtio-net {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}, irq {}",
             mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], dev.irq_line
         );
-        ISR.locate(dev);
         *FOUND.lock() = Some(nic);
         return;
     }

@@ -64,7 +64,7 @@ pub static COMMANDS: &[Command] = &[
     cmd!("ps", "ps", "list processes (containers included)", processes::ps),
     cmd!("kill", "kill [-SIGNAL] <pid...>", "send a signal to processes (default TERM)", processes::kill),
     cmd!("top", "top [-n N] [-d SECONDS]", "per-container CPU %, memory and processes, refreshed until a key is pressed", processes::top),
-    cmd!("ifconfig", "ifconfig [eth0]", "network interface: addresses (from DHCP) and counters", net::ifconfig),
+    cmd!("ifconfig", "ifconfig [eth0 [ADDR/PREFIX [gw GW]]]", "network interface: addresses (DHCP, or set by hand) and counters", net::ifconfig),
     cmd!("ping", "ping [-c COUNT] HOST", "send ICMP echo requests (QEMU's gateway 10.0.2.2 answers)", net::ping),
     cmd!("httpget", "httpget HOST[:PORT] [PATH]", "HTTP/1.0 GET over the kernel's TCP; prints the body", net::httpget),
 ];

@@ -68,7 +68,24 @@ fn human(bytes: u64) -> String {
     format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
 }
 
+/// `ifconfig eth0 ADDR/PREFIX [gw GATEWAY]`: a fixed address instead of DHCP.
+fn ifconfig_set(args: &[String]) -> CmdResult {
+    const USAGE: &str = "usage: ifconfig eth0 ADDRESS/PREFIX [gw GATEWAY]";
+    let (addr, prefix) = args[0].split_once('/').ok_or(USAGE)?;
+    let address: Ipv4Addr = addr.parse().map_err(|_| format!("{addr}: not an IPv4 address"))?;
+    let prefix_len: u8 = prefix.parse().ok().filter(|&p| (1..=32).contains(&p)).ok_or_else(|| format!("{prefix}: not a prefix length"))?;
+    let gateway = match &args[1..] {
+        [] => None,
+        [gw, ip] if gw == "gw" => Some(ip.parse::<Ipv4Addr>().map_err(|_| format!("{ip}: not an IPv4 address"))?),
+        _ => return Err(String::from(USAGE)),
+    };
+    net::set_static(net::Ipv4Config { address, prefix_len, gateway, dns: None }).map_err(|e| format!("eth0: {e}"))
+}
+
 pub fn ifconfig(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
+    if args.len() >= 2 && args[0] == "eth0" {
+        return ifconfig_set(&args[1..]);
+    }
     if let Some(name) = args.iter().find(|a| *a != "eth0") {
         return Err(format!("{name}: error fetching interface information: Device not found"));
     }
@@ -78,7 +95,8 @@ pub fn ifconfig(_: &mut Session, args: &[String], out: &mut Out) -> CmdResult {
         Some(c) => {
             let _ = writeln!(out, "        inet {}  netmask {}  broadcast {}", c.address, c.netmask(), c.broadcast());
             let show = |a: Option<Ipv4Addr>| a.map_or_else(|| String::from("none"), |a| a.to_string());
-            let _ = writeln!(out, "        gateway {}  dns {}  (dhcp)", show(c.gateway), show(c.dns));
+            let how = if info.dhcp { "dhcp" } else { "static" };
+            let _ = writeln!(out, "        gateway {}  dns {}  ({how})", show(c.gateway), show(c.dns));
         }
         None => {
             let _ = writeln!(out, "        inet (waiting for DHCP)");
