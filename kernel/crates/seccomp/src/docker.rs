@@ -10,23 +10,9 @@ use alloc::vec::Vec;
 use oci::runtime::{Seccomp, SeccompArg, SeccompSyscall};
 use serde_json::{Map, Value};
 
-/// Docker's default capability set (`oci/caps.DefaultCapabilities`).
-pub const DEFAULT_CAPABILITIES: [&str; 14] = [
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_FSETID",
-    "CAP_FOWNER",
-    "CAP_MKNOD",
-    "CAP_NET_RAW",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETFCAP",
-    "CAP_SETPCAP",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_SYS_CHROOT",
-    "CAP_KILL",
-    "CAP_AUDIT_WRITE",
-];
+/// Docker's default capability set (`oci/caps.DefaultCapabilities`): the
+/// one list `--image` containers get too.
+pub use oci::runtime::DOCKER_DEFAULT_CAPS as DEFAULT_CAPABILITIES;
 
 /// What the conversion depends on besides the profile.
 #[derive(Debug, Clone)]
