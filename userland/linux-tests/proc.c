@@ -53,6 +53,9 @@ static void case_signaled(void) {
     pid = fork();
     if (pid == 0) { signal(SIGUSR2, SIG_IGN); raise(SIGUSR2); _exit(4); }
     reap("raise(ignored SIGUSR2)", pid);
+    /* The child gets SIGHUP's default action, whatever this program
+     * inherited (nohup ignores it). */
+    signal(SIGHUP, SIG_DFL);
     pid = fork();
     if (pid == 0) { pause(); _exit(1); }
     kill(pid, SIGHUP);
